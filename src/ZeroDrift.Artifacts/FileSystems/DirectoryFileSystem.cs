@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+
+namespace ZeroDrift.Artifacts.FileSystems;
+
+/// <summary>
+/// A directory on the host seen as a target's file tree. Symbolic links are never followed by the host:
+/// every path is resolved component by component inside the root, so a link to "/etc" or "../../" in the
+/// scanned tree cannot make the scanner read outside it.
+/// </summary>
+public sealed class DirectoryFileSystem : IFileSystem
+{
+    private static readonly string[] PseudoFileSystems = ["/proc", "/sys", "/dev", "/run", "/tmp/.X11-unix"];
+
+    private readonly string _hostRoot;
+    private readonly string? _singleFile;
+    private readonly bool _isHostRoot;
+    private readonly ConcurrentDictionary<string, bool> _safeDirectories = new(StringComparer.Ordinal);
+
+    /// <summary>Warnings met while walking (unreadable directories).</summary>
+    public ConcurrentQueue<string> Warnings { get; } = new();
+
+    public DirectoryFileSystem(string hostPath)
+    {
+        var full = Path.GetFullPath(hostPath);
+        if (File.Exists(full) && !Directory.Exists(full))
+        {
+            _hostRoot = Path.GetDirectoryName(full)!;
+            _singleFile = "/" + Path.GetFileName(full);
+        }
+        else if (Directory.Exists(full))
+        {
+            _hostRoot = full.Length > 1 ? full.TrimEnd('/') : full;
+        }
+        else
+        {
+            throw new ArtifactException($"{hostPath}: no such file or directory");
+        }
+        _isHostRoot = _hostRoot == "/";
+    }
+
+    public string HostRoot => _hostRoot;
+
+    private string HostPath(string virtualPath) =>
+        virtualPath == VirtualPath.Root ? _hostRoot : (_isHostRoot ? virtualPath : _hostRoot + virtualPath);
+
+    public IEnumerable<FileEntry> Enumerate(CancellationToken cancellationToken = default)
+    {
+        if (_singleFile is not null)
+        {
+            if (Lstat(_singleFile) is { } single) yield return single;
+            yield break;
+        }
+        var pending = new Stack<string>();
+        pending.Push(VirtualPath.Root);
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = false,
+            IgnoreInaccessible = false,
+            AttributesToSkip = 0,
+            ReturnSpecialDirectories = false,
+        };
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var directory = pending.Pop();
+            IEnumerable<FileSystemInfo> children;
+            try
+            {
+                children = new DirectoryInfo(HostPath(directory)).EnumerateFileSystemInfos("*", options).ToList();
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                Warnings.Enqueue($"{directory}: cannot list directory ({e.Message})");
+                continue;
+            }
+            foreach (var info in children)
+            {
+                var path = directory == VirtualPath.Root ? "/" + info.Name : directory + "/" + info.Name;
+                if (_isHostRoot && PseudoFileSystems.Contains(path)) continue;
+                var entry = ToEntry(path, info);
+                if (entry.Kind == FileKind.Directory) pending.Push(path);
+                yield return entry;
+            }
+        }
+    }
+
+    public IEnumerable<FileEntry> List(string directory)
+    {
+        var dir = Lstat(directory);
+        if (dir is not { Kind: FileKind.Directory }) yield break;
+        var normalized = VirtualPath.Normalize(directory);
+        foreach (var info in new DirectoryInfo(HostPath(normalized)).EnumerateFileSystemInfos())
+            yield return ToEntry(normalized == VirtualPath.Root ? "/" + info.Name : normalized + "/" + info.Name, info);
+    }
+
+    public FileEntry? Lstat(string path)
+    {
+        var normalized = VirtualPath.Normalize(path);
+        if (_singleFile is not null && normalized != _singleFile && normalized != VirtualPath.Root) return null;
+        if (!AncestorsAreDirectories(VirtualPath.Parent(normalized))) return null;
+        var host = HostPath(normalized);
+        FileSystemInfo info = new FileInfo(host);
+        if (!info.Exists)
+        {
+            info = new DirectoryInfo(host);
+            if (!info.Exists && info.LinkTarget is null) return null;
+        }
+        return ToEntry(normalized, info);
+    }
+
+    public Stream Open(FileEntry entry)
+    {
+        if (entry.Kind != FileKind.Regular)
+            throw new ArtifactException($"{entry.Path}: not a regular file");
+        if (!AncestorsAreDirectories(VirtualPath.Parent(entry.Path)))
+            throw new ArtifactException($"{entry.Path}: a parent directory is a symbolic link");
+        return new FileStream(HostPath(entry.Path), new FileStreamOptions
+        {
+            Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, Options = FileOptions.SequentialScan, BufferSize = 0,
+        });
+    }
+
+    public void Dispose() { }
+
+    /// <summary>True when every component of <paramref name="directory"/> is a real directory (no symlink the host would follow).</summary>
+    private bool AncestorsAreDirectories(string directory)
+    {
+        if (directory == VirtualPath.Root) return true;
+        if (_safeDirectories.TryGetValue(directory, out var known)) return known;
+        var ok = AncestorsAreDirectories(VirtualPath.Parent(directory));
+        if (ok)
+        {
+            var info = new DirectoryInfo(HostPath(directory));
+            ok = info.Exists && info.LinkTarget is null;
+        }
+        _safeDirectories[directory] = ok;
+        return ok;
+    }
+
+    private static FileEntry ToEntry(string path, FileSystemInfo info)
+    {
+        var mode = OperatingSystem.IsWindows() ? 0 : (int)info.UnixFileMode;
+        if (info.LinkTarget is { } target)
+            return new FileEntry(path, FileKind.Symlink, 0, mode, target);
+        if ((info.Attributes & FileAttributes.Directory) != 0)
+            return new FileEntry(path, FileKind.Directory, 0, mode);
+        if (info is FileInfo file)
+        {
+            // Sockets, fifos and devices report a size of 0 and are not worth opening (a fifo would block the
+            // scan), so only empty entries pay for the extra stat that tells them apart.
+            var regular = file.Length > 0 || UnixFileType.IsRegular(file.FullName);
+            return new FileEntry(path, regular ? FileKind.Regular : FileKind.Other, regular ? file.Length : 0, mode);
+        }
+        return new FileEntry(path, FileKind.Other, 0, mode);
+    }
+}

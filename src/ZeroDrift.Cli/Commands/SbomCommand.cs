@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Spectre.Console;
+using ZeroDrift.Artifacts.Images.Layers;
+using ZeroDrift.Cli.Output;
+using ZeroDrift.Inventory;
+using ZeroDrift.Inventory.Sbom;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary><c>zerodrift sbom TARGET</c>: the package inventory of a directory or image, as a table or an SBOM.</summary>
+public static class SbomCommand
+{
+    public static Command Create()
+    {
+        var target = new TargetOptionsBinder();
+        var format = new Option<SbomFormat>("--format", "-o")
+        {
+            Description = "Output format: table, json, cyclonedx (1.6 JSON) or spdx (2.3 JSON)",
+            DefaultValueFactory = _ => SbomFormat.Table,
+            CustomParser = r => ParseFormat(r.Tokens.Count == 0 ? "table" : r.Tokens[0].Value, r),
+        };
+        var output = new Option<FileInfo?>("--output", "-f") { Description = "Write the report to this file instead of standard output" };
+        var command = new Command("sbom", "List the packages in a directory or container image (SBOM)");
+        target.AddTo(command);
+        command.Options.Add(format);
+        command.Options.Add(output);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var quiet = parse.GetValue(GlobalOptions.Quiet);
+            var reference = target.Reference(parse);
+            var scanner = InventoryScanner.Default;
+            var inventory = await WithProgress(quiet, reference.IsImage, progress =>
+                scanner.ScanAsync(reference, target.Options(parse, progress), token)).ConfigureAwait(false);
+            foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
+            await WriteAsync(inventory, parse.GetValue(format), parse.GetValue(output)).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static SbomFormat ParseFormat(string value, System.CommandLine.Parsing.ArgumentResult result)
+    {
+        switch (value.ToLowerInvariant())
+        {
+            case "table": return SbomFormat.Table;
+            case "json": return SbomFormat.Json;
+            case "cyclonedx" or "cyclonedx-json" or "cdx": return SbomFormat.CycloneDx;
+            case "spdx" or "spdx-json": return SbomFormat.Spdx;
+            default:
+                result.AddError($"unknown format '{value}' (table, json, cyclonedx, spdx)");
+                return SbomFormat.Table;
+        }
+    }
+
+    private static async Task<Inventory.Inventory> WithProgress(bool quiet, bool image, Func<IProgress<LayerProgress>?, Task<Inventory.Inventory>> run)
+    {
+        if (quiet || !image || !Terminal.StderrIsInteractive) return await run(null).ConfigureAwait(false);
+        Inventory.Inventory? result = null;
+        await Terminal.Stderr.Progress().AutoClear(true).StartAsync(async ctx =>
+        {
+            var task = ctx.AddTask("Reading layers");
+            result = await run(new Progress<LayerProgress>(p =>
+            {
+                task.MaxValue = p.LayerCount;
+                task.Increment(1);
+            })).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return result!;
+    }
+
+    internal static async Task WriteAsync(Inventory.Inventory inventory, SbomFormat format, FileInfo? output)
+    {
+        if (format == SbomFormat.Table)
+        {
+            if (output is null)
+            {
+                PackageTable.Write(inventory, Console.Out, Terminal.StdoutIsInteractive);
+                return;
+            }
+            await using var writer = new StreamWriter(output.FullName);
+            PackageTable.Write(inventory, writer, rich: false);
+            return;
+        }
+        var formatter = InventoryWriters.For(format);
+        if (output is null)
+        {
+            await using var stdout = Console.OpenStandardOutput();
+            formatter.Write(inventory, stdout);
+            await stdout.WriteAsync("\n"u8.ToArray()).ConfigureAwait(false);
+            return;
+        }
+        await using var file = new FileStream(output.FullName, FileMode.Create, FileAccess.Write);
+        formatter.Write(inventory, file);
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using ZeroDrift.Artifacts;
+using ZeroDrift.Artifacts.Images;
+using ZeroDrift.Artifacts.Targets;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary>The options every command that reads a target shares: platform, registries, limits.</summary>
+public sealed class TargetOptionsBinder
+{
+    public Argument<string> Target { get; } = new("target")
+    {
+        Description = "What to scan: a path (dir:PATH, file:PATH), docker-archive:PATH, oci-archive:PATH, oci-dir:PATH, registry:REF, podman:NAME, or host[:port]/repo[:tag|@digest]",
+    };
+
+    public Option<string?> Platform { get; } = new("--platform") { Description = "Platform of a multi-platform image, as os/arch[/variant] (default: this machine's)" };
+    public Option<string[]> InsecureRegistry { get; } = new("--insecure-registry") { Description = "Reach this registry (host:port on loopback) over plain HTTP", AllowMultipleArgumentsPerToken = false };
+    public Option<long?> MaxTotalBytes { get; } = new("--max-total-bytes") { Description = $"Most bytes decompressed from one target (default {ScanLimits.Default.MaxTotalBytes})" };
+    public Option<long?> MaxEntries { get; } = new("--max-entries") { Description = $"Most entries in one archive or layer (default {ScanLimits.Default.MaxEntries})" };
+    public Option<long?> MaxFileBytes { get; } = new("--max-file-bytes") { Description = $"Largest file parsed (default {ScanLimits.Default.MaxFileBytes})" };
+    public Option<double?> MaxCompressionRatio { get; } = new("--max-compression-ratio") { Description = $"Decompression ratio treated as a bomb (default {ScanLimits.Default.MaxCompressionRatio})" };
+    public Option<int?> MaxNesting { get; } = new("--max-nesting") { Description = $"Deepest JSON/YAML nesting parsed (default {ScanLimits.Default.MaxNesting})" };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Target);
+        foreach (var option in new Option[] { Platform, InsecureRegistry, MaxTotalBytes, MaxEntries, MaxFileBytes, MaxCompressionRatio, MaxNesting })
+            command.Options.Add(option);
+    }
+
+    public ScanLimits Limits(ParseResult parse)
+    {
+        var d = ScanLimits.Default;
+        var limits = d with
+        {
+            MaxTotalBytes = parse.GetValue(MaxTotalBytes) ?? d.MaxTotalBytes,
+            MaxEntries = parse.GetValue(MaxEntries) ?? d.MaxEntries,
+            MaxFileBytes = parse.GetValue(MaxFileBytes) ?? d.MaxFileBytes,
+            MaxCompressionRatio = parse.GetValue(MaxCompressionRatio) ?? d.MaxCompressionRatio,
+            MaxNesting = parse.GetValue(MaxNesting) ?? d.MaxNesting,
+        };
+        if (limits.MaxTotalBytes <= 0 || limits.MaxEntries <= 0 || limits.MaxFileBytes <= 0 || limits.MaxCompressionRatio <= 1 || limits.MaxNesting <= 0)
+            throw new UsageException("limits must be positive (and the compression ratio above 1)");
+        return limits;
+    }
+
+    public TargetOptions Options(ParseResult parse, IProgress<Artifacts.Images.Layers.LayerProgress>? progress) => new()
+    {
+        Limits = Limits(parse),
+        Platform = parse.GetValue(Platform) is { } p ? Artifacts.Images.Platform.Parse(p) : null,
+        InsecureRegistries = parse.GetValue(InsecureRegistry) ?? [],
+        Progress = progress,
+    };
+
+    public TargetReference Reference(ParseResult parse) => TargetReference.Parse(parse.GetValue(Target)!);
+}

@@ -1,0 +1,3 @@
+using ZeroDrift.Cli;
+
+return await ZeroDriftApp.RunAsync(args);

@@ -1,0 +1,10 @@
+namespace ZeroDrift.Inventory.Catalogers;
+
+/// <summary>Every cataloger ZeroDrift ships. Adding one is adding a folder here and a line below.</summary>
+public static class CatalogerRegistry
+{
+    public static IReadOnlyList<ICataloger> All { get; } =
+    [
+        new Dpkg.DpkgCataloger(),
+    ];
+}
