@@ -12,6 +12,7 @@ public enum LayerCompression { None, Gzip, Zstd }
 /// <summary>One layer of a test image, built entry by entry (including hostile ones).</summary>
 public sealed class TestLayer
 {
+    private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private readonly List<Action<TarWriter>> _entries = [];
 
     public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
@@ -23,7 +24,7 @@ public sealed class TestLayer
     {
         _entries.Add(w =>
         {
-            var e = new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = (UnixFileMode)mode, DataStream = new MemoryStream(content) };
+            var e = new PaxTarEntry(TarEntryType.RegularFile, name) { Mode = (UnixFileMode)mode, DataStream = new MemoryStream(content), ModificationTime = Epoch };
             w.WriteEntry(e);
         });
         return this;
@@ -37,7 +38,12 @@ public sealed class TestLayer
 
     public TestLayer Add(TarEntryType type, string name, string? link = null)
     {
-        _entries.Add(w => w.WriteEntry(new PaxTarEntry(type, name) { LinkName = link ?? "", Mode = (UnixFileMode)0b111_101_101 }));
+        _entries.Add(w =>
+        {
+            var entry = new PaxTarEntry(type, name) { Mode = (UnixFileMode)0b111_101_101, ModificationTime = Epoch };
+            if (link is not null) entry.LinkName = link;
+            w.WriteEntry(entry);
+        });
         return this;
     }
 
@@ -77,6 +83,8 @@ public sealed class TestLayer
 /// </summary>
 public sealed class TestImage
 {
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public List<TestLayer> Layers { get; } = [];
     public string Architecture { get; init; } = "amd64";
     public string Os { get; init; } = "linux";
@@ -116,7 +124,7 @@ public sealed class TestImage
             },
             ["history"] = new JsonArray(Layers.Select(l => (JsonNode)new JsonObject { ["created_by"] = l.CreatedBy }).ToArray()),
         };
-        var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString());
+        var configBytes = Encoding.UTF8.GetBytes(config.ToJsonString(Json));
         var manifest = new JsonObject
         {
             ["schemaVersion"] = 2,
@@ -124,7 +132,7 @@ public sealed class TestImage
             ["config"] = Descriptor("application/vnd.oci.image.config.v1+json", configBytes),
             ["layers"] = new JsonArray(layers.Select(l => (JsonNode)Descriptor(l.mediaType, l.blob)).ToArray()),
         };
-        var manifestBytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+        var manifestBytes = Encoding.UTF8.GetBytes(manifest.ToJsonString(Json));
         return new Built(configBytes, Sha(configBytes), layers.Select(l => (l.blob, l.Item2, l.Item3, l.mediaType, l.tar)).ToList(), manifestBytes, Sha(manifestBytes));
     }
 
@@ -143,13 +151,7 @@ public sealed class TestImage
     /// <summary>Writes an OCI image layout folder; <paramref name="tag"/> goes into the ref.name annotation.</summary>
     public string WriteOciLayout(string directory, string tag = "latest")
     {
-        var built = Build();
-        var blobs = System.IO.Path.Combine(directory, "blobs", "sha256");
-        Directory.CreateDirectory(blobs);
-        void Blob(string digest, byte[] content) => System.IO.File.WriteAllBytes(System.IO.Path.Combine(blobs, digest["sha256:".Length..]), content);
-        Blob(built.ConfigDigest, built.Config);
-        foreach (var l in built.Layers) Blob(l.Digest, l.Blob);
-        Blob(built.ManifestDigest, built.Manifest);
+        var built = WriteBlobs(directory);
         System.IO.File.WriteAllText(System.IO.Path.Combine(directory, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         var index = new JsonObject
         {
@@ -163,8 +165,58 @@ public sealed class TestImage
                 ["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = tag },
             }),
         };
-        System.IO.File.WriteAllText(System.IO.Path.Combine(directory, "index.json"), index.ToJsonString());
+        System.IO.File.WriteAllText(System.IO.Path.Combine(directory, "index.json"), index.ToJsonString(Json));
         return directory;
+    }
+
+    /// <summary>Writes several images as one OCI layout whose index.json points at a multi-platform image index.</summary>
+    public static string WriteMultiPlatformOciLayout(string directory, params TestImage[] images)
+    {
+        var manifests = new JsonArray();
+        foreach (var image in images)
+        {
+            var built = image.WriteBlobs(directory);
+            manifests.Add(new JsonObject
+            {
+                ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
+                ["digest"] = built.ManifestDigest,
+                ["size"] = built.Manifest.Length,
+                ["platform"] = new JsonObject { ["os"] = image.Os, ["architecture"] = image.Architecture },
+            });
+        }
+        var index = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+            ["manifests"] = manifests,
+        }.ToJsonString(Json));
+        System.IO.File.WriteAllBytes(System.IO.Path.Combine(directory, "blobs", "sha256", Sha(index)["sha256:".Length..]), index);
+        System.IO.File.WriteAllText(System.IO.Path.Combine(directory, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        var root = new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["manifests"] = new JsonArray(new JsonObject
+            {
+                ["mediaType"] = "application/vnd.oci.image.index.v1+json",
+                ["digest"] = Sha(index),
+                ["size"] = index.Length,
+                ["annotations"] = new JsonObject { ["org.opencontainers.image.ref.name"] = "latest" },
+            }),
+        };
+        System.IO.File.WriteAllText(System.IO.Path.Combine(directory, "index.json"), root.ToJsonString(Json));
+        return directory;
+    }
+
+    private Built WriteBlobs(string directory)
+    {
+        var built = Build();
+        var blobs = System.IO.Path.Combine(directory, "blobs", "sha256");
+        Directory.CreateDirectory(blobs);
+        void Blob(string digest, byte[] content) => System.IO.File.WriteAllBytes(System.IO.Path.Combine(blobs, digest["sha256:".Length..]), content);
+        Blob(built.ConfigDigest, built.Config);
+        foreach (var l in built.Layers) Blob(l.Digest, l.Blob);
+        Blob(built.ManifestDigest, built.Manifest);
+        return built;
     }
 
     /// <summary>Writes the OCI layout as a tar (what <c>podman save --format oci-archive</c> produces).</summary>
@@ -202,7 +254,7 @@ public sealed class TestImage
             ["RepoTags"] = new JsonArray(JsonValue.Create(repoTag)),
             ["Layers"] = new JsonArray(layerNames.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
         });
-        Add("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        Add("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString(Json)));
         return path;
     }
 }

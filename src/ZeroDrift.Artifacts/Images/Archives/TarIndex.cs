@@ -27,9 +27,14 @@ public sealed class TarIndex
                     throw new LimitExceededException($"{archivePath}: more than {limits.MaxEntries} entries");
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile)) continue;
                 var name = Normalize(entry.Name);
-                if (entry.Length < 0 || stream.Position + entry.Length > stream.Length)
+                // On a seekable stream TarReader leaves the position after the member's data and its padding to
+                // the 512-byte block, so the data starts one padded length back. Layers are digest-checked and
+                // JSON members parsed, so an offset that were ever wrong would fail loudly, not silently.
+                var padded = (entry.Length + 511) / 512 * 512;
+                var offset = stream.Position - padded;
+                if (entry.Length < 0 || offset < 512 || offset + entry.Length > stream.Length)
                     throw new ArtifactException($"{archivePath}: truncated archive (member {name} runs past the end)");
-                index._members[name] = (stream.Position, entry.Length);
+                index._members[name] = (offset, entry.Length);
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)

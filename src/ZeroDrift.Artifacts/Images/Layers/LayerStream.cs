@@ -49,7 +49,7 @@ public sealed class LayerStream : IDisposable
         var sink = new byte[1 << 16];
         while (_uncompressed.Read(sink) > 0) { }
         if (_layer.DiffId is { } diffId && _uncompressed.HashHex() is { } actualDiff && !diffId.EndsWith(":" + actualDiff, StringComparison.Ordinal))
-            throw new ArtifactException($"{_what}: uncompressed content does not match diff id {diffId}");
+            throw new ArtifactException($"{_what}: uncompressed content does not match its digest (diff id {diffId})");
         if (_layer.Digest is { } digest)
         {
             while (_compressed.Read(sink) > 0) { }
