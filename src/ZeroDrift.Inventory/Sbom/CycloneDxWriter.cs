@@ -12,7 +12,7 @@ public sealed class CycloneDxWriter : IInventoryWriter
 {
     public void Write(Inventory inventory, Stream output)
     {
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(output, InventoryWriters.JsonOptions);
         var rootRef = "target";
         w.WriteStartObject();
         w.WriteString("$schema", "http://cyclonedx.org/schema/bom-1.6.schema.json");

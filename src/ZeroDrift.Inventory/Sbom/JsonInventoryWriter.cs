@@ -13,7 +13,7 @@ public sealed class JsonInventoryWriter : IInventoryWriter
 
     public void Write(Inventory inventory, Stream output)
     {
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(output, InventoryWriters.JsonOptions);
         w.WriteStartObject();
         w.WriteNumber("schemaVersion", SchemaVersion);
         w.WriteString("tool", $"zerodrift {InventoryWriters.ToolVersion}");

@@ -12,7 +12,7 @@ public sealed class SpdxWriter : IInventoryWriter
 {
     public void Write(Inventory inventory, Stream output)
     {
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        using var w = new Utf8JsonWriter(output, InventoryWriters.JsonOptions);
         const string rootId = "SPDXRef-Target";
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in inventory.Packages) ids.TryAdd(p.Id, "SPDXRef-Package-" + SpdxIdPart(p.Id));

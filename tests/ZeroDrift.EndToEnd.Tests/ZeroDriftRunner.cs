@@ -1,0 +1,51 @@
+using System.Diagnostics;
+
+namespace ZeroDrift.EndToEnd.Tests;
+
+public sealed record RunResult(int ExitCode, string Stdout, string Stderr);
+
+/// <summary>Runs the real <c>zerodrift</c> command (the built CLI next to the tests) as a user would.</summary>
+public static class ZeroDriftRunner
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
+
+    public static RunResult Run(params string[] args) => Run(null, args);
+
+    public static RunResult Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Dll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"zerodrift {string.Join(' ', args)} did not finish in 3 minutes");
+        }
+        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs another program (podman, skopeo, dpkg-query) and returns its stdout; fails the test on error.</summary>
+    public static string Tool(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
+        return stdout.Result;
+    }
+}
