@@ -140,7 +140,8 @@ public sealed class DirectoryFileSystem : IFileSystem
     private static FileEntry ToEntry(string path, FileSystemInfo info)
     {
         var mode = OperatingSystem.IsWindows() ? 0 : (int)info.UnixFileMode;
-        if (info.LinkTarget is { } target)
+        // Reading a link target is a syscall: only symlinks (reported as reparse points) pay for it.
+        if ((info.Attributes & FileAttributes.ReparsePoint) != 0 && info.LinkTarget is { } target)
             return new FileEntry(path, FileKind.Symlink, 0, mode, target);
         if ((info.Attributes & FileAttributes.Directory) != 0)
             return new FileEntry(path, FileKind.Directory, 0, mode);
