@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+
+namespace ZeroDrift.EndToEnd.Tests;
+
+public class DbCommandTests
+{
+    private static string Osv => Path.Combine(RepoPaths.SharedData, "osv");
+
+    [Fact]
+    public void Import_then_info_reports_ecosystems_and_sources()
+    {
+        using var dir = new TempDir();
+        var db = dir.Combine("v.db");
+        var import = ZeroDriftRunner.Run("db", "import", Path.Combine(Osv, "crates.io", "all.zip"), Path.Combine(Osv, "Debian"), "--db", db);
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        Assert.Matches(@"imported into .* \d+ added, 0 updated, 0 unchanged, 1 invalid", import.Stderr);
+        Assert.Contains("ELA-669-1.json: not a valid OSV record", import.Stderr);
+
+        var info = ZeroDriftRunner.Run("db", "info", "--json", "--db", db);
+        Assert.Equal(0, info.ExitCode);
+        using var json = JsonDocument.Parse(info.Stdout);
+        var ecosystems = json.RootElement.GetProperty("ecosystems").EnumerateArray().Select(e => e.GetProperty("ecosystem").GetString()!).ToArray();
+        Assert.Equal(["Debian", "crates.io"], ecosystems);
+        Assert.Equal(["Debian", "crates.io"], json.RootElement.GetProperty("sources").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray());
+
+        var again = ZeroDriftRunner.Run("db", "import", Path.Combine(Osv, "crates.io", "all.zip"), "--db", db);
+        Assert.Matches(@"0 added, 0 updated, \d+ unchanged", again.Stderr);
+    }
+
+    [Fact]
+    public void Info_without_a_database_says_how_to_get_one()
+    {
+        using var dir = new TempDir();
+        var r = ZeroDriftRunner.Run("db", "info", "--db", dir.Combine("missing.db"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("zerodrift db import", r.Stderr);
+        Assert.False(File.Exists(dir.Combine("missing.db")));
+    }
+
+    [Fact]
+    public void An_import_killed_midway_leaves_the_previous_data_and_says_so()
+    {
+        using var dir = new TempDir();
+        var db = dir.Combine("v.db");
+        Assert.Equal(0, ZeroDriftRunner.Run("db", "import", Path.Combine(Osv, "crates.io", "all.zip"), "--db", db).ExitCode);
+        var before = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", db).Stdout).RootElement.GetProperty("advisories").GetInt32();
+
+        // A folder whose second record is a fifo: the import blocks there, mid-transaction, and is killed.
+        dir.File("src/a.json", """{"id":"NEW-1","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"x"},"versions":["1"]}]}""");
+        ZeroDriftRunner.Tool("mkfifo", dir.Combine("src/b.json"));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"), "db", "import", dir.Combine("src"), "--db", db }) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!Marker(db) && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        var info = ZeroDriftRunner.Run("db", "info", "--db", db);
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("did not finish; the database holds the data from before it", info.Stderr);
+        var after = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", db).Stdout).RootElement.GetProperty("advisories").GetInt32();
+        Assert.Equal(before, after);
+    }
+
+    private static bool Marker(string db)
+    {
+        var r = ZeroDriftRunner.Run("db", "info", "--json", "--db", db);
+        return r.ExitCode == 0 && JsonDocument.Parse(r.Stdout).RootElement.TryGetProperty("unfinishedImport", out var u) && u.ValueKind == JsonValueKind.String;
+    }
+
+    [Fact]
+    public async Task Update_fetches_the_export_layout_from_a_url()
+    {
+        using var dir = new TempDir();
+        using var server = new OsvMirror(Osv);
+        var db = dir.Combine("v.db");
+        var r = await Task.Run(() => ZeroDriftRunner.Run("db", "update", "--source", server.BaseUrl, "--ecosystems", "Go,crates.io,NoSuchEcosystem", "--db", db));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("NoSuchEcosystem/all.zip: not found; NoSuchEcosystem skipped", r.Stderr);
+        using var json = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", db).Stdout);
+        Assert.Equal(["Go", "crates.io"], json.RootElement.GetProperty("ecosystems").EnumerateArray().Select(e => e.GetProperty("ecosystem").GetString()!).ToArray());
+        Assert.Equal(["/Go/all.zip", "/NoSuchEcosystem/all.zip", "/crates.io/all.zip"], server.Requests.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
+    public void Update_from_a_folder_imports_every_ecosystem_in_it()
+    {
+        using var dir = new TempDir();
+        var r = ZeroDriftRunner.Run("db", "update", "--source", Osv, "--db", dir.Combine("v.db"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var json = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", dir.Combine("v.db")).Stdout);
+        Assert.Equal(["AlmaLinux", "Debian", "Go", "PyPI", "crates.io"], json.RootElement.GetProperty("ecosystems").EnumerateArray().Select(e => e.GetProperty("ecosystem").GetString()!).ToArray());
+    }
+
+    /// <summary>A real HTTP server on loopback serving a folder in the OSV export layout.</summary>
+    private sealed class OsvMirror : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly Task _loop;
+        public List<string> Requests { get; } = [];
+        public string BaseUrl { get; }
+
+        public OsvMirror(string root)
+        {
+            var port = FreePort();
+            BaseUrl = $"http://127.0.0.1:{port}";
+            _listener.Prefixes.Add(BaseUrl + "/");
+            _listener.Start();
+            _loop = Task.Run(async () =>
+            {
+                while (_listener.IsListening)
+                {
+                    HttpListenerContext context;
+                    try { context = await _listener.GetContextAsync(); }
+                    catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
+                    var path = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath);
+                    lock (Requests) Requests.Add(path);
+                    var file = Path.Combine(root, path.TrimStart('/'));
+                    if (File.Exists(file) && Path.GetFullPath(file).StartsWith(root, StringComparison.Ordinal))
+                    {
+                        await using var input = File.OpenRead(file);
+                        context.Response.ContentLength64 = input.Length;
+                        await input.CopyToAsync(context.Response.OutputStream);
+                    }
+                    else context.Response.StatusCode = 404;
+                    context.Response.Close();
+                }
+            });
+        }
+
+        private static int FreePort()
+        {
+            var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            var port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            return port;
+        }
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            _listener.Close();
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+    }
+}
