@@ -16,8 +16,9 @@ public static class CommandRunner
         {
             return await body(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Cancellation surfaces as whatever the interrupted I/O threw (an aborted HTTP read is an IOException).
             Artifacts.Temp.PrivateTempDirectory.RemoveAll();
             Console.Error.WriteLine("zerodrift: interrupted");
             return ExitCodes.Interrupted;

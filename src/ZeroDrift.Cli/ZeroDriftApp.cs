@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ZeroDrift.Cli.Commands;
 
 namespace ZeroDrift.Cli;
@@ -27,7 +28,23 @@ public static class ZeroDriftApp
             Console.Error.WriteLine("Run 'zerodrift --help' for usage.");
             return ExitCodes.Usage;
         }
-        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        // Ctrl-C and SIGTERM cancel the command, which removes its temporary files and exits 130; a second
+        // signal while that is under way removes them and lets the process die at once.
+        using var interrupted = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            if (interrupted.IsCancellationRequested)
+            {
+                Artifacts.Temp.PrivateTempDirectory.RemoveAll();
+                return;
+            }
+            context.Cancel = true;
+            interrupted.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        return await parse.InvokeAsync(configuration, interrupted.Token).ConfigureAwait(false);
     }
 }
 
