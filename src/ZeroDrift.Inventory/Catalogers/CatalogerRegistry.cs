@@ -6,5 +6,9 @@ public static class CatalogerRegistry
     public static IReadOnlyList<ICataloger> All { get; } =
     [
         new Dpkg.DpkgCataloger(),
+        new Npm.NpmLockCataloger(),
+        new Npm.YarnLockCataloger(),
+        new Npm.PnpmLockCataloger(),
+        new Npm.NpmInstalledCataloger(),
     ];
 }
