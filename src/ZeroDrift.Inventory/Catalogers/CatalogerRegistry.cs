@@ -10,5 +10,10 @@ public static class CatalogerRegistry
         new Npm.YarnLockCataloger(),
         new Npm.PnpmLockCataloger(),
         new Npm.NpmInstalledCataloger(),
+        new DotNet.NuGetLockCataloger(),
+        new DotNet.DotNetDepsCataloger(),
+        new DotNet.NuGetAssetsCataloger(),
+        new DotNet.NuGetPackagesConfigCataloger(),
+        new DotNet.NuGetProjectCataloger(),
     ];
 }

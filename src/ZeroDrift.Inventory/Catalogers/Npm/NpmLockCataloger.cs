@@ -77,7 +77,7 @@ public sealed class NpmLockCataloger : ICataloger
                 Metadata = metadata,
             });
         }
-        return NpmPackages.Merge(found);
+        return PackageMerge.ByPurl(found);
     }
 
     /// <summary>Lockfile v2/v3: "packages" keyed by install path; "" is the root project.</summary>

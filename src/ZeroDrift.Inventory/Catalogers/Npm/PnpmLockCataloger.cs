@@ -95,7 +95,7 @@ public sealed class PnpmLockCataloger : ICataloger
                 Metadata = metadata,
             });
         }
-        return NpmPackages.Merge(found);
+        return PackageMerge.ByPurl(found);
     }
 
     private static double ParseLockfileVersion(string? text)

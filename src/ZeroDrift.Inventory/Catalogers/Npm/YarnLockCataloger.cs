@@ -50,7 +50,7 @@ public sealed class YarnLockCataloger : ICataloger
                 .ToList(),
             Metadata = w.Block.Metadata,
         });
-        return NpmPackages.Merge(packages);
+        return PackageMerge.ByPurl(packages);
     }
 
     private static Block? FromClassic(YarnClassicParser.Entry e)
