@@ -18,10 +18,11 @@ internal static class LockfileJson
             CommentHandling = JsonCommentHandling.Skip,
             AllowTrailingCommas = true,
         });
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        var kind = document.RootElement.ValueKind;
+        if (kind != JsonValueKind.Object)
         {
             document.Dispose();
-            throw new FormatException($"{entry.Path}: expected a JSON object at the top level, found {document.RootElement.ValueKind}");
+            throw new FormatException($"{entry.Path}: expected a JSON object at the top level, found {kind}");
         }
         return document;
     }
