@@ -32,11 +32,12 @@ public sealed class PnpmLockCataloger : ICataloger
         var snapshots = root.Map("snapshots");
         foreach (var (key, value) in snapshots ?? packages)
         {
-            if (ParseKey(key, slashKeys) is not { } parsed) continue;
             var fields = value as Dictionary<string, object?> ?? [];
+            // Git and tarball dependencies are keyed by URL, which may hold no "@" at all.
+            if ((ParseKey(key, slashKeys) ?? (fields.Str("name") is { } n ? (n, key) : null)) is not { } parsed) continue;
             // In 9.x, facts about the package (resolution, license, engines) stay under "packages" by peer-less key.
             var info = snapshots is null ? fields : packages.Map($"{parsed.Name}@{StripPeers(parsed.Version, slashKeys)}") ?? fields;
-            // Git and tarball dependencies are keyed by URL; their entry names the package and its version.
+            // For those, the entry names the package and its version.
             var fromUrl = !LooksLikeVersion(parsed.Version);
             var name = fromUrl ? info.Str("name") ?? parsed.Name : parsed.Name;
             var version = fromUrl ? info.Str("version") ?? "" : StripPeers(parsed.Version, slashKeys);
