@@ -244,6 +244,27 @@ public sealed class NpmLockTests
         Assert.Equal(["pkg:npm/ms@2.0.0"], result.DependenciesOf("pkg:npm/b@1.0.0"));
     }
 
+    [Fact]
+    public void Links_to_folders_outside_the_project_resolve_to_their_entry_and_dangling_links_are_dropped()
+    {
+        const string lockfile = """
+        {
+          "lockfileVersion": 3,
+          "packages": {
+            "": { "name": "app" },
+            "node_modules/shared": { "resolved": "../shared", "link": true },
+            "node_modules/gone": { "resolved": "packages/gone", "link": true },
+            "node_modules/ms": { "version": "2.1.3" },
+            "../shared": { "name": "shared", "version": "2.0.0", "dependencies": { "ms": "^2.1.0" } }
+          }
+        }
+        """;
+        var result = LockfileHarness.RunText(_cataloger, "package-lock.json", lockfile);
+        Assert.Equal(["pkg:npm/ms@2.1.3", "pkg:npm/shared@2.0.0"], result.Packages.Select(p => p.Purl.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["pkg:npm/ms@2.1.3"], result.DependenciesOf("pkg:npm/shared@2.0.0"));
+        Assert.Equal("../shared", result.Get("pkg:npm/shared@2.0.0").Metadata["link"]);
+    }
+
     [Theory]
     [InlineData("/srv/app/package-lock.json", true)]
     [InlineData("/srv/app/npm-shrinkwrap.json", true)]

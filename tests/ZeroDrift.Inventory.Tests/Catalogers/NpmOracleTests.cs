@@ -38,11 +38,14 @@ public sealed class JsProjectsFixture : IDisposable
         {
             if (Error is not null)
                 throw new Xunit.Sdk.XunitException($"oracle install in {Root} unavailable (npm, npx and the npm registry are required): {Error.Message}");
-            Assert.True(All.Count >= 9, $"the package manager listed only {All.Count} packages");
+            Assert.True(All.Count >= 4, $"the package manager listed only {All.Count} packages");
         }
     }
 
     public Install Npm { get; }
+
+    /// <summary>npm with a workspace (a linked folder) and an alias ("isnum6": "npm:is-number@6.0.0"); npm ls names aliases by their alias.</summary>
+    public Install NpmWorkspace { get; }
     public Install Yarn { get; }
     public Install Pnpm7 { get; }
     public Install Pnpm8 { get; }
@@ -56,6 +59,20 @@ public sealed class JsProjectsFixture : IDisposable
             var all = new Install { Root = root };
             FlattenNpm(Parse(LockfileHarness.Tool(root, TimeSpan.FromMinutes(1), "npm", "ls", "--all", "--json")), null, all.All, all.Edges);
             FlattenNpm(Parse(LockfileHarness.Tool(root, TimeSpan.FromMinutes(1), "npm", "ls", "--all", "--json", "--omit=dev")), null, all.Production, null);
+            return all;
+        });
+        NpmWorkspace = Run("npm-workspace", root =>
+        {
+            _dir.File("npm-workspace/package.json", """
+                { "name": "ws-root", "version": "1.0.0", "private": true, "workspaces": ["packages/*"],
+                  "dependencies": { "is-number": "7.0.0", "isnum6": "npm:is-number@6.0.0" } }
+                """);
+            _dir.File("npm-workspace/packages/lib/package.json", """
+                { "name": "@ws/lib", "version": "0.3.0", "license": "Apache-2.0", "dependencies": { "ms": "2.1.3", "is-number": "7.0.0" } }
+                """);
+            LockfileHarness.Tool(root, TimeSpan.FromMinutes(5), "npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error");
+            var all = new Install { Root = root };
+            FlattenNpm(Parse(LockfileHarness.Tool(root, TimeSpan.FromMinutes(1), "npm", "ls", "--all", "--json")), null, all.All, all.Edges);
             return all;
         });
         Yarn = Run("yarn", root =>
@@ -74,7 +91,7 @@ public sealed class JsProjectsFixture : IDisposable
     private Install Run(string name, Func<string, Install> install)
     {
         var root = _dir.Combine(name);
-        _dir.File(name + "/package.json", PackageJson);
+        if (!File.Exists(Path.Combine(root, "package.json"))) _dir.File(name + "/package.json", PackageJson);
         try { return install(root); }
         catch (Exception e) { return new Install { Root = root, Error = e }; }
     }
@@ -142,6 +159,23 @@ public sealed class NpmOracleTests(JsProjectsFixture projects) : IClassFixture<J
         Assert.Contains("debug@4.3.4 -> ms@2.1.2", result.Edges());
         Assert.True(result.Get("pkg:npm/ms@2.1.3").Dev);
         Assert.Equal(["MIT"], result.Get("pkg:npm/chalk@4.1.2").Licenses);
+    }
+
+    [Fact]
+    public void Package_lock_resolves_workspace_links_and_aliases_as_npm_does()
+    {
+        var npm = projects.NpmWorkspace;
+        npm.Require();
+        var result = LockfileHarness.Run(new NpmLockCataloger(), npm.Root, "package-lock.json");
+        // npm ls names an aliased package by its alias; we name it by the package it is, and keep the alias.
+        string Listed(Core.Package p) => $"{(p.Metadata.TryGetValue("alias", out var alias) ? alias : p.Name)}@{p.Version}";
+        Assert.Equal(Sorted(npm.All), Sorted(result.Packages.Select(Listed)));
+        var byId = result.Packages.ToDictionary(p => p.Id, Listed);
+        Assert.Equal(Sorted(npm.Edges), Sorted(result.Packages.SelectMany(p => p.DependsOn.Select(d => $"{Listed(p)} -> {byId[d]}"))));
+        Assert.Equal("is-number", result.Get("pkg:npm/is-number@6.0.0").Name);
+        var workspace = result.Get("pkg:npm/%40ws/lib@0.3.0");
+        Assert.Equal(["Apache-2.0"], workspace.Licenses);
+        Assert.Equal(["pkg:npm/is-number@7.0.0", "pkg:npm/ms@2.1.3"], result.DependenciesOf("pkg:npm/%40ws/lib@0.3.0"));
     }
 
     [Fact]

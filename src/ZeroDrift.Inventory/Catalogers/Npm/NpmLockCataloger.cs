@@ -99,7 +99,7 @@ public sealed class NpmLockCataloger : ICataloger
             var link = json.Flag("link") ? json.Str("resolved") : null;
             nodes[property.Name] = new Node(property.Name, name, json.Str("version"), json, dependencies,
                 json.Flag("dev"), json.Flag("optional"), json.Flag("devOptional"),
-                link is null ? null : VirtualPath.Normalize(link).TrimStart('/'),
+                link is null ? null : LinkKey(link),
                 declared is not null && pathName is not null && declared != pathName ? pathName : null);
         }
     }
@@ -136,6 +136,17 @@ public sealed class NpmLockCataloger : ICataloger
         if (i < 0 || (i > 0 && path[i - 1] != '/')) return null;
         var name = path[(i + NodeModules.Length)..];
         return name.Length == 0 ? null : name;
+    }
+
+    /// <summary>
+    /// A link's "resolved" is the target's key in "packages", relative to the project: "packages/lib", or
+    /// "../shared" for a folder outside it, which npm keys verbatim.
+    /// </summary>
+    private static string LinkKey(string resolved)
+    {
+        var key = resolved.Replace('\\', '/').TrimEnd('/');
+        while (key.StartsWith("./", StringComparison.Ordinal)) key = key[2..];
+        return key;
     }
 
     /// <summary>A link stands for the folder it points to (a workspace package); anything else for itself.</summary>
