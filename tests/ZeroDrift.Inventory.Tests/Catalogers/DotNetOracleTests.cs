@@ -49,8 +49,8 @@ public sealed class DotNetProjectFixture : IDisposable
         var app = _dir.Combine("app");
         try
         {
-            LockfileHarness.Tool(app, TimeSpan.FromMinutes(8), "dotnet", "restore", "--use-lock-file");
-            LockfileHarness.Tool(app, TimeSpan.FromMinutes(8), "dotnet", "build", "--no-restore", "-c", "Release", "-nologo", "-p:UseSharedCompilation=false");
+            LockfileHarness.Tool(app, TimeSpan.FromMinutes(8), "dotnet", "restore", "--use-lock-file", "--disable-build-servers");
+            LockfileHarness.Tool(app, TimeSpan.FromMinutes(8), "dotnet", "build", "--no-restore", "-c", "Release", "-nologo", "--disable-build-servers");
             var list = JsonDocument.Parse(LockfileHarness.Tool(app, TimeSpan.FromMinutes(3), "dotnet", "list", "package", "--include-transitive", "--format", "json"));
             foreach (var project in list.RootElement.GetProperty("projects").EnumerateArray())
             foreach (var framework in project.GetProperty("frameworks").EnumerateArray())
