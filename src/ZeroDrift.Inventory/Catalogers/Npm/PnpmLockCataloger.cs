@@ -26,18 +26,17 @@ public sealed class PnpmLockCataloger : ICataloger
         var lockfileVersion = ParseLockfileVersion(root.Str("lockfileVersion"));
         var slashKeys = lockfileVersion < 6;
 
-        // name@version → the variants (peer-dependency resolutions) found for it.
+        // One variant per key of "snapshots" (9.x) or "packages" (5.x, 6.x): a name@version with one resolution of its peers.
         var variants = new List<Variant>();
         var packages = root.Map("packages") ?? [];
         var snapshots = root.Map("snapshots");
         foreach (var (key, value) in snapshots ?? packages)
         {
             var fields = value as Dictionary<string, object?> ?? [];
-            // Git and tarball dependencies are keyed by URL, which may hold no "@" at all.
+            // Git and tarball dependencies are keyed by URL (which may hold no "@" at all); their entry gives name and version.
             if ((ParseKey(key, slashKeys) ?? (fields.Str("name") is { } n ? (n, key) : null)) is not { } parsed) continue;
             // In 9.x, facts about the package (resolution, license, engines) stay under "packages" by peer-less key.
             var info = snapshots is null ? fields : packages.Map($"{parsed.Name}@{StripPeers(parsed.Version, slashKeys)}") ?? fields;
-            // For those, the entry names the package and its version.
             var fromUrl = !LooksLikeVersion(parsed.Version);
             var name = fromUrl ? info.Str("name") ?? parsed.Name : parsed.Name;
             var version = fromUrl ? info.Str("version") ?? "" : StripPeers(parsed.Version, slashKeys);
