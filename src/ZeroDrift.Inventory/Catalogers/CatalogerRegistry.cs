@@ -6,5 +6,14 @@ public static class CatalogerRegistry
     public static IReadOnlyList<ICataloger> All { get; } =
     [
         new Dpkg.DpkgCataloger(),
+        new Npm.NpmLockCataloger(),
+        new Npm.YarnLockCataloger(),
+        new Npm.PnpmLockCataloger(),
+        new Npm.NpmInstalledCataloger(),
+        new DotNet.NuGetLockCataloger(),
+        new DotNet.DotNetDepsCataloger(),
+        new DotNet.NuGetAssetsCataloger(),
+        new DotNet.NuGetPackagesConfigCataloger(),
+        new DotNet.NuGetProjectCataloger(),
     ];
 }
