@@ -6,5 +6,6 @@ public static class CatalogerRegistry
     public static IReadOnlyList<ICataloger> All { get; } =
     [
         new Dpkg.DpkgCataloger(),
+        new Apk.ApkCataloger(),
     ];
 }
