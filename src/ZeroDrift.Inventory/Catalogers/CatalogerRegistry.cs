@@ -7,5 +7,6 @@ public static class CatalogerRegistry
     [
         new Dpkg.DpkgCataloger(),
         new Apk.ApkCataloger(),
+        new Rpm.RpmCataloger(),
     ];
 }
