@@ -8,5 +8,7 @@ public static class CatalogerRegistry
         new Dpkg.DpkgCataloger(),
         new Apk.ApkCataloger(),
         new Rpm.RpmCataloger(),
+        new Java.PomCataloger(),
+        new Java.JavaArchiveCataloger(),
     ];
 }
