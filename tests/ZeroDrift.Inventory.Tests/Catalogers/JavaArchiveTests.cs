@@ -131,7 +131,7 @@ public sealed class JavaArchiveTests
         Assert.Equal("pkg:maven/com.acme.launcher/com.acme.launcher@2.4.1", Assert.Single(unversioned).Purl.ToString());
 
         var noMetadata = Zip(("a/B.class", [0xCA, 0xFE]));
-        Assert.Equal("pkg:maven/jsr305@3.0.2", Assert.Single(Scan("jsr305-3.0.2.jar", noMetadata).Packages).Purl.ToString());
+        Assert.Equal("pkg:maven/jsr305/jsr305@3.0.2", Assert.Single(Scan("jsr305-3.0.2.jar", noMetadata).Packages).Purl.ToString());
         Assert.Empty(Scan("classes.jar", noMetadata).Packages);
     }
 

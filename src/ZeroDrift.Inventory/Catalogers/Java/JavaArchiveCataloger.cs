@@ -221,7 +221,8 @@ public sealed class JavaArchiveCataloger : ICataloger
             if (nestedPath is not null) metadata["nestedPath"] = nestedPath;
             foreach (var key in new[] { "Bundle-SymbolicName", "Implementation-Vendor", "Main-Class", "Created-By" })
                 if (manifest?[key] is { } value) metadata[char.ToLowerInvariant(key[0]) + key[1..].Replace("-", "", StringComparison.Ordinal)] = value;
-            return new Found(manifest?.GroupId(), name, version, manifest?.Licenses() ?? [], metadata, []);
+            // As Syft does: with no groupId to be found, the artifactId stands in (aopalliance:aopalliance).
+            return new Found(manifest?.GroupId() ?? name, name, version, manifest?.Licenses() ?? [], metadata, []);
         }
 
         private static string? FirstWord(params string?[] values) =>
