@@ -37,7 +37,7 @@ public sealed class JavaArchiveTests
         Text($"META-INF/maven/{group}/{artifact}/pom.properties", $"#Created by Apache Maven 3.9.6\nartifactId={artifact}\ngroupId={group}\nversion={version}\n");
 
     /// <summary>commons-lang3 as Maven Central ships it: manifest, pom.properties, pom.xml, classes.</summary>
-    private static byte[] CommonsLang3() => Zip(
+    internal static byte[] CommonsLang3() => Zip(
         Manifest("""
             Automatic-Module-Name: org.apache.commons.lang3
             Bundle-License: https://www.apache.org/licenses/LICENSE-2.0.txt

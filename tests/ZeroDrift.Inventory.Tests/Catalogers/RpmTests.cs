@@ -89,7 +89,7 @@ public sealed class RpmTests
     }
 
     /// <summary>Builds the specs into RPMs and installs them (database only) into <c>root/var/lib/rpm/rpmdb.sqlite</c>.</summary>
-    private static string BuildDatabase(TempDir dir)
+    internal static string BuildDatabase(TempDir dir)
     {
         var top = dir.Combine("rpmbuild");
         foreach (var (name, spec) in Specs)
