@@ -195,6 +195,32 @@ public sealed class RpmTests
     }
 
     [Fact]
+    public void Rows_still_in_the_write_ahead_log_are_read()
+    {
+        using var dir = new TempDir();
+        var db = BuildDatabase(dir);
+        // A writer that has not checkpointed yet (an image snapshotted while rpm ran): the row lives only in -wal.
+        using var writer = new SqliteConnection($"Data Source={Path.Combine(db, "rpmdb.sqlite")};Pooling=False");
+        writer.Open();
+        using (var pragma = writer.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;";
+            pragma.ExecuteNonQuery();
+        }
+        using (var insert = writer.CreateCommand())
+        {
+            insert.CommandText = "INSERT INTO Packages (hnum, blob) VALUES (200, $blob)";
+            insert.Parameters.AddWithValue("$blob", Header((RpmTag.Name, "zd-wal"), (RpmTag.Version, "1.0"), (RpmTag.Release, "1")));
+            insert.ExecuteNonQuery();
+        }
+        Assert.True(new FileInfo(Path.Combine(db, "rpmdb.sqlite-wal")).Length > 0);
+        var (packages, warnings) = Catalog(dir.Combine("root"), null);
+        Assert.Empty(warnings);
+        Assert.Contains(packages, p => p.Name == "zd-wal" && p.Version == "1.0-1");
+        Assert.Equal(4, packages.Count);
+    }
+
+    [Fact]
     public void Hostile_header_blobs_are_format_errors()
     {
         var good = Header((RpmTag.Name, "x"), (RpmTag.Version, "1"));
