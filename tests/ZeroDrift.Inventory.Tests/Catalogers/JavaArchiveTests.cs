@@ -117,6 +117,26 @@ public sealed class JavaArchiveTests
     }
 
     [Fact]
+    public void A_jar_whose_only_pom_properties_are_shaded_is_still_a_package_itself()
+    {
+        // As Debian ships guice.jar: its own manifest, and cglib's pom.properties shaded into it.
+        var guice = Zip(
+            Manifest("Automatic-Module-Name: com.google.guice\nBundle-License: http://www.apache.org/licenses/LICENSE-2.0.txt\nBundle-Name: guice\nBundle-SymbolicName: com.google.inject\nBundle-Version: 4.2.3"),
+            PomProperties("cglib", "cglib", "3.2.12"));
+        var (packages, warnings) = Scan("guice.jar", guice);
+        Assert.Empty(warnings);
+        Assert.Equal(["pkg:maven/com.google.inject/guice@4.2.3", "pkg:maven/cglib/cglib@3.2.12"], packages.Select(p => p.Purl.ToString()));
+        Assert.Equal(["http://www.apache.org/licenses/LICENSE-2.0.txt"], packages[0].Licenses);
+        Assert.Empty(packages[1].Licenses);
+
+        // Debian's maven3-core.jar is maven-core renamed: the manifest's version says the pom.properties is its own.
+        var core = Zip(
+            Manifest("Specification-Title: Maven Core\nSpecification-Version: 3.8\nImplementation-Title: Maven Core\nImplementation-Version: 3.8.7"),
+            PomProperties("org.apache.maven", "maven-core", "3.8.7"));
+        Assert.Equal("pkg:maven/org.apache.maven/maven-core@3.8.7", Assert.Single(Scan("maven3-core.jar", core).Packages).Purl.ToString());
+    }
+
+    [Fact]
     public void Without_pom_properties_the_manifest_and_file_name_are_used()
     {
         var (packages, warnings) = Scan("org.eclipse.osgi-3.18.0.jar", ManifestOnly("org.eclipse.osgi", "3.18.0.v20220516-2155", "EPL-2.0;link=\"https://www.eclipse.org/legal/epl-2.0\""));
@@ -187,17 +207,17 @@ public sealed class JavaArchiveTests
     [Fact]
     public void Archives_nested_deeper_than_the_limit_are_not_opened()
     {
-        // level-1.jar ⊃ level-2.jar ⊃ … ⊃ level-7.jar, each with its own pom.properties.
+        // level1.jar ⊃ level2.jar ⊃ … ⊃ level7.jar, each with its own pom.properties.
         byte[]? inner = null;
         for (var level = 7; level >= 1; level--)
         {
-            var entries = new List<(string, byte[])> { PomProperties("com.example", $"level-{level}", "1.0") };
-            if (inner is not null) entries.Add(($"lib/level-{level + 1}-1.0.jar", inner));
+            var entries = new List<(string, byte[])> { PomProperties("com.example", $"level{level}", "1.0") };
+            if (inner is not null) entries.Add(($"lib/level{level + 1}-1.0.jar", inner));
             inner = Zip([.. entries]);
         }
-        var (packages, warnings) = Scan("level-1-1.0.jar", inner!);
+        var (packages, warnings) = Scan("level1-1.0.jar", inner!);
         Assert.Equal(ScanLimits.Default.MaxArchiveDepth, packages.Count);
-        Assert.Equal(["level-1", "level-2", "level-3", "level-4"], packages.Select(p => p.Name));
+        Assert.Equal(["level1", "level2", "level3", "level4"], packages.Select(p => p.Name));
         Assert.Contains("nested more than 4 archives deep", Assert.Single(warnings), StringComparison.Ordinal);
     }
 

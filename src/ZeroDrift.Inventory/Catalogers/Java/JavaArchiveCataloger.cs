@@ -99,20 +99,47 @@ public sealed class JavaArchiveCataloger : ICataloger
             }
 
             var manifest = manifestEntry is null ? null : ReadManifest(manifestEntry, where);
+            var fromManifest = FromManifest(manifest, fileName, nestedPath);
+            var fromPoms = pomProperties
+                .Select(e => FromPomProperties(e, pomXml, nestedPath, where))
+                .Where(f => f is not null).Select(f => f!).ToList();
+            // Which pom.properties is the archive's own, and not one of a library shaded into it: the one named like
+            // the file, or with a version the file name or manifest gives (Debian renames maven-core-3.8.7.jar to
+            // maven3-core.jar and geronimo-annotation_1.3_spec-1.3.jar to geronimo-annotation-1.3-spec.jar, but
+            // keeps the manifests).
+            var (fileArtifact, fileVersion) = ArchiveFileName.Split(fileName);
+            string?[] versions = [fileVersion, manifest?["Implementation-Version"], manifest?["Bundle-Version"], manifest?["Specification-Version"]];
+            var declaresVersion = manifest?["Implementation-Version"] is not null || manifest?["Bundle-Version"] is not null;
+            var primaryPom = fromPoms.FirstOrDefault(f => f.ArtifactId == fileArtifact)
+                ?? fromPoms.FirstOrDefault(f => versions.Contains(f.Version))
+                ?? (fromPoms.Count == 1 && !declaresVersion ? fromPoms[0] : null);
+
             var own = new List<int>();
-            foreach (var e in pomProperties)
+            int? primary = null;
+            if (primaryPom is null && fromManifest is not null && (fromPoms.Count == 0 || declaresVersion)
+                && fromPoms.All(f => f.ArtifactId != fromManifest.ArtifactId))
             {
-                if (FromPomProperties(e, pomXml, manifest, pomProperties.Count, nestedPath, where) is { } f)
-                {
-                    own.Add(found.Count);
-                    found.Add(f);
-                }
-            }
-            if (own.Count == 0 && FromManifest(manifest, fileName, nestedPath) is { } fromManifest)
-            {
+                // A jar with only shaded pom.properties (Debian's guice.jar holds cglib's) is still itself a package,
+                // as Syft's "main package from the manifest" has it.
+                primary = found.Count;
                 own.Add(found.Count);
                 found.Add(fromManifest);
             }
+            foreach (var f in fromPoms)
+            {
+                if (ReferenceEquals(f, primaryPom))
+                {
+                    primary = found.Count;
+                    // Bundle-License speaks for the jar itself, so only for its own pom.properties.
+                    found.Add(f.Licenses.Count == 0 && manifest is not null ? f with { Licenses = manifest.Licenses() } : f);
+                }
+                else
+                {
+                    found.Add(f);
+                }
+                own.Add(found.Count - 1);
+            }
+            if (primary is null && own.Count == 1) primary = own[0];
 
             var children = new List<int>();
             foreach (var e in nested)
@@ -126,8 +153,8 @@ public sealed class JavaArchiveCataloger : ICataloger
                 }
                 children.AddRange(ReadNested(e, childPath, depth + 1));
             }
-            // An archive that is one package depends on the libraries it bundles.
-            if (own.Count == 1) found[own[0]].Nested.AddRange(children);
+            // The archive's own package depends on the libraries it bundles.
+            if (primary is { } main) found[main].Nested.AddRange(children);
             return own;
         }
 
@@ -161,8 +188,7 @@ public sealed class JavaArchiveCataloger : ICataloger
             }
         }
 
-        private Found? FromPomProperties(ZipArchiveEntry entry, Dictionary<string, ZipArchiveEntry> pomXml, JavaManifest? manifest,
-            int siblings, string? nestedPath, string where)
+        private Found? FromPomProperties(ZipArchiveEntry entry, Dictionary<string, ZipArchiveEntry> pomXml, string? nestedPath, string where)
         {
             Dictionary<string, string> properties;
             try
@@ -187,8 +213,6 @@ public sealed class JavaArchiveCataloger : ICataloger
             var directory = entry.FullName[..^"pom.properties".Length];
             IReadOnlyList<string> licenses = [];
             if (pomXml.TryGetValue(directory, out var pomEntry)) licenses = PomLicenses(pomEntry, where);
-            // Bundle-License speaks for the jar, so only for the jar's own (single) pom.properties.
-            if (licenses.Count == 0 && siblings == 1 && manifest is not null) licenses = manifest.Licenses();
             return new Found(string.IsNullOrEmpty(groupId) ? null : groupId, artifactId, version, licenses, metadata, []);
         }
 
