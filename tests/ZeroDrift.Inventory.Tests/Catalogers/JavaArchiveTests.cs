@@ -274,6 +274,53 @@ public sealed class JavaArchiveTests
         Assert.Contains(inventory.Warnings, w => w.StartsWith("/app/lib/truncated-1.0.jar: java-archive:", StringComparison.Ordinal) && w.Contains("not a readable zip", StringComparison.Ordinal));
     }
 
+    /// <summary>A file tree whose files open as forward-only streams, as a layer's tar stream gives them.</summary>
+    private sealed class ForwardOnlyFileSystem(IFileSystem inner) : IFileSystem
+    {
+        public IEnumerable<FileEntry> Enumerate(CancellationToken cancellationToken = default) => inner.Enumerate(cancellationToken);
+        public FileEntry? Lstat(string path) => inner.Lstat(path);
+        public IEnumerable<FileEntry> List(string directory) => inner.List(directory);
+        public Stream Open(FileEntry entry) => new ForwardOnly(inner.Open(entry));
+        public void Dispose() => inner.Dispose();
+    }
+
+    private sealed class ForwardOnly(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+
+    [Fact]
+    public void Forward_only_streams_are_buffered_within_the_file_size_limit()
+    {
+        using var dir = new TempDir();
+        dir.File("app/shop.war", Zip(PomProperties("com.example", "shop", "2.1.0"), ("WEB-INF/lib/commons-lang3-3.14.0.jar", CommonsLang3())));
+        using var fs = new ForwardOnlyFileSystem(new DirectoryFileSystem(dir.Path));
+        var cataloger = new JavaArchiveCataloger();
+        var entry = Assert.Single(fs.Enumerate(), cataloger.FileRequired);
+        var warnings = new List<string>();
+        var packages = cataloger.Catalog(new CatalogContext(fs, null, ScanLimits.Default, warnings.Add), entry).ToList();
+        Assert.Equal(["shop", "commons-lang3"], packages.Select(p => p.Name));
+        Assert.Empty(warnings);
+        // A size that lies (smaller than the stream) cannot make the copy exceed the limit.
+        var small = ScanLimits.Default with { MaxFileBytes = 1000 };
+        var liar = entry with { Size = 10 };
+        Assert.Throws<LimitExceededException>(() => cataloger.Catalog(new CatalogContext(fs, null, small, warnings.Add), liar).ToList());
+    }
+
     [Fact]
     public void Manifest_continuation_lines_and_group_ids_follow_the_jar_specification()
     {

@@ -16,9 +16,16 @@ internal static partial class ArchiveFileName
         var dot = stem.LastIndexOf('.');
         if (dot > 0 && IsArchive(stem)) stem = stem[..dot];
         // The version starts at the first "-" followed by a digit: guava-32.1.3-jre, jetty-server-9.4.53.v20231009.
-        return NameVersion().Match(stem) is { Success: true } m ? (m.Groups["name"].Value, m.Groups["version"].Value) : (stem, null);
+        try
+        {
+            return NameVersion().Match(stem) is { Success: true } m ? (m.Groups["name"].Value, m.Groups["version"].Value) : (stem, null);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return (stem, null); // a hostile zip entry name, thousands of characters long
+        }
     }
 
-    [GeneratedRegex(@"^(?<name>[A-Za-z][\w.]*?(?:-[A-Za-z][\w.]*?)*)-(?<version>\d[\w.+-]*)$")]
+    [GeneratedRegex(@"^(?<name>[A-Za-z][\w.]*?(?:-[A-Za-z][\w.]*?)*)-(?<version>\d[\w.+-]*)$", RegexOptions.None, matchTimeoutMilliseconds: 200)]
     private static partial Regex NameVersion();
 }

@@ -167,7 +167,7 @@ public sealed class JavaArchiveCataloger : ICataloger
                 budget.CountEntries(archive.Entries.Count, $"{outer.Path}: {childPath}");
                 return Read(archive, childPath, entry.Name, depth);
             }
-            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException)
+            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException or NotSupportedException)
             {
                 // One bad nested jar does not hide the rest of the archive.
                 context.Warn(e is LimitExceededException ? e.Message : $"{outer.Path}: {childPath}: not a readable zip archive: {e.Message}");
@@ -181,7 +181,7 @@ public sealed class JavaArchiveCataloger : ICataloger
             {
                 return JavaManifest.Parse(Encoding.UTF8.GetString(budget.ReadSmall(entry, MaxTextEntryBytes, $"{where}: {entry.FullName}")));
             }
-            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException)
+            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException or NotSupportedException)
             {
                 context.Warn(e is LimitExceededException ? e.Message : $"{where}: {entry.FullName}: {e.Message}");
                 return null;
@@ -195,7 +195,7 @@ public sealed class JavaArchiveCataloger : ICataloger
             {
                 properties = ParseProperties(Encoding.UTF8.GetString(budget.ReadSmall(entry, MaxTextEntryBytes, $"{where}: {entry.FullName}")));
             }
-            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException)
+            catch (Exception e) when (e is InvalidDataException or LimitExceededException or IOException or NotSupportedException)
             {
                 context.Warn(e is LimitExceededException ? e.Message : $"{where}: {entry.FullName}: {e.Message}");
                 return null;
@@ -225,7 +225,7 @@ public sealed class JavaArchiveCataloger : ICataloger
                 return MavenPom.Parse(stream, $"{where}: {entry.FullName}", MaxPomEntryBytes).Licenses
                     .Select(l => l.Name ?? l.Url!).Distinct(StringComparer.Ordinal).ToList();
             }
-            catch (Exception e) when (e is FormatException or InvalidDataException or LimitExceededException or IOException)
+            catch (Exception e) when (e is FormatException or InvalidDataException or LimitExceededException or IOException or NotSupportedException)
             {
                 context.Warn(e.Message);
                 return [];
