@@ -99,10 +99,35 @@ public sealed class JavaArchiveCataloger : ICataloger
             }
 
             var manifest = manifestEntry is null ? null : ReadManifest(manifestEntry, where);
-            var fromManifest = FromManifest(manifest, fileName, nestedPath);
             var fromPoms = pomProperties
                 .Select(e => FromPomProperties(e, pomXml, nestedPath, where))
                 .Where(f => f is not null).Select(f => f!).ToList();
+            var (own, primary) = AddOwnPackages(manifest, fromPoms, fileName, nestedPath);
+
+            var children = new List<int>();
+            foreach (var e in nested)
+            {
+                if (budget.Exhausted) break;
+                var childPath = $"{nestedPath ?? fileName}!/{e.FullName}";
+                if (depth + 1 > budget.Limits.MaxArchiveDepth)
+                {
+                    context.Warn($"{outer.Path}: {childPath}: nested more than {budget.Limits.MaxArchiveDepth} archives deep, not opened");
+                    continue;
+                }
+                children.AddRange(ReadNested(e, childPath, depth + 1));
+            }
+            // The archive's own package depends on the libraries it bundles.
+            if (primary is { } main) found[main].Nested.AddRange(children);
+            return own;
+        }
+
+        /// <summary>
+        /// Adds the archive's packages: every pom.properties, and the archive itself from its manifest and file name
+        /// when none of them is its own. Returns their indexes and the one that is the archive itself, if known.
+        /// </summary>
+        private (List<int> Own, int? Primary) AddOwnPackages(JavaManifest? manifest, List<Found> fromPoms, string fileName, string? nestedPath)
+        {
+            var fromManifest = FromManifest(manifest, fileName, nestedPath);
             // Which pom.properties is the archive's own, and not one of a library shaded into it: the one named like
             // the file, or with a version the file name or manifest gives (Debian renames maven-core-3.8.7.jar to
             // maven3-core.jar and geronimo-annotation_1.3_spec-1.3.jar to geronimo-annotation-1.3-spec.jar, but
@@ -140,22 +165,7 @@ public sealed class JavaArchiveCataloger : ICataloger
                 own.Add(found.Count - 1);
             }
             if (primary is null && own.Count == 1) primary = own[0];
-
-            var children = new List<int>();
-            foreach (var e in nested)
-            {
-                if (budget.Exhausted) break;
-                var childPath = $"{nestedPath ?? fileName}!/{e.FullName}";
-                if (depth + 1 > budget.Limits.MaxArchiveDepth)
-                {
-                    context.Warn($"{outer.Path}: {childPath}: nested more than {budget.Limits.MaxArchiveDepth} archives deep, not opened");
-                    continue;
-                }
-                children.AddRange(ReadNested(e, childPath, depth + 1));
-            }
-            // The archive's own package depends on the libraries it bundles.
-            if (primary is { } main) found[main].Nested.AddRange(children);
-            return own;
+            return (own, primary);
         }
 
         private List<int> ReadNested(ZipArchiveEntry entry, string childPath, int depth)
