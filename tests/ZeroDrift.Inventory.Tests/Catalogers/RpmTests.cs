@@ -180,7 +180,8 @@ public sealed class RpmTests
         {
             connection.Open();
             using var insert = connection.CreateCommand();
-            insert.CommandText = "INSERT INTO Packages (hnum, blob) VALUES (100, $key), (101, $bad)";
+            insert.CommandText = "INSERT INTO Packages (hnum, blob) VALUES (100, $key), (101, $bad), (102, $confused)";
+            insert.Parameters.AddWithValue("$confused", Header((RpmTag.Name, "confused"), (RpmTag.Version, "1"), (RpmTag.Epoch, "not a number")));
             insert.Parameters.AddWithValue("$key", Header((RpmTag.Name, "gpg-pubkey"), (RpmTag.Version, "fd431d51"), (RpmTag.Release, "4ae0493b")));
             var bad = Header((RpmTag.Name, "broken"), (RpmTag.Version, "1"));
             BinaryPrimitives.WriteInt32BigEndian(bad.AsSpan(8 + 16 + 8), 5000); // second entry's offset far outside the data store
@@ -189,9 +190,10 @@ public sealed class RpmTests
         }
         var (packages, warnings) = Catalog(dir.Combine("root"), null);
         Assert.Equal(["zd-alpha", "zd-beta", "zd-gamma"], packages.Select(p => p.Name).Order(StringComparer.Ordinal));
-        var warning = Assert.Single(warnings);
-        Assert.Contains("Packages row hnum=101", warning, StringComparison.Ordinal);
-        Assert.Contains("offset 5000", warning, StringComparison.Ordinal);
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("Packages row hnum=101", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("offset 5000", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("Packages row hnum=102: RPM header tag 1003 has type String, not an integer type", warnings[1], StringComparison.Ordinal);
     }
 
     [Fact]

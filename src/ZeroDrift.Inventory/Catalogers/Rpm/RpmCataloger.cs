@@ -81,14 +81,15 @@ public sealed class RpmCataloger : ICataloger
         foreach (var (row, blob) in rows)
         {
             RpmRecord? record;
+            var what = $"{entry.Path}: Packages row hnum={row}";
             try
             {
-                record = RpmRecord.From(RpmHeader.Parse(blob, $"{entry.Path}: Packages row hnum={row}"), $"{entry.Path}: Packages row hnum={row}");
+                record = RpmRecord.From(RpmHeader.Parse(blob, what), what);
             }
             catch (FormatException e)
             {
                 // One damaged header does not hide the others.
-                context.Warn(e.Message);
+                context.Warn(e.Message.StartsWith(what, StringComparison.Ordinal) ? e.Message : $"{what}: {e.Message}");
                 continue;
             }
             if (record is not null) records.Add(record);

@@ -148,7 +148,7 @@ public sealed class RpmHeader
                 TagType.Int16 => BinaryPrimitives.ReadUInt16BigEndian(data[(i * 2)..]),
                 TagType.Int32 => BinaryPrimitives.ReadUInt32BigEndian(data[(i * 4)..]),
                 TagType.Int64 => BinaryPrimitives.ReadInt64BigEndian(data[(i * 8)..]),
-                _ => throw new FormatException($"RPM header tag {tag} is not an integer"),
+                _ => throw new FormatException($"RPM header tag {tag} has type {e.Type}, not an integer type"),
             };
         }
         return values;
