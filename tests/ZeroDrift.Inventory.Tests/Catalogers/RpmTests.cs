@@ -95,7 +95,8 @@ public sealed class RpmTests
         foreach (var (name, spec) in Specs)
         {
             var specPath = dir.File($"rpmbuild/SPECS/{name}.spec", spec.Replace("\r", "", StringComparison.Ordinal) + "\n");
-            Run("rpmbuild", "--define", $"_topdir {top}", "--quiet", "-bb", specPath);
+            // _dbpath too: Debian's rpmbuild would otherwise create ~/.rpmdb.
+            Run("rpmbuild", "--define", $"_topdir {top}", "--define", $"_dbpath {dir.Combine("rpmbuild/db")}", "--quiet", "-bb", specPath);
         }
         var db = dir.Combine("root/" + DbDir);
         Directory.CreateDirectory(db);
