@@ -6,6 +6,10 @@ public static class CatalogerRegistry
     public static IReadOnlyList<ICataloger> All { get; } =
     [
         new Dpkg.DpkgCataloger(),
+        new Apk.ApkCataloger(),
+        new Rpm.RpmCataloger(),
+        new Java.PomCataloger(),
+        new Java.JavaArchiveCataloger(),
         new Npm.NpmLockCataloger(),
         new Npm.YarnLockCataloger(),
         new Npm.PnpmLockCataloger(),
