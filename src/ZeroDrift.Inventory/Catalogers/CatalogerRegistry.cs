@@ -6,5 +6,10 @@ public static class CatalogerRegistry
     public static IReadOnlyList<ICataloger> All { get; } =
     [
         new Dpkg.DpkgCataloger(),
+        new Python.PythonInstalledCataloger(),
+        new Python.RequirementsTxtCataloger(),
+        new Python.PoetryLockCataloger(),
+        new Python.PipfileLockCataloger(),
+        new Python.UvLockCataloger(),
     ];
 }
