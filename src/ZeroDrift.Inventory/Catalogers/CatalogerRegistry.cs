@@ -11,5 +11,7 @@ public static class CatalogerRegistry
         new Python.PoetryLockCataloger(),
         new Python.PipfileLockCataloger(),
         new Python.UvLockCataloger(),
+        new Go.GoModCataloger(),
+        new Go.GoBinaryCataloger(),
     ];
 }
