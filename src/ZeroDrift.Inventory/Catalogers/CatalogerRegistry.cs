@@ -13,5 +13,7 @@ public static class CatalogerRegistry
         new Python.UvLockCataloger(),
         new Go.GoModCataloger(),
         new Go.GoBinaryCataloger(),
+        new Rust.CargoLockCataloger(),
+        new Rust.CargoAuditableCataloger(),
     ];
 }
