@@ -15,5 +15,7 @@ public static class CatalogerRegistry
         new Go.GoBinaryCataloger(),
         new Rust.CargoLockCataloger(),
         new Rust.CargoAuditableCataloger(),
+        new Ruby.GemfileLockCataloger(),
+        new Ruby.GemspecCataloger(),
     ];
 }

@@ -1,0 +1,133 @@
+using System.Text.RegularExpressions;
+using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Core;
+using ZeroDrift.Inventory.Catalogers.Shared;
+
+namespace ZeroDrift.Inventory.Catalogers.Ruby;
+
+/// <summary>
+/// Installed gems: the <c>specifications/*.gemspec</c> (and <c>specifications/default/*.gemspec</c> for default gems)
+/// that RubyGems writes when it installs a gem. They are Ruby source and are never run: name, version, platform,
+/// licences and run-time dependencies are read with patterns for the form RubyGems generates
+/// (<c>s.name = "rake".freeze</c>, <c>s.add_runtime_dependency(%q&lt;x&gt;.freeze, …)</c>). Dependencies are resolved
+/// against the gems installed in the same directory.
+/// </summary>
+public sealed partial class GemspecCataloger : ICataloger
+{
+    private readonly SiblingIndex<Dictionary<string, string>> _siblings = new();
+
+    public string Name => "ruby-gemspec";
+
+    public bool FileRequired(FileEntry entry)
+    {
+        if (!entry.Name.EndsWith(".gemspec", StringComparison.Ordinal)) return false;
+        var parent = VirtualPath.Parent(entry.Path);
+        var parentName = VirtualPath.FileName(parent);
+        return parentName == "specifications" || (parentName == "default" && VirtualPath.FileName(VirtualPath.Parent(parent)) == "specifications");
+    }
+
+    internal sealed record Gemspec(string Name, string Version, string? Platform, IReadOnlyList<string> Licenses,
+        IReadOnlyList<string> Dependencies, string? Homepage, string? Summary);
+
+    public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
+    {
+        var spec = Parse(context.ReadText(entry));
+        var directory = VirtualPath.Parent(entry.Path);
+        var installed = _siblings.Get(context.FileSystem, directory, d => IndexInstalled(context, d));
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (spec.Platform is not null) metadata["platform"] = spec.Platform;
+        if (spec.Homepage is not null) metadata["homepage"] = spec.Homepage;
+        if (spec.Summary is not null) metadata["summary"] = spec.Summary;
+        if (VirtualPath.FileName(directory) == "default") metadata["defaultGem"] = "true";
+        yield return new Package
+        {
+            Name = spec.Name,
+            Version = spec.Version,
+            Ecosystem = Ecosystem.RubyGems,
+            Purl = GemPackages.Purl(spec.Name, spec.Version, spec.Platform),
+            FoundBy = Name,
+            Locations = [entry.Location],
+            Licenses = spec.Licenses,
+            DependsOn = spec.Dependencies.Select(d => installed.GetValueOrDefault(d)).Where(d => d is not null).Select(d => d!).Distinct().ToList(),
+            Metadata = metadata,
+        };
+    }
+
+    internal static Gemspec Parse(string text)
+    {
+        var name = NameField().Match(text) is { Success: true } n ? Literal(n.Groups["value"].Value) : null;
+        var version = VersionField().Match(text) is { Success: true } v ? Literal(v.Groups["value"].Value) : null;
+        if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(version))
+            throw new FormatException("gemspec without a literal name or version");
+        var platform = PlatformField().Match(text) is { Success: true } p ? Literal(p.Groups["value"].Value) : null;
+        var licenses = new List<string>();
+        if (LicensesField().Match(text) is { Success: true } list)
+            licenses.AddRange(StringLiteral().Matches(list.Groups["list"].Value).Select(m => Literal(m.Value)).Where(l => l.Length > 0));
+        else if (LicenseField().Match(text) is { Success: true } single)
+            licenses.Add(Literal(single.Groups["value"].Value));
+        var dependencies = RuntimeDependency().Matches(text).Select(m => Literal(m.Groups["value"].Value)).Distinct(StringComparer.Ordinal).ToList();
+        var homepage = HomepageField().Match(text) is { Success: true } h ? Literal(h.Groups["value"].Value) : null;
+        var summary = SummaryField().Match(text) is { Success: true } s ? Literal(s.Groups["value"].Value) : null;
+        return new Gemspec(name, version, platform is "ruby" ? null : platform, licenses, dependencies, homepage, summary);
+    }
+
+    /// <summary>The text of a Ruby string literal as RubyGems writes them: "x", 'x', %q{x}, %q&lt;x&gt;.</summary>
+    private static string Literal(string literal)
+    {
+        if (literal.StartsWith("%q", StringComparison.Ordinal) && literal.Length >= 4) return literal[3..^1];
+        if (literal.Length >= 2 && literal[0] is '"' or '\'' && literal[^1] == literal[0])
+            return literal[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\'", "'", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+        return literal;
+    }
+
+    /// <summary>Gem name → package id of every gem specified in <paramref name="directory"/>.</summary>
+    private Dictionary<string, string> IndexInstalled(CatalogContext context, string directory)
+    {
+        var index = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var child in context.FileSystem.List(directory).Where(FileRequired).OrderBy(c => c.Path, StringComparer.Ordinal))
+        {
+            try
+            {
+                var text = context.FileSystem.ReadText(child.Path, context.Limits.MaxFileBytes);
+                if (text is null) continue;
+                var spec = Parse(text);
+                index.TryAdd(spec.Name, PackageId.For(GemPackages.Purl(spec.Name, spec.Version, spec.Platform), child.Path));
+            }
+            catch (Exception e) when (e is FormatException or Artifacts.ArtifactException or IOException)
+            {
+                // Reported by the gemspec's own Catalog call; here it only cannot be a dependency target.
+            }
+        }
+        return index;
+    }
+
+    private const string Str = @"(?:""(?:[^""\\\n]|\\.)*""|'(?:[^'\\\n]|\\.)*'|%q\{[^}\n]*\}|%q<[^>\n]*>|%q\([^)\n]*\)|%q\[[^\]\n]*\])";
+
+    [GeneratedRegex(@"^\s*\w+\.name\s*=\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex NameField();
+
+    [GeneratedRegex(@"^\s*\w+\.version\s*=\s*(?:Gem::Version\.new\(\s*)?(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex VersionField();
+
+    [GeneratedRegex(@"^\s*\w+\.platform\s*=\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex PlatformField();
+
+    [GeneratedRegex(@"^\s*\w+\.licenses\s*=\s*\[(?<list>[^\]\n]*)\]", RegexOptions.Multiline)]
+    private static partial Regex LicensesField();
+
+    [GeneratedRegex(@"^\s*\w+\.license\s*=\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex LicenseField();
+
+    [GeneratedRegex(@"^\s*\w+\.homepage\s*=\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex HomepageField();
+
+    [GeneratedRegex(@"^\s*\w+\.summary\s*=\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex SummaryField();
+
+    [GeneratedRegex(Str)]
+    private static partial Regex StringLiteral();
+
+    // add_dependency and add_runtime_dependency are run time; add_development_dependency is not.
+    [GeneratedRegex(@"^\s*\w+\.add_(?:runtime_)?dependency\s*\(?\s*(?<value>" + Str + ")", RegexOptions.Multiline)]
+    private static partial Regex RuntimeDependency();
+}
