@@ -151,8 +151,86 @@ public sealed class RubyTests
         Assert.Equal("https://nokogiri.org", nokogiri.Metadata["homepage"]);
         Assert.Equal(["Ruby", "BSD-2-Clause"], packages.Single("racc").Licenses);
         Assert.Equal(["MIT"], packages.Single("rake").Licenses);
-        // Default gems resolve against their own directory.
-        Assert.Empty(packages.Single("json").DependsOn);
+        // Default gems and installed gems resolve against each other.
+        Assert.Equal(["racc@1.7.3"], packages.DependencyNames(packages.Single("json")));
         Assert.Equal("true", packages.Single("json").Metadata["defaultGem"]);
+    }
+
+    private static string Ruby()
+    {
+        var ruby = ProcessRunner.Find("/usr/bin/ruby", "ruby");
+        Assert.True(ruby is not null, "ruby is missing: apt-get install ruby");
+        return ruby!;
+    }
+
+    /// <summary>Oracle: RubyGems itself loads every gemspec of Debian's ruby installation.</summary>
+    [Theory]
+    [InlineData("/usr/lib/ruby/gems/3.1.0")]
+    [InlineData("/usr/share/rubygems-integration/all")]
+    public void Installed_gemspecs_match_rubygems(string gemHome)
+    {
+        var ruby = Ruby();
+        var specifications = Path.Combine(gemHome, "specifications");
+        Assert.True(Directory.Exists(specifications), $"{specifications} is missing: apt-get install ruby");
+        var (code, output, error) = ProcessRunner.Run(ruby, ["-rjson", "-e",
+            "puts JSON.generate(Dir.glob(File.join(ARGV[0], '{,default/}*.gemspec')).map { |f| s = Gem::Specification.load(f); " +
+            "[s.name, s.version.to_s, s.platform.to_s, s.licenses, s.runtime_dependencies.map(&:name)] })", specifications]);
+        Assert.True(code == 0, "ruby: " + error);
+        var expected = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement[][]>(output)!;
+        Assert.NotEmpty(expected);
+
+        var result = LanguageScan.Run(gemHome, new GemspecCataloger());
+        Assert.Empty(result.Warnings);
+        var packages = result.Packages;
+        Assert.Equal(expected.Select(e => $"{e[0].GetString()}@{e[1].GetString()}").Order(StringComparer.Ordinal),
+            packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        var installed = packages.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in expected)
+        {
+            var package = packages.Single(e[0].GetString()!, e[1].GetString());
+            Assert.Equal(e[3].EnumerateArray().Select(l => l.GetString()!), package.Licenses);
+            var platform = e[2].GetString();
+            Assert.Equal(platform == "ruby" ? null : platform, package.Metadata.GetValueOrDefault("platform"));
+            Assert.Equal(e[4].EnumerateArray().Select(d => d.GetString()!).Where(installed.Contains).Distinct().Order(StringComparer.Ordinal),
+                packages.DependencyNames(package).Select(d => d.Split('@')[0]));
+        }
+    }
+
+    /// <summary>Oracle: Bundler's own lockfile parser reads the same lockfiles (one Bundler writes from the installed gems, and the fixture).</summary>
+    [Fact]
+    public void Gemfile_lock_matches_bundler_lockfile_parser()
+    {
+        var ruby = Ruby();
+        using var dir = new TempDir();
+        dir.File("written/Gemfile", "source \"https://rubygems.org\"\ngem \"debug\"\ngem \"rake\"\ngem \"test-unit\"\n");
+        var env = new Dictionary<string, string> { ["HOME"] = dir.Path, ["BUNDLE_USER_HOME"] = dir.Combine("bundle") };
+        var (lockCode, _, lockError) = ProcessRunner.Run(ruby, ["-e", "load Gem.bin_path('bundler', 'bundle')", "lock", "--local"], dir.Combine("written"), env);
+        Assert.True(lockCode == 0, "bundle lock: " + lockError);
+        dir.File("fixture/Gemfile.lock", GemfileLock);
+        dir.File("fixture/Gemfile", ""); // Bundler resolves PATH sources against the Gemfile's directory
+
+        foreach (var project in new[] { "written", "fixture" })
+        {
+            var (code, output, error) = ProcessRunner.Run(ruby, ["-rbundler", "-rjson", "-e",
+                "p = Bundler::LockfileParser.new(File.read(ARGV[0])); puts JSON.generate(p.specs.map { |s| [s.name, s.version.to_s, s.platform.to_s, s.dependencies.map(&:name)] })",
+                dir.Combine(project + "/Gemfile.lock")], dir.Combine(project), env);
+            Assert.True(code == 0, "ruby: " + error);
+            var expected = System.Text.Json.JsonSerializer.Deserialize<System.Text.Json.JsonElement[][]>(output)!;
+            Assert.True(expected.Length >= 5, output);
+
+            var result = LanguageScan.Run(dir.Combine(project), new GemfileLockCataloger());
+            Assert.Empty(result.Warnings);
+            var packages = result.Packages;
+            static string Key(string name, string version, string? platform) => $"{name}@{version}/{platform ?? "ruby"}";
+            Assert.Equal(expected.Select(e => Key(e[0].GetString()!, e[1].GetString()!, e[2].GetString())).Order(StringComparer.Ordinal),
+                packages.Select(p => Key(p.Name, p.Version, p.Metadata.GetValueOrDefault("platform"))).Order(StringComparer.Ordinal));
+            foreach (var e in expected)
+            {
+                var platform = e[2].GetString() == "ruby" ? null : e[2].GetString();
+                var package = packages.Single(p => p.Name == e[0].GetString() && p.Metadata.GetValueOrDefault("platform") == platform);
+                Assert.Equal(e[3].EnumerateArray().Select(d => d.GetString()!).Distinct().Order(StringComparer.Ordinal),
+                    packages.DependencyNames(package).Select(d => d.Split('@')[0]).Distinct());
+            }
+        }
     }
 }

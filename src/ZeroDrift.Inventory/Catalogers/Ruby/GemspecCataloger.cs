@@ -10,7 +10,7 @@ namespace ZeroDrift.Inventory.Catalogers.Ruby;
 /// that RubyGems writes when it installs a gem. They are Ruby source and are never run: name, version, platform,
 /// licences and run-time dependencies are read with patterns for the form RubyGems generates
 /// (<c>s.name = "rake".freeze</c>, <c>s.add_runtime_dependency(%q&lt;x&gt;.freeze, …)</c>). Dependencies are resolved
-/// against the gems installed in the same directory.
+/// against the gems installed in the same directory (a specifications directory and its default/ subdirectory).
 /// </summary>
 public sealed partial class GemspecCataloger : ICataloger
 {
@@ -33,7 +33,9 @@ public sealed partial class GemspecCataloger : ICataloger
     {
         var spec = Parse(context.ReadText(entry));
         var directory = VirtualPath.Parent(entry.Path);
-        var installed = _siblings.Get(context.FileSystem, directory, d => IndexInstalled(context, d));
+        // Gems and default gems of one installation depend on one another (net-ftp on the default gem net-protocol).
+        var root = VirtualPath.FileName(directory) == "default" ? VirtualPath.Parent(directory) : directory;
+        var installed = _siblings.Get(context.FileSystem, root, d => IndexInstalled(context, d));
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         if (spec.Platform is not null) metadata["platform"] = spec.Platform;
         if (spec.Homepage is not null) metadata["homepage"] = spec.Homepage;
@@ -65,10 +67,31 @@ public sealed partial class GemspecCataloger : ICataloger
             licenses.AddRange(StringLiteral().Matches(list.Groups["list"].Value).Select(m => Literal(m.Value)).Where(l => l.Length > 0));
         else if (LicenseField().Match(text) is { Success: true } single)
             licenses.Add(Literal(single.Groups["value"].Value));
-        var dependencies = RuntimeDependency().Matches(text).Select(m => Literal(m.Groups["value"].Value)).Distinct(StringComparer.Ordinal).ToList();
+        var dependencies = RuntimeDependency().Matches(WithoutLegacyBranch(text)).Select(m => Literal(m.Groups["value"].Value)).Distinct(StringComparer.Ordinal).ToList();
         var homepage = HomepageField().Match(text) is { Success: true } h ? Literal(h.Groups["value"].Value) : null;
         var summary = SummaryField().Match(text) is { Success: true } s ? Literal(s.Groups["value"].Value) : null;
         return new Gemspec(name, version, platform is "ruby" ? null : platform, licenses, dependencies, homepage, summary);
+    }
+
+    /// <summary>
+    /// Older RubyGems wrote dependencies twice: <c>if s.respond_to? :add_runtime_dependency then</c> run-time and
+    /// development ones, <c>else</c> all of them again as <c>add_dependency</c> for RubyGems that cannot tell them
+    /// apart. The else branch is dropped so development dependencies do not count as run-time ones.
+    /// </summary>
+    private static string WithoutLegacyBranch(string text)
+    {
+        if (!text.Contains("respond_to? :add_runtime_dependency", StringComparison.Ordinal)) return text;
+        var kept = new System.Text.StringBuilder(text.Length);
+        var state = 0; // 0 outside, 1 in the "then" branch, 2 in the "else" branch
+        foreach (var line in text.Split('\n'))
+        {
+            var trimmed = line.Trim();
+            if (state == 0 && trimmed.StartsWith("if ", StringComparison.Ordinal) && trimmed.Contains("respond_to? :add_runtime_dependency", StringComparison.Ordinal)) state = 1;
+            else if (state == 1 && trimmed == "else") state = 2;
+            else if (state != 0 && trimmed == "end") state = 0;
+            else if (state != 2) kept.Append(line).Append('\n');
+        }
+        return kept.ToString();
     }
 
     /// <summary>The text of a Ruby string literal as RubyGems writes them: "x", 'x', %q{x}, %q&lt;x&gt;.</summary>
@@ -80,11 +103,12 @@ public sealed partial class GemspecCataloger : ICataloger
         return literal;
     }
 
-    /// <summary>Gem name → package id of every gem specified in <paramref name="directory"/>.</summary>
-    private Dictionary<string, string> IndexInstalled(CatalogContext context, string directory)
+    /// <summary>Gem name → package id of every gem specified in <paramref name="specifications"/> and its default/ directory.</summary>
+    private Dictionary<string, string> IndexInstalled(CatalogContext context, string specifications)
     {
         var index = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var child in context.FileSystem.List(directory).Where(FileRequired).OrderBy(c => c.Path, StringComparer.Ordinal))
+        var children = context.FileSystem.List(specifications).Concat(context.FileSystem.List(specifications + "/default"));
+        foreach (var child in children.Where(c => c.Kind is FileKind.Regular or FileKind.Hardlink && FileRequired(c)).OrderBy(c => c.Path, StringComparer.Ordinal))
         {
             try
             {
