@@ -17,5 +17,7 @@ public static class CatalogerRegistry
         new Rust.CargoAuditableCataloger(),
         new Ruby.GemfileLockCataloger(),
         new Ruby.GemspecCataloger(),
+        new Php.ComposerLockCataloger(),
+        new Php.ComposerInstalledCataloger(),
     ];
 }
