@@ -124,7 +124,7 @@ public sealed class GoTests
     public void Stdlib_version_from_toolchain(string goVersion, string? expected) =>
         Assert.Equal(expected, GoPackages.StdlibVersion(goVersion));
 
-    private const string ModuleText = "path\texample.com/old/cmd\nmod\texample.com/old\tv1.0.0\t\ndep\tgolang.org/x/text\tv0.3.7\th1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=\n";
+    internal const string ModuleText = "path\texample.com/old/cmd\nmod\texample.com/old\tv1.0.0\t\ndep\tgolang.org/x/text\tv0.3.7\th1:olpwvP2KacW1ZWvsR7uQhoyTYvKAupfQrRGBFM352Gk=\n";
 
     /// <summary>Module text framed by the linker's 16-byte sentinels.</summary>
     private static string Framed(string text) => "0123456789abcdef" + text + "\n123456789abcdef";
@@ -177,8 +177,8 @@ public sealed class GoTests
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    [Fact]
-    public void Binary_with_inline_layout_built_by_hand_and_hostile_variants()
+    /// <summary>A Go 1.18+ inline build info section for <see cref="ModuleText"/> built by go1.22.1.</summary>
+    internal static byte[] InlineBuildInfo()
     {
         var inline = new List<byte>();
         inline.AddRange([0xff, .. " Go buildinf:"u8.ToArray(), 8, 2]);
@@ -194,6 +194,13 @@ public sealed class GoTests
         Varint("go1.22.1");
         Varint(Framed(ModuleText));
 
+        return inline.ToArray();
+    }
+
+    [Fact]
+    public void Binary_with_inline_layout_built_by_hand_and_hostile_variants()
+    {
+        var inline = InlineBuildInfo().ToList();
         using var dir = new TempDir();
         WriteExecutable(dir, "bin/good", ElfBuilder.Build([(".text", new byte[70_000]), (".go.buildinfo", inline.ToArray())]));
         // A length running past the section.

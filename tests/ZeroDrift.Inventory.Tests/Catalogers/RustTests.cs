@@ -139,14 +139,14 @@ public sealed class RustTests
         Assert.Equal(64, packages.Single("ryu").Metadata["checksum"].Length);
     }
 
-    private static byte[] Zlib(string json)
+    internal static byte[] Zlib(string json)
     {
         using var output = new MemoryStream();
         using (var zlib = new ZLibStream(output, CompressionLevel.Optimal, leaveOpen: true)) zlib.Write(Encoding.UTF8.GetBytes(json));
         return output.ToArray();
     }
 
-    private const string AuditJson = """
+    internal const string AuditJson = """
         {"packages":[
           {"name":"myapp","version":"0.3.0","source":"local","dependencies":[1,2],"root":true},
           {"name":"serde","version":"1.0.193","source":"crates.io","dependencies":[3]},

@@ -17,7 +17,7 @@ public sealed class GoBinaryCataloger : ICataloger
 
     public string Name => "go-binary";
 
-    public bool FileRequired(FileEntry entry) => entry.IsExecutable && entry.Size >= MinSize;
+    public bool FileRequired(FileEntry entry) => entry.IsExecutable && entry.Size >= MinSize && entry.Size <= BinaryInput.MaxExecutableBytes;
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {

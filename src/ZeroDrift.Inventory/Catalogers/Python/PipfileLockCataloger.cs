@@ -26,8 +26,9 @@ public sealed class PipfileLockCataloger : ICataloger
             if (document.RootElement.Property(section, JsonValueKind.Object) is not { } entries) continue;
             foreach (var dependency in entries.EnumerateObject())
             {
-                if (dependency.Value.String("version") is not { } pinned) continue;
-                var version = pinned.TrimStart('=', ' ');
+                // Locked versions are written "==1.2.3"; anything else ("*", a VCS entry's absent version) pins nothing.
+                if (dependency.Value.String("version") is not { } pinned || !pinned.StartsWith("==", StringComparison.Ordinal)) continue;
+                var version = pinned.TrimStart('=').Trim();
                 if (version.Length == 0) continue;
                 var purl = PythonNames.Purl(dependency.Name, version);
                 // A package in both sections is a run-time one.

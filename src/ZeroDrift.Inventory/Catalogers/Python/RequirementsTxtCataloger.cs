@@ -17,13 +17,23 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
 
     public bool FileRequired(FileEntry entry) => IsRequirementsFile(entry.Path);
 
-    // Included files are often named freely ("-r base.txt", "-c constraints.txt"); keep text files beside the
-    // requirements so an image scan can follow the include.
-    public bool AuxiliaryFileRequired(FileEntry entry) =>
-        entry.Path.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) && entry.Size < 1 << 20
-        && (VirtualPath.FileName(VirtualPath.Parent(entry.Path)).Contains("requirements", StringComparison.OrdinalIgnoreCase)
+    // Included files are named freely ("-r base.txt", "-r requirements/prod.in"). An image keeps only the files some
+    // cataloger asks for, so the usual names are kept; an include outside them is reported as not found in an image.
+    public bool AuxiliaryFileRequired(FileEntry entry)
+    {
+        if (entry.Size > 1 << 20 || !(entry.Name.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) || entry.Name.EndsWith(".in", StringComparison.OrdinalIgnoreCase)))
+            return false;
+        var directory = VirtualPath.FileName(VirtualPath.Parent(entry.Path));
+        return directory.Contains("requirements", StringComparison.OrdinalIgnoreCase)
+            || entry.Name.Contains("requirements", StringComparison.OrdinalIgnoreCase)
             || entry.Name.Contains("constraints", StringComparison.OrdinalIgnoreCase)
-            || entry.Name is "base.txt" or "common.txt" or "dev.txt" or "prod.txt" or "test.txt");
+            || CommonIncludeNames.Contains(Path.GetFileNameWithoutExtension(entry.Name));
+    }
+
+    private static readonly HashSet<string> CommonIncludeNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "base", "common", "core", "dev", "develop", "development", "prod", "production", "test", "tests", "testing", "docs", "lint", "ci", "local",
+    };
 
     private static bool IsRequirementsFile(string path)
     {

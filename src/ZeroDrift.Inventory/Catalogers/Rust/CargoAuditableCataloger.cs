@@ -21,7 +21,7 @@ public sealed class CargoAuditableCataloger : ICataloger
 
     public string Name => "rust-cargo-auditable";
 
-    public bool FileRequired(FileEntry entry) => entry.IsExecutable && entry.Size >= 1024;
+    public bool FileRequired(FileEntry entry) => entry.IsExecutable && entry.Size >= 1024 && entry.Size <= BinaryInput.MaxExecutableBytes;
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {

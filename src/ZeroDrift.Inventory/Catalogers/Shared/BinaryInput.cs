@@ -6,12 +6,18 @@ namespace ZeroDrift.Inventory.Catalogers.Shared;
 internal static class BinaryInput
 {
     /// <summary>
+    /// Executables larger than this are not opened. Binary catalogers read a few bounded ranges of a file, not the
+    /// whole of it, so the per-file parse limit does not apply to them; this bound only keeps out absurd entries.
+    /// </summary>
+    public const long MaxExecutableBytes = 4L << 30;
+
+    /// <summary>
     /// Opens <paramref name="entry"/> if it starts with the ELF magic, else returns null having read 4 bytes.
-    /// A stream that cannot seek (some image layer readers) is copied to memory within the file size limit.
+    /// A stream that cannot seek (some image layer readers) is copied to memory within the per-file parse limit.
     /// </summary>
     public static Stream? OpenElf(CatalogContext context, FileEntry entry)
     {
-        var stream = context.Open(entry);
+        var stream = context.FileSystem.Open(entry);
         try
         {
             Span<byte> magic = stackalloc byte[4];
