@@ -336,4 +336,59 @@ public sealed class GoTests
         Assert.Equal(GoPackages.StdlibVersion(versionOutput.Trim()), result.Packages.Single("stdlib").Version);
         Assert.Equal(2, main.DependsOn.Count);
     }
+
+    /// <summary>Binaries stripped of their section headers (sstrip): Go's fallback, the start of the first writable segment.</summary>
+    [Fact]
+    public void Binary_without_section_headers_is_found_through_the_data_segment()
+    {
+        var elf = ElfBuilder.Build([(".text", new byte[32]), (".go.buildinfo", InlineBuildInfo())]);
+        BinaryPrimitives.WriteUInt64LittleEndian(elf.AsSpan(40), 0); // e_shoff
+        BinaryPrimitives.WriteUInt16LittleEndian(elf.AsSpan(60), 0); // e_shnum
+        Array.Resize(ref elf, 70_000);
+        using var dir = new TempDir();
+        WriteExecutable(dir, "bin/stripped", elf);
+        var result = LanguageScan.Run(dir.Path, new GoBinaryCataloger());
+        Assert.Empty(result.Warnings);
+        Assert.Equal(["example.com/old@v1.0.0", "golang.org/x/text@v0.3.7", "stdlib@v1.22.1"],
+            result.Packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A layer reader that cannot seek: the binary is copied to memory within the parse limit, and refused above it.</summary>
+    [Fact]
+    public void Binary_from_a_stream_that_cannot_seek()
+    {
+        using var dir = new TempDir();
+        WriteExecutable(dir, "tool", ElfBuilder.Build([(".text", new byte[70_000]), (".go.buildinfo", InlineBuildInfo())]));
+        using var fs = new NonSeekableFileSystem(new Artifacts.FileSystems.DirectoryFileSystem(dir.Path));
+        var entry = fs.Lstat("/tool")!;
+        var warnings = new List<string>();
+        var packages = new GoBinaryCataloger().Catalog(new CatalogContext(fs, null, Artifacts.ScanLimits.Default, warnings.Add), entry).ToList();
+        Assert.Equal(3, packages.Count);
+        var small = Artifacts.ScanLimits.Default with { MaxFileBytes = 10_000 };
+        Assert.Throws<Artifacts.LimitExceededException>(() => new GoBinaryCataloger().Catalog(new CatalogContext(fs, null, small, warnings.Add), entry).ToList());
+    }
+
+    private sealed class NonSeekableFileSystem(Artifacts.FileSystems.IFileSystem inner) : Artifacts.FileSystems.IFileSystem
+    {
+        public IEnumerable<Artifacts.FileSystems.FileEntry> Enumerate(CancellationToken cancellationToken = default) => inner.Enumerate(cancellationToken);
+        public Artifacts.FileSystems.FileEntry? Lstat(string path) => inner.Lstat(path);
+        public Stream Open(Artifacts.FileSystems.FileEntry entry) => new BufferedStream(new ForwardOnly(inner.Open(entry)));
+        public IEnumerable<Artifacts.FileSystems.FileEntry> List(string directory) => inner.List(directory);
+        public void Dispose() => inner.Dispose();
+
+        private sealed class ForwardOnly(Stream inner) : Stream
+        {
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
+        }
+    }
 }

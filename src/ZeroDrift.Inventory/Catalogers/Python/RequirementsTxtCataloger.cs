@@ -118,7 +118,8 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
         foreach (var raw in text.Split('\n'))
         {
             var line = raw.TrimEnd('\r');
-            var continued = line.EndsWith('\\');
+            // As pip does, a comment line never continues onto the next one.
+            var continued = line.EndsWith('\\') && !line.TrimStart().StartsWith('#');
             if (continued) line = line[..^1];
             current.Append(line).Append(' ');
             if (continued) continue;
