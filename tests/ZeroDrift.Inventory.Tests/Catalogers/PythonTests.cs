@@ -396,4 +396,54 @@ public sealed class PythonTests
         Assert.True(packages.Single("iniconfig").Dev);
         Assert.Equal("git", packages.Single("iniconfig").Metadata["sourceType"]);
     }
+
+    /// <summary>Oracle: pip's own requirements parser (Debian's pip, offline) on the same files, reduced to exact pins.</summary>
+    [Fact]
+    public void Requirements_match_pips_parser()
+    {
+        const string python = "/usr/bin/python3";
+        Assert.True(File.Exists(python), $"{python} is missing: apt-get install python3 python3-pip");
+        using var dir = new TempDir();
+        dir.File("requirements.txt", """
+            -r base.txt
+            --index-url https://pypi.example.test/simple
+            requests[security,socks]==2.31.0 ; python_version >= "3.7" \
+                --hash=sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f \
+                --hash=sha256:942c5a758f98d790eaed1a29cb6eefc7ffb0d1cf7af05c3d2791656dbd6ad1e1
+            Django == 4.2.7  # inline comment
+            # a comment ending in a backslash does not continue \
+            flask==3.0.0
+            numpy~=1.26
+            pandas==2.*
+            -e git+https://github.com/org/proj.git#egg=proj
+            zope.interface===6.0
+            attrs \
+              ==23.1.0
+            """);
+        dir.File("base.txt", "six==1.16.0\n-r nested/more.txt\n");
+        dir.File("nested/more.txt", "PyYAML==6.0.1 ; sys_platform == 'linux'\n");
+        const string script = """
+            import json, sys
+            from pip._internal.req.req_file import parse_requirements
+            from pip._internal.network.session import PipSession
+            from pip._vendor.packaging.requirements import Requirement
+            out = []
+            for r in parse_requirements(sys.argv[1], session=PipSession()):
+                if r.is_editable: continue
+                try: req = Requirement(r.requirement)
+                except Exception: continue
+                specs = list(req.specifier)
+                if len(specs) == 1 and specs[0].operator in ('==', '===') and '*' not in specs[0].version:
+                    out.append(req.name + '@' + specs[0].version)
+            print(json.dumps(out))
+            """;
+        var (code, output, error) = ProcessRunner.Run(python, ["-I", "-c", script, dir.Combine("requirements.txt")]);
+        Assert.True(code == 0, "pip's parser failed (apt-get install python3-pip): " + error);
+        var expected = JsonSerializer.Deserialize<string[]>(output)!.Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(7, expected.Count);
+
+        var result = LanguageScan.Run(dir.Path, new RequirementsTxtCataloger());
+        Assert.Empty(result.Warnings);
+        Assert.Equal(expected, result.Packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+    }
 }
