@@ -45,6 +45,54 @@ public sealed class RustTests
     }
 
     [Fact]
+    public void Cargo_lock_workspace_members_are_skipped_and_path_dependencies_kept()
+    {
+        using var dir = new TempDir();
+        dir.File("ws/Cargo.toml", "[workspace]\nmembers = [\"crates/*\", \"tools/cli\"]\nresolver = \"2\"\n");
+        dir.File("ws/crates/core/Cargo.toml", "[package]\nname = \"ws-core\"\nversion = \"0.1.0\"\n");
+        dir.File("ws/crates/macros/Cargo.toml", "[package]\nname = \"ws-macros\"\nversion = \"0.1.0\"\n");
+        dir.File("ws/tools/cli/Cargo.toml", "[package]\nname = \"ws-cli\"\nversion = \"0.2.0\"\n[dependencies]\nvendored-fork = { path = \"../../../vendored-fork\" }\n");
+        dir.File("ws/Cargo.lock", """
+            version = 4
+
+            [[package]]
+            name = "anyhow"
+            version = "1.0.75"
+            source = "registry+https://github.com/rust-lang/crates.io-index"
+            checksum = "a4668cab20f66d8d020e1fbc0ebe47217433c1b6c8f2040faf858554e394ace6"
+
+            [[package]]
+            name = "vendored-fork"
+            version = "0.9.0"
+            dependencies = [
+             "anyhow",
+            ]
+
+            [[package]]
+            name = "ws-cli"
+            version = "0.2.0"
+            dependencies = [
+             "anyhow",
+             "vendored-fork",
+             "ws-core",
+            ]
+
+            [[package]]
+            name = "ws-core"
+            version = "0.1.0"
+
+            [[package]]
+            name = "ws-macros"
+            version = "0.1.0"
+            """);
+        var result = LanguageScan.Run(dir.Path, new CargoLockCataloger());
+        Assert.Empty(result.Warnings);
+        Assert.Equal(["anyhow@1.0.75", "vendored-fork@0.9.0"], result.Packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        Assert.Equal("path", result.Packages.Single("vendored-fork").Metadata["sourceType"]);
+        Assert.Equal(["anyhow@1.0.75"], result.Packages.DependencyNames(result.Packages.Single("vendored-fork")));
+    }
+
+    [Fact]
     public void Cargo_lock_malformed()
     {
         using var dir = new TempDir();
@@ -117,8 +165,10 @@ public sealed class RustTests
         Assert.True(metaCode == 0, "cargo metadata: " + metaError);
 
         using var metadata = JsonDocument.Parse(metaOutput);
+        // Everything but the workspace's own crates: registry and git packages, and the path dependency "local".
+        var members = metadata.RootElement.GetProperty("workspace_members").EnumerateArray().Select(m => m.GetString()!).ToHashSet(StringComparer.Ordinal);
         var sourced = metadata.RootElement.GetProperty("packages").EnumerateArray()
-            .Where(p => p.GetProperty("source").ValueKind == JsonValueKind.String)
+            .Where(p => !members.Contains(p.GetProperty("id").GetString()!))
             .ToDictionary(p => p.GetProperty("id").GetString()!, p => $"{p.GetProperty("name").GetString()}@{p.GetProperty("version").GetString()}");
         var expectedEdges = metadata.RootElement.GetProperty("resolve").GetProperty("nodes").EnumerateArray()
             .Where(n => sourced.ContainsKey(n.GetProperty("id").GetString()!))
@@ -130,8 +180,10 @@ public sealed class RustTests
         Assert.Empty(result.Warnings);
         var packages = result.Packages;
         Assert.Equal(sourced.Values.Order(StringComparer.Ordinal), packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
-        Assert.Equal(6, packages.Count); // itoa twice, ryu, serdejsonish, oldthing, gitdep; not app or local
+        Assert.Equal(7, packages.Count); // itoa twice, ryu, serdejsonish, oldthing, gitdep, local; not app
+        Assert.Equal("path", packages.Single("local").Metadata["sourceType"]);
         var edges = packages.SelectMany(p => packages.DependencyNames(p).Select(d => $"{p.Name}@{p.Version} -> {d}")).Order(StringComparer.Ordinal).ToList();
+        Assert.Contains("local@0.1.0 -> ryu@1.0.15", edges);
         Assert.Equal(expectedEdges, edges);
         Assert.Contains("serdejsonish@1.0.100 -> itoa@1.0.9", edges);
         Assert.Contains("oldthing@0.1.0 -> itoa@0.4.8", edges);

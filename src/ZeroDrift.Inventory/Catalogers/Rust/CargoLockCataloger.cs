@@ -6,8 +6,10 @@ using ZeroDrift.Inventory.Catalogers.Shared;
 namespace ZeroDrift.Inventory.Catalogers.Rust;
 
 /// <summary>
-/// Cargo.lock, lock format v1 to v4: each <c>[[package]]</c> with a <c>source</c> (registry, git, sparse registry).
-/// Packages without one are the workspace's own crates (members and path dependencies) and are not reported.
+/// Cargo.lock, lock format v1 to v4: each <c>[[package]]</c> with a <c>source</c> (registry, git, sparse registry),
+/// and the path dependencies. Cargo.lock writes no source for the workspace's own crates nor for path dependencies;
+/// the Cargo.toml beside it tells them apart (its <c>[package]</c> and <c>[workspace] members</c>), and without it
+/// every sourceless package is taken for a workspace crate and not reported.
 /// The graph comes from <c>dependencies</c>: "name", "name version" or "name version (source)" as the format gives it.
 /// </summary>
 public sealed class CargoLockCataloger : ICataloger
@@ -15,6 +17,10 @@ public sealed class CargoLockCataloger : ICataloger
     public string Name => "rust-cargo-lock";
 
     public bool FileRequired(FileEntry entry) => entry.Name == "Cargo.lock";
+
+    public bool AuxiliaryFileRequired(FileEntry entry) => entry.Name == "Cargo.toml";
+
+    private const int MaxWorkspaceMembers = 10_000;
 
     private sealed record Locked(string Name, string Version, string? Source, string? Checksum, IReadOnlyList<string> Dependencies);
 
@@ -35,7 +41,9 @@ public sealed class CargoLockCataloger : ICataloger
             locked.Add(new Locked(name, version, source, checksum, table.Strings("dependencies").ToList()));
         }
 
-        var reported = locked.Where(l => l.Source is not null).ToDictionary(l => l, l => PackageUrl.For(Ecosystem.Cargo, null, l.Name, l.Version));
+        var workspace = locked.Any(l => l.Source is null) ? WorkspaceCrates(context, entry) : null;
+        var reported = locked.Where(l => l.Source is not null || (workspace is not null && !workspace.Contains(l.Name)))
+            .ToDictionary(l => l, l => PackageUrl.For(Ecosystem.Cargo, null, l.Name, l.Version));
         var byName = locked.GroupBy(l => l.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         Locked? Resolve(string reference)
         {
@@ -49,10 +57,15 @@ public sealed class CargoLockCataloger : ICataloger
 
         foreach (var (l, purl) in reported)
         {
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["source"] = l.Source! };
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (l.Source is null) metadata["sourceType"] = "path";
+            else
+            {
+                metadata["source"] = l.Source;
+                if (!l.Source.StartsWith("registry+", StringComparison.Ordinal) && !l.Source.StartsWith("sparse+", StringComparison.Ordinal))
+                    metadata["sourceType"] = l.Source.Split('+', 2)[0];
+            }
             if (l.Checksum is not null) metadata["checksum"] = l.Checksum;
-            if (!l.Source!.StartsWith("registry+", StringComparison.Ordinal) && !l.Source.StartsWith("sparse+", StringComparison.Ordinal))
-                metadata["sourceType"] = l.Source.Split('+', 2)[0];
             yield return new Package
             {
                 Name = l.Name,
@@ -66,4 +79,41 @@ public sealed class CargoLockCataloger : ICataloger
             };
         }
     }
+
+    /// <summary>
+    /// Names of the workspace's own crates: the root package and the <c>[workspace] members</c> (a trailing "*" segment
+    /// expanded over one directory level); null when they cannot be known, and every sourceless package is then taken
+    /// for a workspace crate.
+    /// </summary>
+    private static HashSet<string>? WorkspaceCrates(CatalogContext context, FileEntry entry)
+    {
+        var directory = VirtualPath.Parent(entry.Path);
+        try
+        {
+            var manifest = ReadManifest(context, VirtualPath.Combine(directory, "Cargo.toml"));
+            if (manifest is null) return null;
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            if (manifest.Table("package")?.String("name") is { } root) names.Add(root);
+            var members = manifest.Table("workspace")?.Strings("members").ToList() ?? [];
+            foreach (var member in members)
+            {
+                var paths = member.EndsWith("/*", StringComparison.Ordinal)
+                    ? context.FileSystem.List(VirtualPath.Combine(directory, member[..^2])).Where(c => c.Kind == FileKind.Directory).Select(c => c.Path).Take(MaxWorkspaceMembers)
+                    : member.Contains('*', StringComparison.Ordinal) ? null : [VirtualPath.Combine(directory, member)];
+                // A glob other than "dir/*" cannot be expanded here: play safe and report no path dependency.
+                if (paths is null) return null;
+                foreach (var path in paths)
+                    if (ReadManifest(context, VirtualPath.Combine(path, "Cargo.toml"))?.Table("package")?.String("name") is { } name) names.Add(name);
+            }
+            return names;
+        }
+        catch (Exception e) when (e is FormatException or Artifacts.ArtifactException or IOException or InvalidOperationException)
+        {
+            context.Warn($"{entry.Path}: cannot tell workspace crates from path dependencies: {e.Message}");
+            return null;
+        }
+    }
+
+    private static TomlTable? ReadManifest(CatalogContext context, string path) =>
+        context.FileSystem.ReadText(path, context.Limits.MaxFileBytes) is { } text ? TomlFile.Parse(text, path, context.Limits.MaxNesting) : null;
 }
