@@ -19,5 +19,18 @@ public static class CatalogerRegistry
         new DotNet.NuGetAssetsCataloger(),
         new DotNet.NuGetPackagesConfigCataloger(),
         new DotNet.NuGetProjectCataloger(),
+        new Python.PythonInstalledCataloger(),
+        new Python.RequirementsTxtCataloger(),
+        new Python.PoetryLockCataloger(),
+        new Python.PipfileLockCataloger(),
+        new Python.UvLockCataloger(),
+        new Go.GoModCataloger(),
+        new Go.GoBinaryCataloger(),
+        new Rust.CargoLockCataloger(),
+        new Rust.CargoAuditableCataloger(),
+        new Ruby.GemfileLockCataloger(),
+        new Ruby.GemspecCataloger(),
+        new Php.ComposerLockCataloger(),
+        new Php.ComposerInstalledCataloger(),
     ];
 }
