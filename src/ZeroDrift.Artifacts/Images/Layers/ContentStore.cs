@@ -8,13 +8,13 @@ namespace ZeroDrift.Artifacts.Images.Layers;
 /// </summary>
 public sealed class ContentStore : IDisposable
 {
-    private const int InMemoryFileLimit = 1 << 20;
+    private const int InMemoryFileLimit = 256 << 10;
     private readonly long _memoryBudget;
     private long _memoryUsed;
     private readonly Dictionary<string, object> _content = new(StringComparer.Ordinal);
     private PrivateTempDirectory? _spill;
 
-    public ContentStore(long memoryBudget = 128L << 20) => _memoryBudget = memoryBudget;
+    public ContentStore(long memoryBudget = 48L << 20) => _memoryBudget = memoryBudget;
 
     public bool Contains(string path) => _content.ContainsKey(path);
 
