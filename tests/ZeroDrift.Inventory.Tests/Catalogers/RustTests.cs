@@ -188,6 +188,7 @@ public sealed class RustTests
         Assert.Contains("serdejsonish@1.0.100 -> itoa@1.0.9", edges);
         Assert.Contains("oldthing@0.1.0 -> itoa@0.4.8", edges);
         Assert.Equal("git", packages.Single("gitdep").Metadata["sourceType"]);
+        Assert.StartsWith("git+file://", packages.Single("gitdep").Purl.Qualifier("vcs_url"), StringComparison.Ordinal);
         Assert.Equal(64, packages.Single("ryu").Metadata["checksum"].Length);
     }
 
