@@ -42,9 +42,17 @@ public sealed class GoTests
 
             retract v0.1.0 // broken
             """);
+        dir.File("src/app/go.sum", """
+            github.com/google/uuid v1.6.0 h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=
+            github.com/google/uuid v1.6.0/go.mod h1:TIyPZe4MgqvfeYDBFedMoGGpEw/LqOeaOT+nhxU+yHo=
+            github.com/new/lib v1.5.0 h1:abc=
+            """);
         var result = LanguageScan.Run(dir.Path, new GoModCataloger());
         Assert.Empty(result.Warnings);
         var packages = result.Packages;
+        Assert.Equal("h1:NIvaJDMOsjHA8n1jAhLSgzrAzy1Hgr+hNrb57e+94F0=", packages.Single("github.com/google/uuid").Metadata["sum"]);
+        Assert.Equal("h1:abc=", packages.Single("github.com/new/lib").Metadata["sum"]);
+        Assert.False(packages.Single("github.com/pkg/errors").Metadata.ContainsKey("sum"));
         Assert.Equal([
             "pkg:golang/example.com/local@v0.0.0-00010101000000-000000000000",
             "pkg:golang/example.com/pinned@v1.1.0",
@@ -390,5 +398,58 @@ public sealed class GoTests
             public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
         }
+    }
+
+    /// <summary>Oracle: cmd/go's own go.mod parser (<c>go mod edit -json</c>) reads the same file.</summary>
+    [Fact]
+    public void Go_mod_parse_matches_go_mod_edit_json()
+    {
+        using var dir = new TempDir();
+        var text = """
+            // comment
+            module "github.com/example/app"
+
+            go 1.19
+
+            require github.com/spf13/cobra v1.8.0 // a comment that is not indirect
+
+            require (
+            	github.com/google/uuid v1.6.0
+            	"github.com/pkg/errors" v0.9.1 // indirect
+            	golang.org/x/sys v0.20.0 // indirect; needed by uuid
+            	github.com/old/lib v1.0.0
+            	example.com/local v0.0.0-00010101000000-000000000000
+            )
+
+            replace github.com/old/lib => github.com/new/lib v1.5.0
+            replace (
+            	example.com/local => ../local
+            	example.com/pinned v1.0.0 => example.com/fork v9.9.9
+            )
+
+            exclude (
+            	example.com/bad v1.2.3
+            	example.com/bad v1.2.4
+            )
+
+            retract [v0.1.0, v0.1.5] // broken
+            """;
+        dir.File("go.mod", text);
+        var environment = new Dictionary<string, string> { ["GOFLAGS"] = "-mod=mod", ["GOPROXY"] = "off", ["GOTOOLCHAIN"] = "local", ["GOPATH"] = dir.Combine("gopath"), ["GOCACHE"] = dir.Combine("gocache") };
+        var (code, output, error) = Run(GoTool(), ["mod", "edit", "-json"], dir.Path, environment);
+        Assert.True(code == 0, "go mod edit -json: " + error);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var root = json.RootElement;
+        static string? Str(System.Text.Json.JsonElement e, string p) => e.TryGetProperty(p, out var v) ? v.GetString() : null;
+
+        var parsed = GoModFile.Parse(text);
+        Assert.Equal(Str(root.GetProperty("Module"), "Path"), parsed.Module);
+        Assert.Equal(Str(root, "Go"), parsed.GoVersion);
+        Assert.Equal(root.GetProperty("Require").EnumerateArray().Select(r => new GoModFile.Requirement(Str(r, "Path")!, Str(r, "Version")!, r.TryGetProperty("Indirect", out var i) && i.GetBoolean())),
+            parsed.Requires);
+        Assert.Equal(root.GetProperty("Replace").EnumerateArray().Select(r => new GoModFile.Replacement(
+                Str(r.GetProperty("Old"), "Path")!, Str(r.GetProperty("Old"), "Version"), Str(r.GetProperty("New"), "Path")!, Str(r.GetProperty("New"), "Version"))),
+            parsed.Replaces);
+        Assert.Equal(root.GetProperty("Exclude").EnumerateArray().Select(r => new GoModFile.Exclusion(Str(r, "Path")!, Str(r, "Version")!)), parsed.Excludes);
     }
 }

@@ -98,9 +98,12 @@ public sealed class RustTests
         using var dir = new TempDir();
         dir.File("a/Cargo.lock", "[[package]]\nname = \"x\"\n");
         dir.File("b/Cargo.lock", "version = = 3\n");
+        // Nesting far beyond the limit, in inline tables and arrays: a clear error, not a stack overflow.
+        dir.File("c/Cargo.lock", "x = " + string.Concat(Enumerable.Repeat("{a = ", 5000)) + "1" + new string('}', 5000) + "\n");
+        dir.File("d/Cargo.lock", "x = " + new string('[', 100_000) + new string(']', 100_000) + "\n");
         var result = LanguageScan.Run(dir.Path, new CargoLockCataloger());
         Assert.Empty(result.Packages);
-        Assert.Equal(2, result.Warnings.Count);
+        Assert.Equal(4, result.Warnings.Count);
         Assert.Contains(result.Warnings, w => w.Contains("without name or version", StringComparison.Ordinal));
         Assert.Contains(result.Warnings, w => w.Contains("invalid TOML", StringComparison.Ordinal));
     }
@@ -188,6 +191,7 @@ public sealed class RustTests
         Assert.Contains("serdejsonish@1.0.100 -> itoa@1.0.9", edges);
         Assert.Contains("oldthing@0.1.0 -> itoa@0.4.8", edges);
         Assert.Equal("git", packages.Single("gitdep").Metadata["sourceType"]);
+        Assert.StartsWith("git+file://", packages.Single("gitdep").Purl.Qualifier("vcs_url"), StringComparison.Ordinal);
         Assert.Equal(64, packages.Single("ryu").Metadata["checksum"].Length);
     }
 

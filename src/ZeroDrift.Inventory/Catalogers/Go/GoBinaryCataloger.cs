@@ -42,8 +42,11 @@ public sealed class GoBinaryCataloger : ICataloger
         foreach (var (key, value) in info.Settings) binary["build." + key] = value;
 
         var packages = new List<Package>();
+        // Two modules replaced by the same one would be one package twice: keep the first.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dep in info.Deps)
-            packages.Add(ModulePackage(dep, entry, new Dictionary<string, string>(common)));
+            if (ModulePackage(dep, entry, new Dictionary<string, string>(common)) is var package && seen.Add(package.Purl.ToString()))
+                packages.Add(package);
         if (GoPackages.StdlibVersion(info.GoVersion) is { } stdlibVersion)
         {
             var purl = GoPackages.Purl("stdlib", stdlibVersion);

@@ -6,7 +6,8 @@ namespace ZeroDrift.Inventory.Catalogers.Go;
 /// <summary>
 /// go.mod: each required module (the main module itself is not a package). A replacement by another module turns
 /// the requirement into that module; a replacement by a directory keeps the requirement and records the directory.
-/// A requirement whose exact version is excluded is dropped, as cmd/go ignores it. go.mod gives no graph.
+/// A requirement whose exact version is excluded is dropped, as cmd/go ignores it. go.mod gives no graph. The
+/// module's hash comes from the go.sum beside it when there is one.
 /// </summary>
 public sealed class GoModCataloger : ICataloger
 {
@@ -14,10 +15,13 @@ public sealed class GoModCataloger : ICataloger
 
     public bool FileRequired(FileEntry entry) => entry.Name == "go.mod";
 
+    public bool AuxiliaryFileRequired(FileEntry entry) => entry.Name == "go.sum";
+
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
         var file = GoModFile.Parse(context.ReadText(entry));
         var excluded = file.Excludes.Select(e => (e.Path, e.Version)).ToHashSet();
+        var sums = ReadSums(context, VirtualPath.Combine(VirtualPath.Parent(entry.Path), "go.sum"));
         var packages = new List<Package>();
         foreach (var require in file.Requires)
         {
@@ -43,6 +47,7 @@ public sealed class GoModCataloger : ICataloger
                     (path, version) = (replace.NewPath, replace.NewVersion);
                 }
             }
+            if (sums.TryGetValue((path, version), out var sum)) metadata["sum"] = sum;
             packages.Add(new Package
             {
                 Name = path,
@@ -55,5 +60,21 @@ public sealed class GoModCataloger : ICataloger
             });
         }
         return packages;
+    }
+
+    /// <summary>go.sum's "path version h1:hash" lines for module content (not the "/go.mod" ones).</summary>
+    private static Dictionary<(string, string), string> ReadSums(CatalogContext context, string path)
+    {
+        var sums = new Dictionary<(string, string), string>();
+        string? text;
+        try { text = context.FileSystem.ReadText(path, context.Limits.MaxFileBytes); }
+        catch (Artifacts.ArtifactException e) { context.Warn(e.Message); return sums; }
+        if (text is null) return sums;
+        foreach (var line in text.Split('\n'))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 3 && !fields[1].EndsWith("/go.mod", StringComparison.Ordinal)) sums.TryAdd((fields[0], fields[1]), fields[2]);
+        }
+        return sums;
     }
 }

@@ -2,7 +2,8 @@ namespace ZeroDrift.Inventory.Catalogers.Python;
 
 /// <summary>
 /// Python core metadata (PKG-INFO, METADATA): RFC 822 style headers up to the first blank line, with
-/// continuation lines indented; a header may repeat (Classifier, Requires-Dist). The body (description) is ignored.
+/// continuation lines indented; a header may repeat (Classifier, Requires-Dist). The body (description), which starts
+/// at the first blank line or the first line that is not a header, is ignored.
 /// </summary>
 internal sealed class CoreMetadata
 {
@@ -27,7 +28,8 @@ internal sealed class CoreMetadata
                 continue;
             }
             var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0) throw new FormatException($"not a Python metadata header line: \"{Truncate(line)}\"");
+            // Like Python's email parser (which importlib.metadata uses), a line that is no header starts the body.
+            if (colon <= 0) break;
             key = line[..colon].Trim();
             if (!metadata._headers.TryGetValue(key, out var list)) metadata._headers[key] = list = [];
             list.Add(line[(colon + 1)..].Trim());
@@ -57,8 +59,6 @@ internal sealed class CoreMetadata
             .Distinct(StringComparer.Ordinal)
             .ToList();
     }
-
-    private static string Truncate(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }
 
 /// <summary>Trove licence classifiers → SPDX identifiers where the classifier names exactly one licence.</summary>

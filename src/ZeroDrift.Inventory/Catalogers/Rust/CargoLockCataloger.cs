@@ -22,6 +22,14 @@ public sealed class CargoLockCataloger : ICataloger
 
     private const int MaxWorkspaceMembers = 10_000;
 
+    /// <summary>
+    /// pkg:cargo/name@version; a git source adds the purl's <c>vcs_url</c> qualifier, so that a fork locked beside the
+    /// registry crate of the same version stays a distinct package.
+    /// </summary>
+    private static PackageUrl Purl(Locked l) =>
+        PackageUrl.For(Ecosystem.Cargo, null, l.Name, l.Version,
+            l.Source is { } source && source.StartsWith("git+", StringComparison.Ordinal) ? [new("vcs_url", source)] : null);
+
     private sealed record Locked(string Name, string Version, string? Source, string? Checksum, IReadOnlyList<string> Dependencies);
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
@@ -43,7 +51,7 @@ public sealed class CargoLockCataloger : ICataloger
 
         var workspace = locked.Any(l => l.Source is null) ? WorkspaceCrates(context, entry) : null;
         var reported = locked.Where(l => l.Source is not null || (workspace is not null && !workspace.Contains(l.Name)))
-            .ToDictionary(l => l, l => PackageUrl.For(Ecosystem.Cargo, null, l.Name, l.Version));
+            .ToDictionary(l => l, Purl);
         var byName = locked.GroupBy(l => l.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         Locked? Resolve(string reference)
         {
