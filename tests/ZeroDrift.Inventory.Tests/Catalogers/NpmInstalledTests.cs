@@ -53,6 +53,25 @@ public sealed class NpmInstalledTests
     }
 
     [Fact]
+    public void Dependencies_resolve_to_the_nearest_node_modules_as_require_does()
+    {
+        using var dir = new TempDir();
+        dir.File("app/node_modules/send/package.json", """{ "name": "send", "version": "0.17.1", "dependencies": { "debug": "2.6.9", "ms": "2.1.1", "missing": "1" } }""");
+        dir.File("app/node_modules/send/node_modules/debug/package.json", """{ "name": "debug", "version": "2.6.9", "dependencies": { "ms": "2.0.0" } }""");
+        dir.File("app/node_modules/send/node_modules/debug/node_modules/ms/package.json", """{ "name": "ms", "version": "2.0.0" }""");
+        dir.File("app/node_modules/ms/package.json", """{ "name": "ms", "version": "2.1.1" }""");
+        dir.File("app/node_modules/broken-dep-user/package.json", """{ "name": "broken-dep-user", "version": "1.0.0", "dependencies": { "broken": "1" } }""");
+        dir.File("app/node_modules/broken/package.json", "{ not json");
+        var inventory = LockfileHarness.Scan(dir.Path, _cataloger);
+        var byId = inventory.Packages.ToDictionary(p => p.Id, p => p.Locations[0].Path);
+        string[] DepsOf(string path) => inventory.Packages.Single(p => p.Locations[0].Path == path).DependsOn.Select(d => byId[d]).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["/app/node_modules/ms/package.json", "/app/node_modules/send/node_modules/debug/package.json"], DepsOf("/app/node_modules/send/package.json"));
+        Assert.Equal(["/app/node_modules/send/node_modules/debug/node_modules/ms/package.json"], DepsOf("/app/node_modules/send/node_modules/debug/package.json"));
+        Assert.Empty(DepsOf("/app/node_modules/broken-dep-user/package.json"));
+        Assert.Single(inventory.Warnings);
+    }
+
+    [Fact]
     public void Packages_without_name_or_version_are_skipped_and_bad_json_warns()
     {
         using var dir = new TempDir();

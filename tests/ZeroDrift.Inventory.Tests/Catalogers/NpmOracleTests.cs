@@ -47,6 +47,9 @@ public sealed class JsProjectsFixture : IDisposable
     /// <summary>npm with a workspace (a linked folder) and an alias ("isnum6": "npm:is-number@6.0.0"); npm ls names aliases by their alias.</summary>
     public Install NpmWorkspace { get; }
     public Install Yarn { get; }
+
+    /// <summary>Yarn Berry (4.x, run from its npm distribution): yarn.lock in YAML, metadata version 8.</summary>
+    public Install YarnBerry { get; }
     public Install Pnpm7 { get; }
     public Install Pnpm8 { get; }
     public Install Pnpm9 { get; }
@@ -83,6 +86,25 @@ public sealed class JsProjectsFixture : IDisposable
             FlattenYarn(list.GetProperty("data").GetProperty("trees"), all.All);
             return all;
         });
+        YarnBerry = Run("yarn-berry", root =>
+        {
+            string[] yarn = ["--yes", "-p", "@yarnpkg/cli-dist@4.9.4", "yarn"];
+            LockfileHarness.Tool(root, TimeSpan.FromMinutes(5), "npx", [.. yarn, "install", "--mode=skip-build"]);
+            var all = new Install { Root = root };
+            // One JSON object a line: {"value": "chalk@npm:4.1.2", "children": {"Dependencies": [{"locator": "ansi-styles@npm:4.3.0"}]}}.
+            foreach (var line in LockfileHarness.Tool(root, TimeSpan.FromMinutes(1), "npx", [.. yarn, "info", "--all", "--recursive", "--json"])
+                         .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var info = Parse(line);
+                if (BerryLocator(info.GetProperty("value").GetString()!) is not { } package) continue;
+                all.All.Add(package);
+                if (info.GetProperty("children").TryGetProperty("Dependencies", out var dependencies))
+                    foreach (var dependency in dependencies.EnumerateArray())
+                        if (BerryLocator(dependency.GetProperty("locator").GetString()!) is { } target)
+                            all.Edges.Add($"{package} -> {target}");
+            }
+            return all;
+        });
         Pnpm7 = Run("pnpm7", root => RunPnpm(root, "pnpm@7.33.7"));
         Pnpm8 = Run("pnpm8", root => RunPnpm(root, "pnpm@8.15.9"));
         Pnpm9 = Run("pnpm9", root => RunPnpm(root, "pnpm@9.15.9"));
@@ -109,6 +131,13 @@ public sealed class JsProjectsFixture : IDisposable
         all.All.UnionWith(dev);
         all.Production.UnionWith(prod);
         return all;
+    }
+
+    /// <summary>"name@npm:1.2.3" → "name@1.2.3"; null for workspaces and other non-registry locators.</summary>
+    private static string? BerryLocator(string locator)
+    {
+        var at = locator.IndexOf("@npm:", 1, StringComparison.Ordinal);
+        return at < 0 ? null : $"{locator[..at]}@{locator[(at + 5)..]}";
     }
 
     private static JsonElement Parse(string json) => JsonDocument.Parse(json).RootElement;
@@ -186,9 +215,30 @@ public sealed class NpmOracleTests(JsProjectsFixture projects) : IClassFixture<J
         var inventory = LockfileHarness.Scan(npm.Root, new NpmInstalledCataloger());
         Assert.Empty(inventory.Warnings);
         Assert.Equal(Sorted(npm.All), Sorted(inventory.Packages.Select(p => $"{p.Name}@{p.Version}").Distinct()));
+        Assert.Equal(Sorted(npm.Edges), Sorted(Edges(inventory.Packages)));
         var nested = inventory.Packages.Single(p => p.Locations[0].Path == "/node_modules/debug/node_modules/ms/package.json");
         Assert.Equal("pkg:npm/ms@2.1.2", nested.Purl.ToString());
         Assert.Equal(["MIT"], inventory.Packages.Single(p => p.Name == "chalk").Licenses);
+    }
+
+    [Fact]
+    public void Installed_pnpm_store_layout_matches_what_pnpm_ls_reports()
+    {
+        var pnpm = projects.Pnpm9;
+        pnpm.Require();
+        var inventory = LockfileHarness.Scan(pnpm.Root, new NpmInstalledCataloger());
+        Assert.Empty(inventory.Warnings);
+        // Each package once, in node_modules/.pnpm/NAME@VERSION/node_modules/NAME; the links to it are not walked.
+        Assert.Equal(Sorted(pnpm.All), Sorted(inventory.Packages.Select(p => $"{p.Name}@{p.Version}")));
+        Assert.All(inventory.Packages, p => Assert.StartsWith("/node_modules/.pnpm/", p.Locations[0].Path, StringComparison.Ordinal));
+        // Dependencies are found through pnpm's symlinks, as node finds them.
+        Assert.Equal(Sorted(pnpm.Edges), Sorted(Edges(inventory.Packages)));
+    }
+
+    private static IEnumerable<string> Edges(IReadOnlyList<Core.Package> packages)
+    {
+        var byId = packages.ToDictionary(p => p.Id, p => $"{p.Name}@{p.Version}");
+        return packages.SelectMany(p => p.DependsOn.Select(d => $"{p.Name}@{p.Version} -> {byId[d]}")).Distinct();
     }
 
     [Fact]
@@ -200,6 +250,17 @@ public sealed class NpmOracleTests(JsProjectsFixture projects) : IClassFixture<J
         Assert.Equal(Sorted(yarn.All), Sorted(result.NameVersions()));
         // Same package.json, same registry: yarn's graph is npm's.
         if (projects.Npm.Error is null) Assert.Equal(Sorted(projects.Npm.Edges), Sorted(result.Edges()));
+    }
+
+    [Fact]
+    public void Yarn_berry_lock_finds_what_yarn_info_reports()
+    {
+        var yarn = projects.YarnBerry;
+        yarn.Require();
+        var result = LockfileHarness.Run(new YarnLockCataloger(), yarn.Root, "yarn.lock");
+        Assert.Equal(Sorted(yarn.All), Sorted(result.NameVersions()));
+        Assert.Equal(Sorted(yarn.Edges), Sorted(result.Edges()));
+        Assert.StartsWith("10c0/", result.Get("pkg:npm/chalk@4.1.2").Metadata["checksum"], StringComparison.Ordinal);
     }
 
     [Fact]
