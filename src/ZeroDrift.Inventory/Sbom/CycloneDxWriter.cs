@@ -10,7 +10,10 @@ namespace ZeroDrift.Inventory.Sbom;
 /// </summary>
 public sealed class CycloneDxWriter : IInventoryWriter
 {
-    public void Write(Inventory inventory, Stream output)
+    public void Write(Inventory inventory, Stream output) => Write(inventory, output, null);
+
+    /// <summary>Writes the BOM; <paramref name="extraSections"/> adds top-level sections (a scan's vulnerabilities).</summary>
+    public void Write(Inventory inventory, Stream output, Action<Utf8JsonWriter>? extraSections)
     {
         using var w = new Utf8JsonWriter(output, InventoryWriters.JsonOptions);
         var rootRef = "target";
@@ -84,6 +87,7 @@ public sealed class CycloneDxWriter : IInventoryWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
+        extraSections?.Invoke(w);
         w.WriteEndObject();
     }
 
