@@ -103,10 +103,17 @@ public sealed class RegistryFixture : IAsyncLifetime
     {
         using var layout = new TempDir();
         image.WriteOciLayout(layout.Path, "pushed");
-        var digestFile = layout.Combine("digest.txt");
+        return await PushLayoutAsync(layout.Path, "pushed", server, repoTag, withCredentials).ConfigureAwait(false);
+    }
+
+    /// <summary>Pushes the image tagged <paramref name="layoutTag"/> of an OCI layout folder, byte for byte.</summary>
+    public static async Task<string> PushLayoutAsync(string layout, string layoutTag, RegistryServer server, string repoTag, bool withCredentials = false)
+    {
+        using var scratch = new TempDir();
+        var digestFile = scratch.Combine("digest.txt");
         var args = new List<string> { "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", "--digestfile", digestFile };
         if (withCredentials) args.AddRange(["--dest-creds", $"{User}:{Password}"]);
-        args.Add($"oci:{layout.Path}:pushed");
+        args.Add($"oci:{layout}:{layoutTag}");
         args.Add($"docker://{server.Host}/{repoTag}");
         await RunAsync("skopeo", [.. args]).ConfigureAwait(false);
         return (await File.ReadAllTextAsync(digestFile).ConfigureAwait(false)).Trim();
