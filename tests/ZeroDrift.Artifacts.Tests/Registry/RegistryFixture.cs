@@ -25,9 +25,15 @@ public sealed class RegistryFixture : IAsyncLifetime
     private readonly TempDir _dir = new();
     private RegistryServer? _plain;
     private RegistryServer? _secure;
+    private RegistryServer? _token;
+    private TokenServer? _tokenServer;
 
     public RegistryServer Plain => _plain ?? throw new InvalidOperationException("not started");
     public RegistryServer Secure => _secure ?? throw new InvalidOperationException("not started");
+
+    /// <summary>A plain-HTTP registry in token mode: Bearer tokens from <see cref="Tokens"/>.</summary>
+    public RegistryServer Token => _token ?? throw new InvalidOperationException("not started");
+    public TokenServer Tokens => _tokenServer ?? throw new InvalidOperationException("not started");
 
     /// <summary>PEM of the CA that signed <see cref="Secure"/>'s certificate.</summary>
     public string CaPem { get; private set; } = "";
@@ -50,16 +56,27 @@ public sealed class RegistryFixture : IAsyncLifetime
                 realm: zerodrift-test
                 path: {htpasswd}
             """, (cert, key));
+        _tokenServer = new TokenServer(User, Password);
+        var rootBundle = _dir.File("token-root.pem", _tokenServer.RootCertificatePem);
+        var token = RegistryServer.StartAsync($"""
+            auth:
+              token:
+                realm: {_tokenServer.Realm}
+                service: {TokenServer.Service}
+                issuer: {TokenServer.Issuer}
+                rootcertbundle: {rootBundle}
+            """);
         _plain = await plain.ConfigureAwait(false);
         _secure = await secure.ConfigureAwait(false);
+        _token = await token.ConfigureAwait(false);
         AuthFile = WriteAuthFile("auth.json", User, Password);
     }
 
     /// <summary>A docker config.json with these credentials for <see cref="Secure"/>.</summary>
-    public string WriteAuthFile(string name, string user, string password)
+    public string WriteAuthFile(string name, string user, string password, RegistryServer? server = null)
     {
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
-        var host = _secure?.Host ?? "placeholder";
+        var host = (server ?? Secure).Host;
         return _dir.File(name, new System.Text.Json.Nodes.JsonObject
         {
             ["auths"] = new System.Text.Json.Nodes.JsonObject { [host] = new System.Text.Json.Nodes.JsonObject { ["auth"] = auth } },
@@ -137,6 +154,8 @@ public sealed class RegistryFixture : IAsyncLifetime
     {
         if (_plain is not null) await _plain.DisposeAsync().ConfigureAwait(false);
         if (_secure is not null) await _secure.DisposeAsync().ConfigureAwait(false);
+        if (_token is not null) await _token.DisposeAsync().ConfigureAwait(false);
+        if (_tokenServer is not null) await _tokenServer.DisposeAsync().ConfigureAwait(false);
         _dir.Dispose();
     }
 }
