@@ -57,6 +57,13 @@ public sealed class RegistryPullTests(RegistryFixture fixture, ITestOutputHelper
         Assert.Equal("linux/amd64", image.Platform);
         Assert.Equal(2, image.Layers.Count);
         Assert.All(image.Layers, l => Assert.StartsWith("sha256:", l.Digest));
+
+        // HEAD gives the registry's descriptor without the body (what push and signing will ask before writing).
+        using var client = new RegistryClient(new RegistryClientOptions { InsecureRegistries = [registry.Host] });
+        var head = await client.HeadManifestAsync(new RepositoryRef(registry.Host, "team/app"), "1.0", CancellationToken.None);
+        Assert.Equal(digest, head?.Digest);
+        Assert.Equal("application/vnd.oci.image.manifest.v1+json", head?.MediaType);
+        Assert.Null(await client.HeadManifestAsync(new RepositoryRef(registry.Host, "team/app"), "2.0", CancellationToken.None));
     }
 
     [Fact]
