@@ -46,6 +46,9 @@ public sealed class RegistryClient : IDisposable
             UseCookies = false,
             ConnectTimeout = options.ConnectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            // HTTPS_PROXY and friends apply, but a loopback registry is this machine's: never send it to a proxy.
+            Proxy = new LoopbackBypassProxy(HttpClient.DefaultProxy),
+            UseProxy = true,
         };
         if (options.LoadExtraCas() is { } cas)
             handler.SslOptions.RemoteCertificateValidationCallback = RegistryClientOptions.TrustWith(cas);
@@ -140,7 +143,7 @@ public sealed class RegistryClient : IDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new RegistryException($"{what}: no data for {_options.ReadIdleTimeout.TotalSeconds:0} s; giving up");
+                throw new RegistryException($"{what}: no data for {_options.ReadIdleTimeout.TotalSeconds:0.#} s; giving up");
             }
             catch (Exception e) when (e is IOException or HttpRequestException)
             {
@@ -427,4 +430,11 @@ public sealed class RegistryClient : IDisposable
         reference.Contains(':', StringComparison.Ordinal) ? $"{repository.Name}@{reference}" : $"{repository.Name}:{reference}";
 
     public void Dispose() => _http.Dispose();
+
+    private sealed class LoopbackBypassProxy(IWebProxy inner) : IWebProxy
+    {
+        public ICredentials? Credentials { get => inner.Credentials; set => inner.Credentials = value; }
+        public Uri? GetProxy(Uri destination) => IsBypassed(destination) ? null : inner.GetProxy(destination);
+        public bool IsBypassed(Uri host) => RegistryClientOptions.IsLoopback(host.Host) || inner.IsBypassed(host);
+    }
 }

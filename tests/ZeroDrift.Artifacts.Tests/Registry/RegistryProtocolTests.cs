@@ -150,6 +150,48 @@ public sealed class RegistryProtocolTests
     }
 
     [Fact]
+    public async Task A_stalled_blob_download_fails_instead_of_hanging()
+    {
+        var digest = Digest.Sha256(new byte[100]);
+        await using var registry = new FakeServer((_, response) =>
+        {
+            response.ContentLength64 = 100;
+            response.OutputStream.Write(new byte[10]);
+            response.OutputStream.Flush();
+            Thread.Sleep(1500); // then nothing: a stalled transfer
+        });
+        using var client = new RegistryClient(Options(registry.Host) with { ReadIdleTimeout = TimeSpan.FromMilliseconds(500) });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<RegistryException>(() =>
+            client.GetBlobAsync(new RepositoryRef(registry.Host, "app"), new Descriptor("", digest, 100), 1 << 20, CancellationToken.None));
+        Assert.Equal($"registry {registry.Host}: blob {digest}: no data for 0.5 s; giving up", e.Message);
+        Assert.True(watch.ElapsedMilliseconds < 1400, $"took {watch.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_a_stalled_download_at_once()
+    {
+        // A 64 KiB prefix, then the server stalls: cancelling must not wait for the idle timeout.
+        var blob = new byte[1 << 20];
+        var digest = Digest.Sha256(blob);
+        using var stalled = new ManualResetEventSlim();
+        await using var registry = new FakeServer((_, response) =>
+        {
+            response.ContentLength64 = blob.Length;
+            response.OutputStream.Write(blob, 0, 1 << 16);
+            response.OutputStream.Flush();
+            stalled.Set();
+            Thread.Sleep(1000);
+        });
+        using var client = new RegistryClient(Options(registry.Host));
+        using var cts = new CancellationTokenSource();
+        var download = client.DownloadBlobAsync(new RepositoryRef(registry.Host, "app"), new Descriptor("", digest, blob.Length), Stream.Null, 1 << 30, cts.Token);
+        Assert.True(stalled.Wait(TimeSpan.FromSeconds(10)));
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
+    }
+
+    [Fact]
     public async Task An_unreachable_registry_is_one_line()
     {
         var port = RegistryServer.FreePort(); // nothing listens there any more

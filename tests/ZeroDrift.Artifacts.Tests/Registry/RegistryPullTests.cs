@@ -159,7 +159,7 @@ public sealed class RegistryPullTests(RegistryFixture fixture, ITestOutputHelper
     /// <summary>Creates an OCI index over manifests already in the repository (PUT, as a multi-arch build would).</summary>
     private static async Task<string> PutIndexAsync(RegistryServer registry, string repository, string tag, params (string Digest, Platform Platform)[] manifests)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://{registry.Host}") };
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://{registry.Host}") };
         var entries = new JsonArray();
         foreach (var (digest, platform) in manifests)
         {
@@ -246,7 +246,7 @@ public sealed class RegistryPullTests(RegistryFixture fixture, ITestOutputHelper
         var unique = Guid.NewGuid().ToString();
         var image = new TestImage().Layer(new TestLayer().File("data/unique.txt", unique + new string('x', 4096)));
         var digest = await fixture.PushAsync(image, registry, "corrupt:1");
-        using var http = new HttpClient();
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{registry.Host}/v2/corrupt/manifests/{digest}");
         request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
         using var response = await http.SendAsync(request);
