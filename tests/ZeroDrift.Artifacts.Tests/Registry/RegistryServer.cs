@@ -33,6 +33,19 @@ public sealed class RegistryServer : IAsyncDisposable
     /// <param name="extraConfig">YAML appended at the top level (auth, …); <paramref name="tls"/> adds http.tls.</param>
     public static async Task<RegistryServer> StartAsync(string? extraConfig = null, (string Cert, string Key)? tls = null)
     {
+        // The free port is found before the registry binds it: another process may take it in between; retry then.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(extraConfig, tls).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase)) { }
+        }
+    }
+
+    private static async Task<RegistryServer> TryStartAsync(string? extraConfig, (string Cert, string Key)? tls)
+    {
         var dir = new TempDir();
         var port = FreePort();
         var config = $"""
@@ -64,7 +77,15 @@ public sealed class RegistryServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitReadyAsync().ConfigureAwait(false);
+        try
+        {
+            await server.WaitReadyAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return server;
     }
 
@@ -81,7 +102,11 @@ public sealed class RegistryServer : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"docker-registry exited ({_process.ExitCode}): {Log}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the redirected output into the log
+                throw new InvalidOperationException($"docker-registry exited ({_process.ExitCode}): {Log}");
+            }
             try
             {
                 using var client = new TcpClient();
