@@ -71,7 +71,7 @@ public sealed class RegistryClient : IDisposable
         var content = await ReadBoundedAsync(response, _options.MaxManifestBytes, what, cancellationToken, timeout.Token).ConfigureAwait(false);
         var pinned = reference.Contains(':', StringComparison.Ordinal) ? reference : null;
         if (pinned is not null) Digest.Verify(content, pinned, what);
-        var claimed = ContentDigest(response);
+        var claimed = ContentDigest(response, repository.Registry);
         if (claimed is not null) Digest.Verify(content, claimed, $"{what} (Docker-Content-Digest)");
         var digest = pinned ?? claimed ?? Digest.Sha256(content);
         var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
@@ -91,9 +91,8 @@ public sealed class RegistryClient : IDisposable
         {
             using var response = await SendAsync(repository, HttpMethod.Head, $"/v2/{repository.Name}/manifests/{reference}", ManifestMediaTypes, "pull",
                 HttpCompletionOption.ResponseHeadersRead, Display(repository, reference), cancellationToken, timeout.Token).ConfigureAwait(false);
-            var digest = ContentDigest(response) ?? (reference.Contains(':', StringComparison.Ordinal) ? reference : null);
+            var digest = ContentDigest(response, repository.Registry) ?? (reference.Contains(':', StringComparison.Ordinal) ? reference : null);
             if (digest is null) return null;
-            Digest.Parse(digest);
             return new Descriptor(response.Content.Headers.ContentType?.MediaType ?? "", digest, response.Content.Headers.ContentLength ?? -1);
         }
         catch (RegistryException e) when (e.Status == HttpStatusCode.NotFound)
@@ -408,8 +407,20 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    private static string? ContentDigest(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Docker-Content-Digest", out var values) ? values.FirstOrDefault()?.Trim() : null;
+    private static string? ContentDigest(HttpResponseMessage response, string registry)
+    {
+        if (!response.Headers.TryGetValues("Docker-Content-Digest", out var values) || values.FirstOrDefault()?.Trim() is not { Length: > 0 } digest)
+            return null;
+        try
+        {
+            Digest.Parse(digest);
+            return digest;
+        }
+        catch (ArtifactException e)
+        {
+            throw new RegistryException($"registry {registry}: Docker-Content-Digest header: {e.Message}", inner: e);
+        }
+    }
 
     private static string MediaTypeFromContent(byte[] content)
     {
