@@ -1,4 +1,5 @@
-using ZeroDrift.Artifacts.Images;
+using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Artifacts.Images.Layers;
 using ZeroDrift.Artifacts.Registry;
 
 namespace ZeroDrift.Artifacts.Tests.Registry;
@@ -16,8 +17,8 @@ public sealed class RegistryTokenAuthTests(RegistryFixture fixture)
     {
         using var source = new RegistryImageSource(reference, options, ScanLimits.Default, client);
         var image = await source.ResolveAsync(null, CancellationToken.None);
-        using var files = await new Images.Layers.LayerSquasher(ScanLimits.Default, _ => true, _ => { }).SquashAsync(image, CancellationToken.None);
-        return FileSystems.FileSystemExtensions.ReadText(files, "/srv/marker")!;
+        using var files = await new LayerSquasher(ScanLimits.Default, _ => true, _ => { }).SquashAsync(image, CancellationToken.None);
+        return files.ReadText("/srv/marker")!;
     }
 
     [Fact]
