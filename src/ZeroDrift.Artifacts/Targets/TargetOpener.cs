@@ -3,6 +3,7 @@ using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Artifacts.Images;
 using ZeroDrift.Artifacts.Images.Archives;
 using ZeroDrift.Artifacts.Images.Layers;
+using ZeroDrift.Artifacts.Registry;
 
 namespace ZeroDrift.Artifacts.Targets;
 
@@ -33,6 +34,7 @@ public static class TargetOpener
         TargetKind.OciArchive => OciLayoutSource.FromArchive(reference.Value, null, options.Limits),
         TargetKind.OciDirectory => OciLayoutSource.FromDirectory(reference.Value, null, options.Limits),
         TargetKind.Podman => new PodmanImageSource(reference.Value, options.Limits),
+        TargetKind.Registry => new RegistryImageSource(reference.Value, RegistryClientOptions.FromEnvironment(options.InsecureRegistries), options.Limits),
         _ => throw new ArtifactException($"{reference}: this kind of target is not supported"),
     };
 

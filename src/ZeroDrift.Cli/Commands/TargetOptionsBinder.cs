@@ -14,7 +14,7 @@ public sealed class TargetOptionsBinder
     };
 
     public Option<string?> Platform { get; } = new("--platform") { Description = "Platform of a multi-platform image, as os/arch[/variant] (default: this machine's)" };
-    public Option<string[]> InsecureRegistry { get; } = new("--insecure-registry") { Description = "Reach this registry (host:port on loopback) over plain HTTP", AllowMultipleArgumentsPerToken = false };
+    public Option<string[]> InsecureRegistry { get; } = new("--insecure-registry") { Description = "Reach this registry (host:port, loopback only: 127.0.0.0/8, ::1, localhost) over plain HTTP; repeatable", AllowMultipleArgumentsPerToken = false };
     public Option<long?> MaxTotalBytes { get; } = new("--max-total-bytes") { Description = $"Most bytes decompressed from one target (default {ScanLimits.Default.MaxTotalBytes})" };
     public Option<long?> MaxEntries { get; } = new("--max-entries") { Description = $"Most entries in one archive or layer (default {ScanLimits.Default.MaxEntries})" };
     public Option<long?> MaxFileBytes { get; } = new("--max-file-bytes") { Description = $"Largest file parsed (default {ScanLimits.Default.MaxFileBytes})" };
