@@ -59,6 +59,17 @@ public class PodmanTests(PodmanImageFixture image) : IClassFixture<PodmanImageFi
     }
 
     [Fact]
+    public async Task The_same_image_pulled_from_a_registry_gives_the_same_packages()
+    {
+        await using var registry = await RegistryServer.StartAsync();
+        var remote = $"{registry.Host}/zerodrift/e2e:1";
+        ZeroDriftRunner.Tool("podman", "push", "--tls-verify=false", image.Name, $"docker://{remote}");
+        var fromPodman = Packages("sbom", "podman:" + image.Name);
+        Assert.Equal(fromPodman, Packages("sbom", "registry:" + remote, "--insecure-registry", registry.Host));
+        Assert.Equal(fromPodman, Packages("sbom", remote, "--insecure-registry", registry.Host));
+    }
+
+    [Fact]
     public void A_missing_podman_image_is_one_clear_line()
     {
         var r = ZeroDriftRunner.Run("sbom", "podman:localhost/zerodrift-no-such-image:0");

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ZeroDrift.Artifacts.Tests.Registry;
+namespace ZeroDrift.TestSupport;
 
 /// <summary>
 /// A real registry (Debian's <c>docker-registry</c>, the CNCF distribution server) on 127.0.0.1 and a free port,
