@@ -90,6 +90,37 @@ public class SbomTests
         }
     }
 
+    [Theory]
+    [InlineData("cyclonedx", "cyclonedx-bom-1.6.schema.json")]
+    [InlineData("spdx", "spdx-2.3.schema.json")]
+    public void Sboms_of_every_ecosystem_validate(string format, string schema)
+    {
+        using var dir = new TempDir();
+        var project = dir.Combine("project");
+        dir.File("project/package-lock.json", """
+            {"name":"app","version":"1.0.0","lockfileVersion":3,"packages":{"":{"name":"app","version":"1.0.0","dependencies":{"@types/node":"^20"}},
+             "node_modules/@types/node":{"version":"20.11.5","license":"MIT","dependencies":{"undici-types":"~5.26.4"}},
+             "node_modules/undici-types":{"version":"5.26.5","license":"MIT"}}}
+            """);
+        dir.File("project/packages.lock.json", """
+            {"version":1,"dependencies":{"net8.0":{"Newtonsoft.Json":{"type":"Direct","requested":"[13.0.3, )","resolved":"13.0.3","contentHash":"x"}}}}
+            """);
+        dir.File("project/requirements.txt", "requests==2.31.0\nurllib3==2.0.7 ; python_version >= '3.8'\n");
+        dir.File("project/go.mod", "module example.com/app\n\ngo 1.22\n\nrequire github.com/pkg/errors v0.9.1\n");
+        dir.File("project/Cargo.lock", "version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.197\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n");
+        dir.File("project/Gemfile.lock", "GEM\n  remote: https://rubygems.example.test/\n  specs:\n    rack (3.0.9)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n");
+        dir.File("project/composer.lock", """{"packages":[{"name":"monolog/monolog","version":"3.5.0","license":["MIT"]}],"packages-dev":[]}""");
+        dir.File("project/pom.xml", "<project><modelVersion>4.0.0</modelVersion><groupId>g</groupId><artifactId>a</artifactId><version>1</version><dependencies><dependency><groupId>org.apache.commons</groupId><artifactId>commons-lang3</artifactId><version>3.14.0</version></dependency></dependencies></project>");
+        dir.File("project/lib/apk/db/installed", "P:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\n\n");
+        var output = dir.Combine("sbom.json");
+        var r = ZeroDriftRunner.Run("sbom", project, "--format", format, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var text = File.ReadAllText(output);
+        SchemaValidator.AssertValid(schema, text);
+        foreach (var type in new[] { "pkg:npm/", "pkg:nuget/", "pkg:pypi/", "pkg:golang/", "pkg:maven/", "pkg:cargo/", "pkg:gem/", "pkg:composer/", "pkg:apk/" })
+            Assert.Contains(type, text);
+    }
+
     [Fact]
     public void The_table_lists_packages_with_their_layer()
     {
