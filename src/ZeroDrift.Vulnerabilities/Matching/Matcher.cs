@@ -7,7 +7,7 @@ namespace ZeroDrift.Vulnerabilities.Matching;
 /// <summary>Packages a scan could not match, and why (no advisories source for their ecosystem, say).</summary>
 public sealed record UnmatchedPackage(Package Package, string Reason);
 
-public sealed record MatchResult(IReadOnlyList<VulnerabilityFinding> Findings, IReadOnlyList<UnmatchedPackage> Unmatched, int PackagesMatched);
+public sealed record MatchResult(IReadOnlyList<VulnerabilityFinding> Findings, IReadOnlyList<UnmatchedPackage> Unmatched, int PackagesMatched, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// Matches packages against the advisories of their ecosystem: one indexed look-up per package, ranges evaluated
@@ -21,6 +21,7 @@ public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersio
         var findings = new List<VulnerabilityFinding>();
         var unmatched = new List<UnmatchedPackage>();
         var matched = 0;
+        var warnings = new List<string>();
         var cache = new Dictionary<(string, string), IReadOnlyList<OsvRecord>>();
         foreach (var package in packages)
         {
@@ -33,10 +34,22 @@ public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersio
             matched++;
             var key = (query.Ecosystem, EcosystemNames.NormalizeName(query.Ecosystem, query.Name));
             if (!cache.TryGetValue(key, out var records))
-                cache[key] = records = database.Lookup(query.Ecosystem, query.Name).Select(a => a.Parse()).ToList();
+                cache[key] = records = Read(database.Lookup(query.Ecosystem, query.Name), warnings);
             findings.AddRange(MatchPackage(package, query, records, order));
         }
-        return new MatchResult(findings, unmatched, matched);
+        return new MatchResult(findings, unmatched, matched, warnings);
+    }
+
+    /// <summary>A stored record that no longer parses is named in a warning, never dropped silently.</summary>
+    private static List<OsvRecord> Read(IReadOnlyList<StoredAdvisory> stored, List<string> warnings)
+    {
+        var records = new List<OsvRecord>(stored.Count);
+        foreach (var advisory in stored)
+        {
+            try { records.Add(advisory.Parse()); }
+            catch (OsvFormatException e) { warnings.Add($"advisory {advisory.Id} could not be read and was not evaluated: {e.Message}"); }
+        }
+        return records;
     }
 
     private IEnumerable<VulnerabilityFinding> MatchPackage(Package package, OsvQuery query, IReadOnlyList<OsvRecord> records, IVersionOrder order)
