@@ -14,6 +14,7 @@ public static class ZeroDriftApp
         root.Options.Add(GlobalOptions.Quiet);
         root.Subcommands.Add(SbomCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
+        root.Subcommands.Add(ScanCommand.Create());
         return root;
     }
 

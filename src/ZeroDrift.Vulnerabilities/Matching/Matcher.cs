@@ -1,6 +1,7 @@
 using ZeroDrift.Core;
 using ZeroDrift.Vulnerabilities.Database;
 using ZeroDrift.Vulnerabilities.Osv;
+using ZeroDrift.Vulnerabilities.Versions;
 
 namespace ZeroDrift.Vulnerabilities.Matching;
 
@@ -14,8 +15,11 @@ public sealed record MatchResult(IReadOnlyList<VulnerabilityFinding> Findings, I
 /// by <see cref="RangeEvaluator"/> with the ecosystem's comparator, withdrawn records never, and advisories that
 /// are aliases of one another grouped into one finding per package.
 /// </summary>
-public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersionOrder?> comparatorFor, IVersionOrder? semver)
+public sealed class Matcher(VulnerabilityDatabase database, Func<string, VersionScheme?> schemeFor, VersionScheme? semver)
 {
+    /// <summary>The schemes every ecosystem uses.</summary>
+    public Matcher(VulnerabilityDatabase database) : this(database, VersionSchemes.For, VersionSchemes.SemVer) { }
+
     public MatchResult Match(IEnumerable<Package> packages, Distro? distro)
     {
         var findings = new List<VulnerabilityFinding>();
@@ -29,7 +33,7 @@ public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersio
             if (package.OwnedBy is not null) continue;
             var query = OsvEcosystemMap.For(package, distro, out var reason);
             if (query is null) { unmatched.Add(new UnmatchedPackage(package, reason!)); continue; }
-            var order = comparatorFor(query.Ecosystem);
+            var order = schemeFor(query.Ecosystem);
             if (order is null) { unmatched.Add(new UnmatchedPackage(package, $"no version comparator for {query.Ecosystem}")); continue; }
             matched++;
             var key = (query.Ecosystem, EcosystemNames.NormalizeName(query.Ecosystem, query.Name));
@@ -52,7 +56,7 @@ public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersio
         return records;
     }
 
-    private IEnumerable<VulnerabilityFinding> MatchPackage(Package package, OsvQuery query, IReadOnlyList<OsvRecord> records, IVersionOrder order)
+    private IEnumerable<VulnerabilityFinding> MatchPackage(Package package, OsvQuery query, IReadOnlyList<OsvRecord> records, VersionScheme order)
     {
         var hits = new List<(OsvRecord Record, RangeVerdict Verdict)>();
         var normalized = EcosystemNames.NormalizeName(query.Ecosystem, query.Name);
@@ -89,7 +93,7 @@ public sealed class Matcher(VulnerabilityDatabase database, Func<string, IVersio
                 Comparator = order.Name,
                 Advisories = chosen.Select(h => h.Record).ToList(),
                 Evidence = chosen[0].Verdict.Evidence,
-                FixedIn = affected.Select(h => h.Verdict.FixedIn).Where(f => f is not null).OrderBy(f => f, Comparer<string?>.Create((a, b) => order.Compare(a!, b!).Sign ?? 0)).FirstOrDefault(),
+                FixedIn = affected.Select(h => h.Verdict.FixedIn).Where(f => f is not null).OrderBy(f => f, Comparer<string?>.Create((a, b) => order.Compare(a!, b!).Order ?? 0)).FirstOrDefault(),
                 Reason = affected.Count > 0 ? null : chosen[0].Verdict.Error,
             };
         }

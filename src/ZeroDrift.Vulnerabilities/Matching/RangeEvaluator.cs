@@ -1,4 +1,5 @@
 using ZeroDrift.Vulnerabilities.Osv;
+using ZeroDrift.Vulnerabilities.Versions;
 
 namespace ZeroDrift.Vulnerabilities.Matching;
 
@@ -30,7 +31,9 @@ public sealed record RangeVerdict(bool? Affected, MatchEvidence? Evidence, strin
 /// </summary>
 public static class RangeEvaluator
 {
-    public static RangeVerdict Evaluate(OsvAffected affected, string version, IVersionOrder order, IVersionOrder? semver)
+    /// <param name="order">The ecosystem's scheme, for ECOSYSTEM ranges.</param>
+    /// <param name="semver">The scheme for SEMVER ranges (<see cref="VersionSchemes.SemVer"/> unless a test says otherwise).</param>
+    public static RangeVerdict Evaluate(OsvAffected affected, string version, VersionScheme order, VersionScheme? semver)
     {
         if (affected.Versions.Contains(version, StringComparer.Ordinal))
             return new RangeVerdict(true, new MatchEvidence("versions", -1, null, null, null, null, null), SmallestFix(affected, version, order, semver), null);
@@ -49,13 +52,13 @@ public static class RangeEvaluator
         return error is null ? RangeVerdict.No : new RangeVerdict(null, null, null, error);
     }
 
-    private static RangeVerdict EvaluateRange(OsvRange range, int index, string version, IVersionOrder order)
+    private static RangeVerdict EvaluateRange(OsvRange range, int index, string version, VersionScheme order)
     {
         var failure = (string?)null;
         int Cmp(string a, string b)
         {
             var r = order.Compare(a, b);
-            if (r.Known) return r.Sign!.Value;
+            if (r.IsKnown) return r.Order!.Value;
             failure ??= $"{order.Name} cannot compare '{a}' with '{b}': {r.Error}";
             return 0;
         }
@@ -108,17 +111,17 @@ public static class RangeEvaluator
     private static string EventVersion(OsvEvent e) => e.Introduced ?? e.Fixed ?? e.LastAffected ?? e.Limit ?? "";
 
     /// <summary>The smallest fixed version above the installed one, across the entry's ranges.</summary>
-    private static string? SmallestFix(OsvAffected affected, string version, IVersionOrder order, IVersionOrder? semver)
+    private static string? SmallestFix(OsvAffected affected, string version, VersionScheme order, VersionScheme? semver)
     {
         string? best = null;
-        IVersionOrder? bestOrder = null;
+        VersionScheme? bestOrder = null;
         foreach (var range in affected.Ranges.Where(r => r.Type != "GIT"))
         {
             var comparer = range.Type == "SEMVER" && semver is not null ? semver : order;
             foreach (var f in range.Events.Select(e => e.Fixed).Where(f => f is not null))
             {
-                if (comparer.Compare(f!, version).Sign is not > 0) continue;
-                if (best is null || (bestOrder ?? comparer).Compare(f!, best).Sign is < 0) { best = f; bestOrder = comparer; }
+                if (comparer.Compare(f!, version).Order is not > 0) continue;
+                if (best is null || (bestOrder ?? comparer).Compare(f!, best).Order is < 0) { best = f; bestOrder = comparer; }
             }
         }
         return best;

@@ -1,30 +1,38 @@
 using ZeroDrift.Vulnerabilities.Matching;
 using ZeroDrift.Vulnerabilities.Osv;
+using ZeroDrift.Vulnerabilities.Versions;
 
 namespace ZeroDrift.Vulnerabilities.Tests.Matching;
 
 public class RangeEvaluatorTests
 {
     /// <summary>Dotted integers only; anything else cannot be compared (as a malformed version would).</summary>
-    private sealed class Dotted : IVersionOrder
+    private sealed class Dotted : VersionScheme
     {
-        public string Name => "dotted";
+        public override string Name => "dotted";
 
-        public VersionOrder Compare(string a, string b)
+        public override bool IsValid(string? version, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
         {
-            if (!TryParse(a, out var x)) return VersionOrder.Unknown($"'{a}' is not dotted integers");
-            if (!TryParse(b, out var y)) return VersionOrder.Unknown($"'{b}' is not dotted integers");
+            error = TryParse(version, out _) ? null : $"'{version}' is not dotted integers";
+            return error is null;
+        }
+
+        public override VersionComparison Compare(string? a, string? b)
+        {
+            if (!TryParse(a, out var x)) return VersionComparison.Failed($"'{a}' is not dotted integers");
+            if (!TryParse(b, out var y)) return VersionComparison.Failed($"'{b}' is not dotted integers");
             for (var i = 0; i < Math.Max(x.Length, y.Length); i++)
             {
                 var c = (i < x.Length ? x[i] : 0).CompareTo(i < y.Length ? y[i] : 0);
-                if (c != 0) return VersionOrder.Of(c);
+                if (c != 0) return VersionComparison.Of(c);
             }
-            return VersionOrder.Of(0);
+            return VersionComparison.Of(0);
         }
 
-        private static bool TryParse(string s, out int[] parts)
+        private static bool TryParse(string? s, out int[] parts)
         {
             parts = [];
+            if (s is null) return false;
             var split = s.Split('.');
             if (split.Any(p => !int.TryParse(p, out _))) return false;
             parts = split.Select(int.Parse).ToArray();
