@@ -5,8 +5,8 @@ namespace ZeroDrift.Benchmarks;
 
 /// <summary>
 /// Every advisory a scan matches has its vectors parsed and scored (parsing computes the scores), so this is
-/// paid per vector per finding. v4.0 is scored twice per vector (base and overall), each a macro-vector lookup
-/// plus a search of the highest-severity vectors.
+/// paid per vector per finding. A v4.0 vector with threat or environmental metrics is scored twice (base and
+/// overall), each a macro-vector lookup plus a search of the highest-severity vectors.
 /// </summary>
 [MemoryDiagnoser]
 public class CvssBenchmarks
