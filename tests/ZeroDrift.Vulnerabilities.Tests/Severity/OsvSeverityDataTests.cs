@@ -39,11 +39,20 @@ public class OsvSeverityDataTests(ITestOutputHelper output)
                 Assert.NotEqual(Core.Severity.Unknown, result.Vector.BaseSeverity);
                 byVersion[result.Vector.Version] = byVersion.GetValueOrDefault(result.Vector.Version) + 1;
             }
-            if (OsvSeverity.Resolve(doc.RootElement).Severity != Core.Severity.Unknown) withAssessment++;
+            var assessment = OsvSeverity.Resolve(doc.RootElement);
+            if (assessment.Severity != Core.Severity.Unknown)
+            {
+                withAssessment++;
+                // The resolver took the newest valid version the record offers, and says where it is.
+                var newest = evidence.Select(e => CvssVector.Parse(e.Vector).Vector?.Version).Max();
+                Assert.Equal(newest, assessment.Version);
+                Assert.Contains(assessment.Source, evidence.Select(e => e.Source));
+            }
         }
         output.WriteLine($"{ecosystem}: {records} records, {vectors} vectors ({string.Join(", ", byVersion.OrderBy(p => p.Key).Select(p => $"v{p.Key.Label()} {p.Value}"))}), {withAssessment} records with a severity");
         Assert.True(failures.Count == 0, string.Join('\n', failures));
         Assert.True(records > 0);
         Assert.True(vectors >= minimumVectors, $"only {vectors} vectors");
+        Assert.True(withAssessment >= minimumVectors / 2, $"only {withAssessment} records with a severity");
     }
 }
