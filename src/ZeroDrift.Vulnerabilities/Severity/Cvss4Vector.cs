@@ -81,12 +81,20 @@ public sealed class Cvss4Vector : CvssVector
 
     private Cvss4Vector(string text, string?[] values) : base(text, Table, values)
     {
-        BaseScore = Score(baseOnly: true, out var macro);
-        BaseMacroVector = macro;
-        OverallScore = Score(baseOnly: false, out macro);
-        MacroVector = macro;
         var threat = Defined(E);
         var environmental = Enumerable.Range(CR, LastEnvironmental - CR + 1).Any(Defined);
+        BaseScore = Score(baseOnly: true, out var macro);
+        BaseMacroVector = macro;
+        // Supplemental metrics and Not Defined values do not change the score: score again only when needed.
+        if (threat || environmental)
+        {
+            OverallScore = Score(baseOnly: false, out macro);
+        }
+        else
+        {
+            OverallScore = BaseScore;
+        }
+        MacroVector = macro;
         Nomenclature = (threat, environmental) switch
         {
             (false, false) => "CVSS-B",

@@ -24,8 +24,10 @@ internal static class CvssRounding
     }
 
     /// <summary>
-    /// CVSS v4.0: FIRST's calculator rounds with JavaScript's <c>Math.round(value * 10) / 10</c>; for the
-    /// non-negative values scores are, that is rounding halves away from zero.
+    /// CVSS v4.0: FIRST's calculator (cvss_score.js) rounds half up at one decimal after lifting the value by
+    /// 10^-6, because the interpolation can land one ULP below an x.x5 tie (8.549999999999999 for 8.55); the fix
+    /// landed upstream on 2024-11-01 (RedHatProductSecurity/cvss-v4-calculator#66, #67) and changes 522 of the
+    /// 104,976 base vectors. JavaScript's <c>Math.round</c> rounds halves up: away from zero for scores.
     /// </summary>
-    public static double RoundV40(double value) => Math.Round(value * 10, MidpointRounding.AwayFromZero) / 10;
+    public static double RoundV40(double value) => Math.Round((value + 1e-6) * 10, MidpointRounding.AwayFromZero) / 10;
 }
