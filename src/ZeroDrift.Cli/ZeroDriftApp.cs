@@ -12,6 +12,7 @@ public static class ZeroDriftApp
         root.Options.Add(GlobalOptions.Debug);
         root.Options.Add(GlobalOptions.Quiet);
         root.Subcommands.Add(SbomCommand.Create());
+        root.Subcommands.Add(VersionCommand.Create());
         return root;
     }
 
