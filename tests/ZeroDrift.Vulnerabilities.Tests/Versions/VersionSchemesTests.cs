@@ -173,3 +173,21 @@ public class VersionSchemesTests
         Assert.Equal(expected switch { "<" => ">", ">" => "<", _ => "=" }, scheme.Compare(b, a).Symbol);
     }
 }
+
+public class VersionComparisonTests
+{
+    [Fact]
+    public void A_comparison_is_either_an_order_or_a_reason()
+    {
+        Assert.Equal((1, null), (VersionComparison.Of(42).Order, VersionComparison.Of(42).Error));
+        Assert.Equal("<", VersionComparison.Of(-7).Symbol);
+        var failed = VersionComparison.Failed("bad");
+        Assert.Equal((null, "bad", "?"), (failed.Order, failed.Error, failed.Symbol));
+        Assert.Equal(failed, failed.Reversed());
+        Assert.Equal(">", VersionComparison.Of(-1).Reversed().Symbol);
+        // Even a default value cannot pass for an order.
+        var unset = default(VersionComparison);
+        Assert.False(unset.IsKnown);
+        Assert.NotNull(unset.Error);
+    }
+}
