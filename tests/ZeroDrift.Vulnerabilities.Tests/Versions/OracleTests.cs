@@ -40,7 +40,8 @@ public class OracleTests(ITestOutputHelper output)
         {
             var epoch = g.Next(5) == 0 ? g.Pick(["0", "1", "2", "01"]) + ":" : "";
             var hasRevision = g.Next(3) != 0;
-            var upstream = g.Digits() + g.FromAlphabet(hasRevision ? "0123456789..++~~abzAZ-" : "0123456789..++~~abzAZ", 0, 6);
+            // Now and then a version dpkg only warns about (not starting with a digit, an underscore): it still compares them.
+            var upstream = (g.Next(12) == 0 ? g.Pick(["a", "_"]) : "") + g.Digits() + g.FromAlphabet(hasRevision ? "0123456789..++~~abzAZ-" : "0123456789..++~~abzAZ", 0, 6);
             var revision = hasRevision ? "-" + g.FromAlphabet("0123456789.+~abu", 1, 5) : "";
             return epoch + upstream + revision;
         });
@@ -58,10 +59,10 @@ public class OracleTests(ITestOutputHelper output)
     public void Rpm_agrees_with_rpm_vercmp()
     {
         var g = new VersionGenerator(2);
-        // Both sides carry a release: rpm skips the release when one side has none, OSV's order does not (docs/versions.md).
         var pairs = g.Pairs(PairCount, () =>
             (g.Next(4) == 0 ? g.Pick(["0", "1", "2", "00"]) + ":" : "") +
-            g.FromAlphabet("0123456789..abzAZ~^_+", 1, 7) + "-" + g.FromAlphabet("0123456789.abel~^", 1, 5));
+            g.FromAlphabet("0123456789..abzAZ~^_+", 1, 7) +
+            (g.Next(5) == 0 ? "" : "-" + g.FromAlphabet("0123456789.abel~^", 0, 5)));
         using var dir = new TempDir();
         var file = dir.Combine("pairs.txt");
         File.WriteAllLines(file, pairs.Select(p => $"{p.A} {p.B}"));
