@@ -6,7 +6,7 @@ namespace ZeroDrift.Vulnerabilities.Tests.Versions;
 
 /// <summary>
 /// Each scheme against the ecosystem's own implementation on this machine: dpkg, rpm, Python's packaging,
-/// Maven's ComparableVersion, PHP's version_compare, Ruby's Gem::Version and NuGet.Versioning, over a few
+/// Maven's ComparableVersion, PHP's version_compare, Ruby's Gem::Version, node's semver and NuGet.Versioning, over a few
 /// hundred generated pairs each (one tool process per test).
 /// </summary>
 public class OracleTests(ITestOutputHelper output)
@@ -139,6 +139,29 @@ public class OracleTests(ITestOutputHelper output)
         });
         const string script = """STDIN.each_line { |l| a, b = l.split; c = Gem::Version.new(a) <=> Gem::Version.new(b); puts(c < 0 ? "<" : c > 0 ? ">" : "=") }""";
         AssertAgrees("ruby Gem::Version", VersionSchemes.RubyGems, pairs, Oracle.Run("ruby", ["-e", script], pairs));
+    }
+
+    [Fact]
+    public void SemVer_agrees_with_node_semver()
+    {
+        // The semver package npm itself uses, bundled with Node.js.
+        const string module = "/usr/lib/node_modules/npm/node_modules/semver";
+        Assert.True(Directory.Exists(module), $"{module} is missing: apt-get install nodejs (with its bundled npm)");
+        var g = new VersionGenerator(8);
+        string Num() => g.Pick(["0", "1", "2", "10", "20191109021931"]);
+        var pairs = g.Pairs(PairCount, () =>
+        {
+            var v = $"{Num()}.{Num()}.{Num()}";
+            if (g.Next(2) == 0) v += "-" + string.Join('.', Enumerable.Range(0, 1 + g.Next(3)).Select(_ => g.Pick(["alpha", "beta", "rc", "0", "1", "2", "10", "x-y", "RC", "0.20191109021931-daa7c04131f5"])));
+            if (g.Next(4) == 0) v += "+" + g.Pick(["build.1", "incompatible", "sha.5114f85"]);
+            return v;
+        });
+        var script = $$"""
+            const semver = require('{{module}}');
+            const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter(l => l);
+            console.log(lines.map(l => { const [a, b] = l.split(' '); const c = semver.compare(a, b); return c < 0 ? '<' : c > 0 ? '>' : '='; }).join('\n'));
+            """;
+        AssertAgrees("node semver", VersionSchemes.For("npm")!, pairs, Oracle.Run("node", ["-e", script], pairs));
     }
 
     [Fact]
