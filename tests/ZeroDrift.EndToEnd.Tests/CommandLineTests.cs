@@ -5,6 +5,7 @@ public class CommandLineTests
     [Theory]
     [InlineData("--help")]
     [InlineData("sbom", "--help")]
+    [InlineData("version", "compare", "--help")]
     public void Every_command_has_help(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);

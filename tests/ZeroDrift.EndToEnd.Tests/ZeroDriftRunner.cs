@@ -11,7 +11,12 @@ public static class ZeroDriftRunner
 
     public static RunResult Run(params string[] args) => Run(null, args);
 
-    public static RunResult Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static RunResult Run(IReadOnlyDictionary<string, string>? environment, params string[] args) => Run(environment, stdin: null, args);
+
+    /// <summary>Runs the command with <paramref name="stdin"/> written to its standard input (then closed).</summary>
+    public static RunResult RunWithStdin(string stdin, params string[] args) => Run(null, stdin, args);
+
+    public static RunResult Run(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -24,9 +29,10 @@ public static class ZeroDriftRunner
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         using var process = Process.Start(start)!;
-        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null) process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
         if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
         {
             process.Kill(entireProcessTree: true);

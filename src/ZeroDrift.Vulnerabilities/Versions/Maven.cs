@@ -54,7 +54,15 @@ public sealed class MavenVersion : IComparable<MavenVersion>
             {
                 if (!isDigit && i > start)
                 {
-                    // "1a1": the letters before a digit are a qualifier followed by a number.
+                    // "1a1": the letters before a digit are a qualifier followed by a number; like a trailing
+                    // qualifier, it opens a sub-list when the current one has items (".X" reads as "-X").
+                    if (!list.IsNull)
+                    {
+                        var qualifierList = new ListItem();
+                        list.Add(qualifierList);
+                        list = qualifierList;
+                        stack.Push(list);
+                    }
                     list.Add(new StringItem(version[start..i], followedByDigit: true));
                     start = i;
                     var sub = new ListItem();
@@ -78,7 +86,18 @@ public sealed class MavenVersion : IComparable<MavenVersion>
                 isDigit = false;
             }
         }
-        if (version.Length > start) list.Add(ParseItem(isDigit, version[start..]));
+        if (version.Length > start)
+        {
+            // "1.0.0.X1 < 1.0.0-X2": a trailing ".qualifier" is read as "-qualifier".
+            if (!isDigit && !list.IsNull)
+            {
+                var sub = new ListItem();
+                list.Add(sub);
+                list = sub;
+                stack.Push(list);
+            }
+            list.Add(ParseItem(isDigit, version[start..]));
+        }
         while (stack.Count > 0) stack.Pop().Normalize();
         return new MavenVersion(original, root);
     }

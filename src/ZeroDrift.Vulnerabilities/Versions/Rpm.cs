@@ -20,8 +20,8 @@ public sealed class RpmVersion(string epoch, string version, string? release) : 
         if (c != 0) return c;
         c = RpmVerCmp(Version, other.Version);
         if (c != 0) return c;
-        // rpm itself skips the release when either side lacks one; OSV's tools (and its test vectors) order a
-        // missing release first, which for matching is the safe side: 1.0 is before every 1.0-N.
+        // A missing release ranks first (1.0 < 1.0-1), as rpm.vercmp and OSV's tools order it. (rpm's dependency
+        // matching treats a missing release as "any", but a version is not a dependency range.)
         if (Release is null || other.Release is null) return (Release is null).CompareTo(other.Release is null) * -1;
         return RpmVerCmp(Release, other.Release);
     }

@@ -6,17 +6,19 @@ namespace ZeroDrift.Vulnerabilities.Versions;
 /// </summary>
 public readonly record struct VersionComparison
 {
+    private readonly string? error;
+
     private VersionComparison(int? order, string? error)
     {
         Order = order;
-        Error = error;
+        this.error = error;
     }
 
     /// <summary>-1 when the first version is older, 0 when equal, +1 when newer; null when they cannot be compared.</summary>
     public int? Order { get; }
 
     /// <summary>Why the versions cannot be compared; null when <see cref="Order"/> has a value.</summary>
-    public string? Error { get; }
+    public string? Error => Order is null ? error ?? "the versions were not compared" : null;
 
     public bool IsKnown => Order is not null;
 

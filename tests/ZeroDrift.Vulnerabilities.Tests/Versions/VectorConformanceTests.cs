@@ -37,14 +37,13 @@ public class VectorConformanceTests(ITestOutputHelper output)
     };
 
     /// <summary>
-    /// Vectors that contradict the ecosystem's own tool, checked on this machine: the comparator must give the
-    /// tool's answer (first symbol) instead.
+    /// The ecosystems whose own tool is on this machine: a vector we disagree with passes only when that tool
+    /// disagrees with the vector too, and gives our answer.
     /// </summary>
-    private static readonly Dictionary<(string File, string Line), (string ToolSays, string Why)> ContradictedByTheTool = new()
+    private static readonly Dictionary<string, Func<IReadOnlyList<(string A, string B)>, string[]>> Tools = new()
     {
-        [("maven-versions.txt", "1-1 = 1-ga-1")] = (">", "Maven's ComparableVersion (maven-artifact 3.8.7) orders 1-1 > 1-ga-1: 'ga' is trimmed from the middle list, leaving a nested list [[1]] that ranks below the number 1"),
-        [("packagist-versions.txt", "1.2.3.# = 1.2.3")] = ("<", "PHP's version_compare('1.2.3.#', '1.2.3') is -1: '#' canonicalises to a trailing empty segment, which ranks below nothing"),
-        [("packagist-versions.txt", "1.2.3.# = 1.2.3.1")] = ("<", "PHP's version_compare('1.2.3.#', '1.2.3.1') is -1 (the vector also contradicts 1.2.3 < 1.2.3.1 by transitivity)"),
+        ["Maven"] = Oracle.Maven,
+        ["Packagist"] = Oracle.Php,
     };
 
     [Theory]
@@ -54,7 +53,7 @@ public class VectorConformanceTests(ITestOutputHelper output)
         var scheme = VersionSchemes.For(ecosystem);
         Assert.NotNull(scheme);
         var lines = File.ReadAllLines(Path.Combine(VectorDir, file));
-        var failures = new List<string>();
+        var failures = new List<Failure>();
         var checkedCount = 0;
         for (var n = 0; n < lines.Length; n++)
         {
@@ -70,19 +69,34 @@ public class VectorConformanceTests(ITestOutputHelper output)
                 _ => throw new InvalidDataException($"{file}:{n + 1}: unknown operator {parts[1]}"),
             };
             checkedCount++;
-            if (ContradictedByTheTool.TryGetValue((file, line), out var deviation))
-            {
-                expected = deviation.ToolSays switch { "<" => -1, "=" => 0, _ => 1 };
-                output.WriteLine($"{file}:{n + 1}: '{line}' contradicts the real tool; expecting '{deviation.ToolSays}': {deviation.Why}");
-            }
             var forward = scheme.Compare(parts[0], parts[2]);
             var backward = scheme.Compare(parts[2], parts[0]);
             if (forward.Order != expected || backward.Order != -expected)
-                failures.Add($"{file}:{n + 1}: {line} but got {forward} and reversed {backward}");
+                failures.Add(new Failure($"{file}:{n + 1}", line, parts[0], parts[2], forward, backward));
         }
-        output.WriteLine($"{file} as {ecosystem}: {checkedCount - failures.Count} of {checkedCount} vectors pass (each checked both ways)");
-        foreach (var f in failures.Take(40)) output.WriteLine(f);
+        var contradicted = new List<Failure>();
+        if (failures.Count > 0 && Tools.TryGetValue(ecosystem, out var tool))
+        {
+            var answers = tool([.. failures.Select(f => (f.A, f.B))]);
+            for (var i = 0; i < failures.Count; i++)
+            {
+                var f = failures[i];
+                // The tool must contradict the vector and agree with us both ways round; PHP is not even reflexive
+                // on some inputs ("1.2.3.#"), so only the forward answer is asked of it.
+                if (answers[i] == f.Forward.Symbol && f.Backward.Order == -f.Forward.Order) contradicted.Add(f);
+            }
+            failures.RemoveAll(contradicted.Contains);
+        }
+        output.WriteLine($"{file} as {ecosystem}: {checkedCount - failures.Count - contradicted.Count} of {checkedCount} vectors pass (each checked both ways)"
+            + (contradicted.Count > 0 ? $"; {contradicted.Count} contradict the ecosystem's own tool, which gives our answer" : ""));
+        foreach (var f in contradicted) output.WriteLine($"  contradicted by the tool: {f}");
+        foreach (var f in failures.Take(40)) output.WriteLine(f.ToString());
         Assert.True(checkedCount > 0, $"{file} has no vectors");
         Assert.True(failures.Count == 0, $"{failures.Count} of {checkedCount} failed:\n" + string.Join('\n', failures.Take(40)));
+    }
+
+    private sealed record Failure(string Where, string Line, string A, string B, VersionComparison Forward, VersionComparison Backward)
+    {
+        public override string ToString() => $"{Where}: '{Line}' but we say {Forward} (reversed {Backward})";
     }
 }
