@@ -72,6 +72,9 @@ internal static class LockfileHarness
         // dotnet test exports MSBuild variables that would make a nested dotnet use the test run's build settings.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("MSBUILD", StringComparison.Ordinal) || k == "DOTNET_HOST_PATH").ToList())
             start.Environment.Remove(key);
+        // CI=true makes Yarn Berry refuse to write a lockfile and pnpm default to a frozen one: the oracles
+        // create projects from nothing, so they run as on a developer's machine.
+        start.Environment.Remove("CI");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         Process process;
