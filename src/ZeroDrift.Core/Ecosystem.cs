@@ -38,20 +38,6 @@ public static class EcosystemExtensions
         _ => throw new ArgumentOutOfRangeException(nameof(ecosystem)),
     };
 
-    /// <summary>The name used in reports and in the JSON format.</summary>
-    public static string DisplayName(this Ecosystem ecosystem) => ecosystem switch
-    {
-        Ecosystem.Dpkg => "deb",
-        Ecosystem.Apk => "apk",
-        Ecosystem.Rpm => "rpm",
-        Ecosystem.Npm => "npm",
-        Ecosystem.NuGet => "nuget",
-        Ecosystem.PyPI => "pypi",
-        Ecosystem.Go => "go",
-        Ecosystem.Maven => "maven",
-        Ecosystem.Cargo => "cargo",
-        Ecosystem.RubyGems => "gem",
-        Ecosystem.Packagist => "composer",
-        _ => throw new ArgumentOutOfRangeException(nameof(ecosystem)),
-    };
+    /// <summary>The name used in reports and in the JSON format: the purl type, but "go" for Go.</summary>
+    public static string DisplayName(this Ecosystem ecosystem) => ecosystem == Ecosystem.Go ? "go" : ecosystem.PurlType();
 }

@@ -68,28 +68,8 @@ public static class SbomCommand
         return result!;
     }
 
-    internal static async Task WriteAsync(Inventory.Inventory inventory, SbomFormat format, FileInfo? output)
-    {
-        if (format == SbomFormat.Table)
-        {
-            if (output is null)
-            {
-                PackageTable.Write(inventory, Console.Out, Terminal.StdoutIsInteractive);
-                return;
-            }
-            await using var writer = new StreamWriter(output.FullName);
-            PackageTable.Write(inventory, writer, rich: false);
-            return;
-        }
-        var formatter = InventoryWriters.For(format);
-        if (output is null)
-        {
-            await using var stdout = Console.OpenStandardOutput();
-            formatter.Write(inventory, stdout);
-            await stdout.WriteAsync("\n"u8.ToArray()).ConfigureAwait(false);
-            return;
-        }
-        await using var file = new FileStream(output.FullName, FileMode.Create, FileAccess.Write);
-        formatter.Write(inventory, file);
-    }
+    private static Task WriteAsync(Inventory.Inventory inventory, SbomFormat format, FileInfo? output) =>
+        format == SbomFormat.Table
+            ? ReportOutput.WriteTableAsync(output, (writer, rich) => PackageTable.Write(inventory, writer, rich))
+            : ReportOutput.WriteDocumentAsync(output, stream => InventoryWriters.For(format).Write(inventory, stream));
 }

@@ -143,29 +143,11 @@ public static class ScanCommand
         }
     }
 
-    private static async Task WriteAsync(VulnerabilityReport report, ReportFormat format, FileInfo? output)
+    private static Task WriteAsync(VulnerabilityReport report, ReportFormat format, FileInfo? output) => format switch
     {
-        if (format == ReportFormat.Table)
-        {
-            if (output is null) { FindingTable.Write(report, Console.Out, Terminal.StdoutIsInteractive); return; }
-            await using var writer = new StreamWriter(output.FullName);
-            FindingTable.Write(report, writer, rich: false);
-            return;
-        }
-        Action<VulnerabilityReport, Stream> write = format switch
-        {
-            ReportFormat.Json => JsonReportWriter.Write,
-            ReportFormat.Sarif => SarifReportWriter.Write,
-            _ => CycloneDxReportWriter.Write,
-        };
-        if (output is null)
-        {
-            await using var stdout = Console.OpenStandardOutput();
-            write(report, stdout);
-            await stdout.WriteAsync("\n"u8.ToArray()).ConfigureAwait(false);
-            return;
-        }
-        await using var file = new FileStream(output.FullName, FileMode.Create, FileAccess.Write);
-        write(report, file);
-    }
+        ReportFormat.Table => ReportOutput.WriteTableAsync(output, (writer, rich) => FindingTable.Write(report, writer, rich)),
+        ReportFormat.Json => ReportOutput.WriteDocumentAsync(output, stream => JsonReportWriter.Write(report, stream)),
+        ReportFormat.Sarif => ReportOutput.WriteDocumentAsync(output, stream => SarifReportWriter.Write(report, stream)),
+        _ => ReportOutput.WriteDocumentAsync(output, stream => CycloneDxReportWriter.Write(report, stream)),
+    };
 }

@@ -1,4 +1,3 @@
-using Spectre.Console;
 using ZeroDrift.Vulnerabilities.Matching;
 using ZeroDrift.Vulnerabilities.Reporting;
 using ZeroDrift.Vulnerabilities.Scanning;
@@ -24,20 +23,6 @@ public static class FindingTable
         var summary = $"{rows.Count} vulnerabilities in {report.Inventory.Packages.Count} packages of {report.Inventory.Target}"
             + (suppressed > 0 ? $" ({suppressed} suppressed)" : "")
             + $"; by severity: {string.Join(", ", report.Findings.Where(f => !f.Suppressed).GroupBy(f => f.Severity.Level).OrderByDescending(g => g.Key).Select(g => $"{ReportText.SeverityName(g.Key)} {g.Count()}"))}";
-        if (rich)
-        {
-            var table = new Table().Border(TableBorder.Rounded);
-            foreach (var h in headers) table.AddColumn(h);
-            foreach (var row in rows) table.AddRow(row.Select(Markup.Escape).ToArray());
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-            console.Write(table);
-            console.MarkupLine($"[grey]{Markup.Escape(summary)}[/]");
-            return;
-        }
-        var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        output.WriteLine(string.Join("  ", headers.Select((h, i) => i == headers.Length - 1 ? h : h.PadRight(widths[i]))));
-        foreach (var row in rows)
-            output.WriteLine(string.Join("  ", row.Select((c, i) => i == row.Length - 1 ? c : c.PadRight(widths[i]))).TrimEnd());
-        output.WriteLine(summary);
+        TextTable.Write(output, rich, headers, rows, summary);
     }
 }
