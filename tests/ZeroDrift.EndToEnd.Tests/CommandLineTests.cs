@@ -5,6 +5,11 @@ public class CommandLineTests
     [Theory]
     [InlineData("--help")]
     [InlineData("sbom", "--help")]
+    [InlineData("scan", "--help")]
+    [InlineData("db", "--help")]
+    [InlineData("db", "import", "--help")]
+    [InlineData("db", "update", "--help")]
+    [InlineData("db", "info", "--help")]
     [InlineData("version", "compare", "--help")]
     public void Every_command_has_help(params string[] args)
     {
