@@ -6,7 +6,7 @@ namespace ZeroDrift.EndToEnd.Tests;
 /// <summary>
 /// An independent answer to "which advisories affect this version": the OSV records read straight from the
 /// export zip, their events walked as the OSV specification describes, each comparison made by the
-/// ecosystem's own tool (dpkg --compare-versions, python3-packaging, rpm's vercmp), never by ZeroDrift's code.
+/// ecosystem's own tool (dpkg --compare-versions, python3-packaging, rpm's vercmp, npm's semver), never by ZeroDrift's code.
 /// </summary>
 public static class ScanOracle
 {
