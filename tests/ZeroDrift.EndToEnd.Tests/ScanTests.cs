@@ -17,7 +17,7 @@ public sealed class OsvDatabaseFixture : IDisposable
     public void Dispose() => Dir.Dispose();
 }
 
-public class ScanTests(OsvDatabaseFixture osv) : IClassFixture<OsvDatabaseFixture>
+public partial class ScanTests(OsvDatabaseFixture osv, NodeSemverFixture semver) : IClassFixture<OsvDatabaseFixture>, IClassFixture<NodeSemverFixture>
 {
     private static readonly (string Binary, string Source, string Version)[] Debian10 =
     [

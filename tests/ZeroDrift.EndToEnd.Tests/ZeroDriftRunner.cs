@@ -42,9 +42,14 @@ public static class ZeroDriftRunner
     }
 
     /// <summary>Runs another program (podman, skopeo, dpkg-query) and returns its stdout; fails the test on error.</summary>
-    public static string Tool(string file, params string[] args)
+    public static string Tool(string file, params string[] args) => Tool(null, null, file, args);
+
+    /// <summary>The same, with extra environment variables and a working directory (go build, say).</summary>
+    public static string Tool(IReadOnlyDictionary<string, string>? environment, string? workingDirectory, string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) start.WorkingDirectory = workingDirectory;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;
         foreach (var a in args) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
         var stdout = process.StandardOutput.ReadToEndAsync();

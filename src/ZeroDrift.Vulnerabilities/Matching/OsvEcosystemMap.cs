@@ -34,8 +34,12 @@ public static class OsvEcosystemMap
             {
                 var release = RpmRelease(distro);
                 if (release is null) { reason = $"no advisories for rpm packages on {distro?.ToString() ?? "an unknown distribution"}"; return null; }
+                // The rpm cataloger's Version is already "epoch:version-release" (as rpm -q prints it); a package
+                // built elsewhere may carry the epoch only in its purl. Prefixing it twice ("1:1:3.0.7-27.el9")
+                // made every epoch'd package older than all its advisories' fixes.
                 var epoch = package.Purl.Qualifier("epoch");
-                var version = epoch is { Length: > 0 } and not "0" ? $"{epoch}:{package.Version}" : package.Version;
+                var version = epoch is { Length: > 0 } and not "0" && !package.Version.StartsWith(epoch + ":", StringComparison.Ordinal)
+                    ? $"{epoch}:{package.Version}" : package.Version;
                 return new OsvQuery(release, package.Name, version);
             }
             case Ecosystem.Npm: return new OsvQuery("npm", Named(package), package.Version);
