@@ -26,11 +26,7 @@ public static class SbomCommand
         command.Options.Add(output);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
-            var quiet = parse.GetValue(GlobalOptions.Quiet);
-            var reference = target.Reference(parse);
-            var scanner = InventoryScanner.Default;
-            var inventory = await WithProgress(quiet, reference.IsImage, progress =>
-                scanner.ScanAsync(reference, target.Options(parse, progress), token)).ConfigureAwait(false);
+            var inventory = await target.InventoryAsync(parse, token).ConfigureAwait(false);
             foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
             await WriteAsync(inventory, parse.GetValue(format), parse.GetValue(output)).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -50,22 +46,6 @@ public static class SbomCommand
                 result.AddError($"unknown format '{value}' (table, json, cyclonedx, spdx)");
                 return SbomFormat.Table;
         }
-    }
-
-    private static async Task<Inventory.Inventory> WithProgress(bool quiet, bool image, Func<IProgress<LayerProgress>?, Task<Inventory.Inventory>> run)
-    {
-        if (quiet || !image || !Terminal.StderrIsInteractive) return await run(null).ConfigureAwait(false);
-        Inventory.Inventory? result = null;
-        await Terminal.Stderr.Progress().AutoClear(true).StartAsync(async ctx =>
-        {
-            var task = ctx.AddTask("Reading layers");
-            result = await run(new Progress<LayerProgress>(p =>
-            {
-                task.MaxValue = p.LayerCount;
-                task.Increment(1);
-            })).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-        return result!;
     }
 
     private static Task WriteAsync(Inventory.Inventory inventory, SbomFormat format, FileInfo? output) =>

@@ -46,8 +46,7 @@ public static class ScanCommand
             var suppressions = LoadSuppressions(parse.GetValue(ignoreFile), parse.GetValue(vex) ?? []);
 
             using var database = OpenDatabase(parse.GetValue(DbCommand.DbOption), parse.GetValue(maxDbAge), parse.GetValue(allowStale));
-            var reference = target.Reference(parse);
-            var inventory = await InventoryScanner.Default.ScanAsync(reference, target.Options(parse, null), token).ConfigureAwait(false);
+            var inventory = await target.InventoryAsync(parse, token).ConfigureAwait(false);
             foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
 
             var scanner = new VulnerabilityScanner(database, new OsvSeverityRater());

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 using ZeroDrift.Artifacts;
 using ZeroDrift.Artifacts.Images;
 using ZeroDrift.Artifacts.Targets;
@@ -53,4 +54,24 @@ public sealed class TargetOptionsBinder
     };
 
     public TargetReference Reference(ParseResult parse) => TargetReference.Parse(parse.GetValue(Target)!);
+
+    /// <summary>Opens the target and catalogs it, with a layer progress bar on a terminal unless --quiet.</summary>
+    public async Task<Inventory.Inventory> InventoryAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var reference = Reference(parse);
+        var scanner = Inventory.InventoryScanner.Default;
+        if (parse.GetValue(GlobalOptions.Quiet) || !reference.IsImage || !Output.Terminal.StderrIsInteractive)
+            return await scanner.ScanAsync(reference, Options(parse, null), cancellationToken).ConfigureAwait(false);
+        Inventory.Inventory? result = null;
+        await Output.Terminal.Stderr.Progress().AutoClear(true).StartAsync(async ctx =>
+        {
+            var task = ctx.AddTask("Reading layers");
+            result = await scanner.ScanAsync(reference, Options(parse, new Progress<Artifacts.Images.Layers.LayerProgress>(p =>
+            {
+                task.MaxValue = p.LayerCount;
+                task.Increment(1);
+            })), cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return result!;
+    }
 }
