@@ -1,0 +1,42 @@
+namespace ZeroDrift.Secrets;
+
+/// <summary>
+/// ZeroDrift's own rule set, one table row per credential type. Patterns are written in RE2 syntax (the
+/// same dialect as gitleaks configs, so users can copy a row into a config) and go through
+/// <see cref="Re2Translator"/> like any loaded rule. The secret is capture group 1 unless a row says otherwise.
+/// </summary>
+public static class BuiltInRules
+{
+    /// <summary>A built-in rule before compilation.</summary>
+    public sealed record Definition(string Id, string Description, string[] Keywords, string Regex, double Entropy = 0, int SecretGroup = 0);
+
+    private static readonly Lazy<SecretRuleSet> Compiled = new(Compile);
+
+    public static SecretRuleSet RuleSet => Compiled.Value;
+
+    public static IReadOnlyList<Definition> Definitions { get; } = BuiltInRuleTable.Rows;
+
+    private static SecretRuleSet Compile()
+    {
+        var rules = new List<SecretRule>();
+        var warnings = new List<SecretRuleWarning>();
+        foreach (var d in Definitions)
+        {
+            try
+            {
+                var (regex, nonBacktracking) = Re2Translator.Compile(d.Regex, SecretRuleSet.MatchTimeout);
+                rules.Add(new SecretRule
+                {
+                    Id = d.Id, Description = d.Description, Pattern = d.Regex, Regex = regex, NonBacktracking = nonBacktracking,
+                    Keywords = d.Keywords.Select(k => k.ToLowerInvariant()).ToList(), Entropy = d.Entropy, SecretGroup = d.SecretGroup,
+                    Allowlists = [BuiltInRuleTable.Placeholders],
+                });
+            }
+            catch (Exception e) when (e is Re2TranslationException or ArgumentException)
+            {
+                warnings.Add(new(d.Id, e.Message));
+            }
+        }
+        return new SecretRuleSet(rules, [BuiltInRuleTable.GlobalPaths], warnings);
+    }
+}
