@@ -37,6 +37,9 @@ internal static class BuiltInRuleTable
     private const string End = @"(?:[\x60'""\s;,.)\]}>&<|#]|\\[nr]|$)";
     // "name <sep> value" in shell, YAML, JSON, TOML, INI, code: the separator and optional quotes.
     private const string Assign = @"(?:[ \t\w.-]{0,20})[\s'""]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[\x60'""\s=]{0,5}";
+    // A value without a digit that reads as code (Async.CancellationToken, process.env.API_TOKEN, getToken) is a
+    // reference to a secret, not one: real generated secrets practically always hold a digit.
+    private const string CodeReference = @"^[A-Za-z_$][A-Za-z_$.\-]*(?:\(\))?$";
     private const string Uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
     public static readonly BuiltInRules.Definition[] Rows =
@@ -285,8 +288,8 @@ internal static class BuiltInRuleTable
         T("salesforce-access-token", "Salesforce access token", "00d", @"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{80,120}", 3.5),
 
         // ---- Generic assignments, guarded by entropy
-        R("generic-password", "Password assigned in configuration or code", "password,passwd,pwd", @"(?i)[\w.-]{0,30}?(?:password|passwd|pwd)(?:[\w.-]{0,20})[\s'""]{0,3}(?:=|:|:=|=>)[\s'""]{0,5}([^\s'""`;,<>{}()$]{8,64})(?:[\x60'""\s;,]|\\[nr]|$)", 3.0),
-        R("generic-api-key", "API key, token or secret assigned in configuration or code", "secret,token,api_key,apikey,api-key,access_key,accesskey,auth_key,client_secret", @"(?i)[\w.-]{0,30}?(?:secret|token|api[_-]?key|access[_-]?key|auth[_-]?key)(?:[\w.-]{0,20})[\s'""]{0,3}(?:=|:|:=|=>)[\s'""]{0,5}([A-Za-z0-9_+/=.~-]{16,128})(?:[\x60'""\s;,]|\\[nr]|$)", 3.7),
+        R("generic-password", "Password assigned in configuration or code", "password,passwd,pwd", @"(?i)[\w.-]{0,30}?(?:password|passwd|pwd)(?:[\w.-]{0,20})[\s'""]{0,3}(?:=|:|:=|=>)[\s'""]{0,5}([^\s'""`;,<>{}()$]{8,64})(?:[\x60'""\s;,]|\\[nr]|$)", 3.0) with { AllowSecrets = [CodeReference] },
+        R("generic-api-key", "API key, token or secret assigned in configuration or code", "secret,token,api_key,apikey,api-key,access_key,accesskey,auth_key,client_secret", @"(?i)[\w.-]{0,30}?(?:secret|token|api[_-]?key|access[_-]?key|auth[_-]?key)(?:[\w.-]{0,20})[\s'""]{0,3}(?:=|:|:=|=>)[\s'""]{0,5}([A-Za-z0-9_+/=.~-]{16,128})(?:[\x60'""\s;,]|\\[nr]|$)", 3.7) with { AllowSecrets = [CodeReference] },
         R("authorization-basic", "HTTP Basic credentials in an Authorization header", "basic", @"(?i)authorization[""']?\s*[:=]\s*[""']?basic\s+([A-Za-z0-9+/]{12,}={0,2})", 3.0),
         R("authorization-bearer", "Bearer token in an Authorization header", "bearer", @"(?i)authorization[""']?\s*[:=]\s*[""']?bearer\s+([A-Za-z0-9._~+/-]{20,}=*)", 3.5),
     ];

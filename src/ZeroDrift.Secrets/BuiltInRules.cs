@@ -8,7 +8,11 @@ namespace ZeroDrift.Secrets;
 public static class BuiltInRules
 {
     /// <summary>A built-in rule before compilation.</summary>
-    public sealed record Definition(string Id, string Description, string[] Keywords, string Regex, double Entropy = 0, int SecretGroup = 0);
+    public sealed record Definition(string Id, string Description, string[] Keywords, string Regex, double Entropy = 0, int SecretGroup = 0)
+    {
+        /// <summary>RE2 patterns over the secret that mark it as not a secret (beyond the shared placeholder list).</summary>
+        public IReadOnlyList<string> AllowSecrets { get; init; } = [];
+    }
 
     private static readonly Lazy<SecretRuleSet> Compiled = new(Compile);
 
@@ -29,7 +33,9 @@ public static class BuiltInRules
                 {
                     Id = d.Id, Description = d.Description, Pattern = d.Regex, Regex = regex, NonBacktracking = nonBacktracking,
                     Keywords = d.Keywords.Select(k => k.ToLowerInvariant()).ToList(), Entropy = d.Entropy, SecretGroup = d.SecretGroup,
-                    Allowlists = [BuiltInRuleTable.Placeholders],
+                    Allowlists = d.AllowSecrets.Count == 0
+                        ? [BuiltInRuleTable.Placeholders]
+                        : [BuiltInRuleTable.Placeholders, new SecretAllowlist { Description = "not a secret", Regexes = d.AllowSecrets.Select(a => Re2Translator.Compile(a, SecretRuleSet.MatchTimeout).Regex).ToList() }],
                 });
             }
             catch (Exception e) when (e is Re2TranslationException or ArgumentException)

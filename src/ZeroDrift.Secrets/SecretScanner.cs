@@ -209,7 +209,9 @@ public sealed class SecretScanner
         var rule = _rules[r];
         try
         {
-            for (var m = rule.Regex!.Match(chunk, start, length); m.Success; m = m.NextMatch())
+            // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
+            if (!rule.Regex!.IsMatch(chunk.AsSpan(start, length))) return;
+            for (var m = rule.Regex.Match(chunk, start, length); m.Success; m = m.NextMatch())
             {
                 if (m.Index >= reportBefore) break;
                 if (m.Length == 0) continue;

@@ -92,3 +92,28 @@ public partial class BuiltInRulesTests
     [GeneratedRegex(@"\{uuid\}|\{([A-Za-z0-9]):(\d+)\}")]
     private static partial Regex Placeholder();
 }
+
+public class BuiltInRulesRealWorldTests
+{
+    private static readonly SecretScanner Scanner = new(BuiltInRules.RuleSet);
+
+    [Theory]
+    [InlineData("In <c>async { let! token = Async.CancellationToken ...}</c> token can be used")]   // FSharp.Core.xml in the .NET SDK
+    [InlineData("const password = process.env.DATABASE_PASSWORD;")]
+    [InlineData("apiKey: this.configService.get('API_KEY'),")]
+    [InlineData("secret_key = os.environ['SECRET_KEY']")]
+    [InlineData("password: ${DB_PASSWORD}")]
+    [InlineData("\"integrity\": \"sha512-Jz4P0Zg6D4Xn8GFsCw2XbH0uGQ3kzL9V7f0uWm1hJ5QzY6xLwJq8TXcR3pV2sN7bK1yD4eA9fM6oU0iH5tS3g==\"")]
+    [InlineData("https://github.com/dotnet/runtime/blob/main/README.md")]
+    [InlineData("Accept: application/json")]
+    public void Ordinary_code_and_config_lines_are_not_secrets(string line) =>
+        Assert.Empty(Scanner.Scan("src/app.ts", new StringReader(line + "\n")));
+
+    [Fact]
+    public void Lockfiles_are_skipped_by_the_global_allowlist()
+    {
+        var line = "GITHUB_TOKEN=ghp_" + "Zq8Xw2Lr5Tn9Vb3Mk7Pj1Hc6Fd4Gs0Ay2Eu8Q" + "\n";
+        Assert.NotEmpty(Scanner.Scan("web/.env", new StringReader(line)));
+        Assert.Empty(Scanner.Scan("web/package-lock.json", new StringReader(line)));
+    }
+}
