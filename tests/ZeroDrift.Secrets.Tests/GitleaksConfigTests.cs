@@ -60,6 +60,28 @@ public class GitleaksConfigTests
         Assert.Empty(scanner.Scan("web/node_modules/x/index.js", new StringReader($"t = \"{token}\"\n")));
     }
 
+    // Fake tokens of the shapes the gitleaks rule documentation gives.
+    [Theory]
+    [InlineData("aws-access-token", "aws_access_key_id = AKIAHBRPOIGF3CBFNOBM", "AKIAHBRPOIGF3CBFNOBM")]
+    [InlineData("stripe-access-token", "STRIPE_KEY=sk_live_TPSIAoCLrZ3aWZkSBvrjn9Wv", "sk_live_TPSIAoCLrZ3aWZkSBvrjn9Wv")]
+    [InlineData("gitlab-pat", "token: glpat-gfygw2wMqZcUDIh7yfJs", "glpat-gfygw2wMqZcUDIh7yfJs")]
+    [InlineData("npm-access-token", "//registry.example.test/:_authToken=npm_xmecosfogyr3xkxwnrek8pk3yr9oudocuzre", "npm_xmecosfogyr3xkxwnrek8pk3yr9oudocuzre")]
+    [InlineData("slack-webhook-url", "url: https://hooks.slack.com/services/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LB", "https://hooks.slack.com/services/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LB")]
+    [InlineData("generic-api-key", "client_secret = \"DNxril3RavGD5MfvJ7NScUykT8C8UBkk\"", "DNxril3RavGD5MfvJ7NScUykT8C8UBkk")]
+    public void Gitleaks_rules_find_documented_token_shapes(string ruleId, string line, string secret)
+    {
+        var findings = new SecretScanner(Gitleaks.Value).Scan("config/settings.txt", new StringReader(line + "\n"));
+        Assert.Contains(findings, f => f.RuleId == ruleId && f.Secret == secret);
+    }
+
+    [Fact]
+    public void Gitleaks_generic_rule_stop_words_apply_to_the_secret()
+    {
+        // "todo" is one of generic-api-key's stop-words: gitleaks drops this candidate, and so do we.
+        var findings = new SecretScanner(Gitleaks.Value).Scan("a.txt", new StringReader("client_secret = \"TOdoe5c3veGprQFnIiU74KKEpYEZAmgg\"\n"));
+        Assert.DoesNotContain(findings, f => f.RuleId == "generic-api-key");
+    }
+
     [Fact]
     public void Extend_use_default_disables_and_overrides_rules()
     {
