@@ -7,11 +7,13 @@ internal static class BuiltInRuleTable
 {
     private const RegexOptions Fast = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 
+    private static LazyRegex Lazy(string pattern, RegexOptions options) => new(new Regex(pattern, options));
+
     /// <summary>Obvious placeholders and examples that are never real secrets.</summary>
     public static readonly SecretAllowlist Placeholders = new()
     {
         Description = "placeholders",
-        Regexes = [new Regex(@"(?i)^(?:x{6,}|\*{6,}|0{8,}|(?:your|my|example|sample|dummy|fake|changeme|placeholder)[_-][\w-]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$[A-Z_][A-Z0-9_]*|pass(?:word|wd)?|secret|changeme|admin|root|guest|user(?:name)?)$", Fast)],
+        Regexes = [Lazy(@"(?i)^(?:x{6,}|\*{6,}|0{8,}|(?:your|my|example|sample|dummy|fake|changeme|placeholder)[_-][\w-]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$[A-Z_][A-Z0-9_]*|pass(?:word|wd)?|secret|changeme|admin|root|guest|user(?:name)?)$", Fast)],
         StopWords = ["example", "xxxxxxxx", "placeholder", "changeme", "your_", "your-", "redacted", "dummy"],
     };
 
@@ -19,7 +21,7 @@ internal static class BuiltInRuleTable
     public static readonly SecretAllowlist GlobalPaths = new()
     {
         Description = "lockfiles, checksums and binary-ish assets",
-        Paths = [new Regex(@"(?i)(?:^|/)(?:go\.sum|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|composer\.lock|Gemfile\.lock|packages\.lock\.json)$|\.(?:png|jpe?g|gif|svg|ico|woff2?|ttf|eot|pdf)$", Fast)],
+        Paths = [Lazy(@"(?i)(?:^|/)(?:go\.sum|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|composer\.lock|Gemfile\.lock|packages\.lock\.json)$|\.(?:png|jpe?g|gif|svg|ico|woff2?|ttf|eot|pdf)$", Fast)],
     };
 
     private static BuiltInRules.Definition R(string id, string description, string keywords, string regex, double entropy = 0, int group = 0) =>

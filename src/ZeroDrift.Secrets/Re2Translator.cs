@@ -172,9 +172,12 @@ public static class Re2Translator
     /// Compiles a translated pattern so that no input can make it hang: the linear-time NonBacktracking engine
     /// when the pattern fits it, else the backtracking engine with a match timeout.
     /// </summary>
-    public static (Regex Regex, bool NonBacktracking) Compile(string re2, TimeSpan fallbackTimeout)
+    public static (Regex Regex, bool NonBacktracking) Compile(string re2, TimeSpan fallbackTimeout) =>
+        CompileTranslated(Translate(re2), fallbackTimeout);
+
+    /// <summary>As <see cref="Compile"/>, for a pattern already in .NET syntax.</summary>
+    public static (Regex Regex, bool NonBacktracking) CompileTranslated(string net, TimeSpan fallbackTimeout)
     {
-        var net = Translate(re2);
         try
         {
             return (new Regex(net, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant), true);

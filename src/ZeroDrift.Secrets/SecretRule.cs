@@ -17,8 +17,8 @@ public sealed record SecretAllowlist
     public string? Description { get; init; }
     public AllowlistCondition Condition { get; init; } = AllowlistCondition.Or;
     public RegexTarget RegexTarget { get; init; } = RegexTarget.Secret;
-    public IReadOnlyList<Regex> Regexes { get; init; } = [];
-    public IReadOnlyList<Regex> Paths { get; init; } = [];
+    public IReadOnlyList<LazyRegex> Regexes { get; init; } = [];
+    public IReadOnlyList<LazyRegex> Paths { get; init; } = [];
     public IReadOnlyList<string> Commits { get; init; } = [];
     /// <summary>Lower-cased; a secret containing one is allowed.</summary>
     public IReadOnlyList<string> StopWords { get; init; } = [];
@@ -63,8 +63,10 @@ public sealed record SecretRule
     public string Description { get; init; } = "";
     /// <summary>The pattern as written in the source (RE2 syntax for gitleaks configs).</summary>
     public string? Pattern { get; init; }
-    public Regex? Regex { get; init; }
-    public Regex? Path { get; init; }
+    /// <summary>The compiled pattern, built on first use; null for path-only rules.</summary>
+    public LazyRegex? Matcher { get; init; }
+    public Regex? Regex => Matcher?.Value;
+    public LazyRegex? Path { get; init; }
     public int SecretGroup { get; init; }
     /// <summary>0 means no threshold; otherwise the secret's Shannon entropy must exceed it.</summary>
     public double Entropy { get; init; }
@@ -72,8 +74,8 @@ public sealed record SecretRule
     public IReadOnlyList<string> Keywords { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyList<SecretAllowlist> Allowlists { get; init; } = [];
-    /// <summary>True when <see cref="Regex"/> runs on the linear-time engine.</summary>
-    public bool NonBacktracking { get; init; }
+    /// <summary>True when <see cref="Regex"/> runs on the linear-time engine (builds it).</summary>
+    public bool NonBacktracking => Matcher is null || Matcher.NonBacktracking;
 }
 
 /// <summary>A rule that was not loaded, and why.</summary>

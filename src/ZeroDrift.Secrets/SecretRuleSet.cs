@@ -104,9 +104,7 @@ public sealed class SecretRuleSet
         var pathPattern = Str(t, "path");
         if (string.IsNullOrEmpty(pattern) && string.IsNullOrEmpty(pathPattern))
             throw new FormatException("rule has neither regex nor path");
-        Regex? regex = null;
-        var nonBacktracking = true;
-        if (!string.IsNullOrEmpty(pattern)) (regex, nonBacktracking) = Compile(pattern, "regex");
+        var regex = string.IsNullOrEmpty(pattern) ? null : Compile(pattern, "regex");
         var allowlists = new List<SecretAllowlist>();
         var ruleWarnings = new List<SecretRuleWarning>();
         if (t.TryGetValue("allowlist", out var single) && single is TomlTable singleTable)
@@ -118,14 +116,13 @@ public sealed class SecretRuleSet
             Id = id,
             Description = Str(t, "description") ?? "",
             Pattern = pattern,
-            Regex = regex,
-            Path = string.IsNullOrEmpty(pathPattern) ? null : Compile(pathPattern, "path").Regex,
+            Matcher = regex,
+            Path = string.IsNullOrEmpty(pathPattern) ? null : Compile(pathPattern, "path"),
             SecretGroup = t.TryGetValue("secretGroup", out var g) ? Convert.ToInt32(g, CultureInfo.InvariantCulture) : 0,
             Entropy = t.TryGetValue("entropy", out var e) ? Convert.ToDouble(e, CultureInfo.InvariantCulture) : 0,
             Keywords = Strings(t, "keywords").Select(k => k.ToLowerInvariant()).Where(k => k.Length > 0).Distinct().ToList(),
             Tags = Strings(t, "tags").ToList(),
             Allowlists = allowlists,
-            NonBacktracking = nonBacktracking,
         };
     }
 
@@ -151,8 +148,8 @@ public sealed class SecretRuleSet
                 Description = Str(t, "description"),
                 Condition = condition,
                 RegexTarget = target,
-                Regexes = Strings(t, "regexes").Select(r => Compile(r, "allowlist regex").Regex).ToList(),
-                Paths = Strings(t, "paths").Select(r => Compile(r, "allowlist path").Regex).ToList(),
+                Regexes = Strings(t, "regexes").Select(r => Compile(r, "allowlist regex")).ToList(),
+                Paths = Strings(t, "paths").Select(r => Compile(r, "allowlist path")).ToList(),
                 Commits = Strings(t, "commits").ToList(),
                 StopWords = Strings(t, "stopwords").Select(s => s.ToLowerInvariant()).ToList(),
                 TargetRules = global ? Strings(t, "targetRules").ToList() : [],
@@ -165,11 +162,11 @@ public sealed class SecretRuleSet
         }
     }
 
-    private static (Regex Regex, bool NonBacktracking) Compile(string re2, string what)
+    private static LazyRegex Compile(string re2, string what)
     {
         try
         {
-            return Re2Translator.Compile(re2, MatchTimeout);
+            return new LazyRegex(re2, MatchTimeout);
         }
         catch (Re2TranslationException e)
         {

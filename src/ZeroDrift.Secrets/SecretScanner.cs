@@ -39,7 +39,7 @@ public sealed class SecretScanner
         var always = new List<int>();
         for (var r = 0; r < _rules.Length; r++)
         {
-            if (_rules[r].Regex is null) continue;
+            if (_rules[r].Matcher is null) continue;
             if (_rules[r].Keywords.Count == 0) { always.Add(r); continue; }
             foreach (var k in _rules[r].Keywords)
             {
@@ -145,7 +145,7 @@ public sealed class SecretScanner
         {
             var rule = _rules[r];
             if (rule.Path is not null && !rule.Path.IsMatch(path)) continue;
-            if (rule.Regex is null)
+            if (rule.Matcher is null)
             {
                 // A path-only rule reports the file itself, as gitleaks does.
                 var f = new SecretFinding

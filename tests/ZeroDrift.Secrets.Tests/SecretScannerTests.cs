@@ -150,8 +150,7 @@ public class SecretScannerTests
         var evil = new SecretRule
         {
             Id = "evil",
-            Regex = new System.Text.RegularExpressions.Regex(@"^(a+)+(?=b)", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(50)),
-            NonBacktracking = false,
+            Matcher = new LazyRegex(new System.Text.RegularExpressions.Regex(@"^(a+)+(?=b)", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(50))),
         };
         var scanner = new SecretScanner(new SecretRuleSet([evil]));
         var watch = System.Diagnostics.Stopwatch.StartNew();
