@@ -58,6 +58,30 @@ public class SecretScannerTests
         Assert.Empty(Scanner().Scan("f.txt", new StringReader(line + "\n")));
 
     [Fact]
+    public void A_rule_runs_only_on_lines_holding_one_of_its_keywords()
+    {
+        var set = SecretRuleSet.ParseGitleaks("""
+            [[rules]]
+            id = "kw"
+            regex = '''val_[0-9]{6}'''
+            keywords = ["marker"]
+            """);
+        var scanner = new SecretScanner(set);
+        Assert.Empty(scanner.Scan("f", new StringReader("val_123456\nmarker elsewhere\n")));
+        Assert.Equal(2, Assert.Single(scanner.Scan("f", new StringReader("x\nMARKER val_123456\n"))).Line);
+    }
+
+    [Fact]
+    public void Keyword_matcher_reports_every_occurrence_once()
+    {
+        var matcher = new KeywordMatcher(["he", "she", "his", "hers"]);
+        var hits = new List<(int End, int Id)>();
+        matcher.Scan("USHERS and his".AsSpan(), ref hits, static (ref List<(int End, int Id)> h, int end, int id) => h.Add((end, id)));
+        Assert.Equal([(3, 0), (3, 1), (5, 3), (13, 2)], hits.OrderBy(h => h.End).ThenBy(h => h.Id));
+        Assert.Equal([0, 1, 2, 3], matcher.Find("ushers, his").Order());
+    }
+
+    [Fact]
     public void Binary_files_are_skipped()
     {
         var bytes = Encoding.UTF8.GetBytes($"\0\x01ELF KEY={Token}\n");
