@@ -75,6 +75,28 @@ public class GitleaksConfigTests
     }
 
     [Fact]
+    public void Gitleaks_multi_line_kubernetes_secret_rule_spans_lines_and_honours_its_path_and_allowlists()
+    {
+        const string yaml = """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: db
+            type: Opaque
+            data:
+              password: cDRzc3cwcmQtUXo3S2Y5TG0yWA==
+            """;
+        var scanner = new SecretScanner(Gitleaks.Value);
+        var f = Assert.Single(scanner.Scan("deploy/secret.yaml", new StringReader(yaml)), f => f.RuleId == "kubernetes-secret-yaml");
+        Assert.Equal(2, f.Line);
+        Assert.Contains("cDRzc3cwcmQtUXo3S2Y5TG0yWA==", f.Secret, StringComparison.Ordinal);
+        // Only YAML files, and a templated value is allowed.
+        Assert.DoesNotContain(scanner.Scan("deploy/secret.txt", new StringReader(yaml)), f => f.RuleId == "kubernetes-secret-yaml");
+        var templated = yaml.Replace("cDRzc3cwcmQtUXo3S2Y5TG0yWA==", "{{ .Values.password }}", StringComparison.Ordinal);
+        Assert.DoesNotContain(scanner.Scan("deploy/secret.yaml", new StringReader(templated)), f => f.RuleId == "kubernetes-secret-yaml");
+    }
+
+    [Fact]
     public void Gitleaks_generic_rule_stop_words_apply_to_the_secret()
     {
         // "todo" is one of generic-api-key's stop-words: gitleaks drops this candidate, and so do we.
