@@ -1,3 +1,8 @@
 using BenchmarkDotNet.Running;
+using ZeroDrift.Benchmarks;
 
+// `secrets-tree DIR` is the whole-tree measurement bench/scripts/secrets-vs-ripgrep.sh compares with ripgrep.
+if (args is ["secrets-tree", var dir]) return SecretTreeScan.Run(dir);
+if (args is ["secrets-keywords"]) return SecretTreeScan.Keywords();
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ZeroDrift.Secrets;
+
+/// <summary>A Go RE2 pattern that has no faithful .NET equivalent.</summary>
+public sealed class Re2TranslationException(string message) : Exception(message);
+
+/// <summary>
+/// Rewrites a Go RE2 pattern (the dialect gitleaks configs are written in) into .NET syntax with the same meaning.
+/// RE2 differs from .NET mostly in what it lacks; the rewrites below cover what it spells differently:
+/// <c>(?P&lt;name&gt;</c>, <c>\Q…\E</c>, POSIX classes, <c>\x{…}</c>, <c>\pL</c>, and ASCII-only <c>\d \w \s</c>.
+/// Anything without an equivalent (ungreedy flag <c>U</c>, <c>\C</c>, Unicode scripts) throws
+/// <see cref="Re2TranslationException"/> so the rule can be reported and skipped rather than silently changed.
+/// </summary>
+public static class Re2Translator
+{
+    private const string Word = "0-9A-Za-z_";
+    private const string Space = @"\t\n\f\r ";
+    private const string Digit = "0-9";
+
+    private static readonly Dictionary<string, string> Posix = new(StringComparer.Ordinal)
+    {
+        ["alnum"] = "0-9A-Za-z", ["alpha"] = "A-Za-z", ["ascii"] = @"\x00-\x7F", ["blank"] = @"\t ",
+        ["cntrl"] = @"\x00-\x1F\x7F", ["digit"] = "0-9", ["graph"] = @"!-~", ["lower"] = "a-z",
+        ["print"] = @" -~", ["punct"] = @"!-/:-@\[-`{-~", ["space"] = @"\t\n\v\f\r ", ["upper"] = "A-Z",
+        ["word"] = Word, ["xdigit"] = "0-9A-Fa-f",
+    };
+
+    // Unicode general categories are spelled alike in both engines; scripts (\p{Greek}) are not.
+    private static readonly HashSet<string> Categories = new(StringComparer.Ordinal)
+    {
+        "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe",
+        "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn",
+    };
+
+    public static string Translate(string re2)
+    {
+        var sb = new StringBuilder(re2.Length + 16);
+        var i = 0;
+        while (i < re2.Length)
+        {
+            var c = re2[i];
+            if (c == '\\') i = Escape(re2, i, sb, inClass: false);
+            else if (c == '[') i = CharClass(re2, i, sb);
+            else if (c == '(' && i + 1 < re2.Length && re2[i + 1] == '?') i = Group(re2, i, sb);
+            else { sb.Append(c); i++; }
+        }
+        return sb.ToString();
+    }
+
+    private static int Group(string s, int i, StringBuilder sb)
+    {
+        // i at "(?"
+        if (s.AsSpan(i).StartsWith("(?P<")) { sb.Append("(?<"); return i + 4; }
+        if (i + 2 < s.Length && (s[i + 2] == '=' || s[i + 2] == '!' || s[i + 2] == '<' && i + 3 < s.Length && (s[i + 3] == '=' || s[i + 3] == '!')))
+            throw new Re2TranslationException("lookaround is not RE2 syntax");
+        if (i + 2 < s.Length && s[i + 2] == '<') { sb.Append("(?<"); return i + 3; }
+        // flag group: (?flags) or (?flags:
+        var j = i + 2;
+        while (j < s.Length && s[j] != ')' && s[j] != ':')
+        {
+            var f = s[j];
+            if (f == 'U') throw new Re2TranslationException("ungreedy flag (?U) has no .NET equivalent");
+            if (f is not ('i' or 'm' or 's' or '-'))
+                throw new Re2TranslationException($"unknown group flag '{f}'");
+            j++;
+        }
+        if (j >= s.Length) throw new Re2TranslationException("unterminated group flags");
+        sb.Append(s, i, j - i + 1);
+        return j + 1;
+    }
+
+    private static int CharClass(string s, int i, StringBuilder sb)
+    {
+        sb.Append('[');
+        i++;
+        if (i < s.Length && s[i] == '^') { sb.Append('^'); i++; }
+        // A ']' first in the class is a literal in RE2.
+        if (i < s.Length && s[i] == ']') { sb.Append(@"\]"); i++; }
+        while (i < s.Length && s[i] != ']')
+        {
+            if (s[i] == '[' && i + 1 < s.Length && s[i + 1] == ':')
+            {
+                var end = s.IndexOf(":]", i + 2, StringComparison.Ordinal);
+                if (end < 0) throw new Re2TranslationException("unterminated POSIX class");
+                var name = s[(i + 2)..end];
+                if (name.StartsWith('^')) throw new Re2TranslationException($"negated POSIX class [:{name}:] inside a class");
+                if (!Posix.TryGetValue(name, out var body)) throw new Re2TranslationException($"unknown POSIX class [:{name}:]");
+                sb.Append(body);
+                i = end + 2;
+            }
+            else if (s[i] == '\\') i = Escape(s, i, sb, inClass: true);
+            else if (s[i] == '[') { sb.Append(@"\["); i++; }  // literal in RE2, set-subtraction syntax in .NET
+            else { sb.Append(s[i]); i++; }
+        }
+        if (i >= s.Length) throw new Re2TranslationException("missing closing ]");
+        sb.Append(']');
+        return i + 1;
+    }
+
+    private static int Escape(string s, int i, StringBuilder sb, bool inClass)
+    {
+        if (i + 1 >= s.Length) throw new Re2TranslationException("trailing backslash");
+        var e = s[i + 1];
+        switch (e)
+        {
+            case 'd': sb.Append(inClass ? Digit : "[" + Digit + "]"); return i + 2;
+            case 'w': sb.Append(inClass ? Word : "[" + Word + "]"); return i + 2;
+            case 's': sb.Append(inClass ? Space : "[" + Space + "]"); return i + 2;
+            case 'D' when !inClass: sb.Append("[^" + Digit + "]"); return i + 2;
+            case 'W' when !inClass: sb.Append("[^" + Word + "]"); return i + 2;
+            case 'S' when !inClass: sb.Append("[^" + Space + "]"); return i + 2;
+            case 'Q':
+            {
+                var end = s.IndexOf(@"\E", i + 2, StringComparison.Ordinal);
+                var literal = end < 0 ? s[(i + 2)..] : s[(i + 2)..end];
+                sb.Append(inClass ? EscapeInClass(literal) : Regex.Escape(literal));
+                return end < 0 ? s.Length : end + 2;
+            }
+            case 'C': throw new Re2TranslationException(@"\C (any byte) has no .NET equivalent");
+            case 'z': sb.Append(@"\z"); return i + 2;
+            case 'Z': throw new Re2TranslationException(@"\Z is not RE2 syntax");
+            case 'x' when i + 2 < s.Length && s[i + 2] == '{':
+            {
+                var end = s.IndexOf('}', i + 3);
+                if (end < 0) throw new Re2TranslationException(@"unterminated \x{");
+                var cp = int.Parse(s.AsSpan(i + 3, end - i - 3), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (cp > 0xFFFF) throw new Re2TranslationException($@"\x{{{cp:X}}} is outside the BMP");
+                sb.Append(CultureInfo.InvariantCulture, $@"\u{cp:X4}");
+                return end + 1;
+            }
+            case 'p' or 'P':
+            {
+                string name;
+                int next;
+                if (i + 2 < s.Length && s[i + 2] == '{')
+                {
+                    var end = s.IndexOf('}', i + 3);
+                    if (end < 0) throw new Re2TranslationException(@"unterminated \p{");
+                    name = s[(i + 3)..end];
+                    next = end + 1;
+                }
+                else if (i + 2 < s.Length) { name = s[i + 2].ToString(); next = i + 3; }
+                else throw new Re2TranslationException(@"trailing \p");
+                var negate = e == 'P';
+                if (name.StartsWith('^')) { negate = !negate; name = name[1..]; }
+                if (!Categories.Contains(name)) throw new Re2TranslationException($@"Unicode script \p{{{name}}} is spelled differently in .NET");
+                sb.Append(negate ? @"\P{" : @"\p{").Append(name).Append('}');
+                return next;
+            }
+            default:
+                if (char.IsAsciiDigit(e) && e != '0') throw new Re2TranslationException($@"\{e} (backreference) is not RE2 syntax");
+                sb.Append('\\').Append(e);
+                return i + 2;
+        }
+    }
+
+    private static string EscapeInClass(string literal)
+    {
+        var sb = new StringBuilder();
+        foreach (var ch in literal)
+        {
+            if (ch is '\\' or ']' or '[' or '^' or '-') sb.Append('\\');
+            sb.Append(ch);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Compiles a translated pattern so that no input can make it hang: the linear-time NonBacktracking engine
+    /// when the pattern fits it, else the backtracking engine with a match timeout.
+    /// </summary>
+    public static (Regex Regex, bool NonBacktracking) Compile(string re2, TimeSpan fallbackTimeout) =>
+        CompileTranslated(Translate(re2), fallbackTimeout);
+
+    /// <summary>As <see cref="Compile"/>, for a pattern already in .NET syntax.</summary>
+    public static (Regex Regex, bool NonBacktracking) CompileTranslated(string net, TimeSpan fallbackTimeout)
+    {
+        try
+        {
+            return (new Regex(net, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant), true);
+        }
+        catch (NotSupportedException)
+        {
+            return (new Regex(net, RegexOptions.CultureInvariant, fallbackTimeout), false);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ZeroDrift.Secrets;
+
+/// <summary>
+/// Finds secrets in one file's text with a <see cref="SecretRuleSet"/>, the way gitleaks does, but streaming:
+/// the text is read in chunks of bounded size cut at line ends (a line longer than a chunk is split, the next
+/// chunk repeating the last <see cref="Overlap"/> characters so a secret on the cut is still seen whole).
+/// Per chunk, one Aho–Corasick pass finds every rule keyword; a rule's regex then runs only on the lines that
+/// hold one of its keywords (the whole chunk for rules that span lines, such as private keys; always for rules
+/// without keywords). Regexes are NonBacktracking or carry a match timeout, so no input can make a scan hang.
+/// Thread-safe: one scanner serves parallel scans.
+/// </summary>
+public sealed class SecretScanner
+{
+    public const int ChunkChars = 64 * 1024;
+    public const int Overlap = 4 * 1024;
+    private const int BinarySniffBytes = 8 * 1024;
+    private static readonly string[] InlineMarkers = ["zerodrift:allow", "gitleaks:allow"];
+
+    private readonly SecretRule[] _rules;
+    private readonly bool[] _multiLine;
+    private readonly int[][] _rulesByKeyword;
+    private readonly int[] _alwaysRun;
+    private readonly KeywordMatcher _keywords;
+    private readonly SecretAllowlist[] _globalAllowlists;
+
+    public SecretRuleSet RuleSet { get; }
+
+    public SecretScanner(SecretRuleSet ruleSet)
+    {
+        RuleSet = ruleSet;
+        _rules = [.. ruleSet.Rules];
+        _multiLine = _rules.Select(r => r.Pattern is { } p && SpansLines(p)).ToArray();
+        _globalAllowlists = [.. ruleSet.Allowlists];
+        var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byKeyword = new List<List<int>>();
+        var always = new List<int>();
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            if (_rules[r].Matcher is null) continue;
+            if (_rules[r].Keywords.Count == 0) { always.Add(r); continue; }
+            foreach (var k in _rules[r].Keywords)
+            {
+                if (!keywordIds.TryGetValue(k, out var id))
+                {
+                    keywordIds[k] = id = byKeyword.Count;
+                    byKeyword.Add([]);
+                }
+                byKeyword[id].Add(r);
+            }
+        }
+        _keywords = new KeywordMatcher(keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList());
+        _rulesByKeyword = byKeyword.Select(l => l.Distinct().ToArray()).ToArray();
+        _alwaysRun = [.. always];
+    }
+
+    /// <summary>
+    /// Whether an RE2 pattern can plausibly match across a line end: dot-all mode, an explicit newline, or a
+    /// "anything" class. Such rules run over the whole chunk instead of keyword lines.
+    /// </summary>
+    private static bool SpansLines(string pattern)
+    {
+        // \\[nr] and \\n in gitleaks patterns are a literal backslash-n (an escaped newline inside a string), not a line end.
+        var p = pattern.Replace(@"\\[nr]", "", StringComparison.Ordinal).Replace(@"\\n", "", StringComparison.Ordinal);
+        return p.Contains("(?s", StringComparison.Ordinal) || p.Contains(@"[\s\S", StringComparison.Ordinal)
+            || p.Contains(@"\n", StringComparison.Ordinal);
+    }
+
+    /// <summary>Scans a file's bytes; binary files (a NUL byte in the first 8 KB) yield nothing.</summary>
+    public IReadOnlyList<SecretFinding> Scan(string path, Stream content)
+    {
+        var sniff = new byte[BinarySniffBytes];
+        var read = 0;
+        while (read < sniff.Length)
+        {
+            var n = content.Read(sniff, read, sniff.Length - read);
+            if (n == 0) break;
+            read += n;
+        }
+        if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
+        using var reader = new StreamReader(new PrefixedStream(sniff.AsMemory(0, read), content), Encoding.UTF8,
+            detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
+        return Scan(path, reader);
+    }
+
+    /// <summary>Scans text; memory stays bounded by the chunk size whatever the length of the text or its lines.</summary>
+    public IReadOnlyList<SecretFinding> Scan(string path, TextReader content)
+    {
+        var findings = new List<SecretFinding>();
+        var active = ActiveRules(path, findings);
+        if (active is null) return findings;
+
+        var buffer = new char[ChunkChars];
+        var filled = 0;
+        var lineOfChunk = 1;
+        var eof = false;
+        var state = new ChunkState(_rules.Length);
+        while (true)
+        {
+            while (!eof && filled < buffer.Length)
+            {
+                var n = content.Read(buffer, filled, buffer.Length - filled);
+                if (n == 0) eof = true; else filled += n;
+            }
+            if (filled == 0) break;
+
+            // Cut at the last line end; without one, cut anywhere and repeat the overlap in the next chunk.
+            int chunkLength, carryFrom;
+            if (eof) { chunkLength = filled; carryFrom = filled; }
+            else
+            {
+                var lastNewline = Array.LastIndexOf(buffer, '\n', filled - 1);
+                if (lastNewline >= 0)
+                {
+                    // Repeat the last whole lines (up to the overlap) so a multi-line secret on the cut is seen whole.
+                    chunkLength = lastNewline + 1;
+                    var from = Math.Max(0, chunkLength - Overlap);
+                    var nl = chunkLength - 1 > from ? Array.IndexOf(buffer, '\n', from, chunkLength - 1 - from) : -1;
+                    carryFrom = nl >= 0 ? nl + 1 : chunkLength;
+                }
+                else { chunkLength = filled; carryFrom = filled - Overlap; }
+            }
+            var chunk = new string(buffer, 0, chunkLength);
+            // Matches starting in the repeated overlap are left to the next chunk, which sees them whole.
+            var reportBefore = carryFrom < chunkLength ? carryFrom : chunkLength;
+            ScanChunk(path, chunk, reportBefore, lineOfChunk, active, state, findings);
+            if (eof && carryFrom >= filled) break;
+
+            lineOfChunk += CountNewlines(buffer.AsSpan(0, carryFrom));
+            Array.Copy(buffer, carryFrom, buffer, 0, filled - carryFrom);
+            filled -= carryFrom;
+        }
+        return findings;
+    }
+
+    private static int CountNewlines(ReadOnlySpan<char> text) => text.Count('\n');
+
+    /// <summary>Rules whose path filter admits this file; null when a global path allowlist excludes the file.</summary>
+    private bool[]? ActiveRules(string path, List<SecretFinding> findings)
+    {
+        var active = new bool[_rules.Length];
+        for (var r = 0; r < _rules.Length; r++)
+        {
+            var rule = _rules[r];
+            if (rule.Path is not null && !rule.Path.IsMatch(path)) continue;
+            if (rule.Matcher is null)
+            {
+                // A path-only rule reports the file itself, as gitleaks does.
+                var f = new SecretFinding
+                {
+                    RuleId = rule.Id, Description = rule.Description, File = path, Line = 0, Column = 0, EndLine = 0,
+                    Match = "file detected: " + path, Secret = "", Tags = rule.Tags,
+                };
+                if (!Allowed(rule, path, f.Secret, f.Match, "")) findings.Add(f);
+                continue;
+            }
+            active[r] = true;
+        }
+        return active;
+    }
+
+    private sealed class ChunkState(int rules)
+    {
+        public readonly List<(int Start, int End)>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<(int, int)>()).ToArray();
+        public readonly List<int> Touched = [];
+        public string Chunk = "";
+        public bool[] Active = [];
+        public bool[] MultiLine = [];
+        public int[][] RulesByKeyword = [];
+    }
+
+    private void ScanChunk(string path, string chunk, int reportBefore, int firstLine, bool[] active, ChunkState state,
+        List<SecretFinding> findings)
+    {
+        foreach (var r in state.Touched) state.Windows[r].Clear();
+        state.Touched.Clear();
+        state.Chunk = chunk;
+        state.Active = active;
+        state.MultiLine = _multiLine;
+        state.RulesByKeyword = _rulesByKeyword;
+        _keywords.Scan(chunk.AsSpan(), ref state, static (ref ChunkState s, int end, int keyword) =>
+        {
+            foreach (var r in s.RulesByKeyword[keyword])
+            {
+                if (!s.Active[r]) continue;
+                var windows = s.Windows[r];
+                if (windows.Count == 0) s.Touched.Add(r);
+                else if (end < windows[^1].End) continue;   // already inside this rule's last window
+                if (s.MultiLine[r]) { windows.Add((0, s.Chunk.Length)); continue; }
+                var lineStart = end == 0 ? 0 : s.Chunk.LastIndexOf('\n', end) + 1;
+                var lineEnd = s.Chunk.IndexOf('\n', end);
+                windows.Add((lineStart, lineEnd < 0 ? s.Chunk.Length : lineEnd));
+            }
+        });
+
+        var lines = new LineIndex(chunk, firstLine);
+        foreach (var r in _alwaysRun)
+            if (active[r]) Run(r, chunk, 0, chunk.Length, reportBefore, path, lines, findings);
+        foreach (var r in state.Touched)
+            foreach (var (start, end) in state.Windows[r])
+                Run(r, chunk, start, end - start, reportBefore, path, lines, findings);
+    }
+
+    private void Run(int r, string chunk, int start, int length, int reportBefore, string path, LineIndex lines,
+        List<SecretFinding> findings)
+    {
+        var rule = _rules[r];
+        try
+        {
+            // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
+            if (!rule.Regex!.IsMatch(chunk.AsSpan(start, length))) return;
+            for (var m = rule.Regex.Match(chunk, start, length); m.Success; m = m.NextMatch())
+            {
+                if (m.Index >= reportBefore) break;
+                if (m.Length == 0) continue;
+                var secret = SecretOf(rule, m);
+                if (secret.Length == 0) continue;
+                var entropy = ShannonEntropy.Of(secret);
+                if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
+                var (line, column, lineStart) = lines.Locate(m.Index);
+                var lineEndIndex = chunk.IndexOf('\n', m.Index + m.Length - 1 < lineStart ? lineStart : m.Index + m.Length - 1);
+                var lineText = chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lineEndIndex)].TrimEnd('\r');
+                if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
+                if (Allowed(rule, path, secret, m.Value, lineText)) continue;
+                findings.Add(new SecretFinding
+                {
+                    RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
+                    EndLine = line + chunk.AsSpan(m.Index, m.Length).Count('\n'), Match = m.Value, Secret = secret,
+                    Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
+                });
+            }
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // A backtracking pattern hit its time bound on crafted input: this window yields nothing, the scan goes on.
+        }
+    }
+
+    /// <summary>The secret group when set, else the first non-empty group, else the whole match (gitleaks' choice).</summary>
+    private static string SecretOf(SecretRule rule, Match m)
+    {
+        if (rule.SecretGroup > 0)
+            return rule.SecretGroup < m.Groups.Count ? m.Groups[rule.SecretGroup].Value : "";
+        for (var g = 1; g < m.Groups.Count; g++)
+            if (m.Groups[g].Success && m.Groups[g].Length > 0) return m.Groups[g].Value;
+        return m.Value;
+    }
+
+    private bool Allowed(SecretRule rule, string path, string secret, string match, string line)
+    {
+        foreach (var a in _globalAllowlists)
+            if ((a.TargetRules.Count == 0 || a.TargetRules.Contains(rule.Id)) && a.Allows(path, secret, match, line, null))
+                return true;
+        foreach (var a in rule.Allowlists)
+            if (a.Allows(path, secret, match, line, null)) return true;
+        return false;
+    }
+
+    /// <summary>Maps chunk offsets to 1-based line and column, scanning forward only as far as needed.</summary>
+    private sealed class LineIndex(string chunk, int firstLine)
+    {
+        private readonly List<int> _starts = [0];
+        private int _scanned;
+
+        public (int Line, int Column, int LineStart) Locate(int index)
+        {
+            while (_scanned < index)
+            {
+                var nl = chunk.IndexOf('\n', _scanned, index - _scanned);
+                if (nl < 0) { _scanned = index; break; }
+                _starts.Add(nl + 1);
+                _scanned = nl + 1;
+            }
+            var i = _starts.BinarySearch(index);
+            if (i < 0) i = ~i - 1;
+            return (firstLine + i, index - _starts[i] + 1, _starts[i]);
+        }
+    }
+
+    /// <summary>Replays the sniffed prefix, then the rest of the stream.</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            if (_prefix.IsEmpty) return rest.Read(buffer);
+            var n = Math.Min(buffer.Length, _prefix.Length);
+            _prefix.Span[..n].CopyTo(buffer);
+            _prefix = _prefix[n..];
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
