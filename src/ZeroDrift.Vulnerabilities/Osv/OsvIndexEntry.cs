@@ -10,6 +10,10 @@ namespace ZeroDrift.Vulnerabilities.Osv;
 /// </summary>
 public sealed record OsvIndexEntry(string Id, DateTimeOffset Modified, bool Withdrawn, IReadOnlyList<string> Aliases, IReadOnlyList<(string Ecosystem, string Name)> Packages)
 {
+    /// <summary>The (ecosystem base, normalised name) keys the record is found under, computed once by the reader.</summary>
+    public IReadOnlyList<(string Base, string Name)> Keys { get; } =
+        Packages.Select(p => (EcosystemNames.Base(p.Ecosystem), EcosystemNames.NormalizeName(p.Ecosystem, p.Name))).Distinct().ToList();
+
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 64 };
 
     public static OsvIndexEntry Read(ReadOnlyMemory<byte> json, string source)
