@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ZeroDrift.Vulnerabilities.Osv;
 
 namespace ZeroDrift.Vulnerabilities.Severities;
 
@@ -9,49 +10,34 @@ namespace ZeroDrift.Vulnerabilities.Severities;
 /// </summary>
 public static class OsvSeverity
 {
-    public static (List<CvssEvidence> Vectors, List<RatingEvidence> Ratings) Evidence(JsonElement record)
+    /// <param name="sourcePrefix">Put before every source (an advisory id, when several records are rated together).</param>
+    public static (List<CvssEvidence> Vectors, List<RatingEvidence> Ratings) Evidence(OsvRecord record, string sourcePrefix = "")
     {
         var vectors = new List<CvssEvidence>();
         var ratings = new List<RatingEvidence>();
-        if (record.ValueKind != JsonValueKind.Object) return (vectors, ratings);
-        Read(record, "severity", vectors, ratings);
-        if (record.TryGetProperty("affected", out var affected) && affected.ValueKind == JsonValueKind.Array)
-        {
-            var i = 0;
-            foreach (var entry in affected.EnumerateArray())
-            {
-                if (entry.ValueKind == JsonValueKind.Object) Read(entry, $"affected[{i}].severity", vectors, ratings);
-                i++;
-            }
-        }
-        if (record.TryGetProperty("database_specific", out var specific) && specific.ValueKind == JsonValueKind.Object
+        Read(record.Severity, $"{sourcePrefix}severity", vectors, ratings);
+        for (var i = 0; i < record.Affected.Count; i++)
+            Read(record.Affected[i].Severity, $"{sourcePrefix}affected[{i}].severity", vectors, ratings);
+        if (record.DatabaseSpecific is { ValueKind: JsonValueKind.Object } specific
             && specific.TryGetProperty("severity", out var ghsa) && ghsa.ValueKind == JsonValueKind.String)
-            ratings.Add(new RatingEvidence(RatingScheme.Ghsa, ghsa.GetString()!, "database_specific.severity"));
+            ratings.Add(new RatingEvidence(RatingScheme.Ghsa, ghsa.GetString()!, $"{sourcePrefix}database_specific.severity"));
         return (vectors, ratings);
     }
 
-    public static SeverityAssessment Resolve(JsonElement record)
+    public static SeverityAssessment Resolve(OsvRecord record)
     {
         var (vectors, ratings) = Evidence(record);
         return SeverityResolver.Resolve(vectors, ratings);
     }
 
-    private static void Read(JsonElement owner, string path, List<CvssEvidence> vectors, List<RatingEvidence> ratings)
+    private static void Read(IReadOnlyList<Osv.OsvSeverity> severity, string path, List<CvssEvidence> vectors, List<RatingEvidence> ratings)
     {
-        if (!owner.TryGetProperty("severity", out var severity) || severity.ValueKind != JsonValueKind.Array) return;
-        var i = 0;
-        foreach (var item in severity.EnumerateArray())
+        for (var i = 0; i < severity.Count; i++)
         {
-            if (item.ValueKind == JsonValueKind.Object
-                && item.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-                && item.TryGetProperty("score", out var score) && score.ValueKind == JsonValueKind.String)
-            {
-                var typeName = type.GetString()!;
-                var source = $"{path}[{i}] {typeName}";
-                if (typeName is "CVSS_V2" or "CVSS_V3" or "CVSS_V4") vectors.Add(new CvssEvidence(score.GetString()!, source));
-                else if (typeName == "Ubuntu") ratings.Add(new RatingEvidence(RatingScheme.Ubuntu, score.GetString()!, source));
-            }
-            i++;
+            var (type, score) = (severity[i].Type, severity[i].Score);
+            var source = $"{path}[{i}] {type}";
+            if (type is "CVSS_V2" or "CVSS_V3" or "CVSS_V4") vectors.Add(new CvssEvidence(score, source));
+            else if (type == "Ubuntu") ratings.Add(new RatingEvidence(RatingScheme.Ubuntu, score, source));
         }
     }
 }

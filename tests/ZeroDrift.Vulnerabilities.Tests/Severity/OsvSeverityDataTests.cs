@@ -22,9 +22,11 @@ public class OsvSeverityDataTests(ITestOutputHelper output)
         foreach (var entry in zip.Entries.Where(e => e.Name.EndsWith(".json", StringComparison.Ordinal)))
         {
             using var stream = entry.Open();
-            using var doc = JsonDocument.Parse(stream);
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var record = Osv.OsvParser.Parse(buffer.ToArray(), entry.Name);
             records++;
-            var (evidence, _) = OsvSeverity.Evidence(doc.RootElement);
+            var (evidence, _) = OsvSeverity.Evidence(record);
             foreach (var e in evidence)
             {
                 vectors++;
@@ -39,7 +41,7 @@ public class OsvSeverityDataTests(ITestOutputHelper output)
                 Assert.NotEqual(Core.Severity.Unknown, result.Vector.BaseSeverity);
                 byVersion[result.Vector.Version] = byVersion.GetValueOrDefault(result.Vector.Version) + 1;
             }
-            var assessment = OsvSeverity.Resolve(doc.RootElement);
+            var assessment = OsvSeverity.Resolve(record);
             if (assessment.Severity != Core.Severity.Unknown)
             {
                 withAssessment++;

@@ -98,20 +98,21 @@ public class SeverityResolverTests
     [Fact]
     public void Reads_the_evidence_of_an_OSV_record()
     {
-        using var doc = JsonDocument.Parse("""
+        var record = Osv.OsvParser.Parse("""
             {
               "id": "GHSA-xxxx-xxxx-xxxx",
+              "modified": "2024-01-01T00:00:00Z",
               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"}],
               "affected": [{"package": {"ecosystem": "Ubuntu:22.04:LTS", "name": "x"},
                             "severity": [{"type": "Ubuntu", "score": "medium"}, {"type": "CVSS_V4", "score": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]},
                            {"package": {"ecosystem": "PyPI", "name": "y"}}],
               "database_specific": {"severity": "MODERATE"}
             }
-            """);
-        var (vectors, ratings) = OsvSeverity.Evidence(doc.RootElement);
+            """u8, "test");
+        var (vectors, ratings) = OsvSeverity.Evidence(record);
         Assert.Equal(["severity[0] CVSS_V3", "affected[0].severity[1] CVSS_V4"], vectors.Select(v => v.Source));
         Assert.Equal(["affected[0].severity[0] Ubuntu", "database_specific.severity"], ratings.Select(r => r.Source));
-        var assessment = OsvSeverity.Resolve(doc.RootElement);
+        var assessment = OsvSeverity.Resolve(record);
         Assert.Equal(CvssVersion.V4_0, assessment.Version);
         Assert.Equal(9.3, assessment.Score);
         Assert.Equal(Sev.Critical, assessment.Severity);
