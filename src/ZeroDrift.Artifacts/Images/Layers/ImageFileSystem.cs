@@ -49,19 +49,18 @@ public sealed class ImageFileSystem : IFileSystem
     {
         if (_children is not null) return _children;
         var children = new Dictionary<string, List<FileEntry>>(StringComparer.Ordinal);
+        var implied = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in _entries.Values)
         {
             var parent = VirtualPath.Parent(entry.Path);
             if (!children.TryGetValue(parent, out var list)) children[parent] = list = [];
             list.Add(entry);
-            // Make implied ancestors listable too.
-            for (var p = parent; p != VirtualPath.Root && !_entries.ContainsKey(p);)
+            // Make implied ancestors listable too, each once (a set: a hostile layer may imply many siblings).
+            for (var p = parent; p != VirtualPath.Root && !_entries.ContainsKey(p) && implied.Add(p); p = VirtualPath.Parent(p))
             {
                 var pp = VirtualPath.Parent(p);
                 if (!children.TryGetValue(pp, out var l2)) children[pp] = l2 = [];
-                if (l2.Any(e => e.Path == p)) break;
                 l2.Add(new FileEntry(p, FileKind.Directory, 0, 0b111_101_101));
-                p = pp;
             }
         }
         return _children = children;
