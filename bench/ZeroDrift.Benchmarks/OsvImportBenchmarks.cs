@@ -9,8 +9,10 @@ namespace ZeroDrift.Benchmarks;
 /// Importing the OSV export into SQLite against merely reading and JSON-parsing the same zips, in one run.
 /// The export folder is ZERODRIFT_BENCH_OSV (default ../shared/data/osv from the repository root).
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+// Enough iterations for a median that holds on a shared two-core machine; ratios are read off the medians.
+[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 15)]
 [MemoryDiagnoser]
+[MedianColumn]
 public class OsvImportBenchmarks
 {
     private string _osv = "";
