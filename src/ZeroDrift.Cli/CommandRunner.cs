@@ -23,7 +23,8 @@ public static class CommandRunner
             Console.Error.WriteLine("zerodrift: interrupted");
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException)
+        catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException
+            or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException)
         {
             Console.Error.WriteLine($"zerodrift: error: {e.Message}");
             if (debug) Console.Error.WriteLine(e);

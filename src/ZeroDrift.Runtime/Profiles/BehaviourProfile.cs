@@ -1,0 +1,48 @@
+namespace ZeroDrift.Runtime.Profiles;
+
+/// <summary>An executable the workload runs: its path, content hash, the executable that started it and the user.</summary>
+public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null);
+
+[Flags]
+public enum FileAccessKind
+{
+    Read = 1,
+    Write = 2,
+    ReadWrite = Read | Write,
+}
+
+/// <summary>A path or a folded pattern (<c>/proc/*/stat</c>, <c>/tmp/**</c>) and how it is accessed.</summary>
+public sealed record FileAccessEntry(string Path, FileAccessKind Access);
+
+public enum NetworkDirection
+{
+    Egress,
+    Ingress,
+}
+
+/// <summary>
+/// A peer the workload talks to: direction, protocol (<c>tcp</c>/<c>udp</c>), the peer as an address or CIDR, the
+/// port (the peer's for egress, the workload's own for ingress), and the names it is known by when seen.
+/// </summary>
+public sealed record NetworkEntry(NetworkDirection Direction, string Protocol, string Peer, int Port, string? DnsName = null, string? PeerWorkload = null);
+
+/// <summary>
+/// What one workload was seen to do: its model of normal. Immutable; <see cref="ProfileBuilder"/> grows it while
+/// learning. Sets are kept sorted so exports and diffs are stable.
+/// </summary>
+public sealed record BehaviourProfile
+{
+    public required WorkloadIdentity Identity { get; init; }
+    public ProfileMode Mode { get; init; } = ProfileMode.Learn;
+    public DateTimeOffset Created { get; init; }
+    public DateTimeOffset Updated { get; init; }
+
+    /// <summary>When the profile last grew: learning is done after a quiet period measured from here.</summary>
+    public DateTimeOffset LastNewBehaviour { get; init; }
+
+    public IReadOnlyList<ProcessEntry> Processes { get; init; } = [];
+    public IReadOnlyList<FileAccessEntry> Files { get; init; } = [];
+    public IReadOnlyList<NetworkEntry> Network { get; init; } = [];
+    public IReadOnlyList<string> Syscalls { get; init; } = [];
+    public IReadOnlyList<string> Capabilities { get; init; } = [];
+}

@@ -1,0 +1,86 @@
+namespace ZeroDrift.Runtime.Profiles;
+
+/// <summary>
+/// Grows a profile while a workload is learned. Every <c>Observe…</c> says whether the behaviour was new, which is
+/// what ends learning after a quiet period. Paths are folded on the way in, and a folder whose distinct entries
+/// pass <see cref="FolderFanOut"/> is folded into <c>folder/*</c>: a cache directory teaches its shape, not its
+/// thousand file names.
+/// </summary>
+public sealed class ProfileBuilder
+{
+    public const int FolderFanOut = 32;
+
+    private readonly BehaviourProfile _start;
+    private readonly HashSet<ProcessEntry> _processes;
+    private readonly Dictionary<string, FileAccessKind> _files;
+    private readonly HashSet<NetworkEntry> _network;
+    private readonly SortedSet<string> _syscalls;
+    private readonly SortedSet<string> _capabilities;
+    private DateTimeOffset _lastNew;
+
+    public ProfileBuilder(BehaviourProfile start)
+    {
+        _start = start;
+        _processes = [.. start.Processes];
+        _files = start.Files.ToDictionary(f => f.Path, f => f.Access, StringComparer.Ordinal);
+        _network = [.. start.Network];
+        _syscalls = new SortedSet<string>(start.Syscalls, StringComparer.Ordinal);
+        _capabilities = new SortedSet<string>(start.Capabilities, StringComparer.Ordinal);
+        _lastNew = start.LastNewBehaviour;
+    }
+
+    public static ProfileBuilder New(WorkloadIdentity identity, DateTimeOffset now) =>
+        new(new BehaviourProfile { Identity = identity, Created = now, Updated = now, LastNewBehaviour = now });
+
+    public bool ObserveProcess(ProcessEntry process, DateTimeOffset at) => Grew(_processes.Add(process), at);
+
+    public bool ObserveFile(string path, FileAccessKind access, DateTimeOffset at)
+    {
+        var folded = PathFolder.Fold(path);
+        foreach (var (pattern, known) in _files)
+            if ((known & access) == access && (pattern == folded || (pattern.Contains('*') && PathFolder.Matches(pattern, folded))))
+                return false;
+        _files[folded] = _files.GetValueOrDefault(folded) | access;
+        FoldFanOut(folded);
+        return Grew(true, at);
+    }
+
+    public bool ObserveNetwork(NetworkEntry entry, DateTimeOffset at) => Grew(_network.Add(entry), at);
+
+    public bool ObserveSyscall(string name, DateTimeOffset at) => Grew(_syscalls.Add(name), at);
+
+    public bool ObserveCapability(string name, DateTimeOffset at) => Grew(_capabilities.Add(name), at);
+
+    private bool Grew(bool added, DateTimeOffset at)
+    {
+        if (added) _lastNew = at;
+        return added;
+    }
+
+    private void FoldFanOut(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        if (slash <= 0) return;
+        var folder = path[..(slash + 1)];
+        var siblings = _files.Keys.Where(k => k.StartsWith(folder, StringComparison.Ordinal) && k.IndexOf('/', folder.Length) < 0 && k != folder + "*").ToList();
+        if (siblings.Count <= FolderFanOut) return;
+        FileAccessKind access = 0;
+        foreach (var sibling in siblings)
+        {
+            access |= _files[sibling];
+            _files.Remove(sibling);
+        }
+        _files[folder + "*"] = _files.GetValueOrDefault(folder + "*") | access;
+    }
+
+    public BehaviourProfile Build(DateTimeOffset now) => _start with
+    {
+        Updated = now,
+        LastNewBehaviour = _lastNew,
+        Processes = [.. _processes.OrderBy(p => p.Executable, StringComparer.Ordinal).ThenBy(p => p.Parent, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Sha256, StringComparer.Ordinal)],
+        Files = [.. _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FileAccessEntry(f.Key, f.Value))],
+        Network = [.. _network.OrderBy(n => n.Direction).ThenBy(n => n.Protocol, StringComparer.Ordinal).ThenBy(n => n.Peer, StringComparer.Ordinal).ThenBy(n => n.Port)],
+        Syscalls = [.. _syscalls],
+        Capabilities = [.. _capabilities],
+    };
+}
