@@ -88,15 +88,47 @@ public sealed class ProfileStore : IDisposable
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Stores what was learned without touching the mode of a stored profile: the mode belongs to users
+    /// (<c>zerodrift profile mode</c>) and to learning's auto-advance, and an agent saving its growth must not undo
+    /// a switch made a moment ago. A new profile is stored with its own mode.
+    /// </summary>
+    public void SaveBehaviour(BehaviourProfile profile)
+    {
+        using var command = Command("""
+            INSERT INTO profiles(key, workload, image_digest, image_name, mode, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $updated, $document)
+            ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, updated = excluded.updated, document = excluded.document
+            """);
+        command.Parameters.AddWithValue("$key", profile.Identity.Key);
+        command.Parameters.AddWithValue("$workload", profile.Identity.Workload);
+        command.Parameters.AddWithValue("$digest", profile.Identity.ImageDigest);
+        command.Parameters.AddWithValue("$name", (object?)profile.Identity.ImageName ?? DBNull.Value);
+        command.Parameters.AddWithValue("$mode", profile.Mode.ToString());
+        command.Parameters.AddWithValue("$updated", profile.Updated.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(profile, Json));
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>The stored mode of every profile, cheaply: what a running agent polls to apply mode switches.</summary>
+    public IReadOnlyDictionary<string, ProfileMode> Modes()
+    {
+        using var command = Command("SELECT key, mode FROM profiles");
+        var result = new Dictionary<string, ProfileMode>(StringComparer.Ordinal);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+            if (Enum.TryParse<ProfileMode>(reader.GetString(1), out var mode)) result[reader.GetString(0)] = mode;
+        return result;
+    }
+
     public IReadOnlyList<BehaviourProfile> List()
     {
-        using var command = Command("SELECT key, document FROM profiles ORDER BY workload, image_digest");
+        using var command = Command("SELECT key, document, mode FROM profiles ORDER BY workload, image_digest");
         return Read(command);
     }
 
     public BehaviourProfile? Get(string key)
     {
-        using var command = Command("SELECT key, document FROM profiles WHERE key = $key");
+        using var command = Command("SELECT key, document, mode FROM profiles WHERE key = $key");
         command.Parameters.AddWithValue("$key", key);
         return Read(command).FirstOrDefault();
     }
@@ -132,7 +164,9 @@ public sealed class ProfileStore : IDisposable
         {
             try
             {
-                result.Add(JsonSerializer.Deserialize<BehaviourProfile>(reader.GetString(1), Json) ?? throw new JsonException("null"));
+                var profile = JsonSerializer.Deserialize<BehaviourProfile>(reader.GetString(1), Json) ?? throw new JsonException("null");
+                // The mode column is authoritative (see SaveBehaviour).
+                result.Add(Enum.TryParse<ProfileMode>(reader.GetString(2), out var mode) ? profile with { Mode = mode } : profile);
             }
             catch (JsonException e)
             {
