@@ -99,9 +99,10 @@ public static class YamlDocuments
                 case Scalar s:
                 {
                     parser.MoveNext();
-                    var type = s.Style is ScalarStyle.Plain && s.Tag.IsEmpty ? ScalarNode.Resolve(s.Value) : ScalarType.String;
-                    if (s.Tag.Value is "tag:yaml.org,2002:int") type = ScalarType.Int;
-                    if (s.Tag.Value is "tag:yaml.org,2002:bool") type = ScalarType.Bool;
+                    var tag = s.Tag.IsEmpty || s.Tag.IsNonSpecific ? "" : s.Tag.Value;
+                    var type = s.Style is ScalarStyle.Plain && tag.Length == 0 ? ScalarNode.Resolve(s.Value) : ScalarType.String;
+                    if (tag is "tag:yaml.org,2002:int") type = ScalarType.Int;
+                    if (tag is "tag:yaml.org,2002:bool") type = ScalarType.Bool;
                     return Anchor(s.Anchor, new ScalarNode(mark, s.Value, type), 1);
                 }
                 case SequenceStart q:
