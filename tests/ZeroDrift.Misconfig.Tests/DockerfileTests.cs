@@ -146,7 +146,7 @@ public class DockerfileTests
         Assert.Equal(["A", "B"], twoDocs.Heredocs.Select(h => h.Delimiter));
         Assert.Equal(12, twoDocs.Line);
         Assert.Equal(["sh", "-c", "echo $HOME"], file.Instructions[4].JsonArgs);
-        Assert.Equal(18, file.Instructions[4].Line);
+        Assert.Equal(17, file.Instructions[4].Line);
         Assert.Equal(["X=a b", "Y=c d"], DockerfileParser.Words(file.Instructions[5].Arguments, '\\'));
     }
 
