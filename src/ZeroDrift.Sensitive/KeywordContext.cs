@@ -1,20 +1,42 @@
+using System.Buffers;
+
 namespace ZeroDrift.Sensitive;
 
 /// <summary>Which kinds of personal data have one of their context keywords in a piece of text.</summary>
 internal static class KeywordContext
 {
-    private static readonly PiiKind[] Kinds = Enum.GetValues<PiiKind>();
+    private static readonly (string Keyword, int Bit)[] All =
+        [.. PiiRules.Keywords.SelectMany(kv => kv.Value.Select(k => (k, 1 << (int)kv.Key)))];
+
+    // One vectorized multi-string search finds every candidate keyword position; boundaries are checked only there.
+    // ASCII keywords and the others (Chinese) are searched apart: the ASCII set gets the fast case-insensitive path,
+    // and the others are looked for only in lines holding a non-ASCII character.
+    private static readonly SearchValues<string> AsciiSearch =
+        SearchValues.Create([.. All.Select(a => a.Keyword).Where(k => k.All(char.IsAscii)).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
+
+    private static readonly SearchValues<string> OtherSearch =
+        SearchValues.Create([.. All.Select(a => a.Keyword).Where(k => !k.All(char.IsAscii)).Distinct(StringComparer.Ordinal)], StringComparison.Ordinal);
 
     /// <summary>A bit per <see cref="PiiKind"/> whose keywords occur in <paramref name="text"/>.</summary>
     public static int Scan(ReadOnlySpan<char> text)
     {
-        var mask = 0;
-        foreach (var kind in Kinds)
+        var mask = Scan(text, AsciiSearch, 0);
+        return text.ContainsAnyExceptInRange((char)0, (char)127) ? Scan(text, OtherSearch, mask) : mask;
+    }
+
+    private static int Scan(ReadOnlySpan<char> text, SearchValues<string> search, int mask)
+    {
+        var offset = 0;
+        while (offset < text.Length)
         {
-            foreach (var keyword in PiiRules.Keywords[kind])
+            var i = text[offset..].IndexOfAny(search);
+            if (i < 0) break;
+            i += offset;
+            foreach (var (keyword, bit) in All)
             {
-                if (Contains(text, keyword)) { mask |= 1 << (int)kind; break; }
+                if ((mask & bit) == 0 && text[i..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && AtBoundary(text, i, keyword)) mask |= bit;
             }
+            offset = i + 1;
         }
         return mask;
     }
@@ -25,21 +47,25 @@ internal static class KeywordContext
     /// camelCase hump or <c>_</c> separates words and a plural s is allowed.</summary>
     internal static bool Contains(ReadOnlySpan<char> text, string keyword)
     {
-        var ascii = char.IsAscii(keyword[0]);
         var offset = 0;
         while (offset < text.Length)
         {
             var i = text[offset..].IndexOf(keyword, StringComparison.OrdinalIgnoreCase);
             if (i < 0) return false;
             i += offset;
-            if (!ascii) return true;
-            var end = i + keyword.Length;
-            var startOk = i == 0 || !char.IsAsciiLetter(text[i - 1]) || (char.IsAsciiLetterLower(text[i - 1]) && char.IsAsciiLetterUpper(text[i]));
-            var endOk = end == text.Length || !char.IsAsciiLetterLower(text[end])
-                || (text[end] == 's' && (end + 1 == text.Length || !char.IsAsciiLetterLower(text[end + 1])));
-            if (startOk && endOk) return true;
+            if (AtBoundary(text, i, keyword)) return true;
             offset = i + 1;
         }
         return false;
+    }
+
+    private static bool AtBoundary(ReadOnlySpan<char> text, int i, string keyword)
+    {
+        if (!char.IsAscii(keyword[0])) return true;
+        var end = i + keyword.Length;
+        var startOk = i == 0 || !char.IsAsciiLetter(text[i - 1]) || (char.IsAsciiLetterLower(text[i - 1]) && char.IsAsciiLetterUpper(text[i]));
+        var endOk = end == text.Length || !char.IsAsciiLetterLower(text[end])
+            || (text[end] == 's' && (end + 1 == text.Length || !char.IsAsciiLetterLower(text[end + 1])));
+        return startOk && endOk;
     }
 }

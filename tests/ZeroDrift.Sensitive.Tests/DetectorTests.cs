@@ -45,6 +45,16 @@ public class DetectorTests
     }
 
     [Fact]
+    public void Numbers_written_next_to_each_other_are_told_apart()
+    {
+        var findings = Scan("phone 11010519491231002X 13812345678\nx +8613912345678 and 0086 138 1234 5678\n");
+        Assert.Equal(1, int.Parse(Single(findings, "pii-prc-resident-id").Properties["count"], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("3", Single(findings, "pii-prc-mobile").Properties["count"]);
+        // Glued to letters, part of a decimal or of a longer digit run: not a number of its own.
+        Assert.Empty(Scan("phone a13812345678 13812345678b 1.13812345678 138123456789\n"));
+    }
+
+    [Fact]
     public void Keyword_must_stand_as_a_word()
     {
         Assert.Empty(Scan("hotel 13812345678\n"));
