@@ -5,40 +5,45 @@ namespace ZeroDrift.Sensitive;
 /// <summary>Which kinds of personal data have one of their context keywords in a piece of text.</summary>
 internal static class KeywordContext
 {
-    private static readonly (string Keyword, int Bit)[] All =
-        [.. PiiRules.Keywords.SelectMany(kv => kv.Value.Select(k => (k, 1 << (int)kv.Key)))];
-
-    // One vectorized multi-string search finds every candidate keyword position; boundaries are checked only there.
-    // ASCII keywords and the others (Chinese) are searched apart: the ASCII set gets the fast case-insensitive path,
-    // and the others are looked for only in lines holding a non-ASCII character.
-    private static readonly SearchValues<string> AsciiSearch =
-        SearchValues.Create([.. All.Select(a => a.Keyword).Where(k => k.All(char.IsAscii)).Distinct(StringComparer.OrdinalIgnoreCase)], StringComparison.OrdinalIgnoreCase);
-
-    private static readonly SearchValues<string> OtherSearch =
-        SearchValues.Create([.. All.Select(a => a.Keyword).Where(k => !k.All(char.IsAscii)).Distinct(StringComparer.Ordinal)], StringComparison.Ordinal);
+    // Per kind, one vectorized multi-string search finds candidate keyword positions; boundaries are checked only
+    // there. ASCII keywords and the others (Chinese) are searched apart: the ASCII set gets the fast case-insensitive
+    // path, and the others are looked for only in text holding a non-ASCII character.
+    private static readonly (SearchValues<string> Ascii, SearchValues<string> Other, string[] Keywords)[] ByKind =
+        [.. Enum.GetValues<PiiKind>().Select(kind => PiiRules.Keywords[kind]).Select(words => (
+            SearchValues.Create([.. words.Where(k => k.All(char.IsAscii))], StringComparison.OrdinalIgnoreCase),
+            SearchValues.Create([.. words.Where(k => !k.All(char.IsAscii))], StringComparison.Ordinal),
+            words))];
 
     /// <summary>A bit per <see cref="PiiKind"/> whose keywords occur in <paramref name="text"/>.</summary>
     public static int Scan(ReadOnlySpan<char> text)
     {
-        var mask = Scan(text, AsciiSearch, 0);
-        return text.ContainsAnyExceptInRange((char)0, (char)127) ? Scan(text, OtherSearch, mask) : mask;
+        var mask = 0;
+        foreach (var kind in Enum.GetValues<PiiKind>()) if (Has(text, kind)) mask |= 1 << (int)kind;
+        return mask;
     }
 
-    private static int Scan(ReadOnlySpan<char> text, SearchValues<string> search, int mask)
+    /// <summary>Whether one of <paramref name="kind"/>'s keywords occurs in <paramref name="text"/>.</summary>
+    public static bool Has(ReadOnlySpan<char> text, PiiKind kind)
+    {
+        var (ascii, other, keywords) = ByKind[(int)kind];
+        return Find(text, ascii, keywords) || (text.ContainsAnyExceptInRange((char)0, (char)127) && Find(text, other, keywords));
+    }
+
+    private static bool Find(ReadOnlySpan<char> text, SearchValues<string> search, string[] keywords)
     {
         var offset = 0;
         while (offset < text.Length)
         {
             var i = text[offset..].IndexOfAny(search);
-            if (i < 0) break;
+            if (i < 0) return false;
             i += offset;
-            foreach (var (keyword, bit) in All)
+            foreach (var keyword in keywords)
             {
-                if ((mask & bit) == 0 && text[i..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && AtBoundary(text, i, keyword)) mask |= bit;
+                if (text[i..].StartsWith(keyword, StringComparison.OrdinalIgnoreCase) && AtBoundary(text, i, keyword)) return true;
             }
             offset = i + 1;
         }
-        return mask;
+        return false;
     }
 
     public static bool Has(int mask, PiiKind kind) => (mask & (1 << (int)kind)) != 0;

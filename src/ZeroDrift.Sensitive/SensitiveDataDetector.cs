@@ -75,27 +75,28 @@ public sealed class SensitiveDataDetector : IContentDetector
         var tallies = new Dictionary<PiiKind, Tally>();
         var found = new List<PiiItem>();
         var header = 0;
-        var previous = 0;
-        var previousLine = 0;
-        char[] previousText = new char[BoundedLineReader.MaxSegment];
+        var previousText = new char[BoundedLineReader.MaxSegment];
         var previousLength = 0;
-        var previousScanned = false;
         var total = 0;
 
         while (lines.Next(out var segment, out var line, out var column))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (line == 1 && column == 1) header = KeywordContext.Scan(segment.Span[..Math.Min(segment.Length, HeaderChars)]);
-            int? own = null;
+            // Context is looked up lazily, per kind, only when a candidate needs it: most lines need none.
+            var checkedKinds = 0;
+            var foundKinds = 0;
+            var previous = previousText.AsMemory(0, previousLength);
             bool Context(PiiKind kind)
             {
-                own ??= KeywordContext.Scan(segment.Span);
-                if (!previousScanned)
+                var bit = 1 << (int)kind;
+                if ((header & bit) != 0) return true;
+                if ((checkedKinds & bit) == 0)
                 {
-                    previous = previousLine == line - 1 || previousLine == line ? KeywordContext.Scan(previousText.AsSpan(0, previousLength)) : 0;
-                    previousScanned = true;
+                    checkedKinds |= bit;
+                    if (KeywordContext.Has(segment.Span, kind) || KeywordContext.Has(previous.Span, kind)) foundKinds |= bit;
                 }
-                return KeywordContext.Has(own.Value | previous | header, kind);
+                return (foundKinds & bit) != 0;
             }
             found.Clear();
             _matcher.Match(segment.Span, Context, found);
@@ -108,8 +109,6 @@ public sealed class SensitiveDataDetector : IContentDetector
             }
             segment.Span.CopyTo(previousText);
             previousLength = segment.Length;
-            previousLine = line;
-            previousScanned = false;
         }
 
         if (total < _options.MinItemsPerFile) return [];

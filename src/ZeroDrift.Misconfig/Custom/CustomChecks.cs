@@ -34,11 +34,19 @@ public sealed class CustomCheck
     public bool Matches(string? kind) => Kinds.Count == 0 || Kinds.Contains("*") || (kind is not null && Kinds.Contains(kind));
 
     /// <summary>True when the resource passes; an exception (a field the expression reads without <c>has()</c>, a wrong type) when CEL cannot decide.</summary>
-    public bool Evaluate(object? resource) => _program(resource) switch
+    public bool Evaluate(object? resource)
     {
-        bool b => b,
-        var other => throw new InvalidOperationException($"the expression returned {other ?? "null"}, not a bool"),
-    };
+        object? result;
+        // The CEL library does not document its compiled programs as thread-safe; files may be scanned in parallel.
+        lock (_gate) result = _program(resource);
+        return result switch
+        {
+            bool b => b,
+            var other => throw new InvalidOperationException($"the expression returned {other ?? "null"}, not a bool"),
+        };
+    }
+
+    private readonly Lock _gate = new();
 }
 
 /// <summary>Loads custom check files.</summary>

@@ -95,7 +95,7 @@ public static class PodSecurityStandards
         {
             if (!key.StartsWith("container.apparmor.security.beta.kubernetes.io/", StringComparison.Ordinal)) continue;
             Check(v, "ZD-K8S-007", "AppArmor", PssLevel.Baseline, value, $"metadata.annotations['{key}']",
-                n => n.Str is { } s && s != "runtime/default" && !s.StartsWith("localhost/", StringComparison.Ordinal),
+                n => n.Str is { Length: > 0 } s && s != "runtime/default" && !s.StartsWith("localhost/", StringComparison.Ordinal),
                 $"annotation {key} sets AppArmor profile {value.Str}");
         }
 
