@@ -183,7 +183,9 @@ public sealed class MisconfigDetector : IContentDetector
         }
         catch (DocumentException e)
         {
-            warn($"{path}: {e.Message}; {(docs.Count > 0 ? $"checked the {docs.Count} document(s) before it" : "not checked")}");
+            // Helm and other Go templates are not rendered here; say so rather than only "invalid YAML".
+            var template = text.Contains("{{", StringComparison.Ordinal) ? " (the file looks like a Go/Helm template, which is not rendered)" : "";
+            warn($"{path}: {e.Message}{template}; {(docs.Count > 0 ? $"checked the {docs.Count} document(s) before it" : "not checked")}");
         }
         return docs;
     }

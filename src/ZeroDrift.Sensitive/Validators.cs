@@ -173,7 +173,8 @@ public static class UsSocialSecurityNumber
     // Numbers the SSA voided after they were published (the Woolworth wallet card, the 1962 ad) and the universal placeholder.
     private static readonly HashSet<string> Invalid = ["078051120", "219099999", "123456789"];
 
-    /// <summary>Whether nine digits (no dashes) can be an issued SSN: area not 000, 666 or 900–999; group not 00; serial not 0000.</summary>
+    /// <summary>Whether nine digits (no dashes) can be an issued SSN: area not 000, 666 or 900–999; group not 00; serial not 0000;
+    /// not a published voided number, not a placeholder of repeated digits.</summary>
     public static bool IsValid(ReadOnlySpan<char> digits)
     {
         if (digits.Length != 9) return false;
@@ -182,7 +183,15 @@ public static class UsSocialSecurityNumber
         if (area is 0 or 666 or >= 900) return false;
         if (digits[3] == '0' && digits[4] == '0') return false;
         if (digits[5..].SequenceEqual("0000")) return false;
+        // Placeholders people type for an example (111-22-3333, 999-99-9999): every group one repeated digit.
+        if (Repeated(digits[..3]) && Repeated(digits[3..5]) && Repeated(digits[5..])) return false;
         return !Invalid.Contains(digits.ToString());
+    }
+
+    private static bool Repeated(ReadOnlySpan<char> group)
+    {
+        foreach (var c in group) if (c != group[0]) return false;
+        return true;
     }
 }
 

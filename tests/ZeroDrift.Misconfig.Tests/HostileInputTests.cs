@@ -73,6 +73,16 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void Helm_templates_are_named_as_such_and_placeholders_are_not_judged()
+    {
+        var warnings = new List<string>();
+        Assert.Empty(Scan.Text("deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"x\" . }}\n{{- if .Values.x }}\n  labels: {}\n{{- end }}\n", warnings));
+        Assert.Contains(warnings, w => w.Contains("Go/Helm template", StringComparison.Ordinal));
+        var pod = KubernetesCheckTests.Pod(image: "\"{{ .Values.image }}\"");
+        Assert.DoesNotContain(Scan.Text("pod.yaml", pod), f => f.RuleId == "ZD-K8S-021");
+    }
+
+    [Fact]
     public void Loader_limits_are_enforced_directly()
     {
         Assert.Throws<DocumentException>(() => YamlDocuments.Load("a: *nowhere\n"));

@@ -117,6 +117,8 @@ public class ValidatorTests
     [InlineData("078051120", false)] // the Woolworth wallet card number
     [InlineData("219099999", false)] // the 1962 advertisement
     [InlineData("123456789", false)]
+    [InlineData("111223333", false)] // a placeholder (pyparsing's documentation uses it)
+    [InlineData("111223334", true)]
     public void Ssn_area_group_serial_rules(string ssn, bool valid) => Assert.Equal(valid, UsSocialSecurityNumber.IsValid(ssn));
 
     [Theory]

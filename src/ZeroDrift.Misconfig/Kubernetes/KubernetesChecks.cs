@@ -136,7 +136,8 @@ public static class ImageReference
     public static string? TagProblem(string image)
     {
         if (image.Length == 0 || image.Contains('@', StringComparison.Ordinal)) return null; // a digest pins the content
-        if (image.StartsWith('$')) return null; // a build argument; its value is not known here
+        // A build argument or a template placeholder: its value is not known here.
+        if (image.StartsWith('$') || image.Contains("{{", StringComparison.Ordinal)) return null;
         var lastSlash = image.LastIndexOf('/');
         var colon = image.IndexOf(':', lastSlash + 1);
         if (colon < 0) return "no tag, so latest";
