@@ -128,7 +128,8 @@ internal sealed class PiiMatcher(SensitiveDataOptions options)
     /// </summary>
     private void Numbers(ReadOnlySpan<char> line, Func<PiiKind, bool> context, List<PiiItem> found, int from)
     {
-        Span<(int Start, int Length)> groups = stackalloc (int, int)[8];
+        // A token of more groups (a space-separated list of numbers) is cut into tokens of this many groups.
+        Span<(int Start, int Length)> groups = stackalloc (int, int)[32];
         var i = 0;
         while (i < line.Length)
         {
@@ -138,19 +139,18 @@ internal sealed class PiiMatcher(SensitiveDataOptions options)
             var glued = (i > 0 && (char.IsAsciiLetter(line[i - 1]) || line[i - 1] == '.' && i > 1 && char.IsAsciiDigit(line[i - 2])))
                 || (plus && i > 1 && char.IsAsciiLetterOrDigit(line[i - 2]));
             var count = 0;
-            var overflow = false;
             while (true)
             {
                 var g = i;
                 while (i < line.Length && char.IsAsciiDigit(line[i])) i++;
-                if (count < groups.Length) groups[count++] = (g, i - g); else overflow = true;
-                if (i + 1 < line.Length && (line[i] == ' ' || line[i] == '-') && char.IsAsciiDigit(line[i + 1])) { i++; continue; }
+                groups[count++] = (g, i - g);
+                if (count < groups.Length && i + 1 < line.Length && (line[i] == ' ' || line[i] == '-') && char.IsAsciiDigit(line[i + 1])) { i++; continue; }
                 break;
             }
             var x = i < line.Length && (line[i] == 'X' || line[i] == 'x') && groups[count - 1].Length == 17 ? 1 : 0;
             var end = i + x;
             var after = end < line.Length && (char.IsAsciiLetterOrDigit(line[end]) || line[end] == '.' && end + 1 < line.Length && char.IsAsciiDigit(line[end + 1]));
-            if (glued || after || overflow) { i = end; continue; }
+            if (glued || after) { i = end; continue; }
             TryGroups(line, groups[..count], plus, x == 1, context, found, from);
             i = Math.Max(end, tokenStart + 1);
         }

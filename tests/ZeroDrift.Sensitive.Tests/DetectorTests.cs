@@ -50,6 +50,9 @@ public class DetectorTests
         var findings = Scan("phone 11010519491231002X 13812345678\nx +8613912345678 and 0086 138 1234 5678\n");
         Assert.Equal(1, int.Parse(Single(findings, "pii-prc-resident-id").Properties["count"], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("3", Single(findings, "pii-prc-mobile").Properties["count"]);
+        // A long space-separated list is read in pieces, every number still counted.
+        var list = "phones: " + string.Join(' ', Enumerable.Range(0, 100).Select(i => $"1381234{1000 + i}"));
+        Assert.Equal("100", Single(Scan(list + "\n"), "pii-prc-mobile").Properties["count"]);
         // Glued to letters, part of a decimal or of a longer digit run: not a number of its own.
         Assert.Empty(Scan("phone a13812345678 13812345678b 1.13812345678 138123456789\n"));
     }
