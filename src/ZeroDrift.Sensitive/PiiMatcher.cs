@@ -6,7 +6,9 @@ namespace ZeroDrift.Sensitive;
 internal readonly record struct PiiItem(PiiKind Kind, int Index, int Length, string Value);
 
 /// <summary>
-/// Finds validated personal data in one line. Candidates come from simple linear regexes; each is then validated
+/// Finds validated personal data in one line. Candidates come from a hand-written tokenizer (digit formats,
+/// e-mail addresses) and two linear regexes (IBAN, passport), run only when one pass over the line shows digits,
+/// capitals or an @ where their kinds need them; each candidate is then validated
 /// (check digits, ranges, dates) and, for the weak formats, kept only when a context keyword is near: on the line,
 /// on the line before, or in the file's first line (the header row of a table dump). A span taken by one kind is
 /// not reported again as another (an identity number is not also a Diners card).

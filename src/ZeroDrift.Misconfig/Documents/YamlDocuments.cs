@@ -53,6 +53,12 @@ public static class YamlDocuments
         {
             throw new DocumentException($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.Message)}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these, not YamlException, on some malformed input (found by FuzzTests).
+            var at = parser.Current?.Start;
+            throw new DocumentException($"invalid YAML{(at is { } m ? $" near line {m.Line}, column {m.Column}" : "")}: {FirstLine(e.Message)}");
+        }
     }
 
     public static IReadOnlyList<DocNode?> Load(string yaml, DocumentLimits? limits = null) => Load(new StringReader(yaml), limits);
