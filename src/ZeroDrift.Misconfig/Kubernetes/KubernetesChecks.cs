@@ -1,0 +1,146 @@
+using ZeroDrift.Misconfig.Documents;
+
+namespace ZeroDrift.Misconfig.Kubernetes;
+
+/// <summary>The Kubernetes checks over one manifest document: the Pod Security Standards for every kind with a pod
+/// spec, and the workload, RBAC and Service checks beyond them.</summary>
+internal static class KubernetesChecks
+{
+    private static readonly string[] SensitiveHostPaths =
+        ["/", "/etc", "/proc", "/sys", "/root", "/home", "/boot", "/dev", "/var/run", "/run", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/etc/kubernetes", "/var/log"];
+
+    private static readonly string[] RuntimeSockets =
+    [
+        "/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock",
+        "/var/run/crio/crio.sock", "/run/crio/crio.sock", "/var/run/podman/podman.sock", "/run/podman/podman.sock", "/var/run/cri-dockerd.sock",
+        "/run/k3s/containerd/containerd.sock",
+    ];
+
+    // Directories that hold the runtime sockets: mounting them mounts the socket.
+    private static readonly string[] RuntimeSocketDirectories = ["/var/run", "/run", "/var/run/docker", "/var/run/containerd", "/run/containerd", "/var/run/crio", "/run/crio", "/run/podman"];
+
+    /// <summary>Whether a document is a Kubernetes object: a mapping with apiVersion and kind strings.</summary>
+    public static bool IsResource(DocNode? doc) => doc?["apiVersion"]?.Str is { Length: > 0 } && doc["kind"]?.Str is { Length: > 0 };
+
+    /// <summary>The pod spec (and its metadata and field path) of a resource kind that has one.</summary>
+    public static (DocNode Spec, DocNode? Metadata, string Path)? PodSpecOf(DocNode doc) => doc["kind"]?.Str switch
+    {
+        "Pod" => doc["spec"] is { } s ? (s, doc["metadata"], "spec") : null,
+        "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" or "Job" or "ReplicationController" =>
+            doc["spec"]?["template"]?["spec"] is { } s ? (s, doc["spec"]!["template"]!["metadata"], "spec.template.spec") : null,
+        "CronJob" => doc["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"] is { } s
+            ? (s, doc["spec"]!["jobTemplate"]!["spec"]!["template"]!["metadata"], "spec.jobTemplate.spec.template.spec") : null,
+        "PodTemplate" => doc["template"]?["spec"] is { } s ? (s, doc["template"]!["metadata"], "template.spec") : null,
+        _ => null,
+    };
+
+    public static string ResourceKey(DocNode doc) =>
+        $"{doc["kind"]?.Str}/{doc["metadata"]?["namespace"]?.Str ?? ""}/{doc["metadata"]?["name"]?.Str ?? ""}";
+
+    public static IEnumerable<Issue> Check(DocNode doc)
+    {
+        var key = ResourceKey(doc);
+        var kindNode = doc["kind"]!;
+        if (PodSpecOf(doc) is var (spec, metadata, path))
+        {
+            foreach (var v in PodSecurityStandards.Evaluate(spec, metadata, path).Violations)
+                yield return At(v.CheckId, v.Node ?? spec, v.Message, key, v.Path);
+            foreach (var issue in Workload(spec, path, key)) yield return issue;
+        }
+        switch (kindNode.Str)
+        {
+            case "Role" or "ClusterRole":
+                var rules = doc["rules"]?.Items ?? [];
+                for (var i = 0; i < rules.Count; i++)
+                {
+                    foreach (var field in new[] { "verbs", "resources" })
+                    {
+                        foreach (var item in rules[i][field]?.Items ?? [])
+                        {
+                            if (item.Str == "*")
+                                yield return At("ZD-K8S-027", item, $"{kindNode.Str} {doc["metadata"]?["name"]?.Str} grants {field} \"*\"", key, $"rules[{i}].{field}");
+                        }
+                    }
+                }
+                break;
+            case "RoleBinding" or "ClusterRoleBinding":
+                if (doc["roleRef"]?["name"] is { Str: "cluster-admin" } roleName && doc["roleRef"]?["kind"]?.Str is null or "ClusterRole")
+                    yield return At("ZD-K8S-028", roleName, $"{kindNode.Str} {doc["metadata"]?["name"]?.Str} grants cluster-admin", key, "roleRef.name");
+                break;
+            case "Service":
+                if (doc["spec"]?["type"] is { Str: "NodePort" or "LoadBalancer" } type)
+                    yield return At("ZD-K8S-029", type, $"Service {doc["metadata"]?["name"]?.Str} is of type {type.Str}", key, "spec.type");
+                break;
+        }
+    }
+
+    private static IEnumerable<Issue> Workload(DocNode spec, string path, string key)
+    {
+        foreach (var (c, cpath) in PodSecurityStandards.Containers(spec, path))
+        {
+            var name = PodSecurityStandards.Name(c);
+            if (!cpath.Contains(".ephemeralContainers[", StringComparison.Ordinal))
+            {
+                var limits = c["resources"]?["limits"];
+                var missing = new[] { "cpu", "memory" }.Where(r => limits?[r] is null).ToList();
+                if (missing.Count > 0)
+                    yield return At("ZD-K8S-020", limits ?? c["resources"] ?? c, $"container {name} has no {string.Join(" or ", missing)} limit", key, $"{cpath}.resources.limits");
+            }
+
+            if (c["image"] is { } image && ImageReference.TagProblem(image.Str ?? "") is { } problem)
+                yield return At("ZD-K8S-021", image, $"container {name} uses image {image.Str} ({problem})", key, $"{cpath}.image");
+
+            var ro = c["securityContext"]?["readOnlyRootFilesystem"];
+            if (ro?.Bool != true)
+                yield return At("ZD-K8S-022", ro ?? c, $"container {name} has a writable root file system", key, $"{cpath}.securityContext.readOnlyRootFilesystem");
+
+            var env = c["env"]?.Items ?? [];
+            for (var i = 0; i < env.Count; i++)
+            {
+                if (env[i]["name"]?.Str is { } envName && SecretNames.LooksSecret(envName) && env[i]["value"] is { } value && SecretNames.IsLiteral(value.Str))
+                    yield return At("ZD-K8S-024", value, $"container {name} sets {envName} to a literal value", key, $"{cpath}.env[{i}].value");
+            }
+        }
+
+        var automount = spec["automountServiceAccountToken"];
+        if (automount?.Bool != false)
+            yield return At("ZD-K8S-023", automount ?? spec, "the service account token is mounted into the pod (automountServiceAccountToken is not false)", key, $"{path}.automountServiceAccountToken");
+
+        var volumes = spec["volumes"]?.Items ?? [];
+        for (var i = 0; i < volumes.Count; i++)
+        {
+            if (volumes[i]["hostPath"]?["path"] is not { Str: { } hostPath } pathNode) continue;
+            var normalized = NormalizePath(hostPath);
+            if (SensitiveHostPaths.Contains(normalized))
+                yield return At("ZD-K8S-025", pathNode, $"volume {PodSecurityStandards.Name(volumes[i])} mounts the node's {normalized}", key, $"{path}.volumes[{i}].hostPath.path");
+            if (RuntimeSockets.Contains(normalized) || RuntimeSocketDirectories.Contains(normalized))
+                yield return At("ZD-K8S-026", pathNode, $"volume {PodSecurityStandards.Name(volumes[i])} mounts the container runtime socket ({normalized})", key, $"{path}.volumes[{i}].hostPath.path");
+        }
+    }
+
+    internal static string NormalizePath(string path)
+    {
+        var p = path.Trim();
+        while (p.Contains("//", StringComparison.Ordinal)) p = p.Replace("//", "/", StringComparison.Ordinal);
+        return p.Length > 1 ? p.TrimEnd('/') : p;
+    }
+
+    private static Issue At(string checkId, DocNode node, string message, string key, string path) =>
+        new(checkId, node.Start?.Line ?? 0, node.Start?.Column ?? 0, message, $"{key}:{path}");
+}
+
+/// <summary>Reading image references: whether the tag pins anything.</summary>
+public static class ImageReference
+{
+    /// <summary>"no tag" or "tag latest" when the reference does not pin a version; null when it does (a tag or a digest).</summary>
+    public static string? TagProblem(string image)
+    {
+        if (image.Length == 0 || image.Contains('@', StringComparison.Ordinal)) return null; // a digest pins the content
+        // A build argument or a template placeholder: its value is not known here.
+        if (image.StartsWith('$') || image.Contains("{{", StringComparison.Ordinal)) return null;
+        var lastSlash = image.LastIndexOf('/');
+        var colon = image.IndexOf(':', lastSlash + 1);
+        if (colon < 0) return "no tag, so latest";
+        return image[(colon + 1)..] == "latest" ? "tag latest" : null;
+    }
+}

@@ -1,0 +1,218 @@
+using System.Text;
+using ZeroDrift.Core.Findings;
+using ZeroDrift.Misconfig.Compose;
+using ZeroDrift.Misconfig.Custom;
+using ZeroDrift.Misconfig.Documents;
+using ZeroDrift.Misconfig.Dockerfiles;
+using ZeroDrift.Misconfig.Kubernetes;
+
+namespace ZeroDrift.Misconfig;
+
+/// <summary>
+/// The misconfiguration scanner of <c>zerodrift scan --scanners misconfig</c>: Dockerfiles (by name), Compose files
+/// (by name), and Kubernetes manifests (any YAML or JSON file whose documents have apiVersion and kind), plus the
+/// user's custom CEL checks on Kubernetes resources. Findings point at file:line:column.
+/// </summary>
+public sealed class MisconfigDetector : IContentDetector
+{
+    private readonly MisconfigOptions _options;
+    private readonly IReadOnlyList<CustomCheck> _custom;
+    private readonly List<string> _loadWarnings = [];
+    private int _loadWarningsReported;
+
+    private MisconfigDetector(MisconfigOptions options)
+    {
+        _options = options;
+        var custom = new List<CustomCheck>();
+        foreach (var file in options.CustomCheckFiles) custom.AddRange(CustomCheckLoader.Load(file, _loadWarnings.Add));
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var c in custom)
+            if (!ids.Add(c.Rule.Id)) throw new CustomCheckFileException($"custom check id {c.Rule.Id} is defined in more than one file");
+        _custom = custom;
+        Rules = [.. Checks.All, .. custom.Select(c => c.Rule)];
+    }
+
+    /// <summary>Creates the detector; custom check files are loaded now (a missing or malformed file throws an
+    /// <see cref="IOException"/>; a check whose expression does not compile is skipped with a warning, see <see cref="LoadWarnings"/>).</summary>
+    public static MisconfigDetector Create(MisconfigOptions? options = null) => new(options ?? new MisconfigOptions());
+
+    public FindingClass Class => FindingClass.Misconfig;
+
+    public IReadOnlyList<RuleDescriptor> Rules { get; }
+
+    /// <summary>Warnings from loading custom checks; also passed once to the first scan's warning callback.</summary>
+    public IReadOnlyList<string> LoadWarnings => _loadWarnings;
+
+    public enum FileKind { None, Dockerfile, Compose, Manifest }
+
+    public static FileKind KindOf(string path)
+    {
+        var name = Path.GetFileName(path);
+        var lower = name.ToLowerInvariant();
+        if (lower is "dockerfile" or "containerfile" || lower.StartsWith("dockerfile.", StringComparison.Ordinal)
+            || lower.StartsWith("containerfile.", StringComparison.Ordinal) || lower.EndsWith(".dockerfile", StringComparison.Ordinal)
+            || lower.EndsWith(".containerfile", StringComparison.Ordinal))
+            return FileKind.Dockerfile;
+        var ext = Path.GetExtension(lower);
+        if (ext is ".yaml" or ".yml")
+        {
+            var stem = Path.GetFileNameWithoutExtension(lower);
+            if (stem is "compose" or "docker-compose" || stem.StartsWith("docker-compose.", StringComparison.Ordinal) || stem.StartsWith("compose.", StringComparison.Ordinal))
+                return FileKind.Compose;
+            return FileKind.Manifest;
+        }
+        return ext == ".json" ? FileKind.Manifest : FileKind.None;
+    }
+
+    public bool FileRequired(string path, long size) => KindOf(path) switch
+    {
+        FileKind.Dockerfile => size <= _options.MaxDockerfileBytes,
+        FileKind.Compose or FileKind.Manifest => size <= _options.MaxManifestBytes,
+        _ => false,
+    };
+
+    public IEnumerable<ContentFinding> Scan(string path, Stream content, Action<string> warn, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _loadWarningsReported, 1) == 0) foreach (var w in _loadWarnings) warn(w);
+        var kind = KindOf(path);
+        if (kind == FileKind.None) return [];
+        var limit = kind == FileKind.Dockerfile ? _options.MaxDockerfileBytes : _options.MaxManifestBytes;
+        string text;
+        try
+        {
+            if (ReadBounded(content, limit) is not { } bytes)
+            {
+                warn($"{path}: larger than {limit} bytes; not checked for misconfiguration");
+                return [];
+            }
+            if (Array.IndexOf(bytes, (byte)0) >= 0)
+            {
+                if (kind != FileKind.Manifest || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    warn($"{path}: binary content; not checked for misconfiguration");
+                return [];
+            }
+            text = new UTF8Encoding(false, true).GetString(bytes).TrimStart('\uFEFF');
+        }
+        catch (Exception e) when (e is IOException or DecoderFallbackException)
+        {
+            warn($"{path}: not readable as UTF-8 text ({e.Message}); not checked for misconfiguration");
+            return [];
+        }
+
+        var issues = new List<Issue>();
+        var custom = new List<(CustomCheck Check, Issue Issue)>();
+        switch (kind)
+        {
+            case FileKind.Dockerfile:
+                try
+                {
+                    issues.AddRange(DockerfileChecks.Check(DockerfileParser.Parse(text)));
+                }
+                catch (FormatException e)
+                {
+                    warn($"{path}: not a valid Dockerfile: {e.Message}");
+                }
+                break;
+            case FileKind.Compose:
+                foreach (var doc in LoadDocuments(path, text, warn))
+                    if (ComposeChecks.IsCompose(doc)) issues.AddRange(ComposeChecks.Check(doc!));
+                break;
+            case FileKind.Manifest:
+                // Cheap test before parsing: most YAML and JSON files in a tree are not Kubernetes objects.
+                if (!text.Contains("apiVersion", StringComparison.Ordinal) || !text.Contains("kind", StringComparison.Ordinal)) break;
+                foreach (var doc in LoadDocuments(path, text, warn))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    foreach (var resource in Resources(doc))
+                    {
+                        issues.AddRange(KubernetesChecks.Check(resource));
+                        RunCustom(path, resource, custom, warn);
+                    }
+                }
+                break;
+        }
+
+        var findings = issues.Select(i => ToFinding(path, Checks.Get(i.CheckId), i)).ToList();
+        findings.AddRange(custom.Select(c => ToFinding(path, c.Check.Rule, c.Issue)));
+        return findings;
+    }
+
+    /// <summary>The Kubernetes objects in a document: itself, or the items of a List (kubectl get -o yaml output).</summary>
+    private static IEnumerable<DocNode> Resources(DocNode? doc)
+    {
+        if (!KubernetesChecks.IsResource(doc)) yield break;
+        if (doc!["kind"]!.Str!.EndsWith("List", StringComparison.Ordinal) && doc["items"] is SeqNode items)
+        {
+            foreach (var item in items.Children) if (KubernetesChecks.IsResource(item)) yield return item;
+            yield break;
+        }
+        yield return doc;
+    }
+
+    private void RunCustom(string path, DocNode resource, List<(CustomCheck, Issue)> found, Action<string> warn)
+    {
+        if (_custom.Count == 0) return;
+        var kind = resource["kind"]?.Str;
+        object? cel = null;
+        var converted = false;
+        foreach (var check in _custom)
+        {
+            if (!check.Matches(kind)) continue;
+            if (!converted) { cel = CustomCheckLoader.ToCel(resource); converted = true; }
+            var key = KubernetesChecks.ResourceKey(resource);
+            try
+            {
+                if (check.Evaluate(cel)) continue;
+                var at = resource["kind"]!.Start;
+                found.Add((check, new Issue(check.Rule.Id, at?.Line ?? 0, at?.Column ?? 0,
+                    $"{key}: {check.Message ?? check.Rule.Title}", key)));
+            }
+            catch (Exception e) // CEL reports missing fields and type errors with its own exception types
+            {
+                warn($"{path}: custom check {check.Rule.Id} could not be evaluated on {key}: {e.Message.Split('\n')[0]}");
+            }
+        }
+    }
+
+    private IReadOnlyList<DocNode?> LoadDocuments(string path, string text, Action<string> warn)
+    {
+        var docs = new List<DocNode?>();
+        try
+        {
+            YamlDocuments.Load(new StringReader(text), _options.DocumentLimits, docs);
+        }
+        catch (DocumentException e)
+        {
+            // Helm and other Go templates are not rendered here; say so rather than only "invalid YAML".
+            var template = text.Contains("{{", StringComparison.Ordinal) ? " (the file looks like a Go/Helm template, which is not rendered)" : "";
+            warn($"{path}: {e.Message}{template}; {(docs.Count > 0 ? $"checked the {docs.Count} document(s) before it" : "not checked")}");
+        }
+        return docs;
+    }
+
+    private static byte[]? ReadBounded(Stream content, long limit)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = content.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            if (buffer.Length + n > limit) return null;
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
+    }
+
+    private static ContentFinding ToFinding(string path, RuleDescriptor rule, Issue issue) => new()
+    {
+        Class = FindingClass.Misconfig,
+        RuleId = rule.Id,
+        Title = rule.Title,
+        Severity = rule.Severity,
+        Path = path,
+        Span = issue.Line > 0 ? TextSpan.Line(issue.Line, issue.Column) : null,
+        Message = issue.Message,
+        Fingerprint = $"{path}:{rule.Id}:{issue.Key}",
+        Properties = new Dictionary<string, string> { ["location"] = issue.Key },
+    };
+}

@@ -1,0 +1,16 @@
+namespace ZeroDrift.Misconfig;
+
+public sealed record MisconfigOptions
+{
+    /// <summary>Files of custom checks in CEL (the CLI's <c>--misconfig-checks</c>); see docs/misconfig.md.</summary>
+    public IReadOnlyList<string> CustomCheckFiles { get; init; } = [];
+
+    /// <summary>YAML and JSON files larger than this are not read as manifests.</summary>
+    public long MaxManifestBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>Dockerfiles larger than this are not read.</summary>
+    public long MaxDockerfileBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Limits on YAML documents: nesting, nodes, alias expansion.</summary>
+    public Documents.DocumentLimits DocumentLimits { get; init; } = Documents.DocumentLimits.Default;
+}
