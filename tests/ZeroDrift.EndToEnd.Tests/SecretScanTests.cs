@@ -275,6 +275,25 @@ public class SecretScanTests
     }
 
     [Fact]
+    public void A_file_crafted_against_a_rule_costs_bounded_time()
+    {
+        using var dir = new TempDir();
+        // Catastrophic for a backtracking engine: nested quantifiers over 200 KB of one line that almost matches.
+        var config = dir.File("evil.toml", """
+            [[rules]]
+            id = "nested"
+            regex = '''(?:[a-z]+\s*)+=\s*"(?:x+x+)+y"'''
+            keywords = ["a"]
+            """);
+        dir.File("tree/evil.txt", new string('a', 100_000) + " = \"" + new string('x', 100_000) + "\"\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var r = ZeroDriftRunner.Run(Scan(dir.Combine("tree"), "--secret-config", config));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"took {watch.Elapsed}");
+        Assert.Contains("0 secrets", r.Stdout);
+    }
+
+    [Fact]
     public void Sarif_report_of_a_secret_scan_validates_and_locates_the_secret()
     {
         using var dir = new TempDir();
