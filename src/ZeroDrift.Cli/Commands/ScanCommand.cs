@@ -78,8 +78,9 @@ public static class ScanCommand
             var inventoryScanner = InventoryScanner.Default;
 
             // One pass: an image's layers are read once for the catalogers and, through the visitor, for the detectors.
-            using var opened = await target.OpenAsync(parse, vuln ? inventoryScanner.Requires : _ => false,
-                content is not null && reference.IsImage ? content.LayerVisitor(collector, token) : null, token).ConfigureAwait(false);
+            using var visitor = content is not null && reference.IsImage ? content.LayerVisitor(collector, token) : null;
+            using var opened = await target.OpenAsync(parse, vuln ? inventoryScanner.Requires : _ => false, visitor, token).ConfigureAwait(false);
+            visitor?.Complete();
 
             VulnerabilityReport? vulnReport = null;
             if (vuln)
@@ -108,6 +109,7 @@ public static class ScanCommand
                 Scanners = chosen,
                 Vulnerabilities = vulnReport,
                 Content = contentReport,
+                TargetWarnings = [.. opened.Warnings],
             };
             await WriteAsync(report, reportFormat, parse.GetValue(output)).ConfigureAwait(false);
             if (vulnReport?.NotScannable.Count > 0) return ExitCodes.Usage;

@@ -44,10 +44,11 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
 
     /// <summary>
     /// A visitor for <see cref="Artifacts.Targets.TargetOptions.LayerFileVisitor"/>: every version of every file the
-    /// detectors want goes through them; versions a later layer deleted or overwrote are flagged as such.
+    /// detectors want goes through them; versions a later layer deleted or overwrote are flagged as such. Call
+    /// <see cref="LayerContentVisitor.Complete"/> once the layers are read, before taking the collector's result.
     /// </summary>
-    public ILayerFileVisitor LayerVisitor(ContentCollector collector, CancellationToken cancellationToken) =>
-        new LayerVisitorImpl(this, collector, cancellationToken);
+    public LayerContentVisitor LayerVisitor(ContentCollector collector, CancellationToken cancellationToken) =>
+        new(this, collector, cancellationToken);
 
     /// <summary>True when a detector needs the file, or it is an archive whose entries they may need.</summary>
     public bool Wants(string path, long size) =>
@@ -125,21 +126,80 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         }
     }
 
-    private sealed class LayerVisitorImpl(ContentScanner scanner, ContentCollector collector, CancellationToken cancellationToken) : ILayerFileVisitor
+    /// <summary>
+    /// Scans the files of an image's layers as they stream past. The layer is read on one thread; files up to
+    /// 1 MiB (almost all text files) are copied and scanned by workers on the other cores, at most 64 waiting
+    /// (64 MiB), so decompression and scanning overlap with bounded memory; larger files are scanned inline.
+    /// </summary>
+    public sealed class LayerContentVisitor : ILayerFileVisitor, IDisposable
     {
-        public bool Wants(FileEntry entry) => scanner.Wants(entry.Path, entry.Size);
+        private const int OffloadBytes = 1 << 20;
+        private readonly ContentScanner _scanner;
+        private readonly ContentCollector _collector;
+        private readonly CancellationToken _cancellationToken;
+        private readonly System.Collections.Concurrent.BlockingCollection<(FileOrigin Origin, byte[] Content)> _queue = new(boundedCapacity: 64);
+        private readonly Task[] _workers;
+
+        internal LayerContentVisitor(ContentScanner scanner, ContentCollector collector, CancellationToken cancellationToken)
+        {
+            _scanner = scanner;
+            _collector = collector;
+            _cancellationToken = cancellationToken;
+            _workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount - 1)).Select(_ => Task.Run(() =>
+            {
+                foreach (var (origin, content) in _queue.GetConsumingEnumerable())
+                    Scan(origin, new MemoryStream(content, writable: false));
+            })).ToArray();
+        }
+
+        public bool Wants(FileEntry entry) => _scanner.Wants(entry.Path, entry.Size);
 
         public void Visit(FileEntry entry, Stream content, bool hidden)
         {
             var layer = entry.Layer;
             var origin = new FileOrigin(entry.Path, entry.Size, Reopen: null, f => Decorate(f, layer, hidden));
+            if (entry.Size > OffloadBytes || _queue.IsAddingCompleted)
+            {
+                Scan(origin, content);
+                return;
+            }
+            byte[] bytes;
             try
             {
-                scanner.ScanFile(origin, content, depth: 0, collector, cancellationToken);
+                bytes = ReadAll(content, entry.Size);
             }
             catch (Exception e) when (e is IOException or InvalidDataException)
             {
-                collector.Warn($"{entry.Path} (layer {layer?.Index}): cannot read: {e.Message.Split('\n')[0]}");
+                _collector.Warn($"{entry.Path} (layer {layer?.Index}): cannot read: {e.Message.Split('\n')[0]}");
+                return;
+            }
+            _queue.Add((origin, bytes), _cancellationToken);
+        }
+
+        /// <summary>Waits for the files still queued: after this the collector holds every finding.</summary>
+        public void Complete()
+        {
+            _queue.CompleteAdding();
+            Task.WaitAll(_workers, _cancellationToken);
+        }
+
+        public void Dispose()
+        {
+            if (!_queue.IsAddingCompleted) _queue.CompleteAdding();
+            try { Task.WaitAll(_workers); } catch (AggregateException) { }
+            _queue.Dispose();
+        }
+
+        private void Scan(FileOrigin origin, Stream content)
+        {
+            try
+            {
+                _scanner.ScanFile(origin, content, depth: 0, _collector, _cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A worker never dies on one file: the layer reader would wait on a full queue for ever.
+                _collector.Warn($"{origin.Path}: cannot scan: {e.Message.Split('\n')[0]}");
             }
         }
 

@@ -43,6 +43,9 @@ public sealed record ScanReport
     /// <summary>Unsuppressed findings of any scanner (the ones <c>--exit-code</c> counts).</summary>
     public bool HasActiveFindings => (Vulnerabilities?.Active.Any() ?? false) || (Content?.Active.Any() ?? false);
 
+    /// <summary>Problems met while opening and walking the target (part of the inventory's warnings when vuln ran).</summary>
+    public IReadOnlyList<string> TargetWarnings { get; init; } = [];
+
     public IEnumerable<string> Warnings =>
-        (Vulnerabilities is { } v ? v.Inventory.Warnings.Concat(v.Warnings) : []).Concat(Content?.Warnings ?? []);
+        (Vulnerabilities is { } v ? v.Inventory.Warnings.Concat(v.Warnings) : TargetWarnings).Concat(Content?.Warnings ?? []);
 }
