@@ -142,7 +142,8 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
             else if (line.StartsWith("diff --git ", StringComparison.Ordinal)) path = null;
             else if (line.StartsWith("+++ ", StringComparison.Ordinal))
             {
-                var p = Unquote(line[4..]);
+                // git ends a name holding a space with a tab, so that the header can be told from the name.
+                var p = Unquote(line[4..].TrimEnd('\t'));
                 path = p == "/dev/null" ? null : p.StartsWith("b/", StringComparison.Ordinal) ? p[2..] : p;
             }
             else if (line.StartsWith("@@ ", StringComparison.Ordinal) && TryHunk(line, out var del, out var plusStart, out var add))
