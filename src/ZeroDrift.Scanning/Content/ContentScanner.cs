@@ -72,7 +72,20 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         }
         var wanted = detectors.Where(d => d.FileRequired(origin.Path, origin.Size)).ToList();
         if (wanted.Count == 0) return;
-        collector.Counted(origin.Size);
+        // Counted as read, not as declared: a detector may stop early (a binary file) and a header may lie.
+        var counted = new CountingStream(content);
+        try
+        {
+            ScanWith(wanted, origin, counted, collector, cancellationToken);
+        }
+        finally
+        {
+            collector.Counted(counted.BytesRead);
+        }
+    }
+
+    private void ScanWith(List<IContentDetector> wanted, FileOrigin origin, Stream content, ContentCollector collector, CancellationToken cancellationToken)
+    {
         if (wanted.Count == 1)
         {
             Run(wanted[0], origin, content, collector, cancellationToken);
@@ -104,6 +117,28 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
             using var copy = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             Run(d, origin, copy, collector, cancellationToken);
         }
+    }
+
+    /// <summary>Counts the bytes read through it.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesRead { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            BytesRead += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static byte[] ReadAll(Stream content, long size)
