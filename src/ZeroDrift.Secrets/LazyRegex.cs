@@ -16,9 +16,9 @@ public sealed class LazyRegex
     {
         var net = Re2Translator.Translate(re2);
         _ = new Regex(net, RegexOptions.CultureInvariant);  // syntax check without the NonBacktracking build cost
-        // A leading \b costs NonBacktracking ~20 ms of construction per regex (it builds the Unicode word-character
-        // tables each time): 130 built-in token rules start with one. It is checked on each match instead, with RE2's
-        // ASCII meaning, which is what the pattern says in the first place.
+        // A leading \b makes NonBacktracking build Unicode word-character tables for the regex (+0.8 ms of 1.6 ms
+        // construction, best of 7; 130 built-in token rules start with one). It is checked on each match instead,
+        // with RE2's ASCII meaning, which is what the pattern says in the first place.
         if (Re2Translator.TryStripLeadingWordBoundary(net, out var rest))
         {
             net = rest;
