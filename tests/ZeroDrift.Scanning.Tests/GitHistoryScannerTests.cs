@@ -61,6 +61,19 @@ public class GitHistoryScannerTests
     }
 
     [Fact]
+    public void A_line_longer_than_the_reader_bound_is_read_in_pieces_and_still_scanned()
+    {
+        using var dir = new TempDir();
+        Git(dir.Path, "init", "-q", "-b", "main");
+        dir.File("min.js", "a\n" + new string('x', 5_000_000) + "\nb SECRET\n");
+        Git(dir.Path, "add", ".");
+        Git(dir.Path, "commit", "-q", "-m", "1");
+        var scanner = new ContentScanner([new Word("SECRET")], new ContentScanOptions());
+        var f = Assert.Single(new GitHistoryScanner(scanner).Scan(dir.Path, CancellationToken.None).Findings);
+        Assert.Equal(3, f.Span!.StartLine);
+    }
+
+    [Fact]
     public void An_empty_repository_has_no_history_and_a_plain_directory_is_refused()
     {
         using var dir = new TempDir();

@@ -21,6 +21,30 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
     private const char FieldSeparator = '\u001f';
     /// <summary>Added lines collected for one block before it is scanned anyway (a huge generated file in one hunk).</summary>
     private const int MaxBlockChars = 4 << 20;
+    /// <summary>A line of git's output is read in pieces of at most this many characters.</summary>
+    private const int MaxLineSegment = 1 << 20;
+
+    private enum Continuation { None, Added, Removed }
+
+    /// <summary>Reads lines in segments of bounded length: (text, true) ends a line, (text, false) is more to come.</summary>
+    private sealed class BoundedLineReader(TextReader reader, int maxSegment)
+    {
+        private readonly StringBuilder _segment = new();
+
+        public (string Text, bool Complete)? Read()
+        {
+            _segment.Clear();
+            while (_segment.Length < maxSegment)
+            {
+                var c = reader.Read();
+                if (c < 0) return _segment.Length == 0 ? null : (_segment.ToString(), true);
+                if (c == '\n') return (_segment.ToString(), true);
+                if (c == '\r' && reader.Peek() == '\n') continue;
+                _segment.Append((char)c);
+            }
+            return (_segment.ToString(), false);
+        }
+    }
 
     public static bool IsRepository(string directory) =>
         Directory.Exists(Path.Combine(directory, ".git")) || File.Exists(Path.Combine(directory, ".git"));
@@ -99,6 +123,16 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
         var text = new StringBuilder();
         int firstLine = 0, addLeft = 0, delLeft = 0;
 
+        void FlushIfFull()
+        {
+            if (text.Length <= MaxBlockChars) return;
+            // A huge hunk is scanned in parts; the next part starts at the line where this one stopped.
+            var linesSoFar = 0;
+            foreach (var chunk in text.GetChunks()) linesSoFar += chunk.Span.Count('\n');
+            Flush();
+            firstLine += linesSoFar;
+        }
+
         void Flush()
         {
             if (text.Length > 0 && commit is not null && path is not null)
@@ -106,28 +140,49 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
             text.Clear();
         }
 
-        while (output.ReadLine() is { } line)
+        var lines = new BoundedLineReader(output, MaxLineSegment);
+        var continuing = Continuation.None;
+        while (lines.Read() is { } segment)
         {
+            var (line, complete) = segment;
+            if (continuing != Continuation.None)
+            {
+                // The rest of a line longer than a segment: memory stays bounded whatever git prints.
+                if (continuing == Continuation.Added)
+                {
+                    FlushIfFull();
+                    text.Append(line);
+                    if (complete) { text.Append('\n'); addLeft--; }
+                }
+                if (complete)
+                {
+                    continuing = Continuation.None;
+                    if (addLeft == 0 && delLeft == 0) Flush();
+                }
+                continue;
+            }
             if (addLeft > 0 || delLeft > 0)
             {
                 // Inside a hunk the header's counts say what each line is, so content starting with "+++" is content.
                 if (line.StartsWith('+') && addLeft > 0)
                 {
-                    if (text.Length > MaxBlockChars)
-                    {
-                        var linesSoFar = text.ToString().Count(c => c == '\n');
-                        Flush();
-                        firstLine += linesSoFar;
-                    }
-                    text.Append(line, 1, line.Length - 1).Append('\n');
+                    FlushIfFull();
+                    text.Append(line, 1, line.Length - 1);
+                    if (!complete) { continuing = Continuation.Added; continue; }
+                    text.Append('\n');
                     addLeft--;
                 }
-                else if (line.StartsWith('-') && delLeft > 0) delLeft--;
+                else if (line.StartsWith('-') && delLeft > 0)
+                {
+                    if (!complete) { continuing = Continuation.Removed; continue; }
+                    delLeft--;
+                }
                 else if (line.StartsWith('\\')) { }   // "\ No newline at end of file"
                 else { addLeft = delLeft = 0; Flush(); goto Header; }
                 if (addLeft == 0 && delLeft == 0) Flush();
                 continue;
             }
+            if (!complete) continuing = Continuation.Removed;   // an absurdly long header line: its rest is dropped
             Header:
             if (line.Length > 0 && line[0] == RecordStart)
             {
