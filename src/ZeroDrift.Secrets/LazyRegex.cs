@@ -16,8 +16,29 @@ public sealed class LazyRegex
     {
         var net = Re2Translator.Translate(re2);
         _ = new Regex(net, RegexOptions.CultureInvariant);  // syntax check without the NonBacktracking build cost
+        // A leading \b makes NonBacktracking build Unicode word-character tables for the regex (+0.8 ms of 1.6 ms
+        // construction, best of 7; 130 built-in token rules start with one). It is checked on each match instead,
+        // with RE2's ASCII meaning, which is what the pattern says in the first place.
+        if (Re2Translator.TryStripLeadingWordBoundary(net, out var rest))
+        {
+            net = rest;
+            LeadingWordBoundary = true;
+        }
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
     }
+
+    /// <summary>The pattern began with <c>\b</c>, left out of <see cref="Value"/>: a match counts only where <see cref="AtWordBoundary"/>.</summary>
+    public bool LeadingWordBoundary { get; }
+
+    /// <summary>RE2's <c>\b</c> (ASCII word characters) at <paramref name="index"/> of <paramref name="text"/>.</summary>
+    public static bool AtWordBoundary(string text, int index)
+    {
+        var before = index > 0 && IsWord(text[index - 1]);
+        var after = index < text.Length && IsWord(text[index]);
+        return before != after;
+    }
+
+    private static bool IsWord(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_';
 
     /// <summary>Wraps an already built regex.</summary>
     public LazyRegex(Regex regex) =>
@@ -28,5 +49,11 @@ public sealed class LazyRegex
     /// <summary>True when the regex runs on the linear-time engine (builds it if not yet built).</summary>
     public bool NonBacktracking => _compiled.Value.NonBacktracking;
 
-    public bool IsMatch(string input) => Value.IsMatch(input);
+    public bool IsMatch(string input)
+    {
+        if (!LeadingWordBoundary) return Value.IsMatch(input);
+        for (var m = Value.Match(input); m.Success; m = m.NextMatch())
+            if (AtWordBoundary(input, m.Index)) return true;
+        return false;
+    }
 }

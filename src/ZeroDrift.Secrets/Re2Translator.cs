@@ -35,6 +35,31 @@ public static class Re2Translator
         "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Cs", "Co", "Cn",
     };
 
+    /// <summary>
+    /// Splits a leading <c>\b</c> off a translated pattern when that is safe: the rest has no top-level alternation
+    /// (the boundary applies to the whole pattern) and does not start with a quantifier.
+    /// </summary>
+    public static bool TryStripLeadingWordBoundary(string net, out string rest)
+    {
+        rest = net;
+        if (!net.StartsWith(@"\b", StringComparison.Ordinal) || net.Length < 3 || net[2] is '*' or '+' or '?' or '{') return false;
+        var body = net[2..];
+        var depth = 0;
+        var inClass = false;
+        for (var i = 0; i < body.Length; i++)
+        {
+            var c = body[i];
+            if (c == '\\') { i++; continue; }
+            if (inClass) { if (c == ']') inClass = false; continue; }
+            if (c == '[') { inClass = true; if (i + 1 < body.Length && body[i + 1] == ']') i++; continue; }
+            if (c == '(') depth++;
+            else if (c == ')') depth--;
+            else if (c == '|' && depth == 0) return false;
+        }
+        rest = body;
+        return true;
+    }
+
     public static string Translate(string re2)
     {
         var sb = new StringBuilder(re2.Length + 16);

@@ -215,6 +215,7 @@ public sealed class SecretScanner
             {
                 if (m.Index >= reportBefore) break;
                 if (m.Length == 0) continue;
+                if (rule.Matcher!.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, m.Index)) continue;
                 var secret = SecretOf(rule, m);
                 if (secret.Length == 0) continue;
                 var entropy = ShannonEntropy.Of(secret);

@@ -56,3 +56,37 @@ public class Re2TranslatorTests
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
     }
 }
+
+public class LeadingWordBoundaryTests
+{
+    [Theory]
+    [InlineData(@"\b(ghp_[a-z]{4})", true, "(ghp_[a-z]{4})")]
+    [InlineData(@"\bfoo|bar", false, null)]
+    [InlineData(@"\b(?:a|b)x", true, "(?:a|b)x")]
+    [InlineData(@"\b[|]x", true, "[|]x")]
+    [InlineData(@"x\b", false, null)]
+    public void A_leading_boundary_is_split_off_only_when_it_covers_the_whole_pattern(string net, bool stripped, string? rest)
+    {
+        Assert.Equal(stripped, Re2Translator.TryStripLeadingWordBoundary(net, out var r));
+        if (stripped) Assert.Equal(rest, r);
+    }
+
+    [Fact]
+    public void The_boundary_is_still_enforced_with_RE2s_ascii_meaning()
+    {
+        var set = SecretRuleSet.ParseGitleaks("""
+            [[rules]]
+            id = "tok"
+            regex = '''\b(tok_[a-z0-9]{8})\b'''
+            keywords = ["tok_"]
+            """);
+        Assert.True(set.Rules[0].Matcher!.LeadingWordBoundary);
+        var scanner = new SecretScanner(set);
+        Assert.Empty(scanner.Scan("f", new StringReader("xtok_abcd1234\n_tok_abcd1234\n")));
+        Assert.Equal([1, 2, 3], scanner.Scan("f", new StringReader("tok_abcd1234\n(tok_abcd1234)\nétok_abcd1234\n")).Select(f => f.Line));
+        // Allowlist regexes keep their boundary too.
+        var allow = new LazyRegex(@"\bdemo", TimeSpan.FromSeconds(1));
+        Assert.True(allow.IsMatch("a demo"));
+        Assert.False(allow.IsMatch("ademo"));
+    }
+}

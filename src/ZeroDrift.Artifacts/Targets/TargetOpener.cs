@@ -23,7 +23,7 @@ public static class TargetOpener
         }
         using var source = CreateSource(reference, options);
         var image = await source.ResolveAsync(options.Platform, cancellationToken).ConfigureAwait(false);
-        var squasher = new LayerSquasher(options.Limits, e => OsRelease.IsReleaseFile(e.Path) || required(e), warnings.Enqueue, options.Progress);
+        var squasher = new LayerSquasher(options.Limits, e => OsRelease.IsReleaseFile(e.Path) || required(e), warnings.Enqueue, options.Progress, options.LayerFileVisitor);
         var fs = await squasher.SquashAsync(image, cancellationToken).ConfigureAwait(false);
         return new Target(reference, fs, image.Metadata, OsRelease.Detect(fs), new WarningList(warnings, null));
     }

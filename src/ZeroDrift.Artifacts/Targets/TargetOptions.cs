@@ -13,4 +13,7 @@ public sealed record TargetOptions
     public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 
     public IProgress<Images.Layers.LayerProgress>? Progress { get; init; }
+
+    /// <summary>For images: sees every version of the files it wants while the layers stream, deleted ones included.</summary>
+    public Images.Layers.ILayerFileVisitor? LayerFileVisitor { get; init; }
 }

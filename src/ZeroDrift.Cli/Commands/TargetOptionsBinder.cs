@@ -58,19 +58,30 @@ public sealed class TargetOptionsBinder
     /// <summary>Opens the target and catalogs it, with a layer progress bar on a terminal unless --quiet.</summary>
     public async Task<Inventory.Inventory> InventoryAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var reference = Reference(parse);
         var scanner = Inventory.InventoryScanner.Default;
+        using var target = await OpenAsync(parse, scanner.Requires, null, cancellationToken).ConfigureAwait(false);
+        return scanner.Scan(target, Limits(parse), cancellationToken);
+    }
+
+    /// <summary>
+    /// Opens the target once: an image's layers are read a single time, keeping the content of the files
+    /// <paramref name="required"/> asks for and showing every file version to <paramref name="visitor"/>.
+    /// </summary>
+    public async Task<Target> OpenAsync(ParseResult parse, Func<Artifacts.FileSystems.FileEntry, bool> required,
+        Artifacts.Images.Layers.ILayerFileVisitor? visitor, CancellationToken cancellationToken)
+    {
+        var reference = Reference(parse);
         if (parse.GetValue(GlobalOptions.Quiet) || !reference.IsImage || !Output.Terminal.StderrIsInteractive)
-            return await scanner.ScanAsync(reference, Options(parse, null), cancellationToken).ConfigureAwait(false);
-        Inventory.Inventory? result = null;
+            return await TargetOpener.OpenAsync(reference, required, Options(parse, null) with { LayerFileVisitor = visitor }, cancellationToken).ConfigureAwait(false);
+        Target? result = null;
         await Output.Terminal.Stderr.Progress().AutoClear(true).StartAsync(async ctx =>
         {
             var task = ctx.AddTask("Reading layers");
-            result = await scanner.ScanAsync(reference, Options(parse, new Progress<Artifacts.Images.Layers.LayerProgress>(p =>
+            result = await TargetOpener.OpenAsync(reference, required, Options(parse, new Progress<Artifacts.Images.Layers.LayerProgress>(p =>
             {
                 task.MaxValue = p.LayerCount;
                 task.Increment(1);
-            })), cancellationToken).ConfigureAwait(false);
+            })) with { LayerFileVisitor = visitor }, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return result!;
     }

@@ -6,7 +6,8 @@ namespace ZeroDrift.Vulnerabilities.Reporting;
 /// <summary>
 /// ZeroDrift's JSON scan report (docs/formats.md), schema version 1: the target, the database used, every
 /// finding with its evidence and severity source, suppressed ones included with their justification, and what
-/// could not be scanned.
+/// could not be scanned. The sections are public so that the report of a scan running several scanners
+/// (ZeroDrift.Scanning) writes them in the same shape next to its own.
 /// </summary>
 public static class JsonReportWriter
 {
@@ -14,8 +15,7 @@ public static class JsonReportWriter
     {
         using var w = new Utf8JsonWriter(output, Inventory.Sbom.InventoryWriters.JsonOptions);
         w.WriteStartObject();
-        w.WriteNumber("schemaVersion", 1);
-        w.WriteString("tool", $"zerodrift {Inventory.Sbom.InventoryWriters.ToolVersion}");
+        WriteHeader(w);
         w.WriteStartObject("target");
         w.WriteString("name", report.Inventory.Target);
         w.WriteString("kind", report.Inventory.TargetKind);
@@ -23,6 +23,22 @@ public static class JsonReportWriter
         if (report.Inventory.Image?.ManifestDigest is { } digest) w.WriteString("manifestDigest", digest);
         w.WriteNumber("packages", report.Inventory.Packages.Count);
         w.WriteEndObject();
+        WriteSections(report, w);
+        w.WriteStartArray("warnings");
+        foreach (var warning in report.Inventory.Warnings.Concat(report.Warnings)) w.WriteStringValue(warning);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    public static void WriteHeader(Utf8JsonWriter w)
+    {
+        w.WriteNumber("schemaVersion", 1);
+        w.WriteString("tool", $"zerodrift {Inventory.Sbom.InventoryWriters.ToolVersion}");
+    }
+
+    /// <summary>The vulnerability sections: database, findings, notScannable, unmatched.</summary>
+    public static void WriteSections(VulnerabilityReport report, Utf8JsonWriter w)
+    {
         w.WriteStartObject("database");
         w.WriteString("path", report.Database.Path);
         w.WriteNumber("advisories", report.Database.Advisories);
@@ -111,9 +127,5 @@ public static class JsonReportWriter
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteStartArray("warnings");
-        foreach (var warning in report.Inventory.Warnings.Concat(report.Warnings)) w.WriteStringValue(warning);
-        w.WriteEndArray();
-        w.WriteEndObject();
     }
 }

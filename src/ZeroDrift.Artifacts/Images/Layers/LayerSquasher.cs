@@ -12,7 +12,9 @@ public sealed record LayerProgress(int LayerIndex, int LayerCount, long Uncompre
 /// The content of the entries the caller asks for is taken on the way, so each layer is decompressed once.
 /// Nothing is written to the host except those files' content, into a private temporary directory.
 /// </summary>
-public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> required, Action<string> warn, IProgress<LayerProgress>? progress = null)
+/// A <see cref="ILayerFileVisitor"/>, when given, also sees every version of the files it wants, hidden ones included.
+public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> required, Action<string> warn, IProgress<LayerProgress>? progress = null,
+    ILayerFileVisitor? visitor = null)
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
@@ -41,19 +43,31 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
                         layerDeleted.Add(VirtualPath.Combine(VirtualPath.Parent(path), name[WhiteoutPrefix.Length..]));
                         return;
                     }
-                    if (IsHidden(path, i, entries, deleted, opaque)) return;
+                    if (IsHidden(path, i, entries, deleted, opaque))
+                    {
+                        if (visitor is not null) VisitHidden(tarEntry, path, layer.Info.Ref);
+                        return;
+                    }
                     var entry = ToEntry(tarEntry, path, layer.Info.Ref);
                     entries[path] = entry;
                     if (entries.Count > limits.MaxEntries)
                         throw new LimitExceededException($"{image.Metadata.Reference}: more than {limits.MaxEntries} files");
-                    if (!required(entry)) return;
+                    var visit = visitor is not null && entry.Kind == FileKind.Regular && visitor.Wants(entry);
+                    if (!required(entry))
+                    {
+                        if (visit) visitor!.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: false);
+                        return;
+                    }
                     switch (entry.Kind)
                     {
                         case FileKind.Regular when entry.Size > limits.MaxFileBytes:
                             warn($"{path}: {entry.Size} bytes, larger than the {limits.MaxFileBytes} byte limit for a parsed file; skipped");
+                            if (visit) visitor!.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: false);
                             break;
                         case FileKind.Regular:
                             content.Capture(path, tarEntry.DataStream ?? Stream.Null, tarEntry.DataStream is null ? 0 : entry.Size);
+                            // The layer stream reads once: the visitor reads the captured copy.
+                            if (visit) { using var captured = content.Open(path) ?? Stream.Null; visitor!.Visit(entry, captured, hidden: false); }
                             break;
                         case FileKind.Symlink or FileKind.Hardlink:
                             linksToFill.Add(entry);
@@ -110,6 +124,13 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
             if (!wanted.TryGetValue(layer, out var map)) wanted[layer] = map = new Dictionary<string, string>(StringComparer.Ordinal);
             map[pathInLayer] = storeAs;
         }
+    }
+
+    private void VisitHidden(TarEntry tarEntry, string path, Core.LayerRef layer)
+    {
+        if (tarEntry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)) return;
+        var entry = ToEntry(tarEntry, path, layer);
+        if (visitor!.Wants(entry)) visitor.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: true);
     }
 
     private static bool IsHidden(string path, int layerIndex, Dictionary<string, FileEntry> entries, HashSet<string> deleted, HashSet<string> opaque)

@@ -1,0 +1,32 @@
+using ZeroDrift.Core.Findings;
+using ZeroDrift.Secrets;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary>What the content detectors are built from: the options of one scan.</summary>
+public sealed record ContentScannerSettings(SecretRuleSet SecretRules, bool ShowSecrets);
+
+/// <summary>
+/// The content scanners <c>--scanners</c> accepts, by name. A scanner is added to ZeroDrift by one line here: its
+/// name and how to build its <see cref="IContentDetector"/> from the scan's settings; null means "not in this build".
+/// </summary>
+public static class ContentScanners
+{
+    private static readonly (string Name, Func<ContentScannerSettings, IContentDetector>? Create)[] Registry =
+    [
+        ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules), s.ShowSecrets)),
+        ("pii", null),
+        ("misconfig", null),
+    ];
+
+    public static IEnumerable<string> Names => Registry.Select(r => r.Name);
+
+    public static bool IsContentScanner(string name) => Registry.Any(r => r.Name == name);
+
+    public static IContentDetector Create(string name, ContentScannerSettings settings)
+    {
+        var entry = Registry.FirstOrDefault(r => r.Name == name);
+        if (entry.Name is null) throw new UsageException($"--scanners {name}: unknown scanner (vuln, {string.Join(", ", Names)})");
+        return entry.Create?.Invoke(settings) ?? throw new UsageException($"--scanners {name}: not in this build");
+    }
+}

@@ -1,0 +1,143 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
+using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Core;
+using ZeroDrift.Core.Findings;
+using ZeroDrift.Scanning.Content;
+
+namespace ZeroDrift.Scanning.Tests;
+
+public class ContentScannerTests
+{
+    /// <summary>Reports every line holding its word, and records what it was given.</summary>
+    private sealed class WordDetector(string word, FindingClass cls = FindingClass.Secret, string? onlyExtension = null) : IContentDetector
+    {
+        public List<(string Path, string Content)> Seen { get; } = [];
+        public FindingClass Class => cls;
+        public IReadOnlyList<RuleDescriptor> Rules => [new RuleDescriptor { Class = cls, Id = word, Title = word, Severity = Severity.High }];
+        public bool FileRequired(string path, long size) => onlyExtension is null || path.EndsWith(onlyExtension, StringComparison.Ordinal);
+
+        public IEnumerable<ContentFinding> Scan(string path, Stream content, Action<string> warn, CancellationToken cancellationToken)
+        {
+            var text = new StreamReader(content).ReadToEnd();
+            lock (Seen) Seen.Add((path, text));
+            var lines = text.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+                if (lines[i].Contains(word, StringComparison.Ordinal))
+                    yield return new ContentFinding
+                    {
+                        Class = cls, RuleId = word, Title = word, Severity = Severity.High, Path = path,
+                        Span = TextSpan.Line(i + 1, lines[i].IndexOf(word, StringComparison.Ordinal) + 1), Fingerprint = $"{path}:{word}:{i + 1}",
+                    };
+        }
+    }
+
+    /// <summary>Counts how often each file is opened.</summary>
+    private sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
+    {
+        public Dictionary<string, int> Opens { get; } = [];
+        public IEnumerable<FileEntry> Enumerate(CancellationToken cancellationToken = default) => inner.Enumerate(cancellationToken);
+        public FileEntry? Lstat(string path) => inner.Lstat(path);
+        public IEnumerable<FileEntry> List(string directory) => inner.List(directory);
+        public Stream Open(FileEntry entry)
+        {
+            lock (Opens) Opens[entry.Path] = Opens.GetValueOrDefault(entry.Path) + 1;
+            return inner.Open(entry);
+        }
+        public void Dispose() => inner.Dispose();
+    }
+
+    [Fact]
+    public void Each_file_is_read_once_and_given_to_every_detector_that_requires_it()
+    {
+        using var dir = new TempDir();
+        dir.File("a.yaml", "alpha\nbeta\n");
+        dir.File("b.txt", "beta\n");
+        var all = new WordDetector("alpha");
+        var yamlOnly = new WordDetector("beta", FindingClass.Misconfig, ".yaml");
+        using var fs = new CountingFileSystem(new DirectoryFileSystem(dir.Path));
+        var result = new ContentScanner([all, yamlOnly], new ContentScanOptions()).ScanFileSystem(fs, CancellationToken.None);
+        Assert.Equal(1, fs.Opens["/a.yaml"]);
+        Assert.Equal(1, fs.Opens["/b.txt"]);
+        Assert.Equal(["/a.yaml", "/b.txt"], all.Seen.Select(s => s.Path).Order(StringComparer.Ordinal));
+        Assert.Equal([("/a.yaml", "alpha\nbeta\n")], yamlOnly.Seen);
+        Assert.Equal([("alpha", "/a.yaml", 1), ("beta", "/a.yaml", 2)], result.Findings.Select(f => (f.RuleId, f.Path, f.Span!.StartLine)));
+        Assert.Equal(2, result.FilesScanned);
+    }
+
+    [Fact]
+    public void A_file_no_detector_requires_is_not_opened()
+    {
+        using var dir = new TempDir();
+        dir.File("a.bin", "alpha");
+        using var fs = new CountingFileSystem(new DirectoryFileSystem(dir.Path));
+        new ContentScanner([new WordDetector("alpha", onlyExtension: ".yaml")], new ContentScanOptions()).ScanFileSystem(fs, CancellationToken.None);
+        Assert.Empty(fs.Opens);
+    }
+
+    [Fact]
+    public void A_gzip_bomb_inside_the_target_stops_at_the_archive_budget()
+    {
+        using var dir = new TempDir();
+        using (var file = File.Create(dir.Combine("bomb.tar.gz")))
+        using (var gz = new GZipStream(file, CompressionLevel.SmallestSize))
+        using (var tar = new TarWriter(gz))
+        {
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "zeros") { DataStream = new MemoryStream(new byte[8 << 20]) });
+            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "after") { DataStream = new MemoryStream("alpha"u8.ToArray()) });
+        }
+        var detector = new WordDetector("alpha");
+        var result = new ContentScanner([detector], new ContentScanOptions { MaxArchiveBytes = 1 << 20 })
+            .ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Contains(result.Warnings, w => w.StartsWith("/bomb.tar.gz: more than 1048576 bytes decompressed", StringComparison.Ordinal));
+        Assert.DoesNotContain(detector.Seen, s => s.Path.EndsWith("after", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_zip_entry_cannot_inflate_past_its_declared_size_and_depth_is_bounded()
+    {
+        using var dir = new TempDir();
+        var inner = Zip(("deep.txt", "alpha"));
+        var middle = Zip(("inner.zip", inner), ("mid.txt", "alpha"));
+        dir.File("outer.jar", Zip(("middle.zip", middle), ("top.txt", "alpha")));
+        var detector = new WordDetector("alpha");
+        var result = new ContentScanner([detector], new ContentScanOptions { MaxArchiveDepth = 2 })
+            .ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Equal(["/outer.jar!/middle.zip!/mid.txt", "/outer.jar!/top.txt"], result.Findings.Select(f => f.Path));
+        Assert.Contains(result.Warnings, w => w.Contains("/outer.jar!/middle.zip!/inner.zip: archive nested 3 deep", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_detector_that_throws_is_a_warning_and_the_others_go_on()
+    {
+        using var dir = new TempDir();
+        dir.File("a.txt", "alpha");
+        var ok = new WordDetector("alpha");
+        var result = new ContentScanner([new ThrowingDetector(), ok], new ContentScanOptions())
+            .ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Single(result.Findings);
+        Assert.Contains(result.Warnings, w => w.Contains("/a.txt: pii scan failed: InvalidOperationException: broken", StringComparison.Ordinal));
+    }
+
+    private sealed class ThrowingDetector : IContentDetector
+    {
+        public FindingClass Class => FindingClass.Pii;
+        public IReadOnlyList<RuleDescriptor> Rules => [];
+        public bool FileRequired(string path, long size) => true;
+        public IEnumerable<ContentFinding> Scan(string path, Stream content, Action<string> warn, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("broken");
+    }
+
+    internal static byte[] Zip(params (string Name, object Content)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, content) in entries)
+            {
+                using var s = zip.CreateEntry(name).Open();
+                s.Write(content is byte[] b ? b : Encoding.UTF8.GetBytes((string)content));
+            }
+        return buffer.ToArray();
+    }
+}
