@@ -23,7 +23,7 @@ public static class CommandRunner
             Console.Error.WriteLine("zerodrift: interrupted");
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException)
+        catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException or Sensor.SensorException)
         {
             Console.Error.WriteLine($"zerodrift: error: {e.Message}");
             if (debug) Console.Error.WriteLine(e);
