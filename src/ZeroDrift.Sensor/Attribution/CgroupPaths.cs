@@ -42,7 +42,7 @@ public sealed class CgroupPaths
         if (pid > 0 && FromProc(pid) is { } fromProc && Inode(Path.Join(root, fromProc)) == cgroupId)
             return paths[cgroupId] = fromProc;
         var now = Environment.TickCount64;
-        if (now - lastWalk < 50) return null; // a burst of events from a vanished cgroup does not turn into a burst of walks
+        if (lastWalk != long.MinValue && now - lastWalk < 50) return null; // a burst of events from a vanished cgroup does not turn into a burst of walks
         lastWalk = now;
         Walk();
         return paths.GetValueOrDefault(cgroupId);
