@@ -80,9 +80,10 @@ public static class AgentCommand
         {
             // Detach first (the polling thread stops), then the last lines are written from this thread alone.
             var syscalls = sensor.ReadSyscallSets();
+            var lost = sensor.ReadLost();
             sensor.Dispose();
             WriteSyscallSets(stream, syscalls, attributor);
-            writer.WriteStats();
+            writer.WriteStats(lost);
             writer.Flush();
         }
         if (!quiet)

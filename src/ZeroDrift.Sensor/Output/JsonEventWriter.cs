@@ -356,7 +356,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     }
 
     /// <summary>A <c>stats</c> line: received and lost per type since start, latency since the last stats line.</summary>
-    public void WriteStats()
+    /// <param name="lost">Lost counters read before the sensor was disposed (the final line); null reads them now.</param>
+    public void WriteStats(ulong[]? lost = null)
     {
         json.Reset(buffer);
         json.WriteStartObject();
@@ -368,7 +369,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteEndObject();
         if (Sensor is { } sensor)
         {
-            var lost = sensor.ReadLost();
+            lost ??= sensor.ReadLost();
             json.WriteStartObject(PLost);
             for (var t = 1; t < EventLayout.TypeCount; t++) json.WriteNumber(TypeNames[t], lost[t]);
             json.WriteEndObject();
