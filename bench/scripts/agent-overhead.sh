@@ -7,8 +7,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-3}
 soak=${2:-60}
 load="$root/bench/scripts/agent-load.py"
-bin=/tmp/zerodrift-bench-bin/zerodrift
-dotnet publish "$root/src/ZeroDrift.Cli" -c Release -o /tmp/zerodrift-bench-bin --nologo -v q >/dev/null
+bin=/tmp/zerodrift-agent-bench-bin/zerodrift
+dotnet publish "$root/src/ZeroDrift.Cli" -c Release -o /tmp/zerodrift-agent-bench-bin --nologo -v q >/dev/null
 work=$(mktemp -d)
 trap 'kill -TERM $agent 2>/dev/null || true; rm -rf "$work"' EXIT
 agent=

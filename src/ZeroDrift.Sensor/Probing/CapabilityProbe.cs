@@ -72,7 +72,13 @@ public static class CapabilityProbe
         plan.Add(Loads("fentry")
             ? "fentry/fexit load: available for cheaper kernel-function hooks"
             : "fentry/fexit: refused here, not used (tracepoints instead)");
-        return new CapabilityReport(Environment.OSVersion.Version.ToString(), File.Exists("/sys/kernel/btf/vmlinux"), results, ringOk, sensorOk, sensorError, sensorPrograms, plan);
+        return new CapabilityReport(KernelRelease(), File.Exists("/sys/kernel/btf/vmlinux"), results, ringOk, sensorOk, sensorError, sensorPrograms, plan);
+    }
+
+    private static string KernelRelease()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/osrelease").Trim(); }
+        catch (IOException) { return Environment.OSVersion.Version.ToString(); }
     }
 
     private static (bool Ok, string? Error, string Section) TryLoadOnly(byte[] elf, string only)
