@@ -8,8 +8,14 @@ def exec_load(n):
     subprocess.run(["busybox", "sh", "-c", f"i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done"], check=True)
 
 def open_load(n, path):
+    # Opens for writing: every one is reported (the worst case for the agent).
     for _ in range(n):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+def open_read_load(n, path):
+    # Read-only opens, the bulk of a real workload's opens: filtered in the kernel, never streamed.
+    for _ in range(n):
+        os.close(os.open(path, os.O_RDONLY))
 
 def connect_load(n):
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -40,6 +46,8 @@ def main():
         exec_load(n)
     elif mode == "open":
         open_load(n, path)
+    elif mode == "open-read":
+        open_read_load(n, path)
     elif mode == "connect":
         connect_load(n)
     elif mode == "mixed":

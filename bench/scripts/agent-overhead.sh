@@ -24,7 +24,7 @@ stop_agent() { kill -TERM "$agent"; wait "$agent"; agent=; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 # Overhead: each load without and with the agent (default event set), alternating, `rounds` times.
-for spec in "exec 20000" "open 300000" "connect 20000"; do
+for spec in "exec 20000" "open-read 300000" "open 300000" "connect 20000"; do
   set -- $spec
   : >"$work/base"; : >"$work/with"
   for _ in $(seq 1 "$rounds"); do
@@ -37,9 +37,11 @@ for spec in "exec 20000" "open 300000" "connect 20000"; do
   echo "overhead $1 x$2: without ${b}s, with agent ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
 done
 
-# Throughput: a burst of write-opens as fast as one core makes them; the agent's received/lost counts tell.
+# Throughput: a burst of write-opens from two producers at once; the agent's received/lost counts tell.
 start_agent "$work/through.jsonl" --events open
-secs=$(python3 "$load" open 1000000)
+t0=$(date +%s.%N)
+python3 "$load" open 500000 >/dev/null & python3 "$load" open 500000 >/dev/null; wait %1
+secs=$(python3 -c "print($(date +%s.%N) - $t0)")
 sleep 2
 stop_agent
 python3 - "$work/through.jsonl" "$secs" <<'PY'

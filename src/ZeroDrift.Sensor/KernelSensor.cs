@@ -121,7 +121,9 @@ public sealed unsafe class KernelSensor : IDisposable
         config[2] = 0;
         if (options.Events is { Count: > 0 } wanted)
             foreach (var t in wanted) config[2] |= 1u << (int)t;
-        config[3] = 0;
+        // Wake the reader early only for a real backlog (an eighth of the buffer, at most 256 KiB); otherwise it
+        // collects every PollIntervalMs, which bounds the kernel-to-user latency without a wakeup per record.
+        config[3] = (uint)Math.Min(options.RingBufferBytes / 8, 256 * 1024);
         var zero = 0u;
         Check(LibBpf.MapUpdate(bpf.MapFd("zd_config"), &zero, config, LibBpf.Any), "zd_config");
     }
@@ -157,11 +159,17 @@ public sealed unsafe class KernelSensor : IDisposable
         return 0;
     }
 
+    /// <summary>How often the reader collects records when the kernel has not woken it.</summary>
+    public const int PollIntervalMs = 4;
+
     private void Poll()
     {
         while (!stopping)
         {
-            var n = LibBpf.RingBufferPoll(ring, 100);
+            var n = LibBpf.RingBufferPoll(ring, PollIntervalMs);
+            // The kernel writes without waking (see emit in sensor.bpf.c): a poll that timed out consumes nothing,
+            // so collect explicitly.
+            if (n >= 0) n = LibBpf.RingBufferConsume(ring);
             if (n < 0 && n != -4 /* EINTR */)
             {
                 LastMalformed = $"ring buffer poll failed: {LibC.ErrorText(-n)}";

@@ -71,6 +71,9 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "ring_buffer__poll", SetLastError = true)]
     public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
 
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__consume", SetLastError = true)]
+    public static partial int RingBufferConsume(nint ringBuffer);
+
     [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
     public static partial void RingBufferFree(nint ringBuffer);
 

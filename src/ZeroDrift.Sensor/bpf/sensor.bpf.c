@@ -44,7 +44,7 @@ struct zd_config {
 	__u32 agent_tgid;
 	__u32 nprefix;
 	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
-	__u32 pad;
+	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
 };
 
 struct zd_prefix {
@@ -213,7 +213,12 @@ static __always_inline void emit(void *ev, __u64 size, __u32 type)
 	if (size > EVBUF)
 		size = EVBUF;
 	((struct zd_hdr *)ev)->size = size;
-	if (bpf_ringbuf_output(&zd_events, ev, size, 0)) {
+	/* No wakeup per record (a context switch each, at high rates the main cost): user space polls every few
+	 * milliseconds anyway, and a backlog past wakeup_bytes wakes it at once. */
+	struct zd_config *c = zd_cfg();
+	__u64 threshold = c ? c->wakeup_bytes : 0;
+	__u64 flags = bpf_ringbuf_query(&zd_events, BPF_RB_AVAIL_DATA) >= threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&zd_events, ev, size, flags)) {
 		__u64 *lost = bpf_map_lookup_elem(&zd_lost, &type);
 		if (lost)
 			*lost += 1;
