@@ -48,7 +48,8 @@ public static class CapabilityProbe
         var sensorPrograms = new List<string>();
         using (var sensor = BpfObject.Open(BpfObject.ReadEmbedded(KernelSensor.ObjectName)))
         {
-            foreach (var (_, _, section) in sensor.Programs()) sensorPrograms.Add(section);
+            foreach (var (_, name, section) in sensor.Programs())
+                sensorPrograms.Add(section == "raw_tp" ? $"{name} (tail call)" : section);
             var rc = sensor.TryLoad();
             sensorOk = rc == 0;
             if (!sensorOk) sensorError = LibC.ErrorText(-rc);
@@ -58,7 +59,7 @@ public static class CapabilityProbe
         bool Loads(string t) => results.First(r => r.Type == t).Loads;
         var plan = new List<string>();
         plan.Add(sensorOk
-            ? $"observe: {sensorPrograms.Count} programs (tp_btf exec/exit, syscall tracepoints for open/network/DNS, raw_tp sys_enter for syscall sets) into one ring buffer"
+            ? $"observe: {sensorPrograms.Count} programs (tp_btf exec/exit; raw_tp sys_enter/sys_exit for syscall sets, dispatching by tail call to open, network and DNS handlers) into one ring buffer"
             : $"observe: not possible, the kernel refused the sensor's programs ({sensorError})");
         plan.Add(Loads("tp_btf")
             ? "exec blocking (next: behaviour engine): bpf_send_signal(SIGKILL) from tp_btf/sched_process_exec, before the new program runs"
