@@ -40,7 +40,7 @@ done
 # Throughput: a burst of write-opens from two producers at once; the agent's received/lost counts tell.
 start_agent "$work/through.jsonl" --events open
 t0=$(date +%s.%N)
-python3 "$load" open 500000 >/dev/null & python3 "$load" open 500000 >/dev/null; wait %1
+python3 "$load" open 500000 >/dev/null & producer=$!; python3 "$load" open 500000 >/dev/null; wait "$producer"
 secs=$(python3 -c "print($(date +%s.%N) - $t0)")
 sleep 2
 stop_agent

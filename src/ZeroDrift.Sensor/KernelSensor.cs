@@ -97,17 +97,19 @@ public sealed unsafe class KernelSensor : IDisposable
 
     private static void Configure(BpfObject bpf, SensorOptions options)
     {
-        var prefixes = bpf.MapFd("zd_prefixes");
-        var prefix = stackalloc byte[72];
+        // struct zd_prefix_set: u32 count, u32 pad, then 16 × (u32 len, u32 pad, 64 bytes).
+        const int prefixEntry = 8 + SensorOptions.MaxPrefixBytes;
+        var set = new byte[8 + SensorOptions.MaxPrefixes * prefixEntry];
+        BitConverter.TryWriteBytes(set.AsSpan(0), (uint)options.SensitivePrefixes.Count);
         for (var i = 0; i < options.SensitivePrefixes.Count; i++)
         {
-            new Span<byte>(prefix, 72).Clear();
             var bytes = Encoding.UTF8.GetBytes(options.SensitivePrefixes[i]);
-            *(uint*)prefix = (uint)bytes.Length;
-            bytes.CopyTo(new Span<byte>(prefix + 8, 64));
-            var key = (uint)i;
-            Check(LibBpf.MapUpdate(prefixes, &key, prefix, LibBpf.Any), "zd_prefixes");
+            BitConverter.TryWriteBytes(set.AsSpan(8 + i * prefixEntry), (uint)bytes.Length);
+            bytes.CopyTo(set.AsSpan(8 + i * prefixEntry + 8));
         }
+        var prefixKey = 0u;
+        fixed (byte* value = set)
+            Check(LibBpf.MapUpdate(bpf.MapFd("zd_prefixes"), &prefixKey, value, LibBpf.Any), "zd_prefixes");
         var notable = bpf.MapFd("zd_notable");
         foreach (var entry in NotableSyscalls.X64)
         {
@@ -117,7 +119,7 @@ public sealed unsafe class KernelSensor : IDisposable
         }
         var config = stackalloc uint[4];
         config[0] = options.ExcludeSelf ? (uint)Environment.ProcessId : 0;
-        config[1] = (uint)options.SensitivePrefixes.Count;
+        config[1] = 0; // unused: the prefix set carries its count
         config[2] = 0;
         if (options.Events is { Count: > 0 } wanted)
             foreach (var t in wanted) config[2] |= 1u << (int)t;

@@ -52,6 +52,9 @@ public sealed class ContainerScenario : IDisposable
         ContainerId = Tool.Run("podman", "create", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sh", "-c", script).Trim();
         Tool.Run("podman", "start", "--attach", ContainerId);
         accepting.Wait(TimeSpan.FromSeconds(10));
+        // Fileless execution on the host: busybox copied into a memfd and executed from it (argv[0] picks the applet).
+        Tool.Run("python3", "-c",
+            "import os\nfd = os.memfd_create('zd-fileless')\nos.write(fd, open('/bin/busybox', 'rb').read())\nos.execv(f'/proc/self/fd/{fd}', ['true', 'from-memfd'])");
         Thread.Sleep(1500); // the last records reach user space, and a stats line is written
         Events = agent.Stop();
         AgentExitCode = agent.ExitCode;
@@ -118,6 +121,19 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal("/bin/busybox", parent.GetProperty("exe").GetString());
         var exit = Assert.Single(scenario.OfContainer("exit"), e => e.GetProperty("pid").GetInt32() == drift.GetProperty("pid").GetInt32());
         Assert.Equal((0, 0), (exit.GetProperty("code").GetInt32(), exit.GetProperty("signal").GetInt32()));
+    }
+
+    [RootFact]
+    public void A_program_run_from_a_memfd_is_flagged_and_memfd_create_is_reported()
+    {
+        var exec = Assert.Single(scenario.Events, e => e.GetProperty("type").GetString() == "exec" && Args(e).SequenceEqual(["true", "from-memfd"]));
+        Assert.Equal("memfd", exec.GetProperty("exeOrigin").GetString());
+        Assert.StartsWith("/memfd:zd-fileless", exec.GetProperty("exe").GetString());
+        Assert.Equal("host", exec.GetProperty("container").GetString());
+        var create = Assert.Single(scenario.Events, e => e.GetProperty("type").GetString() == "syscall"
+            && e.GetProperty("name").GetString() == "memfd_create" && e.TryGetProperty("string", out var n) && n.GetString() == "zd-fileless");
+        Assert.Equal(319, create.GetProperty("nr").GetInt32());
+        Assert.Equal(exec.GetProperty("pid").GetInt32(), create.GetProperty("pid").GetInt32());
     }
 
     [RootFact]

@@ -53,6 +53,13 @@ struct zd_prefix {
 	__u64 words[PREFIX_WORDS];
 };
 
+/* All prefixes in one value: one map lookup per open, then comparisons in registers (most fail on the first word). */
+struct zd_prefix_set {
+	__u32 count;
+	__u32 pad;
+	struct zd_prefix p[NPREFIX];
+};
+
 struct zd_syscalls {
 	__u64 bits[8];      /* syscall numbers 0..511 */
 };
@@ -92,9 +99,9 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, NPREFIX);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct zd_prefix);
+	__type(value, struct zd_prefix_set);
 } zd_prefixes SEC(".maps");
 
 /* cgroup id -> WATCH_* flags, set by the engine for the workloads it wants to see in more detail. */
@@ -236,7 +243,10 @@ static long path_step(__u32 i, void *unused)
 	struct mount *mnt = (void *)w->mnt;
 	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
 	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	if (dentry == root || dentry == parent) {
+	/* A pseudo dentry (memfd, anonymous files) is its own parent without being a mount's root: its name is
+	 * the whole path ("memfd:NAME"). Take it as the last component. */
+	int pseudo = dentry == parent && dentry != root;
+	if (!pseudo && (dentry == root || dentry == parent)) {
 		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 		if (up == mnt || !up)
 			return 1;
@@ -258,7 +268,7 @@ static long path_step(__u32 i, void *unused)
 	w->buf[pos & (PATHBUF - 1)] = '/';
 	w->pos = pos;
 	w->dentry = (__u64)parent;
-	return 0;
+	return pseudo;
 }
 
 /* Writes the path of (dentry, vfsmount) to dst (at most ZD_PATH_MAX - 1 bytes, no NUL); returns its length.
@@ -377,17 +387,14 @@ int BPF_PROG(zd_exit, struct task_struct *task, bool group_dead)
 
 static __always_inline int sensitive(struct zd_stash *s)
 {
-	struct zd_config *c = zd_cfg();
-	if (!c)
+	struct zd_prefix_set *set = bpf_map_lookup_elem(&zd_prefixes, &zero);
+	if (!set)
 		return 0;
-	__u32 n = c->nprefix;
+	__u32 n = set->count;
 	for (__u32 i = 0; i < NPREFIX; i++) {
 		if (i >= n)
 			break;
-		__u32 key = i;
-		struct zd_prefix *p = bpf_map_lookup_elem(&zd_prefixes, &key);
-		if (!p)
-			break;
+		struct zd_prefix *p = &set->p[i];
 		__u32 len = p->len;
 		if (len == 0 || len > PREFIX_WORDS * 8)
 			continue;
