@@ -37,6 +37,17 @@ for spec in "exec 20000" "open-read 300000" "open 300000" "connect 20000"; do
   echo "overhead $1 x$2: without ${b}s, with agent ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
 done
 
+# Kernel time per program run (independent of how busy the machine is): bpf_stats on, one load of each kind.
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+start_agent "$work/stats.jsonl"
+python3 "$load" open-read 300000 >/dev/null
+python3 "$load" exec 2000 >/dev/null
+echo "kernel time per run (open-read x300000 + exec x2000):"
+bpftool --json prog show | python3 "$root/bench/scripts/bpf-prog-stats.py"
+stop_agent
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+
 # Throughput: a burst of write-opens from two producers at once; the agent's received/lost counts tell.
 start_agent "$work/through.jsonl" --events open
 t0=$(date +%s.%N)
