@@ -120,6 +120,21 @@ struct {
 	__type(value, struct zd_syscalls);
 } zd_syscalls SEC(".maps");
 
+/* Per-CPU copy of the bits last set for the cgroup last seen on this CPU: the common case (same cgroup, bit
+ * already set) then costs an array lookup instead of a hash lookup on every syscall. A stale copy only means
+ * an extra hash update. */
+struct zd_sc_cache {
+	__u64 cgroup;
+	__u64 bits[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_sc_cache);
+} zd_sc_cache SEC(".maps");
+
 /* syscall nr -> 0 ignore, 1 report, 2 + k report with argument k read as a user string. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -942,19 +957,26 @@ int BPF_PROG(zd_sys_enter, struct pt_regs *regs, long nr)
 	if (nr < 0 || nr >= 512)
 		return 0;
 	__u64 cg = bpf_get_current_cgroup_id();
-	struct zd_syscalls *set = bpf_map_lookup_elem(&zd_syscalls, &cg);
-	if (!set) {
-		struct zd_syscalls empty = {};
-		bpf_map_update_elem(&zd_syscalls, &cg, &empty, BPF_NOEXIST);
-		set = bpf_map_lookup_elem(&zd_syscalls, &cg);
-		if (!set)
-			return 0;
-	}
 	__u64 bit = 1ULL << (nr & 63);
 	__u32 word = (nr >> 6) & 7;
-	/* Test first: the bit is almost always set already, and a plain read keeps the cache line shared. */
-	if (!(set->bits[word] & bit))
-		__sync_fetch_and_or(&set->bits[word], bit);
+	struct zd_sc_cache *cache = bpf_map_lookup_elem(&zd_sc_cache, &zero);
+	if (!cache || cache->cgroup != cg || !(cache->bits[word] & bit)) {
+		struct zd_syscalls *set = bpf_map_lookup_elem(&zd_syscalls, &cg);
+		if (!set) {
+			struct zd_syscalls empty = {};
+			bpf_map_update_elem(&zd_syscalls, &cg, &empty, BPF_NOEXIST);
+			set = bpf_map_lookup_elem(&zd_syscalls, &cg);
+		}
+		if (set && !(set->bits[word] & bit))
+			__sync_fetch_and_or(&set->bits[word], bit);
+		if (cache) {
+			if (cache->cgroup != cg) {
+				__builtin_memset(cache->bits, 0, sizeof(cache->bits));
+				cache->cgroup = cg;
+			}
+			cache->bits[word] |= bit;
+		}
+	}
 
 	/* Syscalls with their own handler (opens, sockets, DNS) continue there; the tail call does not return. */
 	bpf_tail_call(ctx, &zd_enter_calls, nr & 511);
