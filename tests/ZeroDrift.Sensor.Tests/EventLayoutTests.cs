@@ -37,7 +37,7 @@ public partial class EventLayoutTests
         Assert.Equal(EventLayout.SyscallSize, Unsafe.SizeOf<SyscallRecord>());
     }
 
-    private static byte[] ExecBytes(string path, string[] args, string cwd, int? declaredSize = null)
+    internal static byte[] ExecBytes(string path, string[] args, string cwd, int? declaredSize = null)
     {
         var argBytes = args.SelectMany(a => System.Text.Encoding.UTF8.GetBytes(a).Append((byte)0)).ToArray();
         var p = System.Text.Encoding.UTF8.GetBytes(path);
