@@ -25,6 +25,8 @@ public sealed class ContainerScenario : IDisposable
     public string AgentStderr { get; } = "";
     public IReadOnlyList<string> ProgramsWhileRunning { get; } = [];
     public IReadOnlyList<string> ProgramsAfterExit { get; } = [];
+    public string CreatPath { get; } = "";
+    public string Openat2Path { get; } = "";
     private readonly TempDir dir = new();
 
     public ContainerScenario()
@@ -52,6 +54,14 @@ public sealed class ContainerScenario : IDisposable
         ContainerId = Tool.Run("podman", "create", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sh", "-c", script).Trim();
         Tool.Run("podman", "start", "--attach", ContainerId);
         accepting.Wait(TimeSpan.FromSeconds(10));
+        // creat(2) and openat2(2) directly (libc routes creat through openat): both are write-opens to report.
+        Tool.Run("python3", "-c",
+            "import ctypes, os, struct\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            + $"fd = libc.syscall(85, b'{dir.Combine("by-creat")}', 0o600)\nassert fd >= 0, ctypes.get_errno()\nos.close(fd)\n"
+            + "how = ctypes.create_string_buffer(struct.pack('QQQ', os.O_WRONLY | os.O_CREAT, 0o600, 0))\n"
+            + $"fd = libc.syscall(437, -100, b'{dir.Combine("by-openat2")}', how, 24)\nassert fd >= 0, ctypes.get_errno()\nos.close(fd)");
+        CreatPath = dir.Combine("by-creat");
+        Openat2Path = dir.Combine("by-openat2");
         // Fileless execution on the host: busybox copied into a memfd and executed from it (argv[0] picks the applet).
         Tool.Run("python3", "-c",
             "import os\nfd = os.memfd_create('zd-fileless')\nos.write(fd, open('/bin/busybox', 'rb').read())\nos.execv(f'/proc/self/fd/{fd}', ['true', 'from-memfd'])");
@@ -148,6 +158,18 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal(["sensitive"], watched.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
         // Ordinary reads are filtered in the kernel: the shell reading its own binary is not reported.
         Assert.DoesNotContain(scenario.OfContainer("open"), e => e.GetProperty("path").GetString() == "/bin/busybox");
+    }
+
+    [RootFact]
+    public void Creat_and_openat2_are_seen_like_openat()
+    {
+        foreach (var path in new[] { scenario.CreatPath, scenario.Openat2Path })
+        {
+            var open = Assert.Single(scenario.Events, e => e.GetProperty("type").GetString() == "open" && e.GetProperty("path").GetString() == path);
+            Assert.Equal("write", open.GetProperty("access").GetString());
+            Assert.Equal(0x40, open.GetProperty("flags").GetInt32() & 0x40); // O_CREAT
+            Assert.True(open.GetProperty("result").GetInt32() >= 0);
+        }
     }
 
     [RootFact]

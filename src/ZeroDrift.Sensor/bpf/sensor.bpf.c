@@ -520,6 +520,21 @@ int BPF_PROG(zd_open_exit, struct pt_regs *regs, long ret)
 	return open_exit(ret);
 }
 
+SEC("raw_tp")
+int BPF_PROG(zd_creat_enter, struct pt_regs *regs, long nr)
+{
+	return open_enter(-100, (const char *)ARG1(regs), O_CREAT | O_WRONLY | O_TRUNC, ARG2(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_openat2_enter, struct pt_regs *regs, long nr)
+{
+	struct open_how how = {};
+	if (bpf_probe_read_user(&how, sizeof(how), (const void *)ARG3(regs)))
+		return 0;
+	return open_enter(ARG1(regs), (const char *)ARG2(regs), how.flags, how.mode);
+}
+
 /* ---------------------------------------------------------------- network */
 
 static __always_inline struct sock *sock_of_fd(__s32 fd)
@@ -919,7 +934,9 @@ struct {
 		[0] = (void *)&zd_read_enter,
 		[1] = (void *)&zd_write_enter,
 		[2] = (void *)&zd_open_enter,
+		[85] = (void *)&zd_creat_enter,
 		[257] = (void *)&zd_openat_enter,
+		[437] = (void *)&zd_openat2_enter,
 		[42] = (void *)&zd_connect_enter,
 		[49] = (void *)&zd_bind_enter,
 		[50] = (void *)&zd_listen_enter,
@@ -940,6 +957,8 @@ struct {
 	.values = {
 		[0] = (void *)&zd_recvfrom_exit,
 		[2] = (void *)&zd_open_exit,
+		[85] = (void *)&zd_open_exit,
+		[437] = (void *)&zd_open_exit,
 		[257] = (void *)&zd_openat_exit,
 		[42] = (void *)&zd_connect_exit,
 		[43] = (void *)&zd_accept_exit,
