@@ -17,6 +17,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
+        root.Subcommands.Add(AgentCommand.Create());
         return root;
     }
 

@@ -11,6 +11,7 @@ public class CommandLineTests
     [InlineData("db", "update", "--help")]
     [InlineData("db", "info", "--help")]
     [InlineData("version", "compare", "--help")]
+    [InlineData("agent", "--help")]
     public void Every_command_has_help(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);
@@ -31,6 +32,8 @@ public class CommandLineTests
     [InlineData("sbom", "/", "--format", "nonsense")]
     [InlineData("frobnicate")]
     [InlineData("sbom", "/", "--max-entries", "-5")]
+    [InlineData("agent", "--output", "yaml")]
+    [InlineData("agent", "--duration", "-1")]
     public void Bad_usage_exits_2_with_a_message_and_no_stack_trace(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);

@@ -1,0 +1,177 @@
+using System.Runtime.InteropServices;
+
+namespace ZeroDrift.Sensor.Events;
+
+/// <summary>Event types of the wire format (bpf/events.h, enum zd_type).</summary>
+public enum EventType : ushort
+{
+    Exec = 1,
+    Exit = 2,
+    Open = 3,
+    Connect = 4,
+    Accept = 5,
+    Bind = 6,
+    Listen = 7,
+    Dns = 8,
+    Syscall = 9,
+}
+
+/// <summary>Flags on an executable (zd_exec.exe_flags).</summary>
+[Flags]
+public enum ExeFlags : uint
+{
+    None = 0,
+    Overlay = 1,
+    UpperLayer = 2,
+    Memfd = 4,
+    Deleted = 8,
+}
+
+/// <summary>Why an open was reported (zd_open.reason).</summary>
+[Flags]
+public enum OpenReason : ushort
+{
+    None = 0,
+    Write = 1,
+    Sensitive = 2,
+    Watched = 4,
+}
+
+/// <summary>
+/// The records of bpf/events.h, byte for byte (little-endian, naturally aligned). Every record begins with a
+/// <see cref="EventHeader"/>; variable strings follow the fixed part, their lengths in the fixed part.
+/// </summary>
+public static class EventLayout
+{
+    public const ushort Version = 1;
+    public const int TypeCount = 10;
+    public const int HeaderSize = 32;
+    public const int ExecSize = 80;
+    public const int ExitSize = 40;
+    public const int OpenSize = 56;
+    public const int NetSize = 80;
+    public const int DnsSize = 64;
+    public const int SyscallSize = 88;
+
+    public static string Name(EventType type) => type switch
+    {
+        EventType.Exec => "exec",
+        EventType.Exit => "exit",
+        EventType.Open => "open",
+        EventType.Connect => "connect",
+        EventType.Accept => "accept",
+        EventType.Bind => "bind",
+        EventType.Listen => "listen",
+        EventType.Dns => "dns",
+        EventType.Syscall => "syscall",
+        _ => "unknown",
+    };
+
+    public static bool TryParseName(string name, out EventType type)
+    {
+        foreach (var t in Enum.GetValues<EventType>())
+        {
+            if (string.Equals(Name(t), name, StringComparison.OrdinalIgnoreCase))
+            {
+                type = t;
+                return true;
+            }
+        }
+        type = default;
+        return false;
+    }
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct EventHeader
+{
+    public readonly ushort Version;
+    public readonly EventType Type;
+    public readonly uint Size;
+    public readonly ulong KTime;
+    public readonly ulong CgroupId;
+    public readonly uint Pid;
+    public readonly uint Tgid;
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct ExecRecord
+{
+    public readonly EventHeader Header;
+    public readonly uint Ppid, Uid, Gid, Euid;
+    public readonly uint PidNs, MntNs;
+    public readonly ulong ExeIno;
+    public readonly uint ExeDev;
+    public readonly ExeFlags ExeFlags;
+    public readonly ushort PathLen, ArgsLen, CwdLen, ArgsTruncated;
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct ExitRecord
+{
+    public readonly EventHeader Header;
+    public readonly uint ExitStatus;
+    public readonly uint Ppid;
+
+    /// <summary>The exit code when the process exited normally (wait status bits 8..15).</summary>
+    public int Code => (int)((ExitStatus >> 8) & 0xff);
+
+    /// <summary>The signal that killed the process, 0 when it exited.</summary>
+    public int Signal => (int)(ExitStatus & 0x7f);
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct OpenRecord
+{
+    public readonly EventHeader Header;
+    public readonly int Result;
+    public readonly uint Flags;
+    public readonly uint Mode;
+    public readonly int DirFd;
+    public readonly ushort PathLen;
+    public readonly OpenReason Reason;
+    public readonly uint Pad;
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct NetRecord
+{
+    public readonly EventHeader Header;
+    public readonly int Result;
+    public readonly ushort Family;
+    public readonly byte Protocol;
+    public readonly byte SockType;
+    public readonly ushort LocalPort, RemotePort;
+    public readonly uint Backlog;
+    public readonly Addr16 LocalAddr;
+    public readonly Addr16 RemoteAddr;
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct DnsRecord
+{
+    public readonly EventHeader Header;
+    public readonly ushort Family;
+    public readonly ushort Direction;
+    public readonly ushort LocalPort, RemotePort;
+    public readonly Addr16 RemoteAddr;
+    public readonly ushort PayloadLen;
+    public readonly ushort Pad;
+    public readonly uint OriginalLen;
+}
+
+[StructLayout(LayoutKind.Sequential, Pack = 1)]
+public readonly struct SyscallRecord
+{
+    public readonly EventHeader Header;
+    public readonly uint Nr;
+    public readonly uint StrLen;
+    public readonly ulong Arg0, Arg1, Arg2, Arg3, Arg4, Arg5;
+}
+
+/// <summary>16 address bytes (IPv4 uses the first 4).</summary>
+[System.Runtime.CompilerServices.InlineArray(16)]
+public struct Addr16
+{
+    private byte element;
+}

@@ -1,0 +1,243 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using ZeroDrift.Sensor.Events;
+using ZeroDrift.Sensor.Native;
+
+namespace ZeroDrift.Sensor;
+
+/// <summary>Receives the sensor's records on its polling thread. Must not block for long: the kernel never waits,
+/// so a slow sink turns into counted drops.</summary>
+public interface ISensorSink
+{
+    /// <param name="ev">The record, valid only during the call.</param>
+    /// <param name="receivedNs">CLOCK_MONOTONIC at receipt, comparable with the record's ktime.</param>
+    void OnEvent(scoped in SensorEvent ev, long receivedNs);
+
+    /// <summary>Called after each poll round with no records pending (a place to flush output).</summary>
+    void OnIdle();
+}
+
+/// <summary>
+/// The loaded sensor: its programs attached, one ring buffer polled on a dedicated thread. Disposing detaches
+/// everything and closes every map.
+/// </summary>
+public sealed unsafe class KernelSensor : IDisposable
+{
+    public const string ObjectName = "sensor.bpf.o";
+    public static readonly Version MinimumKernel = new(5, 17);
+
+    private readonly BpfObject bpf;
+    private readonly ISensorSink sink;
+    private readonly nint ring;
+    private readonly GCHandle self;
+    private readonly Thread poller;
+    private volatile bool stopping;
+    private readonly int lostFd, syscallsFd, watchFd;
+    private long received, malformed;
+    private int disposed;
+
+    public IReadOnlyList<string> AttachedPrograms => bpf.Attached;
+    public long Received => Interlocked.Read(ref received);
+    public long Malformed => Interlocked.Read(ref malformed);
+    public string? LastMalformed { get; private set; }
+
+    private KernelSensor(BpfObject bpf, ISensorSink sink)
+    {
+        this.bpf = bpf;
+        this.sink = sink;
+        lostFd = bpf.MapFd("zd_lost");
+        syscallsFd = bpf.MapFd("zd_syscalls");
+        watchFd = bpf.MapFd("zd_watch");
+        self = GCHandle.Alloc(this);
+        ring = LibBpf.RingBufferNew(bpf.MapFd("zd_events"), &OnSample, GCHandle.ToIntPtr(self), 0);
+        if (ring == 0)
+        {
+            self.Free();
+            throw new SensorException($"cannot open the ring buffer: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+        }
+        poller = new Thread(Poll) { IsBackground = true, Name = "zerodrift-sensor" };
+    }
+
+    /// <summary>Checks the machine can run the sensor at all; throws one clear line when it cannot.</summary>
+    public static void EnsureSupported()
+    {
+        if (!OperatingSystem.IsLinux())
+            throw new SensorException("the eBPF sensor runs on Linux only");
+        if (LibC.GetEuid() != 0)
+            throw new SensorException("the eBPF sensor needs root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN): run zerodrift agent as root");
+        if (!File.Exists("/sys/kernel/btf/vmlinux"))
+            throw new SensorException("this kernel has no BTF (/sys/kernel/btf/vmlinux): the sensor's CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF");
+        var kernel = Environment.OSVersion.Version;
+        if (kernel < MinimumKernel)
+            throw new SensorException($"kernel {kernel} is too old: the sensor needs {MinimumKernel} or newer (ring buffer, tp_btf, bpf_loop)");
+    }
+
+    public static KernelSensor Start(SensorOptions options, ISensorSink sink)
+    {
+        EnsureSupported();
+        options.Validate();
+        var bpf = BpfObject.Open(BpfObject.ReadEmbedded(ObjectName));
+        try
+        {
+            bpf.SetMaxEntries("zd_events", (uint)options.RingBufferBytes);
+            bpf.Load();
+            Configure(bpf, options);
+            var sensor = new KernelSensor(bpf, sink);
+            bpf.AttachAll();
+            sensor.poller.Start();
+            return sensor;
+        }
+        catch
+        {
+            bpf.Dispose();
+            throw;
+        }
+    }
+
+    private static void Configure(BpfObject bpf, SensorOptions options)
+    {
+        // struct zd_prefix_set: u32 count, u32 pad, then 16 × (u32 len, u32 pad, 64 bytes).
+        const int prefixEntry = 8 + SensorOptions.MaxPrefixBytes;
+        var set = new byte[8 + SensorOptions.MaxPrefixes * prefixEntry];
+        BitConverter.TryWriteBytes(set.AsSpan(0), (uint)options.SensitivePrefixes.Count);
+        for (var i = 0; i < options.SensitivePrefixes.Count; i++)
+        {
+            var bytes = Encoding.UTF8.GetBytes(options.SensitivePrefixes[i]);
+            BitConverter.TryWriteBytes(set.AsSpan(8 + i * prefixEntry), (uint)bytes.Length);
+            bytes.CopyTo(set.AsSpan(8 + i * prefixEntry + 8));
+        }
+        var prefixKey = 0u;
+        fixed (byte* value = set)
+            Check(LibBpf.MapUpdate(bpf.MapFd("zd_prefixes"), &prefixKey, value, LibBpf.Any), "zd_prefixes");
+        var notable = bpf.MapFd("zd_notable");
+        foreach (var entry in NotableSyscalls.X64)
+        {
+            var key = (uint)entry.Nr;
+            var value = (byte)(entry.StringArg < 0 ? 1 : 2 + entry.StringArg);
+            Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
+        }
+        var config = stackalloc uint[4];
+        config[0] = options.ExcludeSelf ? (uint)Environment.ProcessId : 0;
+        config[1] = 0; // unused: the prefix set carries its count
+        config[2] = 0;
+        if (options.Events is { Count: > 0 } wanted)
+            foreach (var t in wanted) config[2] |= 1u << (int)t;
+        // Wake the reader early only for a real backlog (an eighth of the buffer, at most 256 KiB); otherwise it
+        // collects every PollIntervalMs, which bounds the kernel-to-user latency without a wakeup per record.
+        config[3] = (uint)Math.Min(options.RingBufferBytes / 8, 256 * 1024);
+        var zero = 0u;
+        Check(LibBpf.MapUpdate(bpf.MapFd("zd_config"), &zero, config, LibBpf.Any), "zd_config");
+    }
+
+    private static void Check(int rc, string map)
+    {
+        if (rc != 0) throw new SensorException($"cannot configure map {map}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int OnSample(nint context, void* data, nuint size)
+    {
+        var sensor = (KernelSensor)GCHandle.FromIntPtr(context).Target!;
+        var now = LibC.MonotonicNs();
+        try
+        {
+            var bytes = new ReadOnlySpan<byte>(data, (int)size);
+            if (!SensorEvent.TryRead(bytes, out var ev, out var error))
+            {
+                sensor.malformed++;
+                sensor.LastMalformed = error;
+                return 0;
+            }
+            sensor.received++;
+            sensor.sink.OnEvent(in ev, now);
+        }
+        catch (Exception e)
+        {
+            // An exception must never unwind into libbpf; the record is counted as lost to the sink.
+            sensor.malformed++;
+            sensor.LastMalformed = $"{e.GetType().Name}: {e.Message}";
+        }
+        return 0;
+    }
+
+    /// <summary>How often the reader collects records when the kernel has not woken it.</summary>
+    public const int PollIntervalMs = 4;
+
+    private void Poll()
+    {
+        while (!stopping)
+        {
+            var n = LibBpf.RingBufferPoll(ring, PollIntervalMs);
+            // The kernel writes without waking (see emit in sensor.bpf.c): a poll that timed out consumes nothing,
+            // so collect explicitly.
+            if (n >= 0) n = LibBpf.RingBufferConsume(ring);
+            if (n < 0 && n != -4 /* EINTR */)
+            {
+                LastMalformed = $"ring buffer poll failed: {LibC.ErrorText(-n)}";
+                Thread.Sleep(100);
+            }
+            try { sink.OnIdle(); }
+            catch (Exception e) { LastMalformed = $"{e.GetType().Name}: {e.Message}"; }
+        }
+    }
+
+    /// <summary>Records the kernel could not write because the ring buffer was full, per type (index = type).</summary>
+    public ulong[] ReadLost()
+    {
+        var cpus = LibBpf.NumPossibleCpus();
+        var values = new ulong[cpus];
+        var totals = new ulong[EventLayout.TypeCount];
+        fixed (ulong* v = values)
+        {
+            for (uint type = 0; type < EventLayout.TypeCount; type++)
+            {
+                var key = type;
+                if (LibBpf.MapLookup(lostFd, &key, v) != 0) continue;
+                foreach (var c in values) totals[type] += c;
+            }
+        }
+        return totals;
+    }
+
+    /// <summary>Syscall numbers used per cgroup id since the sensor started (the seccomp material).</summary>
+    public IReadOnlyDictionary<ulong, int[]> ReadSyscallSets()
+    {
+        var result = new Dictionary<ulong, int[]>();
+        ulong key = 0, next = 0;
+        var bits = stackalloc ulong[8];
+        var first = true;
+        while (LibBpf.MapNextKey(syscallsFd, first ? null : &key, &next) == 0)
+        {
+            first = false;
+            key = next;
+            if (LibBpf.MapLookup(syscallsFd, &key, bits) != 0) continue;
+            var numbers = new List<int>();
+            for (var word = 0; word < 8; word++)
+                for (var bit = 0; bit < 64; bit++)
+                    if ((bits[word] & (1UL << bit)) != 0) numbers.Add(word * 64 + bit);
+            result[key] = [.. numbers];
+        }
+        return result;
+    }
+
+    /// <summary>Sets (or clears, with <see cref="WatchFlags.None"/>) the watch flags of one cgroup.</summary>
+    public void Watch(ulong cgroupId, WatchFlags flags)
+    {
+        var key = cgroupId;
+        var value = (uint)flags;
+        var rc = flags == WatchFlags.None ? LibBpf.MapDelete(watchFd, &key) : LibBpf.MapUpdate(watchFd, &key, &value, LibBpf.Any);
+        if (rc != 0 && flags != WatchFlags.None)
+            throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        stopping = true;
+        if (poller.IsAlive) poller.Join();
+        LibBpf.RingBufferFree(ring);
+        self.Free();
+        bpf.Dispose();
+    }
+}

@@ -1,0 +1,142 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ZeroDrift.Sensor.Native;
+
+/// <summary>
+/// The slice of libbpf 1.1's API (Debian 12's libbpf1) the sensor uses. Functions that return pointers return
+/// NULL and set errno on failure in libbpf 1.x, so callers read <see cref="Marshal.GetLastPInvokeError"/>.
+/// </summary>
+internal static unsafe partial class LibBpf
+{
+    private const string Lib = "libbpf.so.1";
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__open_mem", SetLastError = true)]
+    public static partial nint ObjectOpenMem(byte* buffer, nuint size, nint options);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__load", SetLastError = true)]
+    public static partial int ObjectLoad(nint obj);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__close")]
+    public static partial void ObjectClose(nint obj);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__next_program")]
+    public static partial nint NextProgram(nint obj, nint previous);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__name")]
+    public static partial byte* ProgramName(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__section_name")]
+    public static partial byte* ProgramSection(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__set_autoload")]
+    public static partial int ProgramSetAutoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_program__attach", SetLastError = true)]
+    public static partial nint ProgramAttach(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__destroy")]
+    public static partial int LinkDestroy(nint link);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_object__find_map_by_name")]
+    public static partial nint FindMap(nint obj, [MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__set_max_entries")]
+    public static partial int MapSetMaxEntries(nint map, uint maxEntries);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__fd")]
+    public static partial int MapFd(nint map);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map__value_size")]
+    public static partial uint MapValueSize(nint map);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map_update_elem", SetLastError = true)]
+    public static partial int MapUpdate(int fd, void* key, void* value, ulong flags);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map_lookup_elem", SetLastError = true)]
+    public static partial int MapLookup(int fd, void* key, void* value);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map_delete_elem", SetLastError = true)]
+    public static partial int MapDelete(int fd, void* key);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_map_get_next_key", SetLastError = true)]
+    public static partial int MapNextKey(int fd, void* key, void* nextKey);
+
+    [LibraryImport(Lib, EntryPoint = "libbpf_num_possible_cpus")]
+    public static partial int NumPossibleCpus();
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__new", SetLastError = true)]
+    public static partial nint RingBufferNew(int mapFd, delegate* unmanaged[Cdecl]<nint, void*, nuint, int> callback, nint context, nint options);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__poll", SetLastError = true)]
+    public static partial int RingBufferPoll(nint ringBuffer, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__consume", SetLastError = true)]
+    public static partial int RingBufferConsume(nint ringBuffer);
+
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
+    public static partial void RingBufferFree(nint ringBuffer);
+
+    [LibraryImport(Lib, EntryPoint = "libbpf_set_print")]
+    public static partial nint SetPrint(delegate* unmanaged[Cdecl]<int, byte*, nint, int> print);
+
+    public const ulong Any = 0;
+
+    public static string Name(nint program) => Marshal.PtrToStringUTF8((nint)ProgramName(program)) ?? "?";
+
+    public static string Section(nint program) => Marshal.PtrToStringUTF8((nint)ProgramSection(program)) ?? "?";
+}
+
+/// <summary>libc pieces: formatting libbpf's log lines and the monotonic clock events are stamped with.</summary>
+internal static unsafe partial class LibC
+{
+    [LibraryImport("libc", EntryPoint = "vsnprintf")]
+    public static partial int VsnPrintf(byte* buffer, nuint size, byte* format, nint args);
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    public static partial int ClockGetTime(int clock, TimeSpec* time);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEuid();
+
+    [LibraryImport("libc", EntryPoint = "strerror")]
+    public static partial byte* StrError(int errno);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Stat(string path, byte* buffer);
+
+    /// <summary>The inode number of a path, 0 when it cannot be read (st_ino is at offset 8 on x86_64 and arm64).</summary>
+    public static ulong Inode(string path)
+    {
+        var buffer = stackalloc byte[256];
+        return Stat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : 0;
+    }
+
+    public const int ClockMonotonic = 1;
+    public const int ClockRealtime = 0;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    /// <summary>CLOCK_MONOTONIC in nanoseconds: the clock bpf_ktime_get_ns reads.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long MonotonicNs()
+    {
+        TimeSpec t;
+        ClockGetTime(ClockMonotonic, &t);
+        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+    }
+
+    public static long RealtimeNs()
+    {
+        TimeSpec t;
+        ClockGetTime(ClockRealtime, &t);
+        return t.Seconds * 1_000_000_000 + t.Nanoseconds;
+    }
+
+    public static string ErrorText(int errno) => Marshal.PtrToStringUTF8((nint)StrError(errno)) ?? $"errno {errno}";
+}

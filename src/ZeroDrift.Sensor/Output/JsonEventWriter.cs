@@ -1,0 +1,395 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Events;
+using ZeroDrift.Sensor.Native;
+
+namespace ZeroDrift.Sensor.Output;
+
+/// <summary>
+/// Writes each record as one JSON line (schema in docs/sensor.md), attributed to its container, plus a
+/// <c>stats</c> line every <see cref="StatsInterval"/> with counts received and lost per type and the latency
+/// from kernel to user space. Allocation-light: one reused <see cref="Utf8JsonWriter"/> over a reused buffer,
+/// UTF-8 written straight from the ring buffer; exec events allocate the process-cache entry, DNS events their
+/// parsed message.
+/// </summary>
+public sealed class JsonEventWriter : ISensorSink, IDisposable
+{
+    private readonly Stream output;
+    private readonly Attributor attributor;
+    private readonly ProcessTable processes;
+    private readonly ArrayBufferWriter<byte> buffer = new(1 << 16);
+    private readonly Utf8JsonWriter json;
+    private readonly long wallOffsetNs;
+    private readonly long[] received = new long[EventLayout.TypeCount];
+    private long lastStats = Environment.TickCount64;
+    private readonly ProcessInfo?[] ancestors = new ProcessInfo?[8];
+
+    public LatencyHistogram Latency { get; } = new();
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>The sensor whose lost counters the stats lines report (set once it is started).</summary>
+    public KernelSensor? Sensor { get; set; }
+    public long Written { get; private set; }
+    public IReadOnlyList<long> Received => received;
+
+    public JsonEventWriter(Stream output, Attributor attributor, ProcessTable processes)
+    {
+        this.output = output;
+        this.attributor = attributor;
+        this.processes = processes;
+        json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        wallOffsetNs = LibC.RealtimeNs() - LibC.MonotonicNs();
+    }
+
+    private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v"), PType = JsonEncodedText.Encode("type"),
+        PTime = JsonEncodedText.Encode("time"), PKtime = JsonEncodedText.Encode("ktime"), PPid = JsonEncodedText.Encode("pid"),
+        PTid = JsonEncodedText.Encode("tid"), PCgroup = JsonEncodedText.Encode("cgroupId"), PContainer = JsonEncodedText.Encode("container"),
+        PId = JsonEncodedText.Encode("id"), PRuntime = JsonEncodedText.Encode("runtime"), PName = JsonEncodedText.Encode("name"),
+        PImage = JsonEncodedText.Encode("image"), PImageId = JsonEncodedText.Encode("imageId"), PImageDigest = JsonEncodedText.Encode("imageDigest"),
+        PPod = JsonEncodedText.Encode("pod"), PNamespace = JsonEncodedText.Encode("namespace"), PPodUid = JsonEncodedText.Encode("podUid"),
+        PPpid = JsonEncodedText.Encode("ppid"), PUid = JsonEncodedText.Encode("uid"), PGid = JsonEncodedText.Encode("gid"),
+        PEuid = JsonEncodedText.Encode("euid"), PExe = JsonEncodedText.Encode("exe"), PArgs = JsonEncodedText.Encode("args"),
+        PArgsTruncated = JsonEncodedText.Encode("argsTruncated"), PCwd = JsonEncodedText.Encode("cwd"), PPidNs = JsonEncodedText.Encode("pidNs"),
+        PMntNs = JsonEncodedText.Encode("mntNs"), PExeIno = JsonEncodedText.Encode("exeIno"), PExeDev = JsonEncodedText.Encode("exeDev"),
+        PExeOrigin = JsonEncodedText.Encode("exeOrigin"), PExeDeleted = JsonEncodedText.Encode("exeDeleted"), PAncestors = JsonEncodedText.Encode("ancestors"),
+        PCode = JsonEncodedText.Encode("code"), PSignal = JsonEncodedText.Encode("signal"), PPath = JsonEncodedText.Encode("path"),
+        PFlags = JsonEncodedText.Encode("flags"), PMode = JsonEncodedText.Encode("mode"), PDirfd = JsonEncodedText.Encode("dirfd"),
+        PResult = JsonEncodedText.Encode("result"), PReasons = JsonEncodedText.Encode("reasons"), PProtocol = JsonEncodedText.Encode("protocol"),
+        PFamily = JsonEncodedText.Encode("family"), PLocal = JsonEncodedText.Encode("local"), PRemote = JsonEncodedText.Encode("remote"),
+        PAddr = JsonEncodedText.Encode("addr"), PPort = JsonEncodedText.Encode("port"), PBacklog = JsonEncodedText.Encode("backlog"),
+        PDirection = JsonEncodedText.Encode("direction"), PServer = JsonEncodedText.Encode("server"), PQuestions = JsonEncodedText.Encode("questions"),
+        PAnswers = JsonEncodedText.Encode("answers"), PTtl = JsonEncodedText.Encode("ttl"), PData = JsonEncodedText.Encode("data"),
+        PRcode = JsonEncodedText.Encode("rcode"), PTruncated = JsonEncodedText.Encode("truncated"), PNr = JsonEncodedText.Encode("nr"),
+        PString = JsonEncodedText.Encode("string"), PReceived = JsonEncodedText.Encode("received"), PLost = JsonEncodedText.Encode("lost"),
+        PMalformed = JsonEncodedText.Encode("malformed"), PLatency = JsonEncodedText.Encode("latencyUs"), PP50 = JsonEncodedText.Encode("p50"),
+        PP99 = JsonEncodedText.Encode("p99"), PMax = JsonEncodedText.Encode("max"), PRss = JsonEncodedText.Encode("rssBytes"),
+        PHost = JsonEncodedText.Encode("host"), PAccess = JsonEncodedText.Encode("access"), PCapturedBytes = JsonEncodedText.Encode("capturedBytes");
+
+    private static readonly JsonEncodedText[] TypeNames =
+        [.. Enumerable.Range(0, EventLayout.TypeCount).Select(i => JsonEncodedText.Encode(EventLayout.Name((EventType)i)))];
+
+    public void OnEvent(scoped in SensorEvent ev, long receivedNs)
+    {
+        var h = ev.Header;
+        Latency.Add(receivedNs - (long)h.KTime);
+        if ((int)h.Type < received.Length) received[(int)h.Type]++;
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber(PV, h.Version);
+        json.WriteString(PType, TypeNames[(int)h.Type]);
+        json.WriteString(PTime, DateTime.UnixEpoch.AddTicks(((long)h.KTime + wallOffsetNs) / 100));
+        json.WriteNumber(PKtime, h.KTime);
+        json.WriteNumber(PPid, h.Tgid);
+        json.WriteNumber(PTid, h.Pid);
+        json.WriteNumber(PCgroup, h.CgroupId);
+        WriteContainer(attributor.Resolve(h.CgroupId, (int)h.Tgid));
+        switch (h.Type)
+        {
+            case EventType.Exec: WriteExec(ev); break;
+            case EventType.Exit: WriteExit(ev); break;
+            case EventType.Open: WriteOpen(ev); break;
+            case EventType.Connect or EventType.Accept or EventType.Bind or EventType.Listen: WriteNet(ev); break;
+            case EventType.Dns: WriteDns(ev); break;
+            case EventType.Syscall: WriteSyscall(ev); break;
+        }
+        json.WriteEndObject();
+        EndLine();
+        MaybeStats();
+    }
+
+    public void OnIdle()
+    {
+        MaybeStats();
+        Flush();
+    }
+
+    private void EndLine()
+    {
+        json.Flush();
+        buffer.GetSpan(1)[0] = (byte)'\n';
+        buffer.Advance(1);
+        Written++;
+        if (buffer.WrittenCount > (1 << 16) - 4096) Flush();
+    }
+
+    public void Flush()
+    {
+        if (buffer.WrittenCount == 0) return;
+        output.Write(buffer.WrittenSpan);
+        output.Flush();
+        buffer.ResetWrittenCount();
+    }
+
+    private void WriteContainer(ContainerInfo? c)
+    {
+        if (c is null)
+        {
+            json.WriteNull(PContainer);
+            return;
+        }
+        if (c.IsHost)
+        {
+            json.WriteString(PContainer, PHost);
+            return;
+        }
+        json.WriteStartObject(PContainer);
+        json.WriteString(PId, c.Id);
+        json.WriteString(PRuntime, c.Runtime);
+        if (c.Name is not null) json.WriteString(PName, c.Name);
+        if (c.Image is not null) json.WriteString(PImage, c.Image);
+        if (c.ImageId is not null) json.WriteString(PImageId, c.ImageId);
+        if (c.ImageDigest is not null) json.WriteString(PImageDigest, c.ImageDigest);
+        if (c.PodName is not null) json.WriteString(PPod, c.PodName);
+        if (c.PodNamespace is not null) json.WriteString(PNamespace, c.PodNamespace);
+        if (c.PodUid is not null) json.WriteString(PPodUid, c.PodUid);
+        json.WriteEndObject();
+    }
+
+    private void Utf8(JsonEncodedText name, ReadOnlySpan<byte> value)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(value)) json.WriteString(name, value);
+        else json.WriteString(name, Encoding.UTF8.GetString(value)); // invalid bytes become U+FFFD (rare: allocation is fine)
+    }
+
+    private void Utf8Value(ReadOnlySpan<byte> value)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(value)) json.WriteStringValue(value);
+        else json.WriteStringValue(Encoding.UTF8.GetString(value));
+    }
+
+    private void WriteExec(scoped in SensorEvent ev)
+    {
+        var e = ev.AsExec();
+        json.WriteNumber(PPpid, e.Ppid);
+        json.WriteNumber(PUid, e.Uid);
+        json.WriteNumber(PGid, e.Gid);
+        json.WriteNumber(PEuid, e.Euid);
+        var exe = ev.ExePath;
+        Utf8(PExe, exe);
+        json.WriteStartArray(PArgs);
+        var args = ev.Args;
+        while (!args.IsEmpty)
+        {
+            var nul = args.IndexOf((byte)0);
+            var arg = nul < 0 ? args : args[..nul];
+            Utf8Value(arg);
+            args = nul < 0 ? default : args[(nul + 1)..];
+        }
+        json.WriteEndArray();
+        if (e.ArgsTruncated != 0) json.WriteBoolean(PArgsTruncated, true);
+        Utf8(PCwd, ev.Cwd);
+        json.WriteNumber(PPidNs, e.PidNs);
+        json.WriteNumber(PMntNs, e.MntNs);
+        json.WriteNumber(PExeIno, e.ExeIno);
+        json.WriteNumber(PExeDev, e.ExeDev);
+        json.WriteString(PExeOrigin, ExeOrigin(e.ExeFlags));
+        if ((e.ExeFlags & ExeFlags.Deleted) != 0) json.WriteBoolean(PExeDeleted, true);
+
+        var tgid = (int)e.Header.Tgid;
+        processes.OnExec(tgid, (int)e.Ppid, Encoding.UTF8.GetString(exe));
+        var n = processes.Ancestors(tgid, ancestors);
+        json.WriteStartArray(PAncestors);
+        for (var i = 0; i < n; i++)
+        {
+            json.WriteStartObject();
+            json.WriteNumber(PPid, ancestors[i]!.Pid);
+            json.WriteString(PExe, ancestors[i]!.Exe);
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        Array.Clear(ancestors);
+    }
+
+    /// <summary>Where the executable came from: the image's layers, the container's writable layer (written at run
+    /// time: drift), an anonymous memory file, or a non-overlay filesystem (the host, or a volume).</summary>
+    public static string ExeOrigin(ExeFlags flags) =>
+        (flags & ExeFlags.Memfd) != 0 ? "memfd"
+        : (flags & ExeFlags.UpperLayer) != 0 ? "upper-layer"
+        : (flags & ExeFlags.Overlay) != 0 ? "image"
+        : "filesystem";
+
+    private void WriteExit(scoped in SensorEvent ev)
+    {
+        var e = ev.AsExit();
+        json.WriteNumber(PPpid, e.Ppid);
+        json.WriteNumber(PCode, e.Code);
+        json.WriteNumber(PSignal, e.Signal);
+        processes.OnExit((int)e.Header.Tgid);
+    }
+
+    private static readonly JsonEncodedText RWrite = JsonEncodedText.Encode("write"), RSensitive = JsonEncodedText.Encode("sensitive"),
+        RWatched = JsonEncodedText.Encode("watched"), ARead = JsonEncodedText.Encode("read"), AWrite = JsonEncodedText.Encode("write"),
+        AReadWrite = JsonEncodedText.Encode("read-write");
+
+    private void WriteOpen(scoped in SensorEvent ev)
+    {
+        var e = ev.AsOpen();
+        Utf8(PPath, ev.OpenPath);
+        json.WriteNumber(PFlags, e.Flags);
+        json.WriteString(PAccess, (e.Flags & 3) switch { 1 => AWrite, 2 => AReadWrite, _ => ARead });
+        if ((e.Flags & 0x40) != 0) json.WriteNumber(PMode, e.Mode);
+        if (e.DirFd != -100) json.WriteNumber(PDirfd, e.DirFd);
+        json.WriteNumber(PResult, e.Result);
+        json.WriteStartArray(PReasons);
+        if ((e.Reason & OpenReason.Write) != 0) json.WriteStringValue(RWrite);
+        if ((e.Reason & OpenReason.Sensitive) != 0) json.WriteStringValue(RSensitive);
+        if ((e.Reason & OpenReason.Watched) != 0) json.WriteStringValue(RWatched);
+        json.WriteEndArray();
+    }
+
+    private static readonly JsonEncodedText Tcp = JsonEncodedText.Encode("tcp"), Udp = JsonEncodedText.Encode("udp"),
+        V4 = JsonEncodedText.Encode("ipv4"), V6 = JsonEncodedText.Encode("ipv6");
+
+    private void WriteNet(scoped in SensorEvent ev)
+    {
+        var e = ev.AsNet();
+        if (e.Protocol == 6) json.WriteString(PProtocol, Tcp);
+        else if (e.Protocol == 17) json.WriteString(PProtocol, Udp);
+        else json.WriteNumber(PProtocol, e.Protocol);
+        json.WriteString(PFamily, e.Family == 10 ? V6 : V4);
+        json.WriteStartObject(PLocal);
+        WriteAddress(e.Family, e.LocalAddr);
+        json.WriteNumber(PPort, e.LocalPort);
+        json.WriteEndObject();
+        if (e.Header.Type is EventType.Connect or EventType.Accept)
+        {
+            json.WriteStartObject(PRemote);
+            WriteAddress(e.Family, e.RemoteAddr);
+            json.WriteNumber(PPort, e.RemotePort);
+            json.WriteEndObject();
+        }
+        if (e.Header.Type == EventType.Listen) json.WriteNumber(PBacklog, e.Backlog);
+        json.WriteNumber(PResult, e.Result);
+    }
+
+    private void WriteAddress(ushort family, in Addr16 address)
+    {
+        ReadOnlySpan<byte> a = address;
+        Span<byte> text = stackalloc byte[64];
+        if (family == 10)
+        {
+            var ip = new IPAddress(a[..16]); // IPv6 text form: one small allocation per IPv6 event
+            Span<char> chars = stackalloc char[64];
+            ip.TryFormat(chars, out var written);
+            json.WriteString(PAddr, chars[..written]);
+            return;
+        }
+        var n = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            if (i > 0) text[n++] = (byte)'.';
+            a[i].TryFormat(text[n..], out var w, default, System.Globalization.CultureInfo.InvariantCulture);
+            n += w;
+        }
+        json.WriteString(PAddr, text[..n]);
+    }
+
+    private static readonly JsonEncodedText DQuery = JsonEncodedText.Encode("sent"), DAnswer = JsonEncodedText.Encode("received");
+
+    private void WriteDns(scoped in SensorEvent ev)
+    {
+        var e = ev.AsDns();
+        json.WriteString(PDirection, e.Direction == 0 ? DQuery : DAnswer);
+        json.WriteStartObject(PServer);
+        WriteAddress(e.Family, e.RemoteAddr);
+        json.WriteNumber(PPort, e.RemotePort);
+        json.WriteEndObject();
+        json.WriteNumber(PCapturedBytes, e.PayloadLen);
+        if (!DnsMessage.TryParse(ev.DnsPayload, out var m) || m is null)
+        {
+            json.WriteBoolean(PTruncated, true);
+            return;
+        }
+        json.WriteNumber(PId, m.Id);
+        if (m.IsResponse) json.WriteNumber(PRcode, m.ResponseCode);
+        json.WriteStartArray(PQuestions);
+        foreach (var q in m.Questions)
+        {
+            json.WriteStartObject();
+            json.WriteString(PName, q.Name);
+            json.WriteString(PType, DnsMessage.TypeName(q.Type));
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        if (m.IsResponse)
+        {
+            json.WriteStartArray(PAnswers);
+            foreach (var a in m.Answers)
+            {
+                json.WriteStartObject();
+                json.WriteString(PName, a.Name);
+                json.WriteString(PType, DnsMessage.TypeName(a.Type));
+                json.WriteNumber(PTtl, a.Ttl);
+                json.WriteString(PData, a.Data);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        if (m.Truncated || e.OriginalLen > e.PayloadLen) json.WriteBoolean(PTruncated, true);
+    }
+
+    private void WriteSyscall(scoped in SensorEvent ev)
+    {
+        var e = ev.AsSyscall();
+        json.WriteNumber(PNr, e.Nr);
+        if (NotableSyscalls.NameOf((int)e.Nr) is { } name) json.WriteString(PName, name);
+        json.WriteStartArray(PArgs);
+        json.WriteNumberValue(e.Arg0);
+        json.WriteNumberValue(e.Arg1);
+        json.WriteNumberValue(e.Arg2);
+        json.WriteNumberValue(e.Arg3);
+        json.WriteNumberValue(e.Arg4);
+        json.WriteEndArray();
+        if (e.StrLen > 0) Utf8(PString, ev.SyscallString);
+    }
+
+    private void MaybeStats()
+    {
+        var now = Environment.TickCount64;
+        if (now - lastStats < StatsInterval.TotalMilliseconds) return;
+        lastStats = now;
+        WriteStats();
+    }
+
+    /// <summary>A <c>stats</c> line: received and lost per type since start, latency since the last stats line.</summary>
+    /// <param name="lost">Lost counters read before the sensor was disposed (the final line); null reads them now.</param>
+    public void WriteStats(ulong[]? lost = null)
+    {
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber(PV, EventLayout.Version);
+        json.WriteString(PType, "stats");
+        json.WriteString(PTime, DateTime.UtcNow);
+        json.WriteStartObject(PReceived);
+        for (var t = 1; t < EventLayout.TypeCount; t++) json.WriteNumber(TypeNames[t], received[t]);
+        json.WriteEndObject();
+        if (Sensor is { } sensor)
+        {
+            lost ??= sensor.ReadLost();
+            json.WriteStartObject(PLost);
+            for (var t = 1; t < EventLayout.TypeCount; t++) json.WriteNumber(TypeNames[t], lost[t]);
+            json.WriteEndObject();
+            json.WriteNumber(PMalformed, sensor.Malformed);
+        }
+        json.WriteStartObject(PLatency);
+        json.WriteNumber(PP50, Latency.QuantileUs(0.50));
+        json.WriteNumber(PP99, Latency.QuantileUs(0.99));
+        json.WriteNumber(PMax, Latency.MaxNs / 1000.0);
+        json.WriteEndObject();
+        json.WriteNumber(PRss, Environment.WorkingSet);
+        json.WriteEndObject();
+        Latency.Reset();
+        EndLine();
+        Written--;
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        json.Dispose();
+    }
+}

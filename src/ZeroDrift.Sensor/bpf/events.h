@@ -1,0 +1,109 @@
+/* The sensor's wire format: one versioned, little-endian, naturally aligned layout shared by the BPF programs
+ * and ZeroDrift.Sensor's C# reader (Events/EventLayout.cs mirrors every offset; a unit test pins them).
+ * Every record starts with zd_hdr; `size` is the whole record including its trailing strings. */
+#ifndef ZERODRIFT_EVENTS_H
+#define ZERODRIFT_EVENTS_H
+
+#define ZD_VERSION 1
+
+enum zd_type {
+	ZD_EXEC = 1,
+	ZD_EXIT = 2,
+	ZD_OPEN = 3,
+	ZD_CONNECT = 4,
+	ZD_ACCEPT = 5,
+	ZD_BIND = 6,
+	ZD_LISTEN = 7,
+	ZD_DNS = 8,
+	ZD_SYSCALL = 9,
+	ZD_TYPE_MAX = 10,
+};
+
+#define ZD_PATH_MAX 256   /* exe path, cwd, open path: truncated beyond this */
+#define ZD_ARGS_MAX 512   /* argv bytes, NUL-separated */
+#define ZD_DNS_MAX 512    /* UDP DNS payload bytes */
+#define ZD_STR_MAX 128    /* string argument of a notable syscall */
+
+/* exe_flags */
+#define ZD_EXE_OVERLAY 1  /* the executable's inode is on an overlayfs */
+#define ZD_EXE_UPPER 2    /* ...and it has an upper (writable layer) dentry: written or copied up at run time */
+#define ZD_EXE_MEMFD 4    /* shmem inode with no link: memfd_create or a deleted tmpfs file */
+#define ZD_EXE_DELETED 8  /* the executable has no links left (deleted after or while being run) */
+
+/* open reasons */
+#define ZD_OPEN_WRITE 1
+#define ZD_OPEN_SENSITIVE 2
+#define ZD_OPEN_WATCHED 4
+
+struct zd_hdr {
+	__u16 version;
+	__u16 type;
+	__u32 size;
+	__u64 ktime;     /* bpf_ktime_get_ns: CLOCK_MONOTONIC */
+	__u64 cgroup_id; /* cgroup v2 id = inode of the cgroup directory */
+	__u32 pid;       /* thread id */
+	__u32 tgid;      /* process id */
+};                       /* 32 */
+
+struct zd_exec {
+	struct zd_hdr h;
+	__u32 ppid, uid, gid, euid;
+	__u32 pid_ns, mnt_ns;
+	__u64 exe_ino;
+	__u32 exe_dev;
+	__u32 exe_flags;
+	__u16 path_len, args_len, cwd_len, args_truncated;
+	char data[];     /* path, argv (NUL-separated), cwd */
+};                       /* 80 + data */
+
+struct zd_exit {
+	struct zd_hdr h;
+	__u32 exit_code; /* wait status: code << 8 | signal */
+	__u32 ppid;
+};                       /* 40 */
+
+struct zd_open {
+	struct zd_hdr h;
+	__s32 ret;
+	__u32 flags;
+	__u32 mode;
+	__s32 dirfd;
+	__u16 path_len;
+	__u16 reason;
+	__u32 pad;
+	char data[];     /* path as given to open(at) */
+};                       /* 56 + data */
+
+struct zd_net {
+	struct zd_hdr h;
+	__s32 ret;
+	__u16 family;    /* AF_INET 2, AF_INET6 10 */
+	__u8 protocol;   /* IPPROTO_TCP 6, IPPROTO_UDP 17 */
+	__u8 sock_type;  /* SOCK_STREAM 1, SOCK_DGRAM 2 */
+	__u16 lport, rport; /* host order */
+	__u32 backlog;
+	__u8 laddr[16];
+	__u8 raddr[16];
+};                       /* 80 */
+
+struct zd_dns {
+	struct zd_hdr h;
+	__u16 family;
+	__u16 direction; /* 0 sent (query), 1 received (answer) */
+	__u16 lport, rport;
+	__u8 raddr[16];
+	__u16 payload_len;  /* bytes captured */
+	__u16 pad;
+	__u32 orig_len;     /* bytes the syscall carried */
+	char data[];
+};                       /* 64 + data */
+
+struct zd_syscall {
+	struct zd_hdr h;
+	__u32 nr;
+	__u32 str_len;
+	__u64 args[6];
+	char data[];     /* a string argument: memfd name, mount source, module params */
+};                       /* 88 + data */
+
+#endif

@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ZeroDrift sensor: exec/exit, filtered file opens, network, DNS payloads, per-cgroup syscall bitmaps and notable
+ * syscalls, written to one ring buffer in the layout of events.h. CO-RE against the running kernel's BTF.
+ *
+ * Rules the programs follow:
+ *  - the kernel never waits on user space: bpf_ringbuf_output fails when the buffer is full, and the failure is
+ *    counted per event type in zd_lost (per-CPU), which user space reports;
+ *  - filtering happens here (opens: writes/creates, sensitive prefixes, per-cgroup watch flags; network: only
+ *    AF_INET/AF_INET6; DNS: only UDP port 53) so ordinary reads never reach user space;
+ *  - the agent's own process is skipped (zd_config.agent_tgid) so its output never feeds back into the stream.
+ *
+ * Enforcement (issue 6) is designed to slot in: zd_exec runs at tp_btf/sched_process_exec, where
+ * bpf_send_signal(SIGKILL) stops a binary before its first instruction; a per-cgroup mode map and a
+ * (cgroup, dev, ino) allow map are looked up there, and cgroup/connect4/6 programs are added next to these. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define AF_INET 2
+#define AF_INET6 10
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define TMPFS_MAGIC 0x01021994
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define IPPROTO_UDP 17
+
+#define EVBUF 2048          /* per-CPU event assembly buffer */
+#define PATHBUF 4096        /* reverse path building area */
+#define PATH_COMPONENTS 32
+#define NPREFIX 16
+#define PREFIX_WORDS 8      /* prefixes up to 64 bytes */
+#define WATCH_ALL_OPENS 1
+
+struct zd_config {
+	__u32 agent_tgid;
+	__u32 nprefix;
+	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
+	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
+};
+
+struct zd_prefix {
+	__u32 len;
+	__u32 pad;
+	__u64 words[PREFIX_WORDS];
+};
+
+/* All prefixes in one value: one map lookup per open, then comparisons in registers (most fail on the first word). */
+struct zd_prefix_set {
+	__u32 count;
+	__u32 pad;
+	struct zd_prefix p[NPREFIX];
+};
+
+struct zd_syscalls {
+	__u64 bits[8];      /* syscall numbers 0..511 */
+};
+
+/* Per-thread state carried from a syscall's entry to its exit. */
+struct zd_stash {
+	__u32 kind;
+	__s32 fd;
+	__u64 ptr;          /* user buffer (recvfrom) or msghdr (recvmsg) */
+	__u64 ptr2;         /* user sockaddr (recvfrom) */
+	__u32 flags, mode;
+	__u16 reason, path_len;
+	__u32 backlog;
+	__u8 sockaddr[28];
+	__u32 pad;
+	__u64 path[ZD_PATH_MAX / 8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 * 1024 * 1024); /* overridden by --ringbuf-size before load */
+} zd_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ZD_TYPE_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} zd_lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_config);
+} zd_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_prefix_set);
+} zd_prefixes SEC(".maps");
+
+/* cgroup id -> WATCH_* flags, set by the engine for the workloads it wants to see in more detail. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} zd_watch SEC(".maps");
+
+/* cgroup id -> the syscalls its processes used (seccomp generation); read by user space, never streamed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct zd_syscalls);
+} zd_syscalls SEC(".maps");
+
+/* Per-CPU copy of the bits last set for the cgroup last seen on this CPU: the common case (same cgroup, bit
+ * already set) then costs an array lookup instead of a hash lookup on every syscall. A stale copy only means
+ * an extra hash update. */
+struct zd_sc_cache {
+	__u64 cgroup;
+	__u64 bits[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_sc_cache);
+} zd_sc_cache SEC(".maps");
+
+/* syscall nr -> 0 ignore, 1 report, 2 + k report with argument k read as a user string. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__type(value, __u8);
+} zd_notable SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct zd_stash);
+} zd_stash SEC(".maps");
+
+/* (tgid << 32 | fd) of UDP sockets connected to port 53: resolvers that write()/read() a connected socket
+ * (busybox, some musl paths) are found with one lookup instead of an fd-table walk on every read and write.
+ * Entries outlive a close; the socket's peer is checked again before anything is reported. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u8);
+} zd_dns_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[EVBUF]);
+} zd_evbuf SEC(".maps");
+
+struct zd_walk {
+	__u64 dentry;
+	__u64 mnt;
+	__u32 pos;
+	__u32 pad;
+	char buf[PATHBUF + 256];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_walk);
+} zd_pathbuf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_stash);
+} zd_stash_tmp SEC(".maps");
+
+/* Syscall arguments from the pt_regs the raw sys_enter tracepoint passes (x86_64 syscall convention). */
+#define ARG1(regs) PT_REGS_PARM1_CORE_SYSCALL(regs)
+#define ARG2(regs) PT_REGS_PARM2_CORE_SYSCALL(regs)
+#define ARG3(regs) PT_REGS_PARM3_CORE_SYSCALL(regs)
+#define ARG4(regs) PT_REGS_PARM4_CORE_SYSCALL(regs)
+#define ARG5(regs) PT_REGS_PARM5_CORE_SYSCALL(regs)
+
+static const __u32 zero = 0;
+
+static __always_inline struct zd_config *zd_cfg(void)
+{
+	return bpf_map_lookup_elem(&zd_config, &zero);
+}
+
+/* Whether this event type is wanted and the current process is not the agent itself. */
+static __always_inline int wanted(__u32 type)
+{
+	struct zd_config *c = zd_cfg();
+	if (!c)
+		return 0;
+	if (c->agent_tgid && (bpf_get_current_pid_tgid() >> 32) == c->agent_tgid)
+		return 0;
+	return c->enabled == 0 || (c->enabled & (1u << type));
+}
+
+static __always_inline void *evbuf(void)
+{
+	return bpf_map_lookup_elem(&zd_evbuf, &zero);
+}
+
+static __always_inline void fill_hdr(struct zd_hdr *h, __u16 type)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	h->version = ZD_VERSION;
+	h->type = type;
+	h->ktime = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = (__u32)id;
+	h->tgid = id >> 32;
+}
+
+static __always_inline void emit(void *ev, __u64 size, __u32 type)
+{
+	if (size > EVBUF)
+		size = EVBUF;
+	((struct zd_hdr *)ev)->size = size;
+	/* No wakeup per record (a context switch each, at high rates the main cost): user space polls every few
+	 * milliseconds anyway, and a backlog past wakeup_bytes wakes it at once. */
+	struct zd_config *c = zd_cfg();
+	__u64 threshold = c ? c->wakeup_bytes : 0;
+	__u64 flags = bpf_ringbuf_query(&zd_events, BPF_RB_AVAIL_DATA) >= threshold ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&zd_events, ev, size, flags)) {
+		__u64 *lost = bpf_map_lookup_elem(&zd_lost, &type);
+		if (lost)
+			*lost += 1;
+	}
+}
+
+/* One step of the walk up the dentry tree. bpf_loop runs it, and the walk's state lives in a map value rather
+ * than on the stack, so the verifier checks the body once instead of once per possible position. */
+static long path_step(__u32 i, void *unused)
+{
+	struct zd_walk *w = bpf_map_lookup_elem(&zd_pathbuf, &zero);
+	if (!w)
+		return 1;
+	struct dentry *dentry = (void *)w->dentry;
+	struct mount *mnt = (void *)w->mnt;
+	struct dentry *root = BPF_CORE_READ(mnt, mnt.mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	/* A pseudo dentry (memfd, anonymous files) is its own parent without being a mount's root: its name is
+	 * the whole path ("memfd:NAME"). Take it as the last component. */
+	int pseudo = dentry == parent && dentry != root;
+	if (!pseudo && (dentry == root || dentry == parent)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt || !up)
+			return 1;
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = (__u64)up;
+		return 0;
+	}
+	__u32 len = BPF_CORE_READ(dentry, d_name.len);
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	if (len > 255)
+		len = 255;
+	__u32 pos = w->pos;
+	if (pos > PATHBUF - 1 || len + 1 > pos)
+		return 1;
+	pos -= len;
+	barrier_var(len);
+	bpf_probe_read_kernel(&w->buf[pos & (PATHBUF - 1)], len & 255, name);
+	pos -= 1;
+	w->buf[pos & (PATHBUF - 1)] = '/';
+	w->pos = pos;
+	w->dentry = (__u64)parent;
+	return pseudo;
+}
+
+/* Writes the path of (dentry, vfsmount) to dst (at most ZD_PATH_MAX - 1 bytes, no NUL); returns its length.
+ * The walk goes from the dentry up through its mounts to the root of the task's mount namespace, which for a
+ * container is its own root, so paths read as the container sees them. */
+static __always_inline __u32 read_path(struct dentry *dentry, struct vfsmount *vfsmnt, char *dst)
+{
+	struct zd_walk *w = bpf_map_lookup_elem(&zd_pathbuf, &zero);
+	if (!w)
+		return 0;
+	w->dentry = (__u64)dentry;
+	w->mnt = (__u64)container_of(vfsmnt, struct mount, mnt);
+	w->pos = PATHBUF - 1;
+	bpf_loop(PATH_COMPONENTS, path_step, 0, 0);
+	__u32 pos = w->pos;
+	if (pos > PATHBUF - 1)
+		return 0;
+	__u32 len = PATHBUF - 1 - pos;
+	if (len == 0) {
+		dst[0] = '/';
+		return 1;
+	}
+	if (len > ZD_PATH_MAX - 1)
+		len = ZD_PATH_MAX - 1;
+	/* Keep the mask: without the barrier clang drops it after the clamp and the verifier loses the bound. */
+	barrier_var(len);
+	len &= ZD_PATH_MAX - 1;
+	bpf_probe_read_kernel(dst, len, &w->buf[pos & (PATHBUF - 1)]);
+	return len;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!wanted(ZD_EXEC))
+		return 0;
+	char *buf = evbuf();
+	if (!buf)
+		return 0;
+	struct zd_exec *ev = (void *)buf;
+	fill_hdr(&ev->h, ZD_EXEC);
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->uid = BPF_CORE_READ(task, cred, uid.val);
+	ev->gid = BPF_CORE_READ(task, cred, gid.val);
+	ev->euid = BPF_CORE_READ(task, cred, euid.val);
+	ev->pid_ns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	ev->mnt_ns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	ev->exe_ino = BPF_CORE_READ(inode, i_ino);
+	ev->exe_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	__u32 flags = 0;
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	unsigned int nlink = BPF_CORE_READ(inode, i_nlink);
+	if (magic == OVERLAYFS_SUPER_MAGIC) {
+		flags |= ZD_EXE_OVERLAY;
+		struct ovl_inode *oi = container_of(inode, struct ovl_inode, vfs_inode);
+		if (BPF_CORE_READ(oi, __upperdentry))
+			flags |= ZD_EXE_UPPER;
+	} else if (magic == TMPFS_MAGIC && nlink == 0) {
+		flags |= ZD_EXE_MEMFD;
+	}
+	if (nlink == 0)
+		flags |= ZD_EXE_DELETED;
+	ev->exe_flags = flags;
+
+	__u32 off = sizeof(*ev);
+	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
+	ev->path_len = plen;
+	off += plen;
+
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
+	__u32 alen = arg_end > arg_start ? arg_end - arg_start : 0;
+	ev->args_truncated = alen > ZD_ARGS_MAX;
+	if (alen > ZD_ARGS_MAX)
+		alen = ZD_ARGS_MAX;
+	off &= 1023;
+	alen &= (ZD_ARGS_MAX - 1) | ZD_ARGS_MAX;
+	if (alen > ZD_ARGS_MAX)
+		alen = ZD_ARGS_MAX;
+	if (bpf_probe_read_user(&buf[off], alen, (void *)arg_start))
+		alen = 0;
+	ev->args_len = alen;
+	off += alen;
+
+	off &= 1023;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	__u32 clen = read_path(BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), &buf[off]);
+	ev->cwd_len = clen;
+	off += clen;
+	emit(buf, off, ZD_EXEC);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(zd_exit, struct task_struct *task, bool group_dead)
+{
+	/* One record per process (when its last thread goes), not one per thread. */
+	if (!group_dead || !wanted(ZD_EXIT))
+		return 0;
+	char *buf = evbuf();
+	if (!buf)
+		return 0;
+	struct zd_exit *ev = (void *)buf;
+	fill_hdr(&ev->h, ZD_EXIT);
+	ev->exit_code = BPF_CORE_READ(task, exit_code);
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	emit(buf, sizeof(*ev), ZD_EXIT);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- file opens */
+
+static __always_inline int sensitive(struct zd_stash *s)
+{
+	struct zd_prefix_set *set = bpf_map_lookup_elem(&zd_prefixes, &zero);
+	if (!set)
+		return 0;
+	__u32 n = set->count;
+	for (__u32 i = 0; i < NPREFIX; i++) {
+		if (i >= n)
+			break;
+		struct zd_prefix *p = &set->p[i];
+		__u32 len = p->len;
+		if (len == 0 || len > PREFIX_WORDS * 8)
+			continue;
+		int match = 1;
+		for (__u32 w = 0; w < PREFIX_WORDS; w++) {
+			if (w * 8 >= len)
+				break;
+			__u32 rest = len - w * 8;
+			__u64 mask = rest >= 8 ? ~0ULL : ((1ULL << (rest * 8)) - 1);
+			if ((s->path[w] ^ p->words[w]) & mask) {
+				match = 0;
+				break;
+			}
+		}
+		if (match)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int open_enter(__s32 dirfd, const char *filename, __u32 flags, __u32 mode)
+{
+	if (!wanted(ZD_OPEN))
+		return 0;
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash_tmp, &zero);
+	if (!s)
+		return 0;
+	long n = bpf_probe_read_user_str(s->path, sizeof(s->path), filename);
+	if (n <= 0)
+		return 0;
+	__u16 reason = 0;
+	if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) {
+		/* "/dev/null" opened for writing is every shell redirection; it tells nothing. */
+		if (!(n == 10 && s->path[0] == 0x6c756e2f7665642fULL && (s->path[1] & 0xffff) == 0x6c))
+			reason |= ZD_OPEN_WRITE;
+	}
+	__u64 cg = bpf_get_current_cgroup_id();
+	__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
+	if (watch && (*watch & WATCH_ALL_OPENS))
+		reason |= ZD_OPEN_WATCHED;
+	if (sensitive(s))
+		reason |= ZD_OPEN_SENSITIVE;
+	if (!reason)
+		return 0;
+	s->kind = ZD_OPEN;
+	s->fd = dirfd;
+	s->flags = flags;
+	s->mode = mode;
+	s->reason = reason;
+	s->path_len = n - 1;
+	__u64 id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&zd_stash, &id, s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int open_exit(__s64 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
+	if (!s)
+		return 0;
+	if (s->kind != ZD_OPEN) {
+		bpf_map_delete_elem(&zd_stash, &id);
+		return 0;
+	}
+	char *buf = evbuf();
+	if (!buf) {
+		bpf_map_delete_elem(&zd_stash, &id);
+		return 0;
+	}
+	struct zd_open *ev = (void *)buf;
+	fill_hdr(&ev->h, ZD_OPEN);
+	ev->ret = ret;
+	ev->flags = s->flags;
+	ev->mode = s->mode;
+	ev->dirfd = s->fd;
+	ev->reason = s->reason;
+	ev->pad = 0;
+	__u32 len = s->path_len & (ZD_PATH_MAX - 1);
+	ev->path_len = len;
+	bpf_probe_read_kernel(&buf[sizeof(*ev)], len, s->path);
+	bpf_map_delete_elem(&zd_stash, &id);
+	emit(buf, sizeof(*ev) + len, ZD_OPEN);
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_openat_enter, struct pt_regs *regs, long nr)
+{
+	return open_enter(ARG1(regs), (const char *)ARG2(regs), ARG3(regs), ARG4(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_openat_exit, struct pt_regs *regs, long ret)
+{
+	return open_exit(ret);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_open_enter, struct pt_regs *regs, long nr)
+{
+	return open_enter(-100 /* AT_FDCWD */, (const char *)ARG1(regs), ARG2(regs), ARG3(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_open_exit, struct pt_regs *regs, long ret)
+{
+	return open_exit(ret);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_creat_enter, struct pt_regs *regs, long nr)
+{
+	return open_enter(-100, (const char *)ARG1(regs), O_CREAT | O_WRONLY | O_TRUNC, ARG2(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_openat2_enter, struct pt_regs *regs, long nr)
+{
+	struct open_how how = {};
+	if (bpf_probe_read_user(&how, sizeof(how), (const void *)ARG3(regs)))
+		return 0;
+	return open_enter(ARG1(regs), (const char *)ARG2(regs), how.flags, how.mode);
+}
+
+/* ---------------------------------------------------------------- network */
+
+static __always_inline struct sock *sock_of_fd(__s32 fd)
+{
+	if (fd < 0)
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return 0;
+	umode_t imode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((imode & S_IFMT) != S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* Fills protocol, type, local address and port, and (when connected) the peer, from the socket. */
+static __always_inline __u16 fill_from_sock(struct zd_net *ev, struct sock *sk, int with_peer)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	ev->family = family;
+	ev->protocol = BPF_CORE_READ(sk, sk_protocol);
+	ev->sock_type = BPF_CORE_READ(sk, sk_type);
+	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == AF_INET) {
+		bpf_probe_read_kernel(ev->laddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		if (with_peer)
+			bpf_probe_read_kernel(ev->raddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (family == AF_INET6) {
+		bpf_probe_read_kernel(ev->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		if (with_peer)
+			bpf_probe_read_kernel(ev->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	if (with_peer)
+		ev->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	return family;
+}
+
+/* Reads a user sockaddr_in/in6 into family, port (host order) and a 16-byte address. */
+static __always_inline __u16 parse_sockaddr(const __u8 *sa, __u16 *port, __u8 *addr)
+{
+	__u16 family = *(__u16 *)sa;
+	*port = ((__u16)sa[2] << 8) | sa[3];
+	if (family == AF_INET)
+		__builtin_memcpy(addr, sa + 4, 4);
+	else if (family == AF_INET6)
+		__builtin_memcpy(addr, sa + 8, 16);
+	return family;
+}
+
+static __always_inline int stash_sockaddr(__u32 kind, __s32 fd, const void *uaddr, __u32 backlog)
+{
+	if (!wanted(kind))
+		return 0;
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash_tmp, &zero);
+	if (!s)
+		return 0;
+	__builtin_memset(s->sockaddr, 0, sizeof(s->sockaddr));
+	if (uaddr) {
+		bpf_probe_read_user(s->sockaddr, sizeof(s->sockaddr), uaddr);
+		__u16 family = *(__u16 *)s->sockaddr;
+		if (family != AF_INET && family != AF_INET6)
+			return 0;
+	}
+	s->kind = kind;
+	s->fd = fd;
+	s->backlog = backlog;
+	__u64 id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&zd_stash, &id, s, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int net_exit(__u32 kind, __s64 ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
+	if (!s)
+		return 0;
+	if (s->kind != kind) {
+		bpf_map_delete_elem(&zd_stash, &id);
+		return 0;
+	}
+	struct zd_net *ev = evbuf();
+	if (!ev) {
+		bpf_map_delete_elem(&zd_stash, &id);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	fill_hdr(&ev->h, kind);
+	ev->ret = ret;
+	ev->backlog = s->backlog;
+	__s32 s_fd = s->fd;
+	struct sock *sk = sock_of_fd(s_fd);
+	__u16 family = 0;
+	if (sk)
+		family = fill_from_sock(ev, sk, 0);
+	if (kind == ZD_CONNECT) {
+		family = parse_sockaddr(s->sockaddr, &ev->rport, ev->raddr);
+	} else if (kind == ZD_BIND) {
+		__u16 port;
+		__u8 addr[16] = {};
+		family = parse_sockaddr(s->sockaddr, &port, addr);
+		if (ret != 0 || ev->lport == 0) {
+			ev->lport = port;
+			__builtin_memcpy(ev->laddr, addr, 16);
+		}
+	}
+	bpf_map_delete_elem(&zd_stash, &id);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	ev->family = family;
+	if (kind == ZD_CONNECT && ev->rport == 53 && ev->protocol == IPPROTO_UDP && (ret == 0 || ret == -115)) {
+		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)s_fd;
+		__u8 one = 1;
+		bpf_map_update_elem(&zd_dns_socks, &key, &one, BPF_ANY);
+	}
+	emit(ev, sizeof(*ev), kind);
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_connect_enter, struct pt_regs *regs, long nr)
+{
+	return stash_sockaddr(ZD_CONNECT, ARG1(regs), (const void *)ARG2(regs), 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_connect_exit, struct pt_regs *regs, long ret)
+{
+	return net_exit(ZD_CONNECT, ret);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_bind_enter, struct pt_regs *regs, long nr)
+{
+	return stash_sockaddr(ZD_BIND, ARG1(regs), (const void *)ARG2(regs), 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_bind_exit, struct pt_regs *regs, long ret)
+{
+	return net_exit(ZD_BIND, ret);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_listen_enter, struct pt_regs *regs, long nr)
+{
+	return stash_sockaddr(ZD_LISTEN, ARG1(regs), 0, ARG2(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_listen_exit, struct pt_regs *regs, long ret)
+{
+	return net_exit(ZD_LISTEN, ret);
+}
+
+/* Accepts are reported when they succeed (a non-blocking server's EAGAIN loop would otherwise flood). */
+static __always_inline int accept_exit(__s64 ret)
+{
+	if (ret < 0 || !wanted(ZD_ACCEPT))
+		return 0;
+	struct sock *sk = sock_of_fd(ret);
+	if (!sk)
+		return 0;
+	struct zd_net *ev = evbuf();
+	if (!ev)
+		return 0;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	fill_hdr(&ev->h, ZD_ACCEPT);
+	ev->ret = ret;
+	__u16 family = fill_from_sock(ev, sk, 1);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	emit(ev, sizeof(*ev), ZD_ACCEPT);
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_accept_exit, struct pt_regs *regs, long ret)
+{
+	return accept_exit(ret);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_accept4_exit, struct pt_regs *regs, long ret)
+{
+	return accept_exit(ret);
+}
+
+/* ---------------------------------------------------------------- DNS over UDP port 53 */
+
+/* The peer of a datagram: the explicit address if the call gave one, else the connected peer. */
+static __always_inline int dns_peer(struct sock *sk, const void *uaddr, struct zd_dns *ev)
+{
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	__u8 sa[28] = {};
+	if (uaddr && bpf_probe_read_user(sa, sizeof(sa), uaddr) == 0 && (*(__u16 *)sa == AF_INET || *(__u16 *)sa == AF_INET6)) {
+		ev->family = parse_sockaddr(sa, &ev->rport, ev->raddr);
+	} else {
+		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		ev->family = family;
+		ev->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (family == AF_INET)
+			bpf_probe_read_kernel(ev->raddr, 4, &sk->__sk_common.skc_daddr);
+		else if (family == AF_INET6)
+			bpf_probe_read_kernel(ev->raddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	ev->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	return ev->rport == 53;
+}
+
+static __always_inline int dns_emit(__s32 fd, const void *uaddr, const void *payload, __u64 len, __u16 direction)
+{
+	struct sock *sk = sock_of_fd(fd);
+	if (!sk)
+		return 0;
+	struct zd_dns *ev = evbuf();
+	if (!ev)
+		return 0;
+	__builtin_memset(ev, 0, sizeof(*ev));
+	if (!dns_peer(sk, uaddr, ev))
+		return 0;
+	fill_hdr(&ev->h, ZD_DNS);
+	ev->direction = direction;
+	ev->orig_len = len;
+	__u32 n = len > ZD_DNS_MAX ? ZD_DNS_MAX : len;
+	n &= (ZD_DNS_MAX - 1) | ZD_DNS_MAX;
+	if (n > ZD_DNS_MAX)
+		n = ZD_DNS_MAX;
+	if (bpf_probe_read_user((char *)ev + sizeof(*ev), n, payload))
+		return 0;
+	ev->payload_len = n;
+	emit(ev, sizeof(*ev) + n, ZD_DNS);
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_sendto_enter, struct pt_regs *regs, long nr)
+{
+	if (!wanted(ZD_DNS))
+		return 0;
+	return dns_emit(ARG1(regs), (const void *)ARG5(regs), (const void *)ARG2(regs), ARG3(regs), 0);
+}
+
+static __always_inline int dns_send_msghdr(__s32 fd, struct user_msghdr *umsg)
+{
+	struct user_msghdr msg;
+	if (bpf_probe_read_user(&msg, sizeof(msg), umsg))
+		return 0;
+	if (!msg.msg_iov || msg.msg_iovlen < 1)
+		return 0;
+	struct iovec iov;
+	if (bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+		return 0;
+	return dns_emit(fd, msg.msg_name, iov.iov_base, iov.iov_len, 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_sendmsg_enter, struct pt_regs *regs, long nr)
+{
+	if (!wanted(ZD_DNS))
+		return 0;
+	return dns_send_msghdr(ARG1(regs), (struct user_msghdr *)ARG2(regs));
+}
+
+/* glibc's resolver sends the A and AAAA questions together with sendmmsg. */
+SEC("raw_tp")
+int BPF_PROG(zd_sendmmsg_enter, struct pt_regs *regs, long nr)
+{
+	if (!wanted(ZD_DNS))
+		return 0;
+	struct mmsghdr *vec = (struct mmsghdr *)ARG2(regs);
+	__u32 vlen = ARG3(regs);
+	if (vlen > 0)
+		dns_send_msghdr(ARG1(regs), &vec[0].msg_hdr);
+	if (vlen > 1)
+		dns_send_msghdr(ARG1(regs), &vec[1].msg_hdr);
+	return 0;
+}
+
+#define STASH_RECVFROM 100
+#define STASH_RECVMSG 101
+
+static __always_inline int stash_recv(__u32 kind, __s32 fd, __u64 ptr, __u64 ptr2)
+{
+	if (!wanted(ZD_DNS))
+		return 0;
+	struct sock *sk = sock_of_fd(fd);
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash_tmp, &zero);
+	if (!s)
+		return 0;
+	s->kind = kind;
+	s->fd = fd;
+	s->ptr = ptr;
+	s->ptr2 = ptr2;
+	__u64 id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&zd_stash, &id, s, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvfrom_enter, struct pt_regs *regs, long nr)
+{
+	return stash_recv(STASH_RECVFROM, ARG1(regs), ARG2(regs), ARG5(regs));
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvfrom_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
+	if (!s)
+		return 0;
+	__u32 kind = s->kind;
+	__s32 fd = s->fd;
+	__u64 buf = s->ptr, addr = s->ptr2;
+	bpf_map_delete_elem(&zd_stash, &id);
+	if (kind != STASH_RECVFROM || ret <= 0)
+		return 0;
+	return dns_emit(fd, (const void *)addr, (const void *)buf, ret, 1);
+}
+
+static __always_inline int is_dns_sock(__s32 fd)
+{
+	__u64 key = (bpf_get_current_pid_tgid() & 0xffffffff00000000ULL) | (__u32)fd;
+	return bpf_map_lookup_elem(&zd_dns_socks, &key) != 0;
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_write_enter, struct pt_regs *regs, long nr)
+{
+	__s32 fd = ARG1(regs);
+	if (!is_dns_sock(fd) || !wanted(ZD_DNS))
+		return 0;
+	return dns_emit(fd, 0, (const void *)ARG2(regs), ARG3(regs), 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_read_enter, struct pt_regs *regs, long nr)
+{
+	__s32 fd = ARG1(regs);
+	if (!is_dns_sock(fd))
+		return 0;
+	return stash_recv(STASH_RECVFROM, fd, ARG2(regs), 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvmsg_enter, struct pt_regs *regs, long nr)
+{
+	return stash_recv(STASH_RECVMSG, ARG1(regs), ARG2(regs), 0);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
+	if (!s)
+		return 0;
+	__u32 kind = s->kind;
+	__s32 fd = s->fd;
+	struct user_msghdr *umsg = (void *)s->ptr;
+	bpf_map_delete_elem(&zd_stash, &id);
+	if (kind != STASH_RECVMSG || ret <= 0)
+		return 0;
+	struct user_msghdr msg;
+	if (bpf_probe_read_user(&msg, sizeof(msg), umsg) || !msg.msg_iov || msg.msg_iovlen < 1)
+		return 0;
+	struct iovec iov;
+	if (bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+		return 0;
+	__u64 len = ret < iov.iov_len ? ret : iov.iov_len;
+	return dns_emit(fd, msg.msg_name, iov.iov_base, len, 1);
+}
+
+/* ---------------------------------------------------------------- syscalls: bitmap and notable calls */
+
+/* Per-syscall handlers, reached by tail call from the two raw syscall tracepoints (raw tracepoints need no
+ * tracefs, and one dispatch costs less than one program per syscall tracepoint). x86_64 numbers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__array(values, int(void *));
+} zd_enter_calls SEC(".maps") = {
+	.values = {
+		[0] = (void *)&zd_read_enter,
+		[1] = (void *)&zd_write_enter,
+		[2] = (void *)&zd_open_enter,
+		[85] = (void *)&zd_creat_enter,
+		[257] = (void *)&zd_openat_enter,
+		[437] = (void *)&zd_openat2_enter,
+		[42] = (void *)&zd_connect_enter,
+		[49] = (void *)&zd_bind_enter,
+		[50] = (void *)&zd_listen_enter,
+		[44] = (void *)&zd_sendto_enter,
+		[46] = (void *)&zd_sendmsg_enter,
+		[307] = (void *)&zd_sendmmsg_enter,
+		[45] = (void *)&zd_recvfrom_enter,
+		[47] = (void *)&zd_recvmsg_enter,
+	},
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 512);
+	__type(key, __u32);
+	__array(values, int(void *));
+} zd_exit_calls SEC(".maps") = {
+	.values = {
+		[0] = (void *)&zd_recvfrom_exit,
+		[2] = (void *)&zd_open_exit,
+		[85] = (void *)&zd_open_exit,
+		[437] = (void *)&zd_open_exit,
+		[257] = (void *)&zd_openat_exit,
+		[42] = (void *)&zd_connect_exit,
+		[43] = (void *)&zd_accept_exit,
+		[288] = (void *)&zd_accept4_exit,
+		[49] = (void *)&zd_bind_exit,
+		[50] = (void *)&zd_listen_exit,
+		[45] = (void *)&zd_recvfrom_exit,
+		[47] = (void *)&zd_recvmsg_exit,
+	},
+};
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(zd_sys_enter, struct pt_regs *regs, long nr)
+{
+	if (nr < 0 || nr >= 512)
+		return 0;
+	__u64 cg = bpf_get_current_cgroup_id();
+	__u64 bit = 1ULL << (nr & 63);
+	__u32 word = (nr >> 6) & 7;
+	struct zd_sc_cache *cache = bpf_map_lookup_elem(&zd_sc_cache, &zero);
+	if (!cache || cache->cgroup != cg || !(cache->bits[word] & bit)) {
+		struct zd_syscalls *set = bpf_map_lookup_elem(&zd_syscalls, &cg);
+		if (!set) {
+			struct zd_syscalls empty = {};
+			bpf_map_update_elem(&zd_syscalls, &cg, &empty, BPF_NOEXIST);
+			set = bpf_map_lookup_elem(&zd_syscalls, &cg);
+		}
+		if (set && !(set->bits[word] & bit))
+			__sync_fetch_and_or(&set->bits[word], bit);
+		if (cache) {
+			if (cache->cgroup != cg) {
+				__builtin_memset(cache->bits, 0, sizeof(cache->bits));
+				cache->cgroup = cg;
+			}
+			cache->bits[word] |= bit;
+		}
+	}
+
+	/* Syscalls with their own handler (opens, sockets, DNS) continue there; the tail call does not return. */
+	bpf_tail_call(ctx, &zd_enter_calls, nr & 511);
+
+	__u32 key = nr;
+	__u8 *notable = bpf_map_lookup_elem(&zd_notable, &key);
+	if (!notable || !*notable || !wanted(ZD_SYSCALL))
+		return 0;
+	char *buf = evbuf();
+	if (!buf)
+		return 0;
+	struct zd_syscall *ev = (void *)buf;
+	fill_hdr(&ev->h, ZD_SYSCALL);
+	ev->nr = nr;
+	ev->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	ev->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	ev->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	ev->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	ev->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	ev->args[5] = 0;
+	ev->str_len = 0;
+	__u8 which = *notable;
+	if (which >= 2 && which <= 6) {
+		__u64 ptr = which == 2 ? ev->args[0] : which == 3 ? ev->args[1] : which == 4 ? ev->args[2] : which == 5 ? ev->args[3] : ev->args[4];
+		long n = bpf_probe_read_user_str(&buf[sizeof(*ev)], ZD_STR_MAX, (const void *)ptr);
+		if (n > 0)
+			ev->str_len = n - 1;
+	}
+	emit(buf, sizeof(*ev) + (ev->str_len & (ZD_STR_MAX - 1)), ZD_SYSCALL);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(zd_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr < 0 || nr >= 512)
+		return 0;
+	bpf_tail_call(ctx, &zd_exit_calls, nr);
+	return 0;
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace ZeroDrift.Sensor.Tests;
+
+/// <summary>A fact that needs root (eBPF, podman); skipped with that reason otherwise. CI runs as root.</summary>
+public sealed partial class RootFactAttribute : FactAttribute
+{
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEuid();
+
+    public RootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || GetEuid() != 0)
+            Skip = "needs root on Linux: loads eBPF programs into the kernel and runs podman containers";
+    }
+}
+
+/// <summary>
+/// The real <c>zerodrift agent</c> (the CLI built next to the tests) writing JSON lines to a file; started, waited
+/// for until its programs are attached, stopped with SIGTERM as a service manager would.
+/// </summary>
+public sealed partial class AgentRun : IDisposable
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
+    private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> stderrLines = new();
+    private readonly TempDir dir = new();
+    public string OutputFile { get; }
+    public int ExitCode { get; private set; } = -1;
+    public string Stderr => string.Join('\n', stderrLines);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    private AgentRun(params string[] args)
+    {
+        OutputFile = dir.Combine("events.jsonl");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add("agent");
+        start.ArgumentList.Add("--output-file");
+        start.ArgumentList.Add(OutputFile);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        process = new Process { StartInfo = start };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderrLines.Enqueue(e.Data); };
+        process.Start();
+        process.BeginErrorReadLine();
+        _ = process.StandardOutput.ReadToEndAsync();
+    }
+
+    /// <summary>Starts the agent and returns once it reports its programs attached.</summary>
+    public static AgentRun Start(params string[] args)
+    {
+        var run = new AgentRun(args);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (run.process.HasExited)
+            {
+                run.process.WaitForExit();
+                throw new InvalidOperationException($"the agent exited with {run.process.ExitCode} before attaching: {run.Stderr}");
+            }
+            // The agent says so on stderr once every program is attached and the ring buffer is being polled.
+            if (run.stderrLines.Any(l => l.Contains("programs attached", StringComparison.Ordinal))) return run;
+            Thread.Sleep(200);
+        }
+        run.Dispose();
+        throw new TimeoutException("the agent did not attach within 90 seconds");
+    }
+
+    /// <summary>Names of loaded BPF programs (bpftool prog show), to see ours come and go.</summary>
+    public static IReadOnlyList<string> LoadedPrograms()
+    {
+        var start = new ProcessStartInfo("bpftool") { RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add("--json");
+        start.ArgumentList.Add("prog");
+        start.ArgumentList.Add("show");
+        using var p = Process.Start(start)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        using var doc = JsonDocument.Parse(output);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "")];
+    }
+
+    /// <summary>SIGTERM, then waits for a clean exit; returns the events written.</summary>
+    public IReadOnlyList<JsonElement> Stop()
+    {
+        if (!process.HasExited)
+        {
+            Kill(process.Id, 15);
+            if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("the agent did not stop within 60 seconds of SIGTERM");
+            }
+        }
+        process.WaitForExit();
+        ExitCode = process.ExitCode;
+        return ReadEvents(OutputFile);
+    }
+
+    /// <summary>Our programs still loaded, waiting up to 10 s for the kernel's deferred release (RCU) after the last fd closed.</summary>
+    public static IReadOnlyList<string> OursStillLoaded(params string[] prefixes)
+    {
+        prefixes = prefixes.Length == 0 ? ["zd_"] : prefixes;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var ours = LoadedPrograms().Where(p => prefixes.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
+            if (ours.Count == 0 || DateTime.UtcNow > deadline) return ours;
+            Thread.Sleep(100);
+        }
+    }
+
+    public static IReadOnlyList<JsonElement> ReadEvents(string file) =>
+        [.. File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+    public void Dispose()
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        process.Dispose();
+        dir.Dispose();
+    }
+}
+
+/// <summary>Runs another program and returns its stdout; fails the test on error.</summary>
+public static class Tool
+{
+    public static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 3 minutes");
+        }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
+        return stdout.Result;
+    }
+}
