@@ -16,6 +16,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(RulesCommand.Create());
         return root;
     }
 
