@@ -105,7 +105,13 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
 /// </summary>
 public sealed record EventTypeSet(bool AllExcept, IReadOnlySet<string> Types)
 {
-    public static readonly EventTypeSet Any = new(true, new HashSet<string>());
+    public static readonly EventTypeSet Any = new(true, new HashSet<string>()) { Exact = false };
+
+    /// <summary>
+    /// The set is exactly the types the expression matches (it tests only evt.type), not a superset. Only an exact
+    /// set may be complemented under <c>not</c>: <c>not (evt.type = open and proc.name = x)</c> still matches opens.
+    /// </summary>
+    public bool Exact { get; init; } = true;
 
     public bool IsAny => AllExcept && Types.Count == 0;
 
@@ -113,11 +119,12 @@ public sealed record EventTypeSet(bool AllExcept, IReadOnlySet<string> Types)
 
     public static EventTypeSet Of(Expr expr) => expr switch
     {
-        AndExpr a => a.Children.Select(Of).Aggregate(Any, Intersect),
+        AndExpr a => a.Children.Select(Of).Aggregate(Any with { Exact = true }, Intersect),
         OrExpr o => o.Children.Select(Of).Aggregate(new EventTypeSet(false, new HashSet<string>()), Union),
-        NotExpr n => Of(n.Child).Complement(),
+        NotExpr n => Of(n.Child) is { Exact: true } inner ? new(!inner.AllExcept, inner.Types) : Any,
         CheckExpr { Field: { Name: "evt.type", Argument: null, Transformers.Count: 0 } } c => Check(c),
         ConstantExpr { Value: false } => new(false, new HashSet<string>()),
+        ConstantExpr { Value: true } => Any with { Exact = true },
         _ => Any,
     };
 
@@ -129,23 +136,21 @@ public sealed record EventTypeSet(bool AllExcept, IReadOnlySet<string> Types)
         _ => Any,
     };
 
-    private EventTypeSet Complement() => new(!AllExcept, Types);
-
-    private static EventTypeSet Intersect(EventTypeSet a, EventTypeSet b) => (a.AllExcept, b.AllExcept) switch
+    private static EventTypeSet Intersect(EventTypeSet a, EventTypeSet b) => ((a.AllExcept, b.AllExcept) switch
     {
-        (false, false) => new(false, a.Types.Where(b.Types.Contains).ToHashSet(StringComparer.Ordinal)),
+        (false, false) => new EventTypeSet(false, a.Types.Where(b.Types.Contains).ToHashSet(StringComparer.Ordinal)),
         (false, true) => new(false, a.Types.Where(t => !b.Types.Contains(t)).ToHashSet(StringComparer.Ordinal)),
         (true, false) => new(false, b.Types.Where(t => !a.Types.Contains(t)).ToHashSet(StringComparer.Ordinal)),
         _ => new(true, a.Types.Union(b.Types).ToHashSet(StringComparer.Ordinal)),
-    };
+    }) with { Exact = a.Exact && b.Exact };
 
-    private static EventTypeSet Union(EventTypeSet a, EventTypeSet b) => (a.AllExcept, b.AllExcept) switch
+    private static EventTypeSet Union(EventTypeSet a, EventTypeSet b) => ((a.AllExcept, b.AllExcept) switch
     {
-        (false, false) => new(false, a.Types.Union(b.Types).ToHashSet(StringComparer.Ordinal)),
+        (false, false) => new EventTypeSet(false, a.Types.Union(b.Types).ToHashSet(StringComparer.Ordinal)),
         (false, true) => new(true, b.Types.Where(t => !a.Types.Contains(t)).ToHashSet(StringComparer.Ordinal)),
         (true, false) => new(true, a.Types.Where(t => !b.Types.Contains(t)).ToHashSet(StringComparer.Ordinal)),
         _ => new(true, a.Types.Where(b.Types.Contains).ToHashSet(StringComparer.Ordinal)),
-    };
+    }) with { Exact = a.Exact && b.Exact };
 
     public override string ToString() => IsAny ? "any" : (AllExcept ? "all but " : "") + string.Join(",", Types.Order(StringComparer.Ordinal));
 }

@@ -351,7 +351,16 @@ public static class RuleLoader
                 {
                     var at = merged.FindIndex(m => m.Name == ex.Name);
                     if (at < 0) merged.Add(ex);
-                    else merged[at] = merged[at] with { Values = [.. merged[at].Values, .. ex.Values] };
+                    else
+                    {
+                        var added = merged[at].SingleField && ex.Fields.Count == 0 ? ex.SingleFieldValues : ex.Values;
+                        if (!merged[at].SingleField && added.Any(v => v.Elements.Count != merged[at].Fields.Count))
+                        {
+                            report.Warnings.Add($"rule '{rule.Name}': values appended to exception '{ex.Name}' do not have {merged[at].Fields.Count} items; ignored");
+                            continue;
+                        }
+                        merged[at] = merged[at] with { Values = [.. merged[at].Values, .. added] };
+                    }
                 }
                 return rule with { Exceptions = merged };
             default:
@@ -418,7 +427,25 @@ public static class RuleLoader
             if (fields is null || fields.Count == 0)
             {
                 // An exception without fields is only a name to which later files append values; Falco allows it.
-                if (fieldsNode is null) { result.Add(new RuleException(exName, [], false, [], [])); continue; }
+                if (fieldsNode is null)
+                {
+                    var tuples = new List<ExceptionValue>();
+                    var singles = new List<ExceptionValue>();
+                    if (Child(ex, "values") is YamlSequenceNode loose)
+                    {
+                        foreach (var v in loose)
+                        {
+                            singles.Add(Element(v));
+                            if (v is YamlSequenceNode t)
+                            {
+                                var parts = t.Children.Select(Element).ToList();
+                                tuples.Add(new ExceptionValue([.. parts.Select(p => p.Elements[0])], [.. parts.Select(p => p.IsList[0])]));
+                            }
+                        }
+                    }
+                    result.Add(new RuleException(exName, [], false, [], tuples) { SingleFieldValues = singles });
+                    continue;
+                }
                 error = $"rule '{rule}': exception '{exName}': 'fields' must be a field or a list of fields";
                 return result;
             }

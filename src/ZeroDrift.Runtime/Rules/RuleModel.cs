@@ -42,7 +42,14 @@ public sealed record MacroDefinition(string Name, string Condition, string File)
 /// <c>fields: proc.name</c> (then each value is a single value or a list, compared with <c>in</c> by default) and
 /// several when it wrote a list (then each value is a tuple, compared with <c>=</c> by default).
 /// </summary>
-public sealed record RuleException(string Name, IReadOnlyList<string> Fields, bool SingleField, IReadOnlyList<string> Comps, IReadOnlyList<ExceptionValue> Values);
+public sealed record RuleException(string Name, IReadOnlyList<string> Fields, bool SingleField, IReadOnlyList<string> Comps, IReadOnlyList<ExceptionValue> Values)
+{
+    /// <summary>
+    /// For an exception given without <c>fields</c> (values appended to an exception defined earlier): the same
+    /// values read as single values, used when the earlier definition has a single field.
+    /// </summary>
+    public IReadOnlyList<ExceptionValue> SingleFieldValues { get; init; } = [];
+}
 
 /// <summary>A value tuple of an exception; each element is a scalar or a list of scalars.</summary>
 public sealed record ExceptionValue(IReadOnlyList<IReadOnlyList<string>> Elements, IReadOnlyList<bool> IsList);

@@ -1,0 +1,114 @@
+using ZeroDrift.Runtime.Rules;
+using static ZeroDrift.Runtime.Tests.Events;
+
+namespace ZeroDrift.Runtime.Tests;
+
+public sealed class ConditionTests
+{
+    private static readonly Rules.Reference.SyscallEvent Bash = Exec(Process("bash", "/bin/bash", "-c", "id"));
+
+    [Theory]
+    [InlineData("proc.name = bash", true)]
+    [InlineData("proc.name == bash", true)]
+    [InlineData("proc.name != bash", false)]
+    [InlineData("proc.name in (sh, bash, \"zsh\")", true)]
+    [InlineData("proc.name in (sh, zsh)", false)]
+    [InlineData("proc.cmdline contains \"-c id\"", true)]
+    [InlineData("proc.cmdline icontains \"BASH -C\"", true)]
+    [InlineData("proc.exepath startswith /bin/", true)]
+    [InlineData("proc.exepath endswith /bash", true)]
+    [InlineData("proc.exepath glob '/bin/*a*h'", true)]
+    [InlineData("proc.exepath glob '/usr/*'", false)]
+    [InlineData("proc.exepath pmatch (/bin, /sbin)", true)]
+    [InlineData("proc.exepath pmatch (/bi)", false)]
+    [InlineData("proc.exepath regex '/bin/(ba|z)sh'", true)]
+    [InlineData("proc.exepath regex 'ba'", false)] // anchored at both ends, as RE2 ANCHOR_BOTH
+    [InlineData("proc.name bcontains 6173", true)] // "as"
+    [InlineData("proc.name bstartswith 6261", true)] // "ba"
+    [InlineData("user.uid = 33 and user.uid >= 33 and user.uid < 34 and user.uid != 0", true)]
+    [InlineData("user.uid > 33", false)]
+    [InlineData("proc.aname[1] = nginx and proc.aname[2] = containerd-shim and proc.aname[0] = bash", true)]
+    [InlineData("proc.aname = containerd-shim", true)]
+    [InlineData("proc.aname = bash", false)]
+    [InlineData("proc.aname[5] = bash", false)]
+    [InlineData("proc.pname = nginx and proc.pcmdline = 'nginx -g daemon off;'", true)]
+    [InlineData("not proc.name = bash", false)]
+    [InlineData("not not proc.name = bash", true)]
+    [InlineData("not(proc.name = sh)", true)]
+    [InlineData("proc.name = sh or proc.name = bash and user.uid = 33", true)]
+    [InlineData("(proc.name = sh or proc.name = bash) and user.uid = 0", false)]
+    [InlineData("proc.name=sh or(proc.name=bash)", true)]
+    [InlineData("tolower(proc.name) = bash and toupper(proc.name) = BASH", true)]
+    [InlineData("basename(proc.exepath) = bash", true)]
+    [InlineData("len(proc.name) = 4", true)]
+    [InlineData("proc.name = val(proc.aname[0])", true)]
+    [InlineData("proc.name = val(proc.pname)", false)]
+    [InlineData("fd.name exists", false)]
+    [InlineData("proc.name exists", true)]
+    [InlineData("not fd.name = /etc/passwd", true)] // no fd: the check is false, its negation true (Falco)
+    [InlineData("container.id != host and container.image.repository = docker.io/library/nginx", true)]
+    [InlineData("evt.type = execve and evt.dir = < and evt.res = SUCCESS and evt.failed = false", true)]
+    [InlineData("proc.name intersects (bash, x)", true)]
+    public void Operators_follow_Falco_semantics(string condition, bool expected) =>
+        Assert.Equal(expected, Condition(condition)(Bash));
+
+    [Fact]
+    public void Ip_fields_compare_with_addresses_and_networks()
+    {
+        var e = Connect("10.1.2.3", 443);
+        Assert.True(Condition("fd.sip = 10.1.2.3 and fd.snet = 10.0.0.0/8 and fd.rip in (192.168.0.0/16, 10.1.0.0/16)")(e));
+        Assert.False(Condition("fd.sip = 10.1.2.4")(e));
+        Assert.True(Condition("fd.net != 127.0.0.0/8 and fd.sport = 443 and fd.lport = 40000 and fd.l4proto = tcp and fd.typechar = 4")(e));
+    }
+
+    [Fact]
+    public void Lists_and_macros_expand_including_nested_lists()
+    {
+        const string prelude = """
+            - list: shells
+              items: [bash, sh]
+            - list: all_shells
+              items: [shells, zsh, '"fish"']
+            - macro: is_shell
+              condition: proc.name in (all_shells)
+            - macro: spawned
+              condition: evt.type = execve and is_shell
+            """;
+        Assert.True(Condition("spawned and proc.name in (shells)", prelude)(Bash));
+        Assert.True(Condition("proc.name in all_shells", prelude)(Exec(Process("fish", "/usr/bin/fish"))));
+        Assert.False(Condition("spawned", prelude)(Exec(Process("ls", "/bin/ls"))));
+    }
+
+    [Theory]
+    [InlineData("proc.name = ", "expected a string value")]
+    [InlineData("proc.name = bash and", "expected")]
+    [InlineData("(proc.name = bash", "expected a ')' token")]
+    [InlineData("proc.name bogus bash", "expected a valid check operator")]
+    [InlineData("proc.name = bash bash", "unexpected token")]
+    public void Syntax_errors_name_what_was_expected(string condition, string message)
+    {
+        var e = Assert.Throws<ConditionSyntaxException>(() => ConditionParser.Parse(condition));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deep_nesting_is_refused_not_a_stack_overflow()
+    {
+        var condition = new string('(', 10_000) + "proc.name = a" + new string(')', 10_000);
+        var e = Assert.Throws<ConditionSyntaxException>(() => ConditionParser.Parse(condition));
+        Assert.Contains("max depth", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Event_type_sets_follow_not_and_or()
+    {
+        static EventTypeSet Of(string c) => EventTypeSet.Of(ConditionParser.Parse(c));
+        Assert.Equal("execve,execveat", Of("evt.type in (execve, execveat) and proc.name = x").ToString());
+        Assert.Equal("open", Of("(evt.type = open or evt.type = connect) and not evt.type = connect").ToString());
+        Assert.Equal("all but open", Of("evt.type != open").ToString());
+        Assert.True(Of("proc.name = x").IsAny);
+        Assert.True(Of("evt.type = open or proc.name = x").IsAny);
+        Assert.Equal("open", Of("evt.type = open and not proc.name = x").ToString());
+        Assert.True(Of("not (evt.type = open and proc.name = x)").IsAny);
+    }
+}
