@@ -29,20 +29,23 @@ public static class RulesCommand
         {
             var set = new RuleSet();
             if (parse.GetValue(defaults)) RuleLoader.LoadDefaults(set);
+            // A file that is not rules is reported and skipped, so the other files are still checked.
+            var errors = new List<string>();
             foreach (var file in parse.GetValue(files) ?? [])
             {
                 try
                 {
                     RuleLoader.LoadFile(set, file);
                 }
-                catch (RuleFileException e)
+                catch (Exception e) when (e is RuleFileException or IOException or UnauthorizedAccessException)
                 {
-                    throw new UsageException(e.Message);
+                    errors.Add(e is RuleFileException ? e.Message : $"{file}: {e.Message}");
                 }
             }
             var engine = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
             Print(Console.Out, set, engine.Statuses);
-            return Task.FromResult(ExitCodes.Ok);
+            foreach (var error in errors) Console.Error.WriteLine($"zerodrift: error: {error}");
+            return Task.FromResult(errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Usage);
         }, ct));
         return command;
     }
