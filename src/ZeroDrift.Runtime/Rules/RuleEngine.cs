@@ -188,6 +188,14 @@ public sealed class RuleEngine<TEvent>
         return null;
     }
 
+    /// <summary>The first match without the event-type index: every rule runs. Only the benchmark's reference uses it.</summary>
+    internal CompiledRule<TEvent>? FirstMatchUnindexed(TEvent e)
+    {
+        foreach (var rule in Rules)
+            if (rule.Condition(e)) return rule;
+        return null;
+    }
+
     /// <summary>Every matching rule (Falco's <c>rule_matching: all</c>), appended to <paramref name="matches"/>.</summary>
     public int AllMatches(TEvent e, List<CompiledRule<TEvent>> matches)
     {
