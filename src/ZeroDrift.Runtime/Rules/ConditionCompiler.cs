@@ -109,6 +109,19 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
 
     private static Func<TEvent, bool> StringCheck(Func<TEvent, string?> get, string name, string op, IReadOnlyList<string> values)
     {
+        // The most frequent checks in Falco's rules are fused with their accessor: one delegate call per check.
+        var value = values.Count > 0 ? values[0] : "";
+        switch (op)
+        {
+            case "=": return e => string.Equals(get(e), value, StringComparison.Ordinal);
+            case "!=": return e => get(e) is { } v && !string.Equals(v, value, StringComparison.Ordinal);
+            case "startswith": return e => get(e) is { } v && v.StartsWith(value, StringComparison.Ordinal);
+            case "endswith": return e => get(e) is { } v && v.EndsWith(value, StringComparison.Ordinal);
+            case "contains": return e => get(e) is { } v && v.Contains(value, StringComparison.Ordinal);
+            case "in" or "intersects" when values.Count > 4:
+                var set = new HashSet<string>(values, StringComparer.Ordinal);
+                return e => get(e) is { } v && set.Contains(v);
+        }
         var test = StringTest(name, op, values);
         return e => get(e) is { } v && test(v);
     }
