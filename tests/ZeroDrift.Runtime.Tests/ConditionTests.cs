@@ -112,3 +112,35 @@ public sealed class ConditionTests
         Assert.True(Of("not (evt.type = open and proc.name = x)").IsAny);
     }
 }
+
+public sealed class GlobTests
+{
+    [Theory]
+    [InlineData("/home/*/.ssh/*", "/home/bob/.ssh/id_rsa", true)]
+    [InlineData("/home/*/.ssh/*", "/home/a/b/.ssh/x", true)] // * crosses '/' (no FNM_PATHNAME)
+    [InlineData("/home/*/.ssh/*", "/root/.ssh/x", false)]
+    [InlineData("*../*../*", "/var/www/../../etc/passwd", true)]
+    [InlineData("*../*../*", "/var/www/../etc/passwd", false)]
+    [InlineData("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key", true)]
+    [InlineData("/etc/ssh/ssh_host_*_key", "/etc/ssh/ssh_host_rsa_key.pub", false)]
+    [InlineData("file?.[ch]", "file1.c", true)]
+    [InlineData("file?.[!ch]", "file1.c", false)]
+    [InlineData("[a-c]x", "bx", true)]
+    [InlineData("[a-c]x", "dx", false)]
+    [InlineData(@"a\*b", "a*b", true)]
+    [InlineData(@"a\*b", "axb", false)]
+    [InlineData("", "", true)]
+    [InlineData("*", "", true)]
+    public void Glob_matches_like_fnmatch(string pattern, string value, bool expected) =>
+        Assert.Equal(expected, new Glob(pattern, ignoreCase: false).IsMatch(value));
+
+    [Fact]
+    public void Iglob_ignores_case() => Assert.True(new Glob("/ETC/*", ignoreCase: true).IsMatch("/etc/Passwd"));
+
+    [Fact]
+    public void Pathological_patterns_finish()
+    {
+        var pattern = string.Concat(Enumerable.Repeat("*a", 200)) + "b";
+        Assert.False(new Glob(pattern, false).IsMatch(new string('a', 5000)));
+    }
+}

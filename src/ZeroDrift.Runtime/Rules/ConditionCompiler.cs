@@ -150,8 +150,8 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
                 return v => v.StartsWith(prefix, StringComparison.Ordinal);
             case "glob":
             case "iglob":
-                var glob = GlobRegex(value, op == "iglob");
-                return v => Matches(glob, v);
+                var glob = new Glob(value, op == "iglob");
+                return glob.IsMatch;
             case "regex":
                 Regex regex;
                 try
@@ -216,42 +216,6 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
         catch (FormatException)
         {
             throw new RuleCompileException($"'{hex}' is not a hex byte string for field '{name}'");
-        }
-    }
-
-    /// <summary>fnmatch without FNM_PATHNAME, as libsinsp calls it: <c>*</c> also crosses <c>/</c>.</summary>
-    internal static Regex GlobRegex(string glob, bool ignoreCase)
-    {
-        var pattern = new StringBuilder("^");
-        for (var i = 0; i < glob.Length; i++)
-        {
-            var c = glob[i];
-            switch (c)
-            {
-                case '*': pattern.Append(".*"); break;
-                case '?': pattern.Append('.'); break;
-                case '[':
-                    var close = glob.IndexOf(']', i + 2);
-                    if (close < 0) { pattern.Append(@"\["); break; }
-                    var body = glob[(i + 1)..close];
-                    var negate = body.StartsWith('!') || body.StartsWith('^');
-                    if (negate) body = body[1..];
-                    pattern.Append('[').Append(negate ? "^" : "").Append(body.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("[", @"\[", StringComparison.Ordinal)).Append(']');
-                    i = close;
-                    break;
-                default: pattern.Append(Regex.Escape(c.ToString())); break;
-            }
-        }
-        pattern.Append('$');
-        var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | RegexOptions.Singleline;
-        if (ignoreCase) options |= RegexOptions.IgnoreCase;
-        try
-        {
-            return new Regex(pattern.ToString(), options, RegexTimeout);
-        }
-        catch (ArgumentException e)
-        {
-            throw new RuleCompileException($"invalid glob '{glob}': {e.Message}");
         }
     }
 
@@ -343,8 +307,9 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
             return e =>
             {
                 if (get(e) is not { Count: > 0 } list) return false;
-                foreach (var v in list)
-                    if (!test(v)) return false;
+                // Indexing, not foreach: enumerating an interface would box an enumerator per event.
+                for (var i = 0; i < list.Count; i++)
+                    if (!test(list[i])) return false;
                 return true;
             };
         }
@@ -353,8 +318,8 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
         return e =>
         {
             if (get(e) is not { } list) return false;
-            foreach (var v in list)
-                if (test(v)) return true;
+            for (var i = 0; i < list.Count; i++)
+                if (test(list[i])) return true;
             return false;
         };
     }
