@@ -144,3 +144,32 @@ public sealed class GlobTests
         Assert.False(new Glob(pattern, false).IsMatch(new string('a', 5000)));
     }
 }
+
+public sealed class HostileConditionTests
+{
+    private static readonly string[] Tokens =
+    [
+        "proc.name", "fd.name", "proc.aname[", "]", "[", "(", ")", ",", " and ", " or ", "not ", "not(", "=", "!=", "<", ">=",
+        " in ", " pmatch ", " glob ", " regex ", " exists", "\"", "'", "\\", "val(", "tolower(", "len(", "0x", "-1", "bash", "/etc/*",
+        "macro_x", " ", "\n", "evt.arg.", "b64(", "intersects", "contains ", "[a-", "%", "é", "\0",
+    ];
+
+    /// <summary>Random token soup either parses and compiles, or is refused with a reason; nothing else escapes.</summary>
+    [Fact]
+    public void Random_conditions_never_crash_the_loader_or_compiler()
+    {
+        var random = new Random(6);
+        var set = new RuleSet();
+        set.Macros["macro_x"] = new MacroDefinition("macro_x", "proc.name = x", "t");
+        for (var i = 0; i < 2_000; i++)
+        {
+            var condition = string.Concat(Enumerable.Range(0, random.Next(1, 12)).Select(_ => Tokens[random.Next(Tokens.Length)]));
+            set.Rules.Add(new RuleDefinition { Name = $"r{i}", Condition = condition, Output = "%proc.name " + condition, File = "t" });
+        }
+        var engine = RuleEngine<Rules.Reference.SyscallEvent>.Compile(set, Events.Fields);
+        Assert.Equal(2_000, engine.Statuses.Count);
+        Assert.All(engine.Statuses, s => Assert.True(s.IsEvaluated || s.Reason is { Length: > 0 }));
+        var e = Events.Exec(Events.Process("bash", "/bin/bash"));
+        foreach (var rule in engine.Rules) rule.CreateAlert(e, 0, "h");
+    }
+}

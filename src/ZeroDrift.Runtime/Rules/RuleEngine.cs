@@ -121,6 +121,11 @@ public sealed class RuleEngine<TEvent>
                 var reason = e.MissingField is not null && definition.SkipIfUnknownFilter ? e.Message + " (skip-if-unknown-filter)" : e.Message;
                 statuses.Add(new(definition.Name, definition.File, state, reason, null, []));
             }
+            catch (Exception e) when (e is ArgumentException or FormatException or OverflowException or InvalidOperationException)
+            {
+                // A rule is input: whatever it trips over disables it, never the rule set.
+                statuses.Add(new(definition.Name, definition.File, RuleState.Invalid, $"cannot compile: {e.Message}", null, []));
+            }
         }
         var typeField = fields.Bind(new FieldRef("evt.type", null, []), out _);
         return new RuleEngine<TEvent>(rules, statuses, typeField?.Kind == FieldKind.String ? typeField.String : null);

@@ -157,7 +157,7 @@ public static class RuleLoader
     }
 
     /// <summary>The override mode per key, or the legacy append flag applied to the item's appendable keys.</summary>
-    private static Dictionary<string, string>? OverrideModes(YamlMappingNode item, RuleFileReport report, string kind, string name, out string? error)
+    private static Dictionary<string, string>? OverrideModes(YamlMappingNode item, string kind, string name, out string? error)
     {
         error = null;
         var append = Scalar(item, "append") is { } a && a.Equals("true", StringComparison.OrdinalIgnoreCase);
@@ -190,7 +190,6 @@ public static class RuleLoader
             }
             modes[key] = mode;
         }
-        _ = report;
         return modes;
     }
 
@@ -202,7 +201,7 @@ public static class RuleLoader
             report.Warnings.Add($"list '{name}' (line {item.Start.Line}): 'items' must be a list of strings; list ignored");
             return;
         }
-        var modes = OverrideModes(item, report, "list", name, out var error);
+        var modes = OverrideModes(item, "list", name, out var error);
         if (error is not null) { report.Warnings.Add(error); return; }
         if (modes is null)
         {
@@ -226,7 +225,7 @@ public static class RuleLoader
             report.Warnings.Add($"macro '{name}' (line {item.Start.Line}): missing 'condition'; macro ignored");
             return;
         }
-        var modes = OverrideModes(item, report, "macro", name, out var error);
+        var modes = OverrideModes(item, "macro", name, out var error);
         if (error is not null) { report.Warnings.Add(error); return; }
         if (modes is null)
         {
@@ -249,7 +248,7 @@ public static class RuleLoader
             if (key.Value is { } k && !RuleKeys.Contains(k))
                 report.Warnings.Add($"rule '{name}' (line {line}): unknown key '{k}' ignored");
 
-        var modes = OverrideModes(item, report, "rule", name, out var error);
+        var modes = OverrideModes(item, "rule", name, out var error);
         var index = set.IndexOf(name);
         if (error is not null)
         {
