@@ -31,6 +31,13 @@ public static class RuleProfile
                 }
             }
         }
+        foreach (var rule in engine.Rules)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var e in events) rule.Condition(e);
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated > 0) Console.WriteLine($"allocates {allocated} bytes over the mix: {rule.Name}");
+        }
         var total = times.Values.Sum();
         foreach (var (name, ticks) in times.OrderByDescending(t => t.Value).Take(15))
             Console.WriteLine($"{100.0 * ticks / total,5:F1}%  {name}");

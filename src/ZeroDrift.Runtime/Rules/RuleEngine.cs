@@ -52,6 +52,7 @@ public sealed class RuleEngine<TEvent>
     private readonly Dictionary<string, CompiledRule<TEvent>[]> _byType;
     private readonly CompiledRule<TEvent>[] _otherTypes;
     private readonly Func<TEvent, string?>? _eventType;
+    private readonly CompiledRule<TEvent>[] _all;
 
     public IReadOnlyList<CompiledRule<TEvent>> Rules { get; }
     public IReadOnlyList<RuleStatus> Statuses { get; }
@@ -59,6 +60,7 @@ public sealed class RuleEngine<TEvent>
     private RuleEngine(IReadOnlyList<CompiledRule<TEvent>> rules, IReadOnlyList<RuleStatus> statuses, Func<TEvent, string?>? eventType)
     {
         Rules = rules;
+        _all = [.. rules];
         Statuses = statuses;
         _eventType = eventType;
         var types = rules.SelectMany(r => r.EventTypes.Types).ToHashSet(StringComparer.Ordinal);
@@ -196,7 +198,7 @@ public sealed class RuleEngine<TEvent>
     /// <summary>The first match without the event-type index: every rule runs. Only the benchmark's reference uses it.</summary>
     internal CompiledRule<TEvent>? FirstMatchUnindexed(TEvent e)
     {
-        foreach (var rule in Rules)
+        foreach (var rule in _all)
             if (rule.Condition(e)) return rule;
         return null;
     }
