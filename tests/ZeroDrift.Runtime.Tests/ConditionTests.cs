@@ -62,6 +62,23 @@ public sealed class ConditionTests
     }
 
     [Fact]
+    public void Keyed_fields_take_their_argument()
+    {
+        var e = Exec(Process("sh", "/bin/sh")) with
+        {
+            Container = Container with { Mounts = new Dictionary<string, string> { ["/var/run/docker.sock"] = "/run/docker.sock", ["/host/etc"] = "/etc" } },
+            Kubernetes = new Rules.Reference.KubernetesInfo { PodLabels = new Dictionary<string, string> { ["app"] = "web" } },
+            Args = new Dictionary<string, string> { ["flags"] = "O_RDONLY" },
+        };
+        Assert.True(Condition("container.mount.dest[/var/run/docker.sock] = /var/run/docker.sock")(e), "dest");
+        Assert.True(Condition("container.mount.dest[/host*] exists")(e), "dest prefix");
+        Assert.False(Condition("container.mount.dest[/proc*] exists")(e), "no /proc mount");
+        Assert.True(Condition("container.mount.source[/host/etc] = /etc")(e), "source");
+        Assert.True(Condition("k8s.pod.label[app] = web and not k8s.pod.label[tier] exists")(e), "labels");
+        Assert.True(Condition("evt.arg[flags] = O_RDONLY and evt.arg.flags = O_RDONLY and not evt.arg.mode exists")(e), "args");
+    }
+
+    [Fact]
     public void Lists_and_macros_expand_including_nested_lists()
     {
         const string prelude = """

@@ -33,8 +33,8 @@ public sealed record SyscallEvent
     public string Hostname { get; init; } = "";
 
     /// <summary>Ancestor names, parent first (proc.aname without index), computed once per event.</summary>
-    public IReadOnlyList<string> AncestorNames => _ancestorNames ??= [.. Ancestors.Select(a => a.Name)];
-    private IReadOnlyList<string>? _ancestorNames;
+    public IReadOnlyList<string> AncestorNames => Derived.Get(ref _ancestorNames, Ancestors, a => (IReadOnlyList<string>)[.. a.Select(p => p.Name)]);
+    private Derived.Slot<IReadOnlyList<ProcessInfo>, IReadOnlyList<string>>? _ancestorNames;
 
     private static readonly Dictionary<string, string> Empty = new();
 }
@@ -80,14 +80,14 @@ public sealed record ProcessInfo
     public string? StdoutType { get; init; }
 
     /// <summary>proc.cmdline: the name followed by the arguments, computed once.</summary>
-    public string CommandLine => _commandLine ??= Args.Count == 0 ? Name : Name + " " + string.Join(' ', Args);
+    public string CommandLine => Derived.Get(ref _commandLine, Name, Args, (name, args) => args.Count == 0 ? name : name + " " + string.Join(' ', args));
     /// <summary>proc.env without a key: the whole environment, NAME=value separated by spaces, computed once.</summary>
-    public string EnvText => _envText ??= string.Join(' ', Env.Select(kv => kv.Key + "=" + kv.Value));
-    private string? _envText;
+    public string EnvText => Derived.Get(ref _envText, Env, env => string.Join(' ', env.Select(kv => kv.Key + "=" + kv.Value)));
     /// <summary>proc.args: the arguments joined by spaces, computed once.</summary>
-    public string ArgsText => _argsText ??= string.Join(' ', Args);
-    private string? _commandLine;
-    private string? _argsText;
+    public string ArgsText => Derived.Get(ref _argsText, Args, args => string.Join(' ', args));
+    private Derived.Slot<string, IReadOnlyList<string>, string>? _commandLine;
+    private Derived.Slot<IReadOnlyDictionary<string, string>, string>? _envText;
+    private Derived.Slot<IReadOnlyList<string>, string>? _argsText;
 }
 
 /// <summary>The file descriptor the event is about (the opened file, the connected socket).</summary>
@@ -113,11 +113,11 @@ public sealed record FileDescriptorInfo
     public long Inode { get; init; }
 
     /// <summary>fd.directory and fd.filename, split from the path once.</summary>
-    public string Directory => _directory ??= Type is "file" or "directory" && Name.LastIndexOf('/') is var cut and >= 0
-        ? (cut == 0 ? "/" : Name[..cut]) : "";
-    public string FileName => _fileName ??= Type is "file" or "directory" ? Name[(Name.LastIndexOf('/') + 1)..] : "";
-    private string? _directory;
-    private string? _fileName;
+    public string Directory => Derived.Get(ref _directory, Type, Name, (type, name) => type is "file" or "directory" && name.LastIndexOf('/') is var cut and >= 0
+        ? (cut == 0 ? "/" : name[..cut]) : "");
+    public string FileName => Derived.Get(ref _fileName, Type, Name, (type, name) => type is "file" or "directory" ? name[(name.LastIndexOf('/') + 1)..] : "");
+    private Derived.Slot<string, string, string>? _directory;
+    private Derived.Slot<string, string, string>? _fileName;
 }
 
 public sealed record ContainerInfo
@@ -135,6 +135,10 @@ public sealed record ContainerInfo
     public long StartTimeNanoseconds { get; init; }
     /// <summary>Mount destination → source; container.mount.dest[/etc] gives the source mounted there.</summary>
     public IReadOnlyDictionary<string, string> Mounts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Mount destinations as an array, computed once (iterating the dictionary's interface would allocate per event).</summary>
+    public string[] MountDestinations => Derived.Get(ref _mountDestinations, Mounts, m => m.Keys.ToArray());
+    private Derived.Slot<IReadOnlyDictionary<string, string>, string[]>? _mountDestinations;
 }
 
 public sealed record KubernetesInfo
@@ -156,4 +160,34 @@ public sealed record ZeroDriftInfo
     public string? Mode { get; init; }
     /// <summary>The workload identity (Kubernetes owner or container-name pattern).</summary>
     public string? Workload { get; init; }
+}
+
+/// <summary>
+/// Values derived from a record's properties and computed once. The cache remembers the (reference of the) source
+/// it was computed from, so a copy made with <c>with { … }</c>, which copies the cache too, recomputes when a
+/// source changed. Checking costs a reference comparison and allocates nothing.
+/// </summary>
+internal static class Derived
+{
+    internal sealed record Slot<TSource, TValue>(TSource Source, TValue Value);
+
+    internal sealed record Slot<TA, TB, TValue>(TA A, TB B, TValue Value);
+
+    public static TValue Get<TSource, TValue>(ref Slot<TSource, TValue>? slot, TSource source, Func<TSource, TValue> compute)
+        where TSource : class
+    {
+        if (slot is { } current && ReferenceEquals(current.Source, source)) return current.Value;
+        var value = compute(source);
+        slot = new Slot<TSource, TValue>(source, value);
+        return value;
+    }
+
+    public static TValue Get<TA, TB, TValue>(ref Slot<TA, TB, TValue>? slot, TA a, TB b, Func<TA, TB, TValue> compute)
+        where TA : class where TB : class
+    {
+        if (slot is { } current && ReferenceEquals(current.A, a) && ReferenceEquals(current.B, b)) return current.Value;
+        var value = compute(a, b);
+        slot = new Slot<TA, TB, TValue>(a, b, value);
+        return value;
+    }
 }

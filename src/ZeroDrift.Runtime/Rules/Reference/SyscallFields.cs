@@ -206,7 +206,7 @@ public static class SyscallFields
     {
         var star = pattern.EndsWith('*');
         var prefix = star ? pattern[..^1] : pattern;
-        foreach (var dest in c.Mounts.Keys)
+        foreach (var dest in c.MountDestinations)
             if (star ? dest.StartsWith(prefix, StringComparison.Ordinal) : dest == pattern) return dest;
         return null;
     }
