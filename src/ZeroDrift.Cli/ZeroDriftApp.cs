@@ -18,6 +18,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(RulesCommand.Create());
         return root;
     }
 
