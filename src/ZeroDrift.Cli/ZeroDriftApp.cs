@@ -16,6 +16,11 @@ public static class ZeroDriftApp
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
+        root.Subcommands.Add(SignCommands.Sign());
+        root.Subcommands.Add(SignCommands.Verify());
+        root.Subcommands.Add(SignCommands.Attest());
+        root.Subcommands.Add(SignCommands.VerifyAttestation());
         return root;
     }
 
