@@ -21,6 +21,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(SignCommands.Verify());
         root.Subcommands.Add(SignCommands.Attest());
         root.Subcommands.Add(SignCommands.VerifyAttestation());
+        root.Subcommands.Add(PolicyCommand.Create());
         return root;
     }
 
