@@ -80,7 +80,19 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         return new PolicyDecision(verdicts, pins);
     }
 
+    /// <summary>Checks one image; pins it to its digest only when every verdict about it passed (a mutation must never
+    /// pin what was not verified).</summary>
     private async Task<ImageRule?> CheckImageAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins, CancellationToken cancellationToken)
+    {
+        var start = verdicts.Count;
+        var candidates = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rule = await CheckImageCoreAsync(text, verdicts, candidates, cancellationToken).ConfigureAwait(false);
+        if (verdicts.Skip(start).All(v => v.Passed))
+            foreach (var (k, v) in candidates) pins[k] = v;
+        return rule;
+    }
+
+    private async Task<ImageRule?> CheckImageCoreAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins, CancellationToken cancellationToken)
     {
         ImageReference reference;
         try

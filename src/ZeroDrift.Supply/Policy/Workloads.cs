@@ -48,5 +48,6 @@ public sealed record Workload(string Kind, string Name, string? Namespace, JsonO
         }
     }
 
-    internal static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    /// <summary>The string a JSON node holds, or null for anything else.</summary>
+    public static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
