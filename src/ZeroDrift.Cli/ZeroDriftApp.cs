@@ -22,6 +22,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(SignCommands.Attest());
         root.Subcommands.Add(SignCommands.VerifyAttestation());
         root.Subcommands.Add(PolicyCommand.Create());
+        root.Subcommands.Add(AdmissionCommand.Create());
         return root;
     }
 
