@@ -27,6 +27,9 @@ public sealed partial class RegistryClient
     public const long MonolithicLimit = 16 << 20;
     public const int ChunkBytes = 8 << 20;
     private const int MaxTagPages = 1000;
+    /// <summary>How long a registry found without the referrers API is read through the fallback tag only.</summary>
+    public static readonly TimeSpan ReferrersApiRecheck = TimeSpan.FromMinutes(10);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _noReferrersApi = new(StringComparer.OrdinalIgnoreCase);
     private static readonly JsonSerializerOptions RelaxedJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>True when the registry already holds the blob (HEAD 200).</summary>
@@ -174,6 +177,9 @@ public sealed partial class RegistryClient
         timeout.CancelAfter(_options.RequestTimeout);
         var path = $"/v2/{repository.Name}/referrers/{digest}" + (artifactType is null ? "" : "?artifactType=" + Uri.EscapeDataString(artifactType));
         byte[]? body = null;
+        // A registry without the API is remembered for a while, saving a round trip per lookup (admission asks often).
+        var knownWithout = _noReferrersApi.TryGetValue(repository.Registry, out var until) && until > DateTimeOffset.UtcNow;
+        if (!knownWithout)
         try
         {
             using var response = await SendAsync(repository, HttpMethod.Get, new Uri(BaseUri(repository.Registry), path), [MediaTypes.OciIndex], "pull",
@@ -181,8 +187,13 @@ public sealed partial class RegistryClient
             // A registry that routes the path elsewhere answers something that is not an index: treat it as no API.
             if (response.Content.Headers.ContentType?.MediaType == MediaTypes.OciIndex)
                 body = await ReadBoundedAsync(response, _options.MaxManifestBytes, $"registry {repository.Registry}: referrers of {digest}", cancellationToken, timeout.Token).ConfigureAwait(false);
+            else
+                _noReferrersApi[repository.Registry] = DateTimeOffset.UtcNow + ReferrersApiRecheck;
         }
-        catch (RegistryException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadRequest) { }
+        catch (RegistryException e) when (e.Status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.BadRequest)
+        {
+            _noReferrersApi[repository.Registry] = DateTimeOffset.UtcNow + ReferrersApiRecheck;
+        }
 
         var viaFallback = body is null;
         if (body is null)

@@ -231,11 +231,12 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         // Not tied to one request's cancellation: the result serves every request waiting for this digest.
         using var timeout = new CancellationTokenSource(signing.Client.Options.RequestTimeout);
         var signatures = rule.Keys.Count > 0
-            ? await signing.VerifySignaturesAsync(image, rule.Keys, timeout.Token).ConfigureAwait(false)
-            : [];
+            ? signing.VerifySignaturesAsync(image, rule.Keys, timeout.Token)
+            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
         var attestations = rule.Attestations.Count > 0 || rule.MaxSeverity is not null || rule.NoSecrets
-            ? await signing.VerifyAttestationsAsync(image, rule.Keys, null, timeout.Token).ConfigureAwait(false)
-            : [];
-        return new ImageEvidence(image, signatures, attestations);
+            ? signing.VerifyAttestationsAsync(image, rule.Keys, null, timeout.Token)
+            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
+        await Task.WhenAll(signatures, attestations).ConfigureAwait(false);
+        return new ImageEvidence(image, await signatures.ConfigureAwait(false), await attestations.ConfigureAwait(false));
     }
 }

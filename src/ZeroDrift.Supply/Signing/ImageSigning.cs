@@ -51,6 +51,9 @@ public sealed record SignatureCheck(SignatureFormat Format, string Location, str
 public sealed class ImageSigning(RegistryClient client)
 {
     private const long MaxBlobBytes = 16 << 20;
+
+    /// <summary>Most signatures or attestations read per layout: a registry cannot make verification unbounded.</summary>
+    private const int MaxEntries = 256;
     private const string EmptyDigest = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
     private const string EmptyMediaType = "application/vnd.oci.empty.v1+json";
     public const string PredicateTypeAnnotation = "predicateType";
@@ -172,33 +175,43 @@ public sealed class ImageSigning(RegistryClient client)
     /// <summary>Every signature of the image in both layouts, each checked against every trusted key.</summary>
     public async Task<IReadOnlyList<SignatureCheck>> VerifySignaturesAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, CancellationToken cancellationToken)
     {
+        // Both layouts are looked up at once: verification latency is one lookup chain, not two.
+        var legacy = LegacyLayersAsync(image, "sig", SimpleSigning.MediaType, cancellationToken);
+        var bundles = BundlesAsync(image, keys, cancellationToken);
+        await Task.WhenAll(legacy, bundles).ConfigureAwait(false);
         var checks = new List<SignatureCheck>();
-        foreach (var (location, layer, blob) in await LegacyLayersAsync(image, "sig", SimpleSigning.MediaType, cancellationToken).ConfigureAwait(false))
-        {
-            var encoded = layer.Annotations?.GetValueOrDefault(SimpleSigning.SignatureAnnotation);
-            byte[] signature;
-            try { signature = Convert.FromBase64String(encoded ?? ""); }
-            catch (FormatException) { checks.Add(new(SignatureFormat.Legacy, location, null, "the signature annotation is not base64", null)); continue; }
-            var key = keys.FirstOrDefault(k => Ecdsa.Verify(k.Key, blob, signature));
-            if (key is null) { checks.Add(new(SignatureFormat.Legacy, location, null, signature.Length == 0 ? "no signature" : "no trusted key verifies the signature", null)); continue; }
-            SimpleSigning.Claims claims;
-            try { claims = SimpleSigning.Parse(blob, location); }
-            catch (SupplyException e) { checks.Add(new(SignatureFormat.Legacy, location, null, e.Message, null)); continue; }
-            var failure = claims.Digest != image.Digest ? $"the payload names digest {claims.Digest}, not {image.Digest}"
-                : claims.Type != SimpleSigning.Type ? $"the payload type is '{claims.Type}'"
-                : !SameRepository(claims.DockerReference, image) ? $"the payload names repository {claims.DockerReference}, not {image.RepositoryName}"
-                : null;
-            checks.Add(new(SignatureFormat.Legacy, location, key.Name, failure, null));
-        }
-        checks.AddRange((await BundlesAsync(image, keys, cancellationToken).ConfigureAwait(false)).Where(c => c.Statement is null || c.Statement.PredicateType == PredicateTypes.CosignSign));
+        foreach (var (location, layer, blob) in await legacy.ConfigureAwait(false))
+            checks.Add(CheckSimpleSigning(image, keys, location, layer, blob));
+        checks.AddRange((await bundles.ConfigureAwait(false)).Where(c => c.Statement is null || c.Statement.PredicateType == PredicateTypes.CosignSign));
         return checks;
+    }
+
+    private static SignatureCheck CheckSimpleSigning(ResolvedImage image, IReadOnlyList<TrustedKey> keys, string location, Descriptor layer, byte[] blob)
+    {
+        var encoded = layer.Annotations?.GetValueOrDefault(SimpleSigning.SignatureAnnotation);
+        byte[] signature;
+        try { signature = Convert.FromBase64String(encoded ?? ""); }
+        catch (FormatException) { return new(SignatureFormat.Legacy, location, null, "the signature annotation is not base64", null); }
+        var key = keys.FirstOrDefault(k => Ecdsa.Verify(k.Key, blob, signature));
+        if (key is null) return new(SignatureFormat.Legacy, location, null, signature.Length == 0 ? "no signature" : "no trusted key verifies the signature", null);
+        SimpleSigning.Claims claims;
+        try { claims = SimpleSigning.Parse(blob, location); }
+        catch (SupplyException e) { return new(SignatureFormat.Legacy, location, null, e.Message, null); }
+        var failure = claims.Digest != image.Digest ? $"the payload names digest {claims.Digest}, not {image.Digest}"
+            : claims.Type != SimpleSigning.Type ? $"the payload type is '{claims.Type}'"
+            : !SameRepository(claims.DockerReference, image) ? $"the payload names repository {claims.DockerReference}, not {image.RepositoryName}"
+            : null;
+        return new(SignatureFormat.Legacy, location, key.Name, failure, null);
     }
 
     /// <summary>Every attestation of the image in both layouts (optionally of one predicate type), each checked.</summary>
     public async Task<IReadOnlyList<SignatureCheck>> VerifyAttestationsAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, string? predicateType, CancellationToken cancellationToken)
     {
+        var legacy = LegacyLayersAsync(image, "att", DsseEnvelope.MediaType, cancellationToken);
+        var bundles = BundlesAsync(image, keys, cancellationToken);
+        await Task.WhenAll(legacy, bundles).ConfigureAwait(false);
         var checks = new List<SignatureCheck>();
-        foreach (var (location, layer, blob) in await LegacyLayersAsync(image, "att", DsseEnvelope.MediaType, cancellationToken).ConfigureAwait(false))
+        foreach (var (location, _, blob) in await legacy.ConfigureAwait(false))
         {
             try
             {
@@ -210,7 +223,7 @@ public sealed class ImageSigning(RegistryClient client)
                 checks.Add(new(SignatureFormat.Legacy, location, null, e.Message, null));
             }
         }
-        checks.AddRange((await BundlesAsync(image, keys, cancellationToken).ConfigureAwait(false)).Where(c => c.Statement?.PredicateType != PredicateTypes.CosignSign));
+        checks.AddRange((await bundles.ConfigureAwait(false)).Where(c => c.Statement?.PredicateType != PredicateTypes.CosignSign));
         return predicateType is null ? checks : checks.Where(c => c.Statement?.PredicateType == predicateType).ToList();
     }
 
@@ -241,43 +254,39 @@ public sealed class ImageSigning(RegistryClient client)
         {
             return [];
         }
-        var result = new List<(string, Descriptor, byte[])>();
-        var index = 0;
-        foreach (var layer in Layers(manifest.Content, tag))
-        {
-            index++;
-            if (layer.MediaType != mediaType) continue;
-            var blob = await client.GetBlobAsync(repository, layer, MaxBlobBytes, cancellationToken).ConfigureAwait(false);
-            result.Add(($"{tag} layer {index}", layer, blob));
-        }
-        return result;
+        var layers = Layers(manifest.Content, tag).Select((layer, i) => (Layer: layer, Index: i + 1)).Where(l => l.Layer.MediaType == mediaType).Take(MaxEntries).ToList();
+        var blobs = await Task.WhenAll(layers.Select(l => client.GetBlobAsync(repository, l.Layer, MaxBlobBytes, cancellationToken))).ConfigureAwait(false);
+        return layers.Select((l, i) => ($"{tag} layer {l.Index}", l.Layer, blobs[i])).ToList();
     }
 
     private async Task<List<SignatureCheck>> BundlesAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, CancellationToken cancellationToken)
     {
+        var referrers = await client.GetReferrersAsync(image.Reference.RepositoryRef, image.Digest, SigstoreBundle.MediaType, cancellationToken).ConfigureAwait(false);
+        var checks = await Task.WhenAll(referrers.Referrers.Take(MaxEntries).Select(r => CheckBundleAsync(image, keys, r, cancellationToken))).ConfigureAwait(false);
+        return [.. checks];
+    }
+
+    private async Task<SignatureCheck> CheckBundleAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, Descriptor referrer, CancellationToken cancellationToken)
+    {
         var repository = image.Reference.RepositoryRef;
-        var referrers = await client.GetReferrersAsync(repository, image.Digest, SigstoreBundle.MediaType, cancellationToken).ConfigureAwait(false);
-        var checks = new List<SignatureCheck>();
-        foreach (var referrer in referrers.Referrers)
+        var location = $"referrer {referrer.Digest}";
+        try
         {
-            var location = $"referrer {referrer.Digest}";
-            try
-            {
-                var manifest = await client.GetManifestAsync(repository, referrer.Digest, cancellationToken).ConfigureAwait(false);
-                using var doc = JsonDocument.Parse(manifest.Content, new JsonDocumentOptions { MaxDepth = 32 });
-                var subject = doc.RootElement.TryGetProperty("subject", out var s) && s.TryGetProperty("digest", out var sd) ? sd.GetString() : null;
-                if (subject != image.Digest) { checks.Add(new(SignatureFormat.Bundle, location, null, $"its subject is {subject ?? "missing"}, not {image.Digest}", null)); continue; }
-                var layer = Layers(manifest.Content, location).FirstOrDefault(l => l.MediaType == SigstoreBundle.MediaType);
-                if (layer is null) { checks.Add(new(SignatureFormat.Bundle, location, null, "no bundle layer", null)); continue; }
-                var blob = await client.GetBlobAsync(repository, layer, MaxBlobBytes, cancellationToken).ConfigureAwait(false);
-                checks.Add(CheckEnvelope(SignatureFormat.Bundle, location, SigstoreBundle.Envelope(blob, location), image, keys));
-            }
-            catch (Exception e) when (e is SupplyException or JsonException or InvalidOperationException or KeyNotFoundException)
-            {
-                checks.Add(new(SignatureFormat.Bundle, location, null, e.Message, null));
-            }
+            var manifest = await client.GetManifestAsync(repository, referrer.Digest, cancellationToken).ConfigureAwait(false);
+            using var doc = JsonDocument.Parse(manifest.Content, new JsonDocumentOptions { MaxDepth = 32 });
+            var subject = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("subject", out var s) && s.ValueKind == JsonValueKind.Object
+                && s.TryGetProperty("digest", out var sd) && sd.ValueKind == JsonValueKind.String ? sd.GetString() : null;
+            if (subject != image.Digest) return new(SignatureFormat.Bundle, location, null, $"its subject is {subject ?? "missing"}, not {image.Digest}", null);
+            var layer = Layers(manifest.Content, location).FirstOrDefault(l => l.MediaType == SigstoreBundle.MediaType);
+            if (layer is null) return new(SignatureFormat.Bundle, location, null, "no bundle layer", null);
+            var blob = await client.GetBlobAsync(repository, layer, MaxBlobBytes, cancellationToken).ConfigureAwait(false);
+            return CheckEnvelope(SignatureFormat.Bundle, location, SigstoreBundle.Envelope(blob, location), image, keys);
         }
-        return checks;
+        catch (Exception e) when (e is Artifacts.ArtifactException or JsonException)
+        {
+            // One unreadable referrer (deleted, malformed) does not hide the others.
+            return new(SignatureFormat.Bundle, location, null, e.Message, null);
+        }
     }
 
     private static List<Descriptor> Layers(byte[] manifest, string what)
