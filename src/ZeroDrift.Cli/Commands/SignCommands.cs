@@ -75,6 +75,10 @@ public static class SignCommands
             var file = parse.GetValue(predicate)!;
             if (!file.Exists) throw new UsageException($"predicate file {file.FullName} not found");
             var content = ScanAttestations.ParsePredicate(await File.ReadAllBytesAsync(file.FullName, token).ConfigureAwait(false), file.Name);
+            // A scan report given as a vuln predicate is wrapped in cosign's vuln predicate (scanner.result), which is
+            // where policies and cosign's own tooling look for it.
+            if (predicateType == PredicateTypes.Vuln && content is JsonObject o && !o.ContainsKey("scanner"))
+                content = ScanAttestations.VulnPredicate(content, Inventory.Sbom.InventoryWriters.ToolVersion, null, file.LastWriteTimeUtc, file.LastWriteTimeUtc);
             using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
