@@ -23,6 +23,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(SignCommands.VerifyAttestation());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AdmissionCommand.Create());
+        root.Subcommands.Add(AssetsCommand.Create());
         return root;
     }
 

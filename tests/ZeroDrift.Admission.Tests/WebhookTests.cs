@@ -238,3 +238,25 @@ public sealed class WebhookTests(WebhookFixture fixture)
         Assert.Equal("/mutate", docs[1]["webhooks"]![0]!["clientConfig"]!["service"]!["path"]!.GetValue<string>());
     }
 }
+
+[Collection(WebhookCollection.Name)]
+public sealed class AssetObserverTests(WebhookFixture fixture)
+{
+    [Fact]
+    public async Task Admitted_and_denied_images_land_in_the_inventory()
+    {
+        using var dir = new TempDir();
+        using var store = new Supply.Assets.AssetStore(dir.Combine("assets.db"));
+        var handler = new AdmissionHandler(fixture.NewHandler().Engine, new AdmissionOptions(), new AssetObserver(store));
+        var pod = WebhookTests.Pod(fixture.SignedImage);
+        pod["spec"]!["containers"]!.AsArray().Add(new JsonObject { ["name"] = "side", ["image"] = fixture.UnsignedImage });
+        await handler.ValidateAsync(Encoding.UTF8.GetBytes(WebhookTests.Review(pod).ToJsonString()), CancellationToken.None);
+        var assets = store.List().OrderBy(a => a.Reference, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, assets.Count);
+        Assert.Equal(("deny", ""), (assets[0].Decision, assets[0].SignedBy));   // apps/rogue
+        Assert.Equal(("allow", "release.pub"), (assets[1].Decision, assets[1].SignedBy)); // apps/web
+        Assert.Equal(fixture.SignedDigest, assets[1].Digest);
+        Assert.Equal("Pod shop/web", assets[1].Workload);
+        Assert.All(assets, a => Assert.Equal("admission", a.Source));
+    }
+}

@@ -11,7 +11,8 @@ public sealed record RuleVerdict(string Rule, string Subject, bool Passed, strin
 
 /// <summary>The outcome for an image or workload: allowed when every verdict passed.</summary>
 /// <param name="Pins">For each image as written, the same image pinned to the digest that was verified.</param>
-public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOnlyDictionary<string, string> Pins)
+/// <param name="Evidence">For each image as written, what the registry held for it (signatures, attestations), when looked up.</param>
+public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOnlyDictionary<string, string> Pins, IReadOnlyDictionary<string, ImageEvidence> Evidence)
 {
     public bool Allowed => Verdicts.All(v => v.Passed);
     public RuleVerdict? FirstFailure => Verdicts.FirstOrDefault(v => !v.Passed);
@@ -43,8 +44,9 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     {
         var verdicts = new List<RuleVerdict>();
         var pins = new Dictionary<string, string>(StringComparer.Ordinal);
-        await CheckImageAsync(image, verdicts, pins, cancellationToken).ConfigureAwait(false);
-        return new PolicyDecision(verdicts, pins);
+        var evidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
+        await CheckImageAsync(image, verdicts, pins, evidence, cancellationToken).ConfigureAwait(false);
+        return new PolicyDecision(verdicts, pins, evidence);
     }
 
     /// <summary>Every container image of the workload, then its pod spec against the strictest Pod Security level the
@@ -53,19 +55,22 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     {
         var verdicts = new List<RuleVerdict>();
         var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var evidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
         var levels = new List<(PodSecurityLevel Level, string Rule)>();
         var containers = workload.Containers().ToList();
         var checks = containers.Select(c => c.Image).Distinct(StringComparer.Ordinal).Select(async image =>
         {
             var local = new List<RuleVerdict>();
             var localPins = new Dictionary<string, string>(StringComparer.Ordinal);
-            var rule = await CheckImageAsync(image, local, localPins, cancellationToken).ConfigureAwait(false);
-            return (local, localPins, rule);
+            var localEvidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
+            var rule = await CheckImageAsync(image, local, localPins, localEvidence, cancellationToken).ConfigureAwait(false);
+            return (local, localPins, localEvidence, rule);
         }).ToList();
-        foreach (var (local, localPins, rule) in await Task.WhenAll(checks).ConfigureAwait(false))
+        foreach (var (local, localPins, localEvidence, rule) in await Task.WhenAll(checks).ConfigureAwait(false))
         {
             verdicts.AddRange(local);
             foreach (var (k, v) in localPins) pins[k] = v;
+            foreach (var (k, v) in localEvidence) evidence[k] = v;
             if (rule?.PodSecurity is { } level) levels.Add((level, rule.Name));
         }
         if (levels.Count > 0)
@@ -77,22 +82,24 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
                 ? new RuleVerdict($"{ruleName}: podSecurity", subject, true, $"meets Pod Security Standard '{level.ToString().ToLowerInvariant()}'")
                 : new RuleVerdict($"{ruleName}: podSecurity", subject, false, $"violates Pod Security Standard '{level.ToString().ToLowerInvariant()}': {string.Join("; ", violations)}"));
         }
-        return new PolicyDecision(verdicts, pins);
+        return new PolicyDecision(verdicts, pins, evidence);
     }
 
     /// <summary>Checks one image; pins it to its digest only when every verdict about it passed (a mutation must never
     /// pin what was not verified).</summary>
-    private async Task<ImageRule?> CheckImageAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins, CancellationToken cancellationToken)
+    private async Task<ImageRule?> CheckImageAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins,
+        Dictionary<string, ImageEvidence> evidence, CancellationToken cancellationToken)
     {
         var start = verdicts.Count;
         var candidates = new Dictionary<string, string>(StringComparer.Ordinal);
-        var rule = await CheckImageCoreAsync(text, verdicts, candidates, cancellationToken).ConfigureAwait(false);
+        var rule = await CheckImageCoreAsync(text, verdicts, candidates, evidence, cancellationToken).ConfigureAwait(false);
         if (verdicts.Skip(start).All(v => v.Passed))
             foreach (var (k, v) in candidates) pins[k] = v;
         return rule;
     }
 
-    private async Task<ImageRule?> CheckImageCoreAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins, CancellationToken cancellationToken)
+    private async Task<ImageRule?> CheckImageCoreAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins,
+        Dictionary<string, ImageEvidence> evidenceFound, CancellationToken cancellationToken)
     {
         ImageReference reference;
         try
@@ -132,6 +139,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
             var image = await ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
             pins[text] = $"{reference.Name}@{image.Digest}";
             evidence = await EvidenceAsync(rule, image, cancellationToken).ConfigureAwait(false);
+            evidenceFound[text] = evidence;
         }
         catch (Exception e) when (e is ArtifactException or HttpRequestException or IOException)
         {
