@@ -151,6 +151,28 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
         Assert.Contains("failurePolicy: Fail", manifests.Stdout);
     }
 
+    [Fact]
+    public void Assets_discover_then_list()
+    {
+        SetUp();
+        var db = _dir.Combine("assets.db");
+        var discover = ZeroDriftRunner.Run("assets", "discover", $"{Registry.Host}/shop/web", $"{Registry.Host}/shop/rogue", "--key", _dir.Combine("release.pub"), "--db", db, "--insecure-registry", Registry.Host);
+        Assert.True(discover.ExitCode == 0, discover.Stderr);
+        Assert.Contains("1 tagged image(s) recorded", discover.Stderr);
+        var list = ZeroDriftRunner.Run("assets", "list", "--db", db, "-o", "json");
+        Assert.Equal(0, list.ExitCode);
+        var assets = JsonNode.Parse(list.Stdout)!.AsArray().OrderBy(a => a!["repository"]!.GetValue<string>(), StringComparer.Ordinal).ToList();
+        Assert.Equal(2, assets.Count);
+        Assert.Empty(assets[0]!["signedBy"]!.AsArray());                               // shop/rogue
+        Assert.Equal(_dir.Combine("release.pub"), assets[1]!["signedBy"]![0]!.GetValue<string>()); // shop/web
+        Assert.Equal("https://cyclonedx.org/bom", assets[1]!["attestations"]![0]!.GetValue<string>());
+        var table = ZeroDriftRunner.Run("assets", "list", "--db", db, "--repository", "*/shop/web");
+        Assert.Contains("shop/web", table.Stdout);
+        Assert.DoesNotContain("shop/rogue", table.Stdout);
+        var image = ZeroDriftRunner.Run("assets", "discover", $"{Registry.Host}/shop/web:1", "--db", db, "--insecure-registry", Registry.Host);
+        Assert.Equal(2, image.ExitCode);
+    }
+
     private static bool Trusted(X509Certificate certificate, X509Certificate2 ca)
     {
         using var chain = new X509Chain();
