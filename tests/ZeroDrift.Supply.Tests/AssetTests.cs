@@ -41,3 +41,33 @@ public sealed class AssetTests(SupplyRegistryFixture fixture)
         Assert.Equal("2026-11-01T10:05:00Z", again.LastScan);
     }
 }
+
+[Collection(SupplyRegistryCollection.Name)]
+public sealed class ScanAttestationTests(SupplyRegistryFixture fixture)
+{
+    [Fact]
+    public async Task A_scans_SBOM_and_report_attach_and_feed_the_policy()
+    {
+        await fixture.PushAsync("scanned/app:1", "scanned");
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var signing = new ImageSigning(fixture.Client());
+        var image = await signing.ResolveAsync(ImageReference.Parse($"{fixture.Host}/scanned/app:1"), CancellationToken.None);
+        var sbom = """{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}"""u8.ToArray();
+        var report = """{"schemaVersion":1,"tool":"zerodrift 0.1.0","findings":[{"id":"CVE-2024-1","severity":{"level":"HIGH"},"fixedIn":"1.1"}],"secrets":[]}"""u8.ToArray();
+        var started = DateTimeOffset.Parse("2026-11-02T08:00:00Z");
+        var results = await ScanAttestations.AttachAsync(signing, image, key, SignatureFormat.Bundle, sbom, report, "0.1.0", started, started.AddMinutes(1), CancellationToken.None);
+        Assert.Equal(2, results.Count);
+
+        var checks = await signing.VerifyAttestationsAsync(image, [new TrustedKey("k", key)], PredicateTypes.Vuln, CancellationToken.None);
+        var vuln = Assert.Single(checks);
+        Assert.True(vuln.Verified);
+        var predicate = vuln.Statement!.Predicate!;
+        Assert.Equal(ScanAttestations.ScannerUri, predicate["scanner"]!["uri"]!.GetValue<string>());
+        Assert.Equal("2026-11-02T08:01:00Z", predicate["metadata"]!["scanFinishedOn"]!.GetValue<string>());
+        var evidence = Policy.ScanEvidence.FromVulnPredicate(predicate);
+        Assert.Equal(Core.Severity.High, Assert.Single(evidence.Vulnerabilities).Severity);
+        Assert.Equal(0, evidence.Secrets);
+        Assert.Single(await signing.VerifyAttestationsAsync(image, [new TrustedKey("k", key)], PredicateTypes.CycloneDx, CancellationToken.None));
+        Assert.Throws<SupplyException>(() => ScanAttestations.ParsePredicate("not json"u8.ToArray(), "report"));
+    }
+}
