@@ -167,4 +167,26 @@ public sealed class RegistryPushTests(RegistryFixture fixture)
         var e = await Assert.ThrowsAsync<RegistryException>(() => anonymous.PushBlobAsync(repo, Utf8("x"), MediaTypes.OciConfig, CancellationToken.None));
         Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
     }
+
+    [Fact]
+    public async Task Push_with_a_bearer_token_for_pull_and_push()
+    {
+        var registry = fixture.Token;
+        var options = new RegistryClientOptions
+        {
+            InsecureRegistries = [registry.Host],
+            Credentials = RegistryCredentials.FromFiles([fixture.WriteAuthFile("token-push.json", RegistryFixture.User, RegistryFixture.Password, registry)]),
+        };
+        using var client = new RegistryClient(options);
+        var repo = new RepositoryRef(registry.Host, "private/pushed");
+        var before = fixture.Tokens.Requests.Count;
+        var blob = await client.PushBlobAsync(repo, Utf8("{}"), MediaTypes.OciConfig, CancellationToken.None, chunked: true);
+        var pushed = await client.PushManifestAsync(repo, "v1", Manifest(blob), MediaTypes.OciManifest, CancellationToken.None);
+        Assert.Equal(pushed.Descriptor.Digest, (await client.GetManifestAsync(repo, "v1", CancellationToken.None)).Descriptor.Digest);
+        Assert.Contains(fixture.Tokens.Requests.Skip(before), r => r.Query.Contains("scope=repository%3Aprivate%2Fpushed%3Apull%2Cpush", StringComparison.Ordinal));
+
+        // Anonymous clients get a token without push: the upload is refused, not silently dropped.
+        using var anonymous = new RegistryClient(new RegistryClientOptions { InsecureRegistries = [registry.Host] });
+        await Assert.ThrowsAsync<RegistryException>(() => anonymous.PushBlobAsync(new RepositoryRef(registry.Host, "public/x"), Utf8("x"), MediaTypes.OciConfig, CancellationToken.None));
+    }
 }
