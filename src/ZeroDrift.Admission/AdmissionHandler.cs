@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZeroDrift.Artifacts;
@@ -197,7 +195,4 @@ public sealed class AdmissionHandler(PolicyEngine engine, AdmissionOptions optio
 
     private static string OneLine(string s) => Truncate(string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)), 500);
     private static string Truncate(string s, int max) => s.Length > max ? s[..max] + "…" : s;
-
-    internal static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
-    internal static long Now => Stopwatch.GetTimestamp();
 }

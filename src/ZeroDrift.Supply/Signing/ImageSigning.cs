@@ -335,6 +335,4 @@ public sealed class ImageSigning(RegistryClient client)
     public static string Describe(SignatureCheck check) => check.Verified
         ? $"{check.Location}: verified by {check.VerifiedBy}"
         : $"{check.Location}: {check.Failure}";
-
-    internal static string Utf8(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 }
