@@ -231,6 +231,33 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         Assert.Equal("violates Pod Security Standard 'baseline': container agent: adds capability NET_ADMIN", agent.Reason);
     }
 
+    [Fact]
+    public async Task A_moved_tag_is_seen_after_the_ttl_without_a_burst_of_lookups()
+    {
+        await PushAsync("policy/moving", "before");
+        var signing = new ImageSigning(fixture.Client());
+        var policy = Policy("""
+              - match: ["**"]
+                signatures: {keys: [release.pub]}
+            """);
+        var engine = new PolicyEngine(policy, signing, BuiltInPodSecurity.Instance, TimeSpan.Zero);
+        var text = $"{fixture.Host}/policy/moving:1";
+        var first = (await engine.CheckImageAsync(text, CancellationToken.None)).Evidence[text].Image.Digest;
+        var moved = await fixture.PushAsync("policy/moving:1", "after");
+        Assert.NotEqual(first, moved);
+        // Expired: this request still gets the previous digest while one refresh runs in the background.
+        Assert.Equal(first, (await engine.CheckImageAsync(text, CancellationToken.None)).Evidence[text].Image.Digest);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string seen;
+        do
+        {
+            await Task.Delay(20);
+            seen = (await engine.CheckImageAsync(text, CancellationToken.None)).Evidence[text].Image.Digest;
+        }
+        while (seen != moved && DateTime.UtcNow < deadline);
+        Assert.Equal(moved, seen);
+    }
+
     [Theory]
     [InlineData("images:\n  - match: [x]\n    vulnerabilities: {maxSeverity: huge}\n    signatures: {keys: [release.pub]}", "maxSeverity must be none, low, medium, high or critical")]
     [InlineData("images:\n  - match: [x]\n    attestations: [cyclonedx]", "need signatures.keys")]

@@ -30,6 +30,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
 {
     private readonly ConcurrentDictionary<(string Rule, string Digest), Lazy<Task<ImageEvidence>>> _evidence = new();
     private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset Expires)> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
 
     public SupplyPolicy Policy => policy;
     public int CachedDigests => _evidence.Count;
@@ -209,10 +210,40 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         return reference.Name.StartsWith(e + "/", StringComparison.Ordinal) || reference.Name == e;
     }
 
+    /// <summary>
+    /// Tag → digest, cached for the TTL. When an entry expires, one request refreshes it while the others keep the
+    /// previous digest until the refresh lands: no burst of registry calls at expiry, and a moved tag is seen within the
+    /// TTL plus one registry round trip. A digest-pinned reference never expires.
+    /// </summary>
     private async Task<ResolvedImage> ResolveAsync(ImageReference reference, CancellationToken cancellationToken)
     {
         var key = reference.ToString();
-        if (_tags.TryGetValue(key, out var cached) && (reference.Digest is not null || cached.Expires > DateTimeOffset.UtcNow)) return cached.Image;
+        if (_tags.TryGetValue(key, out var cached))
+        {
+            if (reference.Digest is not null || cached.Expires > DateTimeOffset.UtcNow) return cached.Image;
+            if (_refreshing.TryAdd(key, 0))
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        using var timeout = new CancellationTokenSource(signing.Client.Options.RequestTimeout);
+                        var fresh = await signing.ResolveAsync(reference, timeout.Token).ConfigureAwait(false);
+                        _tags[key] = (fresh, DateTimeOffset.UtcNow + tagTtl);
+                    }
+                    catch (Exception)
+                    {
+                        // The registry could not be asked: forget the entry so that the next request resolves (and fails) itself.
+                        _tags.TryRemove(key, out _);
+                    }
+                    finally
+                    {
+                        _refreshing.TryRemove(key, out _);
+                    }
+                }, CancellationToken.None);
+            }
+            return cached.Image;
+        }
         var image = await signing.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
         _tags[key] = (image, DateTimeOffset.UtcNow + tagTtl);
         return image;
