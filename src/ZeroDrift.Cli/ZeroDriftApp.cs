@@ -19,6 +19,14 @@ public static class ZeroDriftApp
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(RulesCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
+        root.Subcommands.Add(SignCommands.Sign());
+        root.Subcommands.Add(SignCommands.Verify());
+        root.Subcommands.Add(SignCommands.Attest());
+        root.Subcommands.Add(SignCommands.VerifyAttestation());
+        root.Subcommands.Add(PolicyCommand.Create());
+        root.Subcommands.Add(AdmissionCommand.Create());
+        root.Subcommands.Add(AssetsCommand.Create());
         return root;
     }
 

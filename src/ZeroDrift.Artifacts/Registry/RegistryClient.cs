@@ -17,7 +17,7 @@ public sealed record RegistryManifest(Descriptor Descriptor, byte[] Content);
 /// by default (plain HTTP only for insecure loopback registries), and cancellation throughout. One instance
 /// serves any number of registries and concurrent calls; tokens are cached per registry and scope.
 /// </summary>
-public sealed class RegistryClient : IDisposable
+public sealed partial class RegistryClient : IDisposable
 {
     private const int MaxRedirects = 5;
     private const int MaxErrorBodyBytes = 64 << 10;
@@ -168,19 +168,24 @@ public sealed class RegistryClient : IDisposable
     /// Sends a request to the registry, authenticating when challenged (Basic with stored credentials, or a Bearer
     /// token from the challenge's realm) and following redirects; a non-success answer becomes a <see cref="RegistryException"/>.
     /// </summary>
-    private async Task<HttpResponseMessage> SendAsync(RepositoryRef repository, HttpMethod method, string path, IReadOnlyList<string> accept,
-        string actions, HttpCompletionOption completion, string subject, CancellationToken userToken, CancellationToken token)
+    private Task<HttpResponseMessage> SendAsync(RepositoryRef repository, HttpMethod method, string path, IReadOnlyList<string> accept,
+        string actions, HttpCompletionOption completion, string subject, CancellationToken userToken, CancellationToken token) =>
+        SendAsync(repository, method, new Uri(BaseUri(repository.Registry), path), accept, actions, completion, subject, null, userToken, token);
+
+    /// <param name="content">Makes the request body afresh for each attempt (a 401 challenge resends it), or null.</param>
+    private async Task<HttpResponseMessage> SendAsync(RepositoryRef repository, HttpMethod method, Uri uri, IReadOnlyList<string> accept,
+        string actions, HttpCompletionOption completion, string subject, Func<HttpContent>? content, CancellationToken userToken, CancellationToken token)
     {
         var registry = repository.Registry;
-        var uri = new Uri(BaseUri(registry), path);
+        var path = uri.AbsolutePath;
         var scope = $"repository:{repository.Name}:{actions}";
-        var response = await SendFollowingRedirectsAsync(registry, method, uri, accept, CachedAuthorization(repository, scope), completion, userToken, token).ConfigureAwait(false);
+        var response = await SendFollowingRedirectsAsync(registry, method, uri, accept, CachedAuthorization(repository, scope), completion, userToken, token, content).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
             var challenge = PickChallenge(response);
             response.Dispose();
             var authorization = await AuthorizeAsync(repository, scope, challenge, userToken, token).ConfigureAwait(false);
-            response = await SendFollowingRedirectsAsync(registry, method, uri, accept, authorization, completion, userToken, token).ConfigureAwait(false);
+            response = await SendFollowingRedirectsAsync(registry, method, uri, accept, authorization, completion, userToken, token, content).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 response.Dispose();
@@ -195,12 +200,14 @@ public sealed class RegistryClient : IDisposable
     private Uri BaseUri(string registry) => _baseUris.GetOrAdd(registry, _options.BaseUri);
 
     private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(string registry, HttpMethod method, Uri uri, IReadOnlyList<string> accept,
-        AuthenticationHeaderValue? authorization, HttpCompletionOption completion, CancellationToken userToken, CancellationToken token)
+        AuthenticationHeaderValue? authorization, HttpCompletionOption completion, CancellationToken userToken, CancellationToken token,
+        Func<HttpContent>? content = null)
     {
         var origin = uri;
         for (var hop = 0; ; hop++)
         {
             using var request = new HttpRequestMessage(method, uri);
+            if (content is not null) request.Content = content();
             foreach (var type in accept) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             // Credentials go only to the registry itself, never to storage a redirect points to.
             if (authorization is not null && SameAuthority(uri, origin)) request.Headers.Authorization = authorization;

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using ZeroDrift.Admission;
+using ZeroDrift.Artifacts.Images.Oci;
+using ZeroDrift.Artifacts.Registry;
+using ZeroDrift.Supply.Keys;
+using ZeroDrift.Supply.Policy;
+using ZeroDrift.Supply.Signing;
+using ZeroDrift.TestSupport;
+
+// Admission latency at a constant request rate (open loop: each request is timed from when it was due, so a slow
+// answer cannot hide the requests queued behind it). Three runs over the same HTTPS webhook on loopback:
+//   reference  GET /healthz                         (TLS + Kestrel + the generator: the floor)
+//   cached     AdmissionReview of a verified image  (digest evidence cached; tag resolution cached)
+//   first      AdmissionReview of a new image each time (resolve, referrers fallback, bundle, signature check)
+// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400]
+
+var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
+var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var firstImages = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
+
+using var dir = new TempDir();
+await using var registry = await RegistryServer.StartAsync();
+using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+dir.File("release.pub", SigningKeys.Pem("PUBLIC KEY", key.ExportSubjectPublicKeyInfo()));
+var policyPath = dir.File("policy.yaml", $"""
+    apiVersion: zerodrift.dev/v1
+    kind: ImagePolicy
+    allowedRegistries: ["{registry.Host}"]
+    images:
+      - name: apps
+        match: ["{registry.Host}/**"]
+        signatures:
+          keys: [release.pub]
+        podSecurity: baseline
+    """);
+
+var clientOptions = new RegistryClientOptions { InsecureRegistries = [registry.Host] };
+using var setupClient = new RegistryClient(clientOptions);
+var signing = new ImageSigning(setupClient);
+var setup = Stopwatch.StartNew();
+var layer = new Descriptor("application/vnd.oci.image.layer.v1.tar", "", 0);
+async Task<string> PushSignedAsync(string repo, string tag, int n)
+{
+    var repository = new RepositoryRef(registry.Host, repo);
+    var shared = await setupClient.PushBlobAsync(repository, Encoding.UTF8.GetBytes("layer of " + repo), layer.MediaType, CancellationToken.None);
+    var config = await setupClient.PushBlobAsync(repository, Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["architecture"] = "amd64", ["os"] = "linux",
+        ["config"] = new JsonObject { ["Labels"] = new JsonObject { ["n"] = n.ToString(CultureInfo.InvariantCulture) } },
+        ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(shared.Digest) },
+    }.ToJsonString()), MediaTypes.OciConfig, CancellationToken.None);
+    var manifest = Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["schemaVersion"] = 2,
+        ["mediaType"] = MediaTypes.OciManifest,
+        ["config"] = new JsonObject { ["mediaType"] = MediaTypes.OciConfig, ["digest"] = config.Digest, ["size"] = config.Size },
+        ["layers"] = new JsonArray(new JsonObject { ["mediaType"] = shared.MediaType, ["digest"] = shared.Digest, ["size"] = shared.Size }),
+    }.ToJsonString());
+    await setupClient.PushManifestAsync(repository, tag, manifest, MediaTypes.OciManifest, CancellationToken.None);
+    var image = await signing.ResolveAsync(ImageReference.Parse($"{registry.Host}/{repo}:{tag}"), CancellationToken.None);
+    await signing.SignAsync(image, key, SignatureFormat.Bundle, CancellationToken.None);
+    return $"{registry.Host}/{repo}:{tag}";
+}
+var cachedImage = await PushSignedAsync("bench/cached", "1", 0);
+var fresh = new List<string>();
+for (var i = 0; i < firstImages; i++) fresh.Add(await PushSignedAsync($"bench/first{i}", "1", i + 1));
+Console.WriteLine($"setup: {firstImages + 1} signed images pushed in {setup.Elapsed.TotalSeconds:0.0} s");
+
+var (cert, tlsKey, ca) = Certificates(dir);
+using var serveClient = new RegistryClient(clientOptions);
+var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(serveClient), BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+var handler = new AdmissionHandler(engine, new AdmissionOptions());
+var port = RegistryServer.FreePort();
+await using var server = await AdmissionServer.StartAsync(handler, $"127.0.0.1:{port}", cert, tlsKey, CancellationToken.None);
+
+using var http = new HttpClient(new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = 256,
+    PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+    SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && Trusted(c, ca) },
+}) { BaseAddress = new Uri($"https://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(30) };
+
+byte[] Review(string image, int i) => Encoding.UTF8.GetBytes(new JsonObject
+{
+    ["kind"] = "AdmissionReview",
+    ["apiVersion"] = "admission.k8s.io/v1",
+    ["request"] = new JsonObject
+    {
+        ["uid"] = $"bench-{i}",
+        ["kind"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["kind"] = "Pod" },
+        ["resource"] = new JsonObject { ["group"] = "", ["version"] = "v1", ["resource"] = "pods" },
+        ["namespace"] = "bench",
+        ["operation"] = "CREATE",
+        ["userInfo"] = new JsonObject { ["username"] = "bench" },
+        ["object"] = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = $"p{i}" },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = image }) },
+        },
+        ["dryRun"] = false,
+    },
+}.ToJsonString());
+
+async Task<double[]> RunAsync(string name, int count, Func<int, Task> send)
+{
+    var latencies = new double[count];
+    var tasks = new Task[count];
+    var interval = Stopwatch.Frequency / (double)rate;
+    var start = Stopwatch.GetTimestamp();
+    for (var i = 0; i < count; i++)
+    {
+        var due = start + (long)(i * interval);
+        while (Stopwatch.GetTimestamp() < due)
+        {
+            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+            if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
+            else Thread.SpinWait(50);
+        }
+        var index = i;
+        tasks[i] = Task.Run(async () =>
+        {
+            await send(index);
+            latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+        });
+    }
+    await Task.WhenAll(tasks);
+    var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+    Array.Sort(latencies);
+    Console.WriteLine($"{name,-10} {count,6} req  {count / elapsed,6:0} req/s  p50 {P(latencies, 0.50),7:0.00} ms  p90 {P(latencies, 0.90),7:0.00} ms  p99 {P(latencies, 0.99),7:0.00} ms  max {latencies[^1],7:0.00} ms");
+    return latencies;
+}
+
+async Task PostAsync(byte[] body, bool expectAllowed)
+{
+    using var content = new ByteArrayContent(body);
+    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    using var response = await http.PostAsync("validate", content);
+    var answer = JsonNode.Parse(await response.Content.ReadAsByteArrayAsync())!;
+    if (answer["response"]!["allowed"]!.GetValue<bool>() != expectAllowed)
+        throw new InvalidOperationException("unexpected verdict: " + answer.ToJsonString());
+}
+
+// Warm-up: JIT, TLS connections, the cached image's evidence.
+for (var i = 0; i < 50; i++) { await http.GetStringAsync("healthz"); await PostAsync(Review(cachedImage, -i), true); }
+
+var total = rate * seconds;
+var reference = await RunAsync("reference", total, async _ => await http.GetStringAsync("healthz"));
+var cachedBodies = Enumerable.Range(0, total).Select(i => Review(cachedImage, i)).ToArray();
+var cached = await RunAsync("cached", total, i => PostAsync(cachedBodies[i], true));
+var sequentialCount = Math.Min(50, fresh.Count / 4);
+// Mixed, as in a rollout: 200 req/s in all, one request in ten for an image never seen before.
+var mixedCount = Math.Min(total, (fresh.Count - sequentialCount) / 2 * 10);
+var mixedFresh = fresh.Skip(sequentialCount).Take(mixedCount / 10).ToList();
+var firstLatencies = new System.Collections.Concurrent.ConcurrentBag<double>();
+var mixed = await RunAsync("mixed", mixedCount, async i =>
+{
+    if (i % 10 != 0) { await PostAsync(cachedBodies[i], true); return; }
+    var t = Stopwatch.GetTimestamp();
+    await PostAsync(Review(mixedFresh[i / 10], i), true);
+    firstLatencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+});
+var firstInMixed = firstLatencies.Order().ToArray();
+Console.WriteLine($"  of which first verifications: {firstInMixed.Length} req  p50 {P(firstInMixed, 0.5):0.00} ms  p99 {P(firstInMixed, 0.99):0.00} ms  max {firstInMixed[^1]:0.00} ms");
+var firstBodies = fresh.Skip(sequentialCount + mixedFresh.Count).Select((image, i) => Review(image, i)).ToArray();
+var first = await RunAsync("all-first", firstBodies.Length, i => PostAsync(firstBodies[i], true));
+// Service time without queueing: first verifications one at a time.
+var sequential = new double[sequentialCount];
+for (var i = 0; i < sequentialCount; i++)
+{
+    var t = Stopwatch.GetTimestamp();
+    await PostAsync(Review(fresh[i], 100_000 + i), true);
+    sequential[i] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+}
+Array.Sort(sequential);
+Console.WriteLine($"first, one at a time: {sequentialCount} req  p50 {P(sequential, 0.5):0.00} ms  p99 {P(sequential, 0.99):0.00} ms");
+Console.WriteLine($"ratios to the reference: cached p50 {P(cached, 0.5) / P(reference, 0.5):0.0}x p99 {P(cached, 0.99) / P(reference, 0.99):0.0}x; first (mixed) p50 {P(firstInMixed, 0.5) / P(reference, 0.5):0.0}x p99 {P(firstInMixed, 0.99) / P(reference, 0.99):0.0}x");
+Console.WriteLine($"targets: cached p99 <= 10 ms: {(P(cached, 0.99) <= 10 ? "met" : "MISSED")}; first verification (mixed load) p99 <= 250 ms: {(P(firstInMixed, 0.99) <= 250 ? "met" : "MISSED")}");
+Console.WriteLine($"load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+return 0;
+
+static double P(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+static bool Trusted(X509Certificate certificate, X509Certificate2 ca)
+{
+    using var chain = new X509Chain();
+    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+    chain.ChainPolicy.CustomTrustStore.Add(ca);
+    using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+    return chain.Build(leaf);
+}
+
+static (string Cert, string Key, X509Certificate2 Ca) Certificates(TempDir dir)
+{
+    using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    var caRequest = new CertificateRequest("CN=bench CA", caKey, HashAlgorithmName.SHA256);
+    caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+    var now = DateTimeOffset.UtcNow;
+    var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+    using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    var request = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256);
+    var san = new SubjectAlternativeNameBuilder();
+    san.AddIpAddress(IPAddress.Loopback);
+    request.CertificateExtensions.Add(san.Build());
+    using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+    return (dir.File("tls.crt", server.ExportCertificatePem()), dir.File("tls.key", serverKey.ExportPkcs8PrivateKeyPem()), ca);
+}

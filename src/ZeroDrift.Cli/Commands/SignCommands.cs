@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ZeroDrift.Supply.Signing;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary><c>sign</c>, <c>verify</c>, <c>attest</c> and <c>verify-attestation</c>: cosign's key-pair workflow.</summary>
+public static class SignCommands
+{
+    public static Command Sign()
+    {
+        var image = SupplyOptions.Image();
+        var key = new Option<string>("--key") { Description = "Private key file (cosign's encrypted format)", Required = true };
+        var format = SupplyOptions.FormatOption();
+        var insecure = SupplyOptions.InsecureRegistry();
+        var command = new Command("sign", "Sign an image's manifest digest in a registry, as cosign does");
+        command.Arguments.Add(image);
+        command.Options.Add(key);
+        command.Options.Add(format);
+        command.Options.Add(insecure);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var signatureFormat = SupplyOptions.ParseFormat(parse.GetValue(format)!);
+            using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
+            var signing = SupplyOptions.Signing(parse, insecure);
+            using var client = signing.Client;
+            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
+            var result = await signing.SignAsync(resolved, privateKey, signatureFormat, token).ConfigureAwait(false);
+            Console.Out.WriteLine($"Signed {resolved.RepositoryName}@{resolved.Digest} ({Name(signatureFormat)}: {result.Location}, {result.ManifestDigest})");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    public static Command Verify()
+    {
+        var image = SupplyOptions.Image();
+        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable (any one verifying is enough)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var insecure = SupplyOptions.InsecureRegistry();
+        var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        var command = new Command("verify", "Verify an image's signatures (both cosign layouts) with public keys; exit 1 when none verifies");
+        command.Arguments.Add(image);
+        command.Options.Add(keys);
+        command.Options.Add(insecure);
+        command.Options.Add(output);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var trusted = SupplyOptions.PublicKeys(parse.GetValue(keys)!);
+            var signing = SupplyOptions.Signing(parse, insecure);
+            using var client = signing.Client;
+            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
+            var checks = await signing.VerifySignaturesAsync(resolved, trusted, token).ConfigureAwait(false);
+            Report(resolved, checks, parse.GetValue(output)!, "signature");
+            return checks.Any(c => c.Verified) ? ExitCodes.Ok : ExitCodes.Findings;
+        }, ct));
+        return command;
+    }
+
+    public static Command Attest()
+    {
+        var image = SupplyOptions.Image();
+        var key = new Option<string>("--key") { Description = "Private key file (cosign's encrypted format)", Required = true };
+        var predicate = new Option<FileInfo>("--predicate") { Description = "The predicate: a JSON file (SBOM, vulnerability report, …)", Required = true };
+        var type = new Option<string>("--type") { Description = "cyclonedx, spdx, vuln, custom, or a predicate type URI", DefaultValueFactory = _ => "custom" };
+        var format = SupplyOptions.FormatOption();
+        var insecure = SupplyOptions.InsecureRegistry();
+        var command = new Command("attest", "Attach a signed in-toto attestation (DSSE) to an image, as cosign does");
+        command.Arguments.Add(image);
+        foreach (var o in new Option[] { key, predicate, type, format, insecure }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var signatureFormat = SupplyOptions.ParseFormat(parse.GetValue(format)!);
+            var predicateType = PredicateTypes.Resolve(parse.GetValue(type)!);
+            var file = parse.GetValue(predicate)!;
+            if (!file.Exists) throw new UsageException($"predicate file {file.FullName} not found");
+            var content = ScanAttestations.ParsePredicate(await File.ReadAllBytesAsync(file.FullName, token).ConfigureAwait(false), file.Name);
+            // A scan report given as a vuln predicate is wrapped in cosign's vuln predicate (scanner.result), which is
+            // where policies and cosign's own tooling look for it.
+            if (predicateType == PredicateTypes.Vuln && content is JsonObject o && !o.ContainsKey("scanner"))
+                content = ScanAttestations.VulnPredicate(content, Inventory.Sbom.InventoryWriters.ToolVersion, null, file.LastWriteTimeUtc, file.LastWriteTimeUtc);
+            using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
+            var signing = SupplyOptions.Signing(parse, insecure);
+            using var client = signing.Client;
+            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
+            var result = await signing.AttestAsync(resolved, privateKey, predicateType, content, signatureFormat, token).ConfigureAwait(false);
+            Console.Out.WriteLine($"Attested {predicateType} for {resolved.RepositoryName}@{resolved.Digest} ({Name(signatureFormat)}: {result.Location}, {result.ManifestDigest})");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    public static Command VerifyAttestation()
+    {
+        var image = SupplyOptions.Image();
+        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable", Required = true, AllowMultipleArgumentsPerToken = false };
+        var type = new Option<string?>("--type") { Description = "Only this predicate type (cyclonedx, spdx, vuln, custom, or a URI)" };
+        var insecure = SupplyOptions.InsecureRegistry();
+        var output = new Option<string>("--output", "-o") { Description = "text (summary) or json (with the statements)", DefaultValueFactory = _ => "text" };
+        var command = new Command("verify-attestation", "Verify and print an image's attestations; exit 1 when none verifies");
+        command.Arguments.Add(image);
+        foreach (var o in new Option[] { keys, type, insecure, output }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var predicateType = parse.GetValue(type) is { } t ? PredicateTypes.Resolve(t) : null;
+            var trusted = SupplyOptions.PublicKeys(parse.GetValue(keys)!);
+            var signing = SupplyOptions.Signing(parse, insecure);
+            using var client = signing.Client;
+            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
+            var checks = await signing.VerifyAttestationsAsync(resolved, trusted, predicateType, token).ConfigureAwait(false);
+            Report(resolved, checks, parse.GetValue(output)!, "attestation");
+            return checks.Any(c => c.Verified) ? ExitCodes.Ok : ExitCodes.Findings;
+        }, ct));
+        return command;
+    }
+
+    private static string Name(SignatureFormat format) => format == SignatureFormat.Bundle ? "bundle" : "legacy";
+
+    private static void Report(ResolvedImage image, IReadOnlyList<SignatureCheck> checks, string output, string what)
+    {
+        if (output == "json")
+        {
+            var items = new JsonArray(checks.Select(c => (JsonNode)new JsonObject
+            {
+                ["format"] = Name(c.Format),
+                ["location"] = c.Location,
+                ["verified"] = c.Verified,
+                ["key"] = c.VerifiedBy,
+                ["failure"] = c.Failure,
+                ["predicateType"] = c.Statement?.PredicateType,
+                ["statementType"] = c.Statement?.Type,
+                ["predicate"] = c.Statement?.Predicate?.DeepClone(),
+            }).ToArray());
+            var doc = new JsonObject { ["image"] = image.RepositoryName, ["digest"] = image.Digest, [what + "s"] = items };
+            Console.Out.WriteLine(doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+        else if (output != "text")
+        {
+            throw new UsageException($"unknown output '{output}' (text or json)");
+        }
+        else
+        {
+            Console.Out.WriteLine($"{image.RepositoryName}@{image.Digest}");
+            if (checks.Count == 0) Console.Out.WriteLine($"  no {what}s found");
+            foreach (var c in checks)
+            {
+                var type = c.Statement is { } s && what == "attestation" ? $" [{s.PredicateType}]" : "";
+                Console.Out.WriteLine($"  {(c.Verified ? "OK  " : "FAIL")} {Name(c.Format)}{type} {ImageSigning.Describe(c)}");
+            }
+        }
+        var verified = checks.Count(c => c.Verified);
+        Console.Error.WriteLine(verified > 0
+            ? $"{verified} of {checks.Count} {what}(s) verified"
+            : $"zerodrift: no valid {what} for {image.RepositoryName}@{image.Digest}");
+    }
+}

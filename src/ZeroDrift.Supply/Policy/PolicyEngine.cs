@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using ZeroDrift.Artifacts;
+using ZeroDrift.Artifacts.Registry;
+using ZeroDrift.Core;
+using ZeroDrift.Supply.Signing;
+
+namespace ZeroDrift.Supply.Policy;
+
+/// <summary>One rule's verdict about one subject (an image or a pod spec), with the reason in words.</summary>
+public sealed record RuleVerdict(string Rule, string Subject, bool Passed, string Reason);
+
+/// <summary>The outcome for an image or workload: allowed when every verdict passed.</summary>
+/// <param name="Pins">For each image as written, the same image pinned to the digest that was verified.</param>
+/// <param name="Evidence">For each image as written, what the registry held for it (signatures, attestations), when looked up.</param>
+public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOnlyDictionary<string, string> Pins, IReadOnlyDictionary<string, ImageEvidence> Evidence)
+{
+    public bool Allowed => Verdicts.All(v => v.Passed);
+    public RuleVerdict? FirstFailure => Verdicts.FirstOrDefault(v => !v.Passed);
+}
+
+/// <summary>Signatures and attestations of one digest, verified with one rule's keys.</summary>
+public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations);
+
+/// <summary>
+/// Evaluates a <see cref="SupplyPolicy"/> the same way for <c>policy check</c> and for admission. Registry evidence is
+/// verified once per (rule, digest) and cached (digests are immutable, so the result cannot go stale except through new
+/// signatures, which a restart or <see cref="ClearCache"/> picks up); tags are re-resolved after <paramref name="tagTtl"/>.
+/// </summary>
+public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPodSecurityEvaluator podSecurity, TimeSpan tagTtl)
+{
+    private readonly ConcurrentDictionary<(string Rule, string Digest), Lazy<Task<ImageEvidence>>> _evidence = new();
+    private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset Expires)> _tags = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+
+    public SupplyPolicy Policy => policy;
+    public int CachedDigests => _evidence.Count;
+
+    public void ClearCache()
+    {
+        _evidence.Clear();
+        _tags.Clear();
+    }
+
+    public async Task<PolicyDecision> CheckImageAsync(string image, CancellationToken cancellationToken)
+    {
+        var verdicts = new List<RuleVerdict>();
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var evidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
+        await CheckImageAsync(image, verdicts, pins, evidence, cancellationToken).ConfigureAwait(false);
+        return new PolicyDecision(verdicts, pins, evidence);
+    }
+
+    /// <summary>Every container image of the workload, then its pod spec against the strictest Pod Security level the
+    /// rules of its images ask for.</summary>
+    public async Task<PolicyDecision> CheckWorkloadAsync(Workload workload, CancellationToken cancellationToken)
+    {
+        var verdicts = new List<RuleVerdict>();
+        var pins = new Dictionary<string, string>(StringComparer.Ordinal);
+        var evidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
+        var levels = new List<(PodSecurityLevel Level, string Rule)>();
+        var containers = workload.Containers().ToList();
+        var checks = containers.Select(c => c.Image).Distinct(StringComparer.Ordinal).Select(async image =>
+        {
+            var local = new List<RuleVerdict>();
+            var localPins = new Dictionary<string, string>(StringComparer.Ordinal);
+            var localEvidence = new Dictionary<string, ImageEvidence>(StringComparer.Ordinal);
+            var rule = await CheckImageAsync(image, local, localPins, localEvidence, cancellationToken).ConfigureAwait(false);
+            return (local, localPins, localEvidence, rule);
+        }).ToList();
+        foreach (var (local, localPins, localEvidence, rule) in await Task.WhenAll(checks).ConfigureAwait(false))
+        {
+            verdicts.AddRange(local);
+            foreach (var (k, v) in localPins) pins[k] = v;
+            foreach (var (k, v) in localEvidence) evidence[k] = v;
+            if (rule?.PodSecurity is { } level) levels.Add((level, rule.Name));
+        }
+        if (levels.Count > 0)
+        {
+            var (level, ruleName) = levels.MaxBy(l => l.Level);
+            var violations = podSecurity.Violations(workload.PodSpec, level);
+            var subject = $"{workload.Kind} {workload.Name}".TrimEnd();
+            verdicts.Add(violations.Count == 0
+                ? new RuleVerdict($"{ruleName}: podSecurity", subject, true, $"meets Pod Security Standard '{level.ToString().ToLowerInvariant()}'")
+                : new RuleVerdict($"{ruleName}: podSecurity", subject, false, $"violates Pod Security Standard '{level.ToString().ToLowerInvariant()}': {string.Join("; ", violations)}"));
+        }
+        return new PolicyDecision(verdicts, pins, evidence);
+    }
+
+    /// <summary>Checks one image; pins it to its digest only when every verdict about it passed (a mutation must never
+    /// pin what was not verified).</summary>
+    private async Task<ImageRule?> CheckImageAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins,
+        Dictionary<string, ImageEvidence> evidence, CancellationToken cancellationToken)
+    {
+        var start = verdicts.Count;
+        var candidates = new Dictionary<string, string>(StringComparer.Ordinal);
+        var rule = await CheckImageCoreAsync(text, verdicts, candidates, evidence, cancellationToken).ConfigureAwait(false);
+        if (verdicts.Skip(start).All(v => v.Passed))
+            foreach (var (k, v) in candidates) pins[k] = v;
+        return rule;
+    }
+
+    private async Task<ImageRule?> CheckImageCoreAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins,
+        Dictionary<string, ImageEvidence> evidenceFound, CancellationToken cancellationToken)
+    {
+        ImageReference reference;
+        try
+        {
+            reference = ImageReference.Parse(text);
+        }
+        catch (ArtifactException e)
+        {
+            verdicts.Add(new RuleVerdict("image", text, false, e.Message));
+            return null;
+        }
+        var name = reference.Name;
+        if (policy.AllowedRegistries.Count > 0)
+        {
+            var allowed = policy.AllowedRegistries.FirstOrDefault(r => RegistryAllowed(r, reference));
+            verdicts.Add(allowed is null
+                ? new RuleVerdict("allowedRegistries", text, false, $"registry {reference.Registry} is not in allowedRegistries ({string.Join(", ", policy.AllowedRegistries)})")
+                : new RuleVerdict("allowedRegistries", text, true, $"{name} is allowed by '{allowed}'"));
+        }
+        var rule = policy.RuleFor(name);
+        if (rule is null)
+        {
+            verdicts.Add(new RuleVerdict("unmatched", text, !policy.DenyUnmatched,
+                policy.DenyUnmatched ? $"no image rule matches {name} and unmatched images are denied" : $"no image rule matches {name}; unmatched images are allowed"));
+            return null;
+        }
+        if (rule.Skip)
+        {
+            verdicts.Add(new RuleVerdict($"{rule.Name}: skip", text, true, "the rule exempts these images from verification"));
+            return rule;
+        }
+        if (!rule.NeedsRegistryEvidence) return rule;
+
+        ImageEvidence evidence;
+        try
+        {
+            var image = await ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+            pins[text] = $"{reference.Name}@{image.Digest}";
+            evidence = await EvidenceAsync(rule, image, cancellationToken).ConfigureAwait(false);
+            evidenceFound[text] = evidence;
+        }
+        catch (Exception e) when (e is ArtifactException or HttpRequestException or IOException)
+        {
+            verdicts.Add(new RuleVerdict($"{rule.Name}: verification", text, false, $"cannot verify: {e.Message}"));
+            return rule;
+        }
+        var subject = $"{text} ({evidence.Image.Digest})";
+
+        if (rule.Keys.Count > 0)
+        {
+            var signedBy = evidence.Signatures.Where(s => s.Verified).Select(s => s.VerifiedBy!).ToHashSet(StringComparer.Ordinal);
+            var missing = rule.Keys.Where(k => !signedBy.Contains(k.Name)).Select(k => k.Name).ToList();
+            var ok = rule.Require == KeyRequirement.All ? missing.Count == 0 : missing.Count < rule.Keys.Count;
+            var found = evidence.Signatures.Count == 0 ? "no signatures found" : $"{evidence.Signatures.Count} signature(s) found, verified by: {(signedBy.Count == 0 ? "none" : string.Join(", ", signedBy.Order(StringComparer.Ordinal)))}";
+            verdicts.Add(new RuleVerdict($"{rule.Name}: signatures", subject, ok, ok
+                ? $"signed by {string.Join(", ", signedBy.Order(StringComparer.Ordinal))}"
+                : $"requires {(rule.Require == KeyRequirement.All ? "all of" : "one of")} {string.Join(", ", rule.Keys.Select(k => k.Name))}; {found}"));
+        }
+        var verifiedAttestations = evidence.Attestations.Where(a => a.Verified).ToList();
+        foreach (var type in rule.Attestations)
+        {
+            var match = verifiedAttestations.FirstOrDefault(a => a.Statement?.PredicateType == type);
+            verdicts.Add(new RuleVerdict($"{rule.Name}: attestation {type}", subject, match is not null, match is not null
+                ? $"verified by {match.VerifiedBy} ({match.Location})"
+                : $"no {type} attestation signed by a trusted key ({evidence.Attestations.Count(a => a.Statement?.PredicateType == type)} unverified)"));
+        }
+        if (rule.MaxSeverity is not null || rule.NoSecrets)
+        {
+            var scan = verifiedAttestations.Where(a => a.Statement?.PredicateType == PredicateTypes.Vuln)
+                .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
+                .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (rule.MaxSeverity is { } max)
+            {
+                if (scan is null)
+                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "no vulnerability attestation signed by a trusted key"));
+                else
+                {
+                    var counted = scan.Vulnerabilities.Where(v => !rule.FixedOnly || v.HasFix).ToList();
+                    var over = counted.Where(v => v.Severity > max).OrderByDescending(v => v.Severity).ToList();
+                    var scope = rule.FixedOnly ? "fixable " : "";
+                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, over.Count == 0, over.Count == 0
+                        ? $"no {scope}vulnerability above {Name(max)} ({counted.Count} {scope}finding(s) at or below it)"
+                        : $"{over.Count} {scope}vulnerabilit{(over.Count == 1 ? "y" : "ies")} above {Name(max)}: {string.Join(", ", over.Take(5).Select(v => $"{v.Id} ({Name(v.Severity)})"))}{(over.Count > 5 ? ", …" : "")}"));
+                }
+            }
+            if (rule.NoSecrets)
+            {
+                verdicts.Add(scan?.Secrets switch
+                {
+                    null => new RuleVerdict($"{rule.Name}: noSecrets", subject, false, scan is null ? "no scan attestation signed by a trusted key" : "the attested scan did not look for secrets"),
+                    0 => new RuleVerdict($"{rule.Name}: noSecrets", subject, true, "the attested scan found no secrets"),
+                    var n => new RuleVerdict($"{rule.Name}: noSecrets", subject, false, $"the attested scan found {n} secret(s)"),
+                });
+            }
+        }
+        return rule;
+    }
+
+    private static string Name(Severity s) => s.ToString().ToLowerInvariant();
+
+    private static bool RegistryAllowed(string entry, ImageReference reference)
+    {
+        var e = entry.TrimEnd('/');
+        if (!e.Contains('/', StringComparison.Ordinal))
+            return new ImageRule("", [e], [], KeyRequirement.All, [], null, false, false, null, false).Matches(reference.Registry);
+        return reference.Name.StartsWith(e + "/", StringComparison.Ordinal) || reference.Name == e;
+    }
+
+    /// <summary>
+    /// Tag → digest, cached for the TTL. When an entry expires, one request refreshes it while the others keep the
+    /// previous digest until the refresh lands: no burst of registry calls at expiry, and a moved tag is seen within the
+    /// TTL plus one registry round trip. A digest-pinned reference never expires.
+    /// </summary>
+    private async Task<ResolvedImage> ResolveAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        var key = reference.ToString();
+        if (_tags.TryGetValue(key, out var cached))
+        {
+            if (reference.Digest is not null || cached.Expires > DateTimeOffset.UtcNow) return cached.Image;
+            if (_refreshing.TryAdd(key, 0))
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        using var timeout = new CancellationTokenSource(signing.Client.Options.RequestTimeout);
+                        var fresh = await signing.ResolveAsync(reference, timeout.Token).ConfigureAwait(false);
+                        _tags[key] = (fresh, DateTimeOffset.UtcNow + tagTtl);
+                    }
+                    catch (Exception)
+                    {
+                        // The registry could not be asked: forget the entry so that the next request resolves (and fails) itself.
+                        _tags.TryRemove(key, out _);
+                    }
+                    finally
+                    {
+                        _refreshing.TryRemove(key, out _);
+                    }
+                }, CancellationToken.None);
+            }
+            return cached.Image;
+        }
+        var image = await signing.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+        _tags[key] = (image, DateTimeOffset.UtcNow + tagTtl);
+        return image;
+    }
+
+    private async Task<ImageEvidence> EvidenceAsync(ImageRule rule, ResolvedImage image, CancellationToken cancellationToken)
+    {
+        var key = (rule.Name, image.Digest);
+        // Concurrent requests for one digest share one verification; a failed one is not cached.
+        var lazy = _evidence.GetOrAdd(key, _ => new Lazy<Task<ImageEvidence>>(() => GatherAsync(rule, image)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            _evidence.TryRemove(KeyValuePair.Create(key, lazy));
+            throw;
+        }
+    }
+
+    private async Task<ImageEvidence> GatherAsync(ImageRule rule, ResolvedImage image)
+    {
+        // Not tied to one request's cancellation: the result serves every request waiting for this digest.
+        using var timeout = new CancellationTokenSource(signing.Client.Options.RequestTimeout);
+        var signatures = rule.Keys.Count > 0
+            ? signing.VerifySignaturesAsync(image, rule.Keys, timeout.Token)
+            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
+        var attestations = rule.Attestations.Count > 0 || rule.MaxSeverity is not null || rule.NoSecrets
+            ? signing.VerifyAttestationsAsync(image, rule.Keys, null, timeout.Token)
+            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
+        await Task.WhenAll(signatures, attestations).ConfigureAwait(false);
+        return new ImageEvidence(image, await signatures.ConfigureAwait(false), await attestations.ConfigureAwait(false));
+    }
+}
