@@ -36,6 +36,8 @@ public static class ScanCommand
 
         var command = new Command("scan", "Find known vulnerabilities in a directory or container image");
         target.AddTo(command);
+        var upload = new ServerUploadOptions();
+        upload.AddTo(command);
         foreach (var o in new Option[] { format, output, scanners, severity, ignoreUnfixed, exitCode, DbCommand.DbOption, ignoreFile, vex, maxDbAge, allowStale })
             command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
@@ -55,6 +57,7 @@ public static class ScanCommand
             foreach (var line in report.NotScannable) Console.Error.WriteLine($"zerodrift: not scannable: {line}");
 
             await WriteAsync(report, parse.GetValue(format), parse.GetValue(output)).ConfigureAwait(false);
+            await upload.UploadAsync(parse, report, token).ConfigureAwait(false);
             if (report.NotScannable.Count > 0) return ExitCodes.Usage;
             return report.Active.Any() ? parse.GetValue(exitCode) : ExitCodes.Ok;
         }, ct));
