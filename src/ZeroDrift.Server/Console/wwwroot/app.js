@@ -1,0 +1,208 @@
+// ZeroDrift console: plain ES module, no framework, no third-party code, nothing loaded from elsewhere.
+// Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
+
+const state = { me: null, csrf: '', view: 'dashboard', live: null };
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+async function api(path, options = {}) {
+  const headers = { ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.method && options.method !== 'GET' ? { 'X-CSRF-Token': state.csrf } : {}) };
+  const response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  if (response.status === 401 && path !== '/api/v1/login') { showLogin(); throw new Error('signed out'); }
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(body?.error ?? `${response.status}`);
+  return body;
+}
+
+function toast(message) {
+  const t = document.getElementById('toast');
+  t.textContent = message;
+  t.className = 'show';
+  setTimeout(() => { t.className = ''; }, 4000);
+}
+
+const time = ms => ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '—';
+const seconds = s => s === null || s === undefined ? '—' : s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : s < 172800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} d`;
+const isAdmin = () => state.me?.role === 'admin';
+
+function showLogin() {
+  state.me = null;
+  state.live?.close();
+  document.getElementById('nav').hidden = true;
+  document.getElementById('logout').hidden = true;
+  document.getElementById('who').textContent = '';
+  document.getElementById('view').replaceChildren();
+  document.getElementById('login').hidden = false;
+}
+
+async function signedIn(me) {
+  state.me = me;
+  state.csrf = me.csrf;
+  document.getElementById('login').hidden = true;
+  document.getElementById('nav').hidden = false;
+  document.getElementById('logout').hidden = false;
+  document.getElementById('who').textContent = `${me.name} (${me.role})`;
+  state.live?.close();
+  state.live = new EventSource('/api/v1/live');
+  state.live.addEventListener('change', () => render());
+  await render();
+}
+
+async function render() {
+  const view = (location.hash || '#dashboard').slice(1);
+  state.view = view;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${view}`);
+  const target = document.getElementById('view');
+  try {
+    const content = await (views[view] ?? views.dashboard)();
+    target.replaceChildren(content);
+  } catch (e) {
+    if (e.message !== 'signed out') target.replaceChildren(h('p', { class: 'error' }, e.message));
+  }
+}
+
+function card(label, value, id) {
+  return h('div', { class: 'card' }, h('div', { class: 'value', 'data-testid': id }, value), h('div', { class: 'label' }, label));
+}
+
+function barChart(points, series, title) {
+  const width = 600, height = 140, pad = 24;
+  const max = Math.max(1, ...points.map(p => p[series]));
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  svg.setAttribute('data-testid', `chart-${series}`);
+  const label = document.createElementNS(svgNs, 'text');
+  label.setAttribute('x', 6); label.setAttribute('y', 12); label.textContent = `${title} (max ${max})`;
+  svg.append(label);
+  const w = points.length ? (width - 2 * pad) / points.length : 0;
+  points.forEach((p, i) => {
+    const bar = document.createElementNS(svgNs, 'rect');
+    const bh = (p[series] / max) * (height - 2 * pad);
+    bar.setAttribute('x', pad + i * w + 1); bar.setAttribute('y', height - pad - bh);
+    bar.setAttribute('width', Math.max(1, w - 2)); bar.setAttribute('height', bh);
+    bar.setAttribute('fill', series === 'blocked' ? '#3fb950' : series === 'fixed' ? '#58a6ff' : '#f85149');
+    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${p.period}: ${p[series]}`; bar.append(tip);
+    svg.append(bar);
+    if (i === 0 || i === points.length - 1) {
+      const t = document.createElementNS(svgNs, 'text'); t.setAttribute('x', pad + i * w); t.setAttribute('y', height - 6); t.textContent = p.period; svg.append(t);
+    }
+  });
+  return svg;
+}
+
+const views = {
+  async dashboard() {
+    const n = await api('/api/v1/numbers');
+    const trend = n.daily.slice(-30);
+    return h('div', {},
+      h('h1', {}, 'Security operations'),
+      h('div', { class: 'cards' },
+        card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance'),
+        card('Critical / high / medium fixed', `${n.fixedCritical} / ${n.fixedHigh} / ${n.fixedMedium}`, 'fixed'),
+        card('Vulnerability response (median · p90)', `${seconds(n.vulnerabilityResponse.medianSeconds)} · ${seconds(n.vulnerabilityResponse.p90Seconds)}`, 'response'),
+        card('Time to detect (median · p90)', `${seconds(n.timeToDetect.medianSeconds)} · ${seconds(n.timeToDetect.p90Seconds)}`, 'detect'),
+        card('Time to block (median · p90)', `${seconds(n.timeToBlock.medianSeconds)} · ${seconds(n.timeToBlock.p90Seconds)}`, 'block'),
+        card('Manual intervention', `${seconds(n.manualInterventionSeconds)} over ${n.incidentsHandledByPeople} incident(s)`, 'manual'),
+        card('Closed automatically', n.incidentsClosedAutomatically, 'automatic'),
+        card('Attacks blocked', n.attacksBlocked, 'attacks-blocked'),
+        card('Open incidents', n.incidentsOpen, 'incidents-open'),
+        card('Alerts stored', n.alertsStored, 'alerts')),
+      h('h2', {}, 'Trends per day'),
+      h('div', { class: 'cards' }, barChart(trend, 'alerts', 'alerts'), barChart(trend, 'blocked', 'blocked'), barChart(trend, 'fixed', 'vulnerabilities fixed')),
+      h('h2', {}, 'Per week'),
+      h('table', {}, h('tr', {}, h('th', {}, 'week'), h('th', {}, 'alerts'), h('th', {}, 'incidents'), h('th', {}, 'blocked'), h('th', {}, 'fixed')),
+        n.weekly.map(w => h('tr', {}, h('td', {}, w.period), h('td', {}, w.alerts), h('td', {}, w.incidents), h('td', {}, w.blocked), h('td', {}, w.fixed)))));
+  },
+
+  async risks() {
+    const risks = await api('/api/v1/risks?limit=300');
+    return h('div', {}, h('h1', {}, 'Vulnerabilities ranked with runtime context'),
+      risks.length === 0 ? h('p', { class: 'muted' }, 'No open vulnerabilities. Upload scans with zerodrift scan --server.') :
+      h('table', { 'data-testid': 'risks' },
+        h('tr', {}, h('th', {}, 'risk'), h('th', {}, 'vulnerability'), h('th', {}, 'package'), h('th', {}, 'workload'), h('th', {}, 'why')),
+        risks.map(r => h('tr', {},
+          h('td', {}, r.risk.toFixed(1)),
+          h('td', { class: `sev-${r.severity}` }, r.vulnId, h('div', { class: 'muted' }, r.summary)),
+          h('td', {}, `${r.package} ${r.version}`, r.fixedIn ? h('div', { class: 'muted' }, `fixed in ${r.fixedIn}`) : null),
+          h('td', {}, r.subject),
+          h('td', {}, h('ul', { class: 'reasons' }, r.reasons.map(x => h('li', {}, x))))))));
+  },
+
+  async incidents() {
+    const incidents = await api('/api/v1/incidents');
+    const detail = h('div', { id: 'incident-detail' });
+    const open = async id => {
+      const d = await api(`/api/v1/incidents/${id}`);
+      const actions = isAdmin() && d.incident.state !== 'resolved'
+        ? ['acknowledged', 'contained', 'resolved'].map(s => h('button', { class: 'secondary', 'data-testid': `to-${s}`, onclick: async () => {
+            try { await api(`/api/v1/incidents/${id}/transition`, { method: 'POST', body: JSON.stringify({ state: s, note: '' }) }); toast(`incident ${id}: ${s}`); await open(id); }
+            catch (e) { toast(e.message); } } }, s))
+        : [];
+      detail.replaceChildren(h('h2', {}, `Incident ${d.incident.id}: ${d.incident.title}`),
+        h('p', {}, h('span', { class: `state-${d.incident.state}`, 'data-testid': 'incident-state' }, d.incident.state), ` · ${d.incident.workload} · opened ${time(d.incident.openedAt)}`,
+          d.incident.containedBy ? ` · contained by ${d.incident.containedBy}` : ''),
+        h('div', {}, actions),
+        h('ol', { class: 'timeline', 'data-testid': 'timeline' }, d.timeline.map(e => h('li', { class: e.automatic ? 'auto' : 'human' }, `${time(e.at)} ${e.actor} — ${e.kind}: ${e.detail}`))));
+    };
+    return h('div', {}, h('h1', {}, 'Incidents'),
+      incidents.length === 0 ? h('p', { class: 'muted' }, 'No incidents.') :
+      h('table', { 'data-testid': 'incidents' },
+        h('tr', {}, h('th', {}, '#'), h('th', {}, 'title'), h('th', {}, 'workload'), h('th', {}, 'severity'), h('th', {}, 'state'), h('th', {}, 'alerts'), h('th', {}, 'opened')),
+        incidents.map(i => h('tr', { onclick: () => open(i.id), style: 'cursor:pointer' },
+          h('td', {}, i.id), h('td', {}, i.title), h('td', {}, i.workload), h('td', { class: `sev-${i.severity}` }, i.severity),
+          h('td', { class: `state-${i.state}` }, i.state), h('td', {}, i.alerts), h('td', {}, time(i.openedAt))))),
+      detail);
+  },
+
+  async assets() {
+    const [workloads, images, hosts] = await Promise.all([api('/api/v1/assets/workloads'), api('/api/v1/assets/images'), api('/api/v1/assets/hosts')]);
+    const modeControl = w => isAdmin()
+      ? h('select', { 'data-testid': `mode-${w.name}`, onchange: async ev => {
+          try { const r = await api('/api/v1/workloads/mode', { method: 'POST', body: JSON.stringify({ workload: w.name, mode: ev.target.value }) }); toast(`${w.name}: ${r.mode}, sent to ${r.agents.length} agent(s)`); }
+          catch (e) { toast(e.message); } } },
+          ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === w.mode }, m)))
+      : h('span', { 'data-testid': `mode-${w.name}` }, w.mode);
+    return h('div', {}, h('h1', {}, 'Assets'),
+      h('h2', {}, 'Workloads'),
+      h('table', { 'data-testid': 'workloads' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode'), h('th', {}, 'exposed'), h('th', {}, 'running'), h('th', {}, 'images')),
+        workloads.map(w => h('tr', {}, h('td', {}, w.name), h('td', {}, modeControl(w)), h('td', {}, w.exposed ? 'yes' : 'no'), h('td', {}, w.runningContainers), h('td', {}, w.images.join(', '))))),
+      h('h2', {}, 'Images and where they run'),
+      h('table', {}, h('tr', {}, h('th', {}, 'image'), h('th', {}, 'digest'), h('th', {}, 'running'), h('th', {}, 'hosts'), h('th', {}, 'workloads')),
+        images.map(i => h('tr', {}, h('td', {}, i.image), h('td', { class: 'muted' }, i.imageDigest.slice(0, 19)), h('td', {}, i.runningContainers), h('td', {}, i.hosts.join(', ')), h('td', {}, i.workloads.join(', '))))),
+      h('h2', {}, 'Hosts'),
+      h('table', {}, h('tr', {}, h('th', {}, 'host'), h('th', {}, 'agent'), h('th', {}, 'running containers'), h('th', {}, 'last seen')),
+        hosts.map(x => h('tr', {}, h('td', {}, x.name), h('td', {}, x.agent), h('td', {}, x.runningContainers), h('td', {}, time(x.lastSeen))))));
+  },
+};
+
+document.getElementById('login').addEventListener('submit', async ev => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  try {
+    const me = await api('/api/v1/login', { method: 'POST', body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
+    document.getElementById('login-error').textContent = '';
+    ev.target.reset();
+    await signedIn(me);
+  } catch (e) {
+    document.getElementById('login-error').textContent = e.message;
+  }
+});
+document.getElementById('logout').addEventListener('click', async () => { try { await api('/api/v1/logout', { method: 'POST' }); } finally { showLogin(); } });
+window.addEventListener('hashchange', () => { if (state.me) render(); });
+
+try { await signedIn(await api('/api/v1/me')); } catch { showLogin(); }
