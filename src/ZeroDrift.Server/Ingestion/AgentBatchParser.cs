@@ -23,15 +23,23 @@ public static class AgentBatchParser
         var events = new List<EventRow>();
         var alerts = new List<AlertRow>();
         var profiles = new List<ProfileRow>();
-        using var reader = new StreamReader(body, Encoding.UTF8);
+        // The whole body (bounded by the server's request limit) as UTF-8 bytes, split on '\n': no per-line
+        // string decoding, and a record's detail is its own bytes rather than a re-serialisation.
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var all = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
         var number = 0;
         var records = 0;
-        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        while (!all.IsEmpty)
         {
+            var end = all.Span.IndexOf((byte)'\n');
+            var bytes = end < 0 ? all : all[..end];
+            all = end < 0 ? ReadOnlyMemory<byte>.Empty : all[(end + 1)..];
             number++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (bytes.Span.Trim(" \t\r"u8).IsEmpty) continue;
             if (++records > MaxRecords) throw new IngestException($"a batch holds at most {MaxRecords} records");
             var where = $"line {number}";
+            var line = bytes;
             JsonDocument doc;
             try
             {
@@ -60,7 +68,7 @@ public static class AgentBatchParser
                     case "event":
                         events.Add(new EventRow(Req(r, "kind", where), Time(r, "time", where) ?? throw new IngestException($"{where}: an event needs \"time\""),
                             Req(r, "containerId", where), Req(r, "workload", where), ScanReportParser.OptionalString(r, "path") ?? "",
-                            ScanReportParser.OptionalString(r, "process") ?? "", r.GetRawText()));
+                            ScanReportParser.OptionalString(r, "process") ?? "", Encoding.UTF8.GetString(line.Span).Trim()));
                         break;
                     case "alert":
                         var severity = Req(r, "severity", where).ToLowerInvariant();

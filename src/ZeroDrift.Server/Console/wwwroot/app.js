@@ -120,10 +120,10 @@ const views = {
         card('Manual intervention', `${seconds(n.manualInterventionSeconds)} over ${n.incidentsHandledByPeople} incident(s)`, 'manual'),
         card('Closed automatically', n.incidentsClosedAutomatically, 'automatic'),
         card('Attacks blocked', n.attacksBlocked, 'attacks-blocked'),
-        card('Open incidents', n.incidentsOpen, 'incidents-open'),
+        card('Incidents not resolved', n.incidentsOpen, 'incidents-open'),
         card('Alerts stored', n.alertsStored, 'alerts')),
       h('h2', {}, 'Trends per day'),
-      h('div', { class: 'cards' }, barChart(trend, 'alerts', 'alerts'), barChart(trend, 'blocked', 'blocked'), barChart(trend, 'fixed', 'vulnerabilities fixed')),
+      h('div', { class: 'charts' }, barChart(trend, 'alerts', 'alerts'), barChart(trend, 'blocked', 'blocked'), barChart(trend, 'fixed', 'vulnerabilities fixed')),
       h('h2', {}, 'Per week'),
       h('table', {}, h('tr', {}, h('th', {}, 'week'), h('th', {}, 'alerts'), h('th', {}, 'incidents'), h('th', {}, 'blocked'), h('th', {}, 'fixed')),
         n.weekly.map(w => h('tr', {}, h('td', {}, w.period), h('td', {}, w.alerts), h('td', {}, w.incidents), h('td', {}, w.blocked), h('td', {}, w.fixed)))));
