@@ -11,71 +11,14 @@ namespace ZeroDrift.EndToEnd.Tests;
 /// </summary>
 public sealed class ServerTests(OsvDatabaseFixture osv) : IClassFixture<OsvDatabaseFixture>
 {
-    private const string Password = "end-to-end-admin-password";
-
-    private sealed class RunningServer : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-        public TempDir Dir { get; } = new();
-        public int Port { get; } = RegistryServer.FreePort();
-        public string Url => $"https://127.0.0.1:{Port}";
-        public string Certificate => Dir.Combine("tls/server.crt");
-
-        public RunningServer()
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"), "server", "--listen", Url, "--data-dir", Dir.Path }) start.ArgumentList.Add(a);
-            start.Environment["ZERODRIFT_ADMIN_PASSWORD"] = Password;
-            _process = Process.Start(start)!;
-            _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            _process.BeginErrorReadLine();
-            _process.BeginOutputReadLine();
-        }
-
-        public string Log { get { lock (_log) return _log.ToString(); } }
-
-        public HttpClient Client()
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!File.Exists(Certificate) && DateTime.UtcNow < deadline && !_process.HasExited) Thread.Sleep(100);
-            using var pinned = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(Certificate));
-            var thumbprint = pinned.GetCertHashString();
-            var handler = new SocketsHttpHandler { UseCookies = true };
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == thumbprint;
-            var client = new HttpClient(handler) { BaseAddress = new Uri(Url) };
-            while (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                try
-                {
-                    if (client.GetAsync("/healthz").Result.IsSuccessStatusCode) return client;
-                }
-                catch (AggregateException) { }
-                Thread.Sleep(100);
-            }
-            throw new InvalidOperationException($"zerodrift server did not become healthy: {Log}");
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-            _process.Dispose();
-            Dir.Dispose();
-        }
-    }
 
     [Fact]
     public async Task A_scan_uploaded_with_server_lands_in_the_servers_ranked_risks()
     {
-        using var server = new RunningServer();
+        using var server = new ServerProcess();
         using var client = server.Client();
         Assert.Contains("listening on", server.Log, StringComparison.Ordinal);
-        var login = await (await client.PostAsJsonAsync("/api/v1/login", new { name = "admin", password = Password })).Content.ReadFromJsonAsync<JsonElement>();
+        var login = await (await client.PostAsJsonAsync("/api/v1/login", new { name = "admin", password = ServerProcess.Password })).Content.ReadFromJsonAsync<JsonElement>();
         client.DefaultRequestHeaders.Add("X-CSRF-Token", login.GetProperty("csrf").GetString());
         var created = await (await client.PostAsJsonAsync("/api/v1/tokens", new { name = "ci", role = "ci" })).Content.ReadFromJsonAsync<JsonElement>();
         var token = created.GetProperty("token").GetString()!;

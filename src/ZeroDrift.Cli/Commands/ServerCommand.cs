@@ -13,8 +13,9 @@ public static class ServerCommand
         var key = new Option<FileInfo?>("--tls-key") { Description = "TLS private key, PEM" };
         var db = new Option<string?>("--db") { Description = "SQLite file, or a PostgreSQL connection string (Host=…;Database=…) or postgres:// URL (default DATA/server.db)" };
         var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the server keeps its files (default $XDG_DATA_HOME/zerodrift/server)" };
+        var nats = new Option<string?>("--nats") { Description = "Also consume agent batches from NATS JetStream at this URL (nats://HOST:PORT); several replicas share one durable consumer" };
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
-        foreach (var o in new Option[] { listen, cert, key, db, data }) command.Options.Add(o);
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var options = new ServerOptions(
@@ -23,6 +24,7 @@ public static class ServerCommand
                 TlsKey: parse.GetValue(key)?.FullName,
                 Db: parse.GetValue(db) ?? Environment.GetEnvironmentVariable("ZERODRIFT_SERVER_DB"),
                 DataDirectory: parse.GetValue(data)?.FullName,
+                Nats: parse.GetValue(nats),
                 AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null);
             ZeroDriftServer server;
             try

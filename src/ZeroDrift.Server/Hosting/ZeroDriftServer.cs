@@ -148,6 +148,8 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddSingleton(new SessionSettings(options.SessionLifetime ?? TimeSpan.FromHours(12)));
         builder.Services.AddOpenApi("v1");
+        if (options.Nats is { } nats)
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<NatsIngestor>(sp, nats));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
         var app = builder.Build();
