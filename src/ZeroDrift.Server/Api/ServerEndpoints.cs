@@ -204,6 +204,11 @@ internal static class ServerEndpoints
         api.MapGet("/assets/workloads", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.WorkloadsAsync(ct))).Allow(Readers);
         api.MapGet("/profiles", async (IServerStore store, CancellationToken ct) =>
             Results.Ok((await store.ProfilesAsync(ct)).Select(p => new { p.Workload, p.Mode, Profile = JsonDocument.Parse(p.Body).RootElement.Clone(), p.UpdatedAt }))).Allow(Readers);
+        api.MapGet("/profiles/diff", async (IServerStore store, string? workload, CancellationToken ct) =>
+            Validate.Name(workload, "workload") ?? (await ProfileAnalysis.DiffAsync(store, workload!, ct) is { } diff ? Results.Ok(diff) : Problem.Result(StatusCodes.Status404NotFound, $"no profile for workload {workload}")))
+            .Allow(Readers).WithSummary("What Protect would block for ?workload=: observed executables and files outside its learned profile");
+        api.MapGet("/graph", async (IServerStore store, CancellationToken ct) => Results.Ok(await ProfileAnalysis.GraphAsync(store, ct)))
+            .Allow(Readers).WithSummary("The service graph from the learned network models");
         api.MapGet("/risks", async (IServerStore store, int? limit, CancellationToken ct) => Results.Ok(await RiskRanker.RankAsync(store, Math.Clamp(limit ?? 200, 1, 5000), ct)))
             .Allow(Readers).WithSummary("Open vulnerabilities ranked with runtime context, each with the reasons for its rank");
         api.MapGet("/numbers", async (IServerStore store, TimeProvider clock, int? days, CancellationToken ct) =>

@@ -55,7 +55,7 @@ public static class RiskRanker
                 foreach (var workload in running.Select(x => x.Workload).Distinct())
                 {
                     if (!observed.TryGetValue(workload, out var paths))
-                        observed[workload] = paths = await store.ObservedPathsAsync(workload, 200_000, ct).ConfigureAwait(false);
+                        observed[workload] = paths = await store.ObservedPathsAsync(workload, ["exec", "file"], 200_000, ct).ConfigureAwait(false);
                     if (!inUse && FileInUse(v.Paths, paths) is { } hit)
                     {
                         inUse = true;

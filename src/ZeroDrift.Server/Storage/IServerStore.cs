@@ -37,8 +37,8 @@ public interface IServerStore : IAsyncDisposable
     Task<IReadOnlyList<ImageView>> ImagesAsync(CancellationToken ct);
     Task<IReadOnlyList<WorkloadView>> WorkloadsAsync(CancellationToken ct);
     Task<IReadOnlyList<OpenVulnerability>> OpenVulnerabilitiesAsync(int limit, CancellationToken ct);
-    /// <summary>Distinct paths exec and file events saw in a workload's containers, with the first time each was seen.</summary>
-    Task<IReadOnlyDictionary<string, long>> ObservedPathsAsync(string workload, int limit, CancellationToken ct);
+    /// <summary>Distinct paths events of these kinds saw in a workload's containers, with the first time each was seen.</summary>
+    Task<IReadOnlyDictionary<string, long>> ObservedPathsAsync(string workload, IReadOnlyList<string> kinds, int limit, CancellationToken ct);
 
     // Incidents, automation, agent commands.
     Task<IReadOnlyList<IncidentView>> IncidentsAsync(string? state, int limit, CancellationToken ct);

@@ -190,7 +190,12 @@ internal sealed partial class SqlStore
             r => new OpenVulnerability(S(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), S(r, 5), ND(r, 6), NS(r, 7), JsonSerializer.Deserialize<string[]>(S(r, 8)) ?? [], S(r, 9), L(r, 10)),
             ct, ("@limit", (long)limit)).ConfigureAwait(false), ct);
 
-    public Task<IReadOnlyDictionary<string, long>> ObservedPathsAsync(string workload, int limit, CancellationToken ct) => ReadAsync<IReadOnlyDictionary<string, long>>(async c =>
-        (await QueryAsync(c, null, "SELECT path, MIN(at) FROM events WHERE workload = @w AND kind IN ('exec', 'file') AND path <> '' GROUP BY path LIMIT @limit",
-            r => (S(r, 0), L(r, 1)), ct, ("@w", workload), ("@limit", (long)limit)).ConfigureAwait(false)).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal), ct);
+    public Task<IReadOnlyDictionary<string, long>> ObservedPathsAsync(string workload, IReadOnlyList<string> kinds, int limit, CancellationToken ct) => ReadAsync<IReadOnlyDictionary<string, long>>(async c =>
+    {
+        // Kinds are bound as parameters, one each (a handful at most), never spliced into the SQL.
+        var names = kinds.Select((_, i) => $"@k{i}").ToArray();
+        var parameters = kinds.Select((k, i) => ($"@k{i}", (object?)k)).Append(("@w", workload)).Append(("@limit", (object?)(long)limit)).ToArray();
+        return (await QueryAsync(c, null, $"SELECT path, MIN(at) FROM events WHERE workload = @w AND kind IN ({string.Join(", ", names)}) AND path <> '' GROUP BY path LIMIT @limit",
+            r => (S(r, 0), L(r, 1)), ct, parameters).ConfigureAwait(false)).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+    }, ct);
 }

@@ -49,6 +49,17 @@ internal static class Fixtures
         ["type"] = "event", ["kind"] = kind, ["time"] = at, ["containerId"] = container, ["workload"] = workload, ["path"] = path, ["process"] = "node", ["pid"] = 4242,
     };
 
+    public static JsonObject Profile(string workload, string mode) => new()
+    {
+        ["type"] = "profile", ["workload"] = workload, ["mode"] = mode,
+        ["profile"] = new JsonObject
+        {
+            ["exec"] = new JsonArray("/usr/bin/node"),
+            ["files"] = new JsonArray("/app/**", "/etc/ssl/certs/"),
+            ["network"] = new JsonArray(new JsonObject { ["to"] = "shop/db", ["port"] = 5432 }, new JsonObject { ["to"] = "203.0.113.7", ["port"] = 443, ["protocol"] = "tcp" }),
+        },
+    };
+
     public static JsonObject Alert(string id, string rule, string severity, long eventAt, string container, string workload, string action = "none", long? actionAt = null)
     {
         var alert = new JsonObject

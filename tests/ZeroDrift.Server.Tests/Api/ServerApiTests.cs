@@ -243,6 +243,33 @@ public class ServerApiTests
     }
 
     [Fact]
+    public async Task A_profile_shows_what_protect_would_block_and_draws_the_service_graph()
+    {
+        await using var harness = await StartAsync();
+        using var admin = await harness.LoginAsync();
+        await using (var channel = new AgentChannel(harness.Connection(await harness.CreateTokenAsync(admin, "agent", "agent")), "agent"))
+        {
+            await channel.EnqueueAsync(Container("c1", "node-1", "shop/web", "registry.local/shop/web:1", exposed: true));
+            await channel.EnqueueAsync(Profile("shop/web", "monitor"));
+            await channel.EnqueueAsync(Event("exec", T0, "c1", "shop/web", "/usr/bin/node"));
+            await channel.EnqueueAsync(Event("exec", T0 + 5, "c1", "shop/web", "/usr/bin/curl"));
+            await channel.EnqueueAsync(Event("file", T0 + 6, "c1", "shop/web", "/app/server.js"));
+            await channel.EnqueueAsync(Event("file", T0 + 7, "c1", "shop/web", "/etc/ssl/certs/ca.pem"));
+            await channel.EnqueueAsync(Event("file", T0 + 8, "c1", "shop/web", "/etc/shadow"));
+            await channel.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+        }
+        var diff = await admin.GetFromJsonAsync<JsonElement>("/api/v1/profiles/diff?workload=shop/web");
+        Assert.Equal(["exec /usr/bin/curl", "file /etc/shadow"], diff.GetProperty("wouldBlock").EnumerateArray().Select(b => $"{b.GetProperty("kind").GetString()} {b.GetProperty("path").GetString()}"));
+        Assert.Equal("monitor", diff.GetProperty("reportedMode").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/v1/profiles/diff?workload=nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/v1/profiles/diff")).StatusCode);
+
+        var graph = await admin.GetFromJsonAsync<JsonElement>("/api/v1/graph");
+        Assert.Equal(["shop/web → shop/db:5432", "shop/web → 203.0.113.7:443"], graph.GetProperty("edges").EnumerateArray().Select(e => $"{e.GetProperty("from").GetString()} → {e.GetProperty("to").GetString()}:{e.GetProperty("port").GetInt32()}"));
+        Assert.Contains(graph.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("id").GetString() == "203.0.113.7" && n.GetProperty("external").GetBoolean());
+    }
+
+    [Fact]
     public async Task The_agent_queue_keeps_records_while_the_server_is_away_and_delivers_them_once_when_it_is_back()
     {
         using var dir = new TempDir();

@@ -50,6 +50,9 @@ public sealed class ConsoleBrowserTests
         {
             await setup.EnqueueAsync(Host("node-1"));
             await setup.EnqueueAsync(Container("c0ffee01", "node-1", "shop/web", "registry.local/shop/web:1", exposed: true));
+            await setup.EnqueueAsync(Profile("shop/web", "monitor"));
+            await setup.EnqueueAsync(Event("exec", T0 - 100, "c0ffee01", "shop/web", "/usr/bin/node"));
+            await setup.EnqueueAsync(Event("exec", T0, "c0ffee01", "shop/web", "/tmp/x"));
             await setup.FlushAndStopAsync(TimeSpan.FromSeconds(30));
         }
 
@@ -97,6 +100,15 @@ public sealed class ConsoleBrowserTests
             Assert.Contains(commands.EnumerateArray(), c => c.GetProperty("kind").GetString() == "set-mode" && c.GetProperty("payload").GetProperty("mode").GetString() == "protect");
             var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit");
             Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "workload.mode" && e.GetProperty("actor").GetString() == "admin");
+            // The profile: what Protect would block, and the service graph drawn from the learned network model.
+            await page.ClickAsync("nav a[href='#profiles']");
+            await page.ClickAsync("[data-testid='diff-shop/web']");
+            await page.WaitForSelectorAsync("[data-testid=profile-diff] table");
+            Assert.Contains("/tmp/x", await page.InnerTextAsync("[data-testid=profile-diff]"), StringComparison.Ordinal);
+            Assert.DoesNotContain("/usr/bin/node", await page.InnerTextAsync("[data-testid=profile-diff] table"), StringComparison.Ordinal);
+            Assert.Equal(2, await page.Locator("[data-testid=service-graph] line").CountAsync());
+            if (Environment.GetEnvironmentVariable("ZERODRIFT_CONSOLE_SCREENSHOT") is { Length: > 0 } profileShot)
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(profileShot, null) + "-profiles.png", FullPage = true });
             await context.CloseAsync();
 
             // A viewer sees the same data, has no controls, and the API refuses a change made by hand.

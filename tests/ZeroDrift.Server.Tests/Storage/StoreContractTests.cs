@@ -82,7 +82,7 @@ public abstract class StoreContractTests
         Assert.True(again.Duplicate);
         var facts = await store.SeedFactsAsync(0, default);
         Assert.Equal(500, facts.Events);
-        Assert.Equal(7, (await store.ObservedPathsAsync("shop/web", 1000, default)).Count);
+        Assert.Equal(7, (await store.ObservedPathsAsync("shop/web", ["exec", "file"], 1000, default)).Count);
         Assert.Single(await store.IncidentsAsync(null, 10, default));
         // The same alert id in a new batch is one alert, not two.
         await store.IngestAgentBatchAsync("agent-1", "batch-2", Batch(alerts: [Alert("a-1", "drift: new executable", "high", T0)]), T0 + 3000, default);

@@ -105,6 +105,41 @@ function barChart(points, series, title) {
   return svg;
 }
 
+function modeSelect(workload, mode) {
+  if (!isAdmin()) return h('span', { 'data-testid': `mode-${workload}` }, mode);
+  return h('select', { 'data-testid': `mode-${workload}`, onchange: async ev => {
+      try { const r = await api('/api/v1/workloads/mode', { method: 'POST', body: JSON.stringify({ workload, mode: ev.target.value }) }); toast(`${workload}: ${r.mode}, sent to ${r.agents.length} agent(s)`); }
+      catch (e) { toast(e.message); } } },
+    ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === mode }, m)));
+}
+
+function serviceGraph(graph) {
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const size = 560, r = 170, c = size / 2 - 40;
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('class', 'chart'); svg.setAttribute('viewBox', `0 0 ${size} ${size}`); svg.setAttribute('width', size); svg.setAttribute('height', size);
+  svg.setAttribute('data-testid', 'service-graph');
+  const at = new Map(graph.nodes.map((n, i) => [n.id, [c + r * Math.cos(2 * Math.PI * i / graph.nodes.length), c + r * Math.sin(2 * Math.PI * i / graph.nodes.length)]]));
+  for (const e of graph.edges) {
+    const [x1, y1] = at.get(e.from), [x2, y2] = at.get(e.to);
+    const line = document.createElementNS(svgNs, 'line');
+    line.setAttribute('x1', x1); line.setAttribute('y1', y1); line.setAttribute('x2', x2); line.setAttribute('y2', y2);
+    line.setAttribute('stroke', '#58a6ff'); line.setAttribute('stroke-width', 1.5);
+    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${e.from} → ${e.to}${e.port ? ':' + e.port : ''}/${e.protocol}`; line.append(tip);
+    svg.append(line);
+  }
+  for (const n of graph.nodes) {
+    const [x, y] = at.get(n.id);
+    const dot = document.createElementNS(svgNs, 'circle');
+    dot.setAttribute('cx', x); dot.setAttribute('cy', y); dot.setAttribute('r', 7);
+    dot.setAttribute('fill', n.external ? '#8b98a5' : n.mode === 'protect' ? '#3fb950' : n.mode === 'monitor' ? '#d29922' : '#58a6ff');
+    const label = document.createElementNS(svgNs, 'text');
+    label.setAttribute('x', x + 10); label.setAttribute('y', y + 4); label.textContent = n.id + (n.exposed ? ' (exposed)' : '');
+    svg.append(dot, label);
+  }
+  return svg;
+}
+
 const views = {
   async dashboard() {
     const n = await api('/api/v1/numbers');
@@ -169,14 +204,54 @@ const views = {
       detail);
   },
 
+  async profiles() {
+    const [profiles, workloads, graph] = await Promise.all([api('/api/v1/profiles'), api('/api/v1/assets/workloads'), api('/api/v1/graph')]);
+    const wanted = new Map(workloads.map(w => [w.name, w.mode]));
+    const diff = h('div', { 'data-testid': 'profile-diff' });
+    const show = async workload => {
+      const d = await api(`/api/v1/profiles/diff?workload=${encodeURIComponent(workload)}`);
+      diff.replaceChildren(h('h2', {}, `What Protect would block in ${d.workload}`),
+        h('p', { class: 'muted' }, `profile allows ${d.allowedExec} executable(s) and ${d.allowedFiles} file rule(s); agent reports ${d.reportedMode}, wanted ${d.mode}`),
+        d.wouldBlock.length === 0 ? h('p', {}, 'Nothing observed outside the profile.') :
+        h('table', {}, h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'path'), h('th', {}, 'first seen')),
+          d.wouldBlock.map(b => h('tr', {}, h('td', {}, b.kind), h('td', {}, b.path), h('td', {}, time(b.firstSeen))))));
+    };
+    return h('div', {}, h('h1', {}, 'Profiles'),
+      profiles.length === 0 ? h('p', { class: 'muted' }, 'No profile learned yet.') :
+      h('table', { 'data-testid': 'profiles' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode (wanted)'), h('th', {}, 'agent reports'), h('th', {}, 'updated'), h('th', {}, '')),
+        profiles.map(p => h('tr', {}, h('td', {}, p.workload), h('td', {}, modeSelect(p.workload, wanted.get(p.workload) ?? p.mode)), h('td', {}, p.mode), h('td', {}, time(p.updatedAt)),
+          h('td', {}, h('button', { class: 'secondary', 'data-testid': `diff-${p.workload}`, onclick: () => show(p.workload) }, 'would block'))))),
+      diff,
+      h('h2', {}, 'Service graph (learned network models)'),
+      graph.edges.length === 0 ? h('p', { class: 'muted' }, 'No network flows learned yet.') : serviceGraph(graph));
+  },
+
+  async policies() {
+    const [playbooks, commands] = await Promise.all([api('/api/v1/playbooks'), api('/api/v1/commands?limit=50')]);
+    const form = isAdmin() ? h('form', { 'data-testid': 'new-playbook', onsubmit: async ev => {
+        ev.preventDefault();
+        const f = new FormData(ev.target);
+        try { await api('/api/v1/playbooks', { method: 'POST', body: JSON.stringify({ name: f.get('name'), ruleContains: f.get('rule'), minSeverity: f.get('severity'), action: f.get('action') }) }); toast('playbook created'); render(); }
+        catch (e) { toast(e.message); } } },
+      h('input', { name: 'name', placeholder: 'name', required: true }), ' ',
+      h('input', { name: 'rule', placeholder: 'rule contains', required: true }), ' ',
+      h('select', { name: 'severity' }, ['critical', 'high', 'medium', 'low'].map(x => h('option', { value: x, selected: x === 'high' }, x))), ' ',
+      h('select', { name: 'action' }, ['kill', 'pause', 'protect', 'quarantine'].map(x => h('option', { value: x }, x))), ' ',
+      h('button', { type: 'submit' }, 'Add playbook')) : null;
+    return h('div', {}, h('h1', {}, 'Policies and automation'),
+      h('h2', {}, 'Playbooks: act without a person'),
+      h('table', { 'data-testid': 'playbooks' }, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'when the rule contains'), h('th', {}, 'at or above'), h('th', {}, 'action')),
+        playbooks.map(p => h('tr', {}, h('td', {}, p.name), h('td', {}, p.ruleContains), h('td', {}, p.minSeverity), h('td', {}, p.action)))),
+      form,
+      h('h2', {}, 'Commands sent to agents'),
+      h('table', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'agent'), h('th', {}, 'command'), h('th', {}, 'by'), h('th', {}, 'created'), h('th', {}, 'outcome')),
+        commands.map(c => h('tr', {}, h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, `${c.kind} ${c.target}`), h('td', {}, c.automatic ? `${c.requestedBy} (automatic)` : c.requestedBy),
+          h('td', {}, time(c.createdAt)), h('td', {}, c.outcome ?? (c.dispatchedAt ? 'dispatched' : 'pending'))))));
+  },
+
   async assets() {
     const [workloads, images, hosts] = await Promise.all([api('/api/v1/assets/workloads'), api('/api/v1/assets/images'), api('/api/v1/assets/hosts')]);
-    const modeControl = w => isAdmin()
-      ? h('select', { 'data-testid': `mode-${w.name}`, onchange: async ev => {
-          try { const r = await api('/api/v1/workloads/mode', { method: 'POST', body: JSON.stringify({ workload: w.name, mode: ev.target.value }) }); toast(`${w.name}: ${r.mode}, sent to ${r.agents.length} agent(s)`); }
-          catch (e) { toast(e.message); } } },
-          ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === w.mode }, m)))
-      : h('span', { 'data-testid': `mode-${w.name}` }, w.mode);
+    const modeControl = w => modeSelect(w.name, w.mode);
     return h('div', {}, h('h1', {}, 'Assets'),
       h('h2', {}, 'Workloads'),
       h('table', { 'data-testid': 'workloads' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode'), h('th', {}, 'exposed'), h('th', {}, 'running'), h('th', {}, 'images')),
