@@ -82,7 +82,7 @@ internal static class ServerEndpoints
                 HttpOnly = true, Secure = context.Request.IsHttps, SameSite = SameSiteMode.Strict, Path = "/", Expires = expires,
             });
             return Results.Ok(new LoginAnswer(user.Name, user.Role, csrf));
-        }).WithSummary("Console login: sets the session cookie, answers the CSRF token to send as X-CSRF-Token");
+        }).RequireRateLimiting(ZeroDriftServer.LoginRateLimit).WithSummary("Console login: sets the session cookie, answers the CSRF token to send as X-CSRF-Token (10 attempts a minute per address)");
 
         api.MapPost("/logout", async (HttpContext context, IServerStore store, CancellationToken ct) =>
         {

@@ -23,6 +23,7 @@ namespace ZeroDrift.Server.Hosting;
 /// </summary>
 public sealed class ZeroDriftServer : IAsyncDisposable
 {
+    internal const string LoginRateLimit = "login";
     private readonly WebApplication _app;
 
     public IServerStore Store { get; }
@@ -42,6 +43,12 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         var listen = ParseListen(options.Listen);
         var dataDirectory = StoreFactory.DataDirectory(options.DataDirectory);
         var db = options.Db ?? Path.Combine(dataDirectory, "server.db");
+        // The data directory holds the TLS key and the database (password hashes): its owner only.
+        if (!Directory.Exists(dataDirectory))
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(dataDirectory);
+            else Directory.CreateDirectory(dataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         (string Cert, string Key)? tls = null;
         string? generated = null;
         if (listen.Scheme == Uri.UriSchemeHttps)
@@ -148,6 +155,14 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddSingleton(new SessionSettings(options.SessionLifetime ?? TimeSpan.FromHours(12)));
         builder.Services.AddOpenApi("v1");
+        // Password guessing: ten login attempts a minute per client address, then 429.
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(LoginRateLimit, context => System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            o.OnRejected = (context, _) => new ValueTask(Problem.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many login attempts: wait a minute"));
+        });
         if (options.Nats is { } nats)
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<NatsIngestor>(sp, nats));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -179,6 +194,7 @@ public sealed class ZeroDriftServer : IAsyncDisposable
             }
         });
         app.UseMiddleware<AuthMiddleware>();
+        app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         ServerEndpoints.Map(app);
         ConsoleFiles.Map(app);

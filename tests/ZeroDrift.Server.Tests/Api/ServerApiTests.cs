@@ -36,6 +36,17 @@ public class ServerApiTests
     }
 
     [Fact]
+    public async Task Password_guessing_is_slowed_to_ten_attempts_a_minute()
+    {
+        await using var harness = await StartAsync();
+        using var anonymous = harness.Client();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+            statuses.Add((await anonymous.PostAsJsonAsync("/api/v1/login", new { name = "admin", password = $"guess-number-{i}" })).StatusCode);
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 10).Concat(Enumerable.Repeat(HttpStatusCode.TooManyRequests, 2)), statuses);
+    }
+
+    [Fact]
     public async Task Without_an_admin_password_a_new_server_refuses_to_start()
     {
         using var dir = new TempDir();
