@@ -17,6 +17,8 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Only one server replica applies migrations at a time.</summary>
     public abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct);
     public abstract Task BulkInsertEventsAsync(DbConnection connection, DbTransaction transaction, string agent, long receivedAt, IReadOnlyList<EventRow> rows, CancellationToken ct);
+    /// <summary>Two replicas grouping alerts of one workload at once must not open two incidents: one at a time per workload.</summary>
+    public abstract Task LockWorkloadAsync(DbConnection connection, DbTransaction transaction, string workload, CancellationToken ct);
     public abstract ValueTask DisposeAsync();
 
     internal const string EventInsert = "INSERT INTO events (agent, kind, at, received_at, container_id, workload, path, process, detail) VALUES (@agent, @kind, @at, @received, @container, @workload, @path, @process, @detail)";
@@ -48,6 +50,9 @@ internal sealed class SqliteDialect : SqlDialect
     }
 
     public override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Writers already take turns (one per file).</summary>
+    public override Task LockWorkloadAsync(DbConnection connection, DbTransaction transaction, string workload, CancellationToken ct) => Task.CompletedTask;
 
     public override async Task BulkInsertEventsAsync(DbConnection connection, DbTransaction transaction, string agent, long receivedAt, IReadOnlyList<EventRow> rows, CancellationToken ct)
     {
@@ -89,6 +94,18 @@ internal sealed class PostgresDialect(string connectionString) : SqlDialect
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "SELECT pg_advisory_xact_lock(7265746)";
+        await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public override async Task LockWorkloadAsync(DbConnection connection, DbTransaction transaction, string workload, CancellationToken ct)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT pg_advisory_xact_lock(7265747, hashtext(@w))";
+        var p = command.CreateParameter();
+        p.ParameterName = "@w";
+        p.Value = workload;
+        command.Parameters.Add(p);
         await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 

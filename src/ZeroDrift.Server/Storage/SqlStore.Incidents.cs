@@ -51,14 +51,21 @@ internal sealed partial class SqlStore
     private const string CommandColumns = "id, agent, kind, target, payload, incident_id, requested_by, automatic, created_at, dispatched_at, done_at, outcome";
     private static AgentCommand MapCommand(DbDataReader r) => new(L(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), NL(r, 5), S(r, 6), L(r, 7) != 0, L(r, 8), NL(r, 9), NL(r, 10), NS(r, 11));
 
-    public Task<IReadOnlyList<AgentCommand>> DispatchCommandsAsync(string agent, long now, CancellationToken ct) => WriteAsync<IReadOnlyList<AgentCommand>>(async (c, t) =>
+    public async Task<IReadOnlyList<AgentCommand>> DispatchCommandsAsync(string agent, long now, CancellationToken ct)
     {
         // Handed out again until the agent reports them done: a dispatch whose answer was lost is not a lost command.
-        var pending = await QueryAsync(c, t, $"SELECT {CommandColumns} FROM agent_commands WHERE agent = @a AND done_at IS NULL ORDER BY id LIMIT 100", MapCommand, ct, ("@a", agent)).ConfigureAwait(false);
-        foreach (var command in pending.Where(x => x.DispatchedAt is null))
-            await ExecAsync(c, t, "UPDATE agent_commands SET dispatched_at = @now WHERE id = @id", ct, ("@now", now), ("@id", command.Id)).ConfigureAwait(false);
-        return pending;
-    }, ct);
+        // Read first: most batches find nothing, and on SQLite a write would queue behind the ingest writers.
+        const string Pending = $"SELECT {CommandColumns} FROM agent_commands WHERE agent = @a AND done_at IS NULL ORDER BY id LIMIT 100";
+        var pending = await ReadAsync(c => QueryAsync(c, null, Pending, MapCommand, ct, ("@a", agent)), ct).ConfigureAwait(false);
+        if (pending.All(x => x.DispatchedAt is not null)) return pending;
+        return await WriteAsync<IReadOnlyList<AgentCommand>>(async (c, t) =>
+        {
+            var fresh = await QueryAsync(c, t, Pending, MapCommand, ct, ("@a", agent)).ConfigureAwait(false);
+            foreach (var command in fresh.Where(x => x.DispatchedAt is null))
+                await ExecAsync(c, t, "UPDATE agent_commands SET dispatched_at = @now WHERE id = @id", ct, ("@now", now), ("@id", command.Id)).ConfigureAwait(false);
+            return fresh;
+        }, ct).ConfigureAwait(false);
+    }
 
     public Task<bool> CompleteCommandAsync(string agent, long id, string outcome, long now, CancellationToken ct) => WriteAsync(async (c, t) =>
     {

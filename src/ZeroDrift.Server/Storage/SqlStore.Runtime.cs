@@ -50,6 +50,7 @@ internal sealed partial class SqlStore
                     ("@now", now), ("@cid", alert.ContainerId), ("@w", alert.Workload), ("@act", alert.Action), ("@actat", alert.ActionAt), ("@detail", alert.Detail)).ConfigureAwait(false);
                 if (alertId is null) continue; // the same alert arrived in another batch
                 newAlerts++;
+                await _dialect.LockWorkloadAsync(c, t, alert.Workload, ct).ConfigureAwait(false);
                 touched.Add(await GroupIntoIncidentAsync(c, t, agent, ToLong(alertId), alert, playbooks, now, ct).ConfigureAwait(false));
             }
         }

@@ -232,6 +232,20 @@ public sealed class PostgresStoreTests(PostgresFixture postgres) : StoreContract
     }
 
     [Fact]
+    public async Task Two_replicas_grouping_alerts_of_one_workload_at_once_open_one_incident()
+    {
+        var db = await postgres.Server.CreateDatabaseAsync();
+        await using var a = StoreFactory.Open(db);
+        await using var b = StoreFactory.Open(db);
+        await a.MigrateAsync(default);
+        AgentBatch Alerts(string prefix) => new([], [], [], [.. Enumerable.Range(0, 20).Select(i => new AlertRow($"{prefix}{i}", "shell", "high", 1000 + i, 1040 + i, "c", "shop/web", "none", null, "{}"))], []);
+        await Task.WhenAll(
+            Task.Run(() => a.IngestAgentBatchAsync("agent-a", "x", Alerts("a"), 2000, default)),
+            Task.Run(() => b.IngestAgentBatchAsync("agent-b", "y", Alerts("b"), 2000, default)));
+        Assert.Equal(40, Assert.Single(await a.IncidentsAsync(null, 10, default)).Alerts);
+    }
+
+    [Fact]
     public void A_postgres_url_becomes_a_connection_string()
     {
         Assert.True(StoreFactory.IsPostgres("postgres://u:p%40ss@db.local:5433/zd?sslmode=require"));
