@@ -76,7 +76,22 @@ public sealed class AgentChannel : IAsyncDisposable
         catch (OperationCanceledException) { }
     }
 
+    /// <summary>A refusal that retrying cannot fix (a revoked token, a record the server rejects) stops the channel:
+    /// the error comes out of <see cref="FlushAndStopAsync"/>, and enqueueing throws instead of waiting forever.</summary>
     private async Task SendLoopAsync()
+    {
+        try
+        {
+            await SendBatchesAsync().ConfigureAwait(false);
+        }
+        catch (ServerClientException e)
+        {
+            _queue.Writer.TryComplete(e);
+            throw;
+        }
+    }
+
+    private async Task SendBatchesAsync()
     {
         var reader = _queue.Reader;
         var batch = new List<JsonObject>(_batchSize);

@@ -28,7 +28,7 @@ public static class ScanReportParser
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new IngestException("the scan report must be a JSON object (zerodrift scan --format json)");
-            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 1)
+            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v) || v != 1)
                 throw new IngestException("the scan report must have schemaVersion 1 (zerodrift scan --format json)");
             var target = Object(root, "target");
             var findings = Array(root, "findings");
@@ -52,7 +52,7 @@ public static class ScanReportParser
                     String(package, "name", where + ".package"),
                     String(package, "version", where + ".package"),
                     String(severity, "level", where + ".severity").ToLowerInvariant(),
-                    severity.TryGetProperty("score", out var score) && score.ValueKind == JsonValueKind.Number ? score.GetDouble() : null,
+                    severity.TryGetProperty("score", out var score) && score.ValueKind == JsonValueKind.Number && score.TryGetDouble(out var d) && double.IsFinite(d) ? d : null,
                     OptionalString(f, "fixedIn"),
                     paths,
                     Truncate(OptionalString(f, "summary") ?? "", 500)));
@@ -62,7 +62,7 @@ public static class ScanReportParser
                 OptionalString(target, "kind") ?? "unknown",
                 OptionalString(target, "manifestDigest") ?? "",
                 OptionalString(root, "tool") ?? "unknown",
-                target.TryGetProperty("packages", out var packages) && packages.ValueKind == JsonValueKind.Number ? packages.GetInt32() : 0,
+                target.TryGetProperty("packages", out var packages) && packages.ValueKind == JsonValueKind.Number && packages.TryGetInt32(out var n) ? n : 0,
                 rows);
         }
     }

@@ -210,6 +210,14 @@ public class ServerApiTests
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
         }
         var good = Host("n1").ToJsonString();
+        // The client stops on a refusal retrying cannot fix, and says why.
+        await using (var channel = new AgentChannel(harness.Connection(await harness.CreateTokenAsync(admin, "a2", "agent")), "a2"))
+        {
+            await channel.EnqueueAsync(new JsonObject { ["type"] = "alert", ["id"] = "1" });
+            var refused = await Assert.ThrowsAsync<ServerClientException>(() => channel.FlushAndStopAsync(TimeSpan.FromSeconds(30)));
+            Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+            await Assert.ThrowsAnyAsync<Exception>(() => channel.EnqueueAsync(Host("n2")).AsTask());
+        }
         Assert.Contains("line 2", (await Post(good + "\n{not json\n")).Item2, StringComparison.Ordinal);
         Assert.Contains("must be host, container, event, alert or profile", (await Post("""{"type":"weird"}""")).Item2, StringComparison.Ordinal);
         Assert.Contains("eventTime", (await Post("""{"type":"alert","id":"1","rule":"r","severity":"high","containerId":"c","workload":"w"}""")).Item2, StringComparison.Ordinal);
