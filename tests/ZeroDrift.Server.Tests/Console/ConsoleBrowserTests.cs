@@ -109,6 +109,18 @@ public sealed class ConsoleBrowserTests
             Assert.Equal(2, await page.Locator("[data-testid=service-graph] line").CountAsync());
             if (Environment.GetEnvironmentVariable("ZERODRIFT_CONSOLE_SCREENSHOT") is { Length: > 0 } profileShot)
                 await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(profileShot, null) + "-profiles.png", FullPage = true });
+            // Administration: the audit log names the change, and a new token is shown once.
+            await page.ClickAsync("nav a[href='#admin']");
+            await page.WaitForSelectorAsync("[data-testid=audit]");
+            Assert.Contains("workload.mode", await page.InnerTextAsync("[data-testid=audit]"), StringComparison.Ordinal);
+            await page.FillAsync("input[placeholder^='token name']", "ci-pipeline");
+            await page.SelectOptionAsync("select[name=role] >> nth=1", "ci");
+            await page.ClickAsync("[data-testid=create-token]");
+            await page.WaitForSelectorAsync("[data-testid=new-token] code");
+            var shown = await page.InnerTextAsync("[data-testid=new-token] code");
+            Assert.StartsWith("zdt_", shown, StringComparison.Ordinal);
+            using (var ci = harness.TokenClient(shown))
+                Assert.Equal(HttpStatusCode.BadRequest, (await ci.PostAsync("/api/v1/scans", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"))).StatusCode); // authenticated: refused for its body, not its token
             await context.CloseAsync();
 
             // A viewer sees the same data, has no controls, and the API refuses a change made by hand.
@@ -127,6 +139,7 @@ public sealed class ConsoleBrowserTests
                 }
                 """);
             Assert.Equal(403, status);
+            Assert.True(await viewerPage.IsHiddenAsync("#admin-link"));
             await viewerContext.CloseAsync();
         }
     }

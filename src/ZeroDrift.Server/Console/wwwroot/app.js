@@ -53,6 +53,7 @@ async function signedIn(me) {
   document.getElementById('nav').hidden = false;
   document.getElementById('logout').hidden = false;
   document.getElementById('who').textContent = `${me.name} (${me.role})`;
+  document.getElementById('admin-link').hidden = me.role !== 'admin';
   state.live?.close();
   state.live = new EventSource('/api/v1/live');
   state.live.addEventListener('change', () => render());
@@ -247,6 +248,42 @@ const views = {
       h('table', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'agent'), h('th', {}, 'command'), h('th', {}, 'by'), h('th', {}, 'created'), h('th', {}, 'outcome')),
         commands.map(c => h('tr', {}, h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, `${c.kind} ${c.target}`), h('td', {}, c.automatic ? `${c.requestedBy} (automatic)` : c.requestedBy),
           h('td', {}, time(c.createdAt)), h('td', {}, c.outcome ?? (c.dispatchedAt ? 'dispatched' : 'pending'))))));
+  },
+
+  async admin() {
+    if (!isAdmin()) return h('p', { class: 'error' }, 'Only admins manage users and tokens.');
+    const [users, tokens, audit] = await Promise.all([api('/api/v1/users'), api('/api/v1/tokens'), api('/api/v1/audit?limit=100')]);
+    const created = h('p', { 'data-testid': 'new-token' });
+    const submit = (path, body, after) => async ev => {
+      ev.preventDefault();
+      try { const r = await api(path, { method: 'POST', body: JSON.stringify(body(new FormData(ev.target))) }); ev.target.reset(); await after(r); }
+      catch (e) { toast(e.message); }
+    };
+    return h('div', {}, h('h1', {}, 'Administration'),
+      h('h2', {}, 'Users'),
+      h('table', {}, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'role')), users.map(u => h('tr', {}, h('td', {}, u.name), h('td', {}, u.role)))),
+      h('form', { 'data-testid': 'new-user', onsubmit: submit('/api/v1/users', f => ({ name: f.get('name'), password: f.get('password'), role: f.get('role') }), async () => { toast('user created'); await render(); }) },
+        h('input', { name: 'name', placeholder: 'name', required: true }), ' ',
+        h('input', { name: 'password', type: 'password', placeholder: 'password (12+)', required: true, autocomplete: 'new-password' }), ' ',
+        h('select', { name: 'role' }, h('option', { value: 'viewer' }, 'viewer'), h('option', { value: 'admin' }, 'admin')), ' ',
+        h('button', { type: 'submit' }, 'Add user')),
+      h('h2', {}, 'API tokens (agents, CI, scrapers)'),
+      h('table', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'name'), h('th', {}, 'role'), h('th', {}, 'by'), h('th', {}, 'created'), h('th', {}, '')),
+        tokens.map(t => h('tr', {}, h('td', {}, t.id), h('td', {}, t.name), h('td', {}, t.role), h('td', {}, t.createdBy), h('td', {}, time(t.createdAt)),
+          h('td', {}, t.revokedAt ? `revoked ${time(t.revokedAt)}` : h('button', { class: 'secondary', onclick: async () => {
+            try { await api(`/api/v1/tokens/${t.id}`, { method: 'DELETE' }); toast('token revoked'); await render(); } catch (e) { toast(e.message); } } }, 'revoke'))))),
+      h('form', { onsubmit: submit('/api/v1/tokens', f => ({ name: f.get('name'), role: f.get('role') }), async r => {
+          await render();
+          // Shown once: the server keeps only its hash.
+          document.querySelector('[data-testid=new-token]')?.replaceChildren(`Token for ${r.name} (copy it now, it is not shown again): `, h('code', {}, r.token));
+        }) },
+        h('input', { name: 'name', placeholder: 'token name (agent: its host)', required: true }), ' ',
+        h('select', { name: 'role' }, ['agent', 'ci', 'viewer'].map(x => h('option', { value: x }, x))), ' ',
+        h('button', { type: 'submit', 'data-testid': 'create-token' }, 'Create token')),
+      created,
+      h('h2', {}, 'Audit log'),
+      h('table', { 'data-testid': 'audit' }, h('tr', {}, h('th', {}, 'when'), h('th', {}, 'who'), h('th', {}, 'action'), h('th', {}, 'subject'), h('th', {}, 'detail')),
+        audit.map(a => h('tr', {}, h('td', {}, time(a.at)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.subject), h('td', { class: 'muted' }, a.detail)))));
   },
 
   async assets() {
