@@ -15,6 +15,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(SbomCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(ServerCommand.Create());
         root.Subcommands.Add(VersionCommand.Create());
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());

@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ZeroDrift.Server.Hosting;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary><c>zerodrift server</c>: the control plane (API, agent channel, metrics, console); docs/server.md.</summary>
+public static class ServerCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen") { Description = $"Address to serve on: https://HOST:PORT, or http://HOST:PORT behind a TLS proxy (default {ServerOptions.DefaultListen})", DefaultValueFactory = _ => ServerOptions.DefaultListen };
+        var cert = new Option<FileInfo?>("--tls-cert") { Description = "TLS certificate chain, PEM (default: a self-signed certificate made once in DATA/tls/)" };
+        var key = new Option<FileInfo?>("--tls-key") { Description = "TLS private key, PEM" };
+        var db = new Option<string?>("--db") { Description = "SQLite file, or a PostgreSQL connection string (Host=…;Database=…) or postgres:// URL (default DATA/server.db)" };
+        var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the server keeps its files (default $XDG_DATA_HOME/zerodrift/server)" };
+        var nats = new Option<string?>("--nats") { Description = "Also consume agent batches from NATS JetStream at this URL (nats://HOST:PORT); several replicas share one durable consumer" };
+        var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats }) command.Options.Add(o);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var options = new ServerOptions(
+                Listen: parse.GetValue(listen)!,
+                TlsCertificate: parse.GetValue(cert)?.FullName,
+                TlsKey: parse.GetValue(key)?.FullName,
+                Db: parse.GetValue(db) ?? Environment.GetEnvironmentVariable("ZERODRIFT_SERVER_DB"),
+                DataDirectory: parse.GetValue(data)?.FullName,
+                Nats: parse.GetValue(nats),
+                AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null);
+            ZeroDriftServer server;
+            try
+            {
+                server = await ZeroDriftServer.StartAsync(options, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ServerConfigurationException or Server.Storage.StoreException)
+            {
+                throw new UsageException(e.Message);
+            }
+            await using (server.ConfigureAwait(false))
+            {
+                foreach (var address in server.Addresses)
+                    Console.Error.WriteLine($"zerodrift: server ({server.Store.Kind}) listening on {address} (console at {address})");
+                if (server.GeneratedCertificate is { } generated)
+                    Console.Error.WriteLine($"zerodrift: self-signed TLS certificate {generated}: pin it in clients (--server-ca) or pass --tls-cert/--tls-key");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("zerodrift: server stopping");
+                }
+            }
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

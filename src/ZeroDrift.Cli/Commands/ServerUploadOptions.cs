@@ -1,0 +1,43 @@
+using System.CommandLine;
+using ZeroDrift.Server.Client;
+using ZeroDrift.Vulnerabilities.Reporting;
+using ZeroDrift.Vulnerabilities.Scanning;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary>
+/// <c>zerodrift scan … --server URL</c>: after the report is written, the same JSON report goes to the server
+/// (docs/server.md). The token comes from --token or, better (it stays out of the process list), ZERODRIFT_TOKEN.
+/// </summary>
+public sealed class ServerUploadOptions
+{
+    private readonly Option<string?> _server = new("--server") { Description = "Upload the results to this ZeroDrift server (https://HOST:PORT)" };
+    private readonly Option<string?> _token = new("--token") { Description = "API token for --server (default $ZERODRIFT_TOKEN)" };
+    private readonly Option<FileInfo?> _ca = new("--server-ca") { Description = "Trust exactly this certificate (PEM) for --server, e.g. the server's self-signed one" };
+    private readonly Option<string?> _workload = new("--workload") { Description = "What the target is scanned for (namespace/name); later scans of it show what was fixed (default: the target)" };
+    private readonly Option<string> _stage = new("--stage") { Description = "Where in the lifecycle this scan runs: build, registry or runtime (default build)", DefaultValueFactory = _ => "build" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { _server, _token, _ca, _workload, _stage }) command.Options.Add(o);
+    }
+
+    public async Task UploadAsync(ParseResult parse, VulnerabilityReport report, CancellationToken ct)
+    {
+        if (parse.GetValue(_server) is not { } url) return;
+        var stage = parse.GetValue(_stage)!;
+        if (stage is not ("build" or "registry" or "runtime")) throw new UsageException($"--stage {stage}: expected build, registry or runtime");
+        try
+        {
+            var connection = ServerConnection.Parse(url, parse.GetValue(_token) ?? Environment.GetEnvironmentVariable("ZERODRIFT_TOKEN"), parse.GetValue(_ca)?.FullName);
+            using var json = new MemoryStream();
+            JsonReportWriter.Write(report, json);
+            var result = await ScanUploader.UploadAsync(connection, json.ToArray(), new ScanIdentity(parse.GetValue(_workload), stage), ct).ConfigureAwait(false);
+            Console.Error.WriteLine($"zerodrift: uploaded scan {result.ScanId} to {connection.BaseAddress}: {result.Findings} findings, {result.New} new, {result.Fixed} fixed since the last scan");
+        }
+        catch (ServerClientException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+}

@@ -1,0 +1,320 @@
+// ZeroDrift console: plain ES module, no framework, no third-party code, nothing loaded from elsewhere.
+// Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
+
+const state = { me: null, csrf: '', view: 'dashboard', live: null };
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+async function api(path, options = {}) {
+  const headers = { ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.method && options.method !== 'GET' ? { 'X-CSRF-Token': state.csrf } : {}) };
+  const response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  if (response.status === 401 && path !== '/api/v1/login') { showLogin(); throw new Error('signed out'); }
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new Error(body?.error ?? `${response.status}`);
+  return body;
+}
+
+function toast(message) {
+  const t = document.getElementById('toast');
+  t.textContent = message;
+  t.className = 'show';
+  setTimeout(() => { t.className = ''; }, 4000);
+}
+
+const time = ms => ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z' : '—';
+const seconds = s => s === null || s === undefined ? '—' : s < 1 ? `${Math.round(s * 1000)} ms` : s < 120 ? `${s.toFixed(1)} s` : s < 7200 ? `${(s / 60).toFixed(1)} min` : s < 172800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} d`;
+const isAdmin = () => state.me?.role === 'admin';
+
+function showLogin() {
+  state.me = null;
+  state.live?.close();
+  document.getElementById('nav').hidden = true;
+  document.getElementById('logout').hidden = true;
+  document.getElementById('who').textContent = '';
+  document.getElementById('view').replaceChildren();
+  document.getElementById('login').hidden = false;
+}
+
+async function signedIn(me) {
+  state.me = me;
+  state.csrf = me.csrf;
+  document.getElementById('login').hidden = true;
+  document.getElementById('nav').hidden = false;
+  document.getElementById('logout').hidden = false;
+  document.getElementById('who').textContent = `${me.name} (${me.role})`;
+  document.getElementById('admin-link').hidden = me.role !== 'admin';
+  state.live?.close();
+  state.live = new EventSource('/api/v1/live');
+  state.live.addEventListener('change', () => render());
+  await render();
+}
+
+async function render() {
+  const view = (location.hash || '#dashboard').slice(1);
+  state.view = view;
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${view}`);
+  const target = document.getElementById('view');
+  try {
+    const content = await (views[view] ?? views.dashboard)();
+    target.replaceChildren(content);
+  } catch (e) {
+    if (e.message !== 'signed out') target.replaceChildren(h('p', { class: 'error' }, e.message));
+  }
+}
+
+function card(label, value, id) {
+  return h('div', { class: 'card' }, h('div', { class: 'value', 'data-testid': id }, value), h('div', { class: 'label' }, label));
+}
+
+function barChart(points, series, title) {
+  const width = 600, height = 140, pad = 24;
+  const max = Math.max(1, ...points.map(p => p[series]));
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  svg.setAttribute('data-testid', `chart-${series}`);
+  const label = document.createElementNS(svgNs, 'text');
+  label.setAttribute('x', 6); label.setAttribute('y', 12); label.textContent = `${title} (max ${max})`;
+  svg.append(label);
+  const w = points.length ? (width - 2 * pad) / points.length : 0;
+  points.forEach((p, i) => {
+    const bar = document.createElementNS(svgNs, 'rect');
+    const bh = (p[series] / max) * (height - 2 * pad);
+    bar.setAttribute('x', pad + i * w + 1); bar.setAttribute('y', height - pad - bh);
+    bar.setAttribute('width', Math.max(1, w - 2)); bar.setAttribute('height', bh);
+    bar.setAttribute('fill', series === 'blocked' ? '#3fb950' : series === 'fixed' ? '#58a6ff' : '#f85149');
+    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${p.period}: ${p[series]}`; bar.append(tip);
+    svg.append(bar);
+    if (i === 0 || i === points.length - 1) {
+      const t = document.createElementNS(svgNs, 'text'); t.setAttribute('x', pad + i * w); t.setAttribute('y', height - 6); t.textContent = p.period; svg.append(t);
+    }
+  });
+  return svg;
+}
+
+function modeSelect(workload, mode) {
+  if (!isAdmin()) return h('span', { 'data-testid': `mode-${workload}` }, mode);
+  return h('select', { 'data-testid': `mode-${workload}`, onchange: async ev => {
+      try { const r = await api('/api/v1/workloads/mode', { method: 'POST', body: JSON.stringify({ workload, mode: ev.target.value }) }); toast(`${workload}: ${r.mode}, sent to ${r.agents.length} agent(s)`); }
+      catch (e) { toast(e.message); } } },
+    ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === mode }, m)));
+}
+
+function serviceGraph(graph) {
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const size = 560, r = 170, c = size / 2 - 40;
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('class', 'chart'); svg.setAttribute('viewBox', `0 0 ${size} ${size}`); svg.setAttribute('width', size); svg.setAttribute('height', size);
+  svg.setAttribute('data-testid', 'service-graph');
+  const at = new Map(graph.nodes.map((n, i) => [n.id, [c + r * Math.cos(2 * Math.PI * i / graph.nodes.length), c + r * Math.sin(2 * Math.PI * i / graph.nodes.length)]]));
+  for (const e of graph.edges) {
+    const [x1, y1] = at.get(e.from), [x2, y2] = at.get(e.to);
+    const line = document.createElementNS(svgNs, 'line');
+    line.setAttribute('x1', x1); line.setAttribute('y1', y1); line.setAttribute('x2', x2); line.setAttribute('y2', y2);
+    line.setAttribute('stroke', '#58a6ff'); line.setAttribute('stroke-width', 1.5);
+    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${e.from} → ${e.to}${e.port ? ':' + e.port : ''}/${e.protocol}`; line.append(tip);
+    svg.append(line);
+  }
+  for (const n of graph.nodes) {
+    const [x, y] = at.get(n.id);
+    const dot = document.createElementNS(svgNs, 'circle');
+    dot.setAttribute('cx', x); dot.setAttribute('cy', y); dot.setAttribute('r', 7);
+    dot.setAttribute('fill', n.external ? '#8b98a5' : n.mode === 'protect' ? '#3fb950' : n.mode === 'monitor' ? '#d29922' : '#58a6ff');
+    const label = document.createElementNS(svgNs, 'text');
+    label.setAttribute('x', x + 10); label.setAttribute('y', y + 4); label.textContent = n.id + (n.exposed ? ' (exposed)' : '');
+    svg.append(dot, label);
+  }
+  return svg;
+}
+
+const views = {
+  async dashboard() {
+    const n = await api('/api/v1/numbers');
+    const trend = n.daily.slice(-30);
+    return h('div', {},
+      h('h1', {}, 'Security operations'),
+      h('div', { class: 'cards' },
+        card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance'),
+        card('Critical / high / medium fixed', `${n.fixedCritical} / ${n.fixedHigh} / ${n.fixedMedium}`, 'fixed'),
+        card('Vulnerability response (median · p90)', `${seconds(n.vulnerabilityResponse.medianSeconds)} · ${seconds(n.vulnerabilityResponse.p90Seconds)}`, 'response'),
+        card('Time to detect (median · p90)', `${seconds(n.timeToDetect.medianSeconds)} · ${seconds(n.timeToDetect.p90Seconds)}`, 'detect'),
+        card('Time to block (median · p90)', `${seconds(n.timeToBlock.medianSeconds)} · ${seconds(n.timeToBlock.p90Seconds)}`, 'block'),
+        card('Manual intervention', `${seconds(n.manualInterventionSeconds)} over ${n.incidentsHandledByPeople} incident(s)`, 'manual'),
+        card('Closed automatically', n.incidentsClosedAutomatically, 'automatic'),
+        card('Attacks blocked', n.attacksBlocked, 'attacks-blocked'),
+        card('Incidents not resolved', n.incidentsOpen, 'incidents-open'),
+        card('Alerts stored', n.alertsStored, 'alerts')),
+      h('h2', {}, 'Trends per day'),
+      h('div', { class: 'charts' }, barChart(trend, 'alerts', 'alerts'), barChart(trend, 'blocked', 'blocked'), barChart(trend, 'fixed', 'vulnerabilities fixed')),
+      h('h2', {}, 'Per week'),
+      h('table', {}, h('tr', {}, h('th', {}, 'week'), h('th', {}, 'alerts'), h('th', {}, 'incidents'), h('th', {}, 'blocked'), h('th', {}, 'fixed')),
+        n.weekly.map(w => h('tr', {}, h('td', {}, w.period), h('td', {}, w.alerts), h('td', {}, w.incidents), h('td', {}, w.blocked), h('td', {}, w.fixed)))));
+  },
+
+  async risks() {
+    const risks = await api('/api/v1/risks?limit=300');
+    return h('div', {}, h('h1', {}, 'Vulnerabilities ranked with runtime context'),
+      risks.length === 0 ? h('p', { class: 'muted' }, 'No open vulnerabilities. Upload scans with zerodrift scan --server.') :
+      h('table', { 'data-testid': 'risks' },
+        h('tr', {}, h('th', {}, 'risk'), h('th', {}, 'vulnerability'), h('th', {}, 'package'), h('th', {}, 'workload'), h('th', {}, 'why')),
+        risks.map(r => h('tr', {},
+          h('td', {}, r.risk.toFixed(1)),
+          h('td', { class: `sev-${r.severity}` }, r.vulnId, h('div', { class: 'muted' }, r.summary)),
+          h('td', {}, `${r.package} ${r.version}`, r.fixedIn ? h('div', { class: 'muted' }, `fixed in ${r.fixedIn}`) : null),
+          h('td', {}, r.subject),
+          h('td', {}, h('ul', { class: 'reasons' }, r.reasons.map(x => h('li', {}, x))))))));
+  },
+
+  async incidents() {
+    const incidents = await api('/api/v1/incidents');
+    const detail = h('div', { id: 'incident-detail' });
+    const open = async id => {
+      const d = await api(`/api/v1/incidents/${id}`);
+      const actions = isAdmin() && d.incident.state !== 'resolved'
+        ? ['acknowledged', 'contained', 'resolved'].map(s => h('button', { class: 'secondary', 'data-testid': `to-${s}`, onclick: async () => {
+            try { await api(`/api/v1/incidents/${id}/transition`, { method: 'POST', body: JSON.stringify({ state: s, note: '' }) }); toast(`incident ${id}: ${s}`); await open(id); }
+            catch (e) { toast(e.message); } } }, s))
+        : [];
+      detail.replaceChildren(h('h2', {}, `Incident ${d.incident.id}: ${d.incident.title}`),
+        h('p', {}, h('span', { class: `state-${d.incident.state}`, 'data-testid': 'incident-state' }, d.incident.state), ` · ${d.incident.workload} · opened ${time(d.incident.openedAt)}`,
+          d.incident.containedBy ? ` · contained by ${d.incident.containedBy}` : ''),
+        h('div', {}, actions),
+        h('ol', { class: 'timeline', 'data-testid': 'timeline' }, d.timeline.map(e => h('li', { class: e.automatic ? 'auto' : 'human' }, `${time(e.at)} ${e.actor} — ${e.kind}: ${e.detail}`))));
+    };
+    return h('div', {}, h('h1', {}, 'Incidents'),
+      incidents.length === 0 ? h('p', { class: 'muted' }, 'No incidents.') :
+      h('table', { 'data-testid': 'incidents' },
+        h('tr', {}, h('th', {}, '#'), h('th', {}, 'title'), h('th', {}, 'workload'), h('th', {}, 'severity'), h('th', {}, 'state'), h('th', {}, 'alerts'), h('th', {}, 'opened')),
+        incidents.map(i => h('tr', { onclick: () => open(i.id), style: 'cursor:pointer' },
+          h('td', {}, i.id), h('td', {}, i.title), h('td', {}, i.workload), h('td', { class: `sev-${i.severity}` }, i.severity),
+          h('td', { class: `state-${i.state}` }, i.state), h('td', {}, i.alerts), h('td', {}, time(i.openedAt))))),
+      detail);
+  },
+
+  async profiles() {
+    const [profiles, workloads, graph] = await Promise.all([api('/api/v1/profiles'), api('/api/v1/assets/workloads'), api('/api/v1/graph')]);
+    const wanted = new Map(workloads.map(w => [w.name, w.mode]));
+    const diff = h('div', { 'data-testid': 'profile-diff' });
+    const show = async workload => {
+      const d = await api(`/api/v1/profiles/diff?workload=${encodeURIComponent(workload)}`);
+      diff.replaceChildren(h('h2', {}, `What Protect would block in ${d.workload}`),
+        h('p', { class: 'muted' }, `profile allows ${d.allowedExec} executable(s) and ${d.allowedFiles} file rule(s); agent reports ${d.reportedMode}, wanted ${d.mode}`),
+        d.wouldBlock.length === 0 ? h('p', {}, 'Nothing observed outside the profile.') :
+        h('table', {}, h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'path'), h('th', {}, 'first seen')),
+          d.wouldBlock.map(b => h('tr', {}, h('td', {}, b.kind), h('td', {}, b.path), h('td', {}, time(b.firstSeen))))));
+    };
+    return h('div', {}, h('h1', {}, 'Profiles'),
+      profiles.length === 0 ? h('p', { class: 'muted' }, 'No profile learned yet.') :
+      h('table', { 'data-testid': 'profiles' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode (wanted)'), h('th', {}, 'agent reports'), h('th', {}, 'updated'), h('th', {}, '')),
+        profiles.map(p => h('tr', {}, h('td', {}, p.workload), h('td', {}, modeSelect(p.workload, wanted.get(p.workload) ?? p.mode)), h('td', {}, p.mode), h('td', {}, time(p.updatedAt)),
+          h('td', {}, h('button', { class: 'secondary', 'data-testid': `diff-${p.workload}`, onclick: () => show(p.workload) }, 'would block'))))),
+      diff,
+      h('h2', {}, 'Service graph (learned network models)'),
+      graph.edges.length === 0 ? h('p', { class: 'muted' }, 'No network flows learned yet.') : serviceGraph(graph));
+  },
+
+  async policies() {
+    const [playbooks, commands] = await Promise.all([api('/api/v1/playbooks'), api('/api/v1/commands?limit=50')]);
+    const form = isAdmin() ? h('form', { 'data-testid': 'new-playbook', onsubmit: async ev => {
+        ev.preventDefault();
+        const f = new FormData(ev.target);
+        try { await api('/api/v1/playbooks', { method: 'POST', body: JSON.stringify({ name: f.get('name'), ruleContains: f.get('rule'), minSeverity: f.get('severity'), action: f.get('action') }) }); toast('playbook created'); render(); }
+        catch (e) { toast(e.message); } } },
+      h('input', { name: 'name', placeholder: 'name', required: true }), ' ',
+      h('input', { name: 'rule', placeholder: 'rule contains', required: true }), ' ',
+      h('select', { name: 'severity' }, ['critical', 'high', 'medium', 'low'].map(x => h('option', { value: x, selected: x === 'high' }, x))), ' ',
+      h('select', { name: 'action' }, ['kill', 'pause', 'protect', 'quarantine'].map(x => h('option', { value: x }, x))), ' ',
+      h('button', { type: 'submit' }, 'Add playbook')) : null;
+    return h('div', {}, h('h1', {}, 'Policies and automation'),
+      h('h2', {}, 'Playbooks: act without a person'),
+      h('table', { 'data-testid': 'playbooks' }, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'when the rule contains'), h('th', {}, 'at or above'), h('th', {}, 'action')),
+        playbooks.map(p => h('tr', {}, h('td', {}, p.name), h('td', {}, p.ruleContains), h('td', {}, p.minSeverity), h('td', {}, p.action)))),
+      form,
+      h('h2', {}, 'Commands sent to agents'),
+      h('table', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'agent'), h('th', {}, 'command'), h('th', {}, 'by'), h('th', {}, 'created'), h('th', {}, 'outcome')),
+        commands.map(c => h('tr', {}, h('td', {}, c.id), h('td', {}, c.agent), h('td', {}, `${c.kind} ${c.target}`), h('td', {}, c.automatic ? `${c.requestedBy} (automatic)` : c.requestedBy),
+          h('td', {}, time(c.createdAt)), h('td', {}, c.outcome ?? (c.dispatchedAt ? 'dispatched' : 'pending'))))));
+  },
+
+  async admin() {
+    if (!isAdmin()) return h('p', { class: 'error' }, 'Only admins manage users and tokens.');
+    const [users, tokens, audit] = await Promise.all([api('/api/v1/users'), api('/api/v1/tokens'), api('/api/v1/audit?limit=100')]);
+    const created = h('p', { 'data-testid': 'new-token' });
+    const submit = (path, body, after) => async ev => {
+      ev.preventDefault();
+      try { const r = await api(path, { method: 'POST', body: JSON.stringify(body(new FormData(ev.target))) }); ev.target.reset(); await after(r); }
+      catch (e) { toast(e.message); }
+    };
+    return h('div', {}, h('h1', {}, 'Administration'),
+      h('h2', {}, 'Users'),
+      h('table', {}, h('tr', {}, h('th', {}, 'name'), h('th', {}, 'role')), users.map(u => h('tr', {}, h('td', {}, u.name), h('td', {}, u.role)))),
+      h('form', { 'data-testid': 'new-user', onsubmit: submit('/api/v1/users', f => ({ name: f.get('name'), password: f.get('password'), role: f.get('role') }), async () => { toast('user created'); await render(); }) },
+        h('input', { name: 'name', placeholder: 'name', required: true }), ' ',
+        h('input', { name: 'password', type: 'password', placeholder: 'password (12+)', required: true, autocomplete: 'new-password' }), ' ',
+        h('select', { name: 'role' }, h('option', { value: 'viewer' }, 'viewer'), h('option', { value: 'admin' }, 'admin')), ' ',
+        h('button', { type: 'submit' }, 'Add user')),
+      h('h2', {}, 'API tokens (agents, CI, scrapers)'),
+      h('table', {}, h('tr', {}, h('th', {}, '#'), h('th', {}, 'name'), h('th', {}, 'role'), h('th', {}, 'by'), h('th', {}, 'created'), h('th', {}, '')),
+        tokens.map(t => h('tr', {}, h('td', {}, t.id), h('td', {}, t.name), h('td', {}, t.role), h('td', {}, t.createdBy), h('td', {}, time(t.createdAt)),
+          h('td', {}, t.revokedAt ? `revoked ${time(t.revokedAt)}` : h('button', { class: 'secondary', onclick: async () => {
+            try { await api(`/api/v1/tokens/${t.id}`, { method: 'DELETE' }); toast('token revoked'); await render(); } catch (e) { toast(e.message); } } }, 'revoke'))))),
+      h('form', { onsubmit: submit('/api/v1/tokens', f => ({ name: f.get('name'), role: f.get('role') }), async r => {
+          await render();
+          // Shown once: the server keeps only its hash.
+          document.querySelector('[data-testid=new-token]')?.replaceChildren(`Token for ${r.name} (copy it now, it is not shown again): `, h('code', {}, r.token));
+        }) },
+        h('input', { name: 'name', placeholder: 'token name (agent: its host)', required: true }), ' ',
+        h('select', { name: 'role' }, ['agent', 'ci', 'viewer'].map(x => h('option', { value: x }, x))), ' ',
+        h('button', { type: 'submit', 'data-testid': 'create-token' }, 'Create token')),
+      created,
+      h('h2', {}, 'Audit log'),
+      h('table', { 'data-testid': 'audit' }, h('tr', {}, h('th', {}, 'when'), h('th', {}, 'who'), h('th', {}, 'action'), h('th', {}, 'subject'), h('th', {}, 'detail')),
+        audit.map(a => h('tr', {}, h('td', {}, time(a.at)), h('td', {}, a.actor), h('td', {}, a.action), h('td', {}, a.subject), h('td', { class: 'muted' }, a.detail)))));
+  },
+
+  async assets() {
+    const [workloads, images, hosts] = await Promise.all([api('/api/v1/assets/workloads'), api('/api/v1/assets/images'), api('/api/v1/assets/hosts')]);
+    const modeControl = w => modeSelect(w.name, w.mode);
+    return h('div', {}, h('h1', {}, 'Assets'),
+      h('h2', {}, 'Workloads'),
+      h('table', { 'data-testid': 'workloads' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode'), h('th', {}, 'exposed'), h('th', {}, 'running'), h('th', {}, 'images')),
+        workloads.map(w => h('tr', {}, h('td', {}, w.name), h('td', {}, modeControl(w)), h('td', {}, w.exposed ? 'yes' : 'no'), h('td', {}, w.runningContainers), h('td', {}, w.images.join(', '))))),
+      h('h2', {}, 'Images and where they run'),
+      h('table', {}, h('tr', {}, h('th', {}, 'image'), h('th', {}, 'digest'), h('th', {}, 'running'), h('th', {}, 'hosts'), h('th', {}, 'workloads')),
+        images.map(i => h('tr', {}, h('td', {}, i.image), h('td', { class: 'muted' }, i.imageDigest.slice(0, 19)), h('td', {}, i.runningContainers), h('td', {}, i.hosts.join(', ')), h('td', {}, i.workloads.join(', '))))),
+      h('h2', {}, 'Hosts'),
+      h('table', {}, h('tr', {}, h('th', {}, 'host'), h('th', {}, 'agent'), h('th', {}, 'running containers'), h('th', {}, 'last seen')),
+        hosts.map(x => h('tr', {}, h('td', {}, x.name), h('td', {}, x.agent), h('td', {}, x.runningContainers), h('td', {}, time(x.lastSeen))))));
+  },
+};
+
+document.getElementById('login').addEventListener('submit', async ev => {
+  ev.preventDefault();
+  const form = new FormData(ev.target);
+  try {
+    const me = await api('/api/v1/login', { method: 'POST', body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
+    document.getElementById('login-error').textContent = '';
+    ev.target.reset();
+    await signedIn(me);
+  } catch (e) {
+    document.getElementById('login-error').textContent = e.message;
+  }
+});
+document.getElementById('logout').addEventListener('click', async () => { try { await api('/api/v1/logout', { method: 'POST' }); } finally { showLogin(); } });
+window.addEventListener('hashchange', () => { if (state.me) render(); });
+
+try { await signedIn(await api('/api/v1/me')); } catch { showLogin(); }

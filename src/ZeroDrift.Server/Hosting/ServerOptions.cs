@@ -1,0 +1,23 @@
+namespace ZeroDrift.Server.Hosting;
+
+/// <summary>How <c>zerodrift server</c> runs (docs/server.md).</summary>
+/// <param name="Listen">https://HOST:PORT (default https://127.0.0.1:8443) or http://HOST:PORT behind a TLS-terminating proxy.</param>
+/// <param name="Db">SQLite path or PostgreSQL connection string; null: server.db in the data directory.</param>
+/// <param name="Nats">nats://HOST:PORT: also consume agent batches from JetStream (docs/server.md).</param>
+/// <param name="AdminPassword">First admin's password (ZERODRIFT_ADMIN_PASSWORD); used only while no admin exists.</param>
+public sealed record ServerOptions(
+    string Listen = ServerOptions.DefaultListen,
+    string? TlsCertificate = null,
+    string? TlsKey = null,
+    string? Db = null,
+    string? DataDirectory = null,
+    string? AdminPassword = null,
+    string AdminName = "admin",
+    TimeSpan? SessionLifetime = null,
+    string? Nats = null)
+{
+    public const string DefaultListen = "https://127.0.0.1:8443";
+}
+
+/// <summary>A server that cannot start as asked: one line for the operator.</summary>
+public sealed class ServerConfigurationException(string message) : Exception(message);

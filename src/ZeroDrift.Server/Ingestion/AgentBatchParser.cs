@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ZeroDrift.Server.Storage;
+
+namespace ZeroDrift.Server.Ingestion;
+
+/// <summary>
+/// One agent batch: NDJSON, one record per line, each an object with a <c>type</c> (host, container, event,
+/// alert, profile) and the fields docs/server.md lists. Times are RFC 3339 strings or Unix milliseconds.
+/// A malformed line rejects the whole batch with its line number, so the agent never believes half a batch landed.
+/// </summary>
+public static class AgentBatchParser
+{
+    public const int MaxRecords = 200_000;
+    public static readonly string[] Modes = ["learn", "monitor", "protect"];
+    public static readonly string[] Severities = ["critical", "high", "medium", "low", "info"];
+
+    public static async Task<AgentBatch> ParseAsync(Stream body, long now, CancellationToken ct)
+    {
+        var hosts = new List<HostRow>();
+        var containers = new List<ContainerRow>();
+        var events = new List<EventRow>();
+        var alerts = new List<AlertRow>();
+        var profiles = new List<ProfileRow>();
+        // The whole body (bounded by the server's request limit) as UTF-8 bytes, split on '\n': no per-line
+        // string decoding, and a record's detail is its own bytes rather than a re-serialisation.
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, ct).ConfigureAwait(false);
+        var all = new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+        var number = 0;
+        var records = 0;
+        while (!all.IsEmpty)
+        {
+            var end = all.Span.IndexOf((byte)'\n');
+            var bytes = end < 0 ? all : all[..end];
+            all = end < 0 ? ReadOnlyMemory<byte>.Empty : all[(end + 1)..];
+            number++;
+            if (bytes.Span.Trim(" \t\r"u8).IsEmpty) continue;
+            if (++records > MaxRecords) throw new IngestException($"a batch holds at most {MaxRecords} records");
+            var where = $"line {number}";
+            var line = bytes;
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = 32 });
+            }
+            catch (JsonException e)
+            {
+                throw new IngestException($"{where}: not valid JSON: {e.Message}");
+            }
+            using (doc)
+            {
+                var r = doc.RootElement;
+                if (r.ValueKind != JsonValueKind.Object) throw new IngestException($"{where}: a record must be a JSON object");
+                var type = ScanReportParser.OptionalString(r, "type");
+                switch (type)
+                {
+                    case "host":
+                        hosts.Add(new HostRow(Req(r, "name", where), r.GetRawText(), Time(r, "time", where) ?? now));
+                        break;
+                    case "container":
+                        var state = ScanReportParser.OptionalString(r, "state") ?? "running";
+                        if (state is not ("running" or "paused" or "exited")) throw new IngestException($"{where}: \"state\" must be running, paused or exited");
+                        containers.Add(new ContainerRow(Req(r, "id", where), Req(r, "host", where), Req(r, "workload", where), Req(r, "image", where),
+                            ScanReportParser.OptionalString(r, "imageDigest") ?? "", state, Bool(r, "exposed", where), Time(r, "startedAt", where) ?? now, Time(r, "time", where) ?? now));
+                        break;
+                    case "event":
+                        events.Add(new EventRow(Req(r, "kind", where), Time(r, "time", where) ?? throw new IngestException($"{where}: an event needs \"time\""),
+                            Req(r, "containerId", where), Req(r, "workload", where), ScanReportParser.OptionalString(r, "path") ?? "",
+                            ScanReportParser.OptionalString(r, "process") ?? "", Encoding.UTF8.GetString(line.Span).Trim()));
+                        break;
+                    case "alert":
+                        var severity = Req(r, "severity", where).ToLowerInvariant();
+                        if (!Severities.Contains(severity)) throw new IngestException($"{where}: \"severity\" must be one of {string.Join(", ", Severities)}");
+                        var action = ScanReportParser.OptionalString(r, "action") ?? "none";
+                        if (action is not ("none" or "blocked" or "killed" or "paused" or "quarantined")) throw new IngestException($"{where}: \"action\" must be none, blocked, killed, paused or quarantined");
+                        var eventAt = Time(r, "eventTime", where) ?? throw new IngestException($"{where}: an alert needs \"eventTime\" (the offending kernel event)");
+                        alerts.Add(new AlertRow(Req(r, "id", where), Req(r, "rule", where), severity, eventAt, Time(r, "time", where) ?? now,
+                            Req(r, "containerId", where), Req(r, "workload", where), action, Time(r, "actionTime", where), r.GetRawText()));
+                        break;
+                    case "profile":
+                        var mode = Req(r, "mode", where).ToLowerInvariant();
+                        if (!Modes.Contains(mode)) throw new IngestException($"{where}: \"mode\" must be learn, monitor or protect");
+                        var profile = r.TryGetProperty("profile", out var p) && p.ValueKind == JsonValueKind.Object ? p.GetRawText() : throw new IngestException($"{where}: \"profile\" must be an object");
+                        profiles.Add(new ProfileRow(Req(r, "workload", where), mode, profile, Time(r, "time", where) ?? now));
+                        break;
+                    default:
+                        throw new IngestException($"{where}: \"type\" must be host, container, event, alert or profile");
+                }
+            }
+        }
+        return new AgentBatch(hosts, containers, events, alerts, profiles);
+    }
+
+    private static string Req(JsonElement r, string name, string where) => ScanReportParser.String(r, name, where);
+
+    private static bool Bool(JsonElement r, string name, string where) =>
+        !r.TryGetProperty(name, out var v) ? false
+        : v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => throw new IngestException($"{where}: \"{name}\" must be true or false") };
+
+    internal static long? Time(JsonElement r, string name, string where)
+    {
+        if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var ms) && ms >= 0) return ms;
+        if (v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+            return t.ToUnixTimeMilliseconds();
+        throw new IngestException($"{where}: \"{name}\" must be an RFC 3339 time or Unix milliseconds");
+    }
+}

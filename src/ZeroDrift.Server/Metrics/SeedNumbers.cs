@@ -1,0 +1,60 @@
+using ZeroDrift.Server.Storage;
+
+namespace ZeroDrift.Server.Metrics;
+
+public sealed record Distribution(int Count, double? MedianSeconds, double? P90Seconds);
+public sealed record TrendPoint(string Period, long Alerts, long Incidents, long Fixed, long Blocked);
+
+/// <summary>
+/// The seed's numbers, computed from stored timestamps (definitions in docs/server.md, "The seed's numbers").
+/// </summary>
+public sealed record SeedNumbers(
+    long RisksFoundBeforeDeployment,
+    long FixedCritical,
+    long FixedHigh,
+    long FixedMedium,
+    Distribution VulnerabilityResponse,
+    Distribution TimeToDetect,
+    Distribution TimeToBlock,
+    double ManualInterventionSeconds,
+    int IncidentsHandledByPeople,
+    long IncidentsClosedAutomatically,
+    long IncidentsOpen,
+    long AttacksBlocked,
+    long EventsStored,
+    long AlertsStored,
+    IReadOnlyList<TrendPoint> Daily,
+    IReadOnlyList<TrendPoint> Weekly)
+{
+    public static SeedNumbers From(SeedFacts f)
+    {
+        long Fixed(string s) => f.FixedBySeverity.TryGetValue(s, out var n) ? n : 0;
+        var byDay = f.Daily.GroupBy(d => d.Day).OrderBy(g => g.Key).ToList();
+        var daily = byDay.Select(g => Point(DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(g.Key)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), g)).ToList();
+        var weekly = f.Daily.GroupBy(d => IsoWeek(d.Day)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Point(g.Key, g)).ToList();
+        return new SeedNumbers(f.RisksFoundInAdvance, Fixed("critical"), Fixed("high"), Fixed("medium"),
+            Distribute(f.ResponseTimesMs), Distribute(f.DetectTimesMs), Distribute(f.BlockTimesMs),
+            f.ManualTimesMs.Sum() / 1000.0, f.ManualTimesMs.Count, f.IncidentsClosedAutomatically, f.IncidentsOpen, f.AttacksBlocked, f.Events, f.Alerts, daily, weekly);
+    }
+
+    private static TrendPoint Point(string period, IEnumerable<(long Day, string Series, long Count)> rows)
+    {
+        long Sum(string s) => rows.Where(r => r.Series == s).Sum(r => r.Count);
+        return new TrendPoint(period, Sum("alerts"), Sum("incidents"), Sum("fixed"), Sum("blocked"));
+    }
+
+    private static string IsoWeek(long day)
+    {
+        var date = DateTime.UnixEpoch.AddDays(day);
+        return $"{System.Globalization.ISOWeek.GetYear(date)}-W{System.Globalization.ISOWeek.GetWeekOfYear(date):00}";
+    }
+
+    /// <summary>Median and 90th percentile by nearest rank; negative durations (clock skew between hosts) count as zero.</summary>
+    internal static Distribution Distribute(IReadOnlyList<long> millis)
+    {
+        if (millis.Count == 0) return new Distribution(0, null, null);
+        var sorted = millis.Select(m => Math.Max(0, m)).Order().ToArray();
+        double At(double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)] / 1000.0;
+        return new Distribution(sorted.Length, At(0.5), At(0.9));
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+
+namespace ZeroDrift.Server.Metrics;
+
+/// <summary>This replica's counters (requests, ingested records) and the Prometheus text exposition (version 0.0.4).</summary>
+public sealed class ServerMetrics
+{
+    private readonly ConcurrentDictionary<(string Method, string Route, int Status), long> _requests = new();
+    private readonly ConcurrentDictionary<string, long> _ingested = new(StringComparer.Ordinal);
+
+    public void Request(string method, string route, int status) => _requests.AddOrUpdate((method, route, status), 1, (_, n) => n + 1);
+    public void Ingested(string kind, long count) { if (count > 0) _ingested.AddOrUpdate(kind, count, (_, n) => n + count); }
+    public long IngestedCount(string kind) => _ingested.TryGetValue(kind, out var n) ? n : 0;
+
+    public string Render(SeedNumbers seed)
+    {
+        var sb = new StringBuilder();
+        void Family(string name, string type, string help)
+        {
+            sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+            sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        }
+        void Sample(string name, string labels, double value) =>
+            sb.Append(name).Append(labels.Length > 0 ? "{" + labels + "}" : "").Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+
+        Family("zerodrift_http_requests_total", "counter", "HTTP requests answered by this replica.");
+        foreach (var ((method, route, status), n) in _requests.OrderBy(k => k.Key.Route, StringComparer.Ordinal).ThenBy(k => k.Key.Status))
+            Sample("zerodrift_http_requests_total", $"method=\"{method}\",route=\"{Escape(route)}\",status=\"{status}\"", n);
+        Family("zerodrift_ingested_total", "counter", "Records ingested by this replica, by kind.");
+        foreach (var (kind, n) in _ingested.OrderBy(k => k.Key, StringComparer.Ordinal))
+            Sample("zerodrift_ingested_total", $"kind=\"{kind}\"", n);
+
+        Family("zerodrift_incidents_open", "gauge", "Incidents not resolved.");
+        Sample("zerodrift_incidents_open", "", seed.IncidentsOpen);
+        Family("zerodrift_risks_found_before_deployment", "gauge", "Vulnerabilities first found by a build or registry scan.");
+        Sample("zerodrift_risks_found_before_deployment", "", seed.RisksFoundBeforeDeployment);
+        Family("zerodrift_vulnerabilities_fixed", "gauge", "Vulnerabilities present in one scan and gone in a later scan of the same workload.");
+        Sample("zerodrift_vulnerabilities_fixed", "severity=\"critical\"", seed.FixedCritical);
+        Sample("zerodrift_vulnerabilities_fixed", "severity=\"high\"", seed.FixedHigh);
+        Sample("zerodrift_vulnerabilities_fixed", "severity=\"medium\"", seed.FixedMedium);
+        Quantiles("zerodrift_vulnerability_response_seconds", "First seen to fixed.", seed.VulnerabilityResponse);
+        Quantiles("zerodrift_time_to_detect_seconds", "Offending kernel event to alert.", seed.TimeToDetect);
+        Quantiles("zerodrift_time_to_block_seconds", "First offending kernel event to automatic containment.", seed.TimeToBlock);
+        Family("zerodrift_manual_intervention_seconds_total", "gauge", "Time people spent on incidents: first human action to resolution.");
+        Sample("zerodrift_manual_intervention_seconds_total", "", seed.ManualInterventionSeconds);
+        Family("zerodrift_incidents_closed_automatically", "gauge", "Incidents contained by automation without a person.");
+        Sample("zerodrift_incidents_closed_automatically", "", seed.IncidentsClosedAutomatically);
+        Family("zerodrift_attacks_blocked", "gauge", "Incidents contained automatically (blocked at the source or by a playbook).");
+        Sample("zerodrift_attacks_blocked", "", seed.AttacksBlocked);
+        return sb.ToString();
+
+        void Quantiles(string name, string help, Distribution d)
+        {
+            Family(name, "gauge", help);
+            if (d.MedianSeconds is { } m) Sample(name, "quantile=\"0.5\"", m);
+            if (d.P90Seconds is { } p) Sample(name, "quantile=\"0.9\"", p);
+            Sample(name + "_count", "", d.Count);
+        }
+    }
+
+    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

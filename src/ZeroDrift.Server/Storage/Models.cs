@@ -1,0 +1,67 @@
+namespace ZeroDrift.Server.Storage;
+
+// Rows as the store takes and gives them. Times are milliseconds since the Unix epoch (UTC).
+
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Viewer = "viewer";
+    /// <summary>API token for an agent: streams records, reads its commands.</summary>
+    public const string Agent = "agent";
+    /// <summary>API token for CI: uploads scans and SBOMs.</summary>
+    public const string Ci = "ci";
+
+    public static bool IsUserRole(string role) => role is Admin or Viewer;
+    public static bool IsTokenRole(string role) => role is Agent or Ci or Viewer;
+}
+
+public sealed record UserRecord(long Id, string Name, string PasswordHash, string Role);
+public sealed record SessionRecord(long UserId, string UserName, string Role, string Csrf, long ExpiresAt);
+public sealed record TokenRecord(long Id, string Name, string Role, string CreatedBy, long CreatedAt, long? RevokedAt);
+public sealed record AuditEntry(long Id, long At, string Actor, string Action, string Subject, string Detail);
+
+public sealed record FindingRow(string VulnId, string Purl, string Package, string Version, string Severity, double? Score, string? FixedIn, IReadOnlyList<string> Paths, string Summary);
+public sealed record ScanIngest(string Subject, string Stage, string TargetName, string TargetKind, string ImageDigest, string Tool, int Packages, long ReceivedAt, string UploadedBy, IReadOnlyList<FindingRow> Findings);
+public sealed record ScanIngestResult(long ScanId, int Findings, int New, int Fixed);
+public sealed record SbomPackage(string Purl, string Name, string Version);
+public sealed record SbomIngest(string Subject, string Format, long ReceivedAt, string UploadedBy, IReadOnlyList<SbomPackage> Packages);
+
+public sealed record HostRow(string Name, string Attrs, long Seen);
+public sealed record ContainerRow(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long Seen);
+public sealed record EventRow(string Kind, long At, string ContainerId, string Workload, string Path, string Process, string Detail);
+public sealed record AlertRow(string AgentAlertId, string Rule, string Severity, long EventAt, long RaisedAt, string ContainerId, string Workload, string Action, long? ActionAt, string Detail);
+public sealed record ProfileRow(string Workload, string Mode, string Body, long At);
+
+public sealed record AgentBatch(IReadOnlyList<HostRow> Hosts, IReadOnlyList<ContainerRow> Containers, IReadOnlyList<EventRow> Events, IReadOnlyList<AlertRow> Alerts, IReadOnlyList<ProfileRow> Profiles)
+{
+    public int Count => Hosts.Count + Containers.Count + Events.Count + Alerts.Count + Profiles.Count;
+}
+
+public sealed record BatchResult(bool Duplicate, int Records, int NewAlerts, IReadOnlyList<long> TouchedIncidents);
+
+public sealed record HostView(string Name, string Agent, long FirstSeen, long LastSeen, int RunningContainers);
+public sealed record ContainerView(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long LastSeen);
+public sealed record ImageView(string Image, string ImageDigest, int RunningContainers, IReadOnlyList<string> Hosts, IReadOnlyList<string> Workloads);
+public sealed record WorkloadView(string Name, string Mode, bool Exposed, int RunningContainers, IReadOnlyList<string> Images);
+public sealed record OpenVulnerability(string Subject, string VulnId, string Purl, string Package, string Version, string Severity, double? Score, string? FixedIn, IReadOnlyList<string> Paths, string Summary, long FirstSeen);
+
+public sealed record IncidentView(long Id, string Workload, string Title, string Severity, string State, long OpenedAt, long FirstEventAt, long? AcknowledgedAt, long? ContainedAt, long? ResolvedAt, string? ContainedBy, string? ResolvedBy, int Alerts);
+public sealed record TimelineEntry(long At, string Actor, bool Automatic, string Kind, string Detail);
+public sealed record PlaybookRecord(long Id, string Name, string RuleContains, string MinSeverity, string Action, bool Enabled);
+public sealed record AgentCommand(long Id, string Agent, string Kind, string Target, string Payload, long? IncidentId, string RequestedBy, bool Automatic, long CreatedAt, long? DispatchedAt, long? DoneAt, string? Outcome);
+public sealed record ProfileView(string Workload, string Mode, string Body, long UpdatedAt);
+
+/// <summary>Raw timestamps the seed's numbers are computed from (<see cref="Metrics.SeedNumbers"/>).</summary>
+public sealed record SeedFacts(
+    long RisksFoundInAdvance,
+    IReadOnlyDictionary<string, long> FixedBySeverity,
+    IReadOnlyList<long> ResponseTimesMs,
+    IReadOnlyList<long> DetectTimesMs,
+    IReadOnlyList<long> BlockTimesMs,
+    IReadOnlyList<long> ManualTimesMs,
+    long IncidentsClosedAutomatically,
+    long IncidentsOpen,
+    long AttacksBlocked,
+    IReadOnlyList<(long Day, string Series, long Count)> Daily,
+    long Events,
+    long Alerts);

@@ -1,0 +1,73 @@
+using System.Text.Json.Nodes;
+
+namespace ZeroDrift.Server.Tests.Api;
+
+/// <summary>Small handwritten documents in the shapes docs/formats.md and docs/server.md define.</summary>
+internal static class Fixtures
+{
+    public const long T0 = 1_780_000_000_000;
+
+    /// <summary>A <c>zerodrift scan --format json</c> report (schema version 1) with the given findings.</summary>
+    public static string ScanReport(string target, params (string Id, string Purl, string Severity, double? Score, string? Fix, string Path)[] findings)
+    {
+        var list = new JsonArray();
+        foreach (var f in findings)
+        {
+            var name = f.Purl.Split('/')[^1].Split('@')[0];
+            var version = f.Purl.Split('@')[^1];
+            var severity = new JsonObject { ["level"] = f.Severity, ["source"] = "osv" };
+            if (f.Score is { } s) severity["score"] = s;
+            var finding = new JsonObject
+            {
+                ["id"] = f.Id, ["ids"] = new JsonArray(f.Id), ["status"] = "affected",
+                ["package"] = new JsonObject { ["name"] = name, ["version"] = version, ["purl"] = f.Purl, ["id"] = "p1", ["locations"] = new JsonArray(new JsonObject { ["path"] = f.Path }) },
+                ["matched"] = new JsonObject { ["ecosystem"] = "npm", ["name"] = name, ["version"] = version, ["comparator"] = "semver", ["advisories"] = new JsonArray(f.Id) },
+                ["severity"] = severity, ["summary"] = $"{f.Id} in {name}", ["reference"] = $"https://osv.dev/{f.Id}",
+            };
+            if (f.Fix is not null) finding["fixedIn"] = f.Fix;
+            list.Add(finding);
+        }
+        return new JsonObject
+        {
+            ["schemaVersion"] = 1, ["tool"] = "zerodrift 0.1.0",
+            ["target"] = new JsonObject { ["name"] = target, ["kind"] = "image", ["manifestDigest"] = "sha256:0123", ["packages"] = 12 },
+            ["database"] = new JsonObject { ["path"] = "/tmp/v.db", ["advisories"] = 10 },
+            ["findings"] = list, ["notScannable"] = new JsonArray(), ["unmatched"] = new JsonArray(), ["warnings"] = new JsonArray(),
+        }.ToJsonString();
+    }
+
+    public static JsonObject Host(string name) => new() { ["type"] = "host", ["name"] = name, ["kernel"] = "6.1.0" };
+
+    public static JsonObject Container(string id, string host, string workload, string image, bool exposed) => new()
+    {
+        ["type"] = "container", ["id"] = id, ["host"] = host, ["workload"] = workload, ["image"] = image, ["imageDigest"] = "sha256:0123",
+        ["state"] = "running", ["exposed"] = exposed, ["startedAt"] = "2026-06-01T10:00:00Z",
+    };
+
+    public static JsonObject Event(string kind, long at, string container, string workload, string path) => new()
+    {
+        ["type"] = "event", ["kind"] = kind, ["time"] = at, ["containerId"] = container, ["workload"] = workload, ["path"] = path, ["process"] = "node", ["pid"] = 4242,
+    };
+
+    public static JsonObject Profile(string workload, string mode) => new()
+    {
+        ["type"] = "profile", ["workload"] = workload, ["mode"] = mode,
+        ["profile"] = new JsonObject
+        {
+            ["exec"] = new JsonArray("/usr/bin/node"),
+            ["files"] = new JsonArray("/app/**", "/etc/ssl/certs/"),
+            ["network"] = new JsonArray(new JsonObject { ["to"] = "shop/db", ["port"] = 5432 }, new JsonObject { ["to"] = "203.0.113.7", ["port"] = 443, ["protocol"] = "tcp" }),
+        },
+    };
+
+    public static JsonObject Alert(string id, string rule, string severity, long eventAt, string container, string workload, string action = "none", long? actionAt = null)
+    {
+        var alert = new JsonObject
+        {
+            ["type"] = "alert", ["id"] = id, ["rule"] = rule, ["severity"] = severity, ["eventTime"] = eventAt, ["time"] = eventAt + 35,
+            ["containerId"] = container, ["workload"] = workload, ["action"] = action, ["process"] = "/tmp/x", ["pid"] = 777,
+        };
+        if (actionAt is { } a) alert["actionTime"] = a;
+        return alert;
+    }
+}

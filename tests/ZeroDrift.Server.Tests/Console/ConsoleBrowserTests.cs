@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using ZeroDrift.Server.Client;
+using static ZeroDrift.Server.Tests.Api.Fixtures;
+
+namespace ZeroDrift.Server.Tests.Console;
+
+/// <summary>
+/// The console in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright's bundled driver, offline):
+/// log in, watch the numbers change live when an agent reports, switch a workload to Protect, and a viewer refused.
+/// </summary>
+public sealed class ConsoleBrowserTests
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    private static async Task<(IPlaywright, IBrowser)> LaunchAsync(TempDir profile)
+    {
+        var playwright = await Playwright.CreateAsync();
+        // Playwright's own flags plus ours; a fresh profile per test (--user-data-dir goes through launchPersistentContext, so it is the profile dir here).
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Env = new Dictionary<string, string> { ["HOME"] = profile.Path, ["XDG_CONFIG_HOME"] = profile.Combine("config"), ["XDG_CACHE_HOME"] = profile.Combine("cache") },
+        });
+        return (playwright, browser);
+    }
+
+    private static async Task LoginAsync(IPage page, Uri address, string name, string password)
+    {
+        await page.GotoAsync(address.ToString());
+        await page.FillAsync("input[name=name]", name);
+        await page.FillAsync("input[name=password]", password);
+        await page.ClickAsync("form#login button[type=submit]");
+        await page.WaitForSelectorAsync("[data-testid=attacks-blocked]");
+    }
+
+    [Fact]
+    public async Task Admin_sees_numbers_change_live_switches_a_workload_to_protect_and_a_viewer_is_refused()
+    {
+        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install chromium)");
+        await using var harness = await ServerHarness.StartAsync();
+        using var admin = await harness.LoginAsync();
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/users", new { name = "vera", password = "viewer-password-1", role = "viewer" })).StatusCode);
+        var agentToken = await harness.CreateTokenAsync(admin, "node-1-agent", "agent");
+        await using (var setup = new AgentChannel(harness.Connection(agentToken), "node-1-agent"))
+        {
+            await setup.EnqueueAsync(Host("node-1"));
+            await setup.EnqueueAsync(Container("c0ffee01", "node-1", "shop/web", "registry.local/shop/web:1", exposed: true));
+            await setup.EnqueueAsync(Profile("shop/web", "monitor"));
+            await setup.EnqueueAsync(Event("exec", T0 - 100, "c0ffee01", "shop/web", "/usr/bin/node"));
+            await setup.EnqueueAsync(Event("exec", T0, "c0ffee01", "shop/web", "/tmp/x"));
+            await setup.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+        }
+
+        using var profile = new TempDir();
+        var (playwright, browser) = await LaunchAsync(profile);
+        using (playwright)
+        await using (browser)
+        {
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+            var page = await context.NewPageAsync();
+            var started = DateTime.UtcNow;
+            await LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            Assert.Equal("0", await page.InnerTextAsync("[data-testid=attacks-blocked]"));
+            Assert.Equal("0", await page.InnerTextAsync("[data-testid=incidents-open]"));
+
+            // An agent blocks a drift at the source; the dashboard updates through Server-Sent Events, no reload.
+            await using (var agent = new AgentChannel(harness.Connection(agentToken), "node-1-agent"))
+            {
+                await agent.EnqueueAsync(Alert("al-1", "drift: executable not in the image", "critical", T0, "c0ffee01", "shop/web", "blocked", T0 + 12));
+                await agent.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+            }
+            await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=attacks-blocked]')?.textContent === '1'", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            Assert.Equal("1", await page.InnerTextAsync("[data-testid=incidents-open]"));
+            Assert.Contains("12 ms", await page.InnerTextAsync("[data-testid=block]"), StringComparison.Ordinal);
+            // docs/images/console-dashboard.png is taken here: ZERODRIFT_CONSOLE_SCREENSHOT=PATH dotnet test …
+            if (Environment.GetEnvironmentVariable("ZERODRIFT_CONSOLE_SCREENSHOT") is { Length: > 0 } shot)
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+
+            // The incident and its timeline.
+            await page.ClickAsync("nav a[href='#incidents']");
+            await page.ClickAsync("[data-testid=incidents] tr:nth-child(2)");
+            await page.WaitForSelectorAsync("[data-testid=timeline] li");
+            var timeline = await page.InnerTextAsync("[data-testid=timeline]");
+            Assert.Contains("the agent blocked it at the source", timeline, StringComparison.Ordinal);
+            Assert.Equal("contained", await page.InnerTextAsync("[data-testid=incident-state]"));
+
+            // Switch the workload to Protect: stored, audited, and sent to the agent that runs it.
+            await page.ClickAsync("nav a[href='#assets']");
+            await page.SelectOptionAsync("[data-testid='mode-shop/web']", "protect");
+            await page.WaitForSelectorAsync("#toast.show");
+            var workloads = await admin.GetFromJsonAsync<JsonElement>("/api/v1/assets/workloads");
+            Assert.Equal("protect", workloads.EnumerateArray().Single().GetProperty("mode").GetString());
+            using var agentClient = harness.TokenClient(agentToken);
+            var commands = await agentClient.GetFromJsonAsync<JsonElement>("/api/v1/agent/commands");
+            Assert.Contains(commands.EnumerateArray(), c => c.GetProperty("kind").GetString() == "set-mode" && c.GetProperty("payload").GetProperty("mode").GetString() == "protect");
+            var audit = await admin.GetFromJsonAsync<JsonElement>("/api/v1/audit");
+            Assert.Contains(audit.EnumerateArray(), e => e.GetProperty("action").GetString() == "workload.mode" && e.GetProperty("actor").GetString() == "admin");
+            // The profile: what Protect would block, and the service graph drawn from the learned network model.
+            await page.ClickAsync("nav a[href='#profiles']");
+            await page.ClickAsync("[data-testid='diff-shop/web']");
+            await page.WaitForSelectorAsync("[data-testid=profile-diff] table");
+            Assert.Contains("/tmp/x", await page.InnerTextAsync("[data-testid=profile-diff]"), StringComparison.Ordinal);
+            Assert.DoesNotContain("/usr/bin/node", await page.InnerTextAsync("[data-testid=profile-diff] table"), StringComparison.Ordinal);
+            Assert.Equal(2, await page.Locator("[data-testid=service-graph] line").CountAsync());
+            if (Environment.GetEnvironmentVariable("ZERODRIFT_CONSOLE_SCREENSHOT") is { Length: > 0 } profileShot)
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(profileShot, null) + "-profiles.png", FullPage = true });
+            // Administration: the audit log names the change, and a new token is shown once.
+            await page.ClickAsync("nav a[href='#admin']");
+            await page.WaitForSelectorAsync("[data-testid=audit]");
+            Assert.Contains("workload.mode", await page.InnerTextAsync("[data-testid=audit]"), StringComparison.Ordinal);
+            await page.FillAsync("input[placeholder^='token name']", "ci-pipeline");
+            await page.SelectOptionAsync("select[name=role] >> nth=1", "ci");
+            await page.ClickAsync("[data-testid=create-token]");
+            await page.WaitForSelectorAsync("[data-testid=new-token] code");
+            var shown = await page.InnerTextAsync("[data-testid=new-token] code");
+            Assert.StartsWith("zdt_", shown, StringComparison.Ordinal);
+            using (var ci = harness.TokenClient(shown))
+                Assert.Equal(HttpStatusCode.BadRequest, (await ci.PostAsync("/api/v1/scans", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"))).StatusCode); // authenticated: refused for its body, not its token
+            await context.CloseAsync();
+
+            // A viewer sees the same data, has no controls, and the API refuses a change made by hand.
+            var viewerContext = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+            var viewerPage = await viewerContext.NewPageAsync();
+            await LoginAsync(viewerPage, harness.Address, "vera", "viewer-password-1");
+            Assert.Equal("1", await viewerPage.InnerTextAsync("[data-testid=attacks-blocked]"));
+            await viewerPage.ClickAsync("nav a[href='#assets']");
+            await viewerPage.WaitForSelectorAsync("[data-testid='mode-shop/web']");
+            Assert.Equal("span", await viewerPage.EvalOnSelectorAsync<string>("[data-testid='mode-shop/web']", "e => e.tagName.toLowerCase()"));
+            var status = await viewerPage.EvaluateAsync<int>("""
+                async () => {
+                  const me = await (await fetch('/api/v1/me')).json();
+                  const r = await fetch('/api/v1/workloads/mode', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf }, body: JSON.stringify({ workload: 'shop/web', mode: 'learn' }) });
+                  return r.status;
+                }
+                """);
+            Assert.Equal(403, status);
+            Assert.True(await viewerPage.IsHiddenAsync("#admin-link"));
+            await viewerContext.CloseAsync();
+        }
+    }
+}
