@@ -24,8 +24,7 @@ public static class CommandRunner
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException
-            or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException)
-        catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException or Sensor.SensorException)
+            or Sensor.SensorException or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException)
         {
             Console.Error.WriteLine($"zerodrift: error: {e.Message}");
             if (debug) Console.Error.WriteLine(e);

@@ -50,10 +50,9 @@ public static class ScanCommand
         var command = new Command("scan", "Find known vulnerabilities, secrets and other issues in a directory or container image");
         target.AddTo(command);
         foreach (var o in new Option[] { format, output, scanners, severity, ignoreUnfixed, exitCode, DbCommand.DbOption, ignoreFile, vex, maxDbAge, allowStale, secretConfig, baseline, showSecrets, git })
+            command.Options.Add(o);
         var upload = new ServerUploadOptions();
         upload.AddTo(command);
-        foreach (var o in new Option[] { format, output, scanners, severity, ignoreUnfixed, exitCode, DbCommand.DbOption, ignoreFile, vex, maxDbAge, allowStale })
-            command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var chosen = parse.GetValue(scanners)!.SelectMany(Split).Select(n => n.ToLowerInvariant()).Distinct().ToList();
@@ -115,12 +114,9 @@ public static class ScanCommand
                 TargetWarnings = [.. opened.Warnings],
             };
             await WriteAsync(report, reportFormat, parse.GetValue(output)).ConfigureAwait(false);
+            if (vulnReport is not null) await upload.UploadAsync(parse, vulnReport, token).ConfigureAwait(false);
             if (vulnReport?.NotScannable.Count > 0) return ExitCodes.Usage;
             return report.HasActiveFindings ? parse.GetValue(exitCode) : ExitCodes.Ok;
-            await WriteAsync(report, parse.GetValue(format), parse.GetValue(output)).ConfigureAwait(false);
-            await upload.UploadAsync(parse, report, token).ConfigureAwait(false);
-            if (report.NotScannable.Count > 0) return ExitCodes.Usage;
-            return report.Active.Any() ? parse.GetValue(exitCode) : ExitCodes.Ok;
         }, ct));
         return command;
     }
