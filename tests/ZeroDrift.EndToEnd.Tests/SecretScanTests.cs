@@ -323,12 +323,22 @@ public class SecretScanTests
     }
 
     [Fact]
-    public void Unknown_or_unbuilt_scanners_are_usage_errors()
+    public void Pii_and_misconfig_run_in_the_same_pass_as_secrets()
     {
         using var dir = new TempDir();
-        var pii = ZeroDriftRunner.Run(Scan(dir.Path, "--scanners", "pii"));
-        Assert.Equal(2, pii.ExitCode);
-        Assert.Contains("not in this build", pii.Stderr);
+        dir.File("customers.csv", "name,credit card\nalice,4111 1111 1111 1111\nbob,5555 5555 5555 4444\n");
+        dir.File("Dockerfile", "FROM ubuntu:latest\nRUN echo hi\n");
+        var r = ZeroDriftRunner.Run("scan", dir.Path, "--scanners", "secret,pii,misconfig", "--format", "json", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("pii-payment-card", r.Stdout);
+        Assert.Contains("ZD-DF-002", r.Stdout);
+        Assert.DoesNotContain("4111 1111 1111 1111", r.Stdout);
+    }
+
+    [Fact]
+    public void Unknown_scanners_are_usage_errors()
+    {
+        using var dir = new TempDir();
         var unknown = ZeroDriftRunner.Run("scan", dir.Path, "--scanners", "secret,viruses");
         Assert.Equal(2, unknown.ExitCode);
         Assert.Contains("unknown scanner", unknown.Stderr);

@@ -15,8 +15,8 @@ public static class ContentScanners
     private static readonly (string Name, Func<ContentScannerSettings, IContentDetector>? Create)[] Registry =
     [
         ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules), s.ShowSecrets)),
-        ("pii", null),
-        ("misconfig", null),
+        ("pii", _ => ZeroDrift.Sensitive.SensitiveDataDetector.Create()),
+        ("misconfig", _ => ZeroDrift.Misconfig.MisconfigDetector.Create()),
     ];
 
     public static IEnumerable<string> Names => Registry.Select(r => r.Name);
