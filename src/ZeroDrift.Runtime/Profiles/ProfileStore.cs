@@ -72,33 +72,20 @@ public sealed class ProfileStore : IDisposable
             throw new ProfileStoreException($"{Path}: profile store schema {version.ExecuteScalar()}, this zerodrift reads {SchemaVersion}");
     }
 
-    public void Save(BehaviourProfile profile)
-    {
-        using var command = Command("""
-            INSERT INTO profiles(key, workload, image_digest, image_name, mode, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $updated, $document)
-            ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, mode = excluded.mode, updated = excluded.updated, document = excluded.document
-            """);
-        command.Parameters.AddWithValue("$key", profile.Identity.Key);
-        command.Parameters.AddWithValue("$workload", profile.Identity.Workload);
-        command.Parameters.AddWithValue("$digest", profile.Identity.ImageDigest);
-        command.Parameters.AddWithValue("$name", (object?)profile.Identity.ImageName ?? DBNull.Value);
-        command.Parameters.AddWithValue("$mode", profile.Mode.ToString());
-        command.Parameters.AddWithValue("$updated", profile.Updated.ToString("O", CultureInfo.InvariantCulture));
-        command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(profile, Json));
-        command.ExecuteNonQuery();
-    }
+    public void Save(BehaviourProfile profile) =>
+        Upsert(profile, "ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, mode = excluded.mode, updated = excluded.updated, document = excluded.document");
 
     /// <summary>
     /// Stores what was learned without touching the mode of a stored profile: the mode belongs to users
     /// (<c>zerodrift profile mode</c>) and to learning's auto-advance, and an agent saving its growth must not undo
     /// a switch made a moment ago. A new profile is stored with its own mode.
     /// </summary>
-    public void SaveBehaviour(BehaviourProfile profile)
+    public void SaveBehaviour(BehaviourProfile profile) =>
+        Upsert(profile, "ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, updated = excluded.updated, document = excluded.document");
+
+    private void Upsert(BehaviourProfile profile, string onConflict)
     {
-        using var command = Command("""
-            INSERT INTO profiles(key, workload, image_digest, image_name, mode, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $updated, $document)
-            ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, updated = excluded.updated, document = excluded.document
-            """);
+        using var command = Command($"INSERT INTO profiles(key, workload, image_digest, image_name, mode, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $updated, $document) {onConflict}");
         command.Parameters.AddWithValue("$key", profile.Identity.Key);
         command.Parameters.AddWithValue("$workload", profile.Identity.Workload);
         command.Parameters.AddWithValue("$digest", profile.Identity.ImageDigest);

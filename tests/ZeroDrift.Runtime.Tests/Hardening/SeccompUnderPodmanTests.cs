@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZeroDrift.Runtime.Hardening;
 
 namespace ZeroDrift.Runtime.Tests.Hardening;
@@ -66,25 +65,5 @@ public sealed class SeccompUnderPodmanTests
         return end > 0 ? rest[..end].ToString() : null;
     }
 
-    private static (int Code, string Output) Tool(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        try
-        {
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, $"{file} timed out");
-            }
-            return (process.ExitCode, stdout.Result + stderr.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, e.Message);
-        }
-    }
+    private static (int Code, string Output) Tool(string file, params string[] args) => HostTool.Run(file, args);
 }

@@ -59,14 +59,5 @@ public sealed class ResponderTests
         }
     }
 
-    private static (int Code, string Output) Podman(params string[] args)
-    {
-        var start = new ProcessStartInfo("podman") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var p = Process.Start(start)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output + err.Result);
-    }
+    private static (int Code, string Output) Podman(params string[] args) => HostTool.Run("podman", args);
 }
