@@ -9,7 +9,13 @@ namespace ZeroDrift.Server.Client;
 /// <param name="Stage">build, registry or runtime: where in the lifecycle the scan ran (docs/server.md).</param>
 public sealed record ScanIdentity(string? Workload = null, string Stage = "build");
 
-public sealed record ScanUploadResult(long ScanId, int Findings, int New, int Fixed);
+public sealed record ScanUploadResult(long ScanId, int Findings, int New, int Fixed)
+{
+    /// <summary>Secrets, PII and misconfigurations stored, new and fixed since the workload's last scan of the same kind.</summary>
+    public int ContentFindings { get; init; }
+    public int ContentNew { get; init; }
+    public int ContentFixed { get; init; }
+}
 
 /// <summary>Uploads a <c>zerodrift scan</c> JSON report (docs/formats.md) to <c>POST /api/v1/scans</c>.</summary>
 public static class ScanUploader
@@ -36,7 +42,11 @@ public static class ScanUploader
             if (!response.IsSuccessStatusCode) throw new ServerClientException($"the server refused the scan: {Describe(response.StatusCode, body)}");
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
-            return new ScanUploadResult(root.GetProperty("scanId").GetInt64(), root.GetProperty("findings").GetInt32(), root.GetProperty("new").GetInt32(), root.GetProperty("fixed").GetInt32());
+            int Optional(string name) => root.TryGetProperty(name, out var v) && v.TryGetInt32(out var n) ? n : 0;
+            return new ScanUploadResult(root.GetProperty("scanId").GetInt64(), root.GetProperty("findings").GetInt32(), root.GetProperty("new").GetInt32(), root.GetProperty("fixed").GetInt32())
+            {
+                ContentFindings = Optional("contentFindings"), ContentNew = Optional("contentNew"), ContentFixed = Optional("contentFixed"),
+            };
         }
     }
 

@@ -68,6 +68,7 @@ public static class ScanCommand
             var reference = target.Reference(parse);
             if (parse.GetValue(git) && reference.Kind != TargetKind.Directory)
                 throw new UsageException("--git needs a directory target (a git working tree)");
+            upload.Validate(parse, parse.GetValue(showSecrets));
 
             var detectors = BuildDetectors(chosen.Where(n => n != "vuln").ToList(), parse.GetValue(secretConfig), parse.GetValue(showSecrets));
             var knownFindings = LoadBaseline(parse.GetValue(baseline));
@@ -114,7 +115,7 @@ public static class ScanCommand
                 TargetWarnings = [.. opened.Warnings],
             };
             await WriteAsync(report, reportFormat, parse.GetValue(output)).ConfigureAwait(false);
-            if (vulnReport is not null) await upload.UploadAsync(parse, vulnReport, token).ConfigureAwait(false);
+            await upload.UploadAsync(parse, report, token).ConfigureAwait(false);
             if (vulnReport?.NotScannable.Count > 0) return ExitCodes.Usage;
             return report.HasActiveFindings ? parse.GetValue(exitCode) : ExitCodes.Ok;
         }, ct));

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using ZeroDrift.Admission;
 using ZeroDrift.Server.Hosting;
+using ZeroDrift.Supply.Policy;
 
 namespace ZeroDrift.Cli.Commands;
 
@@ -14,10 +16,23 @@ public static class ServerCommand
         var db = new Option<string?>("--db") { Description = "SQLite file, or a PostgreSQL connection string (Host=…;Database=…) or postgres:// URL (default DATA/server.db)" };
         var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the server keeps its files (default $XDG_DATA_HOME/zerodrift/server)" };
         var nats = new Option<string?>("--nats") { Description = "Also consume agent batches from NATS JetStream at this URL (nats://HOST:PORT); several replicas share one durable consumer" };
+        var admissionPolicy = new Option<FileInfo?>("--admission-policy") { Description = "Also serve the Kubernetes admission webhook (/admission/validate, /admission/mutate) enforcing this policy YAML (docs/policy.md); its decisions are recorded" };
+        var insecure = SupplyOptions.InsecureRegistry();
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
-        foreach (var o in new Option[] { listen, cert, key, db, data, nats }) command.Options.Add(o);
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, insecure }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
+            // The webhook is composed as `zerodrift admission` composes it: the policy, image verification against
+            // the registries, the built-in Pod Security checks.
+            var signing = parse.GetValue(admissionPolicy) is not null ? SupplyOptions.Signing(parse, insecure) : null;
+            using var registry = signing?.Client;
+            AdmissionHandler? admission = null;
+            if (parse.GetValue(admissionPolicy) is { } policyFile)
+            {
+                if (!policyFile.Exists) throw new UsageException($"--admission-policy {policyFile.FullName}: no such file");
+                var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+                admission = new AdmissionHandler(engine, new AdmissionOptions());
+            }
             var options = new ServerOptions(
                 Listen: parse.GetValue(listen)!,
                 TlsCertificate: parse.GetValue(cert)?.FullName,
@@ -25,6 +40,7 @@ public static class ServerCommand
                 Db: parse.GetValue(db) ?? Environment.GetEnvironmentVariable("ZERODRIFT_SERVER_DB"),
                 DataDirectory: parse.GetValue(data)?.FullName,
                 Nats: parse.GetValue(nats),
+                Admission: admission,
                 AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null);
             ZeroDriftServer server;
             try
@@ -39,6 +55,8 @@ public static class ServerCommand
             {
                 foreach (var address in server.Addresses)
                     Console.Error.WriteLine($"zerodrift: server ({server.Store.Kind}) listening on {address} (console at {address})");
+                if (admission is not null)
+                    Console.Error.WriteLine($"zerodrift: admission webhook at /admission/validate and /admission/mutate with {parse.GetValue(admissionPolicy)!.FullName}");
                 if (server.GeneratedCertificate is { } generated)
                     Console.Error.WriteLine($"zerodrift: self-signed TLS certificate {generated}: pin it in clients (--server-ca) or pass --tls-cert/--tls-key");
                 try

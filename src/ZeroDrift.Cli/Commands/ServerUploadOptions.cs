@@ -1,13 +1,12 @@
 using System.CommandLine;
+using ZeroDrift.Scanning.Reporting;
 using ZeroDrift.Server.Client;
-using ZeroDrift.Vulnerabilities.Reporting;
-using ZeroDrift.Vulnerabilities.Scanning;
 
 namespace ZeroDrift.Cli.Commands;
 
 /// <summary>
 /// <c>zerodrift scan … --server URL</c>: after the report is written, the same JSON report goes to the server
-/// (docs/server.md). The token comes from --token or, better (it stays out of the process list), ZERODRIFT_TOKEN.
+/// (docs/server.md): vulnerabilities and the content findings (secrets redacted, PII masked, misconfigurations). The token comes from --token or, better (it stays out of the process list), ZERODRIFT_TOKEN.
 /// </summary>
 public sealed class ServerUploadOptions
 {
@@ -22,7 +21,16 @@ public sealed class ServerUploadOptions
         foreach (var o in new Option[] { _server, _token, _ca, _workload, _stage }) command.Options.Add(o);
     }
 
-    public async Task UploadAsync(ParseResult parse, VulnerabilityReport report, CancellationToken ct)
+    /// <summary>Checked before the scan runs, so a bad combination costs nothing.</summary>
+    public void Validate(ParseResult parse, bool showSecrets)
+    {
+        if (parse.GetValue(_server) is null) return;
+        var stage = parse.GetValue(_stage)!;
+        if (stage is not ("build" or "registry" or "runtime")) throw new UsageException($"--stage {stage}: expected build, registry or runtime");
+        if (showSecrets) throw new UsageException("--show-secrets cannot be used with --server: the server stores secrets redacted only");
+    }
+
+    public async Task UploadAsync(ParseResult parse, ScanReport report, CancellationToken ct)
     {
         if (parse.GetValue(_server) is not { } url) return;
         var stage = parse.GetValue(_stage)!;
@@ -31,9 +39,12 @@ public sealed class ServerUploadOptions
         {
             var connection = ServerConnection.Parse(url, parse.GetValue(_token) ?? Environment.GetEnvironmentVariable("ZERODRIFT_TOKEN"), parse.GetValue(_ca)?.FullName);
             using var json = new MemoryStream();
-            JsonReportWriter.Write(report, json);
+            ScanJsonWriter.Write(report, json);
             var result = await ScanUploader.UploadAsync(connection, json.ToArray(), new ScanIdentity(parse.GetValue(_workload), stage), ct).ConfigureAwait(false);
-            Console.Error.WriteLine($"zerodrift: uploaded scan {result.ScanId} to {connection.BaseAddress}: {result.Findings} findings, {result.New} new, {result.Fixed} fixed since the last scan");
+            var parts = new List<string>();
+            if (report.Vulnerabilities is not null) parts.Add($"{result.Findings} findings, {result.New} new, {result.Fixed} fixed since the last scan");
+            if (report.Content is not null) parts.Add($"{result.ContentFindings} secret/PII/misconfiguration findings, {result.ContentNew} new, {result.ContentFixed} fixed");
+            Console.Error.WriteLine($"zerodrift: uploaded scan {result.ScanId} to {connection.BaseAddress}: {string.Join("; ", parts)}");
         }
         catch (ServerClientException e)
         {

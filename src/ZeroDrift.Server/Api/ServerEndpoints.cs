@@ -138,11 +138,16 @@ internal static class ServerEndpoints
             if (workload is not null && Validate.Name(workload, "workload") is { } bad) return bad;
             var parsed = await ScanReportParser.ParseAsync(context.Request.Body, ct);
             var result = await store.IngestScanAsync(new ScanIngest(workload ?? parsed.TargetName, stage, parsed.TargetName, parsed.TargetKind, parsed.ImageDigest, parsed.Tool,
-                parsed.Packages, Now(clock), Caller(context).Actor, parsed.Findings), ct);
+                parsed.Packages, Now(clock), Caller(context).Actor, parsed.Findings) { Scanners = parsed.Scanners, Content = parsed.Content }, ct);
             metrics.Ingested("scans", 1);
             metrics.Ingested("findings", result.Findings);
+            metrics.Ingested("content_findings", result.ContentFindings);
             live.Publish("risks");
-            return Results.Ok(new { scanId = result.ScanId, findings = result.Findings, @new = result.New, @fixed = result.Fixed });
+            return Results.Ok(new
+            {
+                scanId = result.ScanId, findings = result.Findings, @new = result.New, @fixed = result.Fixed,
+                contentFindings = result.ContentFindings, contentNew = result.ContentNew, contentFixed = result.ContentFixed,
+            });
         }).Allow(Uploaders).Accepts<JsonElement>("application/json")
           .WithSummary("Uploads a zerodrift scan JSON report; ?workload= names what it was scanned for (default: the target), ?stage=build|registry|runtime");
 
@@ -211,6 +216,16 @@ internal static class ServerEndpoints
             .Allow(Readers).WithSummary("The service graph from the learned network models");
         api.MapGet("/risks", async (IServerStore store, int? limit, CancellationToken ct) => Results.Ok(await RiskRanker.RankAsync(store, Math.Clamp(limit ?? 200, 1, 5000), ct)))
             .Allow(Readers).WithSummary("Open vulnerabilities ranked with runtime context, each with the reasons for its rank");
+        api.MapGet("/findings", async (IServerStore store, string? @class, int? limit, CancellationToken ct) =>
+            @class is null or "secret" or "pii" or "misconfig"
+                ? Results.Ok(await store.OpenContentFindingsAsync(@class, Math.Clamp(limit ?? 200, 1, 5000), ct))
+                : Problem.Result(StatusCodes.Status400BadRequest, "class must be secret, pii or misconfig"))
+            .Allow(Readers).WithSummary("Open secrets (redacted), personal data (masked) and misconfigurations from uploaded scans, most severe first; ?class= narrows");
+        api.MapGet("/admission", async (IServerStore store, string? decision, int? limit, CancellationToken ct) =>
+            decision is null or "allowed" or "denied"
+                ? Results.Ok(await store.AdmissionDecisionsAsync(decision is null ? null : decision == "allowed", Math.Clamp(limit ?? 200, 1, 5000), ct))
+                : Problem.Result(StatusCodes.Status400BadRequest, "decision must be allowed or denied"))
+            .Allow(Readers).WithSummary("Decisions of the hosted admission webhook, newest first; ?decision=denied lists the deployments it stopped");
         api.MapGet("/numbers", async (IServerStore store, TimeProvider clock, int? days, CancellationToken ct) =>
         {
             var since = days is > 0 ? (clock.GetUtcNow() - TimeSpan.FromDays(Math.Min(days.Value, 3650))).ToUnixTimeMilliseconds() : 0;

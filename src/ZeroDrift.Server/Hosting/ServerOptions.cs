@@ -4,6 +4,7 @@ namespace ZeroDrift.Server.Hosting;
 /// <param name="Listen">https://HOST:PORT (default https://127.0.0.1:8443) or http://HOST:PORT behind a TLS-terminating proxy.</param>
 /// <param name="Db">SQLite path or PostgreSQL connection string; null: server.db in the data directory.</param>
 /// <param name="Nats">nats://HOST:PORT: also consume agent batches from JetStream (docs/server.md).</param>
+/// <param name="Admission">The Kubernetes admission webhook to host at /admission/validate and /admission/mutate, its decisions recorded (docs/server.md).</param>
 /// <param name="AdminPassword">First admin's password (ZERODRIFT_ADMIN_PASSWORD); used only while no admin exists.</param>
 public sealed record ServerOptions(
     string Listen = ServerOptions.DefaultListen,
@@ -14,7 +15,8 @@ public sealed record ServerOptions(
     string? AdminPassword = null,
     string AdminName = "admin",
     TimeSpan? SessionLifetime = null,
-    string? Nats = null)
+    string? Nats = null,
+    ZeroDrift.Admission.AdmissionHandler? Admission = null)
 {
     public const string DefaultListen = "https://127.0.0.1:8443";
 }

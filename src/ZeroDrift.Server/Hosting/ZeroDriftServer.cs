@@ -195,6 +195,15 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         });
         app.UseMiddleware<AuthMiddleware>();
         app.UseRateLimiter();
+        if (options.Admission is { } admission)
+        {
+            // The API server authenticates the webhook by its TLS certificate and sends no token: these routes are
+            // outside /api/ and need none, like the standalone `zerodrift admission`.
+            var recorder = ActivatorUtilities.CreateInstance<Admission.AdmissionRecorder>(app.Services);
+            app.UseWhen(c => HttpMethods.IsPost(c.Request.Method) && c.Request.Path.Equals(Admission.AdmissionRecorder.ValidatePath, StringComparison.Ordinal),
+                branch => branch.Use(recorder.InvokeAsync));
+            ZeroDrift.Admission.AdmissionEndpoints.Map(app, admission, "/admission");
+        }
         app.MapOpenApi("/openapi/{documentName}.json");
         ServerEndpoints.Map(app);
         ConsoleFiles.Map(app);

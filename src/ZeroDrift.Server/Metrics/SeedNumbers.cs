@@ -3,6 +3,8 @@ using ZeroDrift.Server.Storage;
 namespace ZeroDrift.Server.Metrics;
 
 public sealed record Distribution(int Count, double? MedianSeconds, double? P90Seconds);
+/// <summary>What "risks found before deployment" adds up: vulnerabilities and content findings first seen by a build or registry scan, and deployments the admission webhook refused.</summary>
+public sealed record RisksBeforeDeployment(long Vulnerabilities, long ContentFindings, long DeploymentsDenied);
 public sealed record TrendPoint(string Period, long Alerts, long Incidents, long Fixed, long Blocked);
 
 /// <summary>
@@ -10,6 +12,7 @@ public sealed record TrendPoint(string Period, long Alerts, long Incidents, long
 /// </summary>
 public sealed record SeedNumbers(
     long RisksFoundBeforeDeployment,
+    RisksBeforeDeployment RisksBeforeDeploymentByKind,
     long FixedCritical,
     long FixedHigh,
     long FixedMedium,
@@ -32,7 +35,8 @@ public sealed record SeedNumbers(
         var byDay = f.Daily.GroupBy(d => d.Day).OrderBy(g => g.Key).ToList();
         var daily = byDay.Select(g => Point(DateOnly.FromDateTime(DateTime.UnixEpoch.AddDays(g.Key)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), g)).ToList();
         var weekly = f.Daily.GroupBy(d => IsoWeek(d.Day)).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Point(g.Key, g)).ToList();
-        return new SeedNumbers(f.RisksFoundInAdvance, Fixed("critical"), Fixed("high"), Fixed("medium"),
+        return new SeedNumbers(f.RisksFoundInAdvance + f.ContentRisksFoundInAdvance + f.DeploymentsDenied,
+            new RisksBeforeDeployment(f.RisksFoundInAdvance, f.ContentRisksFoundInAdvance, f.DeploymentsDenied), Fixed("critical"), Fixed("high"), Fixed("medium"),
             Distribute(f.ResponseTimesMs), Distribute(f.DetectTimesMs), Distribute(f.BlockTimesMs),
             f.ManualTimesMs.Sum() / 1000.0, f.ManualTimesMs.Count, f.IncidentsClosedAutomatically, f.IncidentsOpen, f.AttacksBlocked, f.Events, f.Alerts, daily, weekly);
     }

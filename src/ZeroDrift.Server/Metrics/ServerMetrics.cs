@@ -34,8 +34,12 @@ public sealed class ServerMetrics
 
         Family("zerodrift_incidents_open", "gauge", "Incidents not resolved.");
         Sample("zerodrift_incidents_open", "", seed.IncidentsOpen);
-        Family("zerodrift_risks_found_before_deployment", "gauge", "Vulnerabilities first found by a build or registry scan.");
+        Family("zerodrift_risks_found_before_deployment", "gauge", "Vulnerabilities, secrets, PII and misconfigurations first found by a build or registry scan, and deployments refused at admission.");
         Sample("zerodrift_risks_found_before_deployment", "", seed.RisksFoundBeforeDeployment);
+        Family("zerodrift_risks_found_before_deployment_by_kind", "gauge", "The same, by what was found.");
+        Sample("zerodrift_risks_found_before_deployment_by_kind", "kind=\"vulnerability\"", seed.RisksBeforeDeploymentByKind.Vulnerabilities);
+        Sample("zerodrift_risks_found_before_deployment_by_kind", "kind=\"content\"", seed.RisksBeforeDeploymentByKind.ContentFindings);
+        Sample("zerodrift_risks_found_before_deployment_by_kind", "kind=\"admission_denied\"", seed.RisksBeforeDeploymentByKind.DeploymentsDenied);
         Family("zerodrift_vulnerabilities_fixed", "gauge", "Vulnerabilities present in one scan and gone in a later scan of the same workload.");
         Sample("zerodrift_vulnerabilities_fixed", "severity=\"critical\"", seed.FixedCritical);
         Sample("zerodrift_vulnerabilities_fixed", "severity=\"high\"", seed.FixedHigh);

@@ -38,7 +38,13 @@ public interface IServerStore : IAsyncDisposable
     Task<IReadOnlyList<WorkloadView>> WorkloadsAsync(CancellationToken ct);
     Task<IReadOnlyList<OpenVulnerability>> OpenVulnerabilitiesAsync(int limit, CancellationToken ct);
     /// <summary>Distinct paths events of these kinds saw in a workload's containers, with the first time each was seen.</summary>
+    /// <summary>Open secrets, PII and misconfigurations from scans, most severe first; <paramref name="findingClass"/> null for all.</summary>
+    Task<IReadOnlyList<OpenContentFinding>> OpenContentFindingsAsync(string? findingClass, int limit, CancellationToken ct);
     Task<IReadOnlyDictionary<string, long>> ObservedPathsAsync(string workload, IReadOnlyList<string> kinds, int limit, CancellationToken ct);
+
+    // Admission decisions of the hosted webhook.
+    Task<long> RecordAdmissionAsync(AdmissionRow decision, CancellationToken ct);
+    Task<IReadOnlyList<AdmissionView>> AdmissionDecisionsAsync(bool? allowed, int limit, CancellationToken ct);
 
     // Incidents, automation, agent commands.
     Task<IReadOnlyList<IncidentView>> IncidentsAsync(string? state, int limit, CancellationToken ct);

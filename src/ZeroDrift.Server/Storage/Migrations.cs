@@ -55,5 +55,15 @@ internal static class Migrations
                 created_at BIGINT NOT NULL, dispatched_at BIGINT, done_at BIGINT, outcome TEXT);
             CREATE INDEX agent_commands_agent ON agent_commands(agent, dispatched_at);
             """),
+        (2, "content findings and admission decisions", """
+            CREATE TABLE content_state (subject TEXT NOT NULL, fingerprint TEXT NOT NULL, class TEXT NOT NULL, rule_id TEXT NOT NULL, title TEXT NOT NULL, severity TEXT NOT NULL,
+                path TEXT NOT NULL, line BIGINT NOT NULL, message TEXT NOT NULL, match TEXT NOT NULL,
+                first_seen BIGINT NOT NULL, first_stage TEXT NOT NULL, last_seen BIGINT NOT NULL, fixed_at BIGINT,
+                PRIMARY KEY (subject, fingerprint));
+            CREATE INDEX content_state_open ON content_state(fixed_at, subject);
+            CREATE TABLE admission_decisions (id {id}, at BIGINT NOT NULL, uid TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, operation TEXT NOT NULL,
+                allowed BIGINT NOT NULL, dry_run BIGINT NOT NULL, images TEXT NOT NULL, reasons TEXT NOT NULL);
+            CREATE INDEX admission_decisions_at ON admission_decisions(at);
+            """),
     ];
 }

@@ -21,8 +21,29 @@ public sealed record TokenRecord(long Id, string Name, string Role, string Creat
 public sealed record AuditEntry(long Id, long At, string Actor, string Action, string Subject, string Detail);
 
 public sealed record FindingRow(string VulnId, string Purl, string Package, string Version, string Severity, double? Score, string? FixedIn, IReadOnlyList<string> Paths, string Summary);
-public sealed record ScanIngest(string Subject, string Stage, string TargetName, string TargetKind, string ImageDigest, string Tool, int Packages, long ReceivedAt, string UploadedBy, IReadOnlyList<FindingRow> Findings);
-public sealed record ScanIngestResult(long ScanId, int Findings, int New, int Fixed);
+/// <summary>A secret (redacted), personal data (masked) or misconfiguration a content scanner found; identified across scans by its fingerprint.</summary>
+public sealed record ContentFindingRow(string Class, string RuleId, string Title, string Severity, string Path, int Line, string Fingerprint, string Message, string Match);
+
+/// <summary>
+/// One uploaded scan. <paramref name="Scanners"/> says what it looked for: only those parts of the workload's
+/// open findings can be fixed by it (a secrets-only scan fixes no vulnerability).
+/// </summary>
+public sealed record ScanIngest(string Subject, string Stage, string TargetName, string TargetKind, string ImageDigest, string Tool, int Packages, long ReceivedAt, string UploadedBy, IReadOnlyList<FindingRow> Findings)
+{
+    public IReadOnlyCollection<string> Scanners { get; init; } = ["vuln"];
+    public IReadOnlyList<ContentFindingRow> Content { get; init; } = [];
+}
+public sealed record ScanIngestResult(long ScanId, int Findings, int New, int Fixed)
+{
+    public int ContentFindings { get; init; }
+    public int ContentNew { get; init; }
+    public int ContentFixed { get; init; }
+}
+public sealed record OpenContentFinding(string Subject, string Class, string RuleId, string Title, string Severity, string Path, int Line, string Fingerprint, string Message, string Match, long FirstSeen, string FirstStage);
+
+/// <summary>An admission decision of the hosted webhook: denied workloads are risks stopped before deployment.</summary>
+public sealed record AdmissionRow(long At, string Uid, string Kind, string Namespace, string Name, string Operation, bool Allowed, bool DryRun, string Images, string Reasons);
+public sealed record AdmissionView(long Id, long At, string Uid, string Kind, string Namespace, string Name, string Operation, bool Allowed, bool DryRun, IReadOnlyList<string> Images, IReadOnlyList<string> Reasons);
 public sealed record SbomPackage(string Purl, string Name, string Version);
 public sealed record SbomIngest(string Subject, string Format, long ReceivedAt, string UploadedBy, IReadOnlyList<SbomPackage> Packages);
 
@@ -54,6 +75,8 @@ public sealed record ProfileView(string Workload, string Mode, string Body, long
 /// <summary>Raw timestamps the seed's numbers are computed from (<see cref="Metrics.SeedNumbers"/>).</summary>
 public sealed record SeedFacts(
     long RisksFoundInAdvance,
+    long ContentRisksFoundInAdvance,
+    long DeploymentsDenied,
     IReadOnlyDictionary<string, long> FixedBySeverity,
     IReadOnlyList<long> ResponseTimesMs,
     IReadOnlyList<long> DetectTimesMs,

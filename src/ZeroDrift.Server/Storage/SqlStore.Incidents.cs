@@ -99,6 +99,9 @@ internal sealed partial class SqlStore
         async Task<List<long>> Durations(string sql) => await QueryAsync(c, null, sql, r => L(r, 0), ct, ("@since", since)).ConfigureAwait(false);
 
         var risks = await Count("SELECT COUNT(*) FROM vuln_state WHERE first_stage IN ('build', 'registry') AND first_seen >= @since").ConfigureAwait(false);
+        var contentRisks = await Count("SELECT COUNT(*) FROM content_state WHERE first_stage IN ('build', 'registry') AND first_seen >= @since").ConfigureAwait(false);
+        // Dry runs change nothing in the cluster: only real requests that were refused stopped a deployment.
+        var denied = await Count("SELECT COUNT(*) FROM admission_decisions WHERE allowed = 0 AND dry_run = 0 AND at >= @since").ConfigureAwait(false);
         var fixedBySeverity = (await QueryAsync(c, null, "SELECT severity, COUNT(*) FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_at >= @since GROUP BY severity",
             r => (S(r, 0), L(r, 1)), ct, ("@since", since)).ConfigureAwait(false)).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
         var response = await Durations("SELECT fixed_at - first_seen FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_at >= @since").ConfigureAwait(false);
@@ -120,6 +123,6 @@ internal sealed partial class SqlStore
         // MAX(id) reads the key index's last entry: constant time where COUNT(*) over millions of events is not.
         var events = await Count("SELECT COALESCE(MAX(id), 0) FROM events").ConfigureAwait(false);
         var alerts = await Count("SELECT COALESCE(MAX(id), 0) FROM alerts").ConfigureAwait(false);
-        return new SeedFacts(risks, fixedBySeverity, response, detect, block, manual, automatic, open, blocked, daily, events, alerts);
+        return new SeedFacts(risks, contentRisks, denied, fixedBySeverity, response, detect, block, manual, automatic, open, blocked, daily, events, alerts);
     }, ct);
 }

@@ -187,6 +187,11 @@ internal sealed partial class SqlStore : IServerStore
             ("@s", scan.Subject), ("@stage", scan.Stage), ("@tn", scan.TargetName), ("@tk", scan.TargetKind), ("@d", scan.ImageDigest), ("@tool", scan.Tool),
             ("@p", (long)scan.Packages), ("@f", (long)scan.Findings.Count), ("@at", scan.ReceivedAt), ("@by", scan.UploadedBy)).ConfigureAwait(false));
 
+        var (contentNew, contentFixed) = await IngestContentAsync(c, t, scan, ct).ConfigureAwait(false);
+        // A scan that did not look for vulnerabilities says nothing about them: none is new, none is fixed.
+        if (!scan.Scanners.Contains("vuln"))
+            return new ScanIngestResult(scanId, 0, 0, 0) { ContentFindings = scan.Content.Count, ContentNew = contentNew, ContentFixed = contentFixed };
+
         var open = (await QueryAsync(c, t, "SELECT vuln_id, purl FROM vuln_state WHERE subject = @s AND fixed_at IS NULL", r => (S(r, 0), S(r, 1)), ct, ("@s", scan.Subject)).ConfigureAwait(false)).ToHashSet();
         var present = new HashSet<(string, string)>();
         var added = 0;
@@ -227,8 +232,72 @@ internal sealed partial class SqlStore : IServerStore
         foreach (var (vuln, purl) in open.Where(k => !present.Contains(k)))
             fixedCount += await ExecAsync(c, t, "UPDATE vuln_state SET fixed_at = @at WHERE subject = @s AND vuln_id = @v AND purl = @purl AND fixed_at IS NULL", ct,
                 ("@at", scan.ReceivedAt), ("@s", scan.Subject), ("@v", vuln), ("@purl", purl)).ConfigureAwait(false);
-        return new ScanIngestResult(scanId, scan.Findings.Count, added, fixedCount);
+        return new ScanIngestResult(scanId, scan.Findings.Count, added, fixedCount) { ContentFindings = scan.Content.Count, ContentNew = contentNew, ContentFixed = contentFixed };
     }, ct);
+
+    /// <summary>
+    /// Content findings follow the vulnerabilities' lifecycle, keyed by fingerprint (path, rule, line): open while
+    /// scans of the workload show them, fixed at the first later scan of the same class that does not.
+    /// </summary>
+    private static async Task<(int New, int Fixed)> IngestContentAsync(DbConnection c, DbTransaction t, ScanIngest scan, CancellationToken ct)
+    {
+        var classes = new[] { "secret", "pii", "misconfig" }.Where(scan.Scanners.Contains).ToList();
+        if (classes.Count == 0) return (0, 0);
+        var open = (await QueryAsync(c, t, "SELECT fingerprint, class FROM content_state WHERE subject = @s AND fixed_at IS NULL", r => (S(r, 0), S(r, 1)), ct, ("@s", scan.Subject)).ConfigureAwait(false))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var added = 0;
+        await using (var upsert = Command(c, t, """
+            INSERT INTO content_state (subject, fingerprint, class, rule_id, title, severity, path, line, message, match, first_seen, first_stage, last_seen, fixed_at)
+            VALUES (@s, @fp, @class, @rule, @title, @sev, @path, @line, @msg, @match, @at, @stage, @at, NULL)
+            ON CONFLICT (subject, fingerprint) DO UPDATE SET class = excluded.class, rule_id = excluded.rule_id, title = excluded.title, severity = excluded.severity,
+                path = excluded.path, line = excluded.line, message = excluded.message, match = excluded.match, last_seen = excluded.last_seen,
+                first_seen = CASE WHEN content_state.fixed_at IS NULL THEN content_state.first_seen ELSE excluded.first_seen END,
+                first_stage = CASE WHEN content_state.fixed_at IS NULL THEN content_state.first_stage ELSE excluded.first_stage END,
+                fixed_at = NULL
+            """, ("@s", scan.Subject), ("@fp", ""), ("@class", ""), ("@rule", ""), ("@title", ""), ("@sev", ""), ("@path", ""), ("@line", 0L), ("@msg", ""), ("@match", ""),
+            ("@at", scan.ReceivedAt), ("@stage", scan.Stage)))
+        {
+            foreach (var f in scan.Content)
+            {
+                if (!classes.Contains(f.Class) || !present.Add(f.Fingerprint)) continue;
+                if (!open.ContainsKey(f.Fingerprint)) added++;
+                upsert.Parameters["@fp"].Value = f.Fingerprint;
+                upsert.Parameters["@class"].Value = f.Class;
+                upsert.Parameters["@rule"].Value = f.RuleId;
+                upsert.Parameters["@title"].Value = f.Title;
+                upsert.Parameters["@sev"].Value = f.Severity;
+                upsert.Parameters["@path"].Value = f.Path;
+                upsert.Parameters["@line"].Value = (long)f.Line;
+                upsert.Parameters["@msg"].Value = f.Message;
+                upsert.Parameters["@match"].Value = f.Match;
+                await upsert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        var fixedCount = 0;
+        foreach (var (fingerprint, _) in open.Where(o => classes.Contains(o.Value) && !present.Contains(o.Key)))
+            fixedCount += await ExecAsync(c, t, "UPDATE content_state SET fixed_at = @at WHERE subject = @s AND fingerprint = @fp AND fixed_at IS NULL", ct,
+                ("@at", scan.ReceivedAt), ("@s", scan.Subject), ("@fp", fingerprint)).ConfigureAwait(false);
+        return (added, fixedCount);
+    }
+
+    public Task<IReadOnlyList<OpenContentFinding>> OpenContentFindingsAsync(string? findingClass, int limit, CancellationToken ct) => ReadAsync<IReadOnlyList<OpenContentFinding>>(async c =>
+        await QueryAsync(c, null, $"SELECT subject, class, rule_id, title, severity, path, line, fingerprint, message, match, first_seen, first_stage FROM content_state WHERE fixed_at IS NULL AND (@class = '' OR class = @class) ORDER BY {SeverityRankSql("severity")} DESC, subject, path, line LIMIT @limit",
+            r => new OpenContentFinding(S(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), S(r, 5), (int)L(r, 6), S(r, 7), S(r, 8), S(r, 9), L(r, 10), S(r, 11)),
+            ct, ("@class", findingClass ?? ""), ("@limit", (long)limit)).ConfigureAwait(false), ct);
+
+    // ---- admission ------------------------------------------------------------------------------------------
+
+    public Task<long> RecordAdmissionAsync(AdmissionRow d, CancellationToken ct) => WriteAsync(async (c, t) =>
+        ToLong(await ScalarAsync(c, t, "INSERT INTO admission_decisions (at, uid, kind, namespace, name, operation, allowed, dry_run, images, reasons) VALUES (@at, @uid, @kind, @ns, @name, @op, @allowed, @dry, @images, @reasons) RETURNING id", ct,
+            ("@at", d.At), ("@uid", d.Uid), ("@kind", d.Kind), ("@ns", d.Namespace), ("@name", d.Name), ("@op", d.Operation), ("@allowed", d.Allowed ? 1L : 0L), ("@dry", d.DryRun ? 1L : 0L),
+            ("@images", d.Images), ("@reasons", d.Reasons)).ConfigureAwait(false)), ct);
+
+    public Task<IReadOnlyList<AdmissionView>> AdmissionDecisionsAsync(bool? allowed, int limit, CancellationToken ct) => ReadAsync<IReadOnlyList<AdmissionView>>(async c =>
+        await QueryAsync(c, null, "SELECT id, at, uid, kind, namespace, name, operation, allowed, dry_run, images, reasons FROM admission_decisions WHERE (@any = 1 OR allowed = @allowed) ORDER BY id DESC LIMIT @limit",
+            r => new AdmissionView(L(r, 0), L(r, 1), S(r, 2), S(r, 3), S(r, 4), S(r, 5), S(r, 6), L(r, 7) != 0, L(r, 8) != 0,
+                JsonSerializer.Deserialize<string[]>(S(r, 9)) ?? [], JsonSerializer.Deserialize<string[]>(S(r, 10)) ?? []),
+            ct, ("@any", allowed is null ? 1L : 0L), ("@allowed", allowed == true ? 1L : 0L), ("@limit", (long)limit)).ConfigureAwait(false), ct);
 
     public Task<long> IngestSbomAsync(SbomIngest sbom, CancellationToken ct) => WriteAsync(async (c, t) =>
     {

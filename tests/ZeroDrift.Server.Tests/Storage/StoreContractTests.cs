@@ -70,6 +70,52 @@ public abstract class StoreContractTests
         Assert.Equal(T0 + 100, Assert.Single(await store.OpenVulnerabilitiesAsync(10, default)).FirstSeen);
     }
 
+    private static ContentFindingRow Content(string findingClass, string rule, string path, int line, string severity = "high") =>
+        new(findingClass, rule, rule + " title", severity, path, line, $"{path.TrimStart('/')}:{rule}:{line}", $"{rule} at {path}", findingClass == "secret" ? "TOKEN=ghp_*****" : "");
+
+    [Fact]
+    public async Task Secrets_pii_and_misconfigurations_follow_their_own_lifecycle_and_count_as_risks_found_before_deployment()
+    {
+        await using var store = await MigratedAsync();
+        var secret = Content("secret", "github-pat", "/app/.env", 3);
+        var pii = Content("pii", "email", "/data/users.csv", 10, "medium");
+        var misconfig = Content("misconfig", "ZD-DF-001", "/Dockerfile", 1, "medium");
+        var first = await store.IngestScanAsync(Scan("shop/web", T0, "build", Finding("CVE-1", "pkg:npm/a@1", "high")) with
+        { Scanners = ["vuln", "secret", "pii", "misconfig"], Content = [secret, pii, misconfig, secret] }, default);
+        // Four reported, the repeated fingerprint stored once.
+        Assert.Equal((4, 3, 0), (first.ContentFindings, first.ContentNew, first.ContentFixed));
+
+        // A secrets-only scan fixes neither the vulnerability nor the PII and misconfiguration it did not look for; it fixes the secret it no longer sees.
+        var secretsOnly = await store.IngestScanAsync(Scan("shop/web", T0 + 60_000, "build") with { Scanners = ["secret"] }, default);
+        Assert.Equal((0, 0, 1), (secretsOnly.Fixed, secretsOnly.ContentNew, secretsOnly.ContentFixed));
+        Assert.Single(await store.OpenVulnerabilitiesAsync(10, default));
+        var open = await store.OpenContentFindingsAsync(null, 10, default);
+        Assert.Equal(["misconfig", "pii"], open.Select(f => f.Class).Order());
+        Assert.Equal("ZD-DF-001", Assert.Single(await store.OpenContentFindingsAsync("misconfig", 10, default)).RuleId);
+
+        // The secret comes back at runtime: open again, first seen at runtime, so no longer found before deployment.
+        await store.IngestScanAsync(Scan("shop/web", T0 + 120_000, "runtime") with { Scanners = ["secret"], Content = [secret] }, default);
+        var again = Assert.Single(await store.OpenContentFindingsAsync("secret", 10, default));
+        Assert.Equal(("runtime", T0 + 120_000, "TOKEN=ghp_*****"), (again.FirstStage, again.FirstSeen, again.Match));
+        var facts = await store.SeedFactsAsync(0, default);
+        Assert.Equal((1, 2), (facts.RisksFoundInAdvance, facts.ContentRisksFoundInAdvance));
+    }
+
+    [Fact]
+    public async Task Admission_decisions_are_kept_and_real_denials_count_as_deployments_stopped()
+    {
+        await using var store = await MigratedAsync();
+        await store.RecordAdmissionAsync(new AdmissionRow(T0, "u1", "Deployment", "shop", "web", "CREATE", false, false, "[\"registry.local/shop/web:1\"]", "[\"zerodrift denied Deployment shop/web\"]"), default);
+        await store.RecordAdmissionAsync(new AdmissionRow(T0 + 1, "u2", "Deployment", "shop", "web", "CREATE", false, true, "[]", "[]"), default);
+        await store.RecordAdmissionAsync(new AdmissionRow(T0 + 2, "u3", "Pod", "shop", "db", "CREATE", true, false, "[]", "[]"), default);
+        var denied = await store.AdmissionDecisionsAsync(false, 10, default);
+        Assert.Equal(["u2", "u1"], denied.Select(d => d.Uid));
+        Assert.Equal(["registry.local/shop/web:1"], denied[1].Images);
+        Assert.Equal(3, (await store.AdmissionDecisionsAsync(null, 10, default)).Count);
+        // The dry run changed nothing in the cluster: one deployment was stopped.
+        Assert.Equal(1, (await store.SeedFactsAsync(0, default)).DeploymentsDenied);
+    }
+
     [Fact]
     public async Task A_batch_sent_twice_is_stored_once()
     {
