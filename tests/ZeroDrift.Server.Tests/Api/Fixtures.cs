@@ -36,6 +36,66 @@ internal static class Fixtures
         }.ToJsonString();
     }
 
+    /// <summary>Adds content findings (docs/formats.md "contentFindings") and the scanners that made them to a scan report.</summary>
+    public static string WithContent(string report, string[] scanners, params JsonObject[] contentFindings)
+    {
+        var root = JsonNode.Parse(report)!.AsObject();
+        root["scanners"] = new JsonArray([.. scanners.Select(s => (JsonNode)s)]);
+        root["contentFindings"] = new JsonArray([.. contentFindings]);
+        return root.ToJsonString();
+    }
+
+    public static JsonObject ContentFinding(string findingClass, string ruleId, string severity, string path, int line, string match) => new()
+    {
+        ["class"] = findingClass, ["ruleId"] = ruleId, ["title"] = $"{ruleId} title", ["severity"] = severity, ["path"] = path,
+        ["startLine"] = line, ["startColumn"] = 1, ["endLine"] = line, ["endColumn"] = 20,
+        ["message"] = $"{ruleId} found", ["match"] = match, ["fingerprint"] = $"{path.TrimStart('/')}:{ruleId}:{line}",
+        ["layer"] = new JsonObject { ["digest"] = "sha256:aa", ["index"] = 0 },
+    };
+
+    /// <summary>An AdmissionReview v1 request as kube-apiserver sends it (admission.k8s.io/v1) for a Deployment.</summary>
+    public static string AdmissionReview(string uid, string name, string image, bool privileged, bool dryRun = false) => new JsonObject
+    {
+        ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview",
+        ["request"] = new JsonObject
+        {
+            ["uid"] = uid,
+            ["kind"] = new JsonObject { ["group"] = "apps", ["version"] = "v1", ["kind"] = "Deployment" },
+            ["resource"] = new JsonObject { ["group"] = "apps", ["version"] = "v1", ["resource"] = "deployments" },
+            ["requestKind"] = new JsonObject { ["group"] = "apps", ["version"] = "v1", ["kind"] = "Deployment" },
+            ["name"] = name, ["namespace"] = "shop", ["operation"] = "CREATE",
+            ["userInfo"] = new JsonObject { ["username"] = "kubernetes-admin", ["groups"] = new JsonArray("system:masters", "system:authenticated") },
+            ["object"] = new JsonObject
+            {
+                ["apiVersion"] = "apps/v1", ["kind"] = "Deployment",
+                ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "shop" },
+                ["spec"] = new JsonObject
+                {
+                    ["replicas"] = 1,
+                    ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = name } },
+                    ["template"] = new JsonObject
+                    {
+                        ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["app"] = name } },
+                        ["spec"] = new JsonObject
+                        {
+                            ["securityContext"] = new JsonObject { ["runAsNonRoot"] = true, ["seccompProfile"] = new JsonObject { ["type"] = "RuntimeDefault" } },
+                            ["containers"] = new JsonArray(new JsonObject
+                            {
+                                ["name"] = "app", ["image"] = image,
+                                ["securityContext"] = privileged
+                                    ? new JsonObject { ["privileged"] = true }
+                                    : new JsonObject { ["allowPrivilegeEscalation"] = false, ["capabilities"] = new JsonObject { ["drop"] = new JsonArray("ALL") } },
+                            }),
+                        },
+                    },
+                },
+            },
+            ["oldObject"] = null,
+            ["dryRun"] = dryRun,
+            ["options"] = new JsonObject { ["apiVersion"] = "meta.k8s.io/v1", ["kind"] = "CreateOptions" },
+        },
+    }.ToJsonString();
+
     public static JsonObject Host(string name) => new() { ["type"] = "host", ["name"] = name, ["kernel"] = "6.1.0" };
 
     public static JsonObject Container(string id, string host, string workload, string image, bool exposed) => new()

@@ -125,6 +125,111 @@ public class ServerApiTests
     }
 
     [Fact]
+    public async Task Secrets_pii_and_misconfigurations_of_a_scan_are_stored_redacted_listed_and_counted_before_deployment()
+    {
+        await using var harness = await StartAsync();
+        using var admin = await harness.LoginAsync();
+        var connection = harness.Connection(await harness.CreateTokenAsync(admin, "ci", "ci"));
+        var all = new[] { "vuln", "secret", "pii", "misconfig" };
+        var report = WithContent(ScanReport("registry.local/shop/web:1", ("CVE-2024-1", "pkg:npm/lodash@4.17.20", "high", 7.5, "4.17.21", "/app/node_modules/lodash/package.json")), all,
+            ContentFinding("secret", "github-pat", "HIGH", "/app/.env", 3, "GITHUB_TOKEN=ghp_*****"),
+            ContentFinding("pii", "email", "MEDIUM", "/data/users.csv", 7, "j***@example.com"),
+            ContentFinding("misconfig", "ZD-DF-002", "MEDIUM", "/Dockerfile", 1, "USER root"));
+        var first = await ScanUploader.UploadAsync(connection, Encoding.UTF8.GetBytes(report), new ScanIdentity("shop/web"), default);
+        Assert.Equal((1, 3, 3, 0), (first.Findings, first.ContentFindings, first.ContentNew, first.ContentFixed));
+
+        var findings = await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/findings") ?? [];
+        Assert.Equal(["misconfig", "pii", "secret"], findings.Select(f => f.GetProperty("class").GetString()).Order());
+        var secret = findings.Single(f => f.GetProperty("class").GetString() == "secret");
+        Assert.Equal(("GITHUB_TOKEN=ghp_*****", "/app/.env", 3, "high", "shop/web"),
+            (secret.GetProperty("match").GetString(), secret.GetProperty("path").GetString(), secret.GetProperty("line").GetInt32(), secret.GetProperty("severity").GetString(), secret.GetProperty("subject").GetString()));
+        Assert.Single(await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/findings?class=pii") ?? []);
+        using (var badClass = await admin.GetAsync("/api/v1/findings?class=cve")) Assert.Equal(HttpStatusCode.BadRequest, badClass.StatusCode);
+        var numbers = await admin.GetFromJsonAsync<JsonElement>("/api/v1/numbers");
+        Assert.Equal(4, numbers.GetProperty("risksFoundBeforeDeployment").GetInt64());
+        Assert.Equal(3, numbers.GetProperty("risksBeforeDeploymentByKind").GetProperty("contentFindings").GetInt64());
+
+        // The secret is removed; a later secrets-only scan fixes it and leaves the vulnerability alone.
+        var second = await ScanUploader.UploadAsync(connection, Encoding.UTF8.GetBytes(WithContent(ScanReport("registry.local/shop/web:2"), ["secret"])), new ScanIdentity("shop/web"), default);
+        Assert.Equal((0, 0, 1), (second.Fixed, second.ContentNew, second.ContentFixed));
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/findings") ?? []).Length);
+        Assert.Single(await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/risks") ?? []);
+
+        // A report made with --show-secrets carries the secret in clear: refused whole, nothing stored.
+        var clear = ContentFinding("secret", "github-pat", "HIGH", "/app/.env", 9, "GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        clear["properties"] = new JsonObject { ["secret"] = "ghp_abcdefghijklmnopqrstuvwxyz0123456789" };
+        var refused = await Assert.ThrowsAsync<ServerClientException>(() => ScanUploader.UploadAsync(connection, Encoding.UTF8.GetBytes(WithContent(ScanReport("x"), ["secret"], clear)), new ScanIdentity("shop/web"), default));
+        Assert.Contains("contentFindings[0]", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+        var undeclared = await Assert.ThrowsAsync<ServerClientException>(() => ScanUploader.UploadAsync(connection,
+            Encoding.UTF8.GetBytes(WithContent(ScanReport("x"), ["vuln"], ContentFinding("pii", "email", "LOW", "/a", 1, "x"))), new ScanIdentity("shop/web"), default));
+        Assert.Contains("do not include pii", undeclared.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/findings") ?? []).Length);
+    }
+
+    [Fact]
+    public async Task The_hosted_admission_webhook_answers_real_reviews_over_https_and_records_denials_as_risks_stopped()
+    {
+        using var policyDir = new TempDir();
+        var policy = policyDir.File("policy.yaml", """
+            apiVersion: zerodrift.dev/v1
+            kind: ImagePolicy
+            allowedRegistries: ["registry.local"]
+            images:
+              - name: shop
+                match: ["registry.local/shop/**"]
+                podSecurity: restricted
+            """);
+        using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
+        var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
+            ZeroDrift.Supply.Policy.BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+        await using var harness = await ServerHarness.StartAsync(await DatabaseAsync(), admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
+        // The API server presents no token: the webhook answers without one, over the server's TLS.
+        using var apiServer = harness.Client();
+
+        async Task<JsonElement> Review(string path, string review)
+        {
+            using var content = new StringContent(review, Encoding.UTF8, "application/json");
+            using var response = await apiServer.PostAsync(path, content);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("response");
+        }
+
+        var privileged = await Review("/admission/validate", AdmissionReview("0b1e7f1c-1", "web", "registry.local/shop/web@sha256:" + new string('a', 64), privileged: true));
+        Assert.False(privileged.GetProperty("allowed").GetBoolean());
+        Assert.Equal("0b1e7f1c-1", privileged.GetProperty("uid").GetString());
+        Assert.Contains("Pod Security Standard 'restricted'", privileged.GetProperty("status").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var foreign = await Review("/admission/validate", AdmissionReview("0b1e7f1c-2", "miner", "evil.example/miner:1", privileged: false));
+        Assert.False(foreign.GetProperty("allowed").GetBoolean());
+        var fine = await Review("/admission/validate", AdmissionReview("0b1e7f1c-3", "api", "registry.local/shop/api@sha256:" + new string('b', 64), privileged: false));
+        Assert.True(fine.GetProperty("allowed").GetBoolean());
+        var dryRun = await Review("/admission/validate", AdmissionReview("0b1e7f1c-4", "web", "registry.local/shop/web@sha256:" + new string('a', 64), privileged: true, dryRun: true));
+        Assert.False(dryRun.GetProperty("allowed").GetBoolean());
+        // The mutating call of the same request is answered but decides nothing: not recorded again.
+        var mutated = await Review("/admission/mutate", AdmissionReview("0b1e7f1c-5", "api", "registry.local/shop/api@sha256:" + new string('b', 64), privileged: false));
+        Assert.True(mutated.GetProperty("allowed").GetBoolean());
+        using (var broken = new StringContent("{not json", Encoding.UTF8, "application/json"))
+        using (var answer = await apiServer.PostAsync("/admission/validate", broken))
+            Assert.False((await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("response").GetProperty("allowed").GetBoolean());
+
+        using var admin = await harness.LoginAsync();
+        var decisions = await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/admission") ?? [];
+        Assert.Equal(["", "0b1e7f1c-4", "0b1e7f1c-3", "0b1e7f1c-2", "0b1e7f1c-1"], decisions.Select(d => d.GetProperty("uid").GetString()));
+        var first = decisions[^1];
+        Assert.Equal(("Deployment", "shop", "web", "CREATE", false), (first.GetProperty("kind").GetString(), first.GetProperty("namespace").GetString(),
+            first.GetProperty("name").GetString(), first.GetProperty("operation").GetString(), first.GetProperty("allowed").GetBoolean()));
+        Assert.Equal(["registry.local/shop/web@sha256:" + new string('a', 64)], first.GetProperty("images").EnumerateArray().Select(i => i.GetString()));
+        Assert.True(decisions[1].GetProperty("dryRun").GetBoolean());
+        Assert.Equal(4, (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/admission?decision=denied") ?? []).Length);
+        // Stopped: the privileged deployment, the foreign image and the unreadable review; the dry run changed nothing.
+        var numbers = await admin.GetFromJsonAsync<JsonElement>("/api/v1/numbers");
+        Assert.Equal(3, numbers.GetProperty("risksBeforeDeploymentByKind").GetProperty("deploymentsDenied").GetInt64());
+        Assert.Equal(3, numbers.GetProperty("risksFoundBeforeDeployment").GetInt64());
+        using var anonymous = harness.Client();
+        using (var refused = await anonymous.GetAsync("/api/v1/admission")) Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task Sboms_in_both_formats_are_accepted_and_others_refused()
     {
         await using var harness = await StartAsync();
