@@ -143,4 +143,57 @@ public sealed class ConsoleBrowserTests
             await viewerContext.CloseAsync();
         }
     }
+    [Fact]
+    public async Task Secrets_misconfigurations_and_denied_deployments_count_before_deployment_and_show_on_the_risks_page()
+    {
+        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install chromium)");
+        using var policyDir = new TempDir();
+        var policy = policyDir.File("policy.yaml", """
+            apiVersion: zerodrift.dev/v1
+            kind: ImagePolicy
+            allowedRegistries: ["registry.local"]
+            images:
+              - name: shop
+                match: ["registry.local/shop/**"]
+                podSecurity: restricted
+            """);
+        using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
+        var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
+            ZeroDrift.Supply.Policy.BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+        await using var harness = await ServerHarness.StartAsync(admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
+        using var admin = await harness.LoginAsync();
+        var ci = harness.Connection(await harness.CreateTokenAsync(admin, "ci", "ci"));
+        await ScanUploader.UploadAsync(ci, System.Text.Encoding.UTF8.GetBytes(WithContent(ScanReport("registry.local/shop/web:1"), ["vuln", "secret", "misconfig"],
+            ContentFinding("secret", "github-pat", "HIGH", "/app/.env", 3, "GITHUB_TOKEN=ghp_*****"),
+            ContentFinding("misconfig", "ZD-K8S-001", "HIGH", "/deploy/web.yaml", 12, "privileged: true"))), new ScanIdentity("shop/web"), default);
+
+        using var profile = new TempDir();
+        var (playwright, browser) = await LaunchAsync(profile);
+        using (playwright)
+        await using (browser)
+        {
+            var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+            var page = await context.NewPageAsync();
+            await LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            Assert.Equal("2", await page.InnerTextAsync("[data-testid=risks-in-advance]"));
+
+            // The cluster asks the hosted webhook about a privileged deployment: denied, and the dashboard counts it live.
+            using (var apiServer = harness.Client())
+            using (var review = new StringContent(AdmissionReview("7d0c-1", "web", "registry.local/shop/web@sha256:" + new string('a', 64), privileged: true), System.Text.Encoding.UTF8, "application/json"))
+            using (var answer = await apiServer.PostAsync("/admission/validate", review))
+                Assert.False((await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("response").GetProperty("allowed").GetBoolean());
+            await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=risks-in-advance]')?.textContent === '3'", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            Assert.Contains("1 deployments denied", await page.InnerTextAsync("[data-testid=risks-in-advance-detail]"), StringComparison.Ordinal);
+
+            await page.ClickAsync("nav a[href='#risks']");
+            await page.WaitForSelectorAsync("[data-testid=content-findings]");
+            var content = await page.InnerTextAsync("[data-testid=content-findings]");
+            Assert.Contains("GITHUB_TOKEN=ghp_*****", content, StringComparison.Ordinal);
+            Assert.Contains("/deploy/web.yaml:12", content, StringComparison.Ordinal);
+            var denied = await page.InnerTextAsync("[data-testid=admission-denied]");
+            Assert.Contains("Deployment shop/web", denied, StringComparison.Ordinal);
+            Assert.Contains("restricted", denied, StringComparison.Ordinal);
+            await context.CloseAsync();
+        }
+    }
 }

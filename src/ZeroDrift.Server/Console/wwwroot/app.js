@@ -73,8 +73,9 @@ async function render() {
   }
 }
 
-function card(label, value, id) {
-  return h('div', { class: 'card' }, h('div', { class: 'value', 'data-testid': id }, value), h('div', { class: 'label' }, label));
+function card(label, value, id, detail) {
+  return h('div', { class: 'card' }, h('div', { class: 'value', 'data-testid': id }, value), h('div', { class: 'label' }, label),
+    detail ? h('div', { class: 'muted', 'data-testid': `${id}-detail` }, detail) : null);
 }
 
 function barChart(points, series, title) {
@@ -148,7 +149,8 @@ const views = {
     return h('div', {},
       h('h1', {}, 'Security operations'),
       h('div', { class: 'cards' },
-        card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance'),
+        card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance',
+          `${n.risksBeforeDeploymentByKind.vulnerabilities} vulnerabilities · ${n.risksBeforeDeploymentByKind.contentFindings} secrets/PII/misconfigurations · ${n.risksBeforeDeploymentByKind.deploymentsDenied} deployments denied`),
         card('Critical / high / medium fixed', `${n.fixedCritical} / ${n.fixedHigh} / ${n.fixedMedium}`, 'fixed'),
         card('Vulnerability response (median · p90)', `${seconds(n.vulnerabilityResponse.medianSeconds)} · ${seconds(n.vulnerabilityResponse.p90Seconds)}`, 'response'),
         card('Time to detect (median · p90)', `${seconds(n.timeToDetect.medianSeconds)} · ${seconds(n.timeToDetect.p90Seconds)}`, 'detect'),
@@ -166,7 +168,7 @@ const views = {
   },
 
   async risks() {
-    const risks = await api('/api/v1/risks?limit=300');
+    const [risks, findings, denied] = await Promise.all([api('/api/v1/risks?limit=300'), api('/api/v1/findings?limit=300'), api('/api/v1/admission?decision=denied&limit=100')]);
     return h('div', {}, h('h1', {}, 'Vulnerabilities ranked with runtime context'),
       risks.length === 0 ? h('p', { class: 'muted' }, 'No open vulnerabilities. Upload scans with zerodrift scan --server.') :
       h('table', { 'data-testid': 'risks' },
@@ -176,7 +178,26 @@ const views = {
           h('td', { class: `sev-${r.severity}` }, r.vulnId, h('div', { class: 'muted' }, r.summary)),
           h('td', {}, `${r.package} ${r.version}`, r.fixedIn ? h('div', { class: 'muted' }, `fixed in ${r.fixedIn}`) : null),
           h('td', {}, r.subject),
-          h('td', {}, h('ul', { class: 'reasons' }, r.reasons.map(x => h('li', {}, x))))))));
+          h('td', {}, h('ul', { class: 'reasons' }, r.reasons.map(x => h('li', {}, x))))))),
+      h('h2', {}, 'Secrets, personal data and misconfigurations'),
+      findings.length === 0 ? h('p', { class: 'muted' }, 'None open. Scan with --scanners secret,pii,misconfig --server.') :
+      h('table', { 'data-testid': 'content-findings' },
+        h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'finding'), h('th', {}, 'where'), h('th', {}, 'workload'), h('th', {}, 'first seen')),
+        findings.map(f => h('tr', {},
+          h('td', {}, f.class),
+          h('td', { class: `sev-${f.severity}` }, f.title || f.ruleId, h('div', { class: 'muted' }, f.match || f.message)),
+          h('td', {}, f.line > 0 ? `${f.path}:${f.line}` : f.path),
+          h('td', {}, f.subject),
+          h('td', {}, `${new Date(f.firstSeen).toISOString().slice(0, 16).replace('T', ' ')} (${f.firstStage})`)))),
+      h('h2', {}, 'Deployments stopped at admission'),
+      denied.length === 0 ? h('p', { class: 'muted' }, 'None. Serve the webhook with zerodrift server --admission-policy FILE.') :
+      h('table', { 'data-testid': 'admission-denied' },
+        h('tr', {}, h('th', {}, 'when'), h('th', {}, 'workload'), h('th', {}, 'images'), h('th', {}, 'why')),
+        denied.map(d => h('tr', {},
+          h('td', {}, new Date(d.at).toISOString().slice(0, 19).replace('T', ' ') + (d.dryRun ? ' (dry run)' : '')),
+          h('td', {}, `${d.kind} ${d.namespace}/${d.name}`),
+          h('td', {}, d.images.join(', ')),
+          h('td', {}, h('ul', { class: 'reasons' }, d.reasons.map(x => h('li', {}, x))))))));
   },
 
   async incidents() {
