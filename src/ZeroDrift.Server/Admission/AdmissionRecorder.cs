@@ -34,24 +34,28 @@ internal sealed class AdmissionRecorder(IServerStore store, LiveFeed live, TimeP
         {
             context.Response.Body = original;
         }
+        // Recorded before it is answered, so whoever sees the answer finds the record (one insert: well inside the
+        // API server's timeout). A store that fails costs the record, never the answer.
+        if (context.Response.StatusCode == StatusCodes.Status200OK)
+        {
+            context.Request.Body.Position = 0;
+            var request = new byte[Math.Min(context.Request.Body.Length, 64L << 20)];
+            await context.Request.Body.ReadExactlyAsync(request, context.RequestAborted).ConfigureAwait(false);
+            if (Describe(request, answer.ToArray(), clock.GetUtcNow().ToUnixTimeMilliseconds()) is { } row)
+            {
+                try
+                {
+                    await store.RecordAdmissionAsync(row, context.RequestAborted).ConfigureAwait(false);
+                    live.Publish("risks");
+                }
+                catch (Exception e) when (e is System.Data.Common.DbException or StoreException or IOException)
+                {
+                    log.LogWarning("admission decision {Uid} not recorded: {Message}", row.Uid, e.Message);
+                }
+            }
+        }
         answer.Position = 0;
         await answer.CopyToAsync(original, context.RequestAborted).ConfigureAwait(false);
-        if (context.Response.StatusCode != StatusCodes.Status200OK) return;
-
-        context.Request.Body.Position = 0;
-        var request = new byte[Math.Min(context.Request.Body.Length, 64L << 20)];
-        await context.Request.Body.ReadExactlyAsync(request, context.RequestAborted).ConfigureAwait(false);
-        if (Describe(request, answer.ToArray(), clock.GetUtcNow().ToUnixTimeMilliseconds()) is not { } row) return;
-        try
-        {
-            // The answer is already on its way: a store that fails now costs the record, never the API server's answer.
-            await store.RecordAdmissionAsync(row, CancellationToken.None).ConfigureAwait(false);
-            live.Publish("risks");
-        }
-        catch (Exception e) when (e is System.Data.Common.DbException or StoreException or IOException)
-        {
-            log.LogWarning("admission decision {Uid} not recorded: {Message}", row.Uid, e.Message);
-        }
     }
 
     /// <summary>
