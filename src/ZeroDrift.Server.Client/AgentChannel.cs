@@ -106,11 +106,21 @@ public sealed class AgentChannel : IAsyncDisposable
         }
     }
 
+    /// <summary>Straight to UTF-8 (no intermediate strings): the agent's CPU belongs to the workloads it watches.</summary>
     private static byte[] Serialize(List<JsonObject> batch)
     {
-        var sb = new StringBuilder();
-        foreach (var record in batch) sb.Append(record.ToJsonString()).Append('\n');
-        return Encoding.UTF8.GetBytes(sb.ToString());
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(batch.Count * 256);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        {
+            foreach (var record in batch)
+            {
+                record.WriteTo(writer);
+                writer.Flush();
+                System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
+                writer.Reset();
+            }
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Retries with capped exponential backoff until the server takes the batch; 4xx other than 408/429 is final.</summary>

@@ -38,7 +38,7 @@ public static class AgentBatchParser
             number++;
             if (bytes.Span.Trim(" \t\r"u8).IsEmpty) continue;
             if (++records > MaxRecords) throw new IngestException($"a batch holds at most {MaxRecords} records");
-            var where = $"line {number}";
+            var where = new Where(number);
             var line = bytes;
             JsonDocument doc;
             try
@@ -93,13 +93,29 @@ public static class AgentBatchParser
         return new AgentBatch(hosts, containers, events, alerts, profiles);
     }
 
-    private static string Req(JsonElement r, string name, string where) => ScanReportParser.String(r, name, where);
+    /// <summary>Where a record is, for error messages only: formatted when an error is raised, not for every line.</summary>
+    internal readonly record struct Where(int Line)
+    {
+        public override string ToString() => $"line {Line.ToString(CultureInfo.InvariantCulture)}";
+        public static implicit operator string(Where w) => w.ToString();
+    }
 
-    private static bool Bool(JsonElement r, string name, string where) =>
+    private static string Req(JsonElement r, string name, Where where)
+    {
+        // The common case without building the location text: a present, non-empty string.
+        if (r.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+        {
+            var s = value.GetString()!;
+            if (s.Length is > 0 and <= 2000) return s;
+        }
+        return ScanReportParser.String(r, name, where);
+    }
+
+    private static bool Bool(JsonElement r, string name, Where where) =>
         !r.TryGetProperty(name, out var v) ? false
         : v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => throw new IngestException($"{where}: \"{name}\" must be true or false") };
 
-    internal static long? Time(JsonElement r, string name, string where)
+    internal static long? Time(JsonElement r, string name, Where where)
     {
         if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var ms) && ms >= 0) return ms;

@@ -107,7 +107,16 @@ internal sealed partial class SqlStore : IServerStore
             {
                 if (applied.Contains(version)) continue;
                 foreach (var statement in sql.Replace("{id}", _dialect.IdColumn, StringComparison.Ordinal).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    await ExecAsync(c, t, statement, ct).ConfigureAwait(false);
+                {
+                    var text = statement;
+                    if (text.StartsWith('{'))
+                    {
+                        var close = text.IndexOf('}', StringComparison.Ordinal);
+                        if (text[1..close] != _dialect.Kind) continue;
+                        text = text[(close + 1)..].Trim();
+                    }
+                    await ExecAsync(c, t, text, ct).ConfigureAwait(false);
+                }
                 await ExecAsync(c, t, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@v, @n, @at)", ct,
                     ("@v", (long)version), ("@n", name), ("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())).ConfigureAwait(false);
             }
