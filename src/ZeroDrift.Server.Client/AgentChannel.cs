@@ -132,7 +132,8 @@ public sealed class AgentChannel : IAsyncDisposable
             _stop.Token.ThrowIfCancellationRequested();
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/agent/batches");
+                // HTTP/2 when the server offers it (ALPN): the agent's batches share one long-lived, multiplexed connection.
+                using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/agent/batches") { Version = System.Net.HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionOrLower };
                 request.Headers.Add("X-ZeroDrift-Agent", _agent);
                 request.Headers.Add("X-ZeroDrift-Batch", batchId);
                 request.Content = new ByteArrayContent(body);

@@ -138,6 +138,9 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
+            // Agent batches are around a megabyte: HTTP/2 windows that size let one go without waiting for window updates.
+            k.Limits.Http2.InitialStreamWindowSize = 4 * 1024 * 1024;
+            k.Limits.Http2.InitialConnectionWindowSize = 8 * 1024 * 1024;
             void Configure(ListenOptions o)
             {
                 o.Protocols = HttpProtocols.Http1AndHttp2;
