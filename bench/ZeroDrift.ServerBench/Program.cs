@@ -47,6 +47,13 @@ try
             Console.WriteLine($"store      IngestAgentBatchAsync        {storeRate,12:N0} events/s   ({storeRate / (events / reference.TotalSeconds):P0} of raw)");
         }
 
+        // The server's CPU side alone: parsing the NDJSON the agents send (no TLS, no store).
+        var ndjson = System.Text.Encoding.UTF8.GetBytes(string.Concat(rows.Take(5_000).Select(e => ToRecord(e).ToJsonString() + "\n")));
+        var parse = Stopwatch.StartNew();
+        for (var k = 0; k < events / 5_000; k++) await ZeroDrift.Server.Ingestion.AgentBatchParser.ParseAsync(new MemoryStream(ndjson), T0, default);
+        var parseRate = events / parse.Elapsed.TotalSeconds;
+        Console.WriteLine($"parse      AgentBatchParser (1 thread)  {parseRate,12:N0} events/s");
+
         await using var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: "https://127.0.0.1:0", Db: db, DataDirectory: dir.Path, AdminPassword: Password), default);
         var certificate = await File.ReadAllTextAsync(Path.Combine(dir.Path, "tls", "server.crt"));
         using var admin = Client(server.Addresses[0], certificate);

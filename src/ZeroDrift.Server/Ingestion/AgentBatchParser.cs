@@ -40,6 +40,13 @@ public static class AgentBatchParser
             if (++records > MaxRecords) throw new IngestException($"a batch holds at most {MaxRecords} records");
             var where = new Where(number);
             var line = bytes;
+            // Events are nearly every record: read them without building a document. Anything unusual (another
+            // type, a missing or mistyped field, broken JSON) goes the general way below, which explains the error.
+            if (TryReadEvent(line.Span) is { } fast)
+            {
+                events.Add(fast);
+                continue;
+            }
             JsonDocument doc;
             try
             {
@@ -91,6 +98,54 @@ public static class AgentBatchParser
             }
         }
         return new AgentBatch(hosts, containers, events, alerts, profiles);
+    }
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32 };
+
+    /// <summary>An event record in one forward pass; null when the general parser must look at it.</summary>
+    internal static EventRow? TryReadEvent(ReadOnlySpan<byte> line)
+    {
+        string? type = null, kind = null, container = null, workload = null, path = null, process = null;
+        long? time = null;
+        try
+        {
+            var reader = new Utf8JsonReader(line, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                var escaped = reader.ValueIsEscaped;
+                if (!reader.Read()) return null;
+                if (escaped) { reader.Skip(); continue; }
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    if (name.SequenceEqual("type"u8)) type = reader.GetString();
+                    else if (name.SequenceEqual("kind"u8)) kind = reader.GetString();
+                    else if (name.SequenceEqual("containerId"u8)) container = reader.GetString();
+                    else if (name.SequenceEqual("workload"u8)) workload = reader.GetString();
+                    else if (name.SequenceEqual("path"u8)) path = reader.GetString();
+                    else if (name.SequenceEqual("process"u8)) process = reader.GetString();
+                    else if (name.SequenceEqual("time"u8)) return null; // RFC 3339 text: the general path parses it
+                }
+                else if (name.SequenceEqual("time"u8))
+                {
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var ms) || ms < 0) return null;
+                    time = ms;
+                }
+                else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+                else if (name.SequenceEqual("type"u8) || name.SequenceEqual("kind"u8) || name.SequenceEqual("containerId"u8)
+                         || name.SequenceEqual("workload"u8) || name.SequenceEqual("path"u8) || name.SequenceEqual("process"u8)) return null;
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (type != "event" || time is null || !Usable(kind) || !Usable(container) || !Usable(workload) || path?.Length > 2000 || process?.Length > 2000) return null;
+        return new EventRow(kind!, time.Value, container!, workload!, path ?? "", process ?? "", Encoding.UTF8.GetString(line).Trim());
+
+        static bool Usable(string? s) => s is { Length: > 0 and <= 2000 };
     }
 
     /// <summary>Where a record is, for error messages only: formatted when an error is raised, not for every line.</summary>
