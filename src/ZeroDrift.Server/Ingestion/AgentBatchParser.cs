@@ -125,7 +125,15 @@ public static class AgentBatchParser
                     else if (name.SequenceEqual("workload"u8)) workload = reader.GetString();
                     else if (name.SequenceEqual("path"u8)) path = reader.GetString();
                     else if (name.SequenceEqual("process"u8)) process = reader.GetString();
-                    else if (name.SequenceEqual("time"u8)) return null; // RFC 3339 text: the general path parses it
+                    else if (name.SequenceEqual("time"u8))
+                    {
+                        // RFC 3339 with its offset, as agents write it ("O"); anything else (no offset: UTC is assumed) goes the general way.
+                        var text = reader.ValueSpan;
+                        var offset = text.Length > 6 && (text[^1] == (byte)'Z' || (text[^6] is (byte)'+' or (byte)'-' && text[^3] == (byte)':'));
+                        if (reader.ValueIsEscaped || !offset || !reader.TryGetDateTimeOffset(out var at)) return null;
+                        time = at.ToUnixTimeMilliseconds();
+                        if (time < 0) return null;
+                    }
                 }
                 else if (name.SequenceEqual("time"u8))
                 {

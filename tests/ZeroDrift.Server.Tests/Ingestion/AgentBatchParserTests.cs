@@ -19,7 +19,19 @@ public sealed class AgentBatchParserTests
     }
 
     [Theory]
-    [InlineData("""{"type":"event","kind":"file","time":"2026-05-28T20:26:40.5Z","containerId":"c","workload":"w"}""")] // RFC 3339 time
+    [InlineData("2026-05-28T20:26:40.5000000+00:00", 1_780_000_000_500)] // DateTimeOffset.ToString("O"), as the agent writes
+    [InlineData("2026-05-28T22:26:40.5+02:00", 1_780_000_000_500)]
+    [InlineData("2026-05-28T20:26:40.5Z", 1_780_000_000_500)]
+    public async Task Event_times_with_an_offset_read_in_one_pass_as_the_general_parser_reads_them(string time, long ms)
+    {
+        var line = $$"""{"type":"event","kind":"file","time":"{{time}}","containerId":"c","workload":"w"}""";
+        Assert.Equal(ms, AgentBatchParser.TryReadEvent(Encoding.UTF8.GetBytes(line))?.At);
+        Assert.Equal(ms, AgentBatchParser.Time(System.Text.Json.JsonDocument.Parse(line).RootElement, "time", new AgentBatchParser.Where(1)));
+        Assert.Equal(ms, Assert.Single((await Parse(line)).Events).At);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"event","kind":"file","time":"2026-05-28T20:26:40.5","containerId":"c","workload":"w"}""")] // no offset: UTC assumed by the general path
     [InlineData("""{"type":"event","kin\u0064":"file","time":1780000000500,"containerId":"c","workload":"w"}""")]       // escaped name
     [InlineData("""{"type":"host","name":"node-1"}""")]                                                                  // another type
     public async Task Unusual_records_take_the_general_path_with_the_same_result(string line)
