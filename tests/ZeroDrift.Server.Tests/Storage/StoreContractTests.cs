@@ -260,6 +260,31 @@ public sealed class SqliteStoreTests : StoreContractTests, IDisposable
     private readonly TempDir _dir = new();
     protected override Task<IServerStore> CreateStoreAsync() => Task.FromResult(StoreFactory.Open(_dir.Combine($"{Guid.NewGuid():N}.db")));
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_database_of_the_first_schema_keeps_its_events_when_migrated()
+    {
+        // A server.db as the first released version left it: schema 1 with two events.
+        var path = _dir.Combine("v1.db");
+        await using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            await old.OpenAsync();
+            var (_, _, sql) = Migrations.All.Single(m => m.Version == 1);
+            using var command = old.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);"
+                + sql.Replace("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)
+                + "; INSERT INTO schema_migrations VALUES (1, 'initial', 0);"
+                + "INSERT INTO events (agent, kind, at, received_at, container_id, workload, path, process, detail) VALUES ('a', 'exec', 5, 6, 'c', 'shop/web', '/bin/sh', 'sh', '{}'), ('a', 'file', 7, 8, 'c', 'shop/web', '/etc/passwd', 'sh', '{}');";
+            await command.ExecuteNonQueryAsync();
+        }
+        await using var store = StoreFactory.Open(path);
+        await store.MigrateAsync(default);
+        Assert.Equal(Migrations.All.Max(m => m.Version), await store.SchemaVersionAsync(default));
+        Assert.Equal(new Dictionary<string, long> { ["/bin/sh"] = 5, ["/etc/passwd"] = 7 }, await store.ObservedPathsAsync("shop/web", ["exec", "file"], 10, default));
+        await store.IngestAgentBatchAsync("a", "b1", new AgentBatch([], [], [new EventRow("exec", 9, "c", "shop/web", "/bin/ls", "sh", "{}")], [], []), 10, default);
+        // Keys go on from the old ones: "events stored" reads the highest key.
+        Assert.Equal(3, (await store.SeedFactsAsync(0, default)).Events);
+    }
 }
 
 [Collection(PostgresCollection.Name)]
