@@ -193,6 +193,8 @@ public sealed class ConsoleBrowserTests
             var denied = await page.InnerTextAsync("[data-testid=admission-denied]");
             Assert.Contains("Deployment shop/web", denied, StringComparison.Ordinal);
             Assert.Contains("restricted", denied, StringComparison.Ordinal);
+            if (Environment.GetEnvironmentVariable("ZERODRIFT_CONSOLE_SCREENSHOT") is { Length: > 0 } shot)
+                await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(shot, null) + "-risks.png", FullPage = true });
             await context.CloseAsync();
         }
     }
