@@ -169,6 +169,8 @@ internal static class ServerEndpoints
             var now = Now(clock);
             var batch = await AgentBatchParser.ParseAsync(context.Request.Body, now, ct);
             var result = await store.IngestAgentBatchAsync(agent, batchId, batch, now, ct);
+            // Which transport agents really use (HTTP/2 unless a proxy in between speaks only HTTP/1.1).
+            metrics.Ingested(context.Request.Protocol == "HTTP/2" ? "agent_batches_http2" : "agent_batches_http1", 1);
             if (result.Duplicate) metrics.Ingested("duplicate_batches", 1);
             else
             {

@@ -424,6 +424,10 @@ public class ServerApiTests
         using var admin2 = await second.LoginAsync();
         var hosts = await admin2.GetFromJsonAsync<JsonElement[]>("/api/v1/assets/hosts") ?? [];
         Assert.Equal(5 + accepted, hosts.Length);
+        // Every batch came over HTTP/2, multiplexed on the agent's connection.
+        var metrics = await admin2.GetStringAsync("/metrics");
+        Assert.Contains("zerodrift_ingested_total{kind=\"agent_batches_http2\"}", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("agent_batches_http1", metrics, StringComparison.Ordinal);
     }
 }
 
