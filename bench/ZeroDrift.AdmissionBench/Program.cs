@@ -75,7 +75,7 @@ Console.WriteLine($"setup: {firstImages + 1} signed images pushed in {setup.Elap
 
 var (cert, tlsKey, ca) = Certificates(dir);
 using var serveClient = new RegistryClient(clientOptions);
-var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(serveClient), BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(serveClient), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
 var handler = new AdmissionHandler(engine, new AdmissionOptions());
 var port = RegistryServer.FreePort();
 await using var server = await AdmissionServer.StartAsync(handler, $"127.0.0.1:{port}", cert, tlsKey, CancellationToken.None);

@@ -75,7 +75,7 @@ public sealed class WebhookFixture : IAsyncLifetime
     public RegistryClient Client() => new(new RegistryClientOptions { InsecureRegistries = [Registry.Host] });
 
     public AdmissionHandler NewHandler(AdmissionOptions? options = null, RegistryClient? client = null, string? policyPath = null) =>
-        new(new PolicyEngine(SupplyPolicy.Load(policyPath ?? PolicyPath), new ImageSigning(client ?? Client()), BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30)), options ?? new AdmissionOptions());
+        new(new PolicyEngine(SupplyPolicy.Load(policyPath ?? PolicyPath), new ImageSigning(client ?? Client()), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30)), options ?? new AdmissionOptions());
 
     /// <summary>An HTTPS client that trusts only the test CA, as the API server trusts the caBundle.</summary>
     public HttpClient Https()

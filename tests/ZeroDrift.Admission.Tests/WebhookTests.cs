@@ -120,7 +120,7 @@ public sealed class WebhookTests(WebhookFixture fixture)
         var privileged = Pod(fixture.SignedImage, new JsonObject { ["privileged"] = true });
         var response = await PostAsync("validate", Review(privileged).ToJsonString());
         Assert.False(response["allowed"]!.GetValue<bool>());
-        Assert.Contains("rule 'apps: podSecurity' failed for Pod web: violates Pod Security Standard 'baseline': container web: privileged=true", response["status"]!["message"]!.GetValue<string>());
+        Assert.Contains("rule 'apps: podSecurity' failed for Pod web: violates Pod Security Standard 'baseline': container \"web\" is privileged", response["status"]!["message"]!.GetValue<string>());
 
         var elsewhere = await PostAsync("validate", Review(Pod("quay.io/evil/miner:latest")).ToJsonString());
         Assert.Contains("rule 'allowedRegistries' failed for quay.io/evil/miner:latest", elsewhere["status"]!["message"]!.GetValue<string>());

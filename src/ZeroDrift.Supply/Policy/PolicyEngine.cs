@@ -19,7 +19,16 @@ public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOn
 }
 
 /// <summary>Signatures and attestations of one digest, verified with one rule's keys.</summary>
-public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations);
+public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations)
+{
+    /// <summary>The newest verified vuln attestation's scan, read once per digest (cached evidence is judged on every
+    /// admission request; reading a large report each time would dominate the cached path).</summary>
+    public ScanEvidence? Scan { get; } = Attestations
+        .Where(a => a.Verified && a.Statement?.PredicateType == PredicateTypes.Vuln)
+        .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
+        .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
+        .FirstOrDefault();
+}
 
 /// <summary>
 /// Evaluates a <see cref="SupplyPolicy"/> the same way for <c>policy check</c> and for admission. Registry evidence is
@@ -77,7 +86,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         if (levels.Count > 0)
         {
             var (level, ruleName) = levels.MaxBy(l => l.Level);
-            var violations = podSecurity.Violations(workload.PodSpec, level);
+            var violations = podSecurity.Violations(workload.PodSpec, workload.PodMetadata, level);
             var subject = $"{workload.Kind} {workload.Name}".TrimEnd();
             verdicts.Add(violations.Count == 0
                 ? new RuleVerdict($"{ruleName}: podSecurity", subject, true, $"meets Pod Security Standard '{level.ToString().ToLowerInvariant()}'")
@@ -169,14 +178,13 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         }
         if (rule.MaxSeverity is not null || rule.NoSecrets)
         {
-            var scan = verifiedAttestations.Where(a => a.Statement?.PredicateType == PredicateTypes.Vuln)
-                .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
-                .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
-                .FirstOrDefault();
+            var scan = evidence.Scan;
             if (rule.MaxSeverity is { } max)
             {
                 if (scan is null)
                     verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "no vulnerability attestation signed by a trusted key"));
+                else if (!scan.VulnerabilitiesScanned)
+                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "the attested scan did not look for vulnerabilities"));
                 else
                 {
                     var counted = scan.Vulnerabilities.Where(v => !rule.FixedOnly || v.HasFix).ToList();

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using ZeroDrift.Misconfig.Documents;
+using ZeroDrift.Misconfig.Kubernetes;
+using ZeroDrift.Supply.Policy;
+
+namespace ZeroDrift.Admission;
+
+/// <summary>
+/// The policy engine's Pod Security Standards evaluator: <see cref="PodSecurityStandards"/> from the misconfiguration
+/// checks, behind Supply's <see cref="IPodSecurityEvaluator"/>. It lives here, where policy and checks are composed
+/// (Supply and Misconfig know nothing of each other), and both the webhook and <c>zerodrift policy check</c> use it, so
+/// a pod gets the same answer on a laptop, in CI and at admission.
+/// </summary>
+public sealed class MisconfigPodSecurity : IPodSecurityEvaluator
+{
+    public static readonly MisconfigPodSecurity Instance = new();
+
+    public IReadOnlyList<string> Violations(JsonObject podSpec, JsonObject? podMetadata, PodSecurityLevel level)
+    {
+        if (level == PodSecurityLevel.Privileged) return [];
+        PssResult result;
+        try
+        {
+            result = PodSecurityStandards.Evaluate(YamlDocuments.FromJson(podSpec), podMetadata is null ? null : YamlDocuments.FromJson(podMetadata));
+        }
+        catch (DocumentException e)
+        {
+            return [$"the pod spec cannot be judged: {e.Message}"];
+        }
+        var wanted = level == PodSecurityLevel.Restricted ? PssLevel.Restricted : PssLevel.Baseline;
+        return result.Violations.Where(v => v.Level <= wanted).Select(v => v.Message).Distinct(StringComparer.Ordinal).ToList();
+    }
+}
