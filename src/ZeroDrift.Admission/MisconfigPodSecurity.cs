@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using ZeroDrift.Misconfig.Documents;
 using ZeroDrift.Misconfig.Kubernetes;
@@ -15,9 +16,25 @@ public sealed class MisconfigPodSecurity : IPodSecurityEvaluator
 {
     public static readonly MisconfigPodSecurity Instance = new();
 
+    /// <summary>Most pod specs judged remembered. A rollout sends the same spec once per replica (the ReplicaSet controller
+    /// creates identical pods), so the answer is remembered by the spec's text: the judgement is a pure function of it.</summary>
+    private const int MaxRemembered = 4096;
+
+    private readonly ConcurrentDictionary<(string Spec, string? Annotations, PodSecurityLevel Level), string[]> _remembered = new();
+
     public IReadOnlyList<string> Violations(JsonObject podSpec, JsonObject? podMetadata, PodSecurityLevel level)
     {
         if (level == PodSecurityLevel.Privileged) return [];
+        var key = (podSpec.ToJsonString(), podMetadata?["annotations"]?.ToJsonString(), level);
+        if (_remembered.TryGetValue(key, out var known)) return known;
+        var violations = Evaluate(podSpec, podMetadata, level);
+        if (_remembered.Count >= MaxRemembered) _remembered.Clear();
+        _remembered[key] = violations;
+        return violations;
+    }
+
+    private static string[] Evaluate(JsonObject podSpec, JsonObject? podMetadata, PodSecurityLevel level)
+    {
         PssResult result;
         try
         {
@@ -28,6 +45,6 @@ public sealed class MisconfigPodSecurity : IPodSecurityEvaluator
             return [$"the pod spec cannot be judged: {e.Message}"];
         }
         var wanted = level == PodSecurityLevel.Restricted ? PssLevel.Restricted : PssLevel.Baseline;
-        return result.Violations.Where(v => v.Level <= wanted).Select(v => v.Message).Distinct(StringComparer.Ordinal).ToList();
+        return [.. result.Violations.Where(v => v.Level <= wanted).Select(v => v.Message).Distinct(StringComparer.Ordinal)];
     }
 }

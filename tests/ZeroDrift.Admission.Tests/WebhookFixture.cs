@@ -96,7 +96,7 @@ public sealed class WebhookFixture : IAsyncLifetime
         return new HttpClient(handler) { BaseAddress = BaseUri };
     }
 
-    private async Task<string> PushAsync(string repoTag, string marker)
+    public async Task<string> PushAsync(string repoTag, string marker)
     {
         var layout = _dir.Combine("layout-" + marker);
         new TestImage().Layer(new TestLayer().File("etc/os-release", "ID=debian\n").File("m", marker)).WriteOciLayout(layout, "x");

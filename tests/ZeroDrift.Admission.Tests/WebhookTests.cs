@@ -204,6 +204,30 @@ public sealed class WebhookTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task Cached_decisions_are_byte_identical_and_follow_new_evidence_once_the_cache_is_cleared()
+    {
+        var handler = fixture.NewHandler();
+        var marker = $"late-signed-{Guid.NewGuid():N}";
+        var repo = $"apps/{marker}";
+        await fixture.PushAsync($"{repo}:1", marker);
+        var image = $"{fixture.Registry.Host}/{repo}:1";
+        var body = Encoding.UTF8.GetBytes(Review(Pod(image)).ToJsonString());
+        var first = await handler.ValidateAsync(body, CancellationToken.None);
+        Assert.False(JsonNode.Parse(first)!["response"]!["allowed"]!.GetValue<bool>());
+        Assert.Equal(first, await handler.ValidateAsync(body, CancellationToken.None));
+
+        using (var client = fixture.Client())
+        {
+            var signing = new Supply.Signing.ImageSigning(client);
+            await signing.SignAsync(await signing.ResolveAsync(ImageReference.Parse(image), CancellationToken.None), fixture.Key, Supply.Signing.SignatureFormat.Legacy, CancellationToken.None);
+        }
+        // Digests are immutable, so the decision stays cached until the cache is cleared (a restart in production).
+        Assert.Equal(first, await handler.ValidateAsync(body, CancellationToken.None));
+        handler.Engine.ClearCache();
+        Assert.True(JsonNode.Parse(await handler.ValidateAsync(body, CancellationToken.None))!["response"]!["allowed"]!.GetValue<bool>());
+    }
+
+    [Fact]
     public async Task An_unreachable_registry_denies_instead_of_failing()
     {
         var dead = $"127.0.0.1:{RegistryServer.FreePort()}";
