@@ -22,7 +22,9 @@ using ZeroDrift.TestSupport;
 // The webhook runs in its own process (as in a cluster, where kube-apiserver is another process on another machine): the
 // load generator's threads and garbage do not share the webhook's thread pool and heap. Before the HTTP phases, the
 // cached decision's service time and allocations are measured in-process on the handler alone (no TLS, no Kestrel).
-// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400]
+// With `high` as fourth argument, the generator and the webhook run at high priority (nice -11, needs root) once the setup
+// is done: as a webhook with a guaranteed CPU request would in a cluster, on a machine busy with other work.
+// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high]
 
 if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePort, var serveRegistry])
     return await ServeAsync(servePolicy, serveCert, serveKey, servePort, serveRegistry);
@@ -30,6 +32,7 @@ if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePor
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var firstImages = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
+var highPriority = args.Length > 3 && args[3] == "high";
 
 using var dir = new TempDir();
 await using var registry = await RegistryServer.StartAsync();
@@ -85,6 +88,12 @@ var serve = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = f
 if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") serve.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
 foreach (var a in new[] { "serve", policyPath, cert, tlsKey, port.ToString(CultureInfo.InvariantCulture), registry.Host }) serve.ArgumentList.Add(a);
 using var webhook = Process.Start(serve)!;
+if (highPriority)
+{
+    Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.High;
+    webhook.PriorityClass = ProcessPriorityClass.High;
+}
+Console.WriteLine($"priority: {(highPriority ? "high (generator and webhook)" : "normal")}");
 
 using var http = new HttpClient(new SocketsHttpHandler
 {
@@ -120,22 +129,26 @@ async Task<double[]> RunAsync(string name, int count, Func<int, Task> send)
     var tasks = new Task[count];
     var interval = Stopwatch.Frequency / (double)rate;
     var start = Stopwatch.GetTimestamp();
-    for (var i = 0; i < count; i++)
+    // The dispatcher is a thread of its own that sleeps with usleep (tens of microseconds late at most, where Task.Delay
+    // is a millisecond or two late) and never spins: on two shared cores a spinning generator takes the CPU the webhook
+    // and the registry need. A late dispatch still counts in the latency (open loop), equally for every phase.
+    var dispatcher = new Thread(() =>
     {
-        var due = start + (long)(i * interval);
-        while (Stopwatch.GetTimestamp() < due)
+        for (var i = 0; i < count; i++)
         {
+            var due = start + (long)(i * interval);
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-            else Thread.SpinWait(50);
+            if (wait > TimeSpan.Zero) _ = Native.usleep((uint)wait.TotalMicroseconds);
+            var index = i;
+            tasks[i] = Task.Run(async () =>
+            {
+                await send(index);
+                latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+            });
         }
-        var index = i;
-        tasks[i] = Task.Run(async () =>
-        {
-            await send(index);
-            latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-        });
-    }
+    }) { IsBackground = true, Name = "dispatcher" };
+    dispatcher.Start();
+    dispatcher.Join();
     await Task.WhenAll(tasks);
     var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
     Array.Sort(latencies);
@@ -188,6 +201,21 @@ var total = rate * seconds;
 var reference = await RunAsync("reference", total, async _ => await http.GetStringAsync("healthz"));
 var cachedBodies = Enumerable.Range(0, total).Select(i => Review(cachedImage, i)).ToArray();
 var cached = await RunAsync("cached", total, i => PostAsync(cachedBodies[i], true));
+// Paired: each tick sends one cached review and one GET /healthz at the same moment (200 req/s each), so both see the
+// same machine: on shared cores the load drifts between phases, and a ratio from one interval is the fair one.
+var pairedReference = new double[total];
+var pairedCached = new double[total];
+await RunAsync("paired", total, async i =>
+{
+    var due = Stopwatch.GetTimestamp();
+    var health = Task.Run(async () => { await http.GetStringAsync("healthz"); pairedReference[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds; });
+    await PostAsync(cachedBodies[i], true);
+    pairedCached[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+    await health;
+});
+Array.Sort(pairedReference);
+Array.Sort(pairedCached);
+Console.WriteLine($"  paired: reference p50 {P(pairedReference, 0.5):0.00} ms p99 {P(pairedReference, 0.99):0.00} ms; cached p50 {P(pairedCached, 0.5):0.00} ms p99 {P(pairedCached, 0.99):0.00} ms; ratio p50 {P(pairedCached, 0.5) / P(pairedReference, 0.5):0.0}x p99 {P(pairedCached, 0.99) / P(pairedReference, 0.99):0.0}x");
 var sequentialCount = Math.Min(50, fresh.Count / 4);
 // Mixed, as in a rollout: 200 req/s in all, one request in ten for an image never seen before.
 var mixedCount = Math.Min(total, (fresh.Count - sequentialCount) / 2 * 10);
@@ -215,7 +243,7 @@ for (var i = 0; i < sequentialCount; i++)
 Array.Sort(sequential);
 Console.WriteLine($"first, one at a time: {sequentialCount} req  p50 {P(sequential, 0.5):0.00} ms  p99 {P(sequential, 0.99):0.00} ms");
 Console.WriteLine($"ratios to the reference: cached p50 {P(cached, 0.5) / P(reference, 0.5):0.0}x p99 {P(cached, 0.99) / P(reference, 0.99):0.0}x; first (mixed) p50 {P(firstInMixed, 0.5) / P(reference, 0.5):0.0}x p99 {P(firstInMixed, 0.99) / P(reference, 0.99):0.0}x");
-Console.WriteLine($"targets: cached p99 <= 10 ms: {(P(cached, 0.99) <= 10 ? "met" : "MISSED")}; first verification (mixed load) p99 <= 250 ms: {(P(firstInMixed, 0.99) <= 250 ? "met" : "MISSED")}");
+Console.WriteLine($"targets: cached p99 <= 10 ms: {(P(cached, 0.99) <= 10 ? "met" : "MISSED")} (paired: {(P(pairedCached, 0.99) <= 10 ? "met" : "MISSED")}); first verification (mixed load) p99 <= 250 ms: {(P(firstInMixed, 0.99) <= 250 ? "met" : "MISSED")}");
 Console.WriteLine($"load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
 webhook.StandardInput.Close();
 if (!webhook.WaitForExit(10_000)) webhook.Kill();
@@ -257,4 +285,10 @@ static (string Cert, string Key, X509Certificate2 Ca) Certificates(TempDir dir)
     request.CertificateExtensions.Add(san.Build());
     using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
     return (dir.File("tls.crt", server.ExportCertificatePem()), dir.File("tls.key", serverKey.ExportPkcs8PrivateKeyPem()), ca);
+}
+
+internal static class Native
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    internal static extern int usleep(uint microseconds);
 }

@@ -137,6 +137,17 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
             Assert.Equal("e2e-1", answer["uid"]!.GetValue<string>());
             Assert.False(answer["allowed"]!.GetValue<bool>());
             Assert.Contains("rule 'shop: signatures' failed", answer["status"]!["message"]!.GetValue<string>());
+
+            // The pod spec that `policy check deploy.yaml` denies (Policy_check_allows_and_denies_with_reasons) gets the same reason here.
+            var hostPid = review.Replace("\"uid\":\"e2e-1\"", "\"uid\":\"e2e-2\"", StringComparison.Ordinal).Replace("shop/rogue:1\"}]", "shop/web:1\"}],\"hostPID\":true", StringComparison.Ordinal);
+            using var pidContent = new StringContent(hostPid, Encoding.UTF8);
+            pidContent.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var pidResponse = await http.PostAsync("validate", pidContent);
+            var pidAnswer = JsonNode.Parse(await pidResponse.Content.ReadAsStringAsync())!["response"]!;
+            Assert.Equal("e2e-2", pidAnswer["uid"]!.GetValue<string>());
+            Assert.False(pidAnswer["allowed"]!.GetValue<bool>());
+            Assert.EndsWith("rule 'shop: podSecurity' failed for Pod rogue: violates Pod Security Standard 'baseline': the pod shares the host's namespace (hostPID: true)",
+                pidAnswer["status"]!["message"]!.GetValue<string>());
         }
         finally
         {

@@ -122,7 +122,7 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         var image = await PushAsync("policy/vulnerable", "vulnerable");
         var signing = new ImageSigning(fixture.Client());
         await signing.SignAsync(image, _release, SignatureFormat.Legacy, CancellationToken.None);
-        var result = VulnResult(("CVE-9", "HIGH", "2.0"), ("CVE-8", "CRITICAL", null));
+        var result = VulnResult(("CVE-9", "HIGH", "2.0"), ("CVE-8", "CRITICAL", null), ("CVE-7", "UNKNOWN", null), ("CVE-6", "LOW", null));
         result["contentFindings"] = new JsonArray(
             new JsonObject { ["class"] = "secret", ["ruleId"] = "aws-access-token", ["path"] = "app/.env" },
             new JsonObject { ["class"] = "secret", ["ruleId"] = "github-pat", ["path"] = "old.env", ["suppressed"] = new JsonObject { ["by"] = "baseline b.json" } },
@@ -138,7 +138,8 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         var decision = await Engine(policy).CheckImageAsync($"{fixture.Host}/policy/vulnerable:1", CancellationToken.None);
         var vulns = decision.Verdicts.Single(v => v.Rule == "prod: vulnerabilities");
         Assert.False(vulns.Passed);
-        Assert.Equal("2 vulnerabilities above medium: CVE-8 (critical), CVE-9 (high)", vulns.Reason);
+        // An unrated vulnerability counts as critical: it cannot be shown to be within the limit.
+        Assert.Equal("3 vulnerabilities above medium: CVE-8 (critical), CVE-7 (unknown), CVE-9 (high)", vulns.Reason);
         var secrets = decision.Verdicts.Single(v => v.Rule == "prod: noSecrets");
         Assert.Equal("the attested scan found 1 secret(s)", secrets.Reason);
     }

@@ -229,7 +229,8 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
                 else
                 {
                     var counted = scan.Vulnerabilities.Where(v => !rule.FixedOnly || v.HasFix).ToList();
-                    var over = counted.Where(v => v.Severity > max).OrderByDescending(v => v.Severity).ToList();
+                    // Zero trust: a vulnerability nobody rated cannot be shown to be within the limit, so it counts as critical.
+                    var over = counted.Where(v => Rated(v.Severity) > max).OrderByDescending(v => Rated(v.Severity)).ToList();
                     var scope = rule.FixedOnly ? "fixable " : "";
                     verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, over.Count == 0, over.Count == 0
                         ? $"no {scope}vulnerability above {Name(max)} ({counted.Count} {scope}finding(s) at or below it)"
@@ -250,6 +251,8 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     }
 
     private static string Name(Severity s) => s.ToString().ToLowerInvariant();
+
+    private static Severity Rated(Severity s) => s == Severity.Unknown ? Severity.Critical : s;
 
     private static bool RegistryAllowed(string entry, ImageReference reference)
     {
