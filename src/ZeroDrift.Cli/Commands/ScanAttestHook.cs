@@ -53,6 +53,9 @@ public sealed class ScanAttestHook
         if (!parse.GetValue(Attest)) return;
         if (report.Vulnerabilities is not { } vulnerabilities || report.Target.ManifestDigest is not { } scanned)
             throw new UsageException("--attest: the scan produced no image digest and vulnerability report to attest");
+        // An incomplete scan must not become signed evidence that policies would read as complete.
+        if (vulnerabilities.NotScannable.Count > 0)
+            throw new UsageException($"--attest: {vulnerabilities.NotScannable.Count} package(s) could not be scanned; not attesting an incomplete scan");
         var format = SupplyOptions.ParseFormat(parse.GetValue(Format)!);
         using var key = SupplyOptions.PrivateKey(parse.GetValue(Key)!);
         using var client = new RegistryClient(RegistryClientOptions.FromEnvironment(insecureRegistries));
