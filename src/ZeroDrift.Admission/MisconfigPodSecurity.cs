@@ -20,6 +20,10 @@ public sealed class MisconfigPodSecurity : IPodSecurityEvaluator
     /// creates identical pods), so the answer is remembered by the spec's text: the judgement is a pure function of it.</summary>
     private const int MaxRemembered = 4096;
 
+    /// <summary>Longest spec text remembered (real pod specs are a few KiB): larger, possibly hostile, specs are judged every
+    /// time rather than kept, so the memo stays within a few tens of MiB whatever the requests.</summary>
+    private const int MaxRememberedSpecLength = 16 * 1024;
+
     private readonly ConcurrentDictionary<(string Spec, string? Annotations, PodSecurityLevel Level), string[]> _remembered = new();
 
     public IReadOnlyList<string> Violations(JsonObject podSpec, JsonObject? podMetadata, PodSecurityLevel level)
@@ -28,6 +32,7 @@ public sealed class MisconfigPodSecurity : IPodSecurityEvaluator
         var key = (podSpec.ToJsonString(), podMetadata?["annotations"]?.ToJsonString(), level);
         if (_remembered.TryGetValue(key, out var known)) return known;
         var violations = Evaluate(podSpec, podMetadata, level);
+        if (key.Item1.Length + (key.Item2?.Length ?? 0) > MaxRememberedSpecLength) return violations;
         if (_remembered.Count >= MaxRemembered) _remembered.Clear();
         _remembered[key] = violations;
         return violations;

@@ -68,4 +68,20 @@ public sealed class PodSecurityParityTests(WebhookFixture fixture)
                 Assert.Contains(violation.Message, check.Reason);
         }
     }
+
+    [Fact]
+    public async Task A_pod_spec_too_deep_to_judge_is_denied_not_allowed()
+    {
+        var policy = fixture.Dir.File("pss-deep.yaml", Header + "  - name: acme\n    match: [\"ghcr.io/acme/**\"]\n    podSecurity: baseline\n");
+        JsonNode deep = new JsonObject();
+        for (var i = 0; i < 110; i++) deep = new JsonObject { ["x"] = deep };
+        var pod = new JsonObject
+        {
+            ["apiVersion"] = "v1", ["kind"] = "Pod", ["metadata"] = new JsonObject { ["name"] = "p" },
+            ["spec"] = new JsonObject { ["containers"] = new JsonArray(new JsonObject { ["name"] = "c", ["image"] = "ghcr.io/acme/a:1" }), ["extra"] = deep },
+        };
+        var answer = JsonNode.Parse(await fixture.NewHandler(policyPath: policy).ValidateAsync(Encoding.UTF8.GetBytes(WebhookTests.Review(pod).ToJsonString()), CancellationToken.None))!["response"]!;
+        Assert.False(answer["allowed"]!.GetValue<bool>());
+        Assert.Contains("the pod spec cannot be judged: JSON nested too deeply", answer["status"]!["message"]!.GetValue<string>());
+    }
 }

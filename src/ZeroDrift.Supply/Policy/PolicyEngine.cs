@@ -47,6 +47,10 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     /// stream of distinct references must not grow memory without end (the memo is dropped and rebuilt).</summary>
     private const int MaxMemoEntries = 10_000;
 
+    /// <summary>Longest reference text memoized: a valid reference is far shorter (name ≤ 255, tag ≤ 128, a digest), and a
+    /// hostile megabyte-long "image" must not be kept ten thousand times.</summary>
+    private const int MaxMemoKeyLength = 1024;
+
     public SupplyPolicy Policy => policy;
     public int CachedDigests => _evidence.Count;
 
@@ -147,6 +151,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     {
         if (_plans.TryGetValue(text, out var cached)) return cached;
         var plan = MakePlan(text);
+        if (text.Length > MaxMemoKeyLength) return plan;
         if (_plans.Count >= MaxMemoEntries) _plans.Clear();
         _plans[text] = plan;
         return plan;
@@ -190,6 +195,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         var key = (text, rule.Name);
         if (_judged.TryGetValue(key, out var cached) && ReferenceEquals(cached.Evidence, evidence)) return cached.Verdicts;
         var verdicts = Judge(text, rule, evidence);
+        if (text.Length > MaxMemoKeyLength) return verdicts;
         if (_judged.Count >= MaxMemoEntries) _judged.Clear();
         _judged[key] = (evidence, verdicts);
         return verdicts;
