@@ -384,6 +384,49 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         KernelEnforcer.Release(root); // releasing twice is harmless
     }
 
+    [RootFact]
+    public void Zerodrift_agent_release_enforcement_removes_what_a_stopped_agent_left()
+    {
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        using (var e = KernelEnforcer.Open(root))
+        {
+            TrustImage(e);
+            e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        }
+        Assert.Equal(Killed, box.Exec(Other, "ok").Exit);
+
+        var (exit, stderr) = Zerodrift("agent", "--release-enforcement", "--pin-root", root);
+        Assert.Equal(0, exit);
+        Assert.Contains("released", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(root));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var run = box.Exec(Other, "ok");
+        while (run.Exit != 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100); // the kernel frees an unpinned link after an RCU grace period
+            run = box.Exec(Other, "ok");
+        }
+        Assert.Equal((0, "ok\n"), (run.Exit, run.Stdout));
+
+        // A pin root that is not on bpffs: one line, exit 2.
+        var (badExit, badErr) = Zerodrift("agent", "--release-enforcement", "--pin-root", "/tmp");
+        Assert.Equal(2, badExit);
+        Assert.Single(badErr.Trim().Split('\n'));
+        Assert.Contains("not on a BPF filesystem", badErr, StringComparison.Ordinal);
+    }
+
+    private static (int Exit, string Stderr) Zerodrift(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stderr.Result);
+    }
+
     public void Dispose()
     {
         // Leave the container unenforced whatever the test did, so the next test starts from a known state.
