@@ -245,6 +245,44 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     });
 
     [RootFact]
+    public async Task Dns_to_the_resolver_works_once_allowed_and_is_refused_before()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        using var resolver = new TinyResolver(box.Gateway, IPAddress.Parse("192.0.2.7"));
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var refused = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
+        Assert.DoesNotContain("192.0.2.7", refused.Stdout, StringComparison.Ordinal);
+        var record = await blocked.WaitFor(b => b.Kind == "connect" && b.Destination?.Port == 53 && b.CgroupId == box.CgroupId);
+        Assert.Equal((box.Gateway, "udp"), (record.Destination!.Address, record.Protocol));
+
+        // Allowing the resolver while the container stays in protect takes effect at once.
+        e.AllowDestination(box.CgroupId, box.Gateway, 32, 53);
+        var answered = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
+        Assert.Contains("192.0.2.7", answered.Stdout, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void Mistakes_are_one_clear_error_and_change_nothing()
+    {
+        var e = Enforcer();
+        var wrongId = Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId + 1, box.CgroupPath, EnforcementMode.Protect));
+        Assert.Contains($"not {box.CgroupId + 1}", wrongId.Message, StringComparison.Ordinal);
+        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/no-such-cgroup-zde", EnforcementMode.Protect));
+        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/../../etc", EnforcementMode.Protect));
+        Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
+        Assert.Throws<SensorException>(() => e.AllowExecutables(box.CgroupId, int.MaxValue, ["/bin/sh"]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.Loopback, 33, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.IPv6Loopback, 64, 70000));
+        var notBpf = Assert.Throws<SensorException>(() => KernelEnforcer.Open("/tmp/zde-not-bpffs"));
+        Assert.Contains("not on a BPF filesystem", notBpf.Message, StringComparison.Ordinal);
+        // Relative and dotted paths inside the container stay inside it; missing ones are not counted.
+        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, ["/../../bin/busybox", "relative/sh", "/nope"]));
+    }
+
+    [RootFact]
     public async Task Monitor_blocks_nothing()
     {
         var e = Enforcer();
@@ -474,5 +512,55 @@ public sealed class ScratchCgroup : IDisposable
             try { Directory.Delete(FullPath); return; }
             catch (IOException) { Thread.Sleep(100); }
         }
+    }
+}
+
+/// <summary>A DNS server of a few lines on UDP port 53 of one address: answers every A question with one address
+/// and every other question with no answer.</summary>
+public sealed class TinyResolver : IDisposable
+{
+    private readonly UdpClient socket;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task serving;
+
+    public TinyResolver(IPAddress listen, IPAddress answer)
+    {
+        socket = new UdpClient(new IPEndPoint(listen, 53));
+        serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                UdpReceiveResult query;
+                try { query = await socket.ReceiveAsync(stop.Token); }
+                catch (OperationCanceledException) { return; }
+                catch (SocketException) { return; }
+                if (Answer(query.Buffer, answer) is { } reply) await socket.SendAsync(reply, query.RemoteEndPoint);
+            }
+        });
+    }
+
+    private static byte[]? Answer(byte[] q, IPAddress address)
+    {
+        var end = 12;
+        while (end < q.Length && q[end] != 0) end += q[end] + 1;
+        end += 5; // the root label, QTYPE, QCLASS
+        if (q.Length < end) return null;
+        var isA = q[end - 4] == 0 && q[end - 3] == 1;
+        var reply = new List<byte>(q[..end]);
+        reply[2] = 0x81; // response, recursion desired
+        reply[3] = 0x80; // recursion available, NOERROR
+        reply[6] = 0;
+        reply[7] = (byte)(isA ? 1 : 0);
+        reply[8] = reply[9] = reply[10] = reply[11] = 0;
+        if (isA) reply.AddRange([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, .. address.GetAddressBytes()]);
+        return [.. reply];
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        socket.Dispose();
+        try { serving.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        stop.Dispose();
     }
 }
