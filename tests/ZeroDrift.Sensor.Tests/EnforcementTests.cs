@@ -360,7 +360,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var ids = first.ProgramIds();
         TrustImage(first);
         first.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
-        first.Dispose(); // every descriptor this process had on the programs and maps is closed now
+        Assert.NotEmpty(OwnBpfProgramIds().Intersect(ids)); // the check below can see our descriptors
+        first.Dispose();
+        // This process holds no descriptor on the programs any more, as if it had exited: only the pins keep them.
+        Assert.Empty(OwnBpfProgramIds().Intersect(ids));
 
         var afterExit = box.Exec(Other, "x");
         Assert.Equal((Killed, ""), (afterExit.Exit, afterExit.Stdout));
@@ -375,6 +378,23 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         await using var blocked = new BlockedReader(second);
         await blocked.WaitFor(b => b.Executable == Other && b.CgroupId == box.CgroupId);
         second.Forget(box.CgroupId);
+    }
+
+    /// <summary>Ids of the BPF programs this process holds a descriptor on (/proc/self/fdinfo "prog_id:").</summary>
+    private static IEnumerable<uint> OwnBpfProgramIds()
+    {
+        var ids = new List<uint>();
+        foreach (var info in Directory.EnumerateFiles("/proc/self/fdinfo"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(info))
+                    if (line.StartsWith("prog_id:", StringComparison.Ordinal))
+                        ids.Add(uint.Parse(line[8..].Trim(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (IOException) { } // a descriptor closed while we read
+        }
+        return ids;
     }
 
     /// <summary>zde_exec programs loaded by others on this machine (another engineer's agent), not ours.</summary>
