@@ -335,6 +335,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
         var e = Enforcer();
         e.AllowDestination(cgroup.Id, IPAddress.Loopback, 8, port);
+        e.AllowDestination(cgroup.Id, IPAddress.IPv6Loopback, 128, port);
         e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
         try
         {
@@ -343,8 +344,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
                 + $"s.sendto(b'ok', ('127.0.0.1', {port}))\nprint('allowed sent')\n"
                 + $"try:\n    s.sendto(b'no', ('127.0.0.1', {port + 1}))\n    print('denied sent')\nexcept PermissionError:\n    print('EPERM')\n"
                 + $"s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
-                + $"try:\n    s6.sendto(b'no', ('::ffff:127.0.0.1', {port + 1}))\n    print('mapped sent')\nexcept PermissionError:\n    print('mapped EPERM')\n");
-            Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\n"), (run.Exit, run.Stdout));
+                + $"try:\n    s6.sendto(b'no', ('::ffff:127.0.0.1', {port + 1}))\n    print('mapped sent')\nexcept PermissionError:\n    print('mapped EPERM')\n"
+                + $"s6.sendto(b'ok', ('::1', {port}))\nprint('v6 sent')\n"
+                + $"try:\n    s6.sendto(b'no', ('::1', {port + 1}))\n    print('v6 denied sent')\nexcept PermissionError:\n    print('v6 EPERM')\n");
+            Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\nv6 sent\nv6 EPERM\n"), (run.Exit, run.Stdout));
         }
         finally
         {
@@ -407,6 +410,35 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         return [.. doc.RootElement.EnumerateArray()
             .Where(p => p.TryGetProperty("name", out var n) && n.GetString() == name)
             .Select(p => p.GetProperty("id").GetUInt32())];
+    }
+
+    [RootFact]
+    public void Leftovers_of_an_interrupted_load_are_replaced_and_foreign_pins_refused()
+    {
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        try
+        {
+            // Only a map pinned (a load that died half-way): Open starts clean.
+            Directory.CreateDirectory(root);
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "8", "value", "4", "entries", "4", "name", "zde_mode");
+            using (var e = KernelEnforcer.Open(root))
+            {
+                Assert.False(e.Reused);
+                Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
+            }
+
+            // A complete set whose map has another shape (another build): refused with one line, nothing misread.
+            File.Delete($"{root}/zde_mode");
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "zde_mode");
+            var foreign = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
+            Assert.Contains("another ZeroDrift version", foreign.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', foreign.Message);
+        }
+        finally
+        {
+            KernelEnforcer.Release(root);
+        }
+        Assert.False(Directory.Exists(root));
     }
 
     [RootFact]
@@ -545,7 +577,7 @@ public sealed class TinyResolver : IDisposable
 
     public TinyResolver(IPAddress listen, IPAddress answer)
     {
-        socket = new UdpClient(new IPEndPoint(listen, 53));
+        socket = Bind(new IPEndPoint(listen, 53));
         serving = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
@@ -557,6 +589,17 @@ public sealed class TinyResolver : IDisposable
                 if (Answer(query.Buffer, answer) is { } reply) await socket.SendAsync(reply, query.RemoteEndPoint);
             }
         });
+    }
+
+    /// <summary>Port 53 may be held for a moment by another session's test on this machine: wait for it.</summary>
+    private static UdpClient Bind(IPEndPoint endpoint)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return new UdpClient(endpoint); }
+            catch (SocketException) when (DateTime.UtcNow < deadline) { Thread.Sleep(250); }
+        }
     }
 
     private static byte[]? Answer(byte[] q, IPAddress address)
