@@ -328,6 +328,29 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     }
 
     [RootFact]
+    public void A_flood_of_denied_execs_is_all_killed_and_records_that_do_not_fit_are_counted()
+    {
+        using var cgroup = new ScratchCgroup();
+        // A fresh root: its ring is empty and nobody reads it, so 5,000 records cannot all fit in 1 MiB.
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        try
+        {
+            using var e = KernelEnforcer.Open(root);
+            e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+            var run = cgroup.RunPython(
+                "killed = 0\nfor _ in range(5000):\n    pid = os.posix_spawn('/bin/true', ['/bin/true'], {})\n"
+                + "    _, status = os.waitpid(pid, 0)\n    killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9\nprint(killed)");
+            Assert.Equal((0, "5000"), (run.Exit, run.Stdout.Trim()));
+            Assert.InRange(e.LostRecords(), 1UL, 5000UL);
+            e.Forget(cgroup.Id);
+        }
+        finally
+        {
+            KernelEnforcer.Release(root);
+        }
+    }
+
+    [RootFact]
     public void Udp_sendto_without_connect_is_refused_outside_the_model()
     {
         using var cgroup = new ScratchCgroup();
@@ -433,6 +456,12 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
             var foreign = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
             Assert.Contains("another ZeroDrift version", foreign.Message, StringComparison.Ordinal);
             Assert.DoesNotContain('\n', foreign.Message);
+
+            // A complete load missing a pin this build has (an older layout): refused too, and left as it is.
+            File.Delete($"{root}/zde_lost");
+            var older = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
+            Assert.Contains("missing zde_lost", older.Message, StringComparison.Ordinal);
+            Assert.True(File.Exists($"{root}/zde_exec_link"));
         }
         finally
         {
