@@ -244,7 +244,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(cgroupPath);
         var full = cgroupPath.StartsWith(cgroupRoot + "/", StringComparison.Ordinal) ? cgroupPath : Path.Join(cgroupRoot, cgroupPath.TrimStart('/'));
-        if (Path.GetFullPath(full) is var normal && !normal.StartsWith(cgroupRoot, StringComparison.Ordinal))
+        if (Path.GetFullPath(full) is var normal && normal != cgroupRoot && !normal.StartsWith(cgroupRoot + "/", StringComparison.Ordinal))
             throw new SensorException($"{cgroupPath} is not under the cgroup v2 mount {cgroupRoot}");
         var ino = LibC.Inode(full);
         if (ino == 0) throw new SensorException($"the cgroup {full} does not exist (the container is gone?)");
@@ -294,8 +294,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
     }
 
     /// <summary>
-    /// Allows executables named by their path inside the container, resolved through /proc/&lt;pid&gt;/root of a
-    /// process in it (symlinks followed inside the container's root) and stat'ed: the {dev, ino} stat gives for an
+    /// Allows executables named by their path inside the container, resolved by the kernel inside the root of a
+    /// process in it (/proc/&lt;pid&gt;/root, RESOLVE_IN_ROOT: symlinks and ".." never leave it) and stat'ed: the {dev, ino} stat gives for an
     /// overlayfs file is the one the kernel sees at exec. Returns how many paths resolved to a regular file.
     /// </summary>
     public int AllowExecutables(ulong cgroupId, int pidInContainer, IEnumerable<string> paths)
@@ -308,8 +308,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         foreach (var path in paths)
         {
             if (string.IsNullOrEmpty(path) || path[0] != '/') continue;
-            if (RootedPath.Resolve(containerRoot, path) is not { } host) continue;
-            if (LibC.StatFile(host) is not { } st || (st.Mode & 0xF000) != 0x8000) continue;
+            if (RootedPath.Stat(containerRoot, path) is not { } st || (st.Mode & 0xF000) != 0x8000) continue;
             AllowExecutable(cgroupId, KernelDevice.FromStat(st.Device), st.Inode);
             resolved++;
         }
