@@ -69,6 +69,11 @@ public sealed class EnforcementFixture : IDisposable
 
     public void Dispose()
     {
+        if (new RootFactAttribute().Skip is not null)
+        {
+            dir.Dispose();
+            return;
+        }
         try { KernelEnforcer.Release(PinRoot); } catch (SensorException) { }
         try { Tool.Run("podman", "rm", "--force", "--time", "0", Name); } catch (InvalidOperationException) { }
         try { Tool.Run("podman", "rmi", "--force", Image); } catch (InvalidOperationException) { }
@@ -549,7 +554,8 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     public void Dispose()
     {
         // Leave the container unenforced whatever the test did, so the next test starts from a known state.
-        using (var e = KernelEnforcer.Open(box.PinRoot)) e.Forget(box.CgroupId);
+        if (box.CgroupId != 0)
+            using (var e = KernelEnforcer.Open(box.PinRoot)) e.Forget(box.CgroupId);
         enforcer?.Dispose();
     }
 }
