@@ -455,6 +455,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
                 Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
             }
 
+            // A complete set pinned by another build (same shapes, another object): refused, never misread.
+            Tool.Run("bpftool", "map", "update", "pinned", $"{root}/zde_version", "key", "0", "0", "0", "0", "value", "1", "2", "3", "4", "5", "6", "7", "8");
+            var otherBuild = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
+            Assert.Contains("another ZeroDrift build", otherBuild.Message, StringComparison.Ordinal);
+
             // A complete set whose map has another shape (another build): refused with one line, nothing misread.
             File.Delete($"{root}/zde_mode");
             Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "zde_mode");

@@ -22,9 +22,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private const long BpfFsMagic = 0xcafe4a11;
 
     // Pin names under the root: the maps, the programs attached per cgroup, the global exec link.
-    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost";
+    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost", VersionMap = "zde_version";
     internal const string ExecProgram = "zde_exec", ExecLink = "zde_exec_link", CgroupDir = "zde_cgroups";
-    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap];
+    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap, VersionMap];
 
     /// <summary>The cgroup sock_addr programs and the attach type each is linked with (enum bpf_attach_type).</summary>
     private static readonly (string Program, int AttachType)[] SockPrograms =
@@ -43,6 +43,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         [NetAllowMap] = (32, 1),
         [BlockedMap] = (0, 0),
         [LostMap] = (4, 8),
+        [VersionMap] = (4, 8),
     };
 
     private readonly string root;
@@ -109,6 +110,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
                 if (shape.Key != 0 && (key, value) != shape)
                     throw new SensorException($"the enforcement state pinned under {root} is from another ZeroDrift version ({map}); release it first (zerodrift agent --release-enforcement)");
             }
+            var zero = 0u;
+            ulong pinnedBuild;
+            if (LibBpf.MapLookup(fds[VersionMap], &zero, &pinnedBuild) != 0 || pinnedBuild != Build.Value)
+                throw new SensorException($"the enforcement state pinned under {root} is from another ZeroDrift build; release it first (zerodrift agent --release-enforcement)");
             return new KernelEnforcer(root, complete, fds);
         }
         catch
@@ -117,6 +122,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
             throw;
         }
     }
+
+    /// <summary>This build's object, identified by the first 8 bytes of its SHA-256.</summary>
+    private static readonly Lazy<ulong> Build = new(() =>
+        BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(BpfObject.ReadEmbedded(ObjectName))));
 
     private static IEnumerable<string> Pins() => Maps.Concat(SockPrograms.Select(p => p.Program)).Append(ExecProgram).Append(ExecLink);
 
@@ -145,6 +154,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
         }
         try
         {
+            var zero = 0u;
+            var build = Build.Value;
+            if (LibBpf.MapUpdate(bpf.MapFd(VersionMap), &zero, &build, LibBpf.Any) != 0)
+                throw new SensorException($"cannot write {VersionMap}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
             Directory.CreateDirectory(root);
             Directory.CreateDirectory(Path.Join(root, CgroupDir));
             foreach (var map in Maps)
