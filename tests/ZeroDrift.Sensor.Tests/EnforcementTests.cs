@@ -481,6 +481,24 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     }
 
     [RootFact]
+    public async Task Disposing_the_enforcer_ends_a_running_reader_and_a_second_reader_is_refused()
+    {
+        var e = KernelEnforcer.Open(box.PinRoot);
+        var read = Task.Run(async () =>
+        {
+            await foreach (var _ in e.ReadBlockedAsync(CancellationToken.None)) { }
+        });
+        await Task.Delay(300);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var _ in e.ReadBlockedAsync(CancellationToken.None)) { }
+        });
+        e.Dispose();
+        await read.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Throws<ObjectDisposedException>(() => e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect));
+    }
+
+    [RootFact]
     public void Release_leaves_no_program_link_or_pin()
     {
         var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";

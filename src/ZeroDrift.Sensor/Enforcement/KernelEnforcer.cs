@@ -54,6 +54,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private readonly Lock gate = new();
     private int reading;
     private int disposed;
+    private readonly CancellationTokenSource lifetime = new();
+    private Thread? poller;
 
     /// <summary>True when this instance found enforcement already pinned (an agent restart) and adopted it.</summary>
     public bool Reused { get; }
@@ -441,9 +443,11 @@ public sealed unsafe class KernelEnforcer : IDisposable
         if (Interlocked.Exchange(ref reading, 1) != 0)
             throw new InvalidOperationException("the blocked actions are already being read");
         var channel = Channel.CreateBounded<BlockedAction>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var poller = new Thread(() => PollBlocked(channel.Writer, stop.Token)) { IsBackground = true, Name = "zerodrift-enforce" };
-        poller.Start();
+        // Dispose stops the reader too: the ring's descriptor must outlive the thread polling it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, lifetime.Token);
+        var thread = new Thread(() => PollBlocked(channel.Writer, stop.Token)) { IsBackground = true, Name = "zerodrift-enforce" };
+        poller = thread;
+        thread.Start();
         try
         {
             await foreach (var action in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
@@ -452,7 +456,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            poller.Join();
+            thread.Join();
             Volatile.Write(ref reading, 0);
         }
     }
@@ -551,6 +555,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        lifetime.Cancel();
+        poller?.Join();
+        lifetime.Dispose();
         foreach (var fd in new[] { modeFd, execAllowFd, netAllowFd, blockedFd, lostFd, execProgramFd }.Concat(sockProgramFds))
             LibC.Close(fd);
     }
