@@ -19,11 +19,20 @@ using ZeroDrift.TestSupport;
 //   reference  GET /healthz                         (TLS + Kestrel + the generator: the floor)
 //   cached     AdmissionReview of a verified image  (digest evidence cached; tag resolution cached)
 //   first      AdmissionReview of a new image each time (resolve, referrers fallback, bundle, signature check)
-// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400]
+// The webhook runs in its own process (as in a cluster, where kube-apiserver is another process on another machine): the
+// load generator's threads and garbage do not share the webhook's thread pool and heap. Before the HTTP phases, the
+// cached decision's service time and allocations are measured in-process on the handler alone (no TLS, no Kestrel).
+// With `high` as fourth argument, the generator and the webhook run at high priority (nice -11, needs root) once the setup
+// is done: as a webhook with a guaranteed CPU request would in a cluster, on a machine busy with other work.
+// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high]
+
+if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePort, var serveRegistry])
+    return await ServeAsync(servePolicy, serveCert, serveKey, servePort, serveRegistry);
 
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var firstImages = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
+var highPriority = args.Length > 3 && args[3] == "high";
 
 using var dir = new TempDir();
 await using var registry = await RegistryServer.StartAsync();
@@ -74,11 +83,17 @@ for (var i = 0; i < firstImages; i++) fresh.Add(await PushSignedAsync($"bench/fi
 Console.WriteLine($"setup: {firstImages + 1} signed images pushed in {setup.Elapsed.TotalSeconds:0.0} s");
 
 var (cert, tlsKey, ca) = Certificates(dir);
-using var serveClient = new RegistryClient(clientOptions);
-var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(serveClient), BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
-var handler = new AdmissionHandler(engine, new AdmissionOptions());
 var port = RegistryServer.FreePort();
-await using var server = await AdmissionServer.StartAsync(handler, $"127.0.0.1:{port}", cert, tlsKey, CancellationToken.None);
+var serve = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardInput = true };
+if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") serve.ArgumentList.Add(System.Reflection.Assembly.GetEntryAssembly()!.Location);
+foreach (var a in new[] { "serve", policyPath, cert, tlsKey, port.ToString(CultureInfo.InvariantCulture), registry.Host }) serve.ArgumentList.Add(a);
+using var webhook = Process.Start(serve)!;
+if (highPriority)
+{
+    Process.GetCurrentProcess().PriorityClass = ProcessPriorityClass.High;
+    webhook.PriorityClass = ProcessPriorityClass.High;
+}
+Console.WriteLine($"priority: {(highPriority ? "high (generator and webhook)" : "normal")}");
 
 using var http = new HttpClient(new SocketsHttpHandler
 {
@@ -114,22 +129,26 @@ async Task<double[]> RunAsync(string name, int count, Func<int, Task> send)
     var tasks = new Task[count];
     var interval = Stopwatch.Frequency / (double)rate;
     var start = Stopwatch.GetTimestamp();
-    for (var i = 0; i < count; i++)
+    // The dispatcher is a thread of its own that sleeps with usleep (tens of microseconds late at most, where Task.Delay
+    // is a millisecond or two late) and never spins: on two shared cores a spinning generator takes the CPU the webhook
+    // and the registry need. A late dispatch still counts in the latency (open loop), equally for every phase.
+    var dispatcher = new Thread(() =>
     {
-        var due = start + (long)(i * interval);
-        while (Stopwatch.GetTimestamp() < due)
+        for (var i = 0; i < count; i++)
         {
+            var due = start + (long)(i * interval);
             var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
-            if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-            else Thread.SpinWait(50);
+            if (wait > TimeSpan.Zero) _ = Native.usleep((uint)wait.TotalMicroseconds);
+            var index = i;
+            tasks[i] = Task.Run(async () =>
+            {
+                await send(index);
+                latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+            });
         }
-        var index = i;
-        tasks[i] = Task.Run(async () =>
-        {
-            await send(index);
-            latencies[index] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
-        });
-    }
+    }) { IsBackground = true, Name = "dispatcher" };
+    dispatcher.Start();
+    dispatcher.Join();
     await Task.WhenAll(tasks);
     var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
     Array.Sort(latencies);
@@ -147,13 +166,56 @@ async Task PostAsync(byte[] body, bool expectAllowed)
         throw new InvalidOperationException("unexpected verdict: " + answer.ToJsonString());
 }
 
-// Warm-up: JIT, TLS connections, the cached image's evidence.
-for (var i = 0; i < 50; i++) { await http.GetStringAsync("healthz"); await PostAsync(Review(cachedImage, -i), true); }
+var ready = Stopwatch.StartNew();
+while (true)
+{
+    try { await http.GetStringAsync("healthz"); break; }
+    catch (HttpRequestException) when (ready.Elapsed < TimeSpan.FromSeconds(30) && !webhook.HasExited) { await Task.Delay(100); }
+}
+
+// Service time in-process: the same handler code, primed with the cached image, called one request at a time.
+{
+    using var localClient = new RegistryClient(clientOptions);
+    var local = new AdmissionHandler(new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(localClient), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30)), new AdmissionOptions());
+    var body = Review(cachedImage, 0);
+    for (var i = 0; i < 5000; i++) await local.ValidateAsync(body, CancellationToken.None);
+    const int calls = 20000;
+    var times = new double[calls];
+    var gcs = GC.CollectionCount(0);
+    var allocated = GC.GetTotalAllocatedBytes(precise: true);
+    for (var i = 0; i < calls; i++)
+    {
+        var t = Stopwatch.GetTimestamp();
+        await local.ValidateAsync(body, CancellationToken.None);
+        times[i] = Stopwatch.GetElapsedTime(t).TotalMicroseconds;
+    }
+    var perCall = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / calls;
+    Array.Sort(times);
+    Console.WriteLine($"in-process cached decision: p50 {P(times, 0.5):0.0} us  p99 {P(times, 0.99):0.0} us  {perCall:N0} bytes allocated per request  {GC.CollectionCount(0) - gcs} gen0 GCs in {calls} requests");
+}
+
+// Warm-up over HTTPS: JIT to tier 1 in the webhook process, TLS connections, the cached image's evidence.
+for (var i = 0; i < 1000; i++) { await http.GetStringAsync("healthz"); await PostAsync(Review(cachedImage, -i), true); }
 
 var total = rate * seconds;
 var reference = await RunAsync("reference", total, async _ => await http.GetStringAsync("healthz"));
 var cachedBodies = Enumerable.Range(0, total).Select(i => Review(cachedImage, i)).ToArray();
 var cached = await RunAsync("cached", total, i => PostAsync(cachedBodies[i], true));
+// Paired: each tick sends one cached review and one GET /healthz at the same moment (200 req/s each), so both see the
+// same machine: on shared cores the load drifts between phases, and a ratio from one interval is the fair one.
+var pairedReference = new double[total];
+var pairedCached = new double[total];
+await RunAsync("paired", total, async i =>
+{
+    var due = Stopwatch.GetTimestamp();
+    var health = Task.Run(async () => { await http.GetStringAsync("healthz"); pairedReference[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds; });
+    await PostAsync(cachedBodies[i], true);
+    pairedCached[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+    await health;
+});
+Array.Sort(pairedReference);
+Array.Sort(pairedCached);
+Console.WriteLine($"  paired: reference p50 {P(pairedReference, 0.5):0.00} ms p99 {P(pairedReference, 0.99):0.00} ms; cached p50 {P(pairedCached, 0.5):0.00} ms p99 {P(pairedCached, 0.99):0.00} ms; ratio p50 {P(pairedCached, 0.5) / P(pairedReference, 0.5):0.0}x p99 {P(pairedCached, 0.99) / P(pairedReference, 0.99):0.0}x");
 var sequentialCount = Math.Min(50, fresh.Count / 4);
 // Mixed, as in a rollout: 200 req/s in all, one request in ten for an image never seen before.
 var mixedCount = Math.Min(total, (fresh.Count - sequentialCount) / 2 * 10);
@@ -181,9 +243,21 @@ for (var i = 0; i < sequentialCount; i++)
 Array.Sort(sequential);
 Console.WriteLine($"first, one at a time: {sequentialCount} req  p50 {P(sequential, 0.5):0.00} ms  p99 {P(sequential, 0.99):0.00} ms");
 Console.WriteLine($"ratios to the reference: cached p50 {P(cached, 0.5) / P(reference, 0.5):0.0}x p99 {P(cached, 0.99) / P(reference, 0.99):0.0}x; first (mixed) p50 {P(firstInMixed, 0.5) / P(reference, 0.5):0.0}x p99 {P(firstInMixed, 0.99) / P(reference, 0.99):0.0}x");
-Console.WriteLine($"targets: cached p99 <= 10 ms: {(P(cached, 0.99) <= 10 ? "met" : "MISSED")}; first verification (mixed load) p99 <= 250 ms: {(P(firstInMixed, 0.99) <= 250 ? "met" : "MISSED")}");
+Console.WriteLine($"targets: cached p99 <= 10 ms: {(P(cached, 0.99) <= 10 ? "met" : "MISSED")} (paired: {(P(pairedCached, 0.99) <= 10 ? "met" : "MISSED")}); first verification (mixed load) p99 <= 250 ms: {(P(firstInMixed, 0.99) <= 250 ? "met" : "MISSED")}");
 Console.WriteLine($"load average during the run: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
+webhook.StandardInput.Close();
+if (!webhook.WaitForExit(10_000)) webhook.Kill();
 return 0;
+
+// The webhook process: serves until its standard input closes (the parent exited or finished).
+static async Task<int> ServeAsync(string policyPath, string cert, string key, string port, string registryHost)
+{
+    using var client = new RegistryClient(new RegistryClientOptions { InsecureRegistries = [registryHost] });
+    var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(client), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
+    await using var server = await AdmissionServer.StartAsync(new AdmissionHandler(engine, new AdmissionOptions()), $"127.0.0.1:{port}", cert, key, CancellationToken.None);
+    await Console.In.ReadToEndAsync();
+    return 0;
+}
 
 static double P(double[] sorted, double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
@@ -211,4 +285,10 @@ static (string Cert, string Key, X509Certificate2 Ca) Certificates(TempDir dir)
     request.CertificateExtensions.Add(san.Build());
     using var server = request.Create(ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
     return (dir.File("tls.crt", server.ExportCertificatePem()), dir.File("tls.key", serverKey.ExportPkcs8PrivateKeyPem()), ca);
+}
+
+internal static class Native
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    internal static extern int usleep(uint microseconds);
 }

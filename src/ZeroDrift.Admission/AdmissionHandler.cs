@@ -35,6 +35,8 @@ public sealed class AdmissionHandler(PolicyEngine engine, AdmissionOptions optio
 {
     private const int MaxWarnings = 10;
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    [ThreadStatic] private static System.Buffers.ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
     public AdmissionOptions Options => options;
     public PolicyEngine Engine => engine;
@@ -154,20 +156,47 @@ public sealed class AdmissionHandler(PolicyEngine engine, AdmissionOptions optio
         return (request, uid);
     }
 
+    /// <summary>The AdmissionReview answer, written straight to UTF-8 (no DOM: this runs on every request, cached or not).</summary>
     private static byte[] Response(string uid, bool allowed, string? message, int code, IReadOnlyList<string> warnings, JsonArray? patch)
     {
-        var response = new JsonObject { ["uid"] = uid, ["allowed"] = allowed };
-        if (message is not null)
-            response["status"] = new JsonObject { ["code"] = code, ["message"] = message, ["reason"] = allowed ? null : "Forbidden" };
-        if (warnings.Count > 0)
-            response["warnings"] = new JsonArray(warnings.Select(w => (JsonNode?)JsonValue.Create(Truncate(w, 256))).ToArray());
-        if (patch is not null)
+        // One buffer and writer per thread, reset for each answer: Utf8JsonWriter asks its buffer for 4 KiB at a time,
+        // which would otherwise be a fresh 4 KiB array per request.
+        var buffer = t_buffer ??= new System.Buffers.ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
+        var w = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Relaxed.Encoder });
+        w.Reset(buffer);
         {
-            response["patchType"] = "JSONPatch";
-            response["patch"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(patch, Relaxed));
+            w.WriteStartObject();
+            w.WriteString("apiVersion"u8, "admission.k8s.io/v1"u8);
+            w.WriteString("kind"u8, "AdmissionReview"u8);
+            w.WriteStartObject("response"u8);
+            w.WriteString("uid"u8, uid);
+            w.WriteBoolean("allowed"u8, allowed);
+            if (message is not null)
+            {
+                w.WriteStartObject("status"u8);
+                w.WriteNumber("code"u8, code);
+                w.WriteString("message"u8, message);
+                if (allowed) w.WriteNull("reason"u8);
+                else w.WriteString("reason"u8, "Forbidden"u8);
+                w.WriteEndObject();
+            }
+            if (warnings.Count > 0)
+            {
+                w.WriteStartArray("warnings"u8);
+                foreach (var warning in warnings) w.WriteStringValue(Truncate(warning, 256));
+                w.WriteEndArray();
+            }
+            if (patch is not null)
+            {
+                w.WriteString("patchType"u8, "JSONPatch"u8);
+                w.WriteBase64String("patch"u8, JsonSerializer.SerializeToUtf8Bytes(patch, Relaxed));
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.Flush();
         }
-        var review = new JsonObject { ["apiVersion"] = "admission.k8s.io/v1", ["kind"] = "AdmissionReview", ["response"] = response };
-        return JsonSerializer.SerializeToUtf8Bytes(review, Relaxed);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>request.uid read token by token from whatever part of the body is at hand (it may be cut off or malformed).</summary>

@@ -20,8 +20,7 @@ public sealed class AssetObserver(AssetStore store) : IAdmissionObserver
             var digest = evidence?.Image.Digest ?? reference.Digest;
             if (digest is null) continue;
             var verified = evidence?.Attestations.Where(a => a.Verified).ToList() ?? [];
-            var lastScan = verified.Where(a => a.Statement?.PredicateType == PredicateTypes.Vuln)
-                .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate).FinishedOn).Where(f => f is not null).Max(StringComparer.Ordinal);
+            var lastScan = evidence?.Scan?.FinishedOn;
             var allowed = decision.Verdicts.Where(v => v.Subject.StartsWith(image, StringComparison.Ordinal)).All(v => v.Passed);
             store.Record(reference.Name, digest, image, "admission", name,
                 evidence?.Signatures.Where(s => s.Verified).Select(s => s.VerifiedBy!) ?? [], verified.Select(a => a.Statement!.PredicateType), lastScan,

@@ -75,7 +75,7 @@ public sealed class WebhookFixture : IAsyncLifetime
     public RegistryClient Client() => new(new RegistryClientOptions { InsecureRegistries = [Registry.Host] });
 
     public AdmissionHandler NewHandler(AdmissionOptions? options = null, RegistryClient? client = null, string? policyPath = null) =>
-        new(new PolicyEngine(SupplyPolicy.Load(policyPath ?? PolicyPath), new ImageSigning(client ?? Client()), BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30)), options ?? new AdmissionOptions());
+        new(new PolicyEngine(SupplyPolicy.Load(policyPath ?? PolicyPath), new ImageSigning(client ?? Client()), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30)), options ?? new AdmissionOptions());
 
     /// <summary>An HTTPS client that trusts only the test CA, as the API server trusts the caBundle.</summary>
     public HttpClient Https()
@@ -96,7 +96,7 @@ public sealed class WebhookFixture : IAsyncLifetime
         return new HttpClient(handler) { BaseAddress = BaseUri };
     }
 
-    private async Task<string> PushAsync(string repoTag, string marker)
+    public async Task<string> PushAsync(string repoTag, string marker)
     {
         var layout = _dir.Combine("layout-" + marker);
         new TestImage().Layer(new TestLayer().File("etc/os-release", "ID=debian\n").File("m", marker)).WriteOciLayout(layout, "x");

@@ -120,7 +120,7 @@ public sealed class WebhookTests(WebhookFixture fixture)
         var privileged = Pod(fixture.SignedImage, new JsonObject { ["privileged"] = true });
         var response = await PostAsync("validate", Review(privileged).ToJsonString());
         Assert.False(response["allowed"]!.GetValue<bool>());
-        Assert.Contains("rule 'apps: podSecurity' failed for Pod web: violates Pod Security Standard 'baseline': container web: privileged=true", response["status"]!["message"]!.GetValue<string>());
+        Assert.Contains("rule 'apps: podSecurity' failed for Pod web: violates Pod Security Standard 'baseline': container \"web\" is privileged", response["status"]!["message"]!.GetValue<string>());
 
         var elsewhere = await PostAsync("validate", Review(Pod("quay.io/evil/miner:latest")).ToJsonString());
         Assert.Contains("rule 'allowedRegistries' failed for quay.io/evil/miner:latest", elsewhere["status"]!["message"]!.GetValue<string>());
@@ -201,6 +201,30 @@ public sealed class WebhookTests(WebhookFixture fixture)
         var answer = JsonNode.Parse(await handler.ValidateAsync(pinned, CancellationToken.None))!;
         Assert.True(answer["response"]!["allowed"]!.GetValue<bool>());
         Assert.Equal(1, handler.Engine.CachedDigests);
+    }
+
+    [Fact]
+    public async Task Cached_decisions_are_byte_identical_and_follow_new_evidence_once_the_cache_is_cleared()
+    {
+        var handler = fixture.NewHandler();
+        var marker = $"late-signed-{Guid.NewGuid():N}";
+        var repo = $"apps/{marker}";
+        await fixture.PushAsync($"{repo}:1", marker);
+        var image = $"{fixture.Registry.Host}/{repo}:1";
+        var body = Encoding.UTF8.GetBytes(Review(Pod(image)).ToJsonString());
+        var first = await handler.ValidateAsync(body, CancellationToken.None);
+        Assert.False(JsonNode.Parse(first)!["response"]!["allowed"]!.GetValue<bool>());
+        Assert.Equal(first, await handler.ValidateAsync(body, CancellationToken.None));
+
+        using (var client = fixture.Client())
+        {
+            var signing = new Supply.Signing.ImageSigning(client);
+            await signing.SignAsync(await signing.ResolveAsync(ImageReference.Parse(image), CancellationToken.None), fixture.Key, Supply.Signing.SignatureFormat.Legacy, CancellationToken.None);
+        }
+        // Digests are immutable, so the decision stays cached until the cache is cleared (a restart in production).
+        Assert.Equal(first, await handler.ValidateAsync(body, CancellationToken.None));
+        handler.Engine.ClearCache();
+        Assert.True(JsonNode.Parse(await handler.ValidateAsync(body, CancellationToken.None))!["response"]!["allowed"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
         var doc = JsonNode.Parse(workload.Stdout)!.AsArray();
         var verdict = doc[0]!["verdicts"]!.AsArray().Single(v => v!["rule"]!.GetValue<string>() == "shop: podSecurity")!;
         Assert.False(verdict["passed"]!.GetValue<bool>());
-        Assert.Equal("violates Pod Security Standard 'baseline': hostPID=true", verdict["reason"]!.GetValue<string>());
+        Assert.Equal("violates Pod Security Standard 'baseline': the pod shares the host's namespace (hostPID: true)", verdict["reason"]!.GetValue<string>());
 
         var broken = _dir.File("broken.yaml", "apiVersion: zerodrift.dev/v1\nkind: ImagePolicy\nimages: [{match: [x], vulnerabilities: {maxSeverity: extreme}, signatures: {keys: [release.pub]}}]\n");
         var bad = ZeroDriftRunner.Run("policy", "check", "x", "--policy", broken);
@@ -137,6 +137,17 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
             Assert.Equal("e2e-1", answer["uid"]!.GetValue<string>());
             Assert.False(answer["allowed"]!.GetValue<bool>());
             Assert.Contains("rule 'shop: signatures' failed", answer["status"]!["message"]!.GetValue<string>());
+
+            // The pod spec that `policy check deploy.yaml` denies (Policy_check_allows_and_denies_with_reasons) gets the same reason here.
+            var hostPid = review.Replace("\"uid\":\"e2e-1\"", "\"uid\":\"e2e-2\"", StringComparison.Ordinal).Replace("shop/rogue:1\"}]", "shop/web:1\"}],\"hostPID\":true", StringComparison.Ordinal);
+            using var pidContent = new StringContent(hostPid, Encoding.UTF8);
+            pidContent.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var pidResponse = await http.PostAsync("validate", pidContent);
+            var pidAnswer = JsonNode.Parse(await pidResponse.Content.ReadAsStringAsync())!["response"]!;
+            Assert.Equal("e2e-2", pidAnswer["uid"]!.GetValue<string>());
+            Assert.False(pidAnswer["allowed"]!.GetValue<bool>());
+            Assert.EndsWith("rule 'shop: podSecurity' failed for Pod rogue: violates Pod Security Standard 'baseline': the pod shares the host's namespace (hostPID: true)",
+                pidAnswer["status"]!["message"]!.GetValue<string>());
         }
         finally
         {
@@ -171,6 +182,100 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
         Assert.DoesNotContain("shop/rogue", table.Stdout);
         var image = ZeroDriftRunner.Run("assets", "discover", $"{Registry.Host}/shop/web:1", "--db", db, "--insecure-registry", Registry.Host);
         Assert.Equal(2, image.ExitCode);
+    }
+
+    // Split so that this source file is not itself a finding of secret scanners.
+    private static readonly string AwsKeyId = "AKIA" + "Z3MSJV4WWNKWW5FG";
+
+    /// <summary>Pushes an image holding a Rust app whose Cargo.lock pins a vulnerable smallvec, and, when asked, a leaked key.</summary>
+    private void PushApp(string repoTag, bool withSecret)
+    {
+        var layout = _dir.Combine("layout-" + repoTag.Replace('/', '-').Replace(':', '-'));
+        var app = new TestLayer()
+            .File("app/Cargo.lock", "version = 3\n\n[[package]]\nname = \"smallvec\"\nversion = \"1.6.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n")
+            .File("app/Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\n");
+        if (withSecret) app.File("app/.env", $"AWS_ACCESS_KEY_ID={AwsKeyId}\n");
+        new TestImage().Layer(app).WriteOciLayout(layout, "x");
+        ZeroDriftRunner.Tool("skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{layout}:x", $"docker://{Registry.Host}/{repoTag}");
+    }
+
+    [Fact]
+    public void Scan_attest_feeds_verify_attestation_and_the_policy()
+    {
+        var key = _dir.Combine("ci");
+        Assert.Equal(0, WithEnv(Password, "key", "generate", "--output-prefix", key).ExitCode);
+        var db = _dir.Combine("osv.db");
+        Assert.Equal(0, ZeroDriftRunner.Run("db", "import", Path.Combine(RepoPaths.SharedData, "osv", "crates.io"), "--db", db, "--quiet").ExitCode);
+        PushApp("ci/leaky:1", withSecret: true);
+        PushApp("ci/clean:1", withSecret: false);
+        foreach (var repo in new[] { "ci/leaky:1", "ci/clean:1" })
+            Assert.Equal(0, WithEnv(Password, "sign", $"{Registry.Host}/{repo}", "--key", key + ".key", "--insecure-registry", Registry.Host).ExitCode);
+        RunResult ScanAttest(string image, params string[] extra) => WithEnv(Password, ["scan", image, "--scanners", "vuln,secret", "--db", db, "--format", "json",
+            "--insecure-registry", Registry.Host, "--attest", "--key", key + ".key", .. extra]);
+
+        var leaky = $"{Registry.Host}/ci/leaky:1";
+        var scan = ScanAttest(leaky);
+        Assert.True(scan.ExitCode == 0, scan.Stderr);
+        Assert.Contains($"zerodrift: attested {Registry.Host}/ci/leaky@sha256:", scan.Stderr);
+        var clean = $"{Registry.Host}/ci/clean:1";
+        var cleanScan = ScanAttest(clean, "--signature-format", "legacy");
+        Assert.True(cleanScan.ExitCode == 0, cleanScan.Stderr);
+        var scanned = JsonNode.Parse(scan.Stdout)!;
+
+        // verify-attestation finds both, signed by the key; the vuln predicate carries the very report the scan wrote.
+        var sbom = ZeroDriftRunner.Run("verify-attestation", leaky, "--key", key + ".pub", "--type", "cyclonedx", "-o", "json", "--insecure-registry", Registry.Host);
+        Assert.True(sbom.ExitCode == 0, sbom.Stderr);
+        var bom = Assert.Single(JsonNode.Parse(sbom.Stdout)!["attestations"]!.AsArray())!["predicate"]!;
+        Assert.Contains(bom["components"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "smallvec");
+        var vuln = ZeroDriftRunner.Run("verify-attestation", leaky, "--key", key + ".pub", "--type", "vuln", "-o", "json", "--insecure-registry", Registry.Host);
+        Assert.True(vuln.ExitCode == 0, vuln.Stderr);
+        var attestation = Assert.Single(JsonNode.Parse(vuln.Stdout)!["attestations"]!.AsArray())!;
+        Assert.True(attestation["verified"]!.GetValue<bool>());
+        var result = attestation["predicate"]!["scanner"]!["result"]!;
+        Assert.Equal(scanned["findings"]!.ToJsonString(), result["findings"]!.ToJsonString());
+        var secret = Assert.Single(result["contentFindings"]!.AsArray())!;
+        Assert.Equal("secret", secret["class"]!.GetValue<string>());
+        Assert.DoesNotContain(AwsKeyId, vuln.Stdout); // redacted: an attestation is readable by whoever can pull the image
+        var smallvec = result["findings"]!.AsArray().Select(f => f!["id"]!.GetValue<string>()).ToList();
+        Assert.NotEmpty(smallvec);
+
+        var policy = _dir.File("scan-policy.yaml", """
+            apiVersion: zerodrift.dev/v1
+            kind: ImagePolicy
+            images:
+              - name: ci
+                match: ["**/ci/*"]
+                signatures: {keys: [ci.pub]}
+                attestations: [cyclonedx, vuln]
+                vulnerabilities: {maxSeverity: critical}
+                noSecrets: true
+            """);
+        var denied = ZeroDriftRunner.Run("policy", "check", leaky, "--policy", policy, "--insecure-registry", Registry.Host);
+        Assert.True(denied.ExitCode == 1, denied.Stdout + denied.Stderr);
+        Assert.Contains("DENY  ci: noSecrets", denied.Stdout);
+        Assert.Contains("the attested scan found 1 secret(s)", denied.Stdout);
+        Assert.Contains("pass  ci: attestation https://cosign.sigstore.dev/attestation/vuln/v1", denied.Stdout);
+        Assert.Contains("pass  ci: vulnerabilities", denied.Stdout);
+
+        var allowed = ZeroDriftRunner.Run("policy", "check", clean, "--policy", policy, "--insecure-registry", Registry.Host);
+        Assert.True(allowed.ExitCode == 0, allowed.Stdout + allowed.Stderr);
+        Assert.Contains("pass  ci: noSecrets  ", allowed.Stdout);
+
+        // The same attested report judged with a stricter limit: the smallvec advisories deny it, by id.
+        var strict = _dir.File("strict-policy.yaml", File.ReadAllText(policy).Replace("maxSeverity: critical", "maxSeverity: none", StringComparison.Ordinal));
+        var vulnerable = ZeroDriftRunner.Run("policy", "check", clean, "--policy", strict, "--insecure-registry", Registry.Host, "-o", "json");
+        Assert.Equal(1, vulnerable.ExitCode);
+        var verdict = JsonNode.Parse(vulnerable.Stdout)![0]!["verdicts"]!.AsArray().Single(v => v!["rule"]!.GetValue<string>() == "ci: vulnerabilities")!;
+        Assert.False(verdict["passed"]!.GetValue<bool>());
+        Assert.Contains(smallvec[0], verdict["reason"]!.GetValue<string>());
+
+        // Misuse is one line and exit 2, before any scanning.
+        var noKey = WithEnv(Password, "scan", leaky, "--db", db, "--insecure-registry", Registry.Host, "--attest");
+        Assert.Equal(2, noKey.ExitCode);
+        Assert.Equal("zerodrift: error: --attest needs --key", noKey.Stderr.Trim());
+        var directory = WithEnv(Password, "scan", _dir.Path, "--db", db, "--attest", "--key", key + ".key");
+        Assert.Equal(2, directory.ExitCode);
+        Assert.Contains("--attest works on registry images", directory.Stderr);
     }
 
     private static bool Trusted(X509Certificate certificate, X509Certificate2 ca)

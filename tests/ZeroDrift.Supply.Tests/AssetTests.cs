@@ -53,7 +53,7 @@ public sealed class ScanAttestationTests(SupplyRegistryFixture fixture)
         var signing = new ImageSigning(fixture.Client());
         var image = await signing.ResolveAsync(ImageReference.Parse($"{fixture.Host}/scanned/app:1"), CancellationToken.None);
         var sbom = """{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}"""u8.ToArray();
-        var report = """{"schemaVersion":1,"tool":"zerodrift 0.1.0","findings":[{"id":"CVE-2024-1","severity":{"level":"HIGH"},"fixedIn":"1.1"}],"secrets":[]}"""u8.ToArray();
+        var report = """{"schemaVersion":1,"tool":"zerodrift 0.1.0","scanners":["vuln","secret"],"findings":[{"id":"CVE-2024-1","severity":{"level":"HIGH"},"fixedIn":"1.1"}],"contentFindings":[]}"""u8.ToArray();
         var started = DateTimeOffset.Parse("2026-11-02T08:00:00Z");
         var results = await ScanAttestations.AttachAsync(signing, image, key, SignatureFormat.Bundle, sbom, report, "0.1.0", started, started.AddMinutes(1), CancellationToken.None);
         Assert.Equal(2, results.Count);

@@ -11,6 +11,7 @@ namespace ZeroDrift.Supply.Tests;
 [Collection(SupplyRegistryCollection.Name)]
 public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
 {
+    private readonly RecordingPodSecurity _podSecurity = new();
     private readonly TempDir _dir = new();
     private readonly ECDsa _release = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly ECDsa _qa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -30,15 +31,17 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         return SupplyPolicy.Parse(yaml, "policy.yaml", _dir.Path);
     }
 
-    private PolicyEngine Engine(SupplyPolicy policy) => new(policy, new ImageSigning(fixture.Client()), BuiltInPodSecurity.Instance, TimeSpan.FromMinutes(1));
+    private PolicyEngine Engine(SupplyPolicy policy) => new(policy, new ImageSigning(fixture.Client()), _podSecurity, TimeSpan.FromMinutes(1));
 
+    /// <summary>A scan result as <c>zerodrift scan --scanners vuln,secret --format json</c> writes it.</summary>
     private static JsonObject VulnResult(params (string Id, string Level, string? Fix)[] findings) => new()
     {
+        ["scanners"] = new JsonArray("vuln", "secret"),
         ["findings"] = new JsonArray(findings.Select(f => (JsonNode)new JsonObject
         {
             ["id"] = f.Id, ["severity"] = new JsonObject { ["level"] = f.Level }, ["fixedIn"] = f.Fix,
         }).ToArray()),
-        ["secrets"] = new JsonArray(),
+        ["contentFindings"] = new JsonArray(),
     };
 
     private async Task<ResolvedImage> PushAsync(string repo, string marker)
@@ -119,8 +122,11 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         var image = await PushAsync("policy/vulnerable", "vulnerable");
         var signing = new ImageSigning(fixture.Client());
         await signing.SignAsync(image, _release, SignatureFormat.Legacy, CancellationToken.None);
-        var result = VulnResult(("CVE-9", "HIGH", "2.0"), ("CVE-8", "CRITICAL", null));
-        result["secrets"] = new JsonArray(new JsonObject { ["rule"] = "aws-access-key" });
+        var result = VulnResult(("CVE-9", "HIGH", "2.0"), ("CVE-8", "CRITICAL", null), ("CVE-7", "UNKNOWN", null), ("CVE-6", "LOW", null));
+        result["contentFindings"] = new JsonArray(
+            new JsonObject { ["class"] = "secret", ["ruleId"] = "aws-access-token", ["path"] = "app/.env" },
+            new JsonObject { ["class"] = "secret", ["ruleId"] = "github-pat", ["path"] = "old.env", ["suppressed"] = new JsonObject { ["by"] = "baseline b.json" } },
+            new JsonObject { ["class"] = "pii", ["ruleId"] = "email", ["path"] = "users.csv" });
         await signing.AttestAsync(image, _release, PredicateTypes.Vuln, ScanAttestations.VulnPredicate(result, "0.1.0", null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow), SignatureFormat.Legacy, CancellationToken.None);
         var policy = Policy("""
               - name: prod
@@ -132,9 +138,33 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
         var decision = await Engine(policy).CheckImageAsync($"{fixture.Host}/policy/vulnerable:1", CancellationToken.None);
         var vulns = decision.Verdicts.Single(v => v.Rule == "prod: vulnerabilities");
         Assert.False(vulns.Passed);
-        Assert.Equal("2 vulnerabilities above medium: CVE-8 (critical), CVE-9 (high)", vulns.Reason);
+        // An unrated vulnerability counts as critical: it cannot be shown to be within the limit.
+        Assert.Equal("3 vulnerabilities above medium: CVE-8 (critical), CVE-7 (unknown), CVE-9 (high)", vulns.Reason);
         var secrets = decision.Verdicts.Single(v => v.Rule == "prod: noSecrets");
         Assert.Equal("the attested scan found 1 secret(s)", secrets.Reason);
+    }
+
+    [Fact]
+    public async Task A_scan_that_did_not_run_a_scanner_cannot_pass_its_rule()
+    {
+        var image = await PushAsync("policy/partial-scan", "partial");
+        var signing = new ImageSigning(fixture.Client());
+        await signing.SignAsync(image, _release, SignatureFormat.Bundle, CancellationToken.None);
+        // `zerodrift scan --scanners secret` found nothing: that proves nothing about vulnerabilities.
+        var secretsOnly = new JsonObject { ["scanners"] = new JsonArray("secret"), ["contentFindings"] = new JsonArray() };
+        await signing.AttestAsync(image, _release, PredicateTypes.Vuln, ScanAttestations.VulnPredicate(secretsOnly, "0.1.0", null, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow), SignatureFormat.Bundle, CancellationToken.None);
+        var policy = Policy("""
+              - name: prod
+                match: ["**"]
+                signatures: {keys: [release.pub]}
+                vulnerabilities: {maxSeverity: critical}
+                noSecrets: true
+            """);
+        var decision = await Engine(policy).CheckImageAsync($"{fixture.Host}/policy/partial-scan:1", CancellationToken.None);
+        var vulns = decision.Verdicts.Single(v => v.Rule == "prod: vulnerabilities");
+        Assert.False(vulns.Passed);
+        Assert.Equal("the attested scan did not look for vulnerabilities", vulns.Reason);
+        Assert.True(decision.Verdicts.Single(v => v.Rule == "prod: noSecrets").Passed);
     }
 
     [Fact]
@@ -170,31 +200,20 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Pod_security_levels_are_enforced_on_workloads()
+    public async Task Pod_security_asks_for_the_strictest_level_of_the_workloads_images_and_reports_the_violations()
     {
         var policy = Policy("""
               - name: apps
                 match: ["ghcr.io/acme/**"]
-                skip: false
                 podSecurity: restricted
               - name: infra
                 match: ["ghcr.io/infra/**"]
                 podSecurity: baseline
+              - name: free
+                match: ["ghcr.io/free/**"]
             """, "");
         var engine = Engine(policy);
         var manifests = KubernetesManifests.Parse("""
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web}
-            spec:
-              template:
-                spec:
-                  hostNetwork: true
-                  containers:
-                    - name: web
-                      image: ghcr.io/acme/web:1
-                      securityContext: {privileged: true}
-            ---
             apiVersion: batch/v1
             kind: CronJob
             metadata: {name: report}
@@ -202,33 +221,46 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
               jobTemplate:
                 spec:
                   template:
+                    metadata: {annotations: {team: infra}}
                     spec:
-                      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
                       containers:
-                        - name: report
-                          image: ghcr.io/acme/report:1
-                          securityContext:
-                            allowPrivilegeEscalation: false
-                            capabilities: {drop: [ALL]}
+                        - {name: report, image: ghcr.io/infra/report:1}
+                        - {name: sidecar, image: ghcr.io/acme/sidecar:1}
             ---
             apiVersion: v1
             kind: Pod
-            metadata: {name: agent}
+            metadata: {name: free}
             spec:
               containers:
-                - name: agent
-                  image: ghcr.io/infra/agent:1
-                  securityContext: {capabilities: {add: [NET_ADMIN]}}
+                - {name: c, image: ghcr.io/free/c:1}
             """, "m.yaml");
-        var decisions = new List<PolicyDecision>();
-        foreach (var m in manifests) decisions.Add(await engine.CheckWorkloadAsync(Workload.From(m)!, CancellationToken.None));
+        _podSecurity.Answer = ["the pod shares the host's namespace (hostPID: true)", "container \"c\" is privileged"];
+        var cron = await engine.CheckWorkloadAsync(Workload.From(manifests[0])!, CancellationToken.None);
+        var (spec, metadata, level) = Assert.Single(_podSecurity.Calls);
+        Assert.Equal(PodSecurityLevel.Restricted, level);
+        Assert.Same(manifests[0]["spec"]!["jobTemplate"]!["spec"]!["template"]!["spec"], spec);
+        Assert.Equal("infra", metadata!["annotations"]!["team"]!.GetValue<string>());
+        var verdict = cron.Verdicts.Single(v => v.Rule == "apps: podSecurity");
+        Assert.False(verdict.Passed);
+        Assert.Equal("violates Pod Security Standard 'restricted': the pod shares the host's namespace (hostPID: true); container \"c\" is privileged", verdict.Reason);
 
-        var web = decisions[0].Verdicts.Single(v => v.Rule == "apps: podSecurity");
-        Assert.False(web.Passed);
-        Assert.StartsWith("violates Pod Security Standard 'restricted': hostNetwork=true; container web: privileged=true; container web: allowPrivilegeEscalation must be false", web.Reason);
-        Assert.True(decisions[1].Allowed, decisions[1].FirstFailure?.Reason);
-        var agent = decisions[2].Verdicts.Single(v => v.Rule == "infra: podSecurity");
-        Assert.Equal("violates Pod Security Standard 'baseline': container agent: adds capability NET_ADMIN", agent.Reason);
+        // No rule of the workload's images asks for a level: the evaluator is not asked.
+        var free = await engine.CheckWorkloadAsync(Workload.From(manifests[1])!, CancellationToken.None);
+        Assert.Single(_podSecurity.Calls);
+        Assert.DoesNotContain(free.Verdicts, v => v.Rule.EndsWith("podSecurity", StringComparison.Ordinal));
+    }
+
+    /// <summary>Records what the engine asks; the real evaluator (the misconfiguration checks') is tested with admission.</summary>
+    private sealed class RecordingPodSecurity : IPodSecurityEvaluator
+    {
+        public List<(JsonObject Spec, JsonObject? Metadata, PodSecurityLevel Level)> Calls { get; } = [];
+        public IReadOnlyList<string> Answer { get; set; } = [];
+
+        public IReadOnlyList<string> Violations(JsonObject podSpec, JsonObject? podMetadata, PodSecurityLevel level)
+        {
+            Calls.Add((podSpec, podMetadata, level));
+            return Answer;
+        }
     }
 
     [Fact]
@@ -240,7 +272,7 @@ public sealed class PolicyTests(SupplyRegistryFixture fixture) : IDisposable
               - match: ["**"]
                 signatures: {keys: [release.pub]}
             """);
-        var engine = new PolicyEngine(policy, signing, BuiltInPodSecurity.Instance, TimeSpan.Zero);
+        var engine = new PolicyEngine(policy, signing, _podSecurity, TimeSpan.Zero);
         var text = $"{fixture.Host}/policy/moving:1";
         var first = (await engine.CheckImageAsync(text, CancellationToken.None)).Evidence[text].Image.Digest;
         var moved = await fixture.PushAsync("policy/moving:1", "after");

@@ -29,7 +29,7 @@ public static class AdmissionCommand
             if (parse.GetValue(maxBytes) is < 1024 or > (64 << 20)) throw new UsageException("--max-request-bytes must be between 1024 and 67108864");
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
-            var engine = new PolicyEngine(loaded, signing, BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(tagTtl))));
+            var engine = new PolicyEngine(loaded, signing, MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(tagTtl))));
             using var store = parse.GetValue(assets) is { } assetsPath ? new Supply.Assets.AssetStore(AssetsCommand.DbPath(assetsPath)) : null;
             var handler = new AdmissionHandler(engine, new AdmissionOptions
             {

@@ -25,9 +25,11 @@ public static class AgentCommand
         var events = new Option<string[]>("--events") { Description = "Event types to stream, comma-separated: exec,exit,open,connect,accept,bind,listen,dns,syscall (default all)", AllowMultipleArgumentsPerToken = true };
         var sensitive = new Option<string[]>("--sensitive-path") { Description = "Path prefix whose opens are reported even read-only (repeatable; replaces the default list)", AllowMultipleArgumentsPerToken = false };
         var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between stats lines (received, lost, latency; default 10)", DefaultValueFactory = _ => 10 };
+        var releaseEnforcement = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
+        var pinRoot = new Option<string>("--pin-root") { Description = "bpffs directory where enforcement is pinned (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => Sensor.Enforcement.KernelEnforcer.DefaultPinRoot };
 
         var command = new Command("agent", "Run the eBPF sensor: process, file, network, DNS and syscall events attributed to containers");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, releaseEnforcement, pinRoot })
             command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
@@ -36,6 +38,15 @@ public static class AgentCommand
                 throw new UsageException($"unknown output format '{format}' (known: json)");
             if (parse.GetValue(check))
                 return RunCheck(parse.GetValue(outputFile));
+            if (parse.GetValue(releaseEnforcement))
+            {
+                KernelSensor.EnsureSupported();
+                var root = parse.GetValue(pinRoot)!;
+                Sensor.Enforcement.KernelEnforcer.Release(root);
+                if (!parse.GetValue(GlobalOptions.Quiet))
+                    Console.Error.WriteLine($"zerodrift: agent: enforcement under {root} released (nothing of it stays attached)");
+                return ExitCodes.Ok;
+            }
             var options = new SensorOptions
             {
                 RingBufferBytes = ParseSize(parse.GetValue(ringSize)!),

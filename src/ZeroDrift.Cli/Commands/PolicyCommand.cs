@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ZeroDrift.Admission;
 using ZeroDrift.Supply.Policy;
 
 namespace ZeroDrift.Cli.Commands;
@@ -25,7 +26,7 @@ public static class PolicyCommand
             var loaded = SupplyPolicy.Load(parse.GetValue(policy)!);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
-            var engine = new PolicyEngine(loaded, signing, BuiltInPodSecurity.Instance, TimeSpan.Zero);
+            var engine = new PolicyEngine(loaded, signing, MisconfigPodSecurity.Instance, TimeSpan.Zero);
             var subject = parse.GetValue(target)!;
             var results = new List<(string Subject, PolicyDecision Decision)>();
             if (File.Exists(subject))

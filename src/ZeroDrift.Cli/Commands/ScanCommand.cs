@@ -53,6 +53,8 @@ public static class ScanCommand
             command.Options.Add(o);
         var upload = new ServerUploadOptions();
         upload.AddTo(command);
+        var attestHook = new ScanAttestHook();
+        attestHook.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var chosen = parse.GetValue(scanners)!.SelectMany(Split).Select(n => n.ToLowerInvariant()).Distinct().ToList();
@@ -69,6 +71,7 @@ public static class ScanCommand
             if (parse.GetValue(git) && reference.Kind != TargetKind.Directory)
                 throw new UsageException("--git needs a directory target (a git working tree)");
             upload.Validate(parse, parse.GetValue(showSecrets));
+            attestHook.Validate(parse, reference, chosen, parse.GetValue(showSecrets));
 
             var detectors = BuildDetectors(chosen.Where(n => n != "vuln").ToList(), parse.GetValue(secretConfig), parse.GetValue(showSecrets));
             var knownFindings = LoadBaseline(parse.GetValue(baseline));
@@ -116,6 +119,7 @@ public static class ScanCommand
             };
             await WriteAsync(report, reportFormat, parse.GetValue(output)).ConfigureAwait(false);
             await upload.UploadAsync(parse, report, token).ConfigureAwait(false);
+            await attestHook.RunAsync(parse, parse.GetValue(target.InsecureRegistry) ?? [], report, token).ConfigureAwait(false);
             if (vulnReport?.NotScannable.Count > 0) return ExitCodes.Usage;
             return report.HasActiveFindings ? parse.GetValue(exitCode) : ExitCodes.Ok;
         }, ct));

@@ -30,7 +30,7 @@ public static class ServerCommand
             if (parse.GetValue(admissionPolicy) is { } policyFile)
             {
                 if (!policyFile.Exists) throw new UsageException($"--admission-policy {policyFile.FullName}: no such file");
-                var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+                var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
                 admission = new AdmissionHandler(engine, new AdmissionOptions());
             }
             var options = new ServerOptions(

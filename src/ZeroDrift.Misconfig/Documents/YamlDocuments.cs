@@ -81,6 +81,36 @@ public static class YamlDocuments
         };
     }
 
+    /// <summary>The same tree from a mutable JSON DOM (the policy engine's pod specs), without serializing it first.</summary>
+    public static DocNode FromJson(System.Text.Json.Nodes.JsonNode? n, int depth = 0)
+    {
+        if (depth > DocumentLimits.Default.MaxDepth) throw new DocumentException("JSON nested too deeply");
+        switch (n)
+        {
+            case System.Text.Json.Nodes.JsonObject o:
+                var pairs = new MapEntry[o.Count];
+                var i = 0;
+                foreach (var (key, value) in o) pairs[i++] = new MapEntry(key, null, FromJson(value, depth + 1));
+                return new MapNode(null, pairs);
+            case System.Text.Json.Nodes.JsonArray a:
+                var items = new DocNode[a.Count];
+                for (var j = 0; j < a.Count; j++) items[j] = FromJson(a[j], depth + 1);
+                return new SeqNode(null, items);
+            case System.Text.Json.Nodes.JsonValue v:
+                return v.GetValueKind() switch
+                {
+                    JsonValueKind.String => new ScalarNode(null, v.GetValue<string>(), ScalarType.String),
+                    JsonValueKind.True => new ScalarNode(null, "true", ScalarType.Bool),
+                    JsonValueKind.False => new ScalarNode(null, "false", ScalarType.Bool),
+                    JsonValueKind.Number => v.TryGetValue<long>(out var l) ? new ScalarNode(null, l.ToString(System.Globalization.CultureInfo.InvariantCulture), ScalarType.Int)
+                        : new ScalarNode(null, v.ToJsonString(), ScalarType.Float),
+                    _ => new ScalarNode(null, "", ScalarType.Null),
+                };
+            default:
+                return new ScalarNode(null, "", ScalarType.Null);
+        }
+    }
+
     private sealed class Builder(IParser parser, DocumentLimits limits)
     {
         private readonly Dictionary<string, (DocNode Node, long Weight)> _anchors = new(StringComparer.Ordinal);

@@ -19,7 +19,16 @@ public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOn
 }
 
 /// <summary>Signatures and attestations of one digest, verified with one rule's keys.</summary>
-public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations);
+public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations)
+{
+    /// <summary>The newest verified vuln attestation's scan, read once per digest (cached evidence is judged on every
+    /// admission request; reading a large report each time would dominate the cached path).</summary>
+    public ScanEvidence? Scan { get; } = Attestations
+        .Where(a => a.Verified && a.Statement?.PredicateType == PredicateTypes.Vuln)
+        .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
+        .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
+        .FirstOrDefault();
+}
 
 /// <summary>
 /// Evaluates a <see cref="SupplyPolicy"/> the same way for <c>policy check</c> and for admission. Registry evidence is
@@ -31,6 +40,16 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     private readonly ConcurrentDictionary<(string Rule, string Digest), Lazy<Task<ImageEvidence>>> _evidence = new();
     private readonly ConcurrentDictionary<string, (ResolvedImage Image, DateTimeOffset Expires)> _tags = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _refreshing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImagePlan> _plans = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Text, string Rule), (ImageEvidence Evidence, RuleVerdict[] Verdicts)> _judged = new();
+
+    /// <summary>Bound of the per-reference memos: images as written come from the cluster's workloads, but a hostile
+    /// stream of distinct references must not grow memory without end (the memo is dropped and rebuilt).</summary>
+    private const int MaxMemoEntries = 10_000;
+
+    /// <summary>Longest reference text memoized: a valid reference is far shorter (name ≤ 255, tag ≤ 128, a digest), and a
+    /// hostile megabyte-long "image" must not be kept ten thousand times.</summary>
+    private const int MaxMemoKeyLength = 1024;
 
     public SupplyPolicy Policy => policy;
     public int CachedDigests => _evidence.Count;
@@ -39,6 +58,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     {
         _evidence.Clear();
         _tags.Clear();
+        _judged.Clear();
     }
 
     public async Task<PolicyDecision> CheckImageAsync(string image, CancellationToken cancellationToken)
@@ -77,7 +97,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         if (levels.Count > 0)
         {
             var (level, ruleName) = levels.MaxBy(l => l.Level);
-            var violations = podSecurity.Violations(workload.PodSpec, level);
+            var violations = podSecurity.Violations(workload.PodSpec, workload.PodMetadata, level);
             var subject = $"{workload.Kind} {workload.Name}".TrimEnd();
             verdicts.Add(violations.Count == 0
                 ? new RuleVerdict($"{ruleName}: podSecurity", subject, true, $"meets Pod Security Standard '{level.ToString().ToLowerInvariant()}'")
@@ -102,37 +122,9 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     private async Task<ImageRule?> CheckImageCoreAsync(string text, List<RuleVerdict> verdicts, Dictionary<string, string> pins,
         Dictionary<string, ImageEvidence> evidenceFound, CancellationToken cancellationToken)
     {
-        ImageReference reference;
-        try
-        {
-            reference = ImageReference.Parse(text);
-        }
-        catch (ArtifactException e)
-        {
-            verdicts.Add(new RuleVerdict("image", text, false, e.Message));
-            return null;
-        }
-        var name = reference.Name;
-        if (policy.AllowedRegistries.Count > 0)
-        {
-            var allowed = policy.AllowedRegistries.FirstOrDefault(r => RegistryAllowed(r, reference));
-            verdicts.Add(allowed is null
-                ? new RuleVerdict("allowedRegistries", text, false, $"registry {reference.Registry} is not in allowedRegistries ({string.Join(", ", policy.AllowedRegistries)})")
-                : new RuleVerdict("allowedRegistries", text, true, $"{name} is allowed by '{allowed}'"));
-        }
-        var rule = policy.RuleFor(name);
-        if (rule is null)
-        {
-            verdicts.Add(new RuleVerdict("unmatched", text, !policy.DenyUnmatched,
-                policy.DenyUnmatched ? $"no image rule matches {name} and unmatched images are denied" : $"no image rule matches {name}; unmatched images are allowed"));
-            return null;
-        }
-        if (rule.Skip)
-        {
-            verdicts.Add(new RuleVerdict($"{rule.Name}: skip", text, true, "the rule exempts these images from verification"));
-            return rule;
-        }
-        if (!rule.NeedsRegistryEvidence) return rule;
+        var plan = PlanFor(text);
+        verdicts.AddRange(plan.Verdicts);
+        if (plan is not { Reference: { } reference, Rule: { Skip: false, NeedsRegistryEvidence: true } rule }) return plan.Rule;
 
         ImageEvidence evidence;
         try
@@ -147,8 +139,72 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
             verdicts.Add(new RuleVerdict($"{rule.Name}: verification", text, false, $"cannot verify: {e.Message}"));
             return rule;
         }
-        var subject = $"{text} ({evidence.Image.Digest})";
+        verdicts.AddRange(Judged(text, rule, evidence));
+        return rule;
+    }
 
+    /// <summary>What an image reference as written decides without the registry: its parse, the registry allow-list, the
+    /// rule that applies. The policy does not change while the engine lives, so this is worked out once per reference.</summary>
+    private sealed record ImagePlan(ImageReference? Reference, RuleVerdict[] Verdicts, ImageRule? Rule);
+
+    private ImagePlan PlanFor(string text)
+    {
+        if (_plans.TryGetValue(text, out var cached)) return cached;
+        var plan = MakePlan(text);
+        if (text.Length > MaxMemoKeyLength) return plan;
+        if (_plans.Count >= MaxMemoEntries) _plans.Clear();
+        _plans[text] = plan;
+        return plan;
+    }
+
+    private ImagePlan MakePlan(string text)
+    {
+        ImageReference reference;
+        try
+        {
+            reference = ImageReference.Parse(text);
+        }
+        catch (ArtifactException e)
+        {
+            return new ImagePlan(null, [new RuleVerdict("image", text, false, e.Message)], null);
+        }
+        var verdicts = new List<RuleVerdict>();
+        var name = reference.Name;
+        if (policy.AllowedRegistries.Count > 0)
+        {
+            var allowed = policy.AllowedRegistries.FirstOrDefault(r => RegistryAllowed(r, reference));
+            verdicts.Add(allowed is null
+                ? new RuleVerdict("allowedRegistries", text, false, $"registry {reference.Registry} is not in allowedRegistries ({string.Join(", ", policy.AllowedRegistries)})")
+                : new RuleVerdict("allowedRegistries", text, true, $"{name} is allowed by '{allowed}'"));
+        }
+        var rule = policy.RuleFor(name);
+        if (rule is null)
+        {
+            verdicts.Add(new RuleVerdict("unmatched", text, !policy.DenyUnmatched,
+                policy.DenyUnmatched ? $"no image rule matches {name} and unmatched images are denied" : $"no image rule matches {name}; unmatched images are allowed"));
+            return new ImagePlan(reference, [.. verdicts], null);
+        }
+        if (rule.Skip) verdicts.Add(new RuleVerdict($"{rule.Name}: skip", text, true, "the rule exempts these images from verification"));
+        return new ImagePlan(reference, [.. verdicts], rule);
+    }
+
+    /// <summary>The verdicts of a rule on verified evidence. Evidence is immutable and cached per digest, so its verdicts are
+    /// too (a cached admission decision then formats no text); a re-gathered evidence object is judged afresh.</summary>
+    private RuleVerdict[] Judged(string text, ImageRule rule, ImageEvidence evidence)
+    {
+        var key = (text, rule.Name);
+        if (_judged.TryGetValue(key, out var cached) && ReferenceEquals(cached.Evidence, evidence)) return cached.Verdicts;
+        var verdicts = Judge(text, rule, evidence);
+        if (text.Length > MaxMemoKeyLength) return verdicts;
+        if (_judged.Count >= MaxMemoEntries) _judged.Clear();
+        _judged[key] = (evidence, verdicts);
+        return verdicts;
+    }
+
+    private static RuleVerdict[] Judge(string text, ImageRule rule, ImageEvidence evidence)
+    {
+        var verdicts = new List<RuleVerdict>();
+        var subject = $"{text} ({evidence.Image.Digest})";
         if (rule.Keys.Count > 0)
         {
             var signedBy = evidence.Signatures.Where(s => s.Verified).Select(s => s.VerifiedBy!).ToHashSet(StringComparer.Ordinal);
@@ -169,18 +225,18 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         }
         if (rule.MaxSeverity is not null || rule.NoSecrets)
         {
-            var scan = verifiedAttestations.Where(a => a.Statement?.PredicateType == PredicateTypes.Vuln)
-                .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
-                .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
-                .FirstOrDefault();
+            var scan = evidence.Scan;
             if (rule.MaxSeverity is { } max)
             {
                 if (scan is null)
                     verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "no vulnerability attestation signed by a trusted key"));
+                else if (!scan.VulnerabilitiesScanned)
+                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "the attested scan did not look for vulnerabilities"));
                 else
                 {
                     var counted = scan.Vulnerabilities.Where(v => !rule.FixedOnly || v.HasFix).ToList();
-                    var over = counted.Where(v => v.Severity > max).OrderByDescending(v => v.Severity).ToList();
+                    // Zero trust: a vulnerability nobody rated cannot be shown to be within the limit, so it counts as critical.
+                    var over = counted.Where(v => Rated(v.Severity) > max).OrderByDescending(v => Rated(v.Severity)).ToList();
                     var scope = rule.FixedOnly ? "fixable " : "";
                     verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, over.Count == 0, over.Count == 0
                         ? $"no {scope}vulnerability above {Name(max)} ({counted.Count} {scope}finding(s) at or below it)"
@@ -197,10 +253,12 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
                 });
             }
         }
-        return rule;
+        return [.. verdicts];
     }
 
     private static string Name(Severity s) => s.ToString().ToLowerInvariant();
+
+    private static Severity Rated(Severity s) => s == Severity.Unknown ? Severity.Critical : s;
 
     private static bool RegistryAllowed(string entry, ImageReference reference)
     {

@@ -7,7 +7,9 @@ public sealed record ContainerRef(string Kind, string Name, string Image, string
 
 /// <summary>A Kubernetes object with a pod spec: a Pod, or a kind with a pod template.</summary>
 /// <param name="SpecPointer">JSON Pointer of the pod spec inside the object (<c>/spec</c>, <c>/spec/template/spec</c>, …).</param>
-public sealed record Workload(string Kind, string Name, string? Namespace, JsonObject PodSpec, string SpecPointer)
+/// <param name="PodMetadata">The metadata next to the pod spec (the Pod's own, or the template's): its annotations carry
+/// AppArmor profiles, which Pod Security Standards judge.</param>
+public sealed record Workload(string Kind, string Name, string? Namespace, JsonObject PodSpec, string SpecPointer, JsonObject? PodMetadata = null)
 {
     /// <summary>Where each kind keeps its pod spec. CronJob nests a job template.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> PodSpecPaths = new Dictionary<string, string[]>(StringComparer.Ordinal)
@@ -33,8 +35,11 @@ public sealed record Workload(string Kind, string Name, string? Namespace, JsonO
         JsonNode? node = obj;
         foreach (var step in path) node = node is JsonObject o ? o[step] : null;
         if (node is not JsonObject spec) throw new SupplyException($"{kind}: no pod spec at /{string.Join('/', path)}");
+        JsonNode? podMetadata = obj;
+        foreach (var step in path.AsSpan(0, path.Length - 1)) podMetadata = podMetadata is JsonObject o ? o[step] : null;
         var metadata = obj["metadata"] as JsonObject;
-        return new Workload(kind, Str(metadata?["name"]) ?? Str(metadata?["generateName"]) ?? "", Str(metadata?["namespace"]), spec, "/" + string.Join('/', path));
+        return new Workload(kind, Str(metadata?["name"]) ?? Str(metadata?["generateName"]) ?? "", Str(metadata?["namespace"]), spec, "/" + string.Join('/', path),
+            podMetadata?["metadata"] as JsonObject);
     }
 
     public IEnumerable<ContainerRef> Containers()

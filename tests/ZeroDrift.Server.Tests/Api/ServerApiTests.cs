@@ -182,7 +182,7 @@ public class ServerApiTests
             """);
         using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
         var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
-            ZeroDrift.Supply.Policy.BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+            ZeroDrift.Admission.MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
         await using var harness = await ServerHarness.StartAsync(await DatabaseAsync(), admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
         // The API server presents no token: the webhook answers without one, over the server's TLS.
         using var apiServer = harness.Client();

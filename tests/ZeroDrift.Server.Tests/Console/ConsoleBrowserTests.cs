@@ -159,7 +159,7 @@ public sealed class ConsoleBrowserTests
             """);
         using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
         var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
-            ZeroDrift.Supply.Policy.BuiltInPodSecurity.Instance, TimeSpan.FromSeconds(30));
+            ZeroDrift.Admission.MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
         await using var harness = await ServerHarness.StartAsync(admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
         using var admin = await harness.LoginAsync();
         var ci = harness.Connection(await harness.CreateTokenAsync(admin, "ci", "ci"));
