@@ -23,7 +23,7 @@ public static class ServerCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             // The webhook is composed as `zerodrift admission` composes it: the policy, image verification against
-            // the registries, the built-in Pod Security checks.
+            // the registries, the misconfiguration scanner's Pod Security Standards checks.
             var signing = parse.GetValue(admissionPolicy) is not null ? SupplyOptions.Signing(parse, insecure) : null;
             using var registry = signing?.Client;
             AdmissionHandler? admission = null;
