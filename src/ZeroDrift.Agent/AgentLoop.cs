@@ -140,8 +140,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var args = EventMapper.Args(ev.Args);
                 var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
-                var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd, (long)e.ExeIno);
-                if (skip || (!binding.IsHost && EventMapper.IsRuntimeInit(e.ExeFlags, args))) return;
+                var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
+                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0);
+                if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
@@ -156,7 +157,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             }
             case EventType.Open:
             {
-                if (skip || _processes.Get(tgid) is not { } process) return;
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
                 var open = ev.AsOpen();
                 var path = EventMapper.AbsolutePath(Encoding.UTF8.GetString(ev.OpenPath), open.DirFd, process.Info.Cwd);
                 Verdict? verdict = null;
@@ -171,7 +172,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             }
             case EventType.Connect or EventType.Accept or EventType.Bind or EventType.Listen:
             {
-                if (skip || _processes.Get(tgid) is not { } process) return;
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
                 var net = ev.AsNet();
                 var remote = EventMapper.Address(net.Family, net.RemoteAddr);
                 var name = _dnsNames.GetValueOrDefault(remote);
@@ -191,7 +192,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 break;
             case EventType.Syscall:
             {
-                if (skip || _processes.Get(tgid) is not { } process) return;
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
                 if (EventMapper.NotableEvent(ev.AsSyscall(), ev.SyscallString, Context(process, binding, unixNs, null, null)) is { } notable)
                     Match(notable, binding, null, (long)h.KTime);
                 break;

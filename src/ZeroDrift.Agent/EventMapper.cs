@@ -54,12 +54,6 @@ public static class EventMapper
     public static string AbsolutePath(string path, int dirFd, string cwd) =>
         path.StartsWith('/') || dirFd != -100 ? path : (cwd.EndsWith('/') ? cwd + path : cwd + "/" + path);
 
-    /// <summary>runc's and crun's own <c>init</c>, which runs in the container's cgroup before the entrypoint replaces it:
-    /// plumbing of the runtime, not the workload (and its executable is outside the image by design).</summary>
-    public static bool IsRuntimeInit(ExeFlags flags, IReadOnlyList<string> args) =>
-        (flags & ExeFlags.Overlay) == 0 && args.Count >= 2 && args[1] == "init"
-        && ProcessCache.CommName(args[0]) is "runc" or "crun";
-
     public static IPAddress Address(ushort family, in Addr16 bytes)
     {
         var ip = SensorEvent.Address(family, bytes);

@@ -5,8 +5,12 @@ using RuleProcess = ZeroDrift.Runtime.Rules.Reference.ProcessInfo;
 namespace ZeroDrift.Agent;
 
 /// <summary>One process as the agent knows it: what rules read about it, and its lineage (parent first).</summary>
-public sealed class TrackedProcess(int pid, int ppid, RuleProcess info, IReadOnlyList<RuleProcess> ancestors)
+public sealed class TrackedProcess(int pid, int ppid, RuleProcess info, IReadOnlyList<RuleProcess> ancestors, bool runtimeInit = false)
 {
+    /// <summary>The container runtime's own <c>runc init</c> / <c>crun</c> set-up, which runs in the container's
+    /// cgroup until it executes the entrypoint: plumbing, not the workload's behaviour.</summary>
+    public bool RuntimeInit { get; } = runtimeInit;
+
     public int Pid { get; } = pid;
     public int Ppid { get; } = ppid;
     public RuleProcess Info { get; } = info;
@@ -77,8 +81,9 @@ public sealed class ProcessCache(string procRoot = "/proc")
     }
 
     /// <summary>A process that just executed a new program: its entry is replaced (pid kept, lineage from the parent).</summary>
-    public TrackedProcess OnExec(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd, long exeInode = 0) =>
-        Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode);
+    public TrackedProcess OnExec(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
+        long exeInode = 0, bool overlay = false) =>
+        Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode, overlay);
 
     /// <summary>The process, read from /proc when it predates what the agent has seen; null when it is gone.</summary>
     public TrackedProcess? Get(int pid)
@@ -93,7 +98,8 @@ public sealed class ProcessCache(string procRoot = "/proc")
 
     public void OnExit(int pid) => _processes.Remove(pid);
 
-    private TrackedProcess Add(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd, long exeInode = 0)
+    private TrackedProcess Add(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
+        long exeInode = 0, bool overlay = false)
     {
         var parent = ppid != pid ? _processes.GetValueOrDefault(ppid) : null;
         IReadOnlyList<RuleProcess> ancestors = parent is null ? [] : [parent.Info, .. parent.Ancestors.Take(MaxAncestors - 1)];
@@ -117,7 +123,10 @@ public sealed class ProcessCache(string procRoot = "/proc")
             IsExeFromMemfd = memfd,
             ExeInode = exeInode,
         };
-        var tracked = new TrackedProcess(pid, ppid, info, ancestors);
+        // An exec's flags tell whether the file lies on the container's overlay; a process read from /proc has none,
+        // and runc's init is told by its command line ("runc init") with an executable outside the image.
+        var runtimeInit = !overlay && args.Count >= 2 && args[1] == "init" && CommName(args[0]) is "runc" or "crun";
+        var tracked = new TrackedProcess(pid, ppid, info, ancestors, runtimeInit);
         if (_processes.Count < Capacity || _processes.ContainsKey(pid)) _processes[pid] = tracked;
         return tracked;
     }

@@ -87,9 +87,7 @@ public static class AgentCommand
                 RuleFiles: parse.GetValue(rules) ?? [],
                 DefaultRules: !parse.GetValue(noDefaultRules),
                 ProfilesPath: parse.GetValue(profiles) ?? ProfileStore.DefaultPath(),
-                Server: parse.GetValue(server) is { } url
-                    ? ServerConnection.Parse(url, parse.GetValue(apiToken) ?? Environment.GetEnvironmentVariable("ZERODRIFT_TOKEN"), parse.GetValue(serverCert))
-                    : null);
+                Server: parse.GetValue(server) is { } url ? Connect(url, parse.GetValue(apiToken), parse.GetValue(serverCert)) : null);
             foreach (var spec in settings.Alerts)
             {
                 try { AlertSinkSpec.Validate(spec); }
@@ -99,6 +97,12 @@ public static class AgentCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    private static ServerConnection Connect(string url, string? token, string? certificate)
+    {
+        try { return ServerConnection.Parse(url, token ?? Environment.GetEnvironmentVariable("ZERODRIFT_TOKEN"), certificate); }
+        catch (ServerClientException e) { throw new UsageException(e.Message); }
     }
 
     public static ProfileMode ParseMode(string text, string option) => text.ToLowerInvariant() switch
