@@ -77,6 +77,25 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
     public static partial void RingBufferFree(nint ringBuffer);
 
+    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
+    public static partial int ProgramFd(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_link__pin", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int LinkPin(nint link, string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_pin", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int ObjPin(int fd, string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int ObjGet(string path);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get_info_by_fd", SetLastError = true)]
+    public static partial int ObjGetInfo(int fd, void* info, uint* length);
+
+    /// <summary>bpf_link_create(prog_fd, target_fd, attach_type, NULL): a link fd, or a negative errno.</summary>
+    [LibraryImport(Lib, EntryPoint = "bpf_link_create", SetLastError = true)]
+    public static partial int LinkCreate(int programFd, int targetFd, int attachType, nint options);
+
     [LibraryImport(Lib, EntryPoint = "libbpf_set_print")]
     public static partial nint SetPrint(delegate* unmanaged[Cdecl]<int, byte*, nint, int> print);
 
@@ -110,6 +129,34 @@ internal static unsafe partial class LibC
     {
         var buffer = stackalloc byte[256];
         return Stat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    public static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int StatFs(string path, byte* buffer);
+
+    public const int ORdOnly = 0, ODirectory = 0x10000, OCloExec = 0x80000;
+
+    /// <summary>The filesystem magic of a path (f_type, the first field of struct statfs), 0 when unreadable.</summary>
+    public static long FileSystemType(string path)
+    {
+        var buffer = stackalloc byte[256];
+        return StatFs(path, buffer) == 0 ? *(long*)buffer : 0;
+    }
+
+    /// <summary>stat(2) following symlinks: (st_dev, st_ino, st_mode) on x86_64/arm64's layout, null when it fails.</summary>
+    public static (ulong Device, ulong Inode, uint Mode)? StatFile(string path)
+    {
+        var buffer = stackalloc byte[256];
+        if (Stat(path, buffer) != 0) return null;
+        // x86_64: st_dev 0, st_ino 8, st_nlink 16, st_mode 24. arm64 (generic): st_dev 0, st_ino 8, st_mode 16.
+        var mode = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
+        return (*(ulong*)buffer, *(ulong*)(buffer + 8), mode);
     }
 
     public const int ClockMonotonic = 1;

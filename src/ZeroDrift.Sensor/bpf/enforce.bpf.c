@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ZeroDrift enforcement: a separate object from the sensor (Tetragon's sensor/policy split), so observation and
+ * blocking load, pin and go away independently. Every program and map name starts with zde_.
+ *
+ *  - zde_exec (tp_btf/sched_process_exec): the new image is mapped but has not run one instruction. When the
+ *    current cgroup is in protect and the executable's {dev, ino} is not in zde_exec_allow, or the executable
+ *    is drift (overlayfs upper layer, memfd), bpf_send_signal(SIGKILL) stops it there.
+ *  - zde_connect4/6 and zde_sendmsg4/6 (cgroup sock_addr, attached per protected container cgroup): a
+ *    destination outside zde_net_allow returns 0, so connect()/sendto() fail with EPERM.
+ *  - every block is written to the zde_blocked ring buffer (pinned: blocks made while the agent restarts are
+ *    read when it comes back).
+ * The agent pins all of it under /sys/fs/bpf/zerodrift/, so enforcement outlives the agent process. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define ZDE_OFF 0
+#define ZDE_MONITOR 1
+#define ZDE_PROTECT 2
+
+#define ZDE_KIND_EXEC 1
+#define ZDE_KIND_CONNECT 2
+#define ZDE_KIND_SENDMSG 3
+
+/* Why a record was written (bits). */
+#define ZDE_NOT_ALLOWED 1
+#define ZDE_UPPER 2       /* executable in the overlayfs upper (writable) layer */
+#define ZDE_MEMFD 4       /* executable in a memfd (fileless) */
+#define ZDE_SCRIPT_DRIFT 8 /* the script handed to an interpreter is itself drift */
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define TMPFS_MAGIC 0x01021994
+#define AF_INET 2
+#define AF_INET6 10
+#define SIGKILL 9
+#define ZDE_PATH 256
+
+struct zde_exec_key {
+	__u64 cgroup;
+	__u64 dev;        /* the kernel's s_dev encoding (major << 20 | minor) */
+	__u64 ino;
+};
+
+/* LPM trie key: cgroup (64 bits), port (16, network order, 0 = any port entry), family (16), address.
+ * The prefix length always covers cgroup, port and family (96 bits) plus the address prefix. */
+struct zde_net_key {
+	__u32 prefixlen;
+	__u32 cgroup_lo;
+	__u32 cgroup_hi;
+	__u16 port;
+	__u16 family;
+	__u8 addr[16];
+};
+
+struct zde_record {
+	__u64 ktime;
+	__u64 cgroup;
+	__u64 dev;
+	__u64 ino;
+	__u32 kind;
+	__u32 pid;
+	__u32 reason;
+	__u16 family;
+	__u16 port;       /* host order */
+	__u8 addr[16];
+	__u32 protocol;
+	__u32 path_len;
+	char path[ZDE_PATH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u32);
+} zde_mode SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct zde_exec_key);
+	__type(value, __u8);
+} zde_exec_allow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct zde_net_key);
+	__type(value, __u8);
+} zde_net_allow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} zde_blocked SEC(".maps");
+
+static __always_inline int protected_cgroup(__u64 cgroup)
+{
+	__u32 *mode = bpf_map_lookup_elem(&zde_mode, &cgroup);
+	return mode && *mode == ZDE_PROTECT;
+}
+
+/* Drift bits of one executable file: overlayfs upper layer (written after the container started, or copied up
+ * by a write: the overlay keeps the lower inode number across copy-up, so {dev, ino} alone would not tell), or a
+ * memfd (tmpfs inode with no link). */
+static __always_inline __u32 drift(struct inode *inode)
+{
+	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	if (magic == OVERLAYFS_SUPER_MAGIC) {
+		struct ovl_inode *oi = container_of(inode, struct ovl_inode, vfs_inode);
+		if (BPF_CORE_READ(oi, __upperdentry))
+			return ZDE_UPPER;
+	} else if (magic == TMPFS_MAGIC && BPF_CORE_READ(inode, i_nlink) == 0) {
+		return ZDE_MEMFD;
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	if (!protected_cgroup(cgroup))
+		return 0;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct zde_exec_key key = {
+		.cgroup = cgroup,
+		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
+		.ino = BPF_CORE_READ(inode, i_ino),
+	};
+	__u32 reason = drift(inode);
+	/* For a script, bprm->file is the interpreter by now and bprm->executable the script: a script written at
+	 * run time is drift even when the interpreter is trusted. */
+	if (bpf_core_field_exists(bprm->executable)) {
+		struct file *script = BPF_CORE_READ(bprm, executable);
+		if (script && script != file && drift(BPF_CORE_READ(script, f_inode)))
+			reason |= ZDE_SCRIPT_DRIFT;
+	}
+	if (!bpf_map_lookup_elem(&zde_exec_allow, &key))
+		reason |= ZDE_NOT_ALLOWED;
+	if (!reason)
+		return 0;
+	/* SIGKILL is pending before the return to user space: the new image never runs its first instruction. */
+	bpf_send_signal(SIGKILL);
+
+	struct zde_record *r = bpf_ringbuf_reserve(&zde_blocked, sizeof(*r), 0);
+	if (!r)
+		return 0;
+	r->ktime = bpf_ktime_get_ns();
+	r->cgroup = cgroup;
+	r->dev = key.dev;
+	r->ino = key.ino;
+	r->kind = ZDE_KIND_EXEC;
+	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->reason = reason;
+	r->family = 0;
+	r->port = 0;
+	__builtin_memset(r->addr, 0, sizeof(r->addr));
+	r->protocol = 0;
+	/* The name as given to execve ("/tmp/x", "/dev/fd/3"): the process is gone before user space could ask. */
+	long n = bpf_probe_read_kernel_str(r->path, sizeof(r->path), BPF_CORE_READ(bprm, filename));
+	r->path_len = n > 0 ? n - 1 : 0;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+static __always_inline int allowed(struct zde_net_key *key, __u32 addr_bits)
+{
+	key->prefixlen = 96 + addr_bits;
+	if (bpf_map_lookup_elem(&zde_net_allow, key))
+		return 1;
+	if (key->port == 0)
+		return 0;
+	__u16 port = key->port;
+	key->port = 0;
+	int any = bpf_map_lookup_elem(&zde_net_allow, key) != 0;
+	key->port = port;
+	return any;
+}
+
+static __always_inline int decide(struct bpf_sock_addr *ctx, int v6, __u32 kind)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	if (!protected_cgroup(cgroup))
+		return 1;
+	struct zde_net_key key = {};
+	key.cgroup_lo = (__u32)cgroup;
+	key.cgroup_hi = (__u32)(cgroup >> 32);
+	key.port = (__u16)ctx->user_port;
+	__u32 bits;
+	if (!v6) {
+		key.family = AF_INET;
+		__u32 a = ctx->user_ip4;
+		__builtin_memcpy(key.addr, &a, 4);
+		bits = 32;
+	} else {
+		__u32 w0 = ctx->user_ip6[0], w1 = ctx->user_ip6[1], w2 = ctx->user_ip6[2], w3 = ctx->user_ip6[3];
+		if (w0 == 0 && w1 == 0 && w2 == bpf_htonl(0xffff)) {
+			/* ::ffff:a.b.c.d reaches an IPv4 peer: judge it by the IPv4 rules. */
+			key.family = AF_INET;
+			__builtin_memcpy(key.addr, &w3, 4);
+			bits = 32;
+		} else {
+			key.family = AF_INET6;
+			__builtin_memcpy(key.addr, &w0, 4);
+			__builtin_memcpy(key.addr + 4, &w1, 4);
+			__builtin_memcpy(key.addr + 8, &w2, 4);
+			__builtin_memcpy(key.addr + 12, &w3, 4);
+			bits = 128;
+		}
+	}
+	if (allowed(&key, bits))
+		return 1;
+
+	struct zde_record *r = bpf_ringbuf_reserve(&zde_blocked, sizeof(*r), 0);
+	if (r) {
+		r->ktime = bpf_ktime_get_ns();
+		r->cgroup = cgroup;
+		r->dev = 0;
+		r->ino = 0;
+		r->kind = kind;
+		r->pid = bpf_get_current_pid_tgid() >> 32;
+		r->reason = ZDE_NOT_ALLOWED;
+		r->family = key.family;
+		r->port = bpf_ntohs(key.port);
+		__builtin_memcpy(r->addr, key.addr, sizeof(r->addr));
+		r->protocol = ctx->protocol;
+		r->path_len = 0;
+		r->path[0] = 0;
+		bpf_ringbuf_submit(r, 0);
+	}
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int zde_connect4(struct bpf_sock_addr *ctx) { return decide(ctx, 0, ZDE_KIND_CONNECT); }
+
+SEC("cgroup/connect6")
+int zde_connect6(struct bpf_sock_addr *ctx) { return decide(ctx, 1, ZDE_KIND_CONNECT); }
+
+/* UDP sendto()/sendmsg() with an address never calls connect(): without these, a datagram would pass. */
+SEC("cgroup/sendmsg4")
+int zde_sendmsg4(struct bpf_sock_addr *ctx) { return decide(ctx, 0, ZDE_KIND_SENDMSG); }
+
+SEC("cgroup/sendmsg6")
+int zde_sendmsg6(struct bpf_sock_addr *ctx) { return decide(ctx, 1, ZDE_KIND_SENDMSG); }

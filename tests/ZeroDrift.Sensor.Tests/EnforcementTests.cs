@@ -1,0 +1,435 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
+
+namespace ZeroDrift.Sensor.Tests;
+
+[CollectionDefinition("enforce", DisableParallelization = true)]
+public sealed class EnforceCollection;
+
+/// <summary>
+/// One busybox container (built locally, run with podman + runc) kept running for the enforcement tests, and a pin
+/// root of their own under /sys/fs/bpf so that an agent another engineer runs on the machine is never disturbed.
+/// The image holds /bin/busybox (with applet symlinks) and /usr/local/bin/echo, a second copy: same program, another file.
+/// </summary>
+public sealed class EnforcementFixture : IDisposable
+{
+    public string Image { get; } = $"localhost/zerodrift-enforce-bb-{Guid.NewGuid():N}:1";
+    public string Name { get; } = $"zde-test-{Guid.NewGuid():N}";
+    public string PinRoot { get; } = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+    public int Pid { get; }
+    public string CgroupPath { get; } = "";
+    public ulong CgroupId { get; }
+    public IPAddress Gateway { get; } = IPAddress.None;
+    private readonly TempDir dir = new();
+
+    public EnforcementFixture()
+    {
+        if (new RootFactAttribute().Skip is not null) return;
+        var root = dir.Combine("ctx/root");
+        Directory.CreateDirectory(Path.Combine(root, "bin"));
+        Directory.CreateDirectory(Path.Combine(root, "tmp"));
+        File.Copy("/bin/busybox", Path.Combine(root, "bin/busybox"));
+        Directory.CreateDirectory(Path.Combine(root, "usr/local/bin"));
+        // Named after an applet so that busybox runs it as "echo" (it picks the applet from argv[0]).
+        File.Copy("/bin/busybox", Path.Combine(root, "usr/local/bin/echo"));
+        File.Copy("/bin/busybox", Path.Combine(root, "usr/local/bin/ls")); // the one test that modifies a file uses this one
+        foreach (var applet in new[] { "sh", "cp", "cat", "echo", "nc", "sleep", "ls", "true" })
+            File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
+        dir.File("ctx/Containerfile", "FROM scratch\nCOPY root/ /\nCMD [\"/bin/sh\"]\n");
+        Tool.Run("podman", "build", "--runtime", "runc", "--quiet", "--tag", Image, dir.Combine("ctx"));
+        Tool.Run("podman", "run", "--detach", "--name", Name, "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sleep", "3600");
+        Pid = int.Parse(Tool.Run("podman", "inspect", "--format", "{{.State.Pid}}", Name).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        CgroupPath = File.ReadLines($"/proc/{Pid}/cgroup").Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..];
+        CgroupId = StatInode(Path.Join(CgroupPaths.FindV2Root(), CgroupPath));
+        Gateway = IPAddress.Parse(Tool.Run("podman", "network", "inspect", "podman", "--format", "{{range .Subnets}}{{.Gateway}}{{end}}").Trim());
+    }
+
+    public static ulong StatInode(string path) => ulong.Parse(Tool.Run("stat", "-L", "-c", "%i", path).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>podman exec, returning what the command did (a killed command is a result, not an error).</summary>
+    public (int Exit, string Stdout, string Stderr) Exec(params string[] command)
+    {
+        var start = new ProcessStartInfo("podman") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "exec", "-i", Name }.Concat(command)) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"podman exec {string.Join(' ', command)} did not finish");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        try { KernelEnforcer.Release(PinRoot); } catch (SensorException) { }
+        try { Tool.Run("podman", "rm", "--force", "--time", "0", Name); } catch (InvalidOperationException) { }
+        try { Tool.Run("podman", "rmi", "--force", Image); } catch (InvalidOperationException) { }
+        dir.Dispose();
+    }
+}
+
+/// <summary>Collects what the kernel blocked while a test acts, to assert on the records.</summary>
+public sealed class BlockedReader : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task reading;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<BlockedAction> seen = new();
+
+    public BlockedReader(KernelEnforcer enforcer)
+    {
+        reading = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var a in enforcer.ReadBlockedAsync(stop.Token)) seen.Enqueue(a);
+            }
+            catch (OperationCanceledException) { }
+        });
+    }
+
+    public async Task<BlockedAction> WaitFor(Func<BlockedAction, bool> match, int timeoutMs = 5000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (seen.FirstOrDefault(match) is { } found) return found;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"no matching blocked record within {timeoutMs} ms; seen: {string.Join("; ", seen)}");
+    }
+
+    public IReadOnlyList<BlockedAction> Seen => [.. seen];
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        await reading;
+        stop.Dispose();
+    }
+}
+
+[Collection("enforce")]
+public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<EnforcementFixture>, IDisposable
+{
+    private const string Other = "/usr/local/bin/echo";
+    private const int Killed = 137; // 128 + SIGKILL, as podman exec and .NET report a signalled process
+
+    private KernelEnforcer? enforcer;
+
+    private KernelEnforcer Enforcer()
+    {
+        enforcer ??= KernelEnforcer.Open(box.PinRoot);
+        enforcer.Forget(box.CgroupId);
+        return enforcer;
+    }
+
+    private void TrustImage(KernelEnforcer e) =>
+        Assert.Equal(2, e.AllowExecutables(box.CgroupId, box.Pid, ["/bin/sh", "/bin/busybox", "/bin/missing"]));
+
+    [RootFact]
+    public async Task Protect_runs_allowed_executables_and_kills_others_before_they_print()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var allowed = box.Exec("/bin/sh", "-c", "echo allowed");
+        Assert.Equal((0, "allowed\n"), (allowed.Exit, allowed.Stdout));
+
+        var denied = box.Exec(Other, "must-not-print");
+        Assert.Equal(Killed, denied.Exit);
+        Assert.Equal("", denied.Stdout);
+
+        var record = await blocked.WaitFor(b => b.Kind == "exec" && b.Executable == Other);
+        Assert.Equal(box.CgroupId, record.CgroupId);
+        Assert.Equal(BlockReasons.NotAllowed, record.Reasons);
+        Assert.Equal(EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Other}"), record.Inode);
+        Assert.True(record.Pid > 0);
+        Assert.InRange(record.At, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(5));
+    }
+
+    [RootFact]
+    public async Task A_binary_copied_in_at_run_time_is_killed_even_when_allowed_by_path()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        Assert.Equal(0, box.Exec("/bin/cp", "/bin/busybox", "/tmp/dropped").Exit);
+        // The allow set would name it (same path resolution as for image files): the writable layer still wins.
+        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, ["/tmp/dropped"]));
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var run = box.Exec("/tmp/dropped", "echo", "drifted");
+        Assert.Equal(Killed, run.Exit);
+        Assert.Equal("", run.Stdout);
+        var record = await blocked.WaitFor(b => b.Executable == "/tmp/dropped");
+        Assert.True(record.Reasons.HasFlag(BlockReasons.WritableLayer), record.ToString());
+        Assert.False(record.Reasons.HasFlag(BlockReasons.NotAllowed), "the {dev, ino} stat gave must be what the kernel sees at exec");
+    }
+
+    [RootFact]
+    public async Task An_image_file_modified_at_run_time_is_drift_though_it_keeps_its_inode()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        const string Tampered = "/usr/local/bin/ls";
+        var before = EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Tampered}");
+        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, [Tampered]));
+        // A write copies the file up to the writable layer; overlayfs keeps the inode number.
+        Assert.Equal(0, box.Exec("/bin/sh", "-c", $"echo >> {Tampered}").Exit);
+        Assert.Equal(before, EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Tampered}"));
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var run = box.Exec(Tampered, "/");
+        Assert.Equal((Killed, ""), (run.Exit, run.Stdout));
+        var record = await blocked.WaitFor(b => b.Executable == Tampered);
+        Assert.Equal(BlockReasons.WritableLayer, record.Reasons);
+    }
+
+    [RootFact]
+    public async Task Connect_outside_the_allowed_destinations_fails_with_EPERM_and_allowed_ones_work()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        using var allowedListener = new TcpListener(IPAddress.Any, 0);
+        using var deniedListener = new TcpListener(IPAddress.Any, 0);
+        allowedListener.Start();
+        deniedListener.Start();
+        var allowedPort = ((IPEndPoint)allowedListener.LocalEndpoint).Port;
+        var deniedPort = ((IPEndPoint)deniedListener.LocalEndpoint).Port;
+        using var udp = new UdpClient(new IPEndPoint(IPAddress.Any, 0));
+        var udpPort = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        e.AllowDestination(box.CgroupId, box.Gateway, 32, allowedPort);
+        e.AllowDestination(box.CgroupId, box.Gateway, 32, udpPort);
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var accept = AcceptAndClose(allowedListener);
+        var ok = box.Exec("/bin/sh", "-c", $"echo hello | nc -w 2 {box.Gateway} {allowedPort}");
+        Assert.Equal(0, ok.Exit);
+        await accept.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var denied = box.Exec("/bin/sh", "-c", $"nc -w 2 {box.Gateway} {deniedPort} < /dev/null");
+        Assert.NotEqual(0, denied.Exit);
+        Assert.Contains("Operation not permitted", denied.Stderr, StringComparison.Ordinal);
+        Assert.False(deniedListener.Pending());
+        var record = await blocked.WaitFor(b => b.Kind == "connect" && b.Destination?.Port == deniedPort);
+        Assert.Equal((box.Gateway, "tcp", box.CgroupId), (record.Destination!.Address, record.Protocol, record.CgroupId));
+
+        // UDP to an allowed peer still flows (busybox tftp sends its request with sendto, no connect); to another
+        // port it is refused.
+        var receive = udp.ReceiveAsync();
+        box.Exec("/bin/busybox", "timeout", "2", "/bin/busybox", "tftp", "-g", "-r", "probe", "-l", "/dev/null", box.Gateway.ToString(), udpPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var got = await receive.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("probe", Encoding.ASCII.GetString(got.Buffer), StringComparison.Ordinal);
+        var udpDenied = box.Exec("/bin/busybox", "timeout", "2", "/bin/busybox", "tftp", "-g", "-r", "probe", "-l", "/dev/null", box.Gateway.ToString(), (udpPort + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("Operation not permitted", udpDenied.Stderr, StringComparison.Ordinal);
+        var udpRecord = await blocked.WaitFor(b => b.Kind == "connect" && b.Destination?.Port == udpPort + 1);
+        Assert.Equal("udp", udpRecord.Protocol);
+    }
+
+    /// <summary>Accepts one connection and closes it at once (busybox nc exits when the peer closes).</summary>
+    private static Task AcceptAndClose(TcpListener listener) => Task.Run(async () =>
+    {
+        using var client = await listener.AcceptTcpClientAsync();
+    });
+
+    [RootFact]
+    public async Task Monitor_blocks_nothing()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        using var listener = new TcpListener(IPAddress.Any, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Monitor);
+        await using var blocked = new BlockedReader(e);
+
+        var other = box.Exec(Other, "runs");
+        Assert.Equal((0, "runs\n"), (other.Exit, other.Stdout));
+        var accept = AcceptAndClose(listener);
+        Assert.Equal(0, box.Exec("/bin/sh", "-c", $"nc -w 2 {box.Gateway} {port} < /dev/null").Exit);
+        await accept.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
+        Assert.DoesNotContain(blocked.Seen, b => b.CgroupId == box.CgroupId);
+        Assert.Equal(EnforcementMode.Monitor, e.GetMode(box.CgroupId));
+    }
+
+    [RootFact]
+    public async Task Fileless_execution_from_a_memfd_is_killed_in_protect()
+    {
+        using var cgroup = new ScratchCgroup();
+        var e = Enforcer();
+        // The host's busybox is allowed by path: the memfd holding the same bytes is still drift.
+        Assert.Equal(1, e.AllowExecutables(cgroup.Id, Environment.ProcessId, ["/bin/busybox"]));
+        e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+        try
+        {
+            var run = cgroup.RunPython(
+                "import os\nfd = os.memfd_create('zde-fileless')\nos.write(fd, open('/bin/busybox', 'rb').read())\n"
+                + "os.execv(f'/proc/self/fd/{fd}', ['echo', 'fileless-ran'])");
+            Assert.Equal((Killed, ""), (run.Exit, run.Stdout));
+            var record = await blocked.WaitFor(b => b.CgroupId == cgroup.Id && b.Kind == "exec");
+            Assert.True(record.Reasons.HasFlag(BlockReasons.Memfd), record.ToString());
+        }
+        finally
+        {
+            e.Forget(cgroup.Id);
+        }
+    }
+
+    [RootFact]
+    public void Udp_sendto_without_connect_is_refused_outside_the_model()
+    {
+        using var cgroup = new ScratchCgroup();
+        using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
+        var e = Enforcer();
+        e.AllowDestination(cgroup.Id, IPAddress.Loopback, 8, port);
+        e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+        try
+        {
+            var run = cgroup.RunPython(
+                "import socket, errno\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + $"s.sendto(b'ok', ('127.0.0.1', {port}))\nprint('allowed sent')\n"
+                + $"try:\n    s.sendto(b'no', ('127.0.0.1', {port + 1}))\n    print('denied sent')\nexcept PermissionError:\n    print('EPERM')\n"
+                + $"s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
+                + $"try:\n    s6.sendto(b'no', ('::ffff:127.0.0.1', {port + 1}))\n    print('mapped sent')\nexcept PermissionError:\n    print('mapped EPERM')\n");
+            Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\n"), (run.Exit, run.Stdout));
+        }
+        finally
+        {
+            e.Forget(cgroup.Id);
+        }
+    }
+
+    [RootFact]
+    public async Task Enforcement_outlives_the_enforcer_and_a_new_Open_reuses_the_pins()
+    {
+        var first = KernelEnforcer.Open(box.PinRoot);
+        first.Forget(box.CgroupId);
+        var ids = first.ProgramIds();
+        TrustImage(first);
+        first.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        first.Dispose(); // every descriptor this process had on the programs and maps is closed now
+
+        var afterExit = box.Exec(Other, "x");
+        Assert.Equal((Killed, ""), (afterExit.Exit, afterExit.Stdout));
+        Assert.Equal(0, box.Exec("/bin/sh", "-c", "true").Exit);
+
+        using var second = KernelEnforcer.Open(box.PinRoot);
+        Assert.True(second.Reused);
+        Assert.Equal(ids, second.ProgramIds());
+        Assert.Equal(EnforcementMode.Protect, second.GetMode(box.CgroupId));
+        Assert.Equal(1, AgentRun.LoadedPrograms().Count(n => n == "zde_exec") - OtherExecPrograms(ids[0]));
+        // What was blocked while nobody read is still in the pinned ring.
+        await using var blocked = new BlockedReader(second);
+        await blocked.WaitFor(b => b.Executable == Other && b.CgroupId == box.CgroupId);
+        second.Forget(box.CgroupId);
+    }
+
+    /// <summary>zde_exec programs loaded by others on this machine (another engineer's agent), not ours.</summary>
+    private static int OtherExecPrograms(uint ours) =>
+        BpfToolIds("zde_exec").Count(id => id != ours);
+
+    private static IReadOnlyList<uint> BpfToolIds(string name)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(Tool.Run("bpftool", "--json", "prog", "show"));
+        return [.. doc.RootElement.EnumerateArray()
+            .Where(p => p.TryGetProperty("name", out var n) && n.GetString() == name)
+            .Select(p => p.GetProperty("id").GetUInt32())];
+    }
+
+    [RootFact]
+    public void Release_leaves_no_program_link_or_pin()
+    {
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        IReadOnlyList<uint> ids;
+        using (var e = KernelEnforcer.Open(root))
+        {
+            Assert.False(e.Reused);
+            ids = e.ProgramIds();
+            Assert.All(ids, id => Assert.NotEqual(0u, id));
+            TrustImage(e);
+            e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+            Assert.Equal(Killed, box.Exec(Other, "ok").Exit);
+        }
+        KernelEnforcer.Release(root);
+
+        Assert.False(Directory.Exists(root));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        IReadOnlyList<uint> left;
+        do
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(Tool.Run("bpftool", "--json", "prog", "show"));
+            left = [.. doc.RootElement.EnumerateArray().Select(p => p.GetProperty("id").GetUInt32()).Where(ids.Contains)];
+            if (left.Count == 0) break;
+            Thread.Sleep(100);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Empty(left);
+        using (var links = System.Text.Json.JsonDocument.Parse(Tool.Run("bpftool", "--json", "link", "show")))
+            Assert.DoesNotContain(links.RootElement.EnumerateArray(), l => ids.Contains(l.GetProperty("prog_id").GetUInt32()));
+        Assert.Equal(0, box.Exec(Other, "ok").Exit);
+        KernelEnforcer.Release(root); // releasing twice is harmless
+    }
+
+    public void Dispose()
+    {
+        // Leave the container unenforced whatever the test did, so the next test starts from a known state.
+        using (var e = KernelEnforcer.Open(box.PinRoot)) e.Forget(box.CgroupId);
+        enforcer?.Dispose();
+    }
+}
+
+/// <summary>A cgroup v2 directory of the test's own (no container needed) to run host processes under enforcement.</summary>
+public sealed class ScratchCgroup : IDisposable
+{
+    public string Path { get; } = $"/zerodrift-enforce-test-{Guid.NewGuid():N}";
+    public string FullPath { get; }
+    public ulong Id { get; }
+
+    public ScratchCgroup()
+    {
+        FullPath = System.IO.Path.Join(CgroupPaths.FindV2Root(), Path);
+        Directory.CreateDirectory(FullPath);
+        Id = EnforcementFixture.StatInode(FullPath);
+    }
+
+    /// <summary>Runs a Python script whose process has moved itself into this cgroup first.</summary>
+    public (int Exit, string Stdout, string Stderr) RunPython(string script)
+    {
+        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"import os\nopen('{FullPath}/cgroup.procs', 'w').write(str(os.getpid()))\n{script}");
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromSeconds(30)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("the python script did not finish");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        // The processes have exited; the kernel lets an empty cgroup go with rmdir.
+        for (var i = 0; i < 50; i++)
+        {
+            try { Directory.Delete(FullPath); return; }
+            catch (IOException) { Thread.Sleep(100); }
+        }
+    }
+}
