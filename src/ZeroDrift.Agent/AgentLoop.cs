@@ -10,6 +10,7 @@ using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Runtime.Rules.Reference;
 using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
 using ContainerInfo = ZeroDrift.Sensor.Attribution.ContainerInfo;
 
@@ -40,6 +41,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly Dictionary<ulong, HashSet<int>> _syscallsSeen = [];
     private readonly Dictionary<IPAddress, string> _dnsNames = [];
     private readonly Lock _housekeeping = new();
+    private readonly ConcurrentDictionary<(int Pid, string Kind), long> _recentBlocks = new();
+    private long _kernelBlocks;
     private Timer? _timer;
     private long _events, _observations;
 
@@ -54,6 +57,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     public long Events => Interlocked.Read(ref _events);
     public long Observations => Interlocked.Read(ref _observations);
     public string? LastError { get; private set; }
+
+    /// <summary>Actions the kernel enforcer reported blocking.</summary>
+    public long KernelBlocks => Interlocked.Read(ref _kernelBlocks);
 
     public AgentLoop(AgentOptions options, Attributor attributor, ProcessCache processes, ProfileStore? store, RuleEngine<SyscallEvent>? rules,
         AlertPublisher alerts, IEnforcement enforcement, ImageTrustCache? trust, ISensorSink? inner, Action<string> log)
@@ -99,7 +105,17 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private WorkloadBinding Bind(ulong cgroupId, ContainerInfo container, int pid)
     {
-        if (_bindings.TryGetValue(cgroupId, out var known) && ReferenceEquals(known.Container, container)) return known;
+        if (_bindings.TryGetValue(cgroupId, out var known) && ReferenceEquals(known.Container, container))
+        {
+            // Keep a live process of the container at hand: enforcement resolves paths inside its root.
+            if (!known.IsHost && known.Identity is not null && _containers.TryGetValue(cgroupId, out var current) && current.Pid != pid)
+            {
+                _containers[cgroupId] = (known, pid);
+                // While the cgroup's path is unknown (its first processes exited before /proc was read), try this one.
+                if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
+            }
+            return known;
+        }
         var binding = WorkloadBinding.For(container, _options.Host);
         _bindings[cgroupId] = binding;
         if (binding.IsHost || binding.Identity is not { } identity) return binding;
@@ -108,11 +124,13 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             _imageOf[identity.Key] = imageId;
             _trust?.Get(imageId); // start reading the image now, while the container starts
         }
+        if (!_cgroupPaths.TryGetValue(cgroupId, out var known2) || known2 is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
         var first = !_containers.ContainsKey(cgroupId);
         _containers[cgroupId] = (binding, pid);
         if (first)
         {
-            ApplyEnforcement(cgroupId, binding, pid);
+            // A workload in Learn has nothing in the kernel (no mode is "off"); others get their mode and sets now.
+            if (Engine.ModeOf(identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, binding, pid);
             Uplink?.Invoke(new JsonObject
             {
                 ["type"] = "container", ["id"] = container.Id, ["host"] = _options.Hostname, ["workload"] = identity.Workload,
@@ -148,7 +166,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 {
                     var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
                     verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid));
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe);
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
                 Match(EventMapper.ExecEvent(Context(process, binding, unixNs, verdict, fromImage), exe), binding, verdict, (long)h.KTime);
@@ -164,7 +182,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 if (identity is not null)
                 {
                     verdict = Observe(new FileObservation(identity, at, path, EventMapper.Access(open.Flags), process.Info.ExePath, tgid));
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, path);
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, path, h.CgroupId);
                 }
                 Match(EventMapper.OpenEvent(open, path, Context(process, binding, unixNs, verdict, null)), binding, verdict, (long)h.KTime);
                 Upload("file", binding, at, path, process);
@@ -180,7 +198,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 if (identity is not null && EventMapper.Network(net, identity, at, process, name) is { } observation)
                 {
                     verdict = Observe(observation);
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, $"{remote}:{(h.Type == EventType.Accept ? net.LocalPort : net.RemotePort)}");
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, $"{remote}:{(h.Type == EventType.Accept ? net.LocalPort : net.RemotePort)}", h.CgroupId,
+                        h.Type == EventType.Connect ? net.Result : null);
                 }
                 Match(EventMapper.NetworkEvent(net, Context(process, binding, unixNs, verdict, null), name), binding, verdict, (long)h.KTime);
                 if (h.Type is EventType.Connect or EventType.Accept) Upload("network", binding, at, $"{remote}:{net.RemotePort}", process);
@@ -218,7 +237,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private static string ModeName(ProfileMode mode) => mode.ToString().ToLowerInvariant();
 
     /// <summary>A deviation: blocked (Protect, through the enforcement in place) and alerted.</summary>
-    private void Act(Verdict verdict, WorkloadBinding binding, TrackedProcess process, int pid, long ktime, long unixNs, string? target)
+    private void Act(Verdict verdict, WorkloadBinding binding, TrackedProcess process, int pid, long ktime, long unixNs, string? target, ulong cgroupId, int? connectResult = null)
     {
         if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
         var workload = binding.Identity?.Workload;
@@ -226,13 +245,55 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         long? blockedAt = null;
         // The host is never blocked: a profile of the host is for alerting only.
         if (verdict.Action == EngineAction.Block && !binding.IsHost)
-            (action, blockedAt) = _enforcement.OnBlock(pid, verdict.Deviation ?? DeviationKind.Process, workload ?? "");
+            (action, blockedAt) = _enforcement.OnBlock(new BlockRequest(pid, verdict.Deviation ?? DeviationKind.Process, workload ?? "", cgroupId, process.Info.ExePath, ktime, connectResult));
+        if (action == AlertAction.Blocked) RememberBlock(pid, verdict.Deviation == DeviationKind.Network ? "connect" : "exec");
         var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process.Info, binding.RuleContainer, workload, target);
         _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, workload, ModeName(verdict.Mode), action,
             verdict.Action == EngineAction.Block ? Enforcement : null, ktime, blockedAt, verdict.Reason, binding.RuleContainer?.Id));
     }
 
     private string Enforcement => _enforcement.InKernel ? "kernel" : "user-space";
+
+    private void RememberBlock(int pid, string kind) => _recentBlocks[(pid, kind)] = Environment.TickCount64;
+
+    /// <summary>
+    /// The kernel enforcer's records of what it refused. A block the sensor's events already explained (and alerted,
+    /// marked blocked) is counted; one they did not — a UDP datagram, which the sensor does not report as a connect,
+    /// or a record lost under load — becomes its own alert. The match waits a moment for the sensor's event.
+    /// </summary>
+    public async Task ConsumeBlockedAsync(IAsyncEnumerable<BlockedAction> blocked, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var b in blocked.WithCancellation(token).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _kernelBlocks);
+                var action = b;
+                _ = Task.Delay(250, token).ContinueWith(_ => Unexplained(action), token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Unexplained(BlockedAction b)
+    {
+        if (_recentBlocks.TryRemove((b.Pid, b.Kind), out _)) return;
+        _containers.TryGetValue(b.CgroupId, out var entry);
+        var binding = entry.Binding;
+        var what = b.Kind == "exec" ? $"exec of {b.Executable ?? "?"}" : $"{b.Protocol ?? "connection"} to {b.Destination}";
+        var reason = $"{what} blocked in the kernel ({b.Reasons})";
+        var unixNs = b.KernelTimeNs + _wallOffsetNs;
+        var mode = binding?.Identity is { } id ? Engine.ModeOf(id) : ProfileMode.Protect;
+        var kind = b.Kind == "exec" ? (b.Reasons & (BlockReasons.WritableLayer | BlockReasons.Memfd | BlockReasons.ScriptDrift)) != 0
+            ? DeviationKind.Drift : DeviationKind.Process : DeviationKind.Network;
+        var verdict = new Verdict(EngineAction.Block, kind, mode, reason);
+        var process = new Runtime.Rules.Reference.ProcessInfo { Name = b.Executable is { } exe ? ProcessCache.CommName(exe) : "", ExePath = b.Executable ?? "", Pid = b.Pid };
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process, binding?.RuleContainer, binding?.Identity?.Workload, b.Destination?.ToString() ?? b.Executable);
+        _alerts.Publish(alert, new AlertContext("kernel", kind, binding?.Identity?.Workload, ModeName(mode), AlertAction.Blocked, "kernel", b.KernelTimeNs, b.KernelTimeNs,
+            reason, binding?.RuleContainer?.Id));
+    }
 
     private void Match(SyscallEvent e, WorkloadBinding binding, Verdict? verdict, long ktime)
     {
@@ -283,6 +344,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 UploadProfile(change.Workload);
             }
             if (Sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
+            foreach (var (key, at) in _recentBlocks)
+                if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
+            ForgetGone();
             return changes;
         }
         catch (Exception e) when (e is ProfileStoreException or Microsoft.Data.Sqlite.SqliteException or IOException)
@@ -317,18 +381,59 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         }
     }
 
+    /// <summary>Containers whose cgroup is gone are forgotten, in the kernel too (their ids may be reused).</summary>
+    private void ForgetGone()
+    {
+        foreach (var (cgroup, (binding, pid)) in _containers)
+        {
+            if (Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}") || CgroupExists(cgroup, pid)) continue;
+            _containers.TryRemove(cgroup, out _);
+            try { _enforcement.Forget(cgroup); }
+            catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException) { LastError = $"forget cgroup {cgroup}: {e.Message}"; }
+        }
+    }
+
+    private readonly ConcurrentDictionary<ulong, string?> _cgroupPaths = new();
+
+    private bool CgroupExists(ulong cgroup, int pid) =>
+        _cgroupPaths.TryGetValue(cgroup, out var path) && path is not null && Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')));
+
+    private static readonly Lazy<string> CgroupRoot = new(() =>
+    {
+        try { return CgroupPaths.FindV2Root(); }
+        catch (Exception e) when (e is IOException or SensorException or InvalidOperationException) { return "/sys/fs/cgroup"; }
+    });
+
     private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
     {
         if (binding.Identity is not { } identity) return;
         try
         {
             var mode = Engine.ModeOf(identity);
-            _enforcement.Apply(new EnforcedContainer(cgroupId, CgroupPathOf(pid), binding.Container.Id, pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            // A process that has exited has no /proc entry: the path is read again next time rather than cached as unknown.
+            if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null)
+                _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
+            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will do.
+            var live = path is null ? pid : LiveMember(path) ?? pid;
+            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
         }
-        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
         {
             _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
         }
+    }
+
+    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c>.</summary>
+    private static int? LiveMember(string cgroupPath)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
+                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0) return pid;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
     }
 
     /// <summary>The process's cgroup-v2 path (relative to the v2 mount), from /proc.</summary>

@@ -4,6 +4,9 @@ using ZeroDrift.Runtime.Response;
 
 namespace ZeroDrift.Agent;
 
+/// <summary>A block verdict and the event's facts the enforcement needs to tell whether the kernel already stopped it.</summary>
+public sealed record BlockRequest(int Pid, DeviationKind Kind, string Workload, ulong CgroupId, string? Executable, long KernelTimeNs, int? ConnectResult = null);
+
 /// <summary>A container the enforcer acts on: its cgroup (id and v2 path) and a process inside it (to resolve paths in its mount namespace).</summary>
 public sealed record EnforcedContainer(ulong CgroupId, string? CgroupPath, string ContainerId, int PidInContainer);
 
@@ -26,8 +29,8 @@ public interface IEnforcement : IDisposable
     /// <summary>A container went away.</summary>
     void Forget(ulong cgroupId);
 
-    /// <summary>The engine decided to block this process's deviation; returns what was done.</summary>
-    (AlertAction Action, long? AtNs) OnBlock(int pid, DeviationKind kind, string workload);
+    /// <summary>The engine decided to block this process's deviation; returns what was done and when (CLOCK_MONOTONIC ns).</summary>
+    (AlertAction Action, long? AtNs) OnBlock(BlockRequest request);
 }
 
 /// <summary>
@@ -49,10 +52,10 @@ public sealed class UserSpaceEnforcement(Responder responder, string why) : IEnf
     {
     }
 
-    public (AlertAction Action, long? AtNs) OnBlock(int pid, DeviationKind kind, string workload)
+    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request)
     {
-        if (pid <= 0) return (AlertAction.Alerted, null);
-        var result = responder.KillProcess(pid, automatic: true, by: $"profile of {workload} ({kind.ToString().ToLowerInvariant()} deviation)");
+        if (request.Pid <= 0) return (AlertAction.Alerted, null);
+        var result = responder.KillProcess(request.Pid, automatic: true, by: $"profile of {request.Workload} ({request.Kind.ToString().ToLowerInvariant()} deviation)");
         return (result.Succeeded ? AlertAction.Killed : AlertAction.KillFailed, AlertPublisher.MonotonicNs());
     }
 

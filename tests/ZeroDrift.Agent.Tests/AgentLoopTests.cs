@@ -36,9 +36,9 @@ internal sealed class RecordingEnforcement : IEnforcement
     public bool InKernel => false;
     public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile) => Applied.Add((container, mode, profile));
     public void Forget(ulong cgroupId) { }
-    public (AlertAction Action, long? AtNs) OnBlock(int pid, DeviationKind kind, string workload)
+    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request)
     {
-        Blocks.Add((pid, kind));
+        Blocks.Add((request.Pid, request.Kind));
         return (AlertAction.Killed, AlertPublisher.MonotonicNs());
     }
     public void Dispose() { }
@@ -110,9 +110,8 @@ public sealed class AgentLoopTests
         Assert.Contains(saved.Processes, p => p.Executable == "/bin/busybox" && p.User == "0");
         Assert.Contains(saved.Network, n => n.Direction == NetworkDirection.Egress && n.Peer == "10.88.0.7" && n.Port == 5432 && n.Protocol == "tcp");
         Assert.Empty(h.Sink.Lines);
-        // The container is handed to the enforcement once, in its mode.
-        Assert.Single(h.Enforcement.Applied);
-        Assert.Equal(h.Cgroup, h.Enforcement.Applied[0].Container.CgroupId);
+        // Learning puts nothing in the kernel.
+        Assert.Empty(h.Enforcement.Applied);
     }
 
     [Fact]
@@ -176,6 +175,9 @@ public sealed class AgentLoopTests
         using var h = new Harness(ProfileMode.Monitor);
         h.Feed(Records.Exec(h.Cgroup, 100, 1, "/bin/busybox", ["cat", "/etc/shadow"]));
         h.Feed(Records.Open(h.Cgroup, 100, "/etc/shadow", 0));
+        // A container first seen in Monitor is handed to the enforcement at once, in its mode.
+        var applied = Assert.Single(h.Enforcement.Applied);
+        Assert.Equal((h.Cgroup, ProfileMode.Monitor), (applied.Container.CgroupId, applied.Mode));
         var alert = h.Sink.Alerts.Single(a => a.GetProperty("rule").GetString() == "ZeroDrift Sensitive File Read");
         Assert.Equal("rule", alert.GetProperty("zerodrift").GetProperty("kind").GetString());
         var fields = alert.GetProperty("output_fields");

@@ -7,6 +7,7 @@ using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Sensor;
 using ZeroDrift.Server.Client;
 using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
 using ZeroDrift.Sensor.Output;
 using ZeroDrift.Sensor.Probing;
@@ -39,10 +40,13 @@ public static class AgentCommand
         var host = new Option<string>("--host-processes") { Description = "Host processes: skip, rules (rules only; default) or workload (rules, and one alert-only profile for the host)", DefaultValueFactory = _ => "rules" };
         var server = new Option<string?>("--server") { Description = "ZeroDrift server URL: upload containers, events, alerts and profiles" };
         var apiToken = new Option<string?>("--token") { Description = "API token for --server (default: $ZERODRIFT_TOKEN)" };
+        var enforcement = new Option<string>("--enforcement") { Description = "How Protect blocks: auto (the kernel where enforcement loads, else user-space kill; default), kernel (fail when it cannot load) or user-space", DefaultValueFactory = _ => "auto" };
+        var pins = new Option<string>("--enforcement-pins") { Description = "bpffs directory where kernel enforcement is pinned (survives agent restarts)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
+        var release = new Option<bool>("--release-enforcement") { Description = "Remove the pinned kernel enforcement (every container's blocking stops) and exit" };
         var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
 
         var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, server, apiToken, serverCert })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, pins, release, server, apiToken, serverCert })
             command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
@@ -51,6 +55,16 @@ public static class AgentCommand
                 throw new UsageException($"unknown output format '{format}' (known: json, none)");
             if (parse.GetValue(check))
                 return RunCheck(parse.GetValue(outputFile));
+            if (parse.GetValue(release))
+            {
+                KernelSensor.EnsureSupported();
+                KernelEnforcer.Release(parse.GetValue(pins)!);
+                Console.Error.WriteLine($"zerodrift: agent: kernel enforcement under {parse.GetValue(pins)} released");
+                return ExitCodes.Ok;
+            }
+            var enforcementChoice = parse.GetValue(enforcement)!.ToLowerInvariant();
+            if (enforcementChoice is not ("auto" or "kernel" or "user-space"))
+                throw new UsageException($"--enforcement {enforcementChoice}: expected auto, kernel or user-space");
             var options = new SensorOptions
             {
                 RingBufferBytes = ParseSize(parse.GetValue(ringSize)!),
@@ -86,6 +100,8 @@ public static class AgentCommand
                 Alerts: parse.GetValue(alerts) is { Length: > 0 } a ? a : ["stdout"],
                 RuleFiles: parse.GetValue(rules) ?? [],
                 DefaultRules: !parse.GetValue(noDefaultRules),
+                Enforcement: enforcementChoice,
+                EnforcementPins: parse.GetValue(pins)!,
                 ProfilesPath: parse.GetValue(profiles) ?? ProfileStore.DefaultPath(),
                 Server: parse.GetValue(server) is { } url ? Connect(url, parse.GetValue(apiToken), parse.GetValue(serverCert)) : null);
             foreach (var spec in settings.Alerts)

@@ -8,6 +8,7 @@ using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Runtime.Rules.Reference;
 using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Output;
 using ZeroDrift.Server.Client;
 
@@ -22,6 +23,8 @@ public sealed record AgentSettings(
     IReadOnlyList<string> Alerts,
     IReadOnlyList<string> RuleFiles,
     bool DefaultRules,
+    string Enforcement,
+    string EnforcementPins,
     string ProfilesPath,
     ServerConnection? Server);
 
@@ -61,7 +64,7 @@ public static class AgentRunner
         processes.SeedFromProc();
         var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
         using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval };
-        var enforcement = new UserSpaceEnforcement(new Responder(), "the kernel enforcer is not part of this build");
+        var enforcement = OpenEnforcement(settings, Log);
         var trust = new ImageTrustCache(ImageTrustCache.FromPodman, w => Log($"zerodrift: agent: warning: {w}"));
         using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, writer, Log);
         if (channel is not null) loop.Uplink = r => channel.TryEnqueue(r);
@@ -69,6 +72,8 @@ public static class AgentRunner
         if (writer is not null) writer.Sensor = sensor;
         loop.Sensor = sensor;
         loop.Start();
+        using var stopBlocked = new CancellationTokenSource();
+        var blocked = enforcement is KernelEnforcement kernel ? loop.ConsumeBlockedAsync(kernel.Enforcer.ReadBlockedAsync(stopBlocked.Token), stopBlocked.Token) : Task.CompletedTask;
         try
         {
             Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; "
@@ -88,6 +93,8 @@ public static class AgentRunner
             // Save what was learned and read the kernel's last syscall sets while the sensor is still loaded; then
             // detach (the polling thread stops) and write the last lines from this thread alone.
             loop.Stop();
+            await stopBlocked.CancelAsync().ConfigureAwait(false);
+            await blocked.ConfigureAwait(false);
             var syscalls = sensor.ReadSyscallSets();
             var lost = sensor.ReadLost();
             sensor.Dispose();
@@ -105,11 +112,29 @@ public static class AgentRunner
             }
         }
         var inv = CultureInfo.InvariantCulture;
-        Log(string.Create(inv, $"zerodrift: agent: detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Blocked} blocked in the kernel, {alerts.Killed} killed from user space), ")
+        Log(string.Create(inv, $"zerodrift: agent: detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Blocked} blocked in the kernel, {alerts.Killed} killed from user space; the kernel reported {loop.KernelBlocks} blocks), ")
             + string.Create(inv, $"detect latency p50 {alerts.DetectLatencyMs(0.5):0.###} ms, p99 {alerts.DetectLatencyMs(0.99):0.###} ms")
             + (writer is null ? "" : $", {writer.Written} events written")
             + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : "")
             + (loop.LastError is { } error ? $", last error: {error}" : ""));
+    }
+
+    /// <summary>
+    /// Kernel enforcement where it loads (auto, kernel); the user-space fallback where it cannot (auto only: with
+    /// kernel the agent refuses to start) or when asked. The start-up line says which one is active and why.
+    /// </summary>
+    private static IEnforcement OpenEnforcement(AgentSettings settings, Action<string> log)
+    {
+        var responder = new Responder();
+        if (settings.Enforcement == "user-space") return new UserSpaceEnforcement(responder, "asked for with --enforcement user-space");
+        try
+        {
+            return new KernelEnforcement(KernelEnforcer.Open(settings.EnforcementPins), responder, log);
+        }
+        catch (SensorException e) when (settings.Enforcement == "auto")
+        {
+            return new UserSpaceEnforcement(responder, $"kernel enforcement could not load ({e.Message})");
+        }
     }
 
     /// <summary>Built-in rules (unless switched off), then each file in order; a file that does not parse is one error line and exit 2.
