@@ -384,19 +384,19 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// <summary>Containers whose cgroup is gone are forgotten, in the kernel too (their ids may be reused).</summary>
     private void ForgetGone()
     {
-        foreach (var (cgroup, (binding, pid)) in _containers)
+        foreach (var cgroup in _containers.Keys)
         {
-            if (Directory.Exists($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}") || CgroupExists(cgroup, pid)) continue;
+            // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
+            if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
             _containers.TryRemove(cgroup, out _);
+            _cgroupPaths.TryRemove(cgroup, out _);
+            _syscallsSeen.Remove(cgroup);
             try { _enforcement.Forget(cgroup); }
             catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException) { LastError = $"forget cgroup {cgroup}: {e.Message}"; }
         }
     }
 
     private readonly ConcurrentDictionary<ulong, string?> _cgroupPaths = new();
-
-    private bool CgroupExists(ulong cgroup, int pid) =>
-        _cgroupPaths.TryGetValue(cgroup, out var path) && path is not null && Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')));
 
     private static readonly Lazy<string> CgroupRoot = new(() =>
     {

@@ -124,6 +124,7 @@ public sealed class AgentLoopTests
         using (var other = ProfileStore.Open(h.StorePath))
             other.Save(other.Get(Harness.Identity.Key)! with { Mode = ProfileMode.Monitor });
         var changes = h.Loop.Housekeeping(DateTimeOffset.UtcNow);
+        Assert.Null(h.Loop.LastError);
         Assert.Equal(ProfileMode.Monitor, Assert.Single(changes).To);
         Assert.Contains(h.Log, l => l.Contains("learn -> monitor (switched by a user)", StringComparison.Ordinal));
         Assert.Equal(ProfileMode.Monitor, h.Enforcement.Applied[^1].Mode);
