@@ -98,6 +98,15 @@ public static class AgentRunner
             var syscalls = sensor.ReadSyscallSets();
             var lost = sensor.ReadLost();
             sensor.Dispose();
+            // Kernel enforcement stays pinned while some container is in Protect or Monitor, so blocking goes on while
+            // the agent restarts; with none, nothing of ours is left behind.
+            var idle = enforcement is KernelEnforcement kernelEnforcement && kernelEnforcement.Enforcer.Modes().Count == 0;
+            loop.Dispose();
+            if (idle)
+            {
+                KernelEnforcer.Release(settings.EnforcementPins);
+                Log($"zerodrift: agent: no container is protected: kernel enforcement under {settings.EnforcementPins} released");
+            }
             if (writer is not null && stream is not null)
             {
                 AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
