@@ -242,6 +242,30 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
+    public void The_uplink_gets_the_server_channels_record_shapes()
+    {
+        using var h = new Harness(ProfileMode.Learn, learning: new LearningPolicy(TimeSpan.FromSeconds(5), ProfileMode.Monitor));
+        var records = new List<System.Text.Json.Nodes.JsonObject>();
+        h.Loop.Uplink = records.Add;
+        h.Feed(Records.Exec(h.Cgroup, 100, 1, "/bin/busybox", ["/bin/httpd"]));
+        h.Feed(Records.Connect(h.Cgroup, 100, IPAddress.Parse("10.88.0.5"), IPAddress.Parse("10.88.0.7"), 5432));
+        h.Loop.Housekeeping(DateTimeOffset.UtcNow.AddSeconds(6)); // learning ends: a profile record
+        // What docs/server.md requires of each record type.
+        var container = records.Single(r => (string?)r["type"] == "container");
+        Assert.Equal(Harness.ContainerId, (string?)container["id"]);
+        Assert.Equal("web", (string?)container["workload"]);
+        Assert.Equal("node-1", (string?)container["host"]);
+        Assert.Equal("localhost/web:1", (string?)container["image"]);
+        var events = records.Where(r => (string?)r["type"] == "event").ToList();
+        Assert.Equal(["exec", "network"], events.Select(e => (string?)e["kind"]));
+        Assert.All(events, e => Assert.True(e["time"] is not null && (string?)e["containerId"] == Harness.ContainerId && (string?)e["workload"] == "web"));
+        var profile = records.Single(r => (string?)r["type"] == "profile");
+        Assert.Equal("monitor", (string?)profile["mode"]);
+        Assert.Equal("/bin/busybox", (string?)profile["profile"]!["exec"]![0]);
+        Assert.Equal("10.88.0.7", (string?)profile["profile"]!["network"]![0]!["to"]);
+    }
+
+    [Fact]
     public void Learning_ends_after_the_quiet_period_and_advances()
     {
         using var h = new Harness(ProfileMode.Learn, learning: new LearningPolicy(TimeSpan.FromSeconds(5), ProfileMode.Monitor));
