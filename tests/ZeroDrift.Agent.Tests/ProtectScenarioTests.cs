@@ -48,7 +48,7 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
         BuildImage();
         var stderr = new ConcurrentQueue<(DateTime At, string Line)>();
         using var agent = StartAgent(stderr, "--output", "none", "--mode", "learn", "--learn-quiet", "4s", "--auto-advance", "monitor",
-            "--alerts", "file:" + Alerts, "--profiles", Profiles, "--enforcement", "kernel", "--enforcement-pins", Pins, "--host-processes", "skip");
+            "--alerts", "file:" + Alerts, "--profiles", Profiles, "--enforcement", "kernel", "--pin-root", Pins, "--host-processes", "skip");
         try
         {
             Assert.Contains(stderr, l => l.Line.Contains("enforcement: in the kernel", StringComparison.Ordinal));
@@ -240,7 +240,7 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
         {
             Run("podman", ["rm", "-f", "-t", "0", Web, Client]);
             Run("podman", ["rmi", "-f", Image]);
-            if (Directory.Exists(Pins)) Run("dotnet", [Dll, "agent", "--release-enforcement", "--enforcement-pins", Pins]);
+            if (Directory.Exists(Pins)) Run("dotnet", [Dll, "agent", "--release-enforcement", "--pin-root", Pins]);
         }
         _dir.Dispose();
     }

@@ -245,6 +245,44 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     });
 
     [RootFact]
+    public async Task Dns_to_the_resolver_works_once_allowed_and_is_refused_before()
+    {
+        var e = Enforcer();
+        TrustImage(e);
+        using var resolver = new TinyResolver(box.Gateway, IPAddress.Parse("192.0.2.7"));
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        var refused = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
+        Assert.DoesNotContain("192.0.2.7", refused.Stdout, StringComparison.Ordinal);
+        var record = await blocked.WaitFor(b => b.Kind == "connect" && b.Destination?.Port == 53 && b.CgroupId == box.CgroupId);
+        Assert.Equal((box.Gateway, "udp"), (record.Destination!.Address, record.Protocol));
+
+        // Allowing the resolver while the container stays in protect takes effect at once.
+        e.AllowDestination(box.CgroupId, box.Gateway, 32, 53);
+        var answered = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
+        Assert.Contains("192.0.2.7", answered.Stdout, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void Mistakes_are_one_clear_error_and_change_nothing()
+    {
+        var e = Enforcer();
+        var wrongId = Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId + 1, box.CgroupPath, EnforcementMode.Protect));
+        Assert.Contains($"not {box.CgroupId + 1}", wrongId.Message, StringComparison.Ordinal);
+        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/no-such-cgroup-zde", EnforcementMode.Protect));
+        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/../../etc", EnforcementMode.Protect));
+        Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
+        Assert.Throws<SensorException>(() => e.AllowExecutables(box.CgroupId, int.MaxValue, ["/bin/sh"]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.Loopback, 33, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.IPv6Loopback, 64, 70000));
+        var notBpf = Assert.Throws<SensorException>(() => KernelEnforcer.Open("/tmp/zde-not-bpffs"));
+        Assert.Contains("not on a BPF filesystem", notBpf.Message, StringComparison.Ordinal);
+        // Relative and dotted paths inside the container stay inside it; missing ones are not counted.
+        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, ["/../../bin/busybox", "relative/sh", "/nope"]));
+    }
+
+    [RootFact]
     public async Task Monitor_blocks_nothing()
     {
         var e = Enforcer();
@@ -290,6 +328,29 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     }
 
     [RootFact]
+    public void A_flood_of_denied_execs_is_all_killed_and_records_that_do_not_fit_are_counted()
+    {
+        using var cgroup = new ScratchCgroup();
+        // A fresh root: its ring is empty and nobody reads it, so 5,000 records cannot all fit in 1 MiB.
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        try
+        {
+            using var e = KernelEnforcer.Open(root);
+            e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+            var run = cgroup.RunPython(
+                "killed = 0\nfor _ in range(5000):\n    pid = os.posix_spawn('/bin/true', ['/bin/true'], {})\n"
+                + "    _, status = os.waitpid(pid, 0)\n    killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9\nprint(killed)");
+            Assert.Equal((0, "5000"), (run.Exit, run.Stdout.Trim()));
+            Assert.InRange(e.LostRecords(), 1UL, 5000UL);
+            e.Forget(cgroup.Id);
+        }
+        finally
+        {
+            KernelEnforcer.Release(root);
+        }
+    }
+
+    [RootFact]
     public void Udp_sendto_without_connect_is_refused_outside_the_model()
     {
         using var cgroup = new ScratchCgroup();
@@ -297,6 +358,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
         var e = Enforcer();
         e.AllowDestination(cgroup.Id, IPAddress.Loopback, 8, port);
+        e.AllowDestination(cgroup.Id, IPAddress.IPv6Loopback, 128, port);
         e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
         try
         {
@@ -305,8 +367,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
                 + $"s.sendto(b'ok', ('127.0.0.1', {port}))\nprint('allowed sent')\n"
                 + $"try:\n    s.sendto(b'no', ('127.0.0.1', {port + 1}))\n    print('denied sent')\nexcept PermissionError:\n    print('EPERM')\n"
                 + $"s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)\n"
-                + $"try:\n    s6.sendto(b'no', ('::ffff:127.0.0.1', {port + 1}))\n    print('mapped sent')\nexcept PermissionError:\n    print('mapped EPERM')\n");
-            Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\n"), (run.Exit, run.Stdout));
+                + $"try:\n    s6.sendto(b'no', ('::ffff:127.0.0.1', {port + 1}))\n    print('mapped sent')\nexcept PermissionError:\n    print('mapped EPERM')\n"
+                + $"s6.sendto(b'ok', ('::1', {port}))\nprint('v6 sent')\n"
+                + $"try:\n    s6.sendto(b'no', ('::1', {port + 1}))\n    print('v6 denied sent')\nexcept PermissionError:\n    print('v6 EPERM')\n");
+            Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\nv6 sent\nv6 EPERM\n"), (run.Exit, run.Stdout));
         }
         finally
         {
@@ -322,7 +386,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var ids = first.ProgramIds();
         TrustImage(first);
         first.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
-        first.Dispose(); // every descriptor this process had on the programs and maps is closed now
+        Assert.NotEmpty(OwnBpfProgramIds().Intersect(ids)); // the check below can see our descriptors
+        first.Dispose();
+        // This process holds no descriptor on the programs any more, as if it had exited: only the pins keep them.
+        Assert.Empty(OwnBpfProgramIds().Intersect(ids));
 
         var afterExit = box.Exec(Other, "x");
         Assert.Equal((Killed, ""), (afterExit.Exit, afterExit.Stdout));
@@ -339,6 +406,23 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         second.Forget(box.CgroupId);
     }
 
+    /// <summary>Ids of the BPF programs this process holds a descriptor on (/proc/self/fdinfo "prog_id:").</summary>
+    private static IEnumerable<uint> OwnBpfProgramIds()
+    {
+        var ids = new List<uint>();
+        foreach (var info in Directory.EnumerateFiles("/proc/self/fdinfo"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(info))
+                    if (line.StartsWith("prog_id:", StringComparison.Ordinal))
+                        ids.Add(uint.Parse(line[8..].Trim(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (IOException) { } // a descriptor closed while we read
+        }
+        return ids;
+    }
+
     /// <summary>zde_exec programs loaded by others on this machine (another engineer's agent), not ours.</summary>
     private static int OtherExecPrograms(uint ours) =>
         BpfToolIds("zde_exec").Count(id => id != ours);
@@ -349,6 +433,41 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         return [.. doc.RootElement.EnumerateArray()
             .Where(p => p.TryGetProperty("name", out var n) && n.GetString() == name)
             .Select(p => p.GetProperty("id").GetUInt32())];
+    }
+
+    [RootFact]
+    public void Leftovers_of_an_interrupted_load_are_replaced_and_foreign_pins_refused()
+    {
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        try
+        {
+            // Only a map pinned (a load that died half-way): Open starts clean.
+            Directory.CreateDirectory(root);
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "8", "value", "4", "entries", "4", "name", "zde_mode");
+            using (var e = KernelEnforcer.Open(root))
+            {
+                Assert.False(e.Reused);
+                Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
+            }
+
+            // A complete set whose map has another shape (another build): refused with one line, nothing misread.
+            File.Delete($"{root}/zde_mode");
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "zde_mode");
+            var foreign = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
+            Assert.Contains("another ZeroDrift version", foreign.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', foreign.Message);
+
+            // A complete load missing a pin this build has (an older layout): refused too, and left as it is.
+            File.Delete($"{root}/zde_lost");
+            var older = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
+            Assert.Contains("missing zde_lost", older.Message, StringComparison.Ordinal);
+            Assert.True(File.Exists($"{root}/zde_exec_link"));
+        }
+        finally
+        {
+            KernelEnforcer.Release(root);
+        }
+        Assert.False(Directory.Exists(root));
     }
 
     [RootFact]
@@ -382,6 +501,49 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
             Assert.DoesNotContain(links.RootElement.EnumerateArray(), l => ids.Contains(l.GetProperty("prog_id").GetUInt32()));
         Assert.Equal(0, box.Exec(Other, "ok").Exit);
         KernelEnforcer.Release(root); // releasing twice is harmless
+    }
+
+    [RootFact]
+    public void Zerodrift_agent_release_enforcement_removes_what_a_stopped_agent_left()
+    {
+        var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
+        using (var e = KernelEnforcer.Open(root))
+        {
+            TrustImage(e);
+            e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        }
+        Assert.Equal(Killed, box.Exec(Other, "ok").Exit);
+
+        var (exit, stderr) = Zerodrift("agent", "--release-enforcement", "--pin-root", root);
+        Assert.Equal(0, exit);
+        Assert.Contains("released", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(root));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var run = box.Exec(Other, "ok");
+        while (run.Exit != 0 && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100); // the kernel frees an unpinned link after an RCU grace period
+            run = box.Exec(Other, "ok");
+        }
+        Assert.Equal((0, "ok\n"), (run.Exit, run.Stdout));
+
+        // A pin root that is not on bpffs: one line, exit 2.
+        var (badExit, badErr) = Zerodrift("agent", "--release-enforcement", "--pin-root", "/tmp");
+        Assert.Equal(2, badExit);
+        Assert.Single(badErr.Trim().Split('\n'));
+        Assert.Contains("not on a BPF filesystem", badErr, StringComparison.Ordinal);
+    }
+
+    private static (int Exit, string Stderr) Zerodrift(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var p = Process.Start(start)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        _ = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stderr.Result);
     }
 
     public void Dispose()
@@ -431,5 +593,66 @@ public sealed class ScratchCgroup : IDisposable
             try { Directory.Delete(FullPath); return; }
             catch (IOException) { Thread.Sleep(100); }
         }
+    }
+}
+
+/// <summary>A DNS server of a few lines on UDP port 53 of one address: answers every A question with one address
+/// and every other question with no answer.</summary>
+public sealed class TinyResolver : IDisposable
+{
+    private readonly UdpClient socket;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task serving;
+
+    public TinyResolver(IPAddress listen, IPAddress answer)
+    {
+        socket = Bind(new IPEndPoint(listen, 53));
+        serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                UdpReceiveResult query;
+                try { query = await socket.ReceiveAsync(stop.Token); }
+                catch (OperationCanceledException) { return; }
+                catch (SocketException) { return; }
+                if (Answer(query.Buffer, answer) is { } reply) await socket.SendAsync(reply, query.RemoteEndPoint);
+            }
+        });
+    }
+
+    /// <summary>Port 53 may be held for a moment by another session's test on this machine: wait for it.</summary>
+    private static UdpClient Bind(IPEndPoint endpoint)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try { return new UdpClient(endpoint); }
+            catch (SocketException) when (DateTime.UtcNow < deadline) { Thread.Sleep(250); }
+        }
+    }
+
+    private static byte[]? Answer(byte[] q, IPAddress address)
+    {
+        var end = 12;
+        while (end < q.Length && q[end] != 0) end += q[end] + 1;
+        end += 5; // the root label, QTYPE, QCLASS
+        if (q.Length < end) return null;
+        var isA = q[end - 4] == 0 && q[end - 3] == 1;
+        var reply = new List<byte>(q[..end]);
+        reply[2] = 0x81; // response, recursion desired
+        reply[3] = 0x80; // recursion available, NOERROR
+        reply[6] = 0;
+        reply[7] = (byte)(isA ? 1 : 0);
+        reply[8] = reply[9] = reply[10] = reply[11] = 0;
+        if (isA) reply.AddRange([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, .. address.GetAddressBytes()]);
+        return [.. reply];
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        socket.Dispose();
+        try { serving.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        stop.Dispose();
     }
 }

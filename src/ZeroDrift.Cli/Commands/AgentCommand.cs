@@ -41,8 +41,8 @@ public static class AgentCommand
         var server = new Option<string?>("--server") { Description = "ZeroDrift server URL: upload containers, events, alerts and profiles" };
         var apiToken = new Option<string?>("--token") { Description = "API token for --server (default: $ZERODRIFT_TOKEN)" };
         var enforcement = new Option<string>("--enforcement") { Description = "How Protect blocks: auto (the kernel where enforcement loads, else user-space kill; default), kernel (fail when it cannot load) or user-space", DefaultValueFactory = _ => "auto" };
-        var pins = new Option<string>("--enforcement-pins") { Description = "bpffs directory where kernel enforcement is pinned (survives agent restarts)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
-        var release = new Option<bool>("--release-enforcement") { Description = "Remove the pinned kernel enforcement (every container's blocking stops) and exit" };
+        var pins = new Option<string>("--pin-root") { Description = "bpffs directory where kernel enforcement is pinned: it survives agent restarts (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
+        var release = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
         var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
 
         var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
@@ -58,8 +58,10 @@ public static class AgentCommand
             if (parse.GetValue(release))
             {
                 KernelSensor.EnsureSupported();
-                KernelEnforcer.Release(parse.GetValue(pins)!);
-                Console.Error.WriteLine($"zerodrift: agent: kernel enforcement under {parse.GetValue(pins)} released");
+                var root = parse.GetValue(pins)!;
+                KernelEnforcer.Release(root);
+                if (!parse.GetValue(GlobalOptions.Quiet))
+                    Console.Error.WriteLine($"zerodrift: agent: enforcement under {root} released (nothing of it stays attached)");
                 return ExitCodes.Ok;
             }
             var enforcementChoice = parse.GetValue(enforcement)!.ToLowerInvariant();

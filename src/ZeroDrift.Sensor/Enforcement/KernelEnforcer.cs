@@ -22,9 +22,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private const long BpfFsMagic = 0xcafe4a11;
 
     // Pin names under the root: the maps, the programs attached per cgroup, the global exec link.
-    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked";
+    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost";
     internal const string ExecProgram = "zde_exec", ExecLink = "zde_exec_link", CgroupDir = "zde_cgroups";
-    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap];
+    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap];
 
     /// <summary>The cgroup sock_addr programs and the attach type each is linked with (enum bpf_attach_type).</summary>
     private static readonly (string Program, int AttachType)[] SockPrograms =
@@ -42,11 +42,12 @@ public sealed unsafe class KernelEnforcer : IDisposable
         [ExecAllowMap] = (24, 1),
         [NetAllowMap] = (32, 1),
         [BlockedMap] = (0, 0),
+        [LostMap] = (4, 8),
     };
 
     private readonly string root;
     private readonly string cgroupRoot;
-    private readonly int modeFd, execAllowFd, netAllowFd, blockedFd;
+    private readonly int modeFd, execAllowFd, netAllowFd, blockedFd, lostFd;
     private readonly int[] sockProgramFds;
     private readonly int execProgramFd;
     private readonly Lock gate = new();
@@ -67,6 +68,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         execAllowFd = fds[ExecAllowMap];
         netAllowFd = fds[NetAllowMap];
         blockedFd = fds[BlockedMap];
+        lostFd = fds[LostMap];
         execProgramFd = fds[ExecProgram];
         sockProgramFds = [.. SockPrograms.Select(p => fds[p.Program])];
     }
@@ -81,6 +83,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
             throw new SensorException($"{root} is not on a BPF filesystem: mount one with 'mount -t bpf bpf /sys/fs/bpf'");
         using var exclusive = Lock(root);
         var complete = Pins().All(p => File.Exists(Path.Join(root, p)));
+        if (!complete && File.Exists(Path.Join(root, ExecLink)))
+            // The exec link is pinned last: with it present, a missing pin means another build's layout (which
+            // may be enforcing right now). Replacing it silently would drop that protection.
+            throw new SensorException($"the enforcement state pinned under {root} is from another ZeroDrift version (missing {Pins().First(p => !File.Exists(Path.Join(root, p)))}); release it first (zerodrift agent --release-enforcement)");
         if (!complete)
         {
             // Nothing there, or the leftovers of an interrupted load: start clean.
@@ -385,6 +391,18 @@ public sealed unsafe class KernelEnforcer : IDisposable
                 LibBpf.MapDelete(fd, k);
     }
 
+    /// <summary>Blocks the kernel made but could not record (the ring was full), since the first load.</summary>
+    public ulong LostRecords()
+    {
+        var values = new ulong[LibBpf.NumPossibleCpus()];
+        var key = 0u;
+        fixed (ulong* v = values)
+            if (LibBpf.MapLookup(lostFd, &key, v) != 0) return 0;
+        var total = 0UL;
+        foreach (var c in values) total += c;
+        return total;
+    }
+
     /// <summary>Cgroups with a mode in the kernel (what a restarted agent finds).</summary>
     public IReadOnlyDictionary<ulong, EnforcementMode> Modes()
     {
@@ -521,7 +539,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
-        foreach (var fd in new[] { modeFd, execAllowFd, netAllowFd, blockedFd, execProgramFd }.Concat(sockProgramFds))
+        foreach (var fd in new[] { modeFd, execAllowFd, netAllowFd, blockedFd, lostFd, execProgramFd }.Concat(sockProgramFds))
             LibC.Close(fd);
     }
 }

@@ -99,6 +99,22 @@ struct {
 	__uint(max_entries, 1 << 20);
 } zde_blocked SEC(".maps");
 
+/* Blocks whose record did not fit in zde_blocked (a flood of denied execs): the block itself still happened. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} zde_lost SEC(".maps");
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&zde_lost, &zero);
+	if (lost)
+		*lost += 1;
+}
+
 static __always_inline int protected_cgroup(__u64 cgroup)
 {
 	__u32 *mode = bpf_map_lookup_elem(&zde_mode, &cgroup);
@@ -150,8 +166,10 @@ int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	bpf_send_signal(SIGKILL);
 
 	struct zde_record *r = bpf_ringbuf_reserve(&zde_blocked, sizeof(*r), 0);
-	if (!r)
+	if (!r) {
+		count_lost();
 		return 0;
+	}
 	r->ktime = bpf_ktime_get_ns();
 	r->cgroup = cgroup;
 	r->dev = key.dev;
@@ -234,6 +252,8 @@ static __always_inline int decide(struct bpf_sock_addr *ctx, int v6, __u32 kind)
 		r->path_len = 0;
 		r->path[0] = 0;
 		bpf_ringbuf_submit(r, 0);
+	} else {
+		count_lost();
 	}
 	return 0;
 }

@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using System.Net;
+using ZeroDrift.Sensor.Enforcement;
+
+namespace ZeroDrift.Sensor.Tests;
+
+/// <summary>The pieces of enforcement that need no kernel: encodings, keys, records, path resolution.</summary>
+public class EnforcementPartsTests
+{
+    [Theory]
+    [InlineData(0x801UL, (8UL << 20) | 1)]       // sda1, 8:1
+    [InlineData(0x2eUL, 46UL)]                    // an overlay's anonymous 0:46
+    [InlineData(0x100003UL, 259UL)]               // anonymous 0:259: the minor's high bits move
+    [InlineData(0x1030bUL, (259UL << 20) | 11)]   // nvme0n1p?, 259:11
+    public void Stat_device_numbers_convert_to_the_kernel_encoding_and_back(ulong stDev, ulong kernel)
+    {
+        Assert.Equal(kernel, KernelDevice.FromStat(stDev));
+        Assert.Equal(stDev, KernelDevice.ToStat(kernel));
+    }
+
+    [Fact]
+    public void Kernel_encoding_is_major_shifted_by_20()
+    {
+        // glibc makedev(259, 300) = (300 & 0xff) | (259 << 8) | ((300 & ~0xff) << 12)
+        const ulong stDev = (300 & 0xff) | (259UL << 8) | ((300UL & ~0xffUL) << 12);
+        Assert.Equal((259UL << 20) | 300, KernelDevice.FromStat(stDev));
+        Assert.Equal(46UL, KernelDevice.FromStat(46));
+    }
+
+    [Fact]
+    public void Network_keys_cover_cgroup_port_family_and_the_masked_prefix()
+    {
+        var key = KernelEnforcer.NetKey(0x1122334455667788, v4: true, [10, 88, 7, 9], 16, 53);
+        Assert.Equal(96u + 16, BinaryPrimitives.ReadUInt32LittleEndian(key));
+        Assert.Equal(0x1122334455667788UL, BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(4)));
+        Assert.Equal((byte)0, key[12]);
+        Assert.Equal((byte)53, key[13]); // network order, as the kernel's user_port
+        Assert.Equal((ushort)2, BinaryPrimitives.ReadUInt16LittleEndian(key.AsSpan(14)));
+        Assert.Equal(new byte[] { 10, 88, 0, 0 }, key[16..20]);
+        var partial = KernelEnforcer.NetKey(1, v4: true, [192, 168, 255, 255], 20, 0);
+        Assert.Equal(new byte[] { 192, 168, 240, 0 }, partial[16..20]);
+    }
+
+    [Fact]
+    public void Exec_and_connect_records_parse()
+    {
+        var exec = new byte[BlockedRecord.Size];
+        BinaryPrimitives.WriteInt64LittleEndian(exec, 5_000_000_000);
+        BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(8), 77);
+        BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(16), 46);
+        BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(24), 1234);
+        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(32), 1);
+        BinaryPrimitives.WriteInt32LittleEndian(exec.AsSpan(36), 4242);
+        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(40), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(68), 8);
+        "/tmp/evil"u8[..8].CopyTo(exec.AsSpan(72));
+        var a = BlockedRecord.TryParse(exec, clockOffsetNs: 1_700_000_000_000_000_000)!;
+        Assert.Equal(("exec", 77UL, 4242, "/tmp/evi", 46UL, 1234UL), (a.Kind, a.CgroupId, a.Pid, a.Executable, a.Device, a.Inode));
+        Assert.Equal(BlockReasons.NotAllowed | BlockReasons.WritableLayer, a.Reasons);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_005), a.At);
+
+        var connect = new byte[BlockedRecord.Size];
+        BinaryPrimitives.WriteUInt32LittleEndian(connect.AsSpan(32), 3);
+        BinaryPrimitives.WriteUInt16LittleEndian(connect.AsSpan(44), 10);
+        BinaryPrimitives.WriteUInt16LittleEndian(connect.AsSpan(46), 8443);
+        IPAddress.Parse("fd00::1").GetAddressBytes().CopyTo(connect.AsSpan(48));
+        BinaryPrimitives.WriteInt32LittleEndian(connect.AsSpan(64), 17);
+        var c = BlockedRecord.TryParse(connect, 0)!;
+        Assert.Equal(("connect", "udp", new IPEndPoint(IPAddress.Parse("fd00::1"), 8443)), (c.Kind, c.Protocol, c.Destination));
+
+        Assert.Null(BlockedRecord.TryParse(connect.AsSpan(0, 100), 0));
+        BinaryPrimitives.WriteUInt32LittleEndian(connect.AsSpan(32), 99);
+        Assert.Null(BlockedRecord.TryParse(connect, 0));
+    }
+
+    [Fact]
+    public void Container_paths_resolve_their_symlinks_inside_the_container_root()
+    {
+        using var dir = new TempDir();
+        var root = dir.Combine("root");
+        dir.File("root/bin/busybox", "elf");
+        File.CreateSymbolicLink(dir.Combine("root/bin/sh"), "/bin/busybox"); // absolute: must stay inside root
+        File.CreateSymbolicLink(dir.Combine("root/bin/up"), "../../../../../etc/passwd");
+        Directory.CreateDirectory(dir.Combine("root/usr"));
+        File.CreateSymbolicLink(dir.Combine("root/usr/bin"), "../bin");
+        File.CreateSymbolicLink(dir.Combine("root/loop"), "/loop");
+
+        Assert.Equal(root + "/bin/busybox", RootedPath.Resolve(root, "/bin/sh"));
+        Assert.Equal(root + "/bin/busybox", RootedPath.Resolve(root, "/usr/bin/sh"));
+        Assert.Equal(root + "/etc/passwd", RootedPath.Resolve(root, "/bin/up")); // never the host's /etc/passwd
+        Assert.Null(RootedPath.Resolve(root, "/loop"));
+    }
+}
