@@ -206,9 +206,21 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 break;
             }
             case EventType.Dns:
-                if (ev.AsDns().Direction != 0 && DnsMessage.TryParse(ev.DnsPayload, out var message) && message is { IsResponse: true })
-                    RememberNames(message);
+            {
+                var dns = ev.AsDns();
+                if (dns.Direction != 0)
+                {
+                    if (DnsMessage.TryParse(ev.DnsPayload, out var message) && message is { IsResponse: true }) RememberNames(message);
+                }
+                else if (identity is not null && !skip && Engine.ModeOf(identity) == ProfileMode.Learn)
+                {
+                    // A question sent to a resolver with sendto() is egress the sensor reports only as DNS: learned, so
+                    // that Protect allows the resolver (the kernel refuses unknown datagrams, and reports them itself).
+                    Observe(new NetworkObservation(identity, at, NetworkDirection.Egress, "udp", EventMapper.Address(dns.Family, dns.RemoteAddr), dns.RemotePort,
+                        null, _processes.Peek(tgid)?.Info.ExePath, tgid));
+                }
                 break;
+            }
             case EventType.Syscall:
             {
                 if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;

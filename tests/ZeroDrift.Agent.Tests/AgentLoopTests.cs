@@ -109,6 +109,10 @@ public sealed class AgentLoopTests
         Assert.Equal(ProfileMode.Learn, saved.Mode);
         Assert.Contains(saved.Processes, p => p.Executable == "/bin/busybox" && p.User == "0");
         Assert.Contains(saved.Network, n => n.Direction == NetworkDirection.Egress && n.Peer == "10.88.0.7" && n.Port == 5432 && n.Protocol == "tcp");
+        // A resolver asked with sendto() (no connect) is learned from the DNS record, so Protect's kernel sets allow it.
+        h.Feed(Records.DnsQuestion(h.Cgroup, 100, IPAddress.Parse("10.88.0.1")));
+        h.Loop.Housekeeping(DateTimeOffset.UtcNow);
+        Assert.Contains(h.Store.Get(Harness.Identity.Key)!.Network, n => n.Peer == "10.88.0.1" && n.Port == 53 && n.Protocol == "udp");
         Assert.Empty(h.Sink.Lines);
         // Learning puts nothing in the kernel.
         Assert.Empty(h.Enforcement.Applied);

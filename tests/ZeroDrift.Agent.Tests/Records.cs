@@ -71,6 +71,23 @@ internal static class Records
         return bytes;
     }
 
+    /// <summary>A DNS question sent to a resolver (direction 0), with a minimal payload.</summary>
+    public static byte[] DnsQuestion(ulong cgroup, int pid, IPAddress server)
+    {
+        byte[] payload = [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, (byte)'a', 0, 0, 1, 0, 1];
+        var bytes = new byte[EventLayout.DnsSize + payload.Length];
+        var s = bytes.AsSpan();
+        Header(s, EventType.Dns, bytes.Length, Now(), cgroup, pid);
+        BitConverter.TryWriteBytes(s[32..], (ushort)2);
+        BitConverter.TryWriteBytes(s[36..], (ushort)40000);
+        BitConverter.TryWriteBytes(s[38..], (ushort)53);
+        server.GetAddressBytes().CopyTo(s[40..]);
+        BitConverter.TryWriteBytes(s[56..], (ushort)payload.Length);
+        BitConverter.TryWriteBytes(s[60..], (uint)payload.Length);
+        payload.CopyTo(s[64..]);
+        return bytes;
+    }
+
     public static ulong Now() => (ulong)AlertPublisher.MonotonicNs();
 
     public static void Feed(AgentLoop loop, byte[] bytes)
