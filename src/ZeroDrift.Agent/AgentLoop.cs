@@ -400,7 +400,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         {
             // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
             if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
-            _containers.TryRemove(cgroup, out _);
+            if (_containers.TryRemove(cgroup, out var gone) && gone.Binding.Identity is { } identity
+                && !_containers.Values.Any(c => c.Binding.Identity?.Key == identity.Key))
+                UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
             _cgroupPaths.TryRemove(cgroup, out _);
             _syscallsSeen.Remove(cgroup);
             try { _enforcement.Forget(cgroup); }

@@ -49,9 +49,12 @@ public static class AgentRunner
         var sinks = settings.Alerts.Select(spec => AlertSinkSpec.Open(spec, () => http)).ToList();
         var alerts = new AlertPublisher(sinks);
         AgentChannel? channel = null;
+        ServerCommands? commands = null;
         if (settings.Server is { } server)
         {
             channel = new AgentChannel(server, settings.Agent.Hostname);
+            commands = new ServerCommands(server, settings.ProfilesPath, new Responder(), Log);
+            channel.CommandReceived += commands.OnCommand;
             alerts.Uplink = r => channel.TryEnqueue(r);
             channel.TryEnqueue(new JsonObject { ["type"] = "host", ["name"] = settings.Agent.Hostname, ["kernel"] = Environment.OSVersion.VersionString, ["agent"] = "zerodrift 0.1" });
         }
@@ -119,6 +122,7 @@ public static class AgentRunner
                 await channel.FlushAndStopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 await channel.DisposeAsync().ConfigureAwait(false);
             }
+            commands?.Dispose();
         }
         var inv = CultureInfo.InvariantCulture;
         Log(string.Create(inv, $"zerodrift: agent: detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Blocked} blocked in the kernel, {alerts.Killed} killed from user space; the kernel reported {loop.KernelBlocks} blocks), ")
