@@ -74,7 +74,7 @@ public class EnforcementPartsTests
     }
 
     [Fact]
-    public void Container_paths_resolve_their_symlinks_inside_the_container_root()
+    public void Container_paths_resolve_their_symlinks_and_dotdot_inside_the_container_root()
     {
         using var dir = new TempDir();
         var root = dir.Combine("root");
@@ -85,9 +85,15 @@ public class EnforcementPartsTests
         File.CreateSymbolicLink(dir.Combine("root/usr/bin"), "../bin");
         File.CreateSymbolicLink(dir.Combine("root/loop"), "/loop");
 
-        Assert.Equal(root + "/bin/busybox", RootedPath.Resolve(root, "/bin/sh"));
-        Assert.Equal(root + "/bin/busybox", RootedPath.Resolve(root, "/usr/bin/sh"));
-        Assert.Equal(root + "/etc/passwd", RootedPath.Resolve(root, "/bin/up")); // never the host's /etc/passwd
-        Assert.Null(RootedPath.Resolve(root, "/loop"));
+        dir.File("root/etc/passwd", "inside\n");
+        var busybox = RootedPath.Stat(root, "/bin/busybox")!.Value;
+        Assert.Equal(busybox, RootedPath.Stat(root, "/bin/sh"));
+        Assert.Equal(busybox, RootedPath.Stat(root, "/usr/bin/sh"));
+        Assert.Equal(busybox, RootedPath.Stat(root, "/../../bin/sh"));
+        // Never the host's /etc/passwd, however many ".." the link has.
+        Assert.Equal(RootedPath.Stat(root, "/etc/passwd"), RootedPath.Stat(root, "/bin/up"));
+        Assert.NotEqual(RootedPath.Stat("/", "/etc/passwd"), RootedPath.Stat(root, "/bin/up"));
+        Assert.Null(RootedPath.Stat(root, "/loop"));
+        Assert.Null(RootedPath.Stat(root, "/missing"));
     }
 }

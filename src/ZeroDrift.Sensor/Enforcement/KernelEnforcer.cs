@@ -22,9 +22,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private const long BpfFsMagic = 0xcafe4a11;
 
     // Pin names under the root: the maps, the programs attached per cgroup, the global exec link.
-    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost";
+    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost", VersionMap = "zde_version";
     internal const string ExecProgram = "zde_exec", ExecLink = "zde_exec_link", CgroupDir = "zde_cgroups";
-    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap];
+    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap, VersionMap];
 
     /// <summary>The cgroup sock_addr programs and the attach type each is linked with (enum bpf_attach_type).</summary>
     private static readonly (string Program, int AttachType)[] SockPrograms =
@@ -43,6 +43,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         [NetAllowMap] = (32, 1),
         [BlockedMap] = (0, 0),
         [LostMap] = (4, 8),
+        [VersionMap] = (4, 8),
     };
 
     private readonly string root;
@@ -53,6 +54,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private readonly Lock gate = new();
     private int reading;
     private int disposed;
+    private readonly CancellationTokenSource lifetime = new();
+    private Thread? poller;
 
     /// <summary>True when this instance found enforcement already pinned (an agent restart) and adopted it.</summary>
     public bool Reused { get; }
@@ -109,6 +112,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
                 if (shape.Key != 0 && (key, value) != shape)
                     throw new SensorException($"the enforcement state pinned under {root} is from another ZeroDrift version ({map}); release it first (zerodrift agent --release-enforcement)");
             }
+            var zero = 0u;
+            ulong pinnedBuild;
+            if (LibBpf.MapLookup(fds[VersionMap], &zero, &pinnedBuild) != 0 || pinnedBuild != Build.Value)
+                throw new SensorException($"the enforcement state pinned under {root} is from another ZeroDrift build; release it first (zerodrift agent --release-enforcement)");
             return new KernelEnforcer(root, complete, fds);
         }
         catch
@@ -117,6 +124,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
             throw;
         }
     }
+
+    /// <summary>This build's object, identified by the first 8 bytes of its SHA-256.</summary>
+    private static readonly Lazy<ulong> Build = new(() =>
+        BitConverter.ToUInt64(System.Security.Cryptography.SHA256.HashData(BpfObject.ReadEmbedded(ObjectName))));
 
     private static IEnumerable<string> Pins() => Maps.Concat(SockPrograms.Select(p => p.Program)).Append(ExecProgram).Append(ExecLink);
 
@@ -145,6 +156,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
         }
         try
         {
+            var zero = 0u;
+            var build = Build.Value;
+            if (LibBpf.MapUpdate(bpf.MapFd(VersionMap), &zero, &build, LibBpf.Any) != 0)
+                throw new SensorException($"cannot write {VersionMap}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
             Directory.CreateDirectory(root);
             Directory.CreateDirectory(Path.Join(root, CgroupDir));
             foreach (var map in Maps)
@@ -244,7 +259,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(cgroupPath);
         var full = cgroupPath.StartsWith(cgroupRoot + "/", StringComparison.Ordinal) ? cgroupPath : Path.Join(cgroupRoot, cgroupPath.TrimStart('/'));
-        if (Path.GetFullPath(full) is var normal && !normal.StartsWith(cgroupRoot, StringComparison.Ordinal))
+        if (Path.GetFullPath(full) is var normal && normal != cgroupRoot && !normal.StartsWith(cgroupRoot + "/", StringComparison.Ordinal))
             throw new SensorException($"{cgroupPath} is not under the cgroup v2 mount {cgroupRoot}");
         var ino = LibC.Inode(full);
         if (ino == 0) throw new SensorException($"the cgroup {full} does not exist (the container is gone?)");
@@ -294,8 +309,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
     }
 
     /// <summary>
-    /// Allows executables named by their path inside the container, resolved through /proc/&lt;pid&gt;/root of a
-    /// process in it (symlinks followed inside the container's root) and stat'ed: the {dev, ino} stat gives for an
+    /// Allows executables named by their path inside the container, resolved by the kernel inside the root of a
+    /// process in it (/proc/&lt;pid&gt;/root, RESOLVE_IN_ROOT: symlinks and ".." never leave it) and stat'ed: the {dev, ino} stat gives for an
     /// overlayfs file is the one the kernel sees at exec. Returns how many paths resolved to a regular file.
     /// </summary>
     public int AllowExecutables(ulong cgroupId, int pidInContainer, IEnumerable<string> paths)
@@ -308,8 +323,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         foreach (var path in paths)
         {
             if (string.IsNullOrEmpty(path) || path[0] != '/') continue;
-            if (RootedPath.Resolve(containerRoot, path) is not { } host) continue;
-            if (LibC.StatFile(host) is not { } st || (st.Mode & 0xF000) != 0x8000) continue;
+            if (RootedPath.Stat(containerRoot, path) is not { } st || (st.Mode & 0xF000) != 0x8000) continue;
             AllowExecutable(cgroupId, KernelDevice.FromStat(st.Device), st.Inode);
             resolved++;
         }
@@ -429,9 +443,11 @@ public sealed unsafe class KernelEnforcer : IDisposable
         if (Interlocked.Exchange(ref reading, 1) != 0)
             throw new InvalidOperationException("the blocked actions are already being read");
         var channel = Channel.CreateBounded<BlockedAction>(new BoundedChannelOptions(4096) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var poller = new Thread(() => PollBlocked(channel.Writer, stop.Token)) { IsBackground = true, Name = "zerodrift-enforce" };
-        poller.Start();
+        // Dispose stops the reader too: the ring's descriptor must outlive the thread polling it.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, lifetime.Token);
+        var thread = new Thread(() => PollBlocked(channel.Writer, stop.Token)) { IsBackground = true, Name = "zerodrift-enforce" };
+        poller = thread;
+        thread.Start();
         try
         {
             await foreach (var action in channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
@@ -440,7 +456,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            poller.Join();
+            thread.Join();
             Volatile.Write(ref reading, 0);
         }
     }
@@ -539,6 +555,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
+        lifetime.Cancel();
+        poller?.Join();
+        lifetime.Dispose();
         foreach (var fd in new[] { modeFd, execAllowFd, netAllowFd, blockedFd, lostFd, execProgramFd }.Concat(sockProgramFds))
             LibC.Close(fd);
     }

@@ -1,49 +1,63 @@
+using System.Runtime.InteropServices;
+
 namespace ZeroDrift.Sensor.Enforcement;
 
 /// <summary>
-/// Resolves a path as a process inside a container sees it, from the host through <c>/proc/&lt;pid&gt;/root</c>.
-/// Symlinks are followed by hand: past the magic /proc link, the kernel resolves an absolute symlink target
-/// (<c>/bin/sh → /bin/busybox</c>) against the caller's root, the host's, which would stat the wrong file.
+/// Looks up a file as a process inside a container sees it, from the host, through <c>/proc/&lt;pid&gt;/root</c>.
+/// The kernel does the resolution (openat2 with RESOLVE_IN_ROOT): every symlink, absolute ones such as
+/// <c>/bin/sh → /bin/busybox</c> included, and every "..", stays inside the container's root, and a link the
+/// container swaps in while we look cannot lead to a host file.
 /// </summary>
-internal static class RootedPath
+internal static unsafe partial class RootedPath
 {
-    private const int MaxLinks = 40; // the kernel's own limit (ELOOP)
+    private const long SysOpenat2 = 437;                 // x86_64 and arm64 alike (the new syscall table)
+    private const ulong OPath = 0x200000, OCloExec = 0x80000, ODirectory = 0x10000;
+    private const ulong ResolveNoMagiclinks = 0x02, ResolveInRoot = 0x10;
 
-    /// <summary>The host path of <paramref name="path"/> inside <paramref name="root"/>, or null on a symlink loop.</summary>
-    public static string? Resolve(string root, string path)
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
     {
-        var pending = new Stack<string>();
-        Push(pending, path);
-        var resolved = new List<string>();
-        var links = 0;
-        while (pending.TryPop(out var part))
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Openat2(long number, int dirfd, byte* path, OpenHow* how, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
+    private static partial int FStat(int fd, byte* buffer);
+
+    /// <summary>(st_dev, st_ino, st_mode) of <paramref name="path"/> inside <paramref name="root"/>, or null when it
+    /// does not resolve there.</summary>
+    public static (ulong Device, ulong Inode, uint Mode)? Stat(string root, string path)
+    {
+        var rootFd = Native.LibC.Open(root, (int)(OPath | ODirectory | OCloExec));
+        if (rootFd < 0) return null;
+        try
         {
-            if (part is "" or ".") continue;
-            if (part == "..")
+            var how = new OpenHow { Flags = OPath | OCloExec, Resolve = ResolveInRoot | ResolveNoMagiclinks };
+            var bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+            int fd;
+            fixed (byte* p = bytes)
+                fd = (int)Openat2(SysOpenat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
+            if (fd < 0) return null;
+            try
             {
-                // ".." at the container's root stays at its root, as it does inside the container.
-                if (resolved.Count > 0) resolved.RemoveAt(resolved.Count - 1);
-                continue;
+                var buffer = stackalloc byte[256];
+                if (FStat(fd, buffer) != 0) return null;
+                // x86_64: st_dev 0, st_ino 8, st_nlink 16, st_mode 24. arm64 (generic): st_dev 0, st_ino 8, st_mode 16.
+                var mode = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
+                return (*(ulong*)buffer, *(ulong*)(buffer + 8), mode);
             }
-            var candidate = Join(root, resolved) + "/" + part;
-            if (new FileInfo(candidate).LinkTarget is { } target)
+            finally
             {
-                if (++links > MaxLinks) return null;
-                if (target.StartsWith('/')) resolved.Clear();
-                Push(pending, target);
-                continue;
+                Native.LibC.Close(fd);
             }
-            resolved.Add(part);
         }
-        return Join(root, resolved);
+        finally
+        {
+            Native.LibC.Close(rootFd);
+        }
     }
-
-    private static void Push(Stack<string> pending, string path)
-    {
-        var parts = path.Split('/');
-        for (var i = parts.Length - 1; i >= 0; i--) pending.Push(parts[i]);
-    }
-
-    private static string Join(string root, List<string> parts) =>
-        parts.Count == 0 ? root : root.TrimEnd('/') + "/" + string.Join('/', parts);
 }

@@ -149,16 +149,6 @@ internal static unsafe partial class LibC
         return StatFs(path, buffer) == 0 ? *(long*)buffer : 0;
     }
 
-    /// <summary>stat(2) following symlinks: (st_dev, st_ino, st_mode) on x86_64/arm64's layout, null when it fails.</summary>
-    public static (ulong Device, ulong Inode, uint Mode)? StatFile(string path)
-    {
-        var buffer = stackalloc byte[256];
-        if (Stat(path, buffer) != 0) return null;
-        // x86_64: st_dev 0, st_ino 8, st_nlink 16, st_mode 24. arm64 (generic): st_dev 0, st_ino 8, st_mode 16.
-        var mode = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? *(uint*)(buffer + 24) : *(uint*)(buffer + 16);
-        return (*(ulong*)buffer, *(ulong*)(buffer + 8), mode);
-    }
-
     public const int ClockMonotonic = 1;
     public const int ClockRealtime = 0;
 

@@ -99,6 +99,15 @@ struct {
 	__uint(max_entries, 1 << 20);
 } zde_blocked SEC(".maps");
 
+/* The build that pinned everything (the first 8 bytes of the object's SHA-256), written by user space at load:
+ * a later agent adopts the pins only if it carries the same object, so records and keys are never misread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} zde_version SEC(".maps");
+
 /* Blocks whose record did not fit in zde_blocked (a flood of denied execs): the block itself still happened. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
