@@ -1,8 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ZeroDrift.Agent;
+using ZeroDrift.Runtime.Engine;
+using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Sensor;
+using ZeroDrift.Server.Client;
 using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
 using ZeroDrift.Sensor.Output;
 using ZeroDrift.Sensor.Probing;
@@ -18,35 +23,50 @@ public static class AgentCommand
     public static Command Create()
     {
         var check = new Option<bool>("--check") { Description = "Probe which eBPF program types this kernel loads, print the plan, and exit" };
-        var output = new Option<string>("--output", "-o") { Description = "Event format: json (JSON lines; the default)", DefaultValueFactory = _ => "json" };
+        var output = new Option<string>("--output", "-o") { Description = "Event stream: json (JSON lines; the default) or none (alerts only)", DefaultValueFactory = _ => "json" };
         var outputFile = new Option<FileInfo?>("--output-file", "-f") { Description = "Write events to this file instead of standard output" };
         var ringSize = new Option<string>("--ringbuf-size") { Description = "Ring buffer size (bytes, or with K/M suffix; a power of two; default 16M)", DefaultValueFactory = _ => "16M" };
         var duration = new Option<double?>("--duration") { Description = "Stop after this many seconds (default: until SIGTERM or Ctrl-C)" };
         var events = new Option<string[]>("--events") { Description = "Event types to stream, comma-separated: exec,exit,open,connect,accept,bind,listen,dns,syscall (default all)", AllowMultipleArgumentsPerToken = true };
         var sensitive = new Option<string[]>("--sensitive-path") { Description = "Path prefix whose opens are reported even read-only (repeatable; replaces the default list)", AllowMultipleArgumentsPerToken = false };
         var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between stats lines (received, lost, latency; default 10)", DefaultValueFactory = _ => 10 };
-        var releaseEnforcement = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
-        var pinRoot = new Option<string>("--pin-root") { Description = "bpffs directory where enforcement is pinned (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => Sensor.Enforcement.KernelEnforcer.DefaultPinRoot };
+        var mode = new Option<string>("--mode") { Description = "Mode of a workload that has no profile yet: learn, monitor or protect (default learn)", DefaultValueFactory = _ => "learn" };
+        var alerts = new Option<string[]>("--alerts") { Description = "Where alerts go (repeatable): stdout, file:PATH, webhook:URL, syslog, syslog:/SOCKET, syslog:udp://ADDRESS:PORT (default stdout)" };
+        var rules = new Option<string[]>("--rules") { Description = "Falco rule file to load (repeatable; in order, after the built-in rules)" };
+        var noDefaultRules = new Option<bool>("--no-default-rules") { Description = "Do not load ZeroDrift's built-in rules" };
+        var profiles = new Option<string?>("--profiles") { Description = "Profile store (SQLite) shared with `zerodrift profile` (default: $ZERODRIFT_PROFILES, else $XDG_DATA_HOME/zerodrift/profiles.db)" };
+        var learnQuiet = new Option<string>("--learn-quiet") { Description = "Learning ends after this long with no new behaviour (e.g. 30s, 10m, 1h; default 1h)", DefaultValueFactory = _ => "1h" };
+        var autoAdvance = new Option<string>("--auto-advance") { Description = "Mode a workload moves to when learning ends: none, monitor or protect (default none: stays in learn until switched)", DefaultValueFactory = _ => "none" };
+        var host = new Option<string>("--host-processes") { Description = "Host processes: skip, rules (rules only; default) or workload (rules, and one alert-only profile for the host)", DefaultValueFactory = _ => "rules" };
+        var server = new Option<string?>("--server") { Description = "ZeroDrift server URL: upload containers, events, alerts and profiles" };
+        var apiToken = new Option<string?>("--token") { Description = "API token for --server (default: $ZERODRIFT_TOKEN)" };
+        var enforcement = new Option<string>("--enforcement") { Description = "How Protect blocks: auto (the kernel where enforcement loads, else user-space kill; default), kernel (fail when it cannot load) or user-space", DefaultValueFactory = _ => "auto" };
+        var pins = new Option<string>("--pin-root") { Description = "bpffs directory where kernel enforcement is pinned: it survives agent restarts (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
+        var release = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
+        var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
 
-        var command = new Command("agent", "Run the eBPF sensor: process, file, network, DNS and syscall events attributed to containers");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, releaseEnforcement, pinRoot })
+        var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, pins, release, server, apiToken, serverCert })
             command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
-            var format = parse.GetValue(output)!;
-            if (!string.Equals(format, "json", StringComparison.OrdinalIgnoreCase))
-                throw new UsageException($"unknown output format '{format}' (known: json)");
+            var format = parse.GetValue(output)!.ToLowerInvariant();
+            if (format is not ("json" or "none"))
+                throw new UsageException($"unknown output format '{format}' (known: json, none)");
             if (parse.GetValue(check))
                 return RunCheck(parse.GetValue(outputFile));
-            if (parse.GetValue(releaseEnforcement))
+            if (parse.GetValue(release))
             {
                 KernelSensor.EnsureSupported();
-                var root = parse.GetValue(pinRoot)!;
-                Sensor.Enforcement.KernelEnforcer.Release(root);
+                var root = parse.GetValue(pins)!;
+                KernelEnforcer.Release(root);
                 if (!parse.GetValue(GlobalOptions.Quiet))
                     Console.Error.WriteLine($"zerodrift: agent: enforcement under {root} released (nothing of it stays attached)");
                 return ExitCodes.Ok;
             }
+            var enforcementChoice = parse.GetValue(enforcement)!.ToLowerInvariant();
+            if (enforcementChoice is not ("auto" or "kernel" or "user-space"))
+                throw new UsageException($"--enforcement {enforcementChoice}: expected auto, kernel or user-space");
             var options = new SensorOptions
             {
                 RingBufferBytes = ParseSize(parse.GetValue(ringSize)!),
@@ -57,53 +77,80 @@ public static class AgentCommand
             if (seconds is <= 0) throw new UsageException("--duration must be a positive number of seconds");
             var interval = parse.GetValue(statsInterval);
             if (interval <= 0) throw new UsageException("--stats-interval must be a positive number of seconds");
-            await RunAgentAsync(options, parse.GetValue(outputFile), seconds, TimeSpan.FromSeconds(interval), parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
+            var advance = parse.GetValue(autoAdvance)!.ToLowerInvariant() switch
+            {
+                "none" => (ProfileMode?)null,
+                var m => ParseMode(m, "--auto-advance"),
+            };
+            if (advance == ProfileMode.Learn) throw new UsageException("--auto-advance learn: learning already is the mode being left (use monitor, protect or none)");
+            var settings = new AgentSettings(
+                EventStream: format == "json",
+                OutputFile: parse.GetValue(outputFile),
+                StatsInterval: TimeSpan.FromSeconds(interval),
+                Agent: new AgentOptions
+                {
+                    DefaultMode = ParseMode(parse.GetValue(mode)!, "--mode"),
+                    Learning = new LearningPolicy(ParseDuration(parse.GetValue(learnQuiet)!, "--learn-quiet"), advance),
+                    Host = parse.GetValue(host)!.ToLowerInvariant() switch
+                    {
+                        "skip" => HostPolicy.Skip,
+                        "rules" => HostPolicy.Rules,
+                        "workload" => HostPolicy.Workload,
+                        var h => throw new UsageException($"--host-processes {h}: expected skip, rules or workload"),
+                    },
+                },
+                Alerts: parse.GetValue(alerts) is { Length: > 0 } a ? a : ["stdout"],
+                RuleFiles: parse.GetValue(rules) ?? [],
+                DefaultRules: !parse.GetValue(noDefaultRules),
+                Enforcement: enforcementChoice,
+                EnforcementPins: parse.GetValue(pins)!,
+                ProfilesPath: parse.GetValue(profiles) ?? ProfileStore.DefaultPath(),
+                Server: parse.GetValue(server) is { } url ? Connect(url, parse.GetValue(apiToken), parse.GetValue(serverCert)) : null);
+            foreach (var spec in settings.Alerts)
+            {
+                try { AlertSinkSpec.Validate(spec); }
+                catch (FormatException e) { throw new UsageException(e.Message); }
+            }
+            await AgentRunner.RunAsync(options, settings, seconds, parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    private static async Task RunAgentAsync(SensorOptions options, FileInfo? file, double? seconds, TimeSpan statsInterval, bool quiet, CancellationToken token)
+    private static ServerConnection Connect(string url, string? token, string? certificate)
     {
-        KernelSensor.EnsureSupported();
-        options.Validate();
-        await using var stream = file is null ? Console.OpenStandardOutput() : new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.Read);
-        var processes = new ProcessTable();
-        processes.SeedFromProc();
-        var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
-        using var writer = new JsonEventWriter(stream, attributor, processes) { StatsInterval = statsInterval };
-        var sensor = KernelSensor.Start(options, writer);
-        writer.Sensor = sensor;
-        try
+        try { return ServerConnection.Parse(url, token ?? Environment.GetEnvironmentVariable("ZERODRIFT_TOKEN"), certificate); }
+        catch (ServerClientException e) { throw new UsageException(e.Message); }
+    }
+
+    public static ProfileMode ParseMode(string text, string option) => text.ToLowerInvariant() switch
+    {
+        "learn" => ProfileMode.Learn,
+        "monitor" => ProfileMode.Monitor,
+        "protect" => ProfileMode.Protect,
+        _ => throw new UsageException($"{option} {text}: expected learn, monitor or protect"),
+    };
+
+    /// <summary>A duration as people write it: <c>90</c> (seconds), <c>500ms</c>, <c>30s</c>, <c>10m</c>, <c>2h</c>, <c>1d</c>.</summary>
+    public static TimeSpan ParseDuration(string text, string option)
+    {
+        var t = text.Trim();
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
+        var scale = 1.0;
+        foreach (var (suffix, secs) in units)
         {
-            if (!quiet)
-                Console.Error.WriteLine($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known");
-            try
-            {
-                await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // SIGTERM or Ctrl-C: a normal stop, everything is detached below.
-            }
+            if (!t.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) || (suffix == "s" && t.EndsWith("ms", StringComparison.OrdinalIgnoreCase))) continue;
+            scale = secs;
+            t = t[..^suffix.Length];
+            break;
         }
-        finally
-        {
-            // Detach first (the polling thread stops), then the last lines are written from this thread alone.
-            var syscalls = sensor.ReadSyscallSets();
-            var lost = sensor.ReadLost();
-            sensor.Dispose();
-            WriteSyscallSets(stream, syscalls, attributor);
-            writer.WriteStats(lost);
-            writer.Flush();
-        }
-        if (!quiet)
-            Console.Error.WriteLine($"zerodrift: agent: detached, {writer.Written} events written"
-                + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : ""));
+        if (!double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n <= 0 || n * scale > TimeSpan.FromDays(3650).TotalSeconds)
+            throw new UsageException($"{option} '{text}' is not a positive duration (e.g. 30s, 10m, 1h)");
+        return TimeSpan.FromSeconds(n * scale);
     }
 
     /// <summary>One <c>syscalls</c> line per cgroup seen: the syscall numbers its processes used (seccomp material).</summary>
-    private static void WriteSyscallSets(Stream stream, IReadOnlyDictionary<ulong, int[]> sets, Attributor attributor)
+    internal static void WriteSyscallSets(Stream stream, IReadOnlyDictionary<ulong, int[]> sets, Attributor attributor)
     {
         using var json = new Utf8JsonWriter(stream);
         foreach (var (cgroup, numbers) in sets)

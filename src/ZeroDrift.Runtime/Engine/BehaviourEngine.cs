@@ -111,7 +111,12 @@ public sealed class BehaviourEngine
 
     private WorkloadState StateOf(WorkloadIdentity identity, DateTimeOffset now)
     {
-        if (_workloads.TryGetValue(identity.Key, out var state)) return state;
+        if (_workloads.TryGetValue(identity.Key, out var state))
+        {
+            // The image's inventory may still be loading when a workload is first seen: ask again until it is known.
+            state.Trust ??= _trustFor(identity);
+            return state;
+        }
         var stored = _store?.Get(identity.Key);
         var profile = stored ?? new BehaviourProfile { Identity = identity, Mode = _defaultMode, Created = now, Updated = now, LastNewBehaviour = now };
         state = new WorkloadState(profile, _trustFor(identity)) { Dirty = stored is null };
@@ -203,7 +208,7 @@ public sealed class BehaviourEngine
         }
 
         public WorkloadIdentity Identity => _profile.Identity;
-        public ImageTrust? Trust { get; }
+        public ImageTrust? Trust { get; set; }
         public ProfileMode Mode => _profile.Mode;
         public ProfileBuilder? Builder { get; private set; }
         public ProfileMatcher? Matcher { get; private set; }

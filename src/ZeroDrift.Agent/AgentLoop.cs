@@ -1,0 +1,503 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ZeroDrift.Runtime.Engine;
+using ZeroDrift.Runtime.Hardening;
+using ZeroDrift.Runtime.Profiles;
+using ZeroDrift.Runtime.Rules;
+using ZeroDrift.Runtime.Rules.Reference;
+using ZeroDrift.Sensor;
+using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
+using ZeroDrift.Sensor.Events;
+using ContainerInfo = ZeroDrift.Sensor.Attribution.ContainerInfo;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>
+/// The agent's loop: kernel → sensor → attribution (container, image, workload) → behaviour engine and rules →
+/// response and alerts → sinks and server. Runs on the sensor's polling thread, so a verdict is acted on within
+/// the same poll round as the kernel event; what can be slow (reading an image's executables) runs in the
+/// background. <see cref="Housekeeping"/> runs on a timer: mode switches from the profile store, learning's
+/// quiet period, the kernel's per-cgroup syscall sets, enforcement updates.
+/// </summary>
+public sealed class AgentLoop : ISensorSink, IDisposable
+{
+    private readonly AgentOptions _options;
+    private readonly Attributor _attributor;
+    private readonly ProcessCache _processes;
+    private readonly RuleEngine<SyscallEvent>? _rules;
+    private readonly AlertPublisher _alerts;
+    private readonly IEnforcement _enforcement;
+    private readonly ImageTrustCache? _trust;
+    private readonly ISensorSink? _inner;
+    private readonly Action<string> _log;
+    private readonly long _wallOffsetNs;
+    private readonly Dictionary<ulong, WorkloadBinding> _bindings = [];
+    private readonly ConcurrentDictionary<ulong, (WorkloadBinding Binding, int Pid)> _containers = new();
+    private readonly ConcurrentDictionary<string, string> _imageOf = new(StringComparer.Ordinal);
+    private readonly Dictionary<ulong, HashSet<int>> _syscallsSeen = [];
+    private readonly Dictionary<IPAddress, string> _dnsNames = [];
+    private readonly Lock _housekeeping = new();
+    private readonly ConcurrentDictionary<(int Pid, string Kind), long> _recentBlocks = new();
+    private long _kernelBlocks;
+    private Timer? _timer;
+    private long _events, _observations;
+
+    public BehaviourEngine Engine { get; }
+
+    /// <summary>The sensor, once started: its syscall sets are read on each housekeeping round.</summary>
+    public KernelSensor? Sensor { get; set; }
+
+    /// <summary>Server records (containers, events, profiles); alerts go through <see cref="AlertPublisher.Uplink"/>.</summary>
+    public Action<JsonObject>? Uplink { get; set; }
+
+    public long Events => Interlocked.Read(ref _events);
+    public long Observations => Interlocked.Read(ref _observations);
+    public string? LastError { get; private set; }
+
+    /// <summary>Actions the kernel enforcer reported blocking.</summary>
+    public long KernelBlocks => Interlocked.Read(ref _kernelBlocks);
+
+    public AgentLoop(AgentOptions options, Attributor attributor, ProcessCache processes, ProfileStore? store, RuleEngine<SyscallEvent>? rules,
+        AlertPublisher alerts, IEnforcement enforcement, ImageTrustCache? trust, ISensorSink? inner, Action<string> log)
+    {
+        _options = options;
+        _attributor = attributor;
+        _processes = processes;
+        _rules = rules;
+        _alerts = alerts;
+        _enforcement = enforcement;
+        _trust = trust;
+        _inner = inner;
+        _log = log;
+        _wallOffsetNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - AlertPublisher.MonotonicNs();
+        Engine = new BehaviourEngine(store, TrustFor, options.DefaultMode, options.Learning);
+    }
+
+    private ImageTrust? TrustFor(WorkloadIdentity identity) =>
+        _trust is not null && _imageOf.TryGetValue(identity.Key, out var imageId) ? _trust.Get(imageId) : null;
+
+    /// <summary>Starts the housekeeping timer.</summary>
+    public void Start() => _timer = new Timer(_ => Housekeeping(DateTimeOffset.UtcNow), null, _options.SyncInterval, _options.SyncInterval);
+
+    public void OnEvent(scoped in SensorEvent ev, long receivedNs)
+    {
+        var h = ev.Header;
+        Interlocked.Increment(ref _events);
+        try
+        {
+            var container = _attributor.Resolve(h.CgroupId, (int)h.Tgid);
+            if (container is not null) Handle(ev, h, container);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // One bad event must not stop the loop; the last error is reported in the summary.
+            LastError = $"{EventLayout.Name(h.Type)} event: {e.GetType().Name}: {e.Message}";
+        }
+        _inner?.OnEvent(ev, receivedNs);
+        if (h.Type == EventType.Exit) _processes.OnExit((int)h.Tgid);
+    }
+
+    public void OnIdle() => _inner?.OnIdle();
+
+    private WorkloadBinding Bind(ulong cgroupId, ContainerInfo container, int pid)
+    {
+        if (_bindings.TryGetValue(cgroupId, out var known) && ReferenceEquals(known.Container, container))
+        {
+            // Keep a live process of the container at hand: enforcement resolves paths inside its root.
+            if (!known.IsHost && known.Identity is not null && _containers.TryGetValue(cgroupId, out var current) && current.Pid != pid)
+            {
+                _containers[cgroupId] = (known, pid);
+                // While the cgroup's path is unknown (its first processes exited before /proc was read), try this one.
+                if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
+            }
+            return known;
+        }
+        var binding = WorkloadBinding.For(container, _options.Host);
+        _bindings[cgroupId] = binding;
+        if (binding.IsHost || binding.Identity is not { } identity) return binding;
+        if (container.ImageId is { Length: > 0 } imageId)
+        {
+            _imageOf[identity.Key] = imageId;
+            _trust?.Get(imageId); // start reading the image now, while the container starts
+        }
+        if (!_cgroupPaths.TryGetValue(cgroupId, out var known2) || known2 is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
+        var first = !_containers.ContainsKey(cgroupId);
+        _containers[cgroupId] = (binding, pid);
+        if (first)
+        {
+            // A workload in Learn has nothing in the kernel (no mode is "off"); others get their mode and sets now.
+            if (Engine.ModeOf(identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, binding, pid);
+            Uplink?.Invoke(new JsonObject
+            {
+                ["type"] = "container", ["id"] = container.Id, ["host"] = _options.Hostname, ["workload"] = identity.Workload,
+                ["image"] = container.Image ?? identity.ImageDigest, ["imageDigest"] = identity.ImageDigest, ["state"] = "running",
+                ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            });
+        }
+        return binding;
+    }
+
+    private void Handle(scoped in SensorEvent ev, EventHeader h, ContainerInfo container)
+    {
+        var tgid = (int)h.Tgid;
+        var binding = Bind(h.CgroupId, container, tgid);
+        var skip = binding.IsHost && _options.Host == HostPolicy.Skip;
+        var unixNs = (long)h.KTime + _wallOffsetNs;
+        var at = new DateTimeOffset(DateTime.UnixEpoch.AddTicks(unixNs / 100));
+        var identity = binding.Identity;
+        switch (h.Type)
+        {
+            case EventType.Exec:
+            {
+                var e = ev.AsExec();
+                var exe = Encoding.UTF8.GetString(ev.ExePath);
+                var args = EventMapper.Args(ev.Args);
+                var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
+                var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
+                var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
+                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0);
+                if (skip || (!binding.IsHost && process.RuntimeInit)) return;
+                Verdict? verdict = null;
+                if (identity is not null)
+                {
+                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid));
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
+                }
+                var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
+                Match(EventMapper.ExecEvent(Context(process, binding, unixNs, verdict, fromImage), exe), binding, verdict, (long)h.KTime);
+                Upload("exec", binding, at, exe, process);
+                break;
+            }
+            case EventType.Open:
+            {
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
+                var open = ev.AsOpen();
+                var path = EventMapper.AbsolutePath(Encoding.UTF8.GetString(ev.OpenPath), open.DirFd, process.Info.Cwd);
+                Verdict? verdict = null;
+                if (identity is not null)
+                {
+                    verdict = Observe(new FileObservation(identity, at, path, EventMapper.Access(open.Flags), process.Info.ExePath, tgid));
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, path, h.CgroupId);
+                }
+                Match(EventMapper.OpenEvent(open, path, Context(process, binding, unixNs, verdict, null)), binding, verdict, (long)h.KTime);
+                Upload("file", binding, at, path, process);
+                break;
+            }
+            case EventType.Connect or EventType.Accept or EventType.Bind or EventType.Listen:
+            {
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
+                var net = ev.AsNet();
+                var remote = EventMapper.Address(net.Family, net.RemoteAddr);
+                var name = _dnsNames.GetValueOrDefault(remote);
+                Verdict? verdict = null;
+                if (identity is not null && EventMapper.Network(net, identity, at, process, name) is { } observation)
+                {
+                    verdict = Observe(observation);
+                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, $"{remote}:{(h.Type == EventType.Accept ? net.LocalPort : net.RemotePort)}", h.CgroupId,
+                        h.Type == EventType.Connect ? net.Result : null);
+                }
+                Match(EventMapper.NetworkEvent(net, Context(process, binding, unixNs, verdict, null), name), binding, verdict, (long)h.KTime);
+                if (h.Type is EventType.Connect or EventType.Accept) Upload("network", binding, at, $"{remote}:{net.RemotePort}", process);
+                break;
+            }
+            case EventType.Dns:
+            {
+                var dns = ev.AsDns();
+                if (dns.Direction != 0)
+                {
+                    if (DnsMessage.TryParse(ev.DnsPayload, out var message) && message is { IsResponse: true }) RememberNames(message);
+                }
+                else if (identity is not null && !skip && Engine.ModeOf(identity) == ProfileMode.Learn)
+                {
+                    // A question sent to a resolver with sendto() is egress the sensor reports only as DNS: learned, so
+                    // that Protect allows the resolver (the kernel refuses unknown datagrams, and reports them itself).
+                    Observe(new NetworkObservation(identity, at, NetworkDirection.Egress, "udp", EventMapper.Address(dns.Family, dns.RemoteAddr), dns.RemotePort,
+                        null, _processes.Peek(tgid)?.Info.ExePath, tgid));
+                }
+                break;
+            }
+            case EventType.Syscall:
+            {
+                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
+                if (EventMapper.NotableEvent(ev.AsSyscall(), ev.SyscallString, Context(process, binding, unixNs, null, null)) is { } notable)
+                    Match(notable, binding, null, (long)h.KTime);
+                break;
+            }
+        }
+    }
+
+    private Verdict Observe(Observation observation)
+    {
+        Interlocked.Increment(ref _observations);
+        return Engine.Observe(observation);
+    }
+
+    private EventMapper.Context Context(TrackedProcess process, WorkloadBinding binding, long unixNs, Verdict? verdict, bool? fromImage) =>
+        new(process, binding, unixNs, _options.Hostname, new ZeroDriftInfo
+        {
+            ExeFromImage = fromImage,
+            InProfile = verdict is null ? null : verdict.Action is EngineAction.None or EngineAction.Learned,
+            Mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null,
+            Workload = binding.Identity?.Workload,
+        });
+
+    private static string ModeName(ProfileMode mode) => mode.ToString().ToLowerInvariant();
+
+    /// <summary>A deviation: blocked (Protect, through the enforcement in place) and alerted.</summary>
+    private void Act(Verdict verdict, WorkloadBinding binding, TrackedProcess process, int pid, long ktime, long unixNs, string? target, ulong cgroupId, int? connectResult = null)
+    {
+        if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
+        var workload = binding.Identity?.Workload;
+        var action = AlertAction.Alerted;
+        long? blockedAt = null;
+        // The host is never blocked: a profile of the host is for alerting only.
+        if (verdict.Action == EngineAction.Block && !binding.IsHost)
+            (action, blockedAt) = _enforcement.OnBlock(new BlockRequest(pid, verdict.Deviation ?? DeviationKind.Process, workload ?? "", cgroupId, process.Info.ExePath, ktime, connectResult));
+        if (action == AlertAction.Blocked) RememberBlock(pid, verdict.Deviation == DeviationKind.Network ? "connect" : "exec");
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process.Info, binding.RuleContainer, workload, target);
+        _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, workload, ModeName(verdict.Mode), action,
+            verdict.Action == EngineAction.Block ? Enforcement : null, ktime, blockedAt, verdict.Reason, binding.RuleContainer?.Id));
+    }
+
+    private string Enforcement => _enforcement.InKernel ? "kernel" : "user-space";
+
+    private void RememberBlock(int pid, string kind) => _recentBlocks[(pid, kind)] = Environment.TickCount64;
+
+    /// <summary>
+    /// The kernel enforcer's records of what it refused. A block the sensor's events already explained (and alerted,
+    /// marked blocked) is counted; one they did not — a UDP datagram, which the sensor does not report as a connect,
+    /// or a record lost under load — becomes its own alert. The match waits a moment for the sensor's event.
+    /// </summary>
+    public async Task ConsumeBlockedAsync(IAsyncEnumerable<BlockedAction> blocked, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var b in blocked.WithCancellation(token).ConfigureAwait(false))
+            {
+                Interlocked.Increment(ref _kernelBlocks);
+                var action = b;
+                _ = Task.Delay(250, token).ContinueWith(_ => Unexplained(action), token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Unexplained(BlockedAction b)
+    {
+        if (_recentBlocks.TryRemove((b.Pid, b.Kind), out _)) return;
+        _containers.TryGetValue(b.CgroupId, out var entry);
+        var binding = entry.Binding;
+        var what = b.Kind == "exec" ? $"exec of {b.Executable ?? "?"}" : $"{b.Protocol ?? "connection"} to {b.Destination}";
+        var reason = $"{what} blocked in the kernel ({b.Reasons})";
+        var unixNs = b.KernelTimeNs + _wallOffsetNs;
+        var mode = binding?.Identity is { } id ? Engine.ModeOf(id) : ProfileMode.Protect;
+        var kind = b.Kind == "exec" ? (b.Reasons & (BlockReasons.WritableLayer | BlockReasons.Memfd | BlockReasons.ScriptDrift)) != 0
+            ? DeviationKind.Drift : DeviationKind.Process : DeviationKind.Network;
+        var verdict = new Verdict(EngineAction.Block, kind, mode, reason);
+        var process = new Runtime.Rules.Reference.ProcessInfo { Name = b.Executable is { } exe ? ProcessCache.CommName(exe) : "", ExePath = b.Executable ?? "", Pid = b.Pid };
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process, binding?.RuleContainer, binding?.Identity?.Workload, b.Destination?.ToString() ?? b.Executable);
+        _alerts.Publish(alert, new AlertContext("kernel", kind, binding?.Identity?.Workload, ModeName(mode), AlertAction.Blocked, "kernel", b.KernelTimeNs, b.KernelTimeNs,
+            reason, binding?.RuleContainer?.Id));
+    }
+
+    private void Match(SyscallEvent e, WorkloadBinding binding, Verdict? verdict, long ktime)
+    {
+        if (_rules?.FirstMatch(e) is not { } rule) return;
+        var alert = rule.CreateAlert(e, e.TimeNanoseconds, _options.Hostname);
+        var mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null;
+        _alerts.Publish(alert, new AlertContext("rule", null, binding.Identity?.Workload, mode, AlertAction.Alerted, null, ktime, null, null, binding.RuleContainer?.Id));
+    }
+
+    private void RememberNames(DnsMessage message)
+    {
+        foreach (var answer in message.Answers)
+        {
+            if (answer.Type is not (1 or 28) || !IPAddress.TryParse(answer.Data, out var ip)) continue;
+            if (_dnsNames.Count >= 4096) _dnsNames.Clear(); // bounded: names come back with the next answer
+            _dnsNames[ip] = message.Questions.Count > 0 ? message.Questions[0].Name : answer.Name;
+        }
+    }
+
+    private void Upload(string kind, WorkloadBinding binding, DateTimeOffset at, string path, TrackedProcess process)
+    {
+        if (Uplink is not { } uplink || !_options.UploadEvents || binding.IsHost || binding.Identity is not { } identity) return;
+        uplink(new JsonObject
+        {
+            ["type"] = "event", ["kind"] = kind, ["time"] = at.ToString("O", CultureInfo.InvariantCulture),
+            ["containerId"] = binding.Container.Id, ["workload"] = identity.Workload, ["path"] = path, ["process"] = process.Info.ExePath,
+            ["pid"] = process.Pid,
+        });
+    }
+
+    /// <summary>
+    /// Applies mode switches and learning's end, saves what was learned, turns the kernel's new per-cgroup syscall
+    /// numbers into observations, and pushes mode changes to the enforcement. Returns the mode changes.
+    /// </summary>
+    public IReadOnlyList<ModeChange> Housekeeping(DateTimeOffset now)
+    {
+        if (!_housekeeping.TryEnter()) return [];
+        try
+        {
+            var changes = new List<ModeChange>();
+            changes.AddRange(Engine.Tick(now));
+            changes.AddRange(Engine.Sync(now));
+            foreach (var change in changes)
+            {
+                _log($"zerodrift: agent: {change.Workload.Workload} ({change.Workload.ImageName ?? change.Workload.ImageDigest}): {ModeName(change.From)} -> {ModeName(change.To)} ({change.Why})");
+                foreach (var (cgroup, (binding, pid)) in _containers)
+                    if (binding.Identity?.Key == change.Workload.Key) ApplyEnforcement(cgroup, binding, pid);
+                UploadProfile(change.Workload);
+            }
+            if (Sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
+            foreach (var (key, at) in _recentBlocks)
+                if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
+            ForgetGone();
+            return changes;
+        }
+        catch (Exception e) when (e is ProfileStoreException or Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            LastError = $"housekeeping: {e.Message}";
+            return [];
+        }
+        finally
+        {
+            _housekeeping.Exit();
+        }
+    }
+
+    /// <summary>The syscall numbers each container's cgroup used that were not reported before, as observations.</summary>
+    public void ObserveSyscalls(IReadOnlyDictionary<ulong, int[]> sets, DateTimeOffset now)
+    {
+        foreach (var (cgroup, numbers) in sets)
+        {
+            if (!_containers.TryGetValue(cgroup, out var entry) || entry.Binding.Identity is not { } identity) continue;
+            if (!_syscallsSeen.TryGetValue(cgroup, out var seen)) _syscallsSeen[cgroup] = seen = [];
+            var fresh = numbers.Where(seen.Add).Select(SyscallTable.Name).OfType<string>().ToList();
+            if (fresh.Count == 0) continue;
+            var verdict = Observe(new SyscallObservation(identity, now, fresh));
+            if (verdict.Action is EngineAction.Alert or EngineAction.Block)
+            {
+                var unixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
+                var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, null, entry.Binding.RuleContainer, identity.Workload, null);
+                // The bitmap is read once per round: the syscall happened within the last round before now.
+                _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, identity.Workload, ModeName(verdict.Mode), AlertAction.Alerted, null,
+                    unixNs - _wallOffsetNs, null, verdict.Reason, entry.Binding.RuleContainer?.Id));
+            }
+        }
+    }
+
+    /// <summary>Containers whose cgroup is gone are forgotten, in the kernel too (their ids may be reused).</summary>
+    private void ForgetGone()
+    {
+        foreach (var cgroup in _containers.Keys)
+        {
+            // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
+            if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
+            if (_containers.TryRemove(cgroup, out var gone) && gone.Binding.Identity is { } identity
+                && !_containers.Values.Any(c => c.Binding.Identity?.Key == identity.Key))
+                UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
+            _cgroupPaths.TryRemove(cgroup, out _);
+            _syscallsSeen.Remove(cgroup);
+            try { _enforcement.Forget(cgroup); }
+            catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException) { LastError = $"forget cgroup {cgroup}: {e.Message}"; }
+        }
+    }
+
+    private readonly ConcurrentDictionary<ulong, string?> _cgroupPaths = new();
+
+    private static readonly Lazy<string> CgroupRoot = new(() =>
+    {
+        try { return CgroupPaths.FindV2Root(); }
+        catch (Exception e) when (e is IOException or SensorException or InvalidOperationException) { return "/sys/fs/cgroup"; }
+    });
+
+    private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
+    {
+        if (binding.Identity is not { } identity) return;
+        try
+        {
+            var mode = Engine.ModeOf(identity);
+            // A process that has exited has no /proc entry: the path is read again next time rather than cached as unknown.
+            if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null)
+                _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
+            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will do.
+            var live = path is null ? pid : LiveMember(path) ?? pid;
+            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+        }
+        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
+        {
+            _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
+        }
+    }
+
+    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c>.</summary>
+    private static int? LiveMember(string cgroupPath)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
+                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0) return pid;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    /// <summary>The process's cgroup-v2 path (relative to the v2 mount), from /proc.</summary>
+    private static string? CgroupPathOf(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cgroup"))
+                if (line.StartsWith("0::", StringComparison.Ordinal)) return line[3..];
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    private void UploadProfile(WorkloadIdentity identity)
+    {
+        if (Uplink is not { } uplink || Engine.ProfileOf(identity) is not { } profile) return;
+        var network = new JsonArray();
+        foreach (var n in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
+            network.Add(new JsonObject { ["to"] = n.PeerWorkload ?? n.Peer, ["port"] = n.Port, ["protocol"] = n.Protocol });
+        uplink(new JsonObject
+        {
+            ["type"] = "profile", ["workload"] = identity.Workload, ["mode"] = ModeName(profile.Mode),
+            ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+            ["profile"] = new JsonObject
+            {
+                ["imageDigest"] = identity.ImageDigest,
+                ["exec"] = new JsonArray([.. profile.Processes.Select(p => (JsonNode)JsonValue.Create(p.Executable)!).DistinctBy(n => n.GetValue<string>())]),
+                ["files"] = new JsonArray([.. profile.Files.Select(f => (JsonNode)JsonValue.Create(f.Path)!)]),
+                ["network"] = network,
+                ["syscalls"] = new JsonArray([.. profile.Syscalls.Select(s => (JsonNode)JsonValue.Create(s)!)]),
+            },
+        });
+    }
+
+    /// <summary>Stops the timer, runs a last housekeeping round (saves what was learned) and uploads every profile.</summary>
+    public void Stop()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        Housekeeping(DateTimeOffset.UtcNow);
+        foreach (var identity in _containers.Values.Select(c => c.Binding.Identity).OfType<WorkloadIdentity>().DistinctBy(i => i.Key))
+            UploadProfile(identity);
+        _trust?.Stop();
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _enforcement.Dispose();
+    }
+}

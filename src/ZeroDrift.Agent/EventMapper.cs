@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text;
+using ZeroDrift.Runtime.Engine;
+using ZeroDrift.Runtime.Hardening;
+using ZeroDrift.Runtime.Profiles;
+using ZeroDrift.Runtime.Rules.Reference;
+using ZeroDrift.Sensor.Events;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>
+/// The sensor's records in the two shapes the loop needs: an <see cref="Observation"/> for the behaviour engine and a
+/// <see cref="SyscallEvent"/> (Falco's fields, bound by <see cref="SyscallFields"/>) for the rules. The record is a
+/// view over the ring buffer, so what is kept is copied here; process and container facts are shared objects built
+/// once per exec and per container.
+/// </summary>
+public static class EventMapper
+{
+    /// <summary>Falco renders open flags as names joined by '|'; cached per distinct value (a handful in practice).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<uint, string> FlagTexts = new();
+
+    public static string OpenFlags(uint flags) => FlagTexts.GetOrAdd(flags, static f =>
+    {
+        var parts = new List<string> { (f & 3) switch { 1 => "O_WRONLY", 2 => "O_RDWR", _ => "O_RDONLY" } };
+        (uint Bit, string Name)[] named =
+        [
+            (0x40, "O_CREAT"), (0x80, "O_EXCL"), (0x100, "O_NOCTTY"), (0x200, "O_TRUNC"), (0x400, "O_APPEND"), (0x800, "O_NONBLOCK"),
+            (0x1000, "O_DSYNC"), (0x4000, "O_DIRECT"), (0x10000, "O_DIRECTORY"), (0x20000, "O_NOFOLLOW"), (0x80000, "O_CLOEXEC"),
+            (0x200000, "O_PATH"), (0x400000, "O_TMPFILE"),
+        ];
+        foreach (var (bit, name) in named)
+            if ((f & bit) == bit) parts.Add(name);
+        return string.Join('|', parts);
+    });
+
+    public static FileAccessKind Access(uint flags) =>
+        (flags & 3) switch { 1 => FileAccessKind.Write, 2 => FileAccessKind.ReadWrite, _ => (flags & 0x240) != 0 ? FileAccessKind.ReadWrite : FileAccessKind.Read };
+
+    /// <summary>argv from the kernel's NUL-separated bytes.</summary>
+    public static string[] Args(ReadOnlySpan<byte> raw)
+    {
+        var args = new List<string>();
+        while (!raw.IsEmpty)
+        {
+            var nul = raw.IndexOf((byte)0);
+            var arg = nul < 0 ? raw : raw[..nul];
+            args.Add(Encoding.UTF8.GetString(arg));
+            raw = nul < 0 ? default : raw[(nul + 1)..];
+        }
+        return [.. args];
+    }
+
+    /// <summary>The open's path made absolute against the process's cwd (a dirfd-relative path stays as given).</summary>
+    public static string AbsolutePath(string path, int dirFd, string cwd) =>
+        path.StartsWith('/') || dirFd != -100 ? path : (cwd.EndsWith('/') ? cwd + path : cwd + "/" + path);
+
+    public static IPAddress Address(ushort family, in Addr16 bytes)
+    {
+        var ip = SensorEvent.Address(family, bytes);
+        return ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
+    }
+
+    public static string Protocol(byte protocol) => protocol switch { 6 => "tcp", 17 => "udp", _ => protocol.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>The engine's view of a network record: egress for connects, ingress for accepts; others are not behaviour the profile models.</summary>
+    public static NetworkObservation? Network(in NetRecord net, WorkloadIdentity identity, DateTimeOffset at, TrackedProcess? process, string? dnsName)
+    {
+        if (net.Family is not (2 or 10) || net.Protocol is not (6 or 17)) return null;
+        var remote = Address(net.Family, net.RemoteAddr);
+        return net.Header.Type switch
+        {
+            EventType.Connect => new NetworkObservation(identity, at, NetworkDirection.Egress, Protocol(net.Protocol), remote, net.RemotePort, dnsName,
+                process?.Info.ExePath, (int)net.Header.Tgid),
+            EventType.Accept => new NetworkObservation(identity, at, NetworkDirection.Ingress, Protocol(net.Protocol), remote, net.LocalPort, null,
+                process?.Info.ExePath, (int)net.Header.Tgid),
+            _ => null,
+        };
+    }
+
+    /// <summary>Falco's event for a network record: the socket as <c>fd.*</c> (client and server ends by direction).</summary>
+    public static SyscallEvent NetworkEvent(in NetRecord net, Context c, string? remoteName)
+    {
+        var local = Address(net.Family, net.LocalAddr);
+        var remote = Address(net.Family, net.RemoteAddr);
+        var outbound = net.Header.Type != EventType.Accept;
+        var (cip, cport, sip, sport) = outbound ? (local, (long)net.LocalPort, remote, (long)net.RemotePort) : (remote, net.RemotePort, local, net.LocalPort);
+        var type = net.Header.Type switch { EventType.Connect => "connect", EventType.Accept => "accept", EventType.Bind => "bind", _ => "listen" };
+        var fd = new FileDescriptorInfo
+        {
+            Type = net.Family == 10 ? "ipv6" : "ipv4",
+            L4Protocol = Protocol(net.Protocol),
+            ClientIp = cip,
+            ClientPort = cport,
+            ServerIp = type is "bind" or "listen" ? local : sip,
+            ServerPort = type is "bind" or "listen" ? net.LocalPort : sport,
+            LocalIsClient = outbound && type == "connect",
+            Connected = type == "accept" || (type == "connect" && net.Result is 0 or -115),
+            NameChanged = type is "connect" or "accept" or "bind",
+            Name = type is "bind" or "listen" ? $"{local}:{net.LocalPort}" : $"{cip}:{cport}->{sip}:{sport}",
+            ServerName = outbound ? remoteName : null,
+            ClientName = outbound ? null : remoteName,
+        };
+        return c.Event(type, net.Result, fd, Empty);
+    }
+
+    public static SyscallEvent OpenEvent(in OpenRecord open, string absolutePath, Context c)
+    {
+        var fd = new FileDescriptorInfo { Type = "file", Name = absolutePath, Number = open.Result >= 0 ? open.Result : -1 };
+        var args = new Dictionary<string, string>(3, StringComparer.Ordinal) { ["flags"] = OpenFlags(open.Flags), ["name"] = absolutePath, ["fd"] = open.Result.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if ((open.Flags & 0x40) != 0) args["mode"] = "0" + Convert.ToString(open.Mode, 8);
+        return c.Event("openat", open.Result, fd, args);
+    }
+
+    public static SyscallEvent ExecEvent(Context c, string exePath) =>
+        c.Event("execve", 0, null, new Dictionary<string, string>(1, StringComparer.Ordinal) { ["filename"] = exePath });
+
+    /// <summary>A notable syscall, reported at entry: its result is unknown (<c>evt.rawres</c> has no value).</summary>
+    public static SyscallEvent? NotableEvent(in SyscallRecord sc, ReadOnlySpan<byte> text, Context c)
+    {
+        var name = SyscallTable.Name((int)sc.Nr);
+        if (name is null) return null;
+        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        switch (name)
+        {
+            case "ptrace":
+                args["request"] = sc.Arg0 switch { 16 => "PTRACE_ATTACH", 0x4206 => "PTRACE_SEIZE", 4 => "PTRACE_POKETEXT", 5 => "PTRACE_POKEDATA", 0 => "PTRACE_TRACEME", _ => sc.Arg0.ToString(inv) };
+                args["pid"] = sc.Arg1.ToString(inv);
+                break;
+            case "setuid" or "setfsuid": args["uid"] = ((uint)sc.Arg0).ToString(inv); break;
+            case "setgid" or "setfsgid": args["gid"] = ((uint)sc.Arg0).ToString(inv); break;
+            case "setreuid" or "setresuid": args["ruid"] = ((uint)sc.Arg0).ToString(inv); args["euid"] = ((uint)sc.Arg1).ToString(inv); break;
+            case "setregid" or "setresgid": args["rgid"] = ((uint)sc.Arg0).ToString(inv); args["egid"] = ((uint)sc.Arg1).ToString(inv); break;
+            case "mount": args["dir"] = Encoding.UTF8.GetString(text); break;
+            case "umount2" or "pivot_root": args["name"] = Encoding.UTF8.GetString(text); break;
+            case "memfd_create": args["name"] = Encoding.UTF8.GetString(text); break;
+            case "setns" or "unshare": args["flags"] = sc.Arg1.ToString(inv); break;
+        }
+        var e = c.Event(name, null, null, args);
+        return e with { Direction = "<" };
+    }
+
+    private static readonly Dictionary<string, string> Empty = new();
+
+    /// <summary>What every event of one process in one container shares.</summary>
+    public readonly record struct Context(TrackedProcess Process, WorkloadBinding Binding, long TimeNs, string Hostname, ZeroDriftInfo ZeroDrift)
+    {
+        public SyscallEvent Event(string type, long? result, FileDescriptorInfo? fd, IReadOnlyDictionary<string, string> args) => new()
+        {
+            Type = type,
+            Direction = "<",
+            TimeNanoseconds = TimeNs,
+            Result = result,
+            Args = args,
+            Process = Process.Info,
+            Ancestors = Process.Ancestors,
+            Fd = fd,
+            Container = Binding.RuleContainer,
+            Kubernetes = Binding.Kubernetes,
+            ZeroDrift = ZeroDrift,
+            Hostname = Hostname,
+        };
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using ZeroDrift.Artifacts;
+using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Runtime.Engine;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>
+/// The executables each image ships (<see cref="ImageTrust"/>), read once per image in the background: reading an
+/// image takes a moment and the sensor thread must never wait. Until an image is read, drift is told by the
+/// kernel's writable-layer and memfd flags alone; the engine asks again on later events.
+/// </summary>
+public sealed class ImageTrustCache(Func<string, CancellationToken, ImageTrust> load, Action<string>? warn = null)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<ImageTrust?>>> _images = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>The image's trust when read; starts reading it otherwise.</summary>
+    public ImageTrust? Get(string imageId)
+    {
+        var task = _images.GetOrAdd(imageId, id => new Lazy<Task<ImageTrust?>>(() => Task.Run(() => Load(id)))).Value;
+        return task.IsCompletedSuccessfully ? task.Result : null;
+    }
+
+    /// <summary>Waits for an image being read (tests, and the agent's start-up for containers already running).</summary>
+    public Task<ImageTrust?> WhenLoaded(string imageId) =>
+        _images.GetOrAdd(imageId, id => new Lazy<Task<ImageTrust?>>(() => Task.Run(() => Load(id)))).Value;
+
+    private ImageTrust? Load(string imageId)
+    {
+        try
+        {
+            return load(imageId, _stop.Token);
+        }
+        catch (Exception e) when (e is ArtifactException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            warn?.Invoke($"image {imageId[..Math.Min(12, imageId.Length)]}: its executables could not be read ({e.Message}); drift is told by the kernel's writable-layer and memfd flags only");
+            return null;
+        }
+    }
+
+    public void Stop() => _stop.Cancel();
+
+    /// <summary>
+    /// Reads a podman image through <c>podman image mount</c> (root: the image's layers as one read-only overlay),
+    /// then unmounts it. What is read is every executable regular file and the links to them.
+    /// </summary>
+    public static ImageTrust FromPodman(string imageId, CancellationToken cancellationToken)
+    {
+        if (imageId.Length == 0 || !imageId.All(char.IsAsciiHexDigitLower)) throw new ArtifactException($"'{imageId}' is not an image id");
+        var mounted = Podman(["image", "mount", imageId], cancellationToken).Trim();
+        if (mounted.Length == 0 || !Directory.Exists(mounted)) throw new ArtifactException($"podman image mount gave no directory ('{mounted}')");
+        try
+        {
+            using var fs = new DirectoryFileSystem(mounted);
+            return ImageTrust.FromFileSystem(fs, cancellationToken);
+        }
+        finally
+        {
+            try { Podman(["image", "unmount", imageId], CancellationToken.None); }
+            catch (ArtifactException) { }
+        }
+    }
+
+    private static string Podman(string[] args, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("podman") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        Process process;
+        try { process = Process.Start(start) ?? throw new ArtifactException("podman could not be started"); }
+        catch (System.ComponentModel.Win32Exception e) { throw new ArtifactException($"podman is not available: {e.Message}"); }
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+            if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new ArtifactException($"podman {string.Join(' ', args)} timed out");
+            }
+            if (process.ExitCode != 0)
+                throw new ArtifactException($"podman {string.Join(' ', args)} failed: {stderr.Result.Trim().Split('\n')[^1]}");
+            return stdout.Result;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using ZeroDrift.Runtime.Profiles;
+using ZeroDrift.Runtime.Response;
+using ZeroDrift.Server.Client;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>
+/// Commands the server hands this agent with each batch answer (docs/server.md, "Agent channel"): <c>set-mode</c>
+/// switches a workload's stored mode, exactly as <c>zerodrift profile mode</c> does (the loop applies it within a
+/// second); <c>kill</c> and <c>pause</c> stop or freeze a container through the <see cref="Responder"/>. Each is
+/// handled once and reported done or failed, so the server stops handing it out.
+/// </summary>
+public sealed class ServerCommands(ServerConnection server, string profilesPath, Responder responder, Action<string> log) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, byte> _handled = new(StringComparer.Ordinal);
+    private readonly HttpClient _http = server.CreateHttpClient(TimeSpan.FromSeconds(30));
+
+    /// <summary>Subscribe to <see cref="AgentChannel.CommandReceived"/>; work is done off the channel's sender.</summary>
+    public void OnCommand(JsonObject command)
+    {
+        var id = command["id"]?.ToString();
+        if (string.IsNullOrEmpty(id) || !_handled.TryAdd(id, 0)) return;
+        _ = Task.Run(async () =>
+        {
+            var (ok, detail) = Handle(command);
+            log($"zerodrift: agent: server command {id} ({command["kind"]}): {detail}");
+            try
+            {
+                using var response = await _http.PostAsJsonAsync($"api/v1/agent/commands/{Uri.EscapeDataString(id)}/done", new { outcome = ok ? "done" : "failed" }).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode) _handled.TryRemove(id, out _); // handed out again, tried again
+            }
+            catch (HttpRequestException)
+            {
+                _handled.TryRemove(id, out _);
+            }
+            catch (TaskCanceledException)
+            {
+                _handled.TryRemove(id, out _);
+            }
+        });
+    }
+
+    public (bool Ok, string Detail) Handle(JsonObject command)
+    {
+        var kind = command["kind"]?.ToString();
+        var target = command["target"]?.ToString() ?? "";
+        switch (kind)
+        {
+            case "set-mode":
+            {
+                var payload = command["payload"] as JsonObject;
+                var workload = payload?["workload"]?.ToString() ?? target;
+                if (!Enum.TryParse<ProfileMode>(payload?["mode"]?.ToString(), ignoreCase: true, out var mode))
+                    return (false, $"unknown mode '{payload?["mode"]}'");
+                try
+                {
+                    using var store = ProfileStore.Open(profilesPath);
+                    var matched = store.Find(workload);
+                    foreach (var profile in matched) store.Save(profile with { Mode = mode, Updated = DateTimeOffset.UtcNow });
+                    return matched.Count > 0 ? (true, $"{workload}: {mode.ToString().ToLowerInvariant()} ({matched.Count} profiles)") : (false, $"no profile of {workload} on this host");
+                }
+                catch (ProfileStoreException e)
+                {
+                    return (false, e.Message);
+                }
+            }
+            case "kill":
+            {
+                var action = responder.StopContainer(target, automatic: true, by: "server command");
+                return (action.Succeeded, action.Detail);
+            }
+            case "pause":
+            {
+                var action = responder.PauseContainer(target, automatic: true, by: "server command");
+                return (action.Succeeded, action.Detail);
+            }
+            default:
+                return (false, $"'{kind}' is not carried out by the agent");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ZeroDrift.Agent;
+using ZeroDrift.Runtime.Alerts;
+using ZeroDrift.Runtime.Profiles;
+using ZeroDrift.Runtime.Response;
+using ZeroDrift.Runtime.Rules;
+using ZeroDrift.Runtime.Rules.Reference;
+using ZeroDrift.Sensor;
+using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
+using ZeroDrift.Sensor.Output;
+using ZeroDrift.Server.Client;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary>What <c>zerodrift agent</c> was asked to do, validated.</summary>
+public sealed record AgentSettings(
+    bool EventStream,
+    FileInfo? OutputFile,
+    TimeSpan StatsInterval,
+    AgentOptions Agent,
+    IReadOnlyList<string> Alerts,
+    IReadOnlyList<string> RuleFiles,
+    bool DefaultRules,
+    string Enforcement,
+    string EnforcementPins,
+    string ProfilesPath,
+    ServerConnection? Server);
+
+/// <summary>
+/// Composes the agent: profile store, rules, alert sinks, optional server uplink, the sensor and the loop; runs
+/// until SIGTERM/Ctrl-C or the duration; then detaches and reports the seed's numbers on stderr.
+/// </summary>
+public static class AgentRunner
+{
+    public static async Task RunAsync(SensorOptions options, AgentSettings settings, double? seconds, bool quiet, CancellationToken token)
+    {
+        KernelSensor.EnsureSupported();
+        options.Validate();
+        void Log(string line)
+        {
+            if (!quiet) Console.Error.WriteLine(line);
+        }
+
+        var rules = LoadRules(settings, Log);
+        using var store = ProfileStore.Open(settings.ProfilesPath);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var sinks = settings.Alerts.Select(spec => AlertSinkSpec.Open(spec, () => http)).ToList();
+        var alerts = new AlertPublisher(sinks);
+        AgentChannel? channel = null;
+        ServerCommands? commands = null;
+        if (settings.Server is { } server)
+        {
+            channel = new AgentChannel(server, settings.Agent.Hostname);
+            commands = new ServerCommands(server, settings.ProfilesPath, new Responder(), Log);
+            channel.CommandReceived += commands.OnCommand;
+            alerts.Uplink = r => channel.TryEnqueue(r);
+            channel.TryEnqueue(new JsonObject { ["type"] = "host", ["name"] = settings.Agent.Hostname, ["kernel"] = Environment.OSVersion.VersionString, ["agent"] = "zerodrift 0.1" });
+        }
+
+        Stream? stream = null;
+        if (settings.EventStream)
+            stream = settings.OutputFile is { } file ? new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.Read) : Console.OpenStandardOutput();
+        await using var streamOwner = stream;
+        var processes = new ProcessCache();
+        processes.SeedFromProc();
+        var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
+        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval };
+        var enforcement = OpenEnforcement(settings, Log);
+        var trust = new ImageTrustCache(ImageTrustCache.FromPodman, w => Log($"zerodrift: agent: warning: {w}"));
+        using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, writer, Log);
+        if (channel is not null) loop.Uplink = r => channel.TryEnqueue(r);
+        var sensor = KernelSensor.Start(options, loop);
+        if (writer is not null) writer.Sensor = sensor;
+        loop.Sensor = sensor;
+        loop.Start();
+        using var stopBlocked = new CancellationTokenSource();
+        var blocked = enforcement is KernelEnforcement kernel ? loop.ConsumeBlockedAsync(kernel.Enforcer.ReadBlockedAsync(stopBlocked.Token), stopBlocked.Token) : Task.CompletedTask;
+        try
+        {
+            Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; "
+                + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name))}; "
+                + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
+            try
+            {
+                await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM or Ctrl-C: a normal stop, everything is detached below.
+            }
+        }
+        finally
+        {
+            // Save what was learned and read the kernel's last syscall sets while the sensor is still loaded; then
+            // detach (the polling thread stops) and write the last lines from this thread alone.
+            loop.Stop();
+            await stopBlocked.CancelAsync().ConfigureAwait(false);
+            await blocked.ConfigureAwait(false);
+            var syscalls = sensor.ReadSyscallSets();
+            var lost = sensor.ReadLost();
+            sensor.Dispose();
+            // Kernel enforcement stays pinned while some container is in Protect or Monitor, so blocking goes on while
+            // the agent restarts; with none, nothing of ours is left behind.
+            var idle = enforcement is KernelEnforcement kernelEnforcement && kernelEnforcement.Enforcer.Modes().Count == 0;
+            loop.Dispose();
+            if (idle)
+            {
+                KernelEnforcer.Release(settings.EnforcementPins);
+                Log($"zerodrift: agent: no container is protected: kernel enforcement under {settings.EnforcementPins} released");
+            }
+            if (writer is not null && stream is not null)
+            {
+                AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
+                writer.WriteStats(lost);
+                writer.Flush();
+            }
+            foreach (var sink in sinks) await sink.DisposeAsync().ConfigureAwait(false);
+            if (channel is not null)
+            {
+                await channel.FlushAndStopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                await channel.DisposeAsync().ConfigureAwait(false);
+            }
+            commands?.Dispose();
+        }
+        var inv = CultureInfo.InvariantCulture;
+        Log(string.Create(inv, $"zerodrift: agent: detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Blocked} blocked in the kernel, {alerts.Killed} killed from user space; the kernel reported {loop.KernelBlocks} blocks), ")
+            + string.Create(inv, $"detect latency p50 {alerts.DetectLatencyMs(0.5):0.###} ms, p99 {alerts.DetectLatencyMs(0.99):0.###} ms")
+            + (writer is null ? "" : $", {writer.Written} events written")
+            + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : "")
+            + (loop.LastError is { } error ? $", last error: {error}" : ""));
+    }
+
+    /// <summary>
+    /// Kernel enforcement where it loads (auto, kernel); the user-space fallback where it cannot (auto only: with
+    /// kernel the agent refuses to start) or when asked. The start-up line says which one is active and why.
+    /// </summary>
+    private static IEnforcement OpenEnforcement(AgentSettings settings, Action<string> log)
+    {
+        var responder = new Responder();
+        if (settings.Enforcement == "user-space") return new UserSpaceEnforcement(responder, "asked for with --enforcement user-space");
+        try
+        {
+            return new KernelEnforcement(KernelEnforcer.Open(settings.EnforcementPins), responder, log);
+        }
+        catch (SensorException e) when (settings.Enforcement == "auto")
+        {
+            return new UserSpaceEnforcement(responder, $"kernel enforcement could not load ({e.Message})");
+        }
+    }
+
+    /// <summary>Built-in rules (unless switched off), then each file in order; a file that does not parse is one error line and exit 2.
+    /// A rule that needs a field ZeroDrift does not provide is disabled with a warning naming the field.</summary>
+    private static RuleEngine<SyscallEvent>? LoadRules(AgentSettings settings, Action<string> log)
+    {
+        if (!settings.DefaultRules && settings.RuleFiles.Count == 0) return null;
+        var set = new RuleSet();
+        if (settings.DefaultRules) RuleLoader.LoadDefaults(set);
+        foreach (var file in settings.RuleFiles)
+        {
+            if (!File.Exists(file)) throw new UsageException($"--rules {file}: no such file");
+            var report = RuleLoader.LoadFile(set, file);
+            if (report.Error is { } error) throw new UsageException($"--rules {file}: {error}");
+            foreach (var warning in report.Warnings) log($"zerodrift: agent: warning: {file}: {warning}");
+        }
+        var engine = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
+        foreach (var status in engine.Statuses.Where(s => s.State is RuleState.MissingField or RuleState.Invalid))
+            log($"zerodrift: agent: warning: rule '{status.Name}' ({Path.GetFileName(status.File)}) disabled: {status.Reason}");
+        log($"zerodrift: agent: {engine.Rules.Count} rules evaluated of {engine.Statuses.Count} loaded");
+        return engine;
+    }
+}

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ZeroDrift.Agent.Tests;
+
+/// <summary>A fact that needs root (eBPF, podman); skipped with that reason otherwise. CI runs as root.</summary>
+public sealed partial class RootFactAttribute : FactAttribute
+{
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEuid();
+
+    public RootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || GetEuid() != 0)
+            Skip = "needs root on Linux: loads eBPF programs into the kernel and runs podman containers";
+    }
+}
+
+/// <summary>
+/// The issue's scenario with the real <c>zerodrift agent</c>, kernel and podman+runc: a busybox httpd and a client
+/// polling it are learned (short quiet period, auto-advance to monitor), switched to Protect with
+/// <c>zerodrift profile mode</c>, then: the learned behaviour replays with zero alerts; a binary copied in at run
+/// time is killed before it prints; a shell that never ran while learning is killed at exec; a connect outside the
+/// model fails with EPERM; reading /etc/shadow raises the default rules' alert.
+/// </summary>
+public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
+    private readonly TempDir _dir = new();
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..12];
+    private string Image => $"localhost/zdag-scenario-{_suffix}:1";
+    private string Web => $"zdag-web-{_suffix}";
+    private string Client => $"zdag-client-{_suffix}";
+    private string Pins => $"/sys/fs/bpf/zdag-test-{_suffix}";
+    private string Alerts => _dir.Combine("alerts.jsonl");
+    private string Profiles => _dir.Combine("profiles.db");
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    [RootFact]
+    public void Learn_then_protect_blocks_drift_shells_and_connects_in_the_kernel_and_replays_quietly()
+    {
+        BuildImage();
+        var stderr = new ConcurrentQueue<(DateTime At, string Line)>();
+        using var agent = StartAgent(stderr, "--output", "none", "--mode", "learn", "--learn-quiet", "4s", "--auto-advance", "monitor",
+            "--alerts", "file:" + Alerts, "--profiles", Profiles, "--enforcement", "kernel", "--pin-root", Pins, "--host-processes", "skip");
+        try
+        {
+            Assert.Contains(stderr, l => l.Line.Contains("enforcement: in the kernel", StringComparison.Ordinal));
+
+            // Learn: the web server, and a client that reads its target from a file each round (no new process when it changes).
+            Podman("run", "-d", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", Web, Image);
+            var ip = Podman("inspect", Web, "--format", "{{.NetworkSettings.IPAddress}}").Trim();
+            File.WriteAllText(_dir.Combine("target"), $"{ip}:8080\n");
+            Podman("create", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", Client, Image, "sh", "-c",
+                "while :; do read T < /tmp/target; wget -q -O /dev/null http://$T/ 2>>/tmp/log; [ -f /tmp/shadow-now ] && read X < /etc/shadow; sleep 0.5; done");
+            Podman("cp", _dir.Combine("target"), $"{Client}:/tmp/target");
+            Podman("start", Client);
+            WaitFor(stderr, l => l.Contains($"{Web} (", StringComparison.Ordinal) && l.Contains("learn -> monitor", StringComparison.Ordinal), 60, "the web server's learning to end");
+            WaitFor(stderr, l => l.Contains($"{Client} (", StringComparison.Ordinal) && l.Contains("learn -> monitor", StringComparison.Ordinal), 60, "the client's learning to end");
+
+            // Protect, by a user: applied by the running agent within 2 seconds.
+            var switched = DateTime.UtcNow;
+            var mode = Zerodrift("profile", "mode", Image, "protect", "--profiles", Profiles);
+            Assert.Contains("-> protect", mode);
+            var applied = WaitFor(stderr, l => l.Contains($"{Web} (", StringComparison.Ordinal) && l.Contains("monitor -> protect (switched by a user)", StringComparison.Ordinal), 10, "the switch");
+            output.WriteLine($"mode switch applied {(applied - switched).TotalMilliseconds:0} ms after the command returned");
+            Assert.True(applied - switched < TimeSpan.FromSeconds(2), $"the switch took {(applied - switched).TotalMilliseconds:0} ms");
+            WaitFor(stderr, l => l.Contains("kernel enforcement for container", StringComparison.Ordinal) && l.Contains("protect", StringComparison.Ordinal), 10, "the kernel sets");
+            Thread.Sleep(1500);
+
+            // Replay: the client keeps polling, the server keeps serving; nothing is alerted, nothing blocked.
+            var before = ReadAlerts().Count;
+            Thread.Sleep(4000);
+            var replay = ReadAlerts().Skip(before).Where(a => Mentions(a, Web) || Mentions(a, Client)).ToList();
+            Assert.True(replay.Count == 0, "replaying the learned behaviour alerted: " + string.Join("\n", replay.Select(a => a.GetProperty("output").GetString())));
+
+            // Drift: a binary copied in at run time is killed at exec, before it prints.
+            Podman("cp", "/bin/busybox", $"{Web}:/tmp/echo");
+            var drift = PodmanResult("exec", Web, "/tmp/echo", "DRIFTED");
+            Assert.DoesNotContain("DRIFTED", drift.Stdout);
+            Assert.Equal(137, drift.ExitCode); // SIGKILL
+            var driftAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Drift: Executable Not From the Image" && Mentions(a, Web));
+            Assert.Equal("blocked", Zd(driftAlert, "action"));
+            Assert.Equal("kernel", Zd(driftAlert, "enforcement"));
+
+            // A shell that never ran while learning (its own file in the image) is killed at exec.
+            var shell = PodmanResult("exec", Web, "/bin/ash", "-c", "echo SHELL");
+            Assert.DoesNotContain("SHELL", shell.Stdout);
+            Assert.Equal(137, shell.ExitCode);
+            var shellAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Process Outside the Profile" && Mentions(a, Web) && a.GetProperty("output").GetString()!.Contains("/bin/ash", StringComparison.Ordinal));
+            Assert.Equal("blocked", Zd(shellAlert, "action"));
+
+            // A connect outside the model fails with EPERM in the client; reading /etc/shadow raises the rules' alert.
+            File.WriteAllText(_dir.Combine("target"), $"{ip}:9999\n");
+            File.WriteAllText(_dir.Combine("shadow-now"), "");
+            Podman("cp", _dir.Combine("shadow-now"), $"{Client}:/tmp/shadow-now");
+            Podman("cp", _dir.Combine("target"), $"{Client}:/tmp/target");
+            var connectAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Connection Outside the Profile" && Mentions(a, Client));
+            Assert.Equal("blocked", Zd(connectAlert, "action"));
+            var log = Podman("cp", $"{Client}:/tmp/log", _dir.Combine("client.log")) is var _ ? File.ReadAllText(_dir.Combine("client.log")) : "";
+            Assert.Contains("Operation not permitted", log);
+            var shadow = WaitForAlert(a => Rule(a) == "ZeroDrift Sensitive File Read" && Mentions(a, Client));
+            Assert.Equal("/etc/shadow", shadow.GetProperty("output_fields").GetProperty("fd.name").GetString());
+
+            // The seed's numbers from this run.
+            var all = ReadAlerts().Where(a => Mentions(a, Web) || Mentions(a, Client)).ToList();
+            var detect = all.Select(a => a.GetProperty("zerodrift").GetProperty("detectLatencyMs").GetDouble()).Order().ToList();
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{all.Count} alerts; detect latency (kernel event -> alert written) p50 {detect[detect.Count / 2]:0.###} ms, max {detect[^1]:0.###} ms"));
+            output.WriteLine($"detect: drift {Zd(driftAlert, "detectLatencyMs")} ms, shell {Zd(shellAlert, "detectLatencyMs")} ms, connect {Zd(connectAlert, "detectLatencyMs")} ms; "
+                + "blocks: drift and shell killed at exec (exit 137, nothing printed), connect refused with EPERM");
+            Assert.All(all, a => Assert.True(a.GetProperty("zerodrift").GetProperty("detectLatencyMs").GetDouble() < 1000));
+        }
+        finally
+        {
+            StopAgent(agent);
+            output.WriteLine(string.Join('\n', stderr.Select(l => l.Line).Where(l => !l.Contains("disabled", StringComparison.Ordinal))));
+        }
+    }
+
+    private readonly Dictionary<string, string> _ids = [];
+
+    /// <summary>The alert is about this container: by name in the output, or by id in the output fields (rules print what their output names).</summary>
+    private bool Mentions(JsonElement alert, string containerName)
+    {
+        if (alert.GetProperty("output").GetString()!.Contains(containerName, StringComparison.Ordinal)) return true;
+        if (!_ids.TryGetValue(containerName, out var id)) _ids[containerName] = id = Podman("inspect", containerName, "--format", "{{.Id}}").Trim();
+        return alert.GetProperty("output_fields").TryGetProperty("container.id", out var c) && c.ValueKind == JsonValueKind.String && c.GetString() == id;
+    }
+
+    private static string? Rule(JsonElement a) => a.GetProperty("rule").GetString();
+
+    private static string Zd(JsonElement a, string key) => a.GetProperty("zerodrift").GetProperty(key).ToString();
+
+    private List<JsonElement> ReadAlerts() => !File.Exists(Alerts) ? [] :
+        [.. File.ReadAllLines(Alerts).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+    private JsonElement WaitForAlert(Func<JsonElement, bool> match)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (ReadAlerts().FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found) return found;
+            Thread.Sleep(200);
+        }
+        throw new TimeoutException("no such alert; alerts:\n" + string.Join("\n", ReadAlerts().Select(a => a.GetProperty("output").GetString())));
+    }
+
+    private static DateTime WaitFor(ConcurrentQueue<(DateTime At, string Line)> lines, Func<string, bool> match, int seconds, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var (at, line) in lines)
+                if (match(line)) return at;
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"waited {seconds} s for {what}:\n" + string.Join('\n', lines.Select(l => l.Line)));
+    }
+
+    private Process StartAgent(ConcurrentQueue<(DateTime, string)> stderr, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll);
+        start.ArgumentList.Add("agent");
+        foreach (var a in args) start.ArgumentList.Add(a);
+        var process = new Process { StartInfo = start };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr.Enqueue((DateTime.UtcNow, e.Data)); };
+        process.Start();
+        process.BeginErrorReadLine();
+        _ = process.StandardOutput.ReadToEndAsync();
+        WaitFor(stderr, l => l.Contains("programs attached", StringComparison.Ordinal) || l.Contains("error", StringComparison.Ordinal), 90, "the agent to attach");
+        Assert.False(process.HasExited, "the agent exited: " + string.Join('\n', stderr.Select(l => l.Item2)));
+        return process;
+    }
+
+    private static void StopAgent(Process agent)
+    {
+        if (agent.HasExited) return;
+        Kill(agent.Id, 15);
+        if (!agent.WaitForExit(TimeSpan.FromSeconds(60))) agent.Kill(entireProcessTree: true);
+    }
+
+    /// <summary>FROM scratch: busybox-static with applets as symlinks, a separate shell file (/bin/ash) that only the test runs, a page and /etc/shadow.</summary>
+    private void BuildImage()
+    {
+        var root = _dir.Combine("ctx/root");
+        foreach (var d in new[] { "bin", "tmp", "www", "etc" }) Directory.CreateDirectory(Path.Combine(root, d));
+        File.Copy("/bin/busybox", Path.Combine(root, "bin/busybox"));
+        File.Copy("/bin/busybox", Path.Combine(root, "bin/ash"));
+        foreach (var applet in new[] { "sh", "httpd", "wget", "sleep", "cat", "echo" })
+            File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
+        File.WriteAllText(Path.Combine(root, "www/index.html"), "hello\n");
+        File.WriteAllText(Path.Combine(root, "etc/shadow"), "root:*:19000:0:99999:7:::\n");
+        File.WriteAllText(Path.Combine(root, "etc/passwd"), "root:x:0:0:root:/:/bin/sh\n");
+        File.WriteAllText(_dir.Combine("ctx/Containerfile"), "FROM scratch\nCOPY root/ /\nCMD [\"/bin/httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
+        Podman("build", "-q", "-t", Image, _dir.Combine("ctx"));
+    }
+
+    private static string Podman(params string[] args)
+    {
+        var r = PodmanResult(args);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"podman {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
+        return r.Stdout;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) PodmanResult(params string[] args) => Run("podman", args);
+
+    private string Zerodrift(params string[] args)
+    {
+        var r = Run("dotnet", [Dll, .. args]);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"zerodrift {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
+        return r.Stdout;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 3 minutes");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public void Dispose()
+    {
+        if (new RootFactAttribute().Skip is null)
+        {
+            Run("podman", ["rm", "-f", "-t", "0", Web, Client]);
+            Run("podman", ["rmi", "-f", Image]);
+            if (Directory.Exists(Pins)) Run("dotnet", [Dll, "agent", "--release-enforcement", "--pin-root", Pins]);
+        }
+        _dir.Dispose();
+    }
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace ZeroDrift.Agent.Tests;
+
+/// <summary>
+/// The agent's uplink against the real <c>zerodrift server</c>: with <c>--server</c> and an agent token, the
+/// container, its alerts and its profile arrive through the server's agent channel.
+/// </summary>
+public sealed partial class ServerUplinkTests : IDisposable
+{
+    private const string Password = "agent-uplink-admin-password";
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
+    private readonly TempDir _dir = new();
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..12];
+    private Process? _server;
+    private readonly StringBuilder _serverLog = new();
+    private string Image => $"localhost/zdag-uplink-{_suffix}:1";
+    private string Name => $"zdag-uplink-{_suffix}";
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
+
+    [RootFact]
+    public async Task Containers_alerts_and_profiles_reach_the_server_through_the_agent_channel()
+    {
+        var port = RegistryServer.FreePort();
+        var url = $"https://127.0.0.1:{port}";
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { Dll, "server", "--listen", url, "--data-dir", _dir.Combine("server") }) start.ArgumentList.Add(a);
+        start.Environment["ZERODRIFT_ADMIN_PASSWORD"] = Password;
+        _server = Process.Start(start)!;
+        _server.ErrorDataReceived += (_, e) => { lock (_serverLog) _serverLog.AppendLine(e.Data); };
+        _server.OutputDataReceived += (_, e) => { lock (_serverLog) _serverLog.AppendLine(e.Data); };
+        _server.BeginErrorReadLine();
+        _server.BeginOutputReadLine();
+        var certificate = _dir.Combine("server/tls/server.crt");
+        using var client = Client(url, certificate);
+        var login = await (await client.PostAsJsonAsync("/api/v1/login", new { name = "admin", password = Password })).Content.ReadFromJsonAsync<JsonElement>();
+        client.DefaultRequestHeaders.Add("X-CSRF-Token", login.GetProperty("csrf").GetString());
+        var created = await (await client.PostAsJsonAsync("/api/v1/tokens", new { name = "agent-" + _suffix, role = "agent" })).Content.ReadFromJsonAsync<JsonElement>();
+        var token = created.GetProperty("token").GetString()!;
+
+        // One container in Monitor with an empty profile: its processes are deviations, alerted.
+        var root = _dir.Combine("ctx/root/bin");
+        Directory.CreateDirectory(root);
+        File.Copy("/bin/busybox", Path.Combine(root, "busybox"));
+        File.CreateSymbolicLink(Path.Combine(root, "sh"), "busybox");
+        File.WriteAllText(_dir.Combine("ctx/Containerfile"), "FROM scratch\nCOPY root/ /\n");
+        Run("podman", "build", "-q", "-t", Image, _dir.Combine("ctx"));
+
+        var agentStart = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { Dll, "agent", "--server", url, "--server-cert", certificate, "--mode", "monitor", "--output", "none", "--alerts", "file:" + _dir.Combine("alerts.jsonl"),
+            "--profiles", _dir.Combine("profiles.db"), "--enforcement", "user-space", "--host-processes", "skip" })
+            agentStart.ArgumentList.Add(a);
+        agentStart.Environment["ZERODRIFT_TOKEN"] = token;
+        using var agent = Process.Start(agentStart)!;
+        var agentErr = new StringBuilder();
+        agent.ErrorDataReceived += (_, e) => { lock (agentErr) agentErr.AppendLine(e.Data); };
+        agent.BeginErrorReadLine();
+        _ = agent.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (!agentErr.ToString().Contains("programs attached", StringComparison.Ordinal) && DateTime.UtcNow < deadline && !agent.HasExited) Thread.Sleep(100);
+        Assert.False(agent.HasExited, agentErr.ToString());
+
+        Run("podman", "run", "--name", Name, "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sh", "-c", "/bin/busybox true; /bin/busybox true");
+        var id = Run("podman", "inspect", Name, "--format", "{{.Id}}").Trim();
+        Thread.Sleep(2000);
+
+        // A mode switch made on the server reaches the agent as a set-mode command with a batch answer; the agent
+        // switches the stored profile (as `zerodrift profile mode` does) and reports the command done.
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await client.GetStringAsync("/api/v1/profiles")).Contains(Name, StringComparison.Ordinal) && DateTime.UtcNow < deadline) Thread.Sleep(200);
+        var switched = await client.PostAsJsonAsync("/api/v1/workloads/mode", new { workload = Name, mode = "protect" });
+        Assert.True(switched.IsSuccessStatusCode, await switched.Content.ReadAsStringAsync());
+        var done = false;
+        deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!done && DateTime.UtcNow < deadline)
+        {
+            Run("podman", "run", "--rm", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sh", "-c", "/bin/busybox true"); // records, so a batch goes out
+            Thread.Sleep(1000);
+            done = agentErr.ToString().Contains($"{Name}: protect", StringComparison.Ordinal);
+        }
+        Assert.True(done, agentErr.ToString());
+        Assert.Contains("protect", Run("dotnet", Dll, "profile", "list", "--profiles", _dir.Combine("profiles.db")).Split('\n').Single(l => l.StartsWith(Name, StringComparison.Ordinal)));
+        Kill(agent.Id, 15);
+        Assert.True(agent.WaitForExit(TimeSpan.FromSeconds(60)), "the agent did not stop");
+        Assert.True(agent.ExitCode == 0, agentErr.ToString());
+        Assert.Contains(File.ReadAllLines(_dir.Combine("alerts.jsonl")), l => l.Contains(id, StringComparison.Ordinal));
+
+        var containers = await client.GetStringAsync("/api/v1/assets/containers");
+        Assert.Contains(id, containers);
+        var profiles = await client.GetStringAsync("/api/v1/profiles");
+        Assert.Contains(Name, profiles);
+        var incidents = await client.GetStringAsync("/api/v1/incidents");
+        Assert.Contains($"\"workload\":\"{Name}\"", incidents); // the alerts opened an incident for the workload
+    }
+
+    private HttpClient Client(string url, string certificate)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!File.Exists(certificate) && DateTime.UtcNow < deadline && !_server!.HasExited) Thread.Sleep(100);
+        using var pinned = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(certificate));
+        var thumbprint = pinned.GetCertHashString();
+        var handler = new SocketsHttpHandler { UseCookies = true };
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == thumbprint;
+        var client = new HttpClient(handler) { BaseAddress = new Uri(url) };
+        while (DateTime.UtcNow < deadline && !_server!.HasExited)
+        {
+            try
+            {
+                if (client.GetAsync("/healthz").Result.IsSuccessStatusCode) return client;
+            }
+            catch (AggregateException) { }
+            Thread.Sleep(100);
+        }
+        client.Dispose();
+        lock (_serverLog) throw new InvalidOperationException($"zerodrift server did not become healthy: {_serverLog}");
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(true); throw new TimeoutException($"{file} timed out"); }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {stderr.Result}");
+        return stdout.Result;
+    }
+
+    public void Dispose()
+    {
+        if (_server is { HasExited: false }) _server.Kill(entireProcessTree: true);
+        _server?.Dispose();
+        if (new RootFactAttribute().Skip is null)
+        {
+            try { Run("podman", "rm", "-f", "-t", "0", Name); } catch (InvalidOperationException) { }
+            try { Run("podman", "rmi", "-f", Image); } catch (InvalidOperationException) { }
+        }
+        _dir.Dispose();
+    }
+}
