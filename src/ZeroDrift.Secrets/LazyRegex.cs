@@ -24,6 +24,11 @@ public sealed class LazyRegex
             net = rest;
             LeadingWordBoundary = true;
         }
+        else if (Re2Translator.TryStripLeadingIdentifierPrefix(net, out rest, out var prefix))
+        {
+            net = rest;
+            PrefixMaxLength = prefix;
+        }
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
     }
 
@@ -38,6 +43,22 @@ public sealed class LazyRegex
         return before != after;
     }
 
+    /// <summary>
+    /// The pattern began with a lazy identifier prefix <c>[\w.-]{0,N}?</c>, left out of <see cref="Value"/>
+    /// (0 when not): a match of the rest at <c>index</c> is a match of the whole pattern from <see cref="PrefixStart"/>.
+    /// </summary>
+    public int PrefixMaxLength { get; }
+
+    /// <summary>Where the whole pattern's leftmost match starts when the rest matched at <paramref name="index"/>:
+    /// up to <see cref="PrefixMaxLength"/> identifier characters earlier, never before <paramref name="windowStart"/>.</summary>
+    public int PrefixStart(ReadOnlySpan<char> text, int index, int windowStart)
+    {
+        var start = index;
+        var limit = Math.Max(windowStart, index - PrefixMaxLength);
+        while (start > limit && (IsWord(text[start - 1]) || text[start - 1] is '.' or '-')) start--;
+        return start;
+    }
+
     private static bool IsWord(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_';
 
     /// <summary>Wraps an already built regex.</summary>
@@ -49,6 +70,7 @@ public sealed class LazyRegex
     /// <summary>True when the regex runs on the linear-time engine (builds it if not yet built).</summary>
     public bool NonBacktracking => _compiled.Value.NonBacktracking;
 
+    /// <summary>Whether the whole pattern matches (the left-out prefix can be empty, so it changes nothing here).</summary>
     public bool IsMatch(string input)
     {
         if (!LeadingWordBoundary) return Value.IsMatch(input);

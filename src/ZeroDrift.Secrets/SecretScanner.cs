@@ -211,24 +211,29 @@ public sealed class SecretScanner
         {
             // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
             if (!rule.Regex!.IsMatch(chunk.AsSpan(start, length))) return;
+            var matcher = rule.Matcher!;
             for (var m = rule.Regex.Match(chunk, start, length); m.Success; m = m.NextMatch())
             {
-                if (m.Index >= reportBefore) break;
-                if (m.Length == 0) continue;
-                if (rule.Matcher!.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, m.Index)) continue;
+                // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
+                var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, m.Index, start) : m.Index;
+                var matchLength = m.Index + m.Length - matchStart;
+                if (matchStart >= reportBefore) break;
+                if (matchLength == 0) continue;
+                if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, m.Index)) continue;
                 var secret = SecretOf(rule, m);
                 if (secret.Length == 0) continue;
                 var entropy = ShannonEntropy.Of(secret);
                 if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
-                var (line, column, lineStart) = lines.Locate(m.Index);
-                var lineEndIndex = chunk.IndexOf('\n', m.Index + m.Length - 1 < lineStart ? lineStart : m.Index + m.Length - 1);
+                var (line, column, lineStart) = lines.Locate(matchStart);
+                var lineEndIndex = chunk.IndexOf('\n', matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1);
                 var lineText = chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lineEndIndex)].TrimEnd('\r');
                 if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
-                if (Allowed(rule, path, secret, m.Value, lineText)) continue;
+                var value = matchStart == m.Index ? m.Value : chunk.Substring(matchStart, matchLength);
+                if (Allowed(rule, path, secret, value, lineText)) continue;
                 findings.Add(new SecretFinding
                 {
                     RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
-                    EndLine = line + chunk.AsSpan(m.Index, m.Length).Count('\n'), Match = m.Value, Secret = secret,
+                    EndLine = line + chunk.AsSpan(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
                     Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
                 });
             }

@@ -53,6 +53,8 @@ public static class ScanCommand
             command.Options.Add(o);
         var upload = new ServerUploadOptions();
         upload.AddTo(command);
+        var contentOptions = new ContentScannerOptions();
+        contentOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var chosen = parse.GetValue(scanners)!.SelectMany(Split).Select(n => n.ToLowerInvariant()).Distinct().ToList();
@@ -69,7 +71,9 @@ public static class ScanCommand
             if (parse.GetValue(git) && reference.Kind != TargetKind.Directory)
                 throw new UsageException("--git needs a directory target (a git working tree)");
 
-            var detectors = BuildDetectors(chosen.Where(n => n != "vuln").ToList(), parse.GetValue(secretConfig), parse.GetValue(showSecrets));
+            var contentScanners = chosen.Where(n => n != "vuln").ToList();
+            var settings = contentOptions.Apply(parse, new ContentScannerSettings(SecretRules: null, parse.GetValue(showSecrets)), contentScanners);
+            var detectors = BuildDetectors(contentScanners, parse.GetValue(secretConfig), settings);
             var knownFindings = LoadBaseline(parse.GetValue(baseline));
             var suppressions = vuln ? LoadSuppressions(parse.GetValue(ignoreFile), parse.GetValue(vex) ?? []) : [];
 
@@ -121,26 +125,24 @@ public static class ScanCommand
         return command;
     }
 
-    private static List<IContentDetector> BuildDetectors(List<string> names, FileInfo? secretConfig, bool showSecrets)
+    private static List<IContentDetector> BuildDetectors(List<string> names, FileInfo? secretConfig, ContentScannerSettings settings)
     {
         if (names.Count == 0) return [];
-        var rules = BuiltInRules.RuleSet;
         if (secretConfig is not null)
         {
             if (!names.Contains("secret")) throw new UsageException("--secret-config needs --scanners secret");
             if (!secretConfig.Exists) throw new UsageException($"{secretConfig.FullName}: no such secret config");
             try
             {
-                rules = SecretRuleSet.LoadGitleaks(secretConfig.FullName);
+                settings = settings with { SecretRules = SecretRuleSet.LoadGitleaks(secretConfig.FullName) };
             }
             catch (FormatException e)
             {
                 throw new UsageException(e.Message);
             }
-            foreach (var w in rules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
-            if (rules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
+            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
+            if (settings.SecretRules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
         }
-        var settings = new ContentScannerSettings(rules, showSecrets);
         return names.Select(n => ContentScanners.Create(n, settings)).ToList();
     }
 
@@ -168,7 +170,8 @@ public static class ScanCommand
             .Where(f => severities is null || severities.Contains(f.Severity))
             .Select(f => new ReportedContentFinding(f, baseline?.Contains(f.Fingerprint) == true ? "baseline " + baseline.Source : null))
             .ToList(),
-        Warnings = results.SelectMany(r => r.Warnings).ToList(),
+        // A custom check that does not compile is reported even when no file reached the misconfiguration scanner.
+        Warnings = detectors.OfType<Misconfig.MisconfigDetector>().SelectMany(d => d.LoadWarnings).Concat(results.SelectMany(r => r.Warnings)).Distinct().ToList(),
         FilesScanned = results.Sum(r => r.FilesScanned),
         BytesScanned = results.Sum(r => r.BytesScanned),
         GitHistory = git,
