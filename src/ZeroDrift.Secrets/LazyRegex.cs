@@ -36,7 +36,10 @@ public sealed class LazyRegex
     public bool LeadingWordBoundary { get; }
 
     /// <summary>RE2's <c>\b</c> (ASCII word characters) at <paramref name="index"/> of <paramref name="text"/>.</summary>
-    public static bool AtWordBoundary(string text, int index)
+    public static bool AtWordBoundary(string text, int index) => AtWordBoundary(text.AsSpan(), index);
+
+    /// <inheritdoc cref="AtWordBoundary(string, int)"/>
+    public static bool AtWordBoundary(ReadOnlySpan<char> text, int index)
     {
         var before = index > 0 && IsWord(text[index - 1]);
         var after = index < text.Length && IsWord(text[index]);

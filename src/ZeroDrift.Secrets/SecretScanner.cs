@@ -92,11 +92,30 @@ public sealed class SecretScanner
         var active = ActiveRules(path, findings);
         if (active is null) return findings;
 
-        var buffer = new char[ChunkChars];
+        // The chunk buffer and per-rule window lists are reused from file to file: a tree scan meets thousands of
+        // small files, and a fresh 128 KB buffer each (a large-object allocation) cost more than reading them.
+        var state = RentState();
+        try
+        {
+            ScanChunks(path, content, active, state, findings);
+        }
+        finally
+        {
+            _statePool.Add(state);
+        }
+        return findings;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<ChunkState> _statePool = [];
+
+    private ChunkState RentState() => _statePool.TryTake(out var state) ? state : new ChunkState(_rules.Length);
+
+    private void ScanChunks(string path, TextReader content, bool[] active, ChunkState state, List<SecretFinding> findings)
+    {
+        var buffer = state.Buffer;
         var filled = 0;
         var lineOfChunk = 1;
         var eof = false;
-        var state = new ChunkState(_rules.Length);
         while (true)
         {
             while (!eof && filled < buffer.Length)
@@ -122,17 +141,15 @@ public sealed class SecretScanner
                 }
                 else { chunkLength = filled; carryFrom = filled - Overlap; }
             }
-            var chunk = new string(buffer, 0, chunkLength);
             // Matches starting in the repeated overlap are left to the next chunk, which sees them whole.
             var reportBefore = carryFrom < chunkLength ? carryFrom : chunkLength;
-            ScanChunk(path, chunk, reportBefore, lineOfChunk, active, state, findings);
+            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, active, state, findings);
             if (eof && carryFrom >= filled) break;
 
             lineOfChunk += CountNewlines(buffer.AsSpan(0, carryFrom));
             Array.Copy(buffer, carryFrom, buffer, 0, filled - carryFrom);
             filled -= carryFrom;
         }
-        return findings;
     }
 
     private static int CountNewlines(ReadOnlySpan<char> text) => text.Count('\n');
@@ -163,24 +180,26 @@ public sealed class SecretScanner
 
     private sealed class ChunkState(int rules)
     {
+        public readonly char[] Buffer = new char[ChunkChars];
         public readonly List<(int Start, int End)>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<(int, int)>()).ToArray();
         public readonly List<int> Touched = [];
-        public string Chunk = "";
+        public int Length;
         public bool[] Active = [];
         public bool[] MultiLine = [];
         public int[][] RulesByKeyword = [];
     }
 
-    private void ScanChunk(string path, string chunk, int reportBefore, int firstLine, bool[] active, ChunkState state,
+    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, bool[] active, ChunkState state,
         List<SecretFinding> findings)
     {
         foreach (var r in state.Touched) state.Windows[r].Clear();
         state.Touched.Clear();
-        state.Chunk = chunk;
+        state.Length = chunkLength;
+        var chunk = state.Buffer.AsSpan(0, chunkLength);
         state.Active = active;
         state.MultiLine = _multiLine;
         state.RulesByKeyword = _rulesByKeyword;
-        _keywords.Scan(chunk.AsSpan(), ref state, static (ref ChunkState s, int end, int keyword) =>
+        _keywords.Scan(chunk, ref state, static (ref ChunkState s, int end, int keyword) =>
         {
             foreach (var r in s.RulesByKeyword[keyword])
             {
@@ -188,52 +207,59 @@ public sealed class SecretScanner
                 var windows = s.Windows[r];
                 if (windows.Count == 0) s.Touched.Add(r);
                 else if (end < windows[^1].End) continue;   // already inside this rule's last window
-                if (s.MultiLine[r]) { windows.Add((0, s.Chunk.Length)); continue; }
-                var lineStart = end == 0 ? 0 : s.Chunk.LastIndexOf('\n', end) + 1;
-                var lineEnd = s.Chunk.IndexOf('\n', end);
-                windows.Add((lineStart, lineEnd < 0 ? s.Chunk.Length : lineEnd));
+                if (s.MultiLine[r]) { windows.Add((0, s.Length)); continue; }
+                var text = s.Buffer.AsSpan(0, s.Length);
+                var lineStart = end == 0 ? 0 : text[..(end + 1)].LastIndexOf('\n') + 1;
+                var lineEnd = text[end..].IndexOf('\n');
+                windows.Add((lineStart, lineEnd < 0 ? s.Length : end + lineEnd));
             }
         });
 
-        var lines = new LineIndex(chunk, firstLine);
+        var lines = new LineIndex(state.Buffer, firstLine);
         foreach (var r in _alwaysRun)
-            if (active[r]) Run(r, chunk, 0, chunk.Length, reportBefore, path, lines, findings);
+            if (active[r]) Run(r, state.Buffer, chunkLength, 0, chunkLength, reportBefore, path, lines, findings);
         foreach (var r in state.Touched)
             foreach (var (start, end) in state.Windows[r])
-                Run(r, chunk, start, end - start, reportBefore, path, lines, findings);
+                Run(r, state.Buffer, chunkLength, start, end - start, reportBefore, path, lines, findings);
     }
 
-    private void Run(int r, string chunk, int start, int length, int reportBefore, string path, LineIndex lines,
+    private void Run(int r, char[] buffer, int chunkLength, int start, int length, int reportBefore, string path, LineIndex lines,
         List<SecretFinding> findings)
     {
+        var chunk = buffer.AsSpan(0, chunkLength);
         var rule = _rules[r];
         try
         {
             // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
-            if (!rule.Regex!.IsMatch(chunk.AsSpan(start, length))) return;
+            if (!rule.Regex!.IsMatch(chunk.Slice(start, length))) return;
             var matcher = rule.Matcher!;
-            for (var m = rule.Regex.Match(chunk, start, length); m.Success; m = m.NextMatch())
+            // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
+            // exactly as Match(chunk, start, length) would treat it.
+            var window = new string(chunk.Slice(start, length));
+            for (var m = rule.Regex.Match(window); m.Success; m = m.NextMatch())
             {
+                var index = start + m.Index;
                 // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
-                var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, m.Index, start) : m.Index;
-                var matchLength = m.Index + m.Length - matchStart;
+                var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, index, start) : index;
+                var matchLength = index + m.Length - matchStart;
                 if (matchStart >= reportBefore) break;
                 if (matchLength == 0) continue;
-                if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, m.Index)) continue;
+                if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, index)) continue;
                 var secret = SecretOf(rule, m);
                 if (secret.Length == 0) continue;
                 var entropy = ShannonEntropy.Of(secret);
                 if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
                 var (line, column, lineStart) = lines.Locate(matchStart);
-                var lineEndIndex = chunk.IndexOf('\n', matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1);
-                var lineText = chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lineEndIndex)].TrimEnd('\r');
+                var lastLineFrom = matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1;
+                var lineEndIndex = chunk[lastLineFrom..].IndexOf('\n');
+                var lineText = new string(chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lastLineFrom + lineEndIndex)].TrimEnd('\r'));
                 if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
-                var value = matchStart == m.Index ? m.Value : chunk.Substring(matchStart, matchLength);
+                var value = matchStart == index ? m.Value : new string(chunk.Slice(matchStart, matchLength));
                 if (Allowed(rule, path, secret, value, lineText)) continue;
                 findings.Add(new SecretFinding
                 {
                     RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
-                    EndLine = line + chunk.AsSpan(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
+                    EndLine = line + chunk.Slice(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
                     Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
                 });
             }
@@ -265,7 +291,7 @@ public sealed class SecretScanner
     }
 
     /// <summary>Maps chunk offsets to 1-based line and column, scanning forward only as far as needed.</summary>
-    private sealed class LineIndex(string chunk, int firstLine)
+    private sealed class LineIndex(char[] chunk, int firstLine)
     {
         private readonly List<int> _starts = [0];
         private int _scanned;
@@ -274,7 +300,7 @@ public sealed class SecretScanner
         {
             while (_scanned < index)
             {
-                var nl = chunk.IndexOf('\n', _scanned, index - _scanned);
+                var nl = Array.IndexOf(chunk, '\n', _scanned, index - _scanned);
                 if (nl < 0) { _scanned = index; break; }
                 _starts.Add(nl + 1);
                 _scanned = nl + 1;

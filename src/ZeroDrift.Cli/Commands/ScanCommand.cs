@@ -87,11 +87,13 @@ public static class ScanCommand
             using var visitor = content is not null && reference.IsImage ? content.LayerVisitor(collector, token) : null;
             using var opened = await target.OpenAsync(parse, vuln ? inventoryScanner.Requires : _ => false, visitor, token).ConfigureAwait(false);
             visitor?.Complete();
+            // A directory's files are read once too: what the inventory opens and the detectors want is kept for them.
+            using var shared = content is not null && vuln && !reference.IsImage ? new SharedFileReads(opened.FileSystem, e => content.Wants(e.Path, e.Size)) : null;
 
             VulnerabilityReport? vulnReport = null;
             if (vuln)
             {
-                var inventory = inventoryScanner.Scan(opened, target.Limits(parse), token);
+                var inventory = inventoryScanner.Scan(shared is null ? opened : new Target(opened.Reference, shared.First, opened.Image, opened.Distro, opened.Warnings), target.Limits(parse), token);
                 foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
                 vulnReport = new VulnerabilityScanner(database!, new OsvSeverityRater()).Scan(inventory,
                     new ScanOptions { Severities = severities, IgnoreUnfixed = parse.GetValue(ignoreUnfixed), Suppressions = suppressions });
@@ -102,7 +104,7 @@ public static class ScanCommand
             ContentReport? contentReport = null;
             if (content is not null)
             {
-                var results = new List<ContentResult> { reference.IsImage ? collector.Result() : content.ScanFileSystem(opened.FileSystem, token) };
+                var results = new List<ContentResult> { reference.IsImage ? collector.Result() : content.ScanFileSystem(shared?.Second ?? opened.FileSystem, token) };
                 if (parse.GetValue(git)) results.Add(new GitHistoryScanner(content).Scan(reference.Value, token));
                 contentReport = ContentReportOf(chosen.Where(n => n != "vuln").ToList(), detectors, results, severities, knownFindings, parse.GetValue(git));
                 if (!vuln) foreach (var warning in opened.Warnings) Terminal.Warn(warning);
