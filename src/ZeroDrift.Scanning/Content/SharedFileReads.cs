@@ -16,7 +16,8 @@ namespace ZeroDrift.Scanning.Content;
 public sealed class SharedFileReads : IDisposable
 {
     public const long MaxFileBytes = 8L * 1024 * 1024;
-    public const long MaxTotalBytes = 256L * 1024 * 1024;
+    public const long MaxTotalBytes = 64L * 1024 * 1024;
+    private const int BinarySniffBytes = 8 * 1024;
 
     private readonly IFileSystem _inner;
     private readonly Func<FileEntry, bool> _secondWants;
@@ -49,8 +50,27 @@ public sealed class SharedFileReads : IDisposable
         if (_kept.TryGetValue(entry.Path, out var kept)) return new MemoryStream(kept, writable: false);
         if (entry.Size > MaxFileBytes || Interlocked.Read(ref _keptBytes) + entry.Size > MaxTotalBytes || !_secondWants(entry))
             return _inner.Open(entry);
+        var stream = _inner.Open(entry);
         byte[] bytes;
-        using (var stream = _inner.Open(entry)) bytes = ReadBounded(stream, entry);
+        try
+        {
+            // A binary file (a NUL byte in its first 8 KB: an assembly, an ELF binary) costs the detectors one
+            // small read, not a whole one: it is handed to the cataloger as it is, neither copied nor kept.
+            if (stream.CanSeek && ArchiveReader.KindOf(entry.Path) == ArchiveKind.None)
+            {
+                var sniff = new byte[(int)Math.Min(BinarySniffBytes, Math.Max(0, entry.Size))];
+                var n = stream.ReadAtLeast(sniff, sniff.Length, throwOnEndOfStream: false);
+                stream.Seek(0, SeekOrigin.Begin);
+                if (sniff.AsSpan(0, n).Contains((byte)0)) return stream;
+            }
+            bytes = ReadBounded(stream, entry);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        stream.Dispose();
         if (_kept.TryAdd(entry.Path, bytes))
         {
             Interlocked.Add(ref _keptBytes, bytes.Length);
