@@ -93,4 +93,26 @@ public class SharedFileReadsTests
         shared.Second.Open(entry).Dispose();  // not kept any more: read from the directory
         Assert.Equal(2, fs.Opens["/go.mod"]);
     }
+
+    [Fact]
+    public void A_binary_file_goes_to_the_first_reader_untouched_and_is_not_kept()
+    {
+        using var dir = new TempDir();
+        var binary = new byte[20_000];
+        binary[100] = 1;
+        binary[19_999] = 7;
+        dir.File("lib/app.dll", binary);
+        using var fs = new CountingFileSystem(new DirectoryFileSystem(dir.Path));
+        using var shared = new SharedFileReads(fs, _ => true);
+        var entry = fs.Lstat("/lib/app.dll")!;
+        using (var first = shared.First.Open(entry))
+        {
+            var read = new MemoryStream();
+            first.CopyTo(read);
+            Assert.Equal(binary, read.ToArray());   // from the start, whole, although its first 8 KB were looked at
+        }
+        shared.Second.Open(entry).Dispose();
+        Assert.Equal(2, fs.Opens["/lib/app.dll"]);
+        Assert.Equal(0, shared.SharedFiles);
+    }
 }
