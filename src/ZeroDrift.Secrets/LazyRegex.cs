@@ -29,8 +29,12 @@ public sealed class LazyRegex
             net = rest;
             PrefixMaxLength = prefix;
         }
+        MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
     }
+
+    /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
+    public int? MaxLength { get; }
 
     /// <summary>The pattern began with <c>\b</c>, left out of <see cref="Value"/>: a match counts only where <see cref="AtWordBoundary"/>.</summary>
     public bool LeadingWordBoundary { get; }

@@ -21,6 +21,8 @@ public sealed class SecretScanner
 
     private readonly SecretRule[] _rules;
     private readonly bool[] _multiLine;
+    private readonly int[] _maxLength;       // the rule's longest match, 0 when unbounded or not measured
+    private readonly int[] _keywordLength;
     private readonly int[][] _rulesByKeyword;
     private readonly int[] _alwaysRun;
     private readonly KeywordMatcher _keywords;
@@ -28,11 +30,19 @@ public sealed class SecretScanner
 
     public SecretRuleSet RuleSet { get; }
 
-    public SecretScanner(SecretRuleSet ruleSet)
+    public SecretScanner(SecretRuleSet ruleSet) : this(ruleSet, boundWindows: true)
+    {
+    }
+
+    /// <param name="ruleSet">The rules.</param>
+    /// <param name="boundWindows">Run a bounded rule only within twice its maximum match length around its keyword on
+    /// a long line (the default); false runs it over the whole line (a reference for tests and benchmarks).</param>
+    public SecretScanner(SecretRuleSet ruleSet, bool boundWindows)
     {
         RuleSet = ruleSet;
         _rules = [.. ruleSet.Rules];
         _multiLine = _rules.Select(r => r.Pattern is { } p && SpansLines(p)).ToArray();
+        _maxLength = _rules.Select(r => boundWindows ? r.Matcher?.MaxLength ?? 0 : 0).ToArray();
         _globalAllowlists = [.. ruleSet.Allowlists];
         var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var byKeyword = new List<List<int>>();
@@ -52,6 +62,7 @@ public sealed class SecretScanner
             }
         }
         _keywords = new KeywordMatcher(keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList());
+        _keywordLength = keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key.Length).ToArray();
         _rulesByKeyword = byKeyword.Select(l => l.Distinct().ToArray()).ToArray();
         _alwaysRun = [.. always];
     }
@@ -181,13 +192,21 @@ public sealed class SecretScanner
     private sealed class ChunkState(int rules)
     {
         public readonly char[] Buffer = new char[ChunkChars];
-        public readonly List<(int Start, int End)>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<(int, int)>()).ToArray();
+        public readonly List<Window>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<Window>()).ToArray();
         public readonly List<int> Touched = [];
         public int Length;
         public bool[] Active = [];
         public bool[] MultiLine = [];
+        public int[] MaxLength = [];
+        public int[] KeywordLength = [];
         public int[][] RulesByKeyword = [];
     }
+
+    /// <summary>
+    /// Where a rule's regex runs, and which matches count: those starting at or after <c>AcceptFrom</c> and ending at
+    /// or before <c>AcceptTo</c> (the whole window unless an edge was cut inside a long line, see <see cref="ScanChunk"/>).
+    /// </summary>
+    private readonly record struct Window(int Start, int End, int AcceptFrom, int AcceptTo);
 
     private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, bool[] active, ChunkState state,
         List<SecretFinding> findings)
@@ -198,6 +217,8 @@ public sealed class SecretScanner
         var chunk = state.Buffer.AsSpan(0, chunkLength);
         state.Active = active;
         state.MultiLine = _multiLine;
+        state.MaxLength = _maxLength;
+        state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
         _keywords.Scan(chunk, ref state, static (ref ChunkState s, int end, int keyword) =>
         {
@@ -205,27 +226,56 @@ public sealed class SecretScanner
             {
                 if (!s.Active[r]) continue;
                 var windows = s.Windows[r];
-                if (windows.Count == 0) s.Touched.Add(r);
-                else if (end < windows[^1].End) continue;   // already inside this rule's last window
-                if (s.MultiLine[r]) { windows.Add((0, s.Length)); continue; }
                 var text = s.Buffer.AsSpan(0, s.Length);
-                var lineStart = end == 0 ? 0 : text[..(end + 1)].LastIndexOf('\n') + 1;
-                var lineEnd = text[end..].IndexOf('\n');
-                windows.Add((lineStart, lineEnd < 0 ? s.Length : end + lineEnd));
+                var max = s.MaxLength[r];
+                if (s.MultiLine[r] || max == 0)
+                {
+                    if (windows.Count == 0) s.Touched.Add(r);
+                    else if (end < windows[^1].End) continue;   // already inside this rule's last window
+                    if (s.MultiLine[r]) { windows.Add(new(0, s.Length, 0, s.Length)); continue; }
+                    var lineStart = end == 0 ? 0 : text[..(end + 1)].LastIndexOf('\n') + 1;
+                    var lineEnd = text[end..].IndexOf('\n');
+                    var lineStop = lineEnd < 0 ? s.Length : end + lineEnd;
+                    windows.Add(new(lineStart, lineStop, lineStart, lineStop));
+                    continue;
+                }
+                // A bounded rule's match holding this keyword lies within its maximum length L around it. The window
+                // is the line, cut 2L from the keyword on a long line; a cut edge only admits matches at least L
+                // inside it, so an anchor or \b that sees the cut instead of the real text never yields a finding,
+                // and such an edge match cannot overlap (and so hide) a match that holds the keyword.
+                var keywordStart = end - s.KeywordLength[keyword] + 1;
+                var from = Math.Max(0, end + 1 - 2 * max);
+                var nlBefore = text[from..(end + 1)].LastIndexOf('\n');
+                var start = nlBefore >= 0 ? from + nlBefore + 1 : from;
+                var cutStart = nlBefore < 0 && from > 0;
+                var to = (int)Math.Min(s.Length, (long)keywordStart + 2 * max);
+                var nlAfter = to > end ? text[end..to].IndexOf('\n') : -1;
+                var stop = nlAfter >= 0 ? end + nlAfter : to;
+                var cutEnd = nlAfter < 0 && to < s.Length;
+                var window = new Window(start, stop, cutStart ? start + max : start, cutEnd ? stop - max : stop);
+                if (windows.Count == 0) { s.Touched.Add(r); windows.Add(window); continue; }
+                var last = windows[^1];
+                if (window.Start > last.End) { windows.Add(window); continue; }
+                windows[^1] = last with
+                {
+                    End = Math.Max(last.End, window.End),
+                    AcceptTo = window.End > last.End ? window.AcceptTo : Math.Max(last.AcceptTo, window.AcceptTo),
+                };
             }
         });
 
         var lines = new LineIndex(state.Buffer, firstLine);
         foreach (var r in _alwaysRun)
-            if (active[r]) Run(r, state.Buffer, chunkLength, 0, chunkLength, reportBefore, path, lines, findings);
+            if (active[r]) Run(r, state.Buffer, chunkLength, new(0, chunkLength, 0, chunkLength), reportBefore, path, lines, findings);
         foreach (var r in state.Touched)
-            foreach (var (start, end) in state.Windows[r])
-                Run(r, state.Buffer, chunkLength, start, end - start, reportBefore, path, lines, findings);
+            foreach (var window in state.Windows[r])
+                Run(r, state.Buffer, chunkLength, window, reportBefore, path, lines, findings);
     }
 
-    private void Run(int r, char[] buffer, int chunkLength, int start, int length, int reportBefore, string path, LineIndex lines,
+    private void Run(int r, char[] buffer, int chunkLength, Window w, int reportBefore, string path, LineIndex lines,
         List<SecretFinding> findings)
     {
+        var (start, length) = (w.Start, w.End - w.Start);
         var chunk = buffer.AsSpan(0, chunkLength);
         var rule = _rules[r];
         try
@@ -243,7 +293,7 @@ public sealed class SecretScanner
                 var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, index, start) : index;
                 var matchLength = index + m.Length - matchStart;
                 if (matchStart >= reportBefore) break;
-                if (matchLength == 0) continue;
+                if (matchLength == 0 || matchStart < w.AcceptFrom || matchStart + matchLength > w.AcceptTo) continue;
                 if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, index)) continue;
                 var secret = SecretOf(rule, m);
                 if (secret.Length == 0) continue;
