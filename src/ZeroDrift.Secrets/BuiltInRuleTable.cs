@@ -235,12 +235,12 @@ internal static class BuiltInRuleTable
         R("onepassword-secret-key", "1Password account secret key", "a3-", @"\b(A3-[A-Z0-9]{6}-[A-Z0-9]{6}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5})\b", 3.0),
 
         // ---- Connection strings and URLs with passwords
-        R("postgres-url-password", "PostgreSQL connection URL with a password", "postgres://,postgresql://", @"(?i)\bpostgres(?:ql)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+"),
-        R("mysql-url-password", "MySQL / MariaDB connection URL with a password", "mysql://,mariadb://", @"(?i)\b(?:mysql|mariadb)(?:\+[a-z]+)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+"),
-        R("mongodb-url-password", "MongoDB connection URL with a password", "mongodb://,mongodb+srv://", @"(?i)\bmongodb(?:\+srv)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+"),
-        R("redis-url-password", "Redis connection URL with a password", "redis://,rediss://", @"(?i)\brediss?://[^\s:/@'""]{0,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+"),
-        R("amqp-url-password", "AMQP (RabbitMQ) connection URL with a password", "amqp://,amqps://", @"(?i)\bamqps?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+"),
-        R("url-password", "Credentials embedded in a URL", "://", @"(?i)\b(?:https?|ftps?|sftp|ssh|smtps?|imaps?|ldaps?|git|svn)://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]+", 2.5),
+        R("postgres-url-password", "PostgreSQL connection URL with a password", "postgres://,postgresql://", @"(?i)\bpostgres(?:ql)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}"),
+        R("mysql-url-password", "MySQL / MariaDB connection URL with a password", "mysql://,mariadb://", @"(?i)\b(?:mysql|mariadb)(?:\+[a-z]+)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}"),
+        R("mongodb-url-password", "MongoDB connection URL with a password", "mongodb://,mongodb+srv://", @"(?i)\bmongodb(?:\+srv)?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}"),
+        R("redis-url-password", "Redis connection URL with a password", "redis://,rediss://", @"(?i)\brediss?://[^\s:/@'""]{0,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}"),
+        R("amqp-url-password", "AMQP (RabbitMQ) connection URL with a password", "amqp://,amqps://", @"(?i)\bamqps?://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}"),
+        R("url-password", "Credentials embedded in a URL", "://", @"(?i)\b(?:https?|ftps?|sftp|ssh|smtps?|imaps?|ldaps?|git|svn)://[^\s:/@'""]{1,64}:([^\s:/@'""]{3,128})@[a-z0-9.\[\]-]{1,253}", 2.5),
         R("jdbc-password", "Password in a JDBC URL", "jdbc:", @"(?i)\bjdbc:[a-z0-9]+:[^\s'""]*?[?&;]password=([^&;\s'""]{3,128})", 2.5),
         R("ado-connection-string-password", "Password in an ADO.NET / ODBC connection string", "password=,pwd=", @"(?i)(?:server|data source|host|addr|address)\s*=[^;'""\n]{1,200};[^'""\n]{0,300}?\b(?:password|pwd)\s*=\s*([^;'""\s]{3,128})", 2.5),
         R("cloudinary-url", "Cloudinary URL with API secret", "cloudinary://", @"cloudinary://[0-9]{15}:([A-Za-z0-9_-]{27})@[a-z0-9-]+", 3.0),

@@ -9,7 +9,10 @@ namespace ZeroDrift.Secrets;
 public sealed class KeywordMatcher
 {
     private const int Alphabet = 128;
-    private readonly int[] _next;          // state * Alphabet + symbol -> state
+    // state * Alphabet + symbol -> the next state's row offset (state * Alphabet), plus 1 when keywords end there:
+    // the hot loop then needs no multiplication and looks at the outputs only on a hit.
+    private readonly int[] _next;
+    private static readonly byte[] Fold = Enumerable.Range(0, Alphabet).Select(c => (byte)Symbol((char)c)).ToArray();
     private readonly int[][] _outputs;     // state -> keyword ids ending here (own and via failure links)
 
     public int KeywordCount { get; }
@@ -64,6 +67,8 @@ public sealed class KeywordMatcher
             }
         }
         _outputs = outputs.Select(o => o.Distinct().ToArray()).ToArray();
+        for (var i = 0; i < _next.Length; i++)
+            _next[i] = _next[i] * Alphabet + (_outputs[_next[i]].Length > 0 ? 1 : 0);
     }
 
     private static int[] NewRow()
@@ -78,12 +83,19 @@ public sealed class KeywordMatcher
     /// <summary>Calls <paramref name="onHit"/> with (index of the keyword's last character, keyword id) for every occurrence.</summary>
     public void Scan<TState>(ReadOnlySpan<char> text, ref TState state, HitHandler<TState> onHit)
     {
-        var s = 0;
-        var next = _next;
+        // One table lookup per character, without bounds checks: every entry of _next is a valid row offset
+        // (plus the output flag) and every symbol is below Alphabet, so each index stays inside the table.
+        ref var next = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_next);
+        ref var fold = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Fold);
+        var row = 0;
         for (var i = 0; i < text.Length; i++)
         {
-            s = next[s * Alphabet + Symbol(text[i])];
-            var outs = _outputs[s];
+            var c = text[i];
+            var symbol = c < Alphabet ? System.Runtime.CompilerServices.Unsafe.Add(ref fold, c) : 0;
+            var v = System.Runtime.CompilerServices.Unsafe.Add(ref next, row + symbol);
+            row = v & ~1;
+            if ((v & 1) == 0) continue;
+            var outs = _outputs[row / Alphabet];
             for (var j = 0; j < outs.Length; j++) onHit(ref state, i, outs[j]);
         }
     }

@@ -24,18 +24,46 @@ public sealed class LazyRegex
             net = rest;
             LeadingWordBoundary = true;
         }
+        else if (Re2Translator.TryStripLeadingIdentifierPrefix(net, out rest, out var prefix))
+        {
+            net = rest;
+            PrefixMaxLength = prefix;
+        }
+        MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
     }
+
+    /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
+    public int? MaxLength { get; }
 
     /// <summary>The pattern began with <c>\b</c>, left out of <see cref="Value"/>: a match counts only where <see cref="AtWordBoundary"/>.</summary>
     public bool LeadingWordBoundary { get; }
 
     /// <summary>RE2's <c>\b</c> (ASCII word characters) at <paramref name="index"/> of <paramref name="text"/>.</summary>
-    public static bool AtWordBoundary(string text, int index)
+    public static bool AtWordBoundary(string text, int index) => AtWordBoundary(text.AsSpan(), index);
+
+    /// <inheritdoc cref="AtWordBoundary(string, int)"/>
+    public static bool AtWordBoundary(ReadOnlySpan<char> text, int index)
     {
         var before = index > 0 && IsWord(text[index - 1]);
         var after = index < text.Length && IsWord(text[index]);
         return before != after;
+    }
+
+    /// <summary>
+    /// The pattern began with a lazy identifier prefix <c>[\w.-]{0,N}?</c>, left out of <see cref="Value"/>
+    /// (0 when not): a match of the rest at <c>index</c> is a match of the whole pattern from <see cref="PrefixStart"/>.
+    /// </summary>
+    public int PrefixMaxLength { get; }
+
+    /// <summary>Where the whole pattern's leftmost match starts when the rest matched at <paramref name="index"/>:
+    /// up to <see cref="PrefixMaxLength"/> identifier characters earlier, never before <paramref name="windowStart"/>.</summary>
+    public int PrefixStart(ReadOnlySpan<char> text, int index, int windowStart)
+    {
+        var start = index;
+        var limit = Math.Max(windowStart, index - PrefixMaxLength);
+        while (start > limit && (IsWord(text[start - 1]) || text[start - 1] is '.' or '-')) start--;
+        return start;
     }
 
     private static bool IsWord(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'Z') or (>= 'a' and <= 'z') or '_';
@@ -49,6 +77,7 @@ public sealed class LazyRegex
     /// <summary>True when the regex runs on the linear-time engine (builds it if not yet built).</summary>
     public bool NonBacktracking => _compiled.Value.NonBacktracking;
 
+    /// <summary>Whether the whole pattern matches (the left-out prefix can be empty, so it changes nothing here).</summary>
     public bool IsMatch(string input)
     {
         if (!LeadingWordBoundary) return Value.IsMatch(input);

@@ -43,7 +43,40 @@ public static class Re2Translator
     {
         rest = net;
         if (!net.StartsWith(@"\b", StringComparison.Ordinal) || net.Length < 3 || net[2] is '*' or '+' or '?' or '{') return false;
-        var body = net[2..];
+        if (HasTopLevelAlternation(net[2..])) return false;
+        rest = net[2..];
+        return true;
+    }
+
+    /// <summary>The translation of RE2's <c>[\w.-]</c>: what the leading identifier prefix of assignment rules spans.</summary>
+    public const string IdentifierClass = "[0-9A-Za-z_.-]";
+
+    /// <summary>
+    /// Splits off the leading lazy identifier prefix of "name = value" rules (<c>(?i)[\w.-]{0,50}?(?:aws)…</c>, in 96
+    /// of gitleaks' rules and ZeroDrift's assignment rules) when the rest has no top-level alternation: the prefix
+    /// can be empty, so the pattern matches where the rest does, and the leftmost match starts exactly
+    /// <c>min(N, identifier characters just before the rest's match)</c> earlier (<see cref="LazyRegex.PrefixStart"/>).
+    /// A counted loop at the start of an unanchored pattern multiplies the states NonBacktracking must build.
+    /// </summary>
+    public static bool TryStripLeadingIdentifierPrefix(string net, out string rest, out int maxLength)
+    {
+        rest = net;
+        maxLength = 0;
+        var flags = net.StartsWith("(?i)", StringComparison.Ordinal) ? "(?i)" : "";
+        var body = net.AsSpan(flags.Length);
+        if (!body.StartsWith(IdentifierClass + "{0,", StringComparison.Ordinal)) return false;
+        body = body[(IdentifierClass.Length + 3)..];
+        var digits = body.IndexOf("}?", StringComparison.Ordinal);
+        if (digits is <= 0 or > 4 || !int.TryParse(body[..digits], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)) return false;
+        var remainder = body[(digits + 2)..].ToString();
+        if (remainder.Length == 0 || remainder[0] is '*' or '+' or '?' or '{' || HasTopLevelAlternation(remainder)) return false;
+        rest = flags + remainder;
+        maxLength = n;
+        return true;
+    }
+
+    private static bool HasTopLevelAlternation(string body)
+    {
         var depth = 0;
         var inClass = false;
         for (var i = 0; i < body.Length; i++)
@@ -54,10 +87,9 @@ public static class Re2Translator
             if (c == '[') { inClass = true; if (i + 1 < body.Length && body[i + 1] == ']') i++; continue; }
             if (c == '(') depth++;
             else if (c == ')') depth--;
-            else if (c == '|' && depth == 0) return false;
+            else if (c == '|' && depth == 0) return true;
         }
-        rest = body;
-        return true;
+        return false;
     }
 
     public static string Translate(string re2)

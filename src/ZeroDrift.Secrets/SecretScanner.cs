@@ -21,6 +21,8 @@ public sealed class SecretScanner
 
     private readonly SecretRule[] _rules;
     private readonly bool[] _multiLine;
+    private readonly int[] _maxLength;       // the rule's longest match, 0 when unbounded or not measured
+    private readonly int[] _keywordLength;
     private readonly int[][] _rulesByKeyword;
     private readonly int[] _alwaysRun;
     private readonly KeywordMatcher _keywords;
@@ -28,11 +30,19 @@ public sealed class SecretScanner
 
     public SecretRuleSet RuleSet { get; }
 
-    public SecretScanner(SecretRuleSet ruleSet)
+    public SecretScanner(SecretRuleSet ruleSet) : this(ruleSet, boundWindows: true)
+    {
+    }
+
+    /// <param name="ruleSet">The rules.</param>
+    /// <param name="boundWindows">Run a bounded rule only within twice its maximum match length around its keyword on
+    /// a long line (the default); false runs it over the whole line (a reference for tests and benchmarks).</param>
+    public SecretScanner(SecretRuleSet ruleSet, bool boundWindows)
     {
         RuleSet = ruleSet;
         _rules = [.. ruleSet.Rules];
         _multiLine = _rules.Select(r => r.Pattern is { } p && SpansLines(p)).ToArray();
+        _maxLength = _rules.Select(r => boundWindows ? r.Matcher?.MaxLength ?? 0 : 0).ToArray();
         _globalAllowlists = [.. ruleSet.Allowlists];
         var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var byKeyword = new List<List<int>>();
@@ -52,6 +62,7 @@ public sealed class SecretScanner
             }
         }
         _keywords = new KeywordMatcher(keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key).ToList());
+        _keywordLength = keywordIds.OrderBy(kv => kv.Value).Select(kv => kv.Key.Length).ToArray();
         _rulesByKeyword = byKeyword.Select(l => l.Distinct().ToArray()).ToArray();
         _alwaysRun = [.. always];
     }
@@ -92,11 +103,30 @@ public sealed class SecretScanner
         var active = ActiveRules(path, findings);
         if (active is null) return findings;
 
-        var buffer = new char[ChunkChars];
+        // The chunk buffer and per-rule window lists are reused from file to file: a tree scan meets thousands of
+        // small files, and a fresh 128 KB buffer each (a large-object allocation) cost more than reading them.
+        var state = RentState();
+        try
+        {
+            ScanChunks(path, content, active, state, findings);
+        }
+        finally
+        {
+            _statePool.Add(state);
+        }
+        return findings;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentBag<ChunkState> _statePool = [];
+
+    private ChunkState RentState() => _statePool.TryTake(out var state) ? state : new ChunkState(_rules.Length);
+
+    private void ScanChunks(string path, TextReader content, bool[] active, ChunkState state, List<SecretFinding> findings)
+    {
+        var buffer = state.Buffer;
         var filled = 0;
         var lineOfChunk = 1;
         var eof = false;
-        var state = new ChunkState(_rules.Length);
         while (true)
         {
             while (!eof && filled < buffer.Length)
@@ -122,17 +152,15 @@ public sealed class SecretScanner
                 }
                 else { chunkLength = filled; carryFrom = filled - Overlap; }
             }
-            var chunk = new string(buffer, 0, chunkLength);
             // Matches starting in the repeated overlap are left to the next chunk, which sees them whole.
             var reportBefore = carryFrom < chunkLength ? carryFrom : chunkLength;
-            ScanChunk(path, chunk, reportBefore, lineOfChunk, active, state, findings);
+            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, active, state, findings);
             if (eof && carryFrom >= filled) break;
 
             lineOfChunk += CountNewlines(buffer.AsSpan(0, carryFrom));
             Array.Copy(buffer, carryFrom, buffer, 0, filled - carryFrom);
             filled -= carryFrom;
         }
-        return findings;
     }
 
     private static int CountNewlines(ReadOnlySpan<char> text) => text.Count('\n');
@@ -163,72 +191,125 @@ public sealed class SecretScanner
 
     private sealed class ChunkState(int rules)
     {
-        public readonly List<(int Start, int End)>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<(int, int)>()).ToArray();
+        public readonly char[] Buffer = new char[ChunkChars];
+        public readonly List<Window>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<Window>()).ToArray();
         public readonly List<int> Touched = [];
-        public string Chunk = "";
+        public int Length;
         public bool[] Active = [];
         public bool[] MultiLine = [];
+        public int[] MaxLength = [];
+        public int[] KeywordLength = [];
         public int[][] RulesByKeyword = [];
     }
 
-    private void ScanChunk(string path, string chunk, int reportBefore, int firstLine, bool[] active, ChunkState state,
+    /// <summary>
+    /// Where a rule's regex runs, and which matches count: those starting at or after <c>AcceptFrom</c> and ending at
+    /// or before <c>AcceptTo</c> (the whole window unless an edge was cut inside a long line, see <see cref="ScanChunk"/>).
+    /// </summary>
+    private readonly record struct Window(int Start, int End, int AcceptFrom, int AcceptTo);
+
+    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, bool[] active, ChunkState state,
         List<SecretFinding> findings)
     {
         foreach (var r in state.Touched) state.Windows[r].Clear();
         state.Touched.Clear();
-        state.Chunk = chunk;
+        state.Length = chunkLength;
+        var chunk = state.Buffer.AsSpan(0, chunkLength);
         state.Active = active;
         state.MultiLine = _multiLine;
+        state.MaxLength = _maxLength;
+        state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
-        _keywords.Scan(chunk.AsSpan(), ref state, static (ref ChunkState s, int end, int keyword) =>
+        _keywords.Scan(chunk, ref state, static (ref ChunkState s, int end, int keyword) =>
         {
             foreach (var r in s.RulesByKeyword[keyword])
             {
                 if (!s.Active[r]) continue;
                 var windows = s.Windows[r];
-                if (windows.Count == 0) s.Touched.Add(r);
-                else if (end < windows[^1].End) continue;   // already inside this rule's last window
-                if (s.MultiLine[r]) { windows.Add((0, s.Chunk.Length)); continue; }
-                var lineStart = end == 0 ? 0 : s.Chunk.LastIndexOf('\n', end) + 1;
-                var lineEnd = s.Chunk.IndexOf('\n', end);
-                windows.Add((lineStart, lineEnd < 0 ? s.Chunk.Length : lineEnd));
+                var text = s.Buffer.AsSpan(0, s.Length);
+                var max = s.MaxLength[r];
+                if (s.MultiLine[r] || max == 0)
+                {
+                    if (windows.Count == 0) s.Touched.Add(r);
+                    else if (end < windows[^1].End) continue;   // already inside this rule's last window
+                    if (s.MultiLine[r]) { windows.Add(new(0, s.Length, 0, s.Length)); continue; }
+                    var lineStart = end == 0 ? 0 : text[..(end + 1)].LastIndexOf('\n') + 1;
+                    var lineEnd = text[end..].IndexOf('\n');
+                    var lineStop = lineEnd < 0 ? s.Length : end + lineEnd;
+                    windows.Add(new(lineStart, lineStop, lineStart, lineStop));
+                    continue;
+                }
+                // A bounded rule's match holding this keyword lies within its maximum length L around it. The window
+                // is the line, cut 2L from the keyword on a long line; a cut edge only admits matches at least L
+                // inside it, so an anchor or \b that sees the cut instead of the real text never yields a finding,
+                // and such an edge match cannot overlap (and so hide) a match that holds the keyword.
+                var keywordStart = end - s.KeywordLength[keyword] + 1;
+                var from = Math.Max(0, end + 1 - 2 * max);
+                var nlBefore = text[from..(end + 1)].LastIndexOf('\n');
+                var start = nlBefore >= 0 ? from + nlBefore + 1 : from;
+                var cutStart = nlBefore < 0 && from > 0;
+                var to = (int)Math.Min(s.Length, (long)keywordStart + 2 * max);
+                var nlAfter = to > end ? text[end..to].IndexOf('\n') : -1;
+                var stop = nlAfter >= 0 ? end + nlAfter : to;
+                var cutEnd = nlAfter < 0 && to < s.Length;
+                var window = new Window(start, stop, cutStart ? start + max : start, cutEnd ? stop - max : stop);
+                if (windows.Count == 0) { s.Touched.Add(r); windows.Add(window); continue; }
+                var last = windows[^1];
+                if (window.Start > last.End) { windows.Add(window); continue; }
+                windows[^1] = last with
+                {
+                    End = Math.Max(last.End, window.End),
+                    AcceptTo = window.End > last.End ? window.AcceptTo : Math.Max(last.AcceptTo, window.AcceptTo),
+                };
             }
         });
 
-        var lines = new LineIndex(chunk, firstLine);
+        var lines = new LineIndex(state.Buffer, firstLine);
         foreach (var r in _alwaysRun)
-            if (active[r]) Run(r, chunk, 0, chunk.Length, reportBefore, path, lines, findings);
+            if (active[r]) Run(r, state.Buffer, chunkLength, new(0, chunkLength, 0, chunkLength), reportBefore, path, lines, findings);
         foreach (var r in state.Touched)
-            foreach (var (start, end) in state.Windows[r])
-                Run(r, chunk, start, end - start, reportBefore, path, lines, findings);
+            foreach (var window in state.Windows[r])
+                Run(r, state.Buffer, chunkLength, window, reportBefore, path, lines, findings);
     }
 
-    private void Run(int r, string chunk, int start, int length, int reportBefore, string path, LineIndex lines,
+    private void Run(int r, char[] buffer, int chunkLength, Window w, int reportBefore, string path, LineIndex lines,
         List<SecretFinding> findings)
     {
+        var (start, length) = (w.Start, w.End - w.Start);
+        var chunk = buffer.AsSpan(0, chunkLength);
         var rule = _rules[r];
         try
         {
             // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
-            if (!rule.Regex!.IsMatch(chunk.AsSpan(start, length))) return;
-            for (var m = rule.Regex.Match(chunk, start, length); m.Success; m = m.NextMatch())
+            if (!rule.Regex!.IsMatch(chunk.Slice(start, length))) return;
+            var matcher = rule.Matcher!;
+            // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
+            // exactly as Match(chunk, start, length) would treat it.
+            var window = new string(chunk.Slice(start, length));
+            for (var m = rule.Regex.Match(window); m.Success; m = m.NextMatch())
             {
-                if (m.Index >= reportBefore) break;
-                if (m.Length == 0) continue;
-                if (rule.Matcher!.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, m.Index)) continue;
+                var index = start + m.Index;
+                // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
+                var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, index, start) : index;
+                var matchLength = index + m.Length - matchStart;
+                if (matchStart >= reportBefore) break;
+                if (matchLength == 0 || matchStart < w.AcceptFrom || matchStart + matchLength > w.AcceptTo) continue;
+                if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, index)) continue;
                 var secret = SecretOf(rule, m);
                 if (secret.Length == 0) continue;
                 var entropy = ShannonEntropy.Of(secret);
                 if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
-                var (line, column, lineStart) = lines.Locate(m.Index);
-                var lineEndIndex = chunk.IndexOf('\n', m.Index + m.Length - 1 < lineStart ? lineStart : m.Index + m.Length - 1);
-                var lineText = chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lineEndIndex)].TrimEnd('\r');
+                var (line, column, lineStart) = lines.Locate(matchStart);
+                var lastLineFrom = matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1;
+                var lineEndIndex = chunk[lastLineFrom..].IndexOf('\n');
+                var lineText = new string(chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lastLineFrom + lineEndIndex)].TrimEnd('\r'));
                 if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
-                if (Allowed(rule, path, secret, m.Value, lineText)) continue;
+                var value = matchStart == index ? m.Value : new string(chunk.Slice(matchStart, matchLength));
+                if (Allowed(rule, path, secret, value, lineText)) continue;
                 findings.Add(new SecretFinding
                 {
                     RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
-                    EndLine = line + chunk.AsSpan(m.Index, m.Length).Count('\n'), Match = m.Value, Secret = secret,
+                    EndLine = line + chunk.Slice(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
                     Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
                 });
             }
@@ -260,7 +341,7 @@ public sealed class SecretScanner
     }
 
     /// <summary>Maps chunk offsets to 1-based line and column, scanning forward only as far as needed.</summary>
-    private sealed class LineIndex(string chunk, int firstLine)
+    private sealed class LineIndex(char[] chunk, int firstLine)
     {
         private readonly List<int> _starts = [0];
         private int _scanned;
@@ -269,7 +350,7 @@ public sealed class SecretScanner
         {
             while (_scanned < index)
             {
-                var nl = chunk.IndexOf('\n', _scanned, index - _scanned);
+                var nl = Array.IndexOf(chunk, '\n', _scanned, index - _scanned);
                 if (nl < 0) { _scanned = index; break; }
                 _starts.Add(nl + 1);
                 _scanned = nl + 1;

@@ -125,7 +125,7 @@ public sealed class SensitiveDataDetector : IContentDetector
                 Severity = rule.Severity,
                 Path = path,
                 Span = new TextSpan(tally.FirstLine, tally.FirstColumn, tally.FirstLine, tally.FirstEndColumn),
-                Message = $"{tally.Count} {(tally.Count == 1 ? Singular(kind) : rule.Title.ToLowerInvariant())} (first at line {tally.FirstLine}; {samples})",
+                Message = $"{tally.Count} {(tally.Count == 1 ? Singular(kind) : Plural(kind))} (first at line {tally.FirstLine}; {samples})",
                 Match = tally.Samples[0].Masked,
                 Fingerprint = $"{path}:{rule.Id}:{tally.Count}",
                 Properties = new Dictionary<string, string>
@@ -148,6 +148,18 @@ public sealed class SensitiveDataDetector : IContentDetector
         PiiKind.Email => "e-mail address",
         PiiKind.UsSsn => "US Social Security number",
         _ => "passport number",
+    };
+
+    // Spelled out rather than derived from the title: lower-casing "PRC" or "IBAN" would misspell them.
+    private static string Plural(PiiKind kind) => kind switch
+    {
+        PiiKind.PrcIdentityNumber => "PRC resident identity numbers",
+        PiiKind.PrcMobileNumber => "PRC mobile phone numbers",
+        PiiKind.PaymentCard => "payment card numbers",
+        PiiKind.Iban => "IBANs",
+        PiiKind.Email => "e-mail addresses",
+        PiiKind.UsSsn => "US Social Security numbers",
+        _ => "passport numbers",
     };
 
     private sealed class Tally(int firstLine, int firstColumn, int firstEndColumn)

@@ -40,6 +40,9 @@ public partial class BuiltInRulesTests
         Assert.DoesNotContain(findings, f => f.RuleId == id);
     }
 
+    /// <summary>A rule's true-positive sample line (for tests that place samples elsewhere).</summary>
+    internal static string SampleLine(string id) => Sample(id, positive: true).Line;
+
     private static (string Line, string Secret) Sample(string id, bool positive)
     {
         var row = BuiltInRuleSamples.Rows.Single(r => r.Id == id);

@@ -169,6 +169,8 @@ public class DetectorTests
         var b = Single(Scan("changed line\na 11010519491231002X\n"), "pii-prc-resident-id");
         Assert.Equal(a.Fingerprint, b.Fingerprint);
         Assert.StartsWith("1 PRC resident identity number ", a.Message, StringComparison.Ordinal);
+        var two = Single(Scan("a 11010519491231002X\nb 11010519491231002X\n"), "pii-prc-resident-id");
+        Assert.StartsWith("2 PRC resident identity numbers (first at line 1; ", two.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,10 +1,15 @@
 using ZeroDrift.Core.Findings;
+using ZeroDrift.Misconfig;
 using ZeroDrift.Secrets;
+using ZeroDrift.Sensitive;
 
 namespace ZeroDrift.Cli.Commands;
 
 /// <summary>What the content detectors are built from: the options of one scan.</summary>
-public sealed record ContentScannerSettings(SecretRuleSet SecretRules, bool ShowSecrets);
+/// <param name="PiiMinItems"><c>--pii-min N</c>: report a file's sensitive data only when it holds at least N items.</param>
+/// <param name="CustomCheckFiles"><c>--config-check FILE</c>: the user's CEL misconfiguration checks.</param>
+/// <param name="SecretRules">A gitleaks config's rules (<c>--secret-config</c>); null = the built-in rules.</param>
+public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null);
 
 /// <summary>
 /// The content scanners <c>--scanners</c> accepts, by name. A scanner is added to ZeroDrift by one line here: its
@@ -14,9 +19,9 @@ public static class ContentScanners
 {
     private static readonly (string Name, Func<ContentScannerSettings, IContentDetector>? Create)[] Registry =
     [
-        ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules), s.ShowSecrets)),
-        ("pii", _ => ZeroDrift.Sensitive.SensitiveDataDetector.Create()),
-        ("misconfig", _ => ZeroDrift.Misconfig.MisconfigDetector.Create()),
+        ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules ?? BuiltInRules.RuleSet), s.ShowSecrets)),
+        ("pii", s => SensitiveDataDetector.Create(new SensitiveDataOptions { MinItemsPerFile = s.PiiMinItems })),
+        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = s.CustomCheckFiles ?? [] })),
     ];
 
     public static IEnumerable<string> Names => Registry.Select(r => r.Name);

@@ -55,6 +55,8 @@ public static class ScanCommand
         upload.AddTo(command);
         var attestHook = new ScanAttestHook();
         attestHook.AddTo(command);
+        var contentOptions = new ContentScannerOptions();
+        contentOptions.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var chosen = parse.GetValue(scanners)!.SelectMany(Split).Select(n => n.ToLowerInvariant()).Distinct().ToList();
@@ -73,7 +75,9 @@ public static class ScanCommand
             upload.Validate(parse, parse.GetValue(showSecrets));
             attestHook.Validate(parse, reference, chosen, parse.GetValue(showSecrets));
 
-            var detectors = BuildDetectors(chosen.Where(n => n != "vuln").ToList(), parse.GetValue(secretConfig), parse.GetValue(showSecrets));
+            var contentScanners = chosen.Where(n => n != "vuln").ToList();
+            var settings = contentOptions.Apply(parse, new ContentScannerSettings(SecretRules: null, parse.GetValue(showSecrets)), contentScanners);
+            var detectors = BuildDetectors(contentScanners, parse.GetValue(secretConfig), settings);
             var knownFindings = LoadBaseline(parse.GetValue(baseline));
             var suppressions = vuln ? LoadSuppressions(parse.GetValue(ignoreFile), parse.GetValue(vex) ?? []) : [];
 
@@ -87,11 +91,13 @@ public static class ScanCommand
             using var visitor = content is not null && reference.IsImage ? content.LayerVisitor(collector, token) : null;
             using var opened = await target.OpenAsync(parse, vuln ? inventoryScanner.Requires : _ => false, visitor, token).ConfigureAwait(false);
             visitor?.Complete();
+            // A directory's files are read once too: what the inventory opens and the detectors want is kept for them.
+            using var shared = content is not null && vuln && !reference.IsImage ? new SharedFileReads(opened.FileSystem, e => content.Wants(e.Path, e.Size)) : null;
 
             VulnerabilityReport? vulnReport = null;
             if (vuln)
             {
-                var inventory = inventoryScanner.Scan(opened, target.Limits(parse), token);
+                var inventory = inventoryScanner.Scan(shared is null ? opened : new Target(opened.Reference, shared.First, opened.Image, opened.Distro, opened.Warnings), target.Limits(parse), token);
                 foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
                 vulnReport = new VulnerabilityScanner(database!, new OsvSeverityRater()).Scan(inventory,
                     new ScanOptions { Severities = severities, IgnoreUnfixed = parse.GetValue(ignoreUnfixed), Suppressions = suppressions });
@@ -102,7 +108,7 @@ public static class ScanCommand
             ContentReport? contentReport = null;
             if (content is not null)
             {
-                var results = new List<ContentResult> { reference.IsImage ? collector.Result() : content.ScanFileSystem(opened.FileSystem, token) };
+                var results = new List<ContentResult> { reference.IsImage ? collector.Result() : content.ScanFileSystem(shared?.Second ?? opened.FileSystem, token) };
                 if (parse.GetValue(git)) results.Add(new GitHistoryScanner(content).Scan(reference.Value, token));
                 contentReport = ContentReportOf(chosen.Where(n => n != "vuln").ToList(), detectors, results, severities, knownFindings, parse.GetValue(git));
                 if (!vuln) foreach (var warning in opened.Warnings) Terminal.Warn(warning);
@@ -126,26 +132,24 @@ public static class ScanCommand
         return command;
     }
 
-    private static List<IContentDetector> BuildDetectors(List<string> names, FileInfo? secretConfig, bool showSecrets)
+    private static List<IContentDetector> BuildDetectors(List<string> names, FileInfo? secretConfig, ContentScannerSettings settings)
     {
         if (names.Count == 0) return [];
-        var rules = BuiltInRules.RuleSet;
         if (secretConfig is not null)
         {
             if (!names.Contains("secret")) throw new UsageException("--secret-config needs --scanners secret");
             if (!secretConfig.Exists) throw new UsageException($"{secretConfig.FullName}: no such secret config");
             try
             {
-                rules = SecretRuleSet.LoadGitleaks(secretConfig.FullName);
+                settings = settings with { SecretRules = SecretRuleSet.LoadGitleaks(secretConfig.FullName) };
             }
             catch (FormatException e)
             {
                 throw new UsageException(e.Message);
             }
-            foreach (var w in rules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
-            if (rules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
+            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
+            if (settings.SecretRules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
         }
-        var settings = new ContentScannerSettings(rules, showSecrets);
         return names.Select(n => ContentScanners.Create(n, settings)).ToList();
     }
 
@@ -173,7 +177,8 @@ public static class ScanCommand
             .Where(f => severities is null || severities.Contains(f.Severity))
             .Select(f => new ReportedContentFinding(f, baseline?.Contains(f.Fingerprint) == true ? "baseline " + baseline.Source : null))
             .ToList(),
-        Warnings = results.SelectMany(r => r.Warnings).ToList(),
+        // A custom check that does not compile is reported even when no file reached the misconfiguration scanner.
+        Warnings = detectors.OfType<Misconfig.MisconfigDetector>().SelectMany(d => d.LoadWarnings).Concat(results.SelectMany(r => r.Warnings)).Distinct().ToList(),
         FilesScanned = results.Sum(r => r.FilesScanned),
         BytesScanned = results.Sum(r => r.BytesScanned),
         GitHistory = git,

@@ -1,3 +1,4 @@
+using ZeroDrift.Core.Findings;
 using ZeroDrift.Scanning.Reporting;
 using ZeroDrift.Vulnerabilities.Reporting;
 
@@ -17,7 +18,8 @@ public static class ContentTable
                 ReportText.SeverityName(f.Severity),
                 f.RuleId,
                 ContentText.Location(f),
-                f.Match is { } m ? OneLine(m) : f.Message,
+                // Sensitive data is one finding per file and kind: its message carries the count and masked samples.
+                f.Class == FindingClass.Pii ? f.Message : f.Match is { } m ? OneLine(m) : f.Message,
             }).ToList();
             var suppressed = findings.Count - active.Count;
             var title = scanner switch { "secret" => "secrets", "pii" => "sensitive data findings", _ => "misconfigurations" };
@@ -26,7 +28,8 @@ public static class ContentTable
                 + (suppressed > 0 ? $" ({suppressed} in the baseline)" : "")
                 + (active.Count(f => f.InDeletedLayer) is > 0 and var deleted ? $"; {deleted} in deleted layers" : "")
                 + $"; {report.FilesScanned} files, {report.BytesScanned / 1e6:0.#} MB read";
-            TextTable.Write(output, rich, ["SEVERITY", "RULE", "LOCATION", "MATCH"], rows, summary);
+            var detail = scanner switch { "secret" => "MATCH", "pii" => "ITEMS", _ => "ISSUE" };
+            TextTable.Write(output, rich, ["SEVERITY", "RULE", "LOCATION", detail], rows, summary);
             output.WriteLine();
         }
     }
