@@ -25,10 +25,12 @@ public static class AgentCommand
         var events = new Option<string[]>("--events") { Description = "Event types to stream, comma-separated: exec,exit,open,connect,accept,bind,listen,dns,syscall (default all)", AllowMultipleArgumentsPerToken = true };
         var sensitive = new Option<string[]>("--sensitive-path") { Description = "Path prefix whose opens are reported even read-only (repeatable; replaces the default list)", AllowMultipleArgumentsPerToken = false };
         var statsInterval = new Option<double>("--stats-interval") { Description = "Seconds between stats lines (received, lost, latency; default 10)", DefaultValueFactory = _ => 10 };
+        var statusFile = new Option<FileInfo>("--status-file") { Description = $"Where the running agent writes its status every 2 s, for `zerodrift agent status` (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
 
         var command = new Command("agent", "Run the eBPF sensor: process, file, network, DNS and syscall events attributed to containers");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, statusFile })
             command.Options.Add(o);
+        command.Subcommands.Add(CreateStatus());
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var format = parse.GetValue(output)!;
@@ -46,13 +48,13 @@ public static class AgentCommand
             if (seconds is <= 0) throw new UsageException("--duration must be a positive number of seconds");
             var interval = parse.GetValue(statsInterval);
             if (interval <= 0) throw new UsageException("--stats-interval must be a positive number of seconds");
-            await RunAgentAsync(options, parse.GetValue(outputFile), seconds, TimeSpan.FromSeconds(interval), parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
+            await RunAgentAsync(options, parse.GetValue(outputFile), new StatusFile(parse.GetValue(statusFile)!.FullName), seconds, TimeSpan.FromSeconds(interval), parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
-    private static async Task RunAgentAsync(SensorOptions options, FileInfo? file, double? seconds, TimeSpan statsInterval, bool quiet, CancellationToken token)
+    private static async Task RunAgentAsync(SensorOptions options, FileInfo? file, StatusFile status, double? seconds, TimeSpan statsInterval, bool quiet, CancellationToken token)
     {
         KernelSensor.EnsureSupported();
         options.Validate();
@@ -60,13 +62,13 @@ public static class AgentCommand
         var processes = new ProcessTable();
         processes.SeedFromProc();
         var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
-        using var writer = new JsonEventWriter(stream, attributor, processes) { StatsInterval = statsInterval };
+        using var writer = new JsonEventWriter(stream, attributor, processes) { StatsInterval = statsInterval, Status = status };
         var sensor = KernelSensor.Start(options, writer);
         writer.Sensor = sensor;
         try
         {
             if (!quiet)
-                Console.Error.WriteLine($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known");
+                Console.Error.WriteLine($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; syscall results: {sensor.SyscallExitHook}; status in {status.Path}");
             try
             {
                 await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
@@ -85,10 +87,41 @@ public static class AgentCommand
             WriteSyscallSets(stream, syscalls, attributor);
             writer.WriteStats(lost);
             writer.Flush();
+            writer.WriteStatus("stopped", lost: lost);
         }
         if (!quiet)
             Console.Error.WriteLine($"zerodrift: agent: detached, {writer.Written} events written"
                 + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : ""));
+    }
+
+    /// <summary><c>zerodrift agent status</c>: what the running agent has attached, receives, loses and knows.</summary>
+    private static Command CreateStatus()
+    {
+        var statusFile = new Option<FileInfo>("--status-file") { Description = $"The running agent's status file (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
+        var output = new Option<string>("--output", "-o") { Description = "table (default) or json", DefaultValueFactory = _ => "table" };
+        var command = new Command("status", "Show the running agent: programs attached, events per second, drops per type, ring-buffer use, containers known");
+        command.Options.Add(statusFile);
+        command.Options.Add(output);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>
+        {
+            var format = parse.GetValue(output)!.ToLowerInvariant();
+            if (format is not ("table" or "json")) throw new UsageException($"unknown output format '{format}' (known: table, json)");
+            var file = new StatusFile(parse.GetValue(statusFile)!.FullName);
+            var s = file.Read();
+            if (s.State != "running")
+                throw new SensorException($"no agent is running: the agent (pid {s.Pid}) stopped at {s.UpdatedAt:u} (status file {file.Path})");
+            if (!Directory.Exists($"/proc/{s.Pid}"))
+                throw new SensorException($"no agent is running: pid {s.Pid} is gone without stopping (killed?); its last status is from {s.UpdatedAt:u}");
+            var age = DateTime.UtcNow - s.UpdatedAt;
+            if (format == "json")
+                Console.Out.Write(File.ReadAllText(file.Path));
+            else
+                Console.Out.Write(AgentStatusText.Render(s, age));
+            if (age > TimeSpan.FromSeconds(Math.Max(10, 5 * s.IntervalSeconds)))
+                Console.Error.WriteLine($"zerodrift: agent status: the status is {age.TotalSeconds:0} s old: the agent (pid {s.Pid}) is not updating it (hung or overloaded)");
+            return Task.FromResult(ExitCodes.Ok);
+        }, ct));
+        return command;
     }
 
     /// <summary>One <c>syscalls</c> line per cgroup seen: the syscall numbers its processes used (seccomp material).</summary>

@@ -33,6 +33,16 @@ public sealed class Attributor(CgroupPaths paths, ContainerMetadata metadata, bo
         return info;
     }
 
+    /// <summary>The cgroups resolved so far and what they belong to (sensor thread only, like <see cref="Resolve"/>).</summary>
+    public IEnumerable<KeyValuePair<ulong, ContainerInfo>> Known
+    {
+        get
+        {
+            while (enriched.TryDequeue(out var update)) known[update.CgroupId] = update.Info;
+            return known;
+        }
+    }
+
     /// <summary>Forgets a cgroup (for instance when its container is removed and its id may be reused).</summary>
     public void Forget(ulong cgroupId) => known.Remove(cgroupId);
 }

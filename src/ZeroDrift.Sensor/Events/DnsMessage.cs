@@ -27,6 +27,21 @@ public sealed record DnsMessage(ushort Id, bool IsResponse, int Opcode, int Resp
         _ => type.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// The message in a DNS-over-TCP capture (RFC 1035 4.2.2: each message is preceded by its 16-bit length). A
+    /// client may write the length on its own and the message in a second call: then the capture is the message
+    /// itself, recognised because its first two bytes do not give the length of the rest. Several messages in one call
+    /// (pipelining) are not split: the first is read as truncated.
+    /// </summary>
+    public static ReadOnlySpan<byte> WithoutTcpLength(ReadOnlySpan<byte> capture, uint originalLength)
+    {
+        if (capture.Length < 2) return capture;
+        // Only an exact match counts: a bare message starts with its random id, which would give a plausible length
+        // far too often if any value up to the call's size were accepted.
+        int length = BinaryPrimitives.ReadUInt16BigEndian(capture);
+        return length == originalLength - 2 ? capture[2..] : capture;
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> m, out DnsMessage? message)
     {
         message = null;

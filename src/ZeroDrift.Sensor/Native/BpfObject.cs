@@ -65,12 +65,13 @@ internal sealed unsafe class BpfObject : IDisposable
         }
     }
 
-    public void AttachAll()
+    /// <summary>Attaches every program with a hook, except those <paramref name="skip"/> (given name and section) leaves out.</summary>
+    public void AttachAll(Func<string, string, bool>? skip = null)
     {
         foreach (var (program, name, section) in Programs())
         {
             // A bare "raw_tp" section is a tail-call target (reached through a program array), not a hook.
-            if (section == "raw_tp") continue;
+            if (section == "raw_tp" || skip?.Invoke(name, section) == true) continue;
             var link = LibBpf.ProgramAttach(program);
             if (link == 0)
                 throw new SensorException($"cannot attach {name} ({section}): {LibC.ErrorText(Marshal.GetLastPInvokeError())}");

@@ -99,6 +99,15 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
 
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    [LibraryImport("libc", EntryPoint = "setpriority")]
+    public static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "sched_setscheduler")]
+    public static partial int SchedSetScheduler(int pid, int policy, int* param);
+
     [LibraryImport("libc", EntryPoint = "strerror")]
     public static partial byte* StrError(int errno);
 
