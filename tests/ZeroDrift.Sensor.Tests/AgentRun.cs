@@ -114,6 +114,27 @@ public sealed partial class AgentRun : IDisposable
         }
     }
 
+    /// <summary>Runs the zerodrift command (built next to the tests) to completion.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"zerodrift {string.Join(' ', args)} did not finish in 2 minutes");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static bool TracefsMounted() =>
+        File.ReadLines("/proc/self/mounts").Any(l => l.Split(' ') is [_, "/sys/kernel/tracing", "tracefs", ..]);
+
     public static IReadOnlyList<JsonElement> ReadEvents(string file) =>
         [.. File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 

@@ -17,9 +17,8 @@ public static class AgentStatusText
         b.AppendLine(c, $"reader thread: {s.PollerScheduling}");
         var percent = s.RingBufferBytes > 0 ? 100.0 * s.RingBufferHighWaterBytes / s.RingBufferBytes : 0;
         b.AppendLine(c, $"ring buffer: {s.RingBufferBytes / 1024} KiB, peak use in the last interval {s.RingBufferHighWaterBytes / 1024.0:0.#} KiB ({percent:0.##}%)");
-        b.AppendLine(c, s.LatencyP99Us > 0
-            ? $"latency kernel to user space: p99 {s.LatencyP99Us / 1000:0.##} ms (last stats interval)"
-            : "latency kernel to user space: no stats interval completed yet");
+        if (s.LatencyP99Us > 0) b.AppendLine(c, $"latency kernel to user space: p99 {s.LatencyP99Us / 1000:0.##} ms (last stats interval)");
+        else b.AppendLine("latency kernel to user space: no stats interval completed yet");
         b.AppendLine(c, $"{"events",-9} {"per second",12} {"received",12} {"lost",10}");
         foreach (var (type, received) in s.Received)
             b.AppendLine(c, $"{type,-9} {s.PerSecond.GetValueOrDefault(type),12:0.#} {received,12} {s.Lost.GetValueOrDefault(type),10}");

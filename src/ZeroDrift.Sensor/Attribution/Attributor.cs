@@ -21,7 +21,7 @@ public sealed class Attributor(CgroupPaths paths, ContainerMetadata metadata, bo
         var container = ContainerIdParser.Parse(path);
         info = container is null ? ContainerInfo.Host : metadata.Describe(container);
         known[cgroupId] = info;
-        if (fetchLabels && !info.IsHost && info.Runtime == "podman")
+        if (fetchLabels && !info.IsHost && metadata.HasSlowerSource(info))
         {
             var basic = info;
             _ = Task.Run(() =>
