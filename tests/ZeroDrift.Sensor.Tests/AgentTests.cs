@@ -307,8 +307,11 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         // Syscall results come from per-syscall exit tracepoints; tracefs, if the agent had to mount it for the
         // attach, is unmounted again: the host's mounts are as they were.
         Assert.Contains("syscall results: tracepoint syscalls/sys_exit_*", scenario.AgentStderr);
-        Assert.Contains("zd_x_openat", scenario.ProgramsWhileRunning);
-        Assert.DoesNotContain("zd_sys_exit", scenario.ProgramsWhileRunning);
+        using var status = JsonDocument.Parse(scenario.StatusJsonWhileRunning.Stdout);
+        var attached = status.RootElement.GetProperty("attached").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("tracepoint/syscalls/sys_exit_openat", attached);
+        Assert.Contains("raw_tp/sys_enter", attached);
+        Assert.DoesNotContain("raw_tp/sys_exit", attached); // loaded as the fallback, not attached
         Assert.Equal(scenario.TracefsMountedBefore, scenario.TracefsMountedAfter);
     }
 }
