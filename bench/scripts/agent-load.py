@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Load generators for the agent benchmarks.
-usage: agent-load.py exec N | open N | open-read N | connect N | mixed N | paced RATE SECONDS | tree ROOT
+usage: agent-load.py exec N | open N | open-read N | connect N | mixed N | syscall N | paced RATE SECONDS | tree ROOT
 Prints the seconds the load took (paced: the events generated and the rate reached)."""
 import os, socket, subprocess, sys, tempfile, threading, time
 
@@ -121,6 +121,10 @@ def main():
         open_read_load(n, path)
     elif mode == "connect":
         connect_load(n)
+    elif mode == "syscall":
+        # The floor: a syscall that does nothing (getppid), so the per-syscall cost of the sys_enter hook shows.
+        for _ in range(n):
+            os.getppid()
     elif mode == "paced":
         sent, elapsed = paced_load(n, float(sys.argv[3]), path)
         print(f"{sent} events in {elapsed:.1f}s = {sent / elapsed:.0f}/s")

@@ -161,7 +161,7 @@ public static class AgentCommand
             writer.WriteLine($"  {p.Type,-17} {(p.Loads ? "loads" : "refused: " + p.Error)}");
         writer.WriteLine($"sensor: {(report.SensorLoads ? $"loads ({report.SensorPrograms.Count} programs)" : "refused: " + report.SensorError)}");
         writer.WriteLine("  " + string.Join(", ", report.SensorPrograms));
-        writer.WriteLine("lost events: counted per type in the kernel (per-CPU map), reported in stats lines of the event stream");
+        writer.WriteLine("lost events: counted per type in the kernel (per-CPU map), reported in stats lines of the event stream and by `zerodrift agent status`");
         writer.WriteLine("plan:");
         foreach (var line in report.Plan) writer.WriteLine("  " + line);
         writer.Flush();

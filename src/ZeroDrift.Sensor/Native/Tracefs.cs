@@ -48,6 +48,17 @@ internal sealed partial class Tracefs : IDisposable
         return new Tracefs(lockFile, true, true, "tracefs mounted for the attach, then unmounted");
     }
 
+    /// <summary>What <see cref="Acquire"/> would do, without mounting anything (for <c>agent --check</c>).</summary>
+    public static (bool Available, string How) Predict()
+    {
+        if (HasSyscallEvents(MountPoint) || HasSyscallEvents(DebugfsTracing))
+            return (true, "tracefs is mounted");
+        var known = File.Exists("/proc/filesystems") && File.ReadLines("/proc/filesystems").Any(l => l.EndsWith("\ttracefs", StringComparison.Ordinal));
+        return known && Directory.Exists(MountPoint)
+            ? (true, "tracefs is not mounted: the agent mounts it for the attach and unmounts it")
+            : (false, "this kernel has no tracefs");
+    }
+
     private static bool HasSyscallEvents(string root) => File.Exists(Path.Combine(root, "events/syscalls/sys_exit_openat/id"));
 
     /// <summary>An exclusive lock shared by every agent on the host (held for the attach only, a few milliseconds).</summary>
