@@ -36,6 +36,8 @@ public sealed unsafe class KernelSensor : IDisposable
     private readonly int lostFd, syscallsFd, watchFd;
     private long received, malformed;
     private long roundBytes, highWaterBytes;
+    private uint[] config = [];
+    private readonly HashSet<ulong> watched = [];
     private int disposed;
 
     public IReadOnlyList<string> AttachedPrograms => bpf.Attached;
@@ -95,8 +97,8 @@ public sealed unsafe class KernelSensor : IDisposable
         {
             bpf.SetMaxEntries("zd_events", (uint)options.RingBufferBytes);
             bpf.Load();
-            Configure(bpf, options);
-            var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes };
+            var config = Configure(bpf, options);
+            var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes, config = config };
             using (var tracefs = Tracefs.Acquire())
             {
                 // Exits: syscall-specific tracepoints when they can be attached (a program runs only on the exits
@@ -120,7 +122,7 @@ public sealed unsafe class KernelSensor : IDisposable
         }
     }
 
-    private static void Configure(BpfObject bpf, SensorOptions options)
+    private static uint[] Configure(BpfObject bpf, SensorOptions options)
     {
         // struct zd_prefix_set: u32 count, u32 pad, 16 × (u32 len, u32 pad, 64 bytes), then u32 nheads, u32 pad,
         // u32 heads[16], u32 head_masks[16]: the distinct first four bytes, the kernel's cheap first test.
@@ -157,17 +159,24 @@ public sealed unsafe class KernelSensor : IDisposable
             var value = (byte)(entry.StringArg < 0 ? 1 : 2 + entry.StringArg);
             Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
         }
-        var config = stackalloc uint[4];
+        var config = new uint[4];
         config[0] = options.ExcludeSelf ? (uint)Environment.ProcessId : 0;
-        config[1] = 0; // unused: the prefix set carries its count
+        config[1] = 0; // cgroups watched (Watch): none yet
         config[2] = 0;
         if (options.Events is { Count: > 0 } wanted)
             foreach (var t in wanted) config[2] |= 1u << (int)t;
         // Wake the reader early only for a real backlog (an eighth of the buffer, at most 256 KiB); otherwise it
         // collects every PollIntervalMs, which bounds the kernel-to-user latency without a wakeup per record.
         config[3] = (uint)Math.Min(options.RingBufferBytes / 8, 256 * 1024);
+        WriteConfig(bpf.MapFd("zd_config"), config);
+        return config;
+    }
+
+    private static void WriteConfig(int fd, uint[] config)
+    {
         var zero = 0u;
-        Check(LibBpf.MapUpdate(bpf.MapFd("zd_config"), &zero, config, LibBpf.Any), "zd_config");
+        fixed (uint* value = config)
+            Check(LibBpf.MapUpdate(fd, &zero, value, LibBpf.Any), "zd_config");
     }
 
     private static void Check(int rc, string map)
@@ -285,9 +294,20 @@ public sealed unsafe class KernelSensor : IDisposable
     {
         var key = cgroupId;
         var value = (uint)flags;
-        var rc = flags == WatchFlags.None ? LibBpf.MapDelete(watchFd, &key) : LibBpf.MapUpdate(watchFd, &key, &value, LibBpf.Any);
-        if (rc != 0 && flags != WatchFlags.None)
-            throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+        lock (watched)
+        {
+            var rc = flags == WatchFlags.None ? LibBpf.MapDelete(watchFd, &key) : LibBpf.MapUpdate(watchFd, &key, &value, LibBpf.Any);
+            if (rc != 0 && flags != WatchFlags.None)
+                throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+            if (flags == WatchFlags.None) watched.Remove(cgroupId);
+            else watched.Add(cgroupId);
+            // The kernel skips the zd_watch lookup on every open while nothing is watched.
+            if (config[1] != (uint)watched.Count)
+            {
+                config[1] = (uint)watched.Count;
+                WriteConfig(bpf.MapFd("zd_config"), config);
+            }
+        }
     }
 
     public void Dispose()

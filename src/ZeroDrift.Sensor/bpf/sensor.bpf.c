@@ -43,7 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct zd_config {
 	__u32 agent_tgid;
-	__u32 nprefix;
+	__u32 watching;     /* cgroups in zd_watch: 0 skips that hash lookup on every open */
 	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
 	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
 };
@@ -484,10 +484,13 @@ static __always_inline int open_enter(struct pt_regs *regs, int call)
 	 * memory read, and for a plain read only a short prefix of it. */
 	__u16 reason = 0;
 	int writes = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
-	__u64 cg = bpf_get_current_cgroup_id();
-	__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
-	if (watch && (*watch & WATCH_ALL_OPENS))
-		reason |= ZD_OPEN_WATCHED;
+	struct zd_config *c = zd_cfg();
+	if (c && c->watching) {
+		__u64 cg = bpf_get_current_cgroup_id();
+		__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
+		if (watch && (*watch & WATCH_ALL_OPENS))
+			reason |= ZD_OPEN_WATCHED;
+	}
 	long n;
 	if (writes || reason) {
 		n = bpf_probe_read_user_str(s->path, sizeof(s->path), filename);
