@@ -99,7 +99,7 @@ public sealed unsafe class KernelSensor : IDisposable
             bpf.Load();
             var config = Configure(bpf, options);
             var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes, config = config };
-            using (var tracefs = Tracefs.Acquire())
+            using (var tracefs = options.PerSyscallExitTracepoints ? Tracefs.Acquire() : Tracefs.NotWanted())
             {
                 // Exits: syscall-specific tracepoints when they can be attached (a program runs only on the exits
                 // we report), else the raw sys_exit tracepoint (a program on every syscall's exit). Said in the

@@ -52,3 +52,40 @@ public class WatchTests
         Assert.DoesNotContain(seen, s => s.Path == files[2]);
     }
 }
+
+/// <summary>The raw sys_exit fallback (used where syscall tracepoints cannot be attached) still reports results.</summary>
+[Collection("agent")]
+public class SyscallExitFallbackTests
+{
+    private sealed class Opens : ISensorSink
+    {
+        public ConcurrentQueue<(string Path, int Result)> Seen { get; } = new();
+
+        public void OnEvent(scoped in SensorEvent ev, long receivedNs)
+        {
+            if (ev.Type == EventType.Open) Seen.Enqueue((Encoding.UTF8.GetString(ev.OpenPath), ev.AsOpen().Result));
+        }
+
+        public void OnIdle() { }
+    }
+
+    [RootFact]
+    public void Without_syscall_tracepoints_open_results_come_from_the_raw_sys_exit_hook()
+    {
+        using var dir = new TempDir();
+        var target = dir.Combine("written");
+        var missing = dir.Combine("no-such-dir/file");
+        var sink = new Opens();
+        using (var sensor = KernelSensor.Start(new SensorOptions { Events = new HashSet<EventType> { EventType.Open }, ExcludeSelf = false, PerSyscallExitTracepoints = false }, sink))
+        {
+            Assert.Contains("raw_tp/sys_exit", sensor.AttachedPrograms);
+            Assert.DoesNotContain(sensor.AttachedPrograms, p => p.StartsWith("tracepoint/syscalls/", StringComparison.Ordinal));
+            Assert.StartsWith("raw_tp/sys_exit for every syscall", sensor.SyscallExitHook);
+            File.WriteAllText(target, "x");
+            Assert.Throws<DirectoryNotFoundException>(() => File.WriteAllText(missing, "x"));
+            Thread.Sleep(500);
+        }
+        Assert.True(Assert.Single(sink.Seen, s => s.Path == target).Result >= 0);
+        Assert.Equal(-2, Assert.Single(sink.Seen, s => s.Path == missing).Result); // -ENOENT
+    }
+}

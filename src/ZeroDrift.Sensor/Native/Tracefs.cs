@@ -31,6 +31,9 @@ internal sealed partial class Tracefs : IDisposable
         Reason = reason;
     }
 
+    /// <summary>No tracefs: the caller asked for the raw sys_exit hook.</summary>
+    public static Tracefs NotWanted() => new(null, false, false, "not asked for");
+
     public static Tracefs Acquire()
     {
         var lockFile = TakeLock();
