@@ -84,6 +84,7 @@ public static class AgentCommand
             var syscalls = sensor.ReadSyscallSets();
             var lost = sensor.ReadLost();
             sensor.Dispose();
+            writer.Flush(); // the event lines the output thread still holds go first
             WriteSyscallSets(stream, syscalls, attributor);
             writer.WriteStats(lost);
             writer.Flush();
@@ -91,7 +92,8 @@ public static class AgentCommand
         }
         if (!quiet)
             Console.Error.WriteLine($"zerodrift: agent: detached, {writer.Written} events written"
-                + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : ""));
+                + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : "")
+                + (writer.OutputError is { } error ? $"; writing the events failed: {error}" : ""));
     }
 
     /// <summary><c>zerodrift agent status</c>: what the running agent has attached, receives, loses and knows.</summary>

@@ -28,6 +28,10 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     private readonly long[] received = new long[EventLayout.TypeCount];
     private long lastStats = Environment.TickCount64;
     private readonly ProcessInfo?[] ancestors = new ProcessInfo?[8];
+    private readonly System.Collections.Concurrent.BlockingCollection<(byte[] Chunk, int Length)> pending = new(MaxPendingChunks);
+    private readonly Thread writerThread;
+    private readonly object gate = new();
+    private long handedChunks, writtenChunks; // handed: by the one thread formatting; written: under gate
 
     public LatencyHistogram Latency { get; } = new();
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -53,6 +57,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         this.processes = processes;
         json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         wallOffsetNs = LibC.RealtimeNs() - LibC.MonotonicNs();
+        writerThread = new Thread(WriteOut) { IsBackground = true, Name = "zerodrift-output" };
+        writerThread.Start();
     }
 
     private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v"), PType = JsonEncodedText.Encode("type"),
@@ -115,7 +121,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     {
         MaybeStats();
         MaybeStatus();
-        Flush();
+        HandOff();
     }
 
     private void EndLine()
@@ -124,15 +130,67 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         buffer.GetSpan(1)[0] = (byte)'\n';
         buffer.Advance(1);
         Written++;
-        if (buffer.WrittenCount > (1 << 16) - 4096) Flush();
+        if (buffer.WrittenCount > (1 << 16) - 4096) HandOff();
     }
 
-    public void Flush()
+    /// <summary>
+    /// Passes the formatted lines to the output thread. Writing happens there, so a stalled output (a disk
+    /// throttling dirty pages, a slow pipe) does not stop the reader: records keep leaving the ring buffer and
+    /// their latency stays the collection interval. Chunks are pooled; when <see cref="MaxPendingChunks"/> are
+    /// waiting, this blocks, the ring buffer absorbs the rest and, past that, the kernel counts drops.
+    /// </summary>
+    private void HandOff()
     {
         if (buffer.WrittenCount == 0) return;
-        output.Write(buffer.WrittenSpan);
-        output.Flush();
+        var chunk = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
+        buffer.WrittenSpan.CopyTo(chunk);
+        handedChunks++;
+        pending.Add((chunk, buffer.WrittenCount));
         buffer.ResetWrittenCount();
+    }
+
+    /// <summary>Chunks (of up to 64 KiB) formatted but not yet written: 16 MiB at most.</summary>
+    public const int MaxPendingChunks = 256;
+
+    /// <summary>Why writing the output failed (the rest of the output is then discarded), or null.</summary>
+    public string? OutputError { get; private set; }
+
+    private void WriteOut()
+    {
+        foreach (var (chunk, length) in pending.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (OutputError is null)
+                {
+                    output.Write(chunk, 0, length);
+                    if (pending.Count == 0) output.Flush();
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+            {
+                OutputError = e.Message;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+                lock (gate)
+                {
+                    writtenChunks++;
+                    Monitor.PulseAll(gate);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands off what is formatted and waits until the output thread has written everything.</summary>
+    public void Flush()
+    {
+        HandOff();
+        lock (gate)
+        {
+            while (writtenChunks < handedChunks) Monitor.Wait(gate);
+        }
     }
 
     private void WriteContainer(ContainerInfo? c)
@@ -467,9 +525,15 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         }
     }
 
+    private int disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         Flush();
+        pending.CompleteAdding();
+        writerThread.Join();
+        pending.Dispose();
         json.Dispose();
     }
 }
