@@ -42,6 +42,9 @@ public sealed unsafe class KernelSensor : IDisposable
 
     public IReadOnlyList<string> AttachedPrograms => bpf.Attached;
 
+    /// <summary>Kernel ids of this sensor's programs: how to tell them from another agent's (same names) in <c>bpftool prog show</c>.</summary>
+    public IReadOnlyList<uint> ProgramIds { get; private init; } = [];
+
     /// <summary>Size of the ring buffer in bytes.</summary>
     public int RingBufferBytes { get; private init; }
 
@@ -98,7 +101,7 @@ public sealed unsafe class KernelSensor : IDisposable
             bpf.SetMaxEntries("zd_events", (uint)options.RingBufferBytes);
             bpf.Load();
             var config = Configure(bpf, options);
-            var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes, config = config };
+            var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes, config = config, ProgramIds = bpf.ProgramIds() };
             using (var tracefs = options.PerSyscallExitTracepoints ? Tracefs.Acquire() : Tracefs.NotWanted())
             {
                 // Exits: syscall-specific tracepoints when they can be attached (a program runs only on the exits

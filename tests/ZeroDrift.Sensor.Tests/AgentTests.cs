@@ -52,7 +52,7 @@ public sealed class ContainerScenario : IDisposable
         TracefsMountedBefore = AgentRun.TracefsMounted();
         var statusFile = dir.Combine("status.json");
         using var agent = AgentRun.Start("--sensitive-path", "/etc/zd-watch/", "--stats-interval", "1", "--status-file", statusFile);
-        ProgramsWhileRunning = AgentRun.LoadedPrograms();
+        ProgramsWhileRunning = [.. AgentRun.Loaded().Where(p => agent.ProgramIds.Contains(p.Id)).Select(p => p.Name)];
         var script = string.Join("; ",
             "cp /bin/busybox /tmp/echo && /tmp/echo drifted",
             "echo secret > /tmp/written",
@@ -93,7 +93,7 @@ public sealed class ContainerScenario : IDisposable
         TracefsMountedAfter = AgentRun.TracefsMounted();
         AgentExitCode = agent.ExitCode;
         AgentStderr = agent.Stderr;
-        ProgramsAfterExit = AgentRun.OursStillLoaded();
+        ProgramsAfterExit = agent.OursStillLoaded();
     }
 
     /// <summary>FROM scratch: busybox-static with the applets the script uses as symlinks, /tmp, and a watched file.</summary>
@@ -336,7 +336,7 @@ public class AgentFloodTests
         Assert.True(lost > 0, $"no drops counted ({received} received)");
         Assert.True(received > 0);
         Assert.True(received + lost >= 200_000, $"received {received} + lost {lost} < 200000 opens");
-        Assert.Empty(AgentRun.OursStillLoaded());
+        Assert.Empty(agent.OursStillLoaded());
     }
 }
 
@@ -360,6 +360,7 @@ public class AgentCheckTests
     [RootFact]
     public void Check_reports_what_each_program_type_does_on_this_kernel()
     {
+        var before = AgentRun.Loaded();
         var (code, stdout, stderr) = Run("dotnet", Dll, "agent", "--check");
         Assert.True(code == 0, stderr);
         foreach (var type in new[] { "tracepoint", "raw_tp", "tp_btf", "cgroup_sock_addr" })
@@ -370,7 +371,7 @@ public class AgentCheckTests
         Assert.Contains("ring buffer supported", stdout);
         Assert.Matches(@"sensor: loads \(\d+ programs\)", stdout);
         Assert.Contains("plan:", stdout);
-        Assert.Empty(AgentRun.OursStillLoaded("zd_", "probe_"));
+        Assert.Empty(AgentRun.NewStillLoaded(before, "zd_", "probe_"));
     }
 
     [RootFact]

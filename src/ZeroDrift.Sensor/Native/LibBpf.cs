@@ -32,6 +32,12 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "bpf_program__set_autoload")]
     public static partial int ProgramSetAutoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
 
+    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
+    public static partial int ProgramFd(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get_info_by_fd")]
+    public static partial int ObjGetInfoByFd(int fd, void* info, uint* length);
+
     [LibraryImport(Lib, EntryPoint = "bpf_program__attach", SetLastError = true)]
     public static partial nint ProgramAttach(nint program);
 

@@ -23,6 +23,8 @@ public sealed record AgentStatus
     /// <summary>Seconds between updates: a running agent's file older than a few intervals means a hung or killed agent.</summary>
     public required double IntervalSeconds { get; init; }
     public required IReadOnlyList<string> Attached { get; init; }
+    /// <summary>Kernel ids of the agent's programs (bpftool prog show), to tell them from another agent's.</summary>
+    public IReadOnlyList<uint> ProgramIds { get; init; } = [];
     public required string SyscallExitHook { get; init; }
     public required string PollerScheduling { get; init; }
     public required long RingBufferBytes { get; init; }

@@ -501,6 +501,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
             UpdatedAt = DateTime.UtcNow,
             IntervalSeconds = StatusInterval.TotalSeconds,
             Attached = Sensor?.AttachedPrograms ?? [],
+            ProgramIds = Sensor?.ProgramIds ?? [],
             SyscallExitHook = Sensor?.SyscallExitHook ?? "",
             PollerScheduling = Sensor?.PollerScheduling ?? "",
             RingBufferBytes = Sensor?.RingBufferBytes ?? 0,
