@@ -35,9 +35,27 @@ public sealed unsafe class KernelSensor : IDisposable
     private volatile bool stopping;
     private readonly int lostFd, syscallsFd, watchFd;
     private long received, malformed;
+    private long roundBytes, highWaterBytes;
+    private uint[] config = [];
+    private readonly HashSet<ulong> watched = [];
     private int disposed;
 
     public IReadOnlyList<string> AttachedPrograms => bpf.Attached;
+
+    /// <summary>Kernel ids of this sensor's programs: how to tell them from another agent's (same names) in <c>bpftool prog show</c>.</summary>
+    public IReadOnlyList<uint> ProgramIds { get; private init; } = [];
+
+    /// <summary>Size of the ring buffer in bytes.</summary>
+    public int RingBufferBytes { get; private init; }
+
+    /// <summary>
+    /// The largest backlog collected in one poll round since the last call (bytes): how full the ring buffer got,
+    /// as far as user space can tell without reading the kernel's positions. Resets on read.
+    /// </summary>
+    public long TakeRingBufferHighWater() => Interlocked.Exchange(ref highWaterBytes, 0);
+
+    /// <summary>How syscall results are collected on this host (per-syscall exit tracepoints or the raw sys_exit fallback), and why.</summary>
+    public string SyscallExitHook { get; private set; } = "";
     public long Received => Interlocked.Read(ref received);
     public long Malformed => Interlocked.Read(ref malformed);
     public string? LastMalformed { get; private set; }
@@ -82,9 +100,21 @@ public sealed unsafe class KernelSensor : IDisposable
         {
             bpf.SetMaxEntries("zd_events", (uint)options.RingBufferBytes);
             bpf.Load();
-            Configure(bpf, options);
-            var sensor = new KernelSensor(bpf, sink);
-            bpf.AttachAll();
+            var config = Configure(bpf, options);
+            var sensor = new KernelSensor(bpf, sink) { RingBufferBytes = options.RingBufferBytes, config = config, ProgramIds = bpf.ProgramIds() };
+            using (var tracefs = options.PerSyscallExitTracepoints ? Tracefs.Acquire() : Tracefs.NotWanted())
+            {
+                // Exits: syscall-specific tracepoints when they can be attached (a program runs only on the exits
+                // we report), else the raw sys_exit tracepoint (a program on every syscall's exit). Said in the
+                // plan either way: never a silent downgrade.
+                var perSyscall = tracefs.Available;
+                bpf.AttachAll((name, section) => perSyscall
+                    ? name == "zd_sys_exit"
+                    : section.StartsWith("tracepoint/syscalls/", StringComparison.Ordinal));
+                sensor.SyscallExitHook = perSyscall
+                    ? $"tracepoint syscalls/sys_exit_* for the reported syscalls ({tracefs.Reason})"
+                    : $"raw_tp/sys_exit for every syscall (syscall tracepoints unavailable: {tracefs.Reason})";
+            }
             sensor.poller.Start();
             return sensor;
         }
@@ -95,17 +125,32 @@ public sealed unsafe class KernelSensor : IDisposable
         }
     }
 
-    private static void Configure(BpfObject bpf, SensorOptions options)
+    private static uint[] Configure(BpfObject bpf, SensorOptions options)
     {
-        // struct zd_prefix_set: u32 count, u32 pad, then 16 × (u32 len, u32 pad, 64 bytes).
+        // struct zd_prefix_set: u32 count, u32 pad, 16 × (u32 len, u32 pad, 64 bytes), then u32 nheads, u32 pad,
+        // u32 heads[16], u32 head_masks[16]: the distinct first four bytes, the kernel's cheap first test.
         const int prefixEntry = 8 + SensorOptions.MaxPrefixBytes;
-        var set = new byte[8 + SensorOptions.MaxPrefixes * prefixEntry];
+        const int headsAt = 8 + SensorOptions.MaxPrefixes * prefixEntry;
+        var set = new byte[headsAt + 8 + 2 * 4 * SensorOptions.MaxPrefixes];
         BitConverter.TryWriteBytes(set.AsSpan(0), (uint)options.SensitivePrefixes.Count);
+        var heads = new List<(uint Head, uint Mask)>();
+        Span<byte> head = stackalloc byte[4];
         for (var i = 0; i < options.SensitivePrefixes.Count; i++)
         {
             var bytes = Encoding.UTF8.GetBytes(options.SensitivePrefixes[i]);
             BitConverter.TryWriteBytes(set.AsSpan(8 + i * prefixEntry), (uint)bytes.Length);
             bytes.CopyTo(set.AsSpan(8 + i * prefixEntry + 8));
+            head.Clear();
+            bytes.AsSpan(0, Math.Min(4, bytes.Length)).CopyTo(head);
+            var mask = bytes.Length >= 4 ? uint.MaxValue : (1u << (8 * bytes.Length)) - 1;
+            var entry = (BitConverter.ToUInt32(head), mask);
+            if (!heads.Contains(entry)) heads.Add(entry);
+        }
+        BitConverter.TryWriteBytes(set.AsSpan(headsAt), (uint)heads.Count);
+        for (var i = 0; i < heads.Count; i++)
+        {
+            BitConverter.TryWriteBytes(set.AsSpan(headsAt + 8 + 4 * i), heads[i].Head);
+            BitConverter.TryWriteBytes(set.AsSpan(headsAt + 8 + 4 * SensorOptions.MaxPrefixes + 4 * i), heads[i].Mask);
         }
         var prefixKey = 0u;
         fixed (byte* value = set)
@@ -117,17 +162,24 @@ public sealed unsafe class KernelSensor : IDisposable
             var value = (byte)(entry.StringArg < 0 ? 1 : 2 + entry.StringArg);
             Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
         }
-        var config = stackalloc uint[4];
+        var config = new uint[4];
         config[0] = options.ExcludeSelf ? (uint)Environment.ProcessId : 0;
-        config[1] = 0; // unused: the prefix set carries its count
+        config[1] = 0; // cgroups watched (Watch): none yet
         config[2] = 0;
         if (options.Events is { Count: > 0 } wanted)
             foreach (var t in wanted) config[2] |= 1u << (int)t;
         // Wake the reader early only for a real backlog (an eighth of the buffer, at most 256 KiB); otherwise it
         // collects every PollIntervalMs, which bounds the kernel-to-user latency without a wakeup per record.
         config[3] = (uint)Math.Min(options.RingBufferBytes / 8, 256 * 1024);
+        WriteConfig(bpf.MapFd("zd_config"), config);
+        return config;
+    }
+
+    private static void WriteConfig(int fd, uint[] config)
+    {
         var zero = 0u;
-        Check(LibBpf.MapUpdate(bpf.MapFd("zd_config"), &zero, config, LibBpf.Any), "zd_config");
+        fixed (uint* value = config)
+            Check(LibBpf.MapUpdate(fd, &zero, value, LibBpf.Any), "zd_config");
     }
 
     private static void Check(int rc, string map)
@@ -150,6 +202,7 @@ public sealed unsafe class KernelSensor : IDisposable
                 return 0;
             }
             sensor.received++;
+            sensor.roundBytes += (long)size + 8; // each record also takes an 8-byte header in the ring
             sensor.sink.OnEvent(in ev, now);
         }
         catch (Exception e)
@@ -164,14 +217,32 @@ public sealed unsafe class KernelSensor : IDisposable
     /// <summary>How often the reader collects records when the kernel has not woken it.</summary>
     public const int PollIntervalMs = 4;
 
+    /// <summary>
+    /// How the polling thread is scheduled: under load it must win the CPU from the workloads it observes, or records
+    /// wait in the buffer (latency) and, in a burst, the buffer fills (drops). It asks for SCHED_FIFO at the lowest
+    /// real-time priority: it sleeps in epoll and works a few microseconds per record, so it takes little CPU but
+    /// runs as soon as it wakes, where on an oversubscribed machine a normal thread waits tens of milliseconds for
+    /// its turn. The kernel's real-time throttling (sched_rt_runtime_us) still bounds it. Failing that (no
+    /// CAP_SYS_NICE, RT group scheduling without budget), nice -10.
+    /// </summary>
+    public string PollerScheduling { get; private set; } = "";
+
     private void Poll()
     {
+        var tid = LibC.GetTid();
+        var param = 1;
+        if (LibC.SchedSetScheduler(tid, 1 /* SCHED_FIFO */, &param) == 0)
+            PollerScheduling = "SCHED_FIFO 1";
+        else
+            PollerScheduling = LibC.SetPriority(0 /* PRIO_PROCESS */, tid, -10) == 0 ? "nice -10" : "default";
         while (!stopping)
         {
             var n = LibBpf.RingBufferPoll(ring, PollIntervalMs);
             // The kernel writes without waking (see emit in sensor.bpf.c): a poll that timed out consumes nothing,
             // so collect explicitly.
             if (n >= 0) n = LibBpf.RingBufferConsume(ring);
+            if (roundBytes > Interlocked.Read(ref highWaterBytes)) Interlocked.Exchange(ref highWaterBytes, roundBytes);
+            roundBytes = 0;
             if (n < 0 && n != -4 /* EINTR */)
             {
                 LastMalformed = $"ring buffer poll failed: {LibC.ErrorText(-n)}";
@@ -226,9 +297,20 @@ public sealed unsafe class KernelSensor : IDisposable
     {
         var key = cgroupId;
         var value = (uint)flags;
-        var rc = flags == WatchFlags.None ? LibBpf.MapDelete(watchFd, &key) : LibBpf.MapUpdate(watchFd, &key, &value, LibBpf.Any);
-        if (rc != 0 && flags != WatchFlags.None)
-            throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+        lock (watched)
+        {
+            var rc = flags == WatchFlags.None ? LibBpf.MapDelete(watchFd, &key) : LibBpf.MapUpdate(watchFd, &key, &value, LibBpf.Any);
+            if (rc != 0 && flags != WatchFlags.None)
+                throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
+            if (flags == WatchFlags.None) watched.Remove(cgroupId);
+            else watched.Add(cgroupId);
+            // The kernel skips the zd_watch lookup on every open while nothing is watched.
+            if (config[1] != (uint)watched.Count)
+            {
+                config[1] = (uint)watched.Count;
+                WriteConfig(bpf.MapFd("zd_config"), config);
+            }
+        }
     }
 
     public void Dispose()

@@ -19,6 +19,13 @@ public sealed record SensorOptions
     /// <summary>Leave the calling process out of the stream (its own output would otherwise feed back).</summary>
     public bool ExcludeSelf { get; init; } = true;
 
+    /// <summary>
+    /// Collect syscall results from per-syscall exit tracepoints (mounting tracefs for the attach when it is not
+    /// mounted). False uses the raw sys_exit tracepoint, a program on every syscall's exit: the fallback taken
+    /// anyway where syscall tracepoints cannot be attached.
+    /// </summary>
+    public bool PerSyscallExitTracepoints { get; init; } = true;
+
     public static readonly IReadOnlyList<string> DefaultSensitivePrefixes =
     [
         "/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/passwd", "/etc/group", "/etc/ssh/", "/root/.ssh/",

@@ -12,6 +12,7 @@ public class CommandLineTests
     [InlineData("db", "info", "--help")]
     [InlineData("version", "compare", "--help")]
     [InlineData("agent", "--help")]
+    [InlineData("agent", "status", "--help")]
     public void Every_command_has_help(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);
@@ -34,6 +35,8 @@ public class CommandLineTests
     [InlineData("sbom", "/", "--max-entries", "-5")]
     [InlineData("agent", "--output", "yaml")]
     [InlineData("agent", "--duration", "-1")]
+    [InlineData("agent", "status", "--output", "yaml")]
+    [InlineData("agent", "status", "--status-file", "/nonexistent/zerodrift-status.json")]
     public void Bad_usage_exits_2_with_a_message_and_no_stack_trace(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);

@@ -28,6 +28,10 @@ public sealed partial class AgentRun : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> stderrLines = new();
     private readonly TempDir dir = new();
     public string OutputFile { get; }
+    /// <summary>The agent's own status file (never the shared default: other agents may run at the same time).</summary>
+    public string StatusFile { get; }
+    /// <summary>Kernel ids of this agent's programs, from its status file: other agents load programs of the same names.</summary>
+    public IReadOnlyList<uint> ProgramIds { get; private set; } = [];
     public int ExitCode { get; private set; } = -1;
     public string Stderr => string.Join('\n', stderrLines);
 
@@ -43,6 +47,13 @@ public sealed partial class AgentRun : IDisposable
         start.ArgumentList.Add("--output-file");
         start.ArgumentList.Add(OutputFile);
         foreach (var a in args) start.ArgumentList.Add(a);
+        var given = Array.IndexOf(args, "--status-file");
+        StatusFile = given >= 0 ? args[given + 1] : dir.Combine("status.json");
+        if (given < 0)
+        {
+            start.ArgumentList.Add("--status-file");
+            start.ArgumentList.Add(StatusFile);
+        }
         process = new Process { StartInfo = start };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderrLines.Enqueue(e.Data); };
         process.Start();
@@ -63,7 +74,12 @@ public sealed partial class AgentRun : IDisposable
                 throw new InvalidOperationException($"the agent exited with {run.process.ExitCode} before attaching: {run.Stderr}");
             }
             // The agent says so on stderr once every program is attached and the ring buffer is being polled.
-            if (run.stderrLines.Any(l => l.Contains("programs attached", StringComparison.Ordinal))) return run;
+            if (run.stderrLines.Any(l => l.Contains("programs attached", StringComparison.Ordinal)) && File.Exists(run.StatusFile))
+            {
+                using var status = JsonDocument.Parse(File.ReadAllBytes(run.StatusFile));
+                run.ProgramIds = [.. status.RootElement.GetProperty("programIds").EnumerateArray().Select(i => i.GetUInt32())];
+                return run;
+            }
             Thread.Sleep(200);
         }
         run.Dispose();
@@ -71,7 +87,10 @@ public sealed partial class AgentRun : IDisposable
     }
 
     /// <summary>Names of loaded BPF programs (bpftool prog show), to see ours come and go.</summary>
-    public static IReadOnlyList<string> LoadedPrograms()
+    public static IReadOnlyList<string> LoadedPrograms() => [.. Loaded().Select(p => p.Name)];
+
+    /// <summary>Loaded BPF programs: id and name.</summary>
+    public static IReadOnlyList<(uint Id, string Name)> Loaded()
     {
         var start = new ProcessStartInfo("bpftool") { RedirectStandardOutput = true, UseShellExecute = false };
         start.ArgumentList.Add("--json");
@@ -81,7 +100,7 @@ public sealed partial class AgentRun : IDisposable
         var output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
         using var doc = JsonDocument.Parse(output);
-        return [.. doc.RootElement.EnumerateArray().Select(e => e.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "")];
+        return [.. doc.RootElement.EnumerateArray().Select(e => (e.GetProperty("id").GetUInt32(), e.TryGetProperty("name", out var n) ? n.GetString() ?? "" : ""))];
     }
 
     /// <summary>SIGTERM, then waits for a clean exit; returns the events written.</summary>
@@ -101,18 +120,52 @@ public sealed partial class AgentRun : IDisposable
         return ReadEvents(OutputFile);
     }
 
-    /// <summary>Our programs still loaded, waiting up to 10 s for the kernel's deferred release (RCU) after the last fd closed.</summary>
-    public static IReadOnlyList<string> OursStillLoaded(params string[] prefixes)
+    /// <summary>
+    /// This agent's programs (by kernel id) still loaded, waiting up to 10 s for the kernel's deferred release (RCU)
+    /// after the last fd closed. Ids, not names: other agents (other tests, other sessions, the enforcement
+    /// object's <c>zde_</c> programs) may be loaded at the same time.
+    /// </summary>
+    public IReadOnlyList<string> OursStillLoaded()
     {
-        prefixes = prefixes.Length == 0 ? ["zd_"] : prefixes;
+        Assert.NotEmpty(ProgramIds);
+        return StillLoaded(p => ProgramIds.Contains(p.Id));
+    }
+
+    /// <summary>Programs with these name prefixes loaded now that were not loaded in <paramref name="before"/> (for runs with no status file, like --check).</summary>
+    public static IReadOnlyList<string> NewStillLoaded(IReadOnlyList<(uint Id, string Name)> before, params string[] prefixes) =>
+        StillLoaded(p => !before.Contains(p) && prefixes.Any(x => p.Name.StartsWith(x, StringComparison.Ordinal)));
+
+    private static IReadOnlyList<string> StillLoaded(Func<(uint Id, string Name), bool> ours)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
-            var ours = LoadedPrograms().Where(p => prefixes.Any(x => p.StartsWith(x, StringComparison.Ordinal))).ToList();
-            if (ours.Count == 0 || DateTime.UtcNow > deadline) return ours;
+            var left = Loaded().Where(ours).Select(p => $"{p.Name} (id {p.Id})").ToList();
+            if (left.Count == 0 || DateTime.UtcNow > deadline) return left;
             Thread.Sleep(100);
         }
     }
+
+    /// <summary>Runs the zerodrift command (built next to the tests) to completion.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Dll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["DOTNET_CLI_HOME"] = "/tmp";
+        using var p = Process.Start(start)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"zerodrift {string.Join(' ', args)} did not finish in 2 minutes");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static bool TracefsMounted() =>
+        File.ReadLines("/proc/self/mounts").Any(l => l.Split(' ') is [_, "/sys/kernel/tracing", "tracefs", ..]);
 
     public static IReadOnlyList<JsonElement> ReadEvents(string file) =>
         [.. File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];

@@ -27,6 +27,13 @@ public sealed class ContainerScenario : IDisposable
     public IReadOnlyList<string> ProgramsAfterExit { get; } = [];
     public string CreatPath { get; } = "";
     public string Openat2Path { get; } = "";
+    /// <summary>The local address of the TCP DNS responder (a random 127/8 address, port 53).</summary>
+    public string TcpDnsServer { get; } = "";
+    public (int ExitCode, string Stdout, string Stderr) StatusWhileRunning { get; }
+    public (int ExitCode, string Stdout, string Stderr) StatusJsonWhileRunning { get; }
+    public (int ExitCode, string Stdout, string Stderr) StatusAfterExit { get; }
+    public bool TracefsMountedBefore { get; }
+    public bool TracefsMountedAfter { get; }
     private readonly TempDir dir = new();
 
     public ContainerScenario()
@@ -42,8 +49,10 @@ public sealed class ContainerScenario : IDisposable
             using var client = await listener.AcceptTcpClientAsync().ConfigureAwait(false);
         });
 
-        using var agent = AgentRun.Start("--sensitive-path", "/etc/zd-watch/", "--stats-interval", "1");
-        ProgramsWhileRunning = AgentRun.LoadedPrograms();
+        TracefsMountedBefore = AgentRun.TracefsMounted();
+        var statusFile = dir.Combine("status.json");
+        using var agent = AgentRun.Start("--sensitive-path", "/etc/zd-watch/", "--stats-interval", "1", "--status-file", statusFile);
+        ProgramsWhileRunning = [.. AgentRun.Loaded().Where(p => agent.ProgramIds.Contains(p.Id)).Select(p => p.Name)];
         var script = string.Join("; ",
             "cp /bin/busybox /tmp/echo && /tmp/echo drifted",
             "echo secret > /tmp/written",
@@ -60,16 +69,31 @@ public sealed class ContainerScenario : IDisposable
             + $"fd = libc.syscall(85, b'{dir.Combine("by-creat")}', 0o600)\nassert fd >= 0, ctypes.get_errno()\nos.close(fd)\n"
             + "how = ctypes.create_string_buffer(struct.pack('QQQ', os.O_WRONLY | os.O_CREAT, 0o600, 0))\n"
             + $"fd = libc.syscall(437, -100, b'{dir.Combine("by-openat2")}', how, 24)\nassert fd >= 0, ctypes.get_errno()\nos.close(fd)");
+        // DNS over TCP (RFC 1035 4.2.2): a host client asks a responder on port 53 of a loopback address; the query
+        // goes out with its length prefix in one send, the answer is read as length, then message.
+        var loopback = new IPAddress([127, 53, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
+        TcpDnsServer = loopback.ToString();
+        using (var dns = new TcpListener(loopback, 53))
+        {
+            dns.Start();
+            var responder = Task.Run(() => TcpDnsResponder.AnswerOne(dns));
+            Tool.Run("python3", "-c", TcpDnsResponder.ClientScript(TcpDnsServer, "zerodrift-tcp.test"));
+            if (!responder.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException("the TCP DNS responder did not answer");
+        }
         CreatPath = dir.Combine("by-creat");
         Openat2Path = dir.Combine("by-openat2");
         // Fileless execution on the host: busybox copied into a memfd and executed from it (argv[0] picks the applet).
         Tool.Run("python3", "-c",
             "import os\nfd = os.memfd_create('zd-fileless')\nos.write(fd, open('/bin/busybox', 'rb').read())\nos.execv(f'/proc/self/fd/{fd}', ['true', 'from-memfd'])");
-        Thread.Sleep(1500); // the last records reach user space, and a stats line is written
+        Thread.Sleep(2500); // the last records reach user space, a stats line and a status update are written
+        StatusWhileRunning = AgentRun.Cli("agent", "status", "--status-file", statusFile);
+        StatusJsonWhileRunning = AgentRun.Cli("agent", "status", "--status-file", statusFile, "--output", "json");
         Events = agent.Stop();
+        StatusAfterExit = AgentRun.Cli("agent", "status", "--status-file", statusFile);
+        TracefsMountedAfter = AgentRun.TracefsMounted();
         AgentExitCode = agent.ExitCode;
         AgentStderr = agent.Stderr;
-        ProgramsAfterExit = AgentRun.OursStillLoaded();
+        ProgramsAfterExit = agent.OursStillLoaded();
     }
 
     /// <summary>FROM scratch: busybox-static with the applets the script uses as symlinks, /tmp, and a watched file.</summary>
@@ -205,6 +229,59 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
     }
 
     [RootFact]
+    public void A_dns_question_and_answer_over_tcp_are_read_without_their_length_prefix()
+    {
+        var tcp = scenario.Events.Where(e => e.GetProperty("type").GetString() == "dns"
+            && e.GetProperty("server").GetProperty("addr").GetString() == scenario.TcpDnsServer).ToList();
+        var sent = Assert.Single(tcp, e => e.GetProperty("direction").GetString() == "sent");
+        Assert.Equal("tcp", sent.GetProperty("protocol").GetString());
+        Assert.Equal(53, sent.GetProperty("server").GetProperty("port").GetInt32());
+        Assert.Equal(TcpDnsResponder.QueryId, sent.GetProperty("id").GetInt32());
+        var q = Assert.Single(sent.GetProperty("questions").EnumerateArray());
+        Assert.Equal(("zerodrift-tcp.test", "A"), (q.GetProperty("name").GetString(), q.GetProperty("type").GetString()));
+        // The answer was read in two calls (length, then message): the length alone is not an event.
+        var received = Assert.Single(tcp, e => e.GetProperty("direction").GetString() == "received");
+        Assert.Equal("tcp", received.GetProperty("protocol").GetString());
+        Assert.Equal(TcpDnsResponder.QueryId, received.GetProperty("id").GetInt32());
+        var answer = Assert.Single(received.GetProperty("answers").EnumerateArray());
+        Assert.Equal(("zerodrift-tcp.test", "A", TcpDnsResponder.Address), (answer.GetProperty("name").GetString(), answer.GetProperty("type").GetString(), answer.GetProperty("data").GetString()));
+        Assert.False(received.TryGetProperty("truncated", out _));
+    }
+
+    [RootFact]
+    public void Agent_status_shows_programs_rates_drops_ring_use_and_the_container()
+    {
+        var (code, stdout, stderr) = scenario.StatusWhileRunning;
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"(?m)^agent: running, pid \d+", stdout);
+        Assert.Matches(@"(?m)^attached: \d+ programs: .*raw_tp/sys_enter", stdout);
+        Assert.Matches(@"(?m)^ring buffer: 16384 KiB, peak use", stdout);
+        Assert.Matches(@"(?m)^exec\s+[\d.]+\s+[1-9]\d*\s+\d+$", stdout);
+        Assert.Matches(@"(?m)^open\s+[\d.]+\s+\d+\s+\d+$", stdout);
+        Assert.Contains(scenario.ContainerId[..12], stdout);
+        Assert.Contains(scenario.Image, stdout);
+
+        (code, stdout, stderr) = scenario.StatusJsonWhileRunning;
+        Assert.True(code == 0, stderr);
+        using var doc = JsonDocument.Parse(stdout);
+        var status = doc.RootElement;
+        Assert.Equal("running", status.GetProperty("state").GetString());
+        Assert.Contains("tp_btf/sched_process_exec", status.GetProperty("attached").EnumerateArray().Select(a => a.GetString()));
+        Assert.True(status.GetProperty("received").GetProperty("exec").GetInt64() > 0);
+        Assert.Equal(0UL, status.GetProperty("lost").GetProperty("exec").GetUInt64());
+        Assert.True(status.GetProperty("ringBufferBytes").GetInt64() == 16 << 20);
+        var container = Assert.Single(status.GetProperty("containers").EnumerateArray(), c => c.GetProperty("id").GetString() == scenario.ContainerId);
+        Assert.Equal("podman", container.GetProperty("runtime").GetString());
+        Assert.Equal(scenario.Image, container.GetProperty("image").GetString());
+
+        // Once the agent has stopped, status says so in one line and exits 2.
+        (code, stdout, stderr) = scenario.StatusAfterExit;
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("no agent is running", Assert.Single(stderr.Trim().Split('\n')));
+    }
+
+    [RootFact]
     public void The_stream_reports_stats_and_the_containers_syscall_set()
     {
         var stats = scenario.Events.Last(e => e.GetProperty("type").GetString() == "stats");
@@ -227,6 +304,15 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal(0, scenario.AgentExitCode);
         Assert.Empty(scenario.ProgramsAfterExit);
         Assert.Contains("detached", scenario.AgentStderr);
+        // Syscall results come from per-syscall exit tracepoints; tracefs, if the agent had to mount it for the
+        // attach, is unmounted again: the host's mounts are as they were.
+        Assert.Contains("syscall results: tracepoint syscalls/sys_exit_*", scenario.AgentStderr);
+        using var status = JsonDocument.Parse(scenario.StatusJsonWhileRunning.Stdout);
+        var attached = status.RootElement.GetProperty("attached").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("tracepoint/syscalls/sys_exit_openat", attached);
+        Assert.Contains("raw_tp/sys_enter", attached);
+        Assert.DoesNotContain("raw_tp/sys_exit", attached); // loaded as the fallback, not attached
+        Assert.Equal(scenario.TracefsMountedBefore, scenario.TracefsMountedAfter);
     }
 }
 
@@ -250,7 +336,7 @@ public class AgentFloodTests
         Assert.True(lost > 0, $"no drops counted ({received} received)");
         Assert.True(received > 0);
         Assert.True(received + lost >= 200_000, $"received {received} + lost {lost} < 200000 opens");
-        Assert.Empty(AgentRun.OursStillLoaded());
+        Assert.Empty(agent.OursStillLoaded());
     }
 }
 
@@ -274,6 +360,7 @@ public class AgentCheckTests
     [RootFact]
     public void Check_reports_what_each_program_type_does_on_this_kernel()
     {
+        var before = AgentRun.Loaded();
         var (code, stdout, stderr) = Run("dotnet", Dll, "agent", "--check");
         Assert.True(code == 0, stderr);
         foreach (var type in new[] { "tracepoint", "raw_tp", "tp_btf", "cgroup_sock_addr" })
@@ -284,7 +371,7 @@ public class AgentCheckTests
         Assert.Contains("ring buffer supported", stdout);
         Assert.Matches(@"sensor: loads \(\d+ programs\)", stdout);
         Assert.Contains("plan:", stdout);
-        Assert.Empty(AgentRun.OursStillLoaded("zd_", "probe_"));
+        Assert.Empty(AgentRun.NewStillLoaded(before, "zd_", "probe_"));
     }
 
     [RootFact]

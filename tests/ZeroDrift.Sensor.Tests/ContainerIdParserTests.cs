@@ -12,7 +12,9 @@ public class ContainerIdParserTests
     [InlineData("/machine.slice/libpod-" + Id + ".scope/container", "podman")]
     [InlineData("/system.slice/docker-" + Id + ".scope", "docker")]
     [InlineData("/docker/" + Id, "docker")]
-    [InlineData("/system.slice/containerd.service/kubepods-besteffort-pod1b2c3d4e_0000_1111_2222_333344445555.slice:cri-containerd:" + Id, null)]
+    [InlineData("/system.slice/containerd.service/kubepods-besteffort-pod1b2c3d4e_0000_1111_2222_333344445555.slice:cri-containerd:" + Id, "containerd")]
+    [InlineData("/kubepods-besteffort-pod1b2c3d4e_0000_1111_2222_333344445555.slice:crio:" + Id, "cri-o")]
+    [InlineData("/kubepods/besteffort/pod1b2c3d4e-0000-1111-2222-333344445555/crio-" + Id, "cri-o")]
     [InlineData("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_0000_1111_2222_333344445555.slice/cri-containerd-" + Id + ".scope", "containerd")]
     [InlineData("/kubepods.slice/kubepods-pod1b2c3d4e_0000_1111_2222_333344445555.slice/crio-" + Id + ".scope", "cri-o")]
     [InlineData("/kubepods/burstable/pod1b2c3d4e-0000-1111-2222-333344445555/" + Id, "containerd")]
@@ -35,6 +37,8 @@ public class ContainerIdParserTests
         var c = ContainerIdParser.Parse("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1b2c3d4e_0000_1111_2222_333344445555.slice/cri-containerd-" + Id + ".scope");
         Assert.Equal("1b2c3d4e-0000-1111-2222-333344445555", c!.PodUid);
         Assert.Null(ContainerIdParser.Parse("/libpod_parent/libpod-" + Id)!.PodUid);
+        var literal = ContainerIdParser.Parse("/system.slice/containerd.service/kubepods-besteffort-pod1b2c3d4e_0000_1111_2222_333344445555.slice:cri-containerd:" + Id);
+        Assert.Equal(("containerd", "1b2c3d4e-0000-1111-2222-333344445555"), (literal!.Runtime, literal.PodUid));
     }
 
     [Theory]

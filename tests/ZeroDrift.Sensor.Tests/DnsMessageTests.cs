@@ -16,6 +16,22 @@ public class DnsMessageTests
         + "c029000100010000000500045db8d822");
 
     [Fact]
+    public void Tcp_captures_lose_their_length_prefix_only_when_it_gives_the_length_of_the_rest()
+    {
+        // One send of length + message (RFC 1035 4.2.2): the prefix is removed.
+        byte[] framed = [0, (byte)Query.Length, .. Query];
+        Assert.Equal(Query, DnsMessage.WithoutTcpLength(framed, (uint)framed.Length).ToArray());
+        // The message sent on its own after the length: its id (0x2b5b) is not its length, so it is read as it is.
+        Assert.Equal(Query, DnsMessage.WithoutTcpLength(Query, (uint)Query.Length).ToArray());
+        // A capture cut short by the 512-byte limit: the length is checked against what the call carried, not what was captured.
+        Assert.Equal(Query[..10], DnsMessage.WithoutTcpLength(framed.AsSpan(0, 12), (uint)framed.Length).ToArray());
+        // Two pipelined messages in one call: the first is read.
+        byte[] two = [.. framed, .. framed];
+        Assert.Equal(Query, DnsMessage.WithoutTcpLength(two, (uint)two.Length).ToArray());
+        Assert.Empty(DnsMessage.WithoutTcpLength([], 0).ToArray());
+    }
+
+    [Fact]
     public void Reads_a_query()
     {
         Assert.True(DnsMessage.TryParse(Query, out var m));

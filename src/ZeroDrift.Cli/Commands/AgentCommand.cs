@@ -43,11 +43,13 @@ public static class AgentCommand
         var enforcement = new Option<string>("--enforcement") { Description = "How Protect blocks: auto (the kernel where enforcement loads, else user-space kill; default), kernel (fail when it cannot load) or user-space", DefaultValueFactory = _ => "auto" };
         var pins = new Option<string>("--pin-root") { Description = "bpffs directory where kernel enforcement is pinned: it survives agent restarts (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
         var release = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
+        var statusFile = new Option<FileInfo>("--status-file") { Description = $"Where the running agent writes its status every 2 s, for `zerodrift agent status` (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
         var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
 
         var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, pins, release, server, apiToken, serverCert })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, pins, release, server, apiToken, serverCert, statusFile })
             command.Options.Add(o);
+        command.Subcommands.Add(CreateStatus());
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var format = parse.GetValue(output)!.ToLowerInvariant();
@@ -105,6 +107,7 @@ public static class AgentCommand
                 Enforcement: enforcementChoice,
                 EnforcementPins: parse.GetValue(pins)!,
                 ProfilesPath: parse.GetValue(profiles) ?? ProfileStore.DefaultPath(),
+                Status: new StatusFile(parse.GetValue(statusFile)!.FullName),
                 Server: parse.GetValue(server) is { } url ? Connect(url, parse.GetValue(apiToken), parse.GetValue(serverCert)) : null);
             foreach (var spec in settings.Alerts)
             {
@@ -147,6 +150,35 @@ public static class AgentCommand
         if (!double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n <= 0 || n * scale > TimeSpan.FromDays(3650).TotalSeconds)
             throw new UsageException($"{option} '{text}' is not a positive duration (e.g. 30s, 10m, 1h)");
         return TimeSpan.FromSeconds(n * scale);
+
+    /// <summary><c>zerodrift agent status</c>: what the running agent has attached, receives, loses and knows.</summary>
+    private static Command CreateStatus()
+    {
+        var statusFile = new Option<FileInfo>("--status-file") { Description = $"The running agent's status file (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
+        var output = new Option<string>("--output", "-o") { Description = "table (default) or json", DefaultValueFactory = _ => "table" };
+        var command = new Command("status", "Show the running agent: programs attached, events per second, drops per type, ring-buffer use, containers known");
+        command.Options.Add(statusFile);
+        command.Options.Add(output);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>
+        {
+            var format = parse.GetValue(output)!.ToLowerInvariant();
+            if (format is not ("table" or "json")) throw new UsageException($"unknown output format '{format}' (known: table, json)");
+            var file = new StatusFile(parse.GetValue(statusFile)!.FullName);
+            var s = file.Read();
+            if (s.State != "running")
+                throw new SensorException($"no agent is running: the agent (pid {s.Pid}) stopped at {s.UpdatedAt:u} (status file {file.Path})");
+            if (!Directory.Exists($"/proc/{s.Pid}"))
+                throw new SensorException($"no agent is running: pid {s.Pid} is gone without stopping (killed?); its last status is from {s.UpdatedAt:u}");
+            var age = DateTime.UtcNow - s.UpdatedAt;
+            if (format == "json")
+                Console.Out.Write(File.ReadAllText(file.Path));
+            else
+                Console.Out.Write(AgentStatusText.Render(s, age));
+            if (age > TimeSpan.FromSeconds(Math.Max(10, 5 * s.IntervalSeconds)))
+                Console.Error.WriteLine($"zerodrift: agent status: the status is {age.TotalSeconds:0} s old: the agent (pid {s.Pid}) is not updating it (hung or overloaded)");
+            return Task.FromResult(ExitCodes.Ok);
+        }, ct));
+        return command;
     }
 
     /// <summary>One <c>syscalls</c> line per cgroup seen: the syscall numbers its processes used (seccomp material).</summary>
@@ -186,7 +218,7 @@ public static class AgentCommand
             writer.WriteLine($"  {p.Type,-17} {(p.Loads ? "loads" : "refused: " + p.Error)}");
         writer.WriteLine($"sensor: {(report.SensorLoads ? $"loads ({report.SensorPrograms.Count} programs)" : "refused: " + report.SensorError)}");
         writer.WriteLine("  " + string.Join(", ", report.SensorPrograms));
-        writer.WriteLine("lost events: counted per type in the kernel (per-CPU map), reported in stats lines of the event stream");
+        writer.WriteLine("lost events: counted per type in the kernel (per-CPU map), reported in stats lines of the event stream and by `zerodrift agent status`");
         writer.WriteLine("plan:");
         foreach (var line in report.Plan) writer.WriteLine("  " + line);
         writer.Flush();

@@ -26,7 +26,8 @@ public sealed record AgentSettings(
     string Enforcement,
     string EnforcementPins,
     string ProfilesPath,
-    ServerConnection? Server);
+    ServerConnection? Server,
+    StatusFile? Status = null);
 
 /// <summary>
 /// Composes the agent: profile store, rules, alert sinks, optional server uplink, the sensor and the loop; runs
@@ -66,7 +67,7 @@ public static class AgentRunner
         var processes = new ProcessCache();
         processes.SeedFromProc();
         var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
-        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval };
+        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval, Status = settings.Status };
         var enforcement = OpenEnforcement(settings, Log);
         var trust = new ImageTrustCache(ImageTrustCache.FromPodman, w => Log($"zerodrift: agent: warning: {w}"));
         using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, writer, Log);
@@ -79,7 +80,8 @@ public static class AgentRunner
         var blocked = enforcement is KernelEnforcement kernel ? loop.ConsumeBlockedAsync(kernel.Enforcer.ReadBlockedAsync(stopBlocked.Token), stopBlocked.Token) : Task.CompletedTask;
         try
         {
-            Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; "
+            Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; syscall results: {sensor.SyscallExitHook}; "
+                + (writer is { Status: { } status } ? $"status in {status.Path}; " : "status: none (no event stream); ")
                 + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name))}; "
                 + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
             try
@@ -115,6 +117,7 @@ public static class AgentRunner
                 AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
                 writer.WriteStats(lost);
                 writer.Flush();
+                writer.WriteStatus("stopped", lost: lost);
             }
             foreach (var sink in sinks) await sink.DisposeAsync().ConfigureAwait(false);
             if (channel is not null)
@@ -129,7 +132,8 @@ public static class AgentRunner
             + string.Create(inv, $"detect latency p50 {alerts.DetectLatencyMs(0.5):0.###} ms, p99 {alerts.DetectLatencyMs(0.99):0.###} ms")
             + (writer is null ? "" : $", {writer.Written} events written")
             + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : "")
-            + (loop.LastError is { } error ? $", last error: {error}" : ""));
+            + (loop.LastError is { } error ? $", last error: {error}" : "")
+            + (writer?.OutputError is { } outputError ? $"; writing the events failed: {outputError}" : ""));
     }
 
     /// <summary>

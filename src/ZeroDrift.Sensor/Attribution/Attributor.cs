@@ -21,7 +21,7 @@ public sealed class Attributor(CgroupPaths paths, ContainerMetadata metadata, bo
         var container = ContainerIdParser.Parse(path);
         info = container is null ? ContainerInfo.Host : metadata.Describe(container);
         known[cgroupId] = info;
-        if (fetchLabels && !info.IsHost && info.Runtime == "podman")
+        if (fetchLabels && !info.IsHost && metadata.HasSlowerSource(info))
         {
             var basic = info;
             _ = Task.Run(() =>
@@ -31,6 +31,16 @@ public sealed class Attributor(CgroupPaths paths, ContainerMetadata metadata, bo
             });
         }
         return info;
+    }
+
+    /// <summary>The cgroups resolved so far and what they belong to (sensor thread only, like <see cref="Resolve"/>).</summary>
+    public IEnumerable<KeyValuePair<ulong, ContainerInfo>> Known
+    {
+        get
+        {
+            while (enriched.TryDequeue(out var update)) known[update.CgroupId] = update.Info;
+            return known;
+        }
     }
 
     /// <summary>Forgets a cgroup (for instance when its container is removed and its id may be reused).</summary>

@@ -11,12 +11,17 @@ public sealed record CgroupContainer(string Runtime, string Id, string? PodUid);
 /// podman <c>/libpod_parent/libpod-&lt;id&gt;</c> and <c>machine.slice/libpod-&lt;id&gt;.scope</c>;
 /// docker <c>/docker/&lt;id&gt;</c> and <c>docker-&lt;id&gt;.scope</c>;
 /// containerd/CRI <c>cri-containerd-&lt;id&gt;.scope</c> and cgroupfs <c>/kubepods/…/pod&lt;uid&gt;/&lt;id&gt;</c>;
-/// CRI-O <c>crio-&lt;id&gt;.scope</c>. Runtime helpers (<c>libpod-conmon-…</c>, <c>crio-conmon-…</c>) are not containers.
+/// CRI-O <c>crio-&lt;id&gt;.scope</c>; and the systemd-style cgroupsPath a runtime on the cgroupfs driver writes
+/// literally (<c>/system.slice/containerd.service/kubepods-…-pod&lt;uid&gt;.slice:cri-containerd:&lt;id&gt;</c>, same with
+/// <c>crio</c> and <c>docker</c>). Runtime helpers (<c>libpod-conmon-…</c>, <c>crio-conmon-…</c>) are not containers.
 /// </summary>
 public static partial class ContainerIdParser
 {
     [GeneratedRegex("^(?:libpod-(?<libpod>[0-9a-f]{64})|docker-(?<docker>[0-9a-f]{64})|cri-containerd-(?<containerd>[0-9a-f]{64})|crio-(?<crio>[0-9a-f]{64}))(?:\\.scope)?$", RegexOptions.CultureInvariant)]
     private static partial Regex ScopeForm();
+
+    [GeneratedRegex("^(?<slice>[^:]*):(?<prefix>cri-containerd|crio|docker):(?<id>[0-9a-f]{64})$", RegexOptions.CultureInvariant)]
+    private static partial Regex SystemdPathForm();
 
     [GeneratedRegex("^[0-9a-f]{64}$", RegexOptions.CultureInvariant)]
     private static partial Regex BareId();
@@ -33,6 +38,15 @@ public static partial class ContainerIdParser
         for (var i = 0; i < segments.Length; i++)
         {
             var segment = segments[i];
+            var literal = SystemdPathForm().Match(segment);
+            if (literal.Success)
+            {
+                var slicePod = PodSegment().Match(literal.Groups["slice"].Value);
+                if (slicePod.Success) podUid = slicePod.Groups["uid"].Value.Replace('_', '-');
+                var runtime = literal.Groups["prefix"].Value switch { "cri-containerd" => "containerd", "crio" => "cri-o", _ => "docker" };
+                found = new CgroupContainer(runtime, literal.Groups["id"].Value, podUid);
+                continue;
+            }
             var pod = PodSegment().Match(segment);
             if (pod.Success) podUid = pod.Groups["uid"].Value.Replace('_', '-');
             var scope = ScopeForm().Match(segment);

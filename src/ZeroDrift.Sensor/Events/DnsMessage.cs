@@ -27,6 +27,27 @@ public sealed record DnsMessage(ushort Id, bool IsResponse, int Opcode, int Resp
         _ => type.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// The message in a DNS-over-TCP capture (RFC 1035 4.2.2: each message is preceded by its 16-bit length). A
+    /// client may write the length on its own and the message in a second call: then the capture is the message
+    /// itself, recognised because its first two bytes do not give the length of the rest. Of several messages in one call
+    /// (pipelining), the first is read.
+    /// </summary>
+    public static ReadOnlySpan<byte> WithoutTcpLength(ReadOnlySpan<byte> capture, uint originalLength)
+    {
+        if (capture.Length < 2) return capture;
+        // Only an exact match counts: a bare message starts with its random id, which would give a plausible length
+        // far too often if any value up to the call's size were accepted.
+        int length = BinaryPrimitives.ReadUInt16BigEndian(capture);
+        if (length == originalLength - 2) return capture[2..];
+        // Pipelined messages in one call: the first length, then the second's length right after it, both within
+        // the call. The first message is read.
+        if (length >= 12 && capture.Length >= length + 4
+            && length + 4 + BinaryPrimitives.ReadUInt16BigEndian(capture[(2 + length)..]) <= originalLength)
+            return capture.Slice(2, length);
+        return capture;
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> m, out DnsMessage? message)
     {
         message = null;

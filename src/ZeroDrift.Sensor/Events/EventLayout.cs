@@ -156,7 +156,9 @@ public readonly struct DnsRecord
     public readonly ushort LocalPort, RemotePort;
     public readonly Addr16 RemoteAddr;
     public readonly ushort PayloadLen;
-    public readonly ushort Pad;
+    /// <summary>IPPROTO_UDP (17) or IPPROTO_TCP (6); 0 (the former padding) reads as UDP.</summary>
+    public readonly byte Protocol;
+    public readonly byte Pad;
     public readonly uint OriginalLen;
 }
 

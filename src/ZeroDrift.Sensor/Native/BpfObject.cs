@@ -44,6 +44,22 @@ internal sealed unsafe class BpfObject : IDisposable
             yield return (p, LibBpf.Name(p), LibBpf.Section(p));
     }
 
+    /// <summary>The kernel's ids of the loaded programs (what <c>bpftool prog show</c> lists), tail-call targets included.</summary>
+    public IReadOnlyList<uint> ProgramIds()
+    {
+        var ids = new List<uint>();
+        var info = stackalloc uint[2]; // struct bpf_prog_info starts with u32 type, u32 id; the kernel fills what fits
+        foreach (var (program, _, _) in Programs())
+        {
+            var fd = LibBpf.ProgramFd(program);
+            if (fd < 0) continue;
+            info[0] = info[1] = 0;
+            var length = 8u;
+            if (LibBpf.ObjGetInfoByFd(fd, info, &length) == 0) ids.Add(info[1]);
+        }
+        return ids;
+    }
+
     public void SetMaxEntries(string map, uint entries)
     {
         var m = Map(map);
@@ -65,12 +81,13 @@ internal sealed unsafe class BpfObject : IDisposable
         }
     }
 
-    public void AttachAll()
+    /// <summary>Attaches every program with a hook, except those <paramref name="skip"/> (given name and section) leaves out.</summary>
+    public void AttachAll(Func<string, string, bool>? skip = null)
     {
         foreach (var (program, name, section) in Programs())
         {
             // A bare "raw_tp" section is a tail-call target (reached through a program array), not a hook.
-            if (section == "raw_tp") continue;
+            if (section == "raw_tp" || skip?.Invoke(name, section) == true) continue;
             var link = LibBpf.ProgramAttach(program);
             if (link == 0)
                 throw new SensorException($"cannot attach {name} ({section}): {LibC.ErrorText(Marshal.GetLastPInvokeError())}");

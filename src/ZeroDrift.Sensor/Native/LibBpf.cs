@@ -32,6 +32,12 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "bpf_program__set_autoload")]
     public static partial int ProgramSetAutoload(nint program, [MarshalAs(UnmanagedType.U1)] bool autoload);
 
+    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
+    public static partial int ProgramFd(nint program);
+
+    [LibraryImport(Lib, EntryPoint = "bpf_obj_get_info_by_fd")]
+    public static partial int ObjGetInfoByFd(int fd, void* info, uint* length);
+
     [LibraryImport(Lib, EntryPoint = "bpf_program__attach", SetLastError = true)]
     public static partial nint ProgramAttach(nint program);
 
@@ -117,6 +123,15 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     public static partial uint GetEuid();
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
+
+    [LibraryImport("libc", EntryPoint = "setpriority")]
+    public static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "sched_setscheduler")]
+    public static partial int SchedSetScheduler(int pid, int policy, int* param);
 
     [LibraryImport("libc", EntryPoint = "strerror")]
     public static partial byte* StrError(int errno);

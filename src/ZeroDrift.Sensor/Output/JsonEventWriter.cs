@@ -28,6 +28,10 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     private readonly long[] received = new long[EventLayout.TypeCount];
     private long lastStats = Environment.TickCount64;
     private readonly ProcessInfo?[] ancestors = new ProcessInfo?[8];
+    private readonly System.Collections.Concurrent.BlockingCollection<(byte[] Chunk, int Length)> pending = new(MaxPendingChunks);
+    private readonly Thread writerThread;
+    private readonly object gate = new();
+    private long handedChunks, writtenChunks; // handed: by the one thread formatting; written: under gate
 
     public LatencyHistogram Latency { get; } = new();
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -36,6 +40,16 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     public long Written { get; private set; }
     public IReadOnlyList<long> Received => received;
 
+    /// <summary>Where the agent's status is written every <see cref="StatusInterval"/> (none when null).</summary>
+    public StatusFile? Status { get; init; }
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(2);
+    private readonly DateTime startedAt = DateTime.UtcNow;
+    private long lastStatus = Environment.TickCount64;
+    private readonly long[] receivedAtLastStatus = new long[EventLayout.TypeCount];
+    private double lastP99Us;
+    /// <summary>Why the last status write failed (it never stops the agent).</summary>
+    public string? StatusError { get; private set; }
+
     public JsonEventWriter(Stream output, Attributor attributor, ProcessTable processes)
     {
         this.output = output;
@@ -43,6 +57,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         this.processes = processes;
         json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         wallOffsetNs = LibC.RealtimeNs() - LibC.MonotonicNs();
+        writerThread = new Thread(WriteOut) { IsBackground = true, Name = "zerodrift-output" };
+        writerThread.Start();
     }
 
     private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v"), PType = JsonEncodedText.Encode("type"),
@@ -104,7 +120,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     public void OnIdle()
     {
         MaybeStats();
-        Flush();
+        MaybeStatus();
+        HandOff();
     }
 
     private void EndLine()
@@ -113,15 +130,67 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         buffer.GetSpan(1)[0] = (byte)'\n';
         buffer.Advance(1);
         Written++;
-        if (buffer.WrittenCount > (1 << 16) - 4096) Flush();
+        if (buffer.WrittenCount > (1 << 16) - 4096) HandOff();
     }
 
-    public void Flush()
+    /// <summary>
+    /// Passes the formatted lines to the output thread. Writing happens there, so a stalled output (a disk
+    /// throttling dirty pages, a slow pipe) does not stop the reader: records keep leaving the ring buffer and
+    /// their latency stays the collection interval. Chunks are pooled; when <see cref="MaxPendingChunks"/> are
+    /// waiting, this blocks, the ring buffer absorbs the rest and, past that, the kernel counts drops.
+    /// </summary>
+    private void HandOff()
     {
         if (buffer.WrittenCount == 0) return;
-        output.Write(buffer.WrittenSpan);
-        output.Flush();
+        var chunk = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
+        buffer.WrittenSpan.CopyTo(chunk);
+        handedChunks++;
+        pending.Add((chunk, buffer.WrittenCount));
         buffer.ResetWrittenCount();
+    }
+
+    /// <summary>Chunks (of up to 64 KiB) formatted but not yet written: 16 MiB at most.</summary>
+    public const int MaxPendingChunks = 256;
+
+    /// <summary>Why writing the output failed (the rest of the output is then discarded), or null.</summary>
+    public string? OutputError { get; private set; }
+
+    private void WriteOut()
+    {
+        foreach (var (chunk, length) in pending.GetConsumingEnumerable())
+        {
+            try
+            {
+                if (OutputError is null)
+                {
+                    output.Write(chunk, 0, length);
+                    if (pending.Count == 0) output.Flush();
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+            {
+                OutputError = e.Message;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+                lock (gate)
+                {
+                    writtenChunks++;
+                    Monitor.PulseAll(gate);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands off what is formatted and waits until the output thread has written everything.</summary>
+    public void Flush()
+    {
+        HandOff();
+        lock (gate)
+        {
+            while (writtenChunks < handedChunks) Monitor.Wait(gate);
+        }
     }
 
     private void WriteContainer(ContainerInfo? c)
@@ -298,8 +367,11 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         WriteAddress(e.Family, e.RemoteAddr);
         json.WriteNumber(PPort, e.RemotePort);
         json.WriteEndObject();
+        var tcp = e.Protocol == 6;
+        json.WriteString(PProtocol, tcp ? Tcp : Udp);
         json.WriteNumber(PCapturedBytes, e.PayloadLen);
-        if (!DnsMessage.TryParse(ev.DnsPayload, out var m) || m is null)
+        var payload = tcp ? DnsMessage.WithoutTcpLength(ev.DnsPayload, e.OriginalLen) : ev.DnsPayload;
+        if (!DnsMessage.TryParse(payload, out var m) || m is null)
         {
             json.WriteBoolean(PTruncated, true);
             return;
@@ -377,7 +449,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         }
         json.WriteStartObject(PLatency);
         json.WriteNumber(PP50, Latency.QuantileUs(0.50));
-        json.WriteNumber(PP99, Latency.QuantileUs(0.99));
+        lastP99Us = Latency.QuantileUs(0.99);
+        json.WriteNumber(PP99, lastP99Us);
         json.WriteNumber(PMax, Latency.MaxNs / 1000.0);
         json.WriteEndObject();
         json.WriteNumber(PRss, Environment.WorkingSet);
@@ -387,9 +460,81 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         Written--;
     }
 
+    private void MaybeStatus()
+    {
+        var now = Environment.TickCount64;
+        if (Status is null || now - lastStatus < StatusInterval.TotalMilliseconds) return;
+        var seconds = (now - lastStatus) / 1000.0;
+        lastStatus = now;
+        WriteStatus("running", seconds);
+    }
+
+    /// <summary>Writes the status file now (from the sensor thread, or once the sensor is disposed).</summary>
+    public void WriteStatus(string state, double? intervalSeconds = null, ulong[]? lost = null)
+    {
+        if (Status is null) return;
+        var seconds = intervalSeconds ?? Math.Max(0.001, (Environment.TickCount64 - lastStatus) / 1000.0);
+        var receivedByName = new Dictionary<string, long>();
+        var perSecond = new Dictionary<string, double>();
+        var lostByName = new Dictionary<string, ulong>();
+        lost ??= Sensor?.ReadLost() ?? new ulong[EventLayout.TypeCount];
+        for (var t = 1; t < EventLayout.TypeCount; t++)
+        {
+            var name = EventLayout.Name((EventType)t);
+            receivedByName[name] = received[t];
+            perSecond[name] = Math.Round((received[t] - receivedAtLastStatus[t]) / seconds, 1);
+            receivedAtLastStatus[t] = received[t];
+            lostByName[name] = lost[t];
+        }
+        var containers = new List<StatusContainer>();
+        var host = 0;
+        foreach (var (cgroup, c) in attributor.Known)
+        {
+            if (c.IsHost) host++;
+            else containers.Add(new StatusContainer(cgroup, c.Id, c.Runtime, c.Name, c.Image, c.ImageDigest, c.PodName, c.PodNamespace));
+        }
+        var status = new AgentStatus
+        {
+            State = state,
+            Pid = Environment.ProcessId,
+            StartedAt = startedAt,
+            UpdatedAt = DateTime.UtcNow,
+            IntervalSeconds = StatusInterval.TotalSeconds,
+            Attached = Sensor?.AttachedPrograms ?? [],
+            ProgramIds = Sensor?.ProgramIds ?? [],
+            SyscallExitHook = Sensor?.SyscallExitHook ?? "",
+            PollerScheduling = Sensor?.PollerScheduling ?? "",
+            RingBufferBytes = Sensor?.RingBufferBytes ?? 0,
+            RingBufferHighWaterBytes = Sensor?.TakeRingBufferHighWater() ?? 0,
+            Received = receivedByName,
+            PerSecond = perSecond,
+            Lost = lostByName,
+            Malformed = Sensor?.Malformed ?? 0,
+            LatencyP99Us = lastP99Us,
+            RssBytes = Environment.WorkingSet,
+            Containers = containers,
+            HostCgroups = host,
+        };
+        try
+        {
+            Status.Write(status);
+            StatusError = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            StatusError = e.Message;
+        }
+    }
+
+    private int disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         Flush();
+        pending.CompleteAdding();
+        writerThread.Join();
+        pending.Dispose();
         json.Dispose();
     }
 }

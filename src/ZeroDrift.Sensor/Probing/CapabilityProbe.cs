@@ -58,9 +58,14 @@ public static class CapabilityProbe
 
         bool Loads(string t) => results.First(r => r.Type == t).Loads;
         var plan = new List<string>();
+        var (tracepoints, how) = Tracefs.Predict();
         plan.Add(sensorOk
-            ? $"observe: {sensorPrograms.Count} programs (tp_btf exec/exit; raw_tp sys_enter/sys_exit for syscall sets, dispatching by tail call to open, network and DNS handlers) into one ring buffer"
+            ? "observe: tp_btf exec/exit; raw_tp sys_enter for the per-cgroup syscall sets, dispatching by tail call to the open, network and DNS handlers; one ring buffer"
             : $"observe: not possible, the kernel refused the sensor's programs ({sensorError})");
+        if (sensorOk)
+            plan.Add(tracepoints
+                ? $"syscall results: tracepoints syscalls/sys_exit_* for the 12 reported syscalls only ({how})"
+                : $"syscall results: raw_tp sys_exit on every syscall, dispatching by tail call ({how}; syscall tracepoints unavailable)");
         plan.Add(Loads("tp_btf")
             ? "exec blocking (next: behaviour engine): bpf_send_signal(SIGKILL) from tp_btf/sched_process_exec, before the new program runs"
             : "exec blocking: unavailable (tp_btf refused)");

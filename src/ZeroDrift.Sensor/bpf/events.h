@@ -93,7 +93,8 @@ struct zd_dns {
 	__u16 lport, rport;
 	__u8 raddr[16];
 	__u16 payload_len;  /* bytes captured */
-	__u16 pad;
+	__u8 protocol;      /* IPPROTO_UDP 17, IPPROTO_TCP 6 (was padding: 0 reads as UDP) */
+	__u8 pad;
 	__u32 orig_len;     /* bytes the syscall carried */
 	char data[];
 };                       /* 64 + data */

@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define O_RDWR 02
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 
 #define EVBUF 2048          /* per-CPU event assembly buffer */
@@ -42,7 +43,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 struct zd_config {
 	__u32 agent_tgid;
-	__u32 nprefix;
+	__u32 watching;     /* cgroups in zd_watch: 0 skips that hash lookup on every open */
 	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
 	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
 };
@@ -58,6 +59,12 @@ struct zd_prefix_set {
 	__u32 count;
 	__u32 pad;
 	struct zd_prefix p[NPREFIX];
+	/* The distinct first 4 bytes of the prefixes (masked for shorter ones): a read-only open whose path starts
+	 * with none of them (most: /usr, /lib, /proc/self, relative paths) is dismissed after a 4-byte read. */
+	__u32 nheads;
+	__u32 pad2;
+	__u32 heads[NPREFIX];
+	__u32 head_masks[NPREFIX];
 };
 
 struct zd_syscalls {
@@ -400,6 +407,21 @@ int BPF_PROG(zd_exit, struct task_struct *task, bool group_dead)
 
 /* ---------------------------------------------------------------- file opens */
 
+static __always_inline int head_may_match(__u32 head)
+{
+	struct zd_prefix_set *set = bpf_map_lookup_elem(&zd_prefixes, &zero);
+	if (!set)
+		return 0;
+	__u32 n = set->nheads;
+	for (__u32 i = 0; i < NPREFIX; i++) {
+		if (i >= n)
+			break;
+		if ((head & set->head_masks[i]) == set->heads[i])
+			return 1;
+	}
+	return 0;
+}
+
 static __always_inline int sensitive(struct zd_stash *s)
 {
 	struct zd_prefix_set *set = bpf_map_lookup_elem(&zd_prefixes, &zero);
@@ -430,34 +452,76 @@ static __always_inline int sensitive(struct zd_stash *s)
 	return 0;
 }
 
-static __always_inline int open_enter(__s32 dirfd, const char *filename, __u32 flags, __u32 mode)
+/* Bytes read of a read-only open's path for the sensitive-prefix test: the longest prefix (64 bytes) and one word
+ * more, so most opens cost a short bounded read instead of the whole path. */
+#define PREFIX_PROBE (PREFIX_WORDS * 8 + 8)
+
+enum { OPEN_AT, OPEN_PLAIN, OPEN_CREAT, OPEN_AT2 };
+
+/* Each syscall argument is a read of the saved registers (a helper call under raw_tp): read the flags first and
+ * the rest only for an open that is reported. */
+static __always_inline int open_enter(struct pt_regs *regs, int call)
 {
 	if (!wanted(ZD_OPEN))
 		return 0;
+	struct open_how how = {};
+	__u32 flags;
+	if (call == OPEN_AT)
+		flags = ARG3(regs);
+	else if (call == OPEN_PLAIN)
+		flags = ARG2(regs);
+	else if (call == OPEN_CREAT)
+		flags = O_CREAT | O_WRONLY | O_TRUNC;
+	else if (bpf_probe_read_user(&how, sizeof(how), (const void *)ARG3(regs)) == 0)
+		flags = how.flags;
+	else
+		return 0;
+	const char *filename = (const char *)(call == OPEN_AT || call == OPEN_AT2 ? ARG2(regs) : ARG1(regs));
 	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash_tmp, &zero);
 	if (!s)
 		return 0;
-	long n = bpf_probe_read_user_str(s->path, sizeof(s->path), filename);
-	if (n <= 0)
-		return 0;
+	/* Cheapest tests first: the flags are in a register, the watch flag one hash lookup away; only then is user
+	 * memory read, and for a plain read only a short prefix of it. */
 	__u16 reason = 0;
-	if (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) {
-		/* "/dev/null" opened for writing is every shell redirection; it tells nothing. */
-		if (!(n == 10 && s->path[0] == 0x6c756e2f7665642fULL && (s->path[1] & 0xffff) == 0x6c))
-			reason |= ZD_OPEN_WRITE;
+	int writes = flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC);
+	struct zd_config *c = zd_cfg();
+	if (c && c->watching) {
+		__u64 cg = bpf_get_current_cgroup_id();
+		__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
+		if (watch && (*watch & WATCH_ALL_OPENS))
+			reason |= ZD_OPEN_WATCHED;
 	}
-	__u64 cg = bpf_get_current_cgroup_id();
-	__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
-	if (watch && (*watch & WATCH_ALL_OPENS))
-		reason |= ZD_OPEN_WATCHED;
-	if (sensitive(s))
+	long n;
+	if (writes || reason) {
+		n = bpf_probe_read_user_str(s->path, sizeof(s->path), filename);
+		if (n <= 0)
+			return 0;
+		/* "/dev/null" opened for writing is every shell redirection; it tells nothing. */
+		if (writes && !(n == 10 && s->path[0] == 0x6c756e2f7665642fULL && (s->path[1] & 0xffff) == 0x6c))
+			reason |= ZD_OPEN_WRITE;
+		if (sensitive(s))
+			reason |= ZD_OPEN_SENSITIVE;
+	} else {
+		__u64 head = 0;
+		if (bpf_probe_read_user_str(&head, 5, filename) <= 0 || !head_may_match((__u32)head))
+			return 0;
+		n = bpf_probe_read_user_str(s->path, PREFIX_PROBE, filename);
+		if (n <= 0 || !sensitive(s))
+			return 0;
 		reason |= ZD_OPEN_SENSITIVE;
+		if (n == PREFIX_PROBE) {
+			/* Longer than the probe: read the whole path for the record. */
+			n = bpf_probe_read_user_str(s->path, sizeof(s->path), filename);
+			if (n <= 0)
+				return 0;
+		}
+	}
 	if (!reason)
 		return 0;
 	s->kind = ZD_OPEN;
-	s->fd = dirfd;
+	s->fd = call == OPEN_AT || call == OPEN_AT2 ? (__s32)ARG1(regs) : -100 /* AT_FDCWD */;
 	s->flags = flags;
-	s->mode = mode;
+	s->mode = call == OPEN_AT ? ARG4(regs) : call == OPEN_AT2 ? how.mode : call == OPEN_PLAIN ? ARG3(regs) : ARG2(regs);
 	s->reason = reason;
 	s->path_len = n - 1;
 	__u64 id = bpf_get_current_pid_tgid();
@@ -499,7 +563,7 @@ static __always_inline int open_exit(__s64 ret)
 SEC("raw_tp")
 int BPF_PROG(zd_openat_enter, struct pt_regs *regs, long nr)
 {
-	return open_enter(ARG1(regs), (const char *)ARG2(regs), ARG3(regs), ARG4(regs));
+	return open_enter(regs, OPEN_AT);
 }
 
 SEC("raw_tp")
@@ -511,7 +575,7 @@ int BPF_PROG(zd_openat_exit, struct pt_regs *regs, long ret)
 SEC("raw_tp")
 int BPF_PROG(zd_open_enter, struct pt_regs *regs, long nr)
 {
-	return open_enter(-100 /* AT_FDCWD */, (const char *)ARG1(regs), ARG2(regs), ARG3(regs));
+	return open_enter(regs, OPEN_PLAIN);
 }
 
 SEC("raw_tp")
@@ -523,16 +587,13 @@ int BPF_PROG(zd_open_exit, struct pt_regs *regs, long ret)
 SEC("raw_tp")
 int BPF_PROG(zd_creat_enter, struct pt_regs *regs, long nr)
 {
-	return open_enter(-100, (const char *)ARG1(regs), O_CREAT | O_WRONLY | O_TRUNC, ARG2(regs));
+	return open_enter(regs, OPEN_CREAT);
 }
 
 SEC("raw_tp")
 int BPF_PROG(zd_openat2_enter, struct pt_regs *regs, long nr)
 {
-	struct open_how how = {};
-	if (bpf_probe_read_user(&how, sizeof(how), (const void *)ARG3(regs)))
-		return 0;
-	return open_enter(ARG1(regs), (const char *)ARG2(regs), how.flags, how.mode);
+	return open_enter(regs, OPEN_AT2);
 }
 
 /* ---------------------------------------------------------------- network */
@@ -653,7 +714,7 @@ static __always_inline int net_exit(__u32 kind, __s64 ret)
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	ev->family = family;
-	if (kind == ZD_CONNECT && ev->rport == 53 && ev->protocol == IPPROTO_UDP && (ret == 0 || ret == -115)) {
+	if (kind == ZD_CONNECT && ev->rport == 53 && (ev->protocol == IPPROTO_UDP || ev->protocol == IPPROTO_TCP) && (ret == 0 || ret == -115)) {
 		__u64 key = (id & 0xffffffff00000000ULL) | (__u32)s_fd;
 		__u8 one = 1;
 		bpf_map_update_elem(&zd_dns_socks, &key, &one, BPF_ANY);
@@ -731,15 +792,18 @@ int BPF_PROG(zd_accept4_exit, struct pt_regs *regs, long ret)
 	return accept_exit(ret);
 }
 
-/* ---------------------------------------------------------------- DNS over UDP port 53 */
+/* ---------------------------------------------------------------- DNS over UDP and TCP port 53 */
 
-/* The peer of a datagram: the explicit address if the call gave one, else the connected peer. */
+/* The peer of a message: for UDP the explicit address if the call gave one, else the connected peer; for TCP
+ * the connected peer (DNS over TCP: each message prefixed by its 16-bit length, RFC 1035 4.2.2). */
 static __always_inline int dns_peer(struct sock *sk, const void *uaddr, struct zd_dns *ev)
 {
-	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+	__u8 protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol != IPPROTO_UDP && protocol != IPPROTO_TCP)
 		return 0;
+	ev->protocol = protocol;
 	__u8 sa[28] = {};
-	if (uaddr && bpf_probe_read_user(sa, sizeof(sa), uaddr) == 0 && (*(__u16 *)sa == AF_INET || *(__u16 *)sa == AF_INET6)) {
+	if (protocol == IPPROTO_UDP && uaddr && bpf_probe_read_user(sa, sizeof(sa), uaddr) == 0 && (*(__u16 *)sa == AF_INET || *(__u16 *)sa == AF_INET6)) {
 		ev->family = parse_sockaddr(sa, &ev->rport, ev->raddr);
 	} else {
 		__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -764,6 +828,10 @@ static __always_inline int dns_emit(__s32 fd, const void *uaddr, const void *pay
 		return 0;
 	__builtin_memset(ev, 0, sizeof(*ev));
 	if (!dns_peer(sk, uaddr, ev))
+		return 0;
+	/* A TCP client may write the 2-byte length on its own: nothing to read in it (user space parses the message
+	 * that follows without the prefix). */
+	if (ev->protocol == IPPROTO_TCP && len <= 2)
 		return 0;
 	fill_hdr(&ev->h, ZD_DNS);
 	ev->direction = direction;
@@ -831,8 +899,17 @@ static __always_inline int stash_recv(__u32 kind, __s32 fd, __u64 ptr, __u64 ptr
 	if (!wanted(ZD_DNS))
 		return 0;
 	struct sock *sk = sock_of_fd(fd);
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+	if (!sk)
 		return 0;
+	/* UDP: the peer is known only when the datagram arrives. TCP: only streams to port 53, so ordinary TCP
+	 * reads cost no map update. */
+	__u8 protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol == IPPROTO_TCP) {
+		if (BPF_CORE_READ(sk, __sk_common.skc_dport) != bpf_htons(53))
+			return 0;
+	} else if (protocol != IPPROTO_UDP) {
+		return 0;
+	}
 	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash_tmp, &zero);
 	if (!s)
 		return 0;
@@ -851,8 +928,7 @@ int BPF_PROG(zd_recvfrom_enter, struct pt_regs *regs, long nr)
 	return stash_recv(STASH_RECVFROM, ARG1(regs), ARG2(regs), ARG5(regs));
 }
 
-SEC("raw_tp")
-int BPF_PROG(zd_recvfrom_exit, struct pt_regs *regs, long ret)
+static __always_inline int recvfrom_exit(__s64 ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
@@ -865,6 +941,12 @@ int BPF_PROG(zd_recvfrom_exit, struct pt_regs *regs, long ret)
 	if (kind != STASH_RECVFROM || ret <= 0)
 		return 0;
 	return dns_emit(fd, (const void *)addr, (const void *)buf, ret, 1);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvfrom_exit, struct pt_regs *regs, long ret)
+{
+	return recvfrom_exit(ret);
 }
 
 static __always_inline int is_dns_sock(__s32 fd)
@@ -897,8 +979,7 @@ int BPF_PROG(zd_recvmsg_enter, struct pt_regs *regs, long nr)
 	return stash_recv(STASH_RECVMSG, ARG1(regs), ARG2(regs), 0);
 }
 
-SEC("raw_tp")
-int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
+static __always_inline int recvmsg_exit(__s64 ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct zd_stash *s = bpf_map_lookup_elem(&zd_stash, &id);
@@ -918,6 +999,12 @@ int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u64 len = ret < iov.iov_len ? ret : iov.iov_len;
 	return dns_emit(fd, msg.msg_name, iov.iov_base, len, 1);
+}
+
+SEC("raw_tp")
+int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
+{
+	return recvmsg_exit(ret);
 }
 
 /* ---------------------------------------------------------------- syscalls: bitmap and notable calls */
@@ -1037,3 +1124,33 @@ int BPF_PROG(zd_sys_exit, struct pt_regs *regs, long ret)
 	bpf_tail_call(ctx, &zd_exit_calls, nr);
 	return 0;
 }
+
+/* Syscall-specific exit tracepoints (tracefs: syscalls/sys_exit_*), used instead of raw_tp/sys_exit whenever the
+ * agent can attach them: the raw tracepoint runs a program on the exit of every syscall of every process, these
+ * only on the exits that carry a result we report. The raw_tp/sys_exit path stays as the fallback (plan in --check). */
+struct zd_exit_ctx {
+	__u64 common;
+	long nr;
+	long ret;
+};
+
+#define ZD_EXIT_TP(call, body) \
+	SEC("tracepoint/syscalls/sys_exit_" #call) \
+	int zd_x_##call(struct zd_exit_ctx *ctx) { return body(ctx->ret); }
+
+static __always_inline int connect_exit(__s64 ret) { return net_exit(ZD_CONNECT, ret); }
+static __always_inline int bind_exit(__s64 ret) { return net_exit(ZD_BIND, ret); }
+static __always_inline int listen_exit(__s64 ret) { return net_exit(ZD_LISTEN, ret); }
+
+ZD_EXIT_TP(read, recvfrom_exit)
+ZD_EXIT_TP(open, open_exit)
+ZD_EXIT_TP(creat, open_exit)
+ZD_EXIT_TP(openat, open_exit)
+ZD_EXIT_TP(openat2, open_exit)
+ZD_EXIT_TP(connect, connect_exit)
+ZD_EXIT_TP(accept, accept_exit)
+ZD_EXIT_TP(accept4, accept_exit)
+ZD_EXIT_TP(bind, bind_exit)
+ZD_EXIT_TP(listen, listen_exit)
+ZD_EXIT_TP(recvfrom, recvfrom_exit)
+ZD_EXIT_TP(recvmsg, recvmsg_exit)

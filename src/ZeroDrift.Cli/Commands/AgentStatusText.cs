@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+using ZeroDrift.Sensor.Output;
+
+namespace ZeroDrift.Cli.Commands;
+
+/// <summary>The human form of <c>zerodrift agent status</c>: plain aligned text, stable enough to grep.</summary>
+public static class AgentStatusText
+{
+    public static string Render(AgentStatus s, TimeSpan age)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var b = new StringBuilder();
+        b.AppendLine(c, $"agent: running, pid {s.Pid}, up {Up(s.UpdatedAt - s.StartedAt)}, status {age.TotalSeconds:0.0} s old, RSS {s.RssBytes / (1024 * 1024)} MiB");
+        b.AppendLine(c, $"attached: {s.Attached.Count} programs: {string.Join(", ", s.Attached)}");
+        b.AppendLine(c, $"syscall results: {s.SyscallExitHook}");
+        b.AppendLine(c, $"reader thread: {s.PollerScheduling}");
+        var percent = s.RingBufferBytes > 0 ? 100.0 * s.RingBufferHighWaterBytes / s.RingBufferBytes : 0;
+        b.AppendLine(c, $"ring buffer: {s.RingBufferBytes / 1024} KiB, peak use in the last interval {s.RingBufferHighWaterBytes / 1024.0:0.#} KiB ({percent:0.##}%)");
+        if (s.LatencyP99Us > 0) b.AppendLine(c, $"latency kernel to user space: p99 {s.LatencyP99Us / 1000:0.##} ms (last stats interval)");
+        else b.AppendLine("latency kernel to user space: no stats interval completed yet");
+        b.AppendLine(c, $"{"events",-9} {"per second",12} {"received",12} {"lost",10}");
+        foreach (var (type, received) in s.Received)
+            b.AppendLine(c, $"{type,-9} {s.PerSecond.GetValueOrDefault(type),12:0.#} {received,12} {s.Lost.GetValueOrDefault(type),10}");
+        b.AppendLine(c, $"{"total",-9} {s.PerSecond.Values.Sum(),12:0.#} {s.Received.Values.Sum(),12} {s.Lost.Values.Aggregate(0UL, (a, v) => a + v),10}");
+        if (s.Malformed > 0) b.AppendLine(c, $"malformed records: {s.Malformed}");
+        b.AppendLine(c, $"containers known: {s.Containers.Count} (and {s.HostCgroups} host cgroups)");
+        foreach (var k in s.Containers)
+        {
+            var id = k.Id.Length > 12 ? k.Id[..12] : k.Id;
+            var pod = k.Pod is null ? "" : $" pod {k.Namespace}/{k.Pod}";
+            b.AppendLine(c, $"  {id} {k.Runtime,-10} {k.Name ?? "-"} {k.Image ?? "-"}{pod}");
+        }
+        return b.ToString();
+    }
+
+    private static string Up(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.TotalSeconds:0}s";
+}
