@@ -150,6 +150,7 @@ public static class AgentCommand
         if (!double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var n) || n <= 0 || n * scale > TimeSpan.FromDays(3650).TotalSeconds)
             throw new UsageException($"{option} '{text}' is not a positive duration (e.g. 30s, 10m, 1h)");
         return TimeSpan.FromSeconds(n * scale);
+    }
 
     /// <summary><c>zerodrift agent status</c>: what the running agent has attached, receives, loses and knows.</summary>
     private static Command CreateStatus()

@@ -83,9 +83,6 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
     public static partial void RingBufferFree(nint ringBuffer);
 
-    [LibraryImport(Lib, EntryPoint = "bpf_program__fd")]
-    public static partial int ProgramFd(nint program);
-
     [LibraryImport(Lib, EntryPoint = "bpf_link__pin", StringMarshalling = StringMarshalling.Utf8)]
     public static partial int LinkPin(nint link, string path);
 
