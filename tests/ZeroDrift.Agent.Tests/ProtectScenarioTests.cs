@@ -7,19 +7,6 @@ using Xunit.Abstractions;
 
 namespace ZeroDrift.Agent.Tests;
 
-/// <summary>A fact that needs root (eBPF, podman); skipped with that reason otherwise. CI runs as root.</summary>
-public sealed partial class RootFactAttribute : FactAttribute
-{
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint GetEuid();
-
-    public RootFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux() || GetEuid() != 0)
-            Skip = "needs root on Linux: loads eBPF programs into the kernel and runs podman containers";
-    }
-}
-
 /// <summary>
 /// The scenario with the real <c>zerodrift agent</c>, kernel and podman+runc: a busybox httpd and a client
 /// polling it are learned (short quiet period, auto-advance to monitor), switched to Protect with

@@ -4,19 +4,6 @@ using System.Text.Json;
 
 namespace ZeroDrift.Sensor.Tests;
 
-/// <summary>A fact that needs root (eBPF, podman); skipped with that reason otherwise. CI runs as root.</summary>
-public sealed partial class RootFactAttribute : FactAttribute
-{
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint GetEuid();
-
-    public RootFactAttribute()
-    {
-        if (!OperatingSystem.IsLinux() || GetEuid() != 0)
-            Skip = "needs root on Linux: loads eBPF programs into the kernel and runs podman containers";
-    }
-}
-
 /// <summary>
 /// The real <c>zerodrift agent</c> (the CLI built next to the tests) writing JSON lines to a file; started, waited
 /// for until its programs are attached, stopped with SIGTERM as a service manager would.
