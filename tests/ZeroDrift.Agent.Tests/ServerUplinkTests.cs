@@ -12,12 +12,10 @@ namespace ZeroDrift.Agent.Tests;
 /// </summary>
 public sealed partial class ServerUplinkTests : IDisposable
 {
-    private const string Password = "agent-uplink-admin-password";
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
     private readonly TempDir _dir = new();
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..12];
-    private Process? _server;
-    private readonly StringBuilder _serverLog = new();
+    private ServerProcess? _server;
     private string Image => $"localhost/zdag-uplink-{_suffix}:1";
     private string Name => $"zdag-uplink-{_suffix}";
 
@@ -27,22 +25,11 @@ public sealed partial class ServerUplinkTests : IDisposable
     [RootFact]
     public async Task Containers_alerts_and_profiles_reach_the_server_through_the_agent_channel()
     {
-        var port = RegistryServer.FreePort();
-        var url = $"https://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Dll, "server", "--listen", url, "--data-dir", _dir.Combine("server") }) start.ArgumentList.Add(a);
-        start.Environment["ZERODRIFT_ADMIN_PASSWORD"] = Password;
-        _server = Process.Start(start)!;
-        _server.ErrorDataReceived += (_, e) => { lock (_serverLog) _serverLog.AppendLine(e.Data); };
-        _server.OutputDataReceived += (_, e) => { lock (_serverLog) _serverLog.AppendLine(e.Data); };
-        _server.BeginErrorReadLine();
-        _server.BeginOutputReadLine();
-        var certificate = _dir.Combine("server/tls/server.crt");
-        using var client = Client(url, certificate);
-        var login = await (await client.PostAsJsonAsync("/api/v1/login", new { name = "admin", password = Password })).Content.ReadFromJsonAsync<JsonElement>();
-        client.DefaultRequestHeaders.Add("X-CSRF-Token", login.GetProperty("csrf").GetString());
-        var created = await (await client.PostAsJsonAsync("/api/v1/tokens", new { name = "agent-" + _suffix, role = "agent" })).Content.ReadFromJsonAsync<JsonElement>();
-        var token = created.GetProperty("token").GetString()!;
+        _server = ServerProcess.Start(Dll, _dir.Combine("server"));
+        var url = _server.Url;
+        var certificate = _server.Certificate;
+        using var client = await _server.AdminAsync();
+        var token = await ServerProcess.CreateTokenAsync(client, "agent-" + _suffix, "agent");
 
         // One container in Monitor with an empty profile: its processes are deviations, alerted.
         var root = _dir.Combine("ctx/root/bin");
@@ -99,28 +86,6 @@ public sealed partial class ServerUplinkTests : IDisposable
         Assert.Contains($"\"workload\":\"{Name}\"", incidents); // the alerts opened an incident for the workload
     }
 
-    private HttpClient Client(string url, string certificate)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(certificate) && DateTime.UtcNow < deadline && !_server!.HasExited) Thread.Sleep(100);
-        using var pinned = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(certificate));
-        var thumbprint = pinned.GetCertHashString();
-        var handler = new SocketsHttpHandler { UseCookies = true };
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, c, _, _) => c?.GetCertHashString() == thumbprint;
-        var client = new HttpClient(handler) { BaseAddress = new Uri(url) };
-        while (DateTime.UtcNow < deadline && !_server!.HasExited)
-        {
-            try
-            {
-                if (client.GetAsync("/healthz").Result.IsSuccessStatusCode) return client;
-            }
-            catch (AggregateException) { }
-            Thread.Sleep(100);
-        }
-        client.Dispose();
-        lock (_serverLog) throw new InvalidOperationException($"zerodrift server did not become healthy: {_serverLog}");
-    }
-
     private static string Run(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -135,7 +100,6 @@ public sealed partial class ServerUplinkTests : IDisposable
 
     public void Dispose()
     {
-        if (_server is { HasExited: false }) _server.Kill(entireProcessTree: true);
         _server?.Dispose();
         if (new RootFactAttribute().Skip is null)
         {

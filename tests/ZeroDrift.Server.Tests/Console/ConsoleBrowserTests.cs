@@ -13,35 +13,9 @@ namespace ZeroDrift.Server.Tests.Console;
 /// </summary>
 public sealed class ConsoleBrowserTests
 {
-    public const string Chromium = "/usr/bin/chromium";
-
-    private static async Task<(IPlaywright, IBrowser)> LaunchAsync(TempDir profile)
-    {
-        var playwright = await Playwright.CreateAsync();
-        // Playwright's own flags plus ours; a fresh profile per test (--user-data-dir goes through launchPersistentContext, so it is the profile dir here).
-        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            Env = new Dictionary<string, string> { ["HOME"] = profile.Path, ["XDG_CONFIG_HOME"] = profile.Combine("config"), ["XDG_CACHE_HOME"] = profile.Combine("cache") },
-        });
-        return (playwright, browser);
-    }
-
-    private static async Task LoginAsync(IPage page, Uri address, string name, string password)
-    {
-        await page.GotoAsync(address.ToString());
-        await page.FillAsync("input[name=name]", name);
-        await page.FillAsync("input[name=password]", password);
-        await page.ClickAsync("form#login button[type=submit]");
-        await page.WaitForSelectorAsync("[data-testid=attacks-blocked]");
-    }
-
     [Fact]
     public async Task Admin_sees_numbers_change_live_switches_a_workload_to_protect_and_a_viewer_is_refused()
     {
-        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install chromium)");
         await using var harness = await ServerHarness.StartAsync();
         using var admin = await harness.LoginAsync();
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/v1/users", new { name = "vera", password = "viewer-password-1", role = "viewer" })).StatusCode);
@@ -57,14 +31,14 @@ public sealed class ConsoleBrowserTests
         }
 
         using var profile = new TempDir();
-        var (playwright, browser) = await LaunchAsync(profile);
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync(profile);
         using (playwright)
         await using (browser)
         {
             var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
             var page = await context.NewPageAsync();
             var started = DateTime.UtcNow;
-            await LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            await ConsoleBrowser.LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
             Assert.Equal("0", await page.InnerTextAsync("[data-testid=attacks-blocked]"));
             Assert.Equal("0", await page.InnerTextAsync("[data-testid=incidents-open]"));
 
@@ -126,7 +100,7 @@ public sealed class ConsoleBrowserTests
             // A viewer sees the same data, has no controls, and the API refuses a change made by hand.
             var viewerContext = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
             var viewerPage = await viewerContext.NewPageAsync();
-            await LoginAsync(viewerPage, harness.Address, "vera", "viewer-password-1");
+            await ConsoleBrowser.LoginAsync(viewerPage, harness.Address, "vera", "viewer-password-1");
             Assert.Equal("1", await viewerPage.InnerTextAsync("[data-testid=attacks-blocked]"));
             await viewerPage.ClickAsync("nav a[href='#assets']");
             await viewerPage.WaitForSelectorAsync("[data-testid='mode-shop/web']");
@@ -146,7 +120,6 @@ public sealed class ConsoleBrowserTests
     [Fact]
     public async Task Secrets_misconfigurations_and_denied_deployments_count_before_deployment_and_show_on_the_risks_page()
     {
-        Assert.True(File.Exists(Chromium), "Chromium is not installed (apt-get install chromium)");
         using var policyDir = new TempDir();
         var policy = policyDir.File("policy.yaml", """
             apiVersion: zerodrift.dev/v1
@@ -168,13 +141,13 @@ public sealed class ConsoleBrowserTests
             ContentFinding("misconfig", "ZD-K8S-001", "HIGH", "/deploy/web.yaml", 12, "privileged: true"))), new ScanIdentity("shop/web"), default);
 
         using var profile = new TempDir();
-        var (playwright, browser) = await LaunchAsync(profile);
+        var (playwright, browser) = await ConsoleBrowser.LaunchAsync(profile);
         using (playwright)
         await using (browser)
         {
             var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
             var page = await context.NewPageAsync();
-            await LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            await ConsoleBrowser.LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
             Assert.Equal("2", await page.InnerTextAsync("[data-testid=risks-in-advance]"));
 
             // The cluster asks the hosted webhook about a privileged deployment: denied, and the dashboard counts it live.
