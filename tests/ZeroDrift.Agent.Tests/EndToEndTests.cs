@@ -2,12 +2,13 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using ZeroDrift.Server.Tests.Console;
+
+using static ZeroDrift.Agent.Tests.AgentScenario;
 
 namespace ZeroDrift.Agent.Tests;
 
@@ -18,18 +19,14 @@ namespace ZeroDrift.Agent.Tests;
 /// admin in the console, in Chromium); a binary copied into the running container is killed at exec by the kernel;
 /// the console shows the incident, its timeline with the automatic block, attacks blocked and time to block.
 /// </summary>
-public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposable
+public sealed class EndToEndTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
     private readonly TempDir _dir = new();
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..12];
     private string Image => $"localhost/zde2e-{_suffix}:1";
     // Ends in a word, so the agent's replica folding (web-1, web-2 -> web) keeps the name as the workload.
     private string Name => $"zde2e-{_suffix}-web";
     private string Pins => $"/sys/fs/bpf/zde2e-{_suffix}";
-
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
 
     [RootFact]
     public async Task Scanned_image_drifts_under_the_agent_is_blocked_in_the_kernel_and_the_console_shows_incident_block_and_time_to_block()
@@ -47,7 +44,8 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Contains("uploaded scan", scan.Stderr, StringComparison.Ordinal);
 
         var stderr = new ConcurrentQueue<(DateTime At, string Line)>();
-        using var agent = StartAgent(stderr, agentToken, "--server", server.Url, "--server-cert", server.Certificate, "--output", "none",
+        // The token in the environment, not --token: it would show in the process list.
+        using var agent = StartAgent(stderr, new Dictionary<string, string> { ["ZERODRIFT_TOKEN"] = agentToken }, "--server", server.Url, "--server-cert", server.Certificate, "--output", "none",
             "--mode", "learn", "--learn-quiet", "3s", "--auto-advance", "monitor", "--alerts", "file:" + _dir.Combine("alerts.jsonl"),
             "--profiles", _dir.Combine("profiles.db"), "--enforcement", "kernel", "--pin-root", Pins, "--host-processes", "skip");
         using var users = new CancellationTokenSource();
@@ -154,65 +152,6 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"waited {seconds} s for {what}");
             await Task.Delay(200);
         }
-    }
-
-    private static DateTime WaitFor(ConcurrentQueue<(DateTime At, string Line)> lines, Func<string, bool> match, int seconds, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var (at, line) in lines)
-                if (match(line)) return at;
-            Thread.Sleep(50);
-        }
-        throw new TimeoutException($"waited {seconds} s for {what}:\n" + string.Join('\n', lines.Select(l => l.Line)));
-    }
-
-    private static Process StartAgent(ConcurrentQueue<(DateTime, string)> stderr, string token, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
-        start.ArgumentList.Add("agent");
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["ZERODRIFT_TOKEN"] = token; // not --token: it would show in the process list
-        var process = new Process { StartInfo = start };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr.Enqueue((DateTime.UtcNow, e.Data)); };
-        process.Start();
-        process.BeginErrorReadLine();
-        _ = process.StandardOutput.ReadToEndAsync();
-        WaitFor(stderr, l => l.Contains("programs attached", StringComparison.Ordinal) || l.Contains("error", StringComparison.Ordinal), 90, "the agent to attach");
-        Assert.False(process.HasExited, "the agent exited: " + string.Join('\n', stderr.Select(l => l.Item2)));
-        return process;
-    }
-
-    private static void StopAgent(Process agent)
-    {
-        if (agent.HasExited) return;
-        Kill(agent.Id, 15);
-        if (!agent.WaitForExit(TimeSpan.FromSeconds(60))) agent.Kill(entireProcessTree: true);
-    }
-
-    private static string Podman(params string[] args)
-    {
-        var r = Run("podman", args);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"podman {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
-        return r.Stdout;
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string[] args, params (string Name, string Value)[] environment)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 3 minutes");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     public void Dispose()

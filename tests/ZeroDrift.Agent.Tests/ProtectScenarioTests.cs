@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Xunit.Abstractions;
+
+using static ZeroDrift.Agent.Tests.AgentScenario;
 
 namespace ZeroDrift.Agent.Tests;
 
@@ -14,9 +15,8 @@ namespace ZeroDrift.Agent.Tests;
 /// time is killed before it prints; a shell that never ran while learning is killed at exec; a connect outside the
 /// model fails with EPERM; reading /etc/shadow raises the default rules' alert.
 /// </summary>
-public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
+public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
     private readonly TempDir _dir = new();
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..12];
     private string Image => $"localhost/zdag-scenario-{_suffix}:1";
@@ -26,15 +26,12 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
     private string Alerts => _dir.Combine("alerts.jsonl");
     private string Profiles => _dir.Combine("profiles.db");
 
-    [LibraryImport("libc", EntryPoint = "kill")]
-    private static partial int Kill(int pid, int signal);
-
     [RootFact]
     public void Learn_then_protect_blocks_drift_shells_and_connects_in_the_kernel_and_replays_quietly()
     {
         BuildImage();
         var stderr = new ConcurrentQueue<(DateTime At, string Line)>();
-        using var agent = StartAgent(stderr, "--output", "none", "--mode", "learn", "--learn-quiet", "4s", "--auto-advance", "monitor",
+        using var agent = StartAgent(stderr, null, "--output", "none", "--mode", "learn", "--learn-quiet", "4s", "--auto-advance", "monitor",
             "--alerts", "file:" + Alerts, "--profiles", Profiles, "--enforcement", "kernel", "--pin-root", Pins, "--host-processes", "skip");
         try
         {
@@ -139,41 +136,6 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
         throw new TimeoutException("no such alert; alerts:\n" + string.Join("\n", ReadAlerts().Select(a => a.GetProperty("output").GetString())));
     }
 
-    private static DateTime WaitFor(ConcurrentQueue<(DateTime At, string Line)> lines, Func<string, bool> match, int seconds, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var (at, line) in lines)
-                if (match(line)) return at;
-            Thread.Sleep(50);
-        }
-        throw new TimeoutException($"waited {seconds} s for {what}:\n" + string.Join('\n', lines.Select(l => l.Line)));
-    }
-
-    private Process StartAgent(ConcurrentQueue<(DateTime, string)> stderr, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        start.ArgumentList.Add(Dll);
-        start.ArgumentList.Add("agent");
-        foreach (var a in args) start.ArgumentList.Add(a);
-        var process = new Process { StartInfo = start };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr.Enqueue((DateTime.UtcNow, e.Data)); };
-        process.Start();
-        process.BeginErrorReadLine();
-        _ = process.StandardOutput.ReadToEndAsync();
-        WaitFor(stderr, l => l.Contains("programs attached", StringComparison.Ordinal) || l.Contains("error", StringComparison.Ordinal), 90, "the agent to attach");
-        Assert.False(process.HasExited, "the agent exited: " + string.Join('\n', stderr.Select(l => l.Item2)));
-        return process;
-    }
-
-    private static void StopAgent(Process agent)
-    {
-        if (agent.HasExited) return;
-        Kill(agent.Id, 15);
-        if (!agent.WaitForExit(TimeSpan.FromSeconds(60))) agent.Kill(entireProcessTree: true);
-    }
-
     /// <summary>FROM scratch: busybox-static with applets as symlinks, a separate shell file (/bin/ash) that only the test runs, a page and /etc/shadow.</summary>
     private void BuildImage()
     {
@@ -190,13 +152,6 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
         Podman("build", "-q", "-t", Image, _dir.Combine("ctx"));
     }
 
-    private static string Podman(params string[] args)
-    {
-        var r = PodmanResult(args);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"podman {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
-        return r.Stdout;
-    }
-
     private static (int ExitCode, string Stdout, string Stderr) PodmanResult(params string[] args) => Run("podman", args);
 
     private string Zerodrift(params string[] args)
@@ -204,21 +159,6 @@ public sealed partial class ProtectScenarioTests(ITestOutputHelper output) : IDi
         var r = Run("dotnet", [Dll, .. args]);
         if (r.ExitCode != 0) throw new InvalidOperationException($"zerodrift {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
         return r.Stdout;
-    }
-
-    private static (int ExitCode, string Stdout, string Stderr) Run(string file, string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in 3 minutes");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     public void Dispose()
