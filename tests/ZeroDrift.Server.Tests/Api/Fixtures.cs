@@ -5,6 +5,27 @@ namespace ZeroDrift.Server.Tests.Api;
 /// <summary>Small handwritten documents in the shapes docs/formats.md and docs/server.md define.</summary>
 internal static class Fixtures
 {
+    /// <summary>
+    /// The admission webhook both hosted-admission tests run: images from registry.local only, the shop's images at the
+    /// restricted Pod Security level. The policy file goes into <paramref name="dir"/>; dispose the registry client after.
+    /// </summary>
+    public static (ZeroDrift.Admission.AdmissionHandler Handler, ZeroDrift.Artifacts.Registry.RegistryClient Registry) RestrictedShopAdmission(TempDir dir)
+    {
+        var policy = dir.File("policy.yaml", """
+            apiVersion: zerodrift.dev/v1
+            kind: ImagePolicy
+            allowedRegistries: ["registry.local"]
+            images:
+              - name: shop
+                match: ["registry.local/shop/**"]
+                podSecurity: restricted
+            """);
+        var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
+        var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
+            ZeroDrift.Admission.MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
+        return (new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()), registry);
+    }
+
     public const long T0 = 1_780_000_000_000;
 
     /// <summary>A <c>zerodrift scan --format json</c> report (schema version 1) with the given findings.</summary>

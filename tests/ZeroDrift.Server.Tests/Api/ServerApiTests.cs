@@ -171,19 +171,9 @@ public class ServerApiTests
     public async Task The_hosted_admission_webhook_answers_real_reviews_over_https_and_records_denials_as_risks_stopped()
     {
         using var policyDir = new TempDir();
-        var policy = policyDir.File("policy.yaml", """
-            apiVersion: zerodrift.dev/v1
-            kind: ImagePolicy
-            allowedRegistries: ["registry.local"]
-            images:
-              - name: shop
-                match: ["registry.local/shop/**"]
-                podSecurity: restricted
-            """);
-        using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
-        var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
-            ZeroDrift.Admission.MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
-        await using var harness = await ServerHarness.StartAsync(await DatabaseAsync(), admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
+        var (admission, registry) = RestrictedShopAdmission(policyDir);
+        using var registryClient = registry;
+        await using var harness = await ServerHarness.StartAsync(await DatabaseAsync(), admission: admission);
         // The API server presents no token: the webhook answers without one, over the server's TLS.
         using var apiServer = harness.Client();
 

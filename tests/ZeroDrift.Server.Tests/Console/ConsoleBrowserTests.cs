@@ -121,19 +121,9 @@ public sealed class ConsoleBrowserTests
     public async Task Secrets_misconfigurations_and_denied_deployments_count_before_deployment_and_show_on_the_risks_page()
     {
         using var policyDir = new TempDir();
-        var policy = policyDir.File("policy.yaml", """
-            apiVersion: zerodrift.dev/v1
-            kind: ImagePolicy
-            allowedRegistries: ["registry.local"]
-            images:
-              - name: shop
-                match: ["registry.local/shop/**"]
-                podSecurity: restricted
-            """);
-        using var registry = new ZeroDrift.Artifacts.Registry.RegistryClient(new ZeroDrift.Artifacts.Registry.RegistryClientOptions());
-        var engine = new ZeroDrift.Supply.Policy.PolicyEngine(ZeroDrift.Supply.Policy.SupplyPolicy.Load(policy), new ZeroDrift.Supply.Signing.ImageSigning(registry),
-            ZeroDrift.Admission.MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
-        await using var harness = await ServerHarness.StartAsync(admission: new ZeroDrift.Admission.AdmissionHandler(engine, new ZeroDrift.Admission.AdmissionOptions()));
+        var (admission, registry) = RestrictedShopAdmission(policyDir);
+        using var registryClient = registry;
+        await using var harness = await ServerHarness.StartAsync(admission: admission);
         using var admin = await harness.LoginAsync();
         var ci = harness.Connection(await harness.CreateTokenAsync(admin, "ci", "ci"));
         await ScanUploader.UploadAsync(ci, System.Text.Encoding.UTF8.GetBytes(WithContent(ScanReport("registry.local/shop/web:1"), ["vuln", "secret", "misconfig"],
