@@ -20,24 +20,31 @@ public sealed class NatsReplicaTests(ITestOutputHelper output)
         await using var nats = await NatsServer.StartAsync();
         await using var postgres = await PostgresServer.StartAsync();
         var db = await postgres.CreateDatabaseAsync();
-        using var a = new ServerProcess("--db", db, "--nats", nats.Url);
-        a.WaitHealthy();
-        using var b = new ServerProcess("--db", db, "--nats", nats.Url);
-        b.WaitHealthy();
-
+        // The first replica makes the stream and the durable consumer, then goes: the whole stream is published
+        // with no replica running, so that the next one starts with a backlog it cannot have stored already.
         await using var connection = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var js = new NATS.Client.JetStream.NatsJSContext(connection);
+        using (var first = new ServerProcess("--db", db, "--nats", nats.Url))
+        {
+            var madeDeadline = DateTime.UtcNow.AddSeconds(60);
+            while (!await ConsumerExistsAsync(js) && DateTime.UtcNow < madeDeadline) await Task.Delay(50);
+            first.Kill();
+        }
         await using var publisher = new NatsAgentPublisher(connection, "node-1");
         await using var data = NpgsqlDataSource.Create(db);
         async Task<long> Count(string table) { await using var c = data.CreateCommand($"SELECT COUNT(*) FROM {table}"); return (long)(await c.ExecuteScalarAsync())!; }
-
-        // The whole stream first, then SIGKILL replica A as soon as storing has begun: it dies holding fetched,
-        // unacknowledged batches, which JetStream must redeliver to B.
         for (var i = 0; i < Batches; i++) Assert.True(await PublishAsync(publisher, i));
+
+        // Replica A is SIGKILLed as soon as storing has begun: it dies holding fetched, unacknowledged batches,
+        // which JetStream must redeliver to B.
+        using var a = new ServerProcess("--db", db, "--nats", nats.Url);
         var killDeadline = DateTime.UtcNow.AddSeconds(60);
-        while (await Count("agent_batches") == 0 && DateTime.UtcNow < killDeadline) await Task.Delay(10);
-        var storedAtKill = await Count("agent_batches");
+        while (await Count("agent_batches") == 0 && DateTime.UtcNow < killDeadline) await Task.Delay(5);
         a.Kill();
+        var storedAtKill = await Count("agent_batches");
         Assert.InRange(storedAtKill, 1, Batches - 1);
+        using var b = new ServerProcess("--db", db, "--nats", nats.Url);
+        b.WaitHealthy();
         // An agent that did not hear back resends: JetStream's duplicate window drops these; the store would too.
         for (var i = 0; i < 20; i++) Assert.False(await PublishAsync(publisher, i));
 
@@ -47,7 +54,7 @@ public sealed class NatsReplicaTests(ITestOutputHelper output)
         Assert.Equal((long)Batches * EventsPerBatch, await Count("events"));
         await using var distinct = data.CreateCommand("SELECT COUNT(DISTINCT detail) FROM events");
         Assert.Equal((long)Batches * EventsPerBatch, (long)(await distinct.ExecuteScalarAsync())!);
-        var consumer = await new NATS.Client.JetStream.NatsJSContext(connection).GetConsumerAsync(NatsAgentPublisher.Stream, "zerodrift-server");
+        var consumer = await js.GetConsumerAsync(NatsAgentPublisher.Stream, "zerodrift-server");
         output.WriteLine($"stored when A was killed: {storedAtKill} of {Batches}; pending: {consumer.Info.NumPending}, ack pending: {consumer.Info.NumAckPending}");
         Assert.Equal(0, consumer.Info.NumAckPending);
         // Replica B received batches A had fetched and never acknowledged: the kill really was mid-stream.
@@ -59,6 +66,19 @@ public sealed class NatsReplicaTests(ITestOutputHelper output)
         output.WriteLine(line ?? "no redelivered batches");
         Assert.NotNull(line);
         Assert.True(long.Parse(line.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
+    private static async Task<bool> ConsumerExistsAsync(NATS.Client.JetStream.NatsJSContext js)
+    {
+        try
+        {
+            await js.GetConsumerAsync(NatsAgentPublisher.Stream, "zerodrift-server");
+            return true;
+        }
+        catch (NATS.Client.JetStream.NatsJSApiException)
+        {
+            return false;
+        }
     }
 
     private static Task<bool> PublishAsync(NatsAgentPublisher publisher, int batch) =>
