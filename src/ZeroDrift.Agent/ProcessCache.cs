@@ -90,7 +90,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     {
         if (_processes.TryGetValue(pid, out var known)) return known;
         if (pid <= 0 || ReadProc(pid) is not { } p) return null;
-        return Add(p.Pid, p.Ppid, p.Exe, p.Args, "/", p.Uid, 0, 0, false, false);
+        return Add(p.Pid, p.Ppid, p.Exe, p.Args, "/", p.Uid, 0, 0, false, false, forkedChild: true);
     }
 
     /// <summary>Known only: no /proc read (for parents, which may have exited).</summary>
@@ -99,7 +99,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     public void OnExit(int pid) => _processes.Remove(pid);
 
     private TrackedProcess Add(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
-        long exeInode = 0, bool overlay = false)
+        long exeInode = 0, bool overlay = false, bool forkedChild = false)
     {
         var parent = ppid != pid ? _processes.GetValueOrDefault(ppid) : null;
         IReadOnlyList<RuleProcess> ancestors = parent is null ? [] : [parent.Info, .. parent.Ancestors.Take(MaxAncestors - 1)];
@@ -125,7 +125,10 @@ public sealed class ProcessCache(string procRoot = "/proc")
         };
         // An exec's flags tell whether the file lies on the container's overlay; a process read from /proc has none,
         // and runc's init is told by its command line ("runc init") with an executable outside the image.
-        var runtimeInit = !overlay && args.Count >= 2 && args[1] == "init" && CommName(args[0]) is "runc" or "crun";
+        // Its clones (runc:[1:CHILD], runc:[2:INIT], which join the container's namespaces with setns before the
+        // entrypoint's exec) never exec, so they are first met here, read from /proc: they inherit the parent's mark.
+        var runtimeInit = (!overlay && args.Count >= 2 && args[1] == "init" && CommName(args[0]) is "runc" or "crun")
+            || (forkedChild && parent is { RuntimeInit: true });
         var tracked = new TrackedProcess(pid, ppid, info, ancestors, runtimeInit);
         if (_processes.Count < Capacity || _processes.ContainsKey(pid)) _processes[pid] = tracked;
         return tracked;

@@ -84,6 +84,14 @@ internal sealed class Harness : IDisposable
 
     public void Feed(byte[] record) => Records.Feed(Loop, record);
 
+    /// <summary>A process as /proc shows it once it has exited but is not yet reaped: stat and status, no exe, no command line.</summary>
+    public void ProcEntry(int pid, string comm, int ppid)
+    {
+        _dir.File($"proc/{pid}/stat", $"{pid} ({comm}) Z {ppid} {pid} {pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0");
+        _dir.File($"proc/{pid}/cmdline", "");
+        _dir.File($"proc/{pid}/status", $"Name:\t{comm}\nUid:\t0\t0\t0\t0\n");
+    }
+
     public static WorkloadIdentity Identity => new("web", Digest, "localhost/web:1");
 
     public void Dispose()
@@ -221,6 +229,23 @@ public sealed class AgentLoopTests
         Assert.Empty(h.Sink.Lines);
         // The same command line from a file of the image is the workload's: profiled (and here alerted).
         h.Feed(Records.Exec(h.Cgroup, 101, 1, "/usr/bin/runc", ["/usr/bin/runc", "init"], ExeFlags.Overlay));
+        Assert.NotEmpty(h.Sink.Lines);
+    }
+
+    [Fact]
+    public void The_runtimes_init_clones_first_met_in_proc_are_plumbing_too()
+    {
+        using var h = new Harness(ProfileMode.Monitor);
+        h.Feed(Records.Exec(h.Cgroup, 100, 1, "/", ["runc", "init"], ExeFlags.None));
+        // runc:[1:CHILD], a clone of runc init that never executes anything: the agent meets it in /proc (a zombie by
+        // then: no exe, no command line), when it enters the container's namespaces.
+        h.ProcEntry(101, "runc:[1:CHILD]", ppid: 100);
+        h.Feed(Records.Open(h.Cgroup, 101, "/proc/sys/net/ipv4/ping_group_range", 1, reason: OpenReason.Write));
+        Assert.Empty(h.Sink.Lines);
+        // A process the workload forked, met the same way, is the workload's.
+        h.Feed(Records.Exec(h.Cgroup, 200, 1, "/bin/httpd", ["httpd"]));
+        h.ProcEntry(201, "httpd", ppid: 200);
+        h.Feed(Records.Open(h.Cgroup, 201, "/proc/sys/net/ipv4/ping_group_range", 1, reason: OpenReason.Write));
         Assert.NotEmpty(h.Sink.Lines);
     }
 
