@@ -41,7 +41,12 @@ public class InterruptTests
         Assert.True(Directory.EnumerateFiles(tmp.Path, "all.zip", SearchOption.AllDirectories).Any(), "the download never started");
 
         ZeroDriftRunner.Tool("kill", "-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(20)), "zerodrift did not stop on SIGINT");
+        if (!process.WaitForExit(TimeSpan.FromSeconds(20)))
+        {
+            var state = File.ReadAllLines($"/proc/{process.Id}/status").Where(l => l.StartsWith("State", StringComparison.Ordinal) || l.StartsWith("Sig", StringComparison.Ordinal));
+            process.Kill();
+            Assert.Fail($"zerodrift did not stop on SIGINT ({string.Join("; ", state)}): {await stderr}");
+        }
         stall.Cancel();
         listener.Stop();
         await server.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
