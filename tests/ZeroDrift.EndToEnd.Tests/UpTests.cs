@@ -72,8 +72,8 @@ public sealed class UpTests
         var inUse = ZeroDriftRunner.Run(env, null, "up", "--data", dir.Combine("busy"), "--listen", $"127.0.0.1:{busy}", "--no-agent");
         Assert.Equal(2, inUse.ExitCode);
         Assert.Equal($"zerodrift: error: cannot listen on https://127.0.0.1:{busy}: the port is in use (another zerodrift up or server?)", inUse.Stderr.Trim());
-        // Refused before the first admin is created: a later start still generates and shows its password.
-        Assert.False(File.Exists(dir.Combine("busy/server.db")));
+        // Refused before anything is made, the first admin above all: a later start still generates and shows its password.
+        Assert.False(Directory.Exists(dir.Combine("busy")));
 
         var badListen = ZeroDriftRunner.Run(env, null, "up", "--data", dir.Combine("bad"), "--listen", "ftp://127.0.0.1:1", "--no-agent");
         Assert.Equal(2, badListen.ExitCode);

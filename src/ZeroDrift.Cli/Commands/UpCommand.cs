@@ -46,15 +46,22 @@ public static class UpCommand
         return command;
     }
 
-    private sealed record UpSettings(string Listen, string DataDirectory, DirectoryInfo? Osv, ProfileMode Mode, bool Agent, string PinRoot, bool Quiet);
+    private sealed record UpSettings(string Listen, string DataDirectory, DirectoryInfo? Osv, ProfileMode Mode, bool Agent, string PinRoot, bool Quiet)
+    {
+        /// <summary>A progress line on stderr (stdout stays empty); --quiet drops it.</summary>
+        public void Say(string line)
+        {
+            if (!Quiet) Console.Error.WriteLine(line);
+        }
+    }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken token)
     {
         // Everything a user can get wrong is checked before anything is created, so a refused start leaves nothing.
         var listen = ParseListen(settings.Listen);
         if (settings.Osv is { Exists: false } missing) throw new UsageException($"--osv {missing.FullName}: no such folder");
-        EnsureWritable(settings.DataDirectory);
         EnsurePortFree(listen);
+        EnsureWritable(settings.DataDirectory);
 
         // The first admin's password: the operator's, else a random one this start prints once. The server keeps
         // its PBKDF2 hash only, and ignores it when an admin already exists (a second start reuses the first's).
@@ -73,38 +80,34 @@ public static class UpCommand
         await using (server.ConfigureAwait(false))
         {
             var console = server.Addresses.FirstOrDefault() ?? listen;
-            Say($"zerodrift: up: server ({server.Store.Kind}) listening on {console}; console at {console} (user {options.AdminName})");
+            settings.Say($"zerodrift: up: server ({server.Store.Kind}) listening on {console}; console at {console} (user {options.AdminName})");
             if (server.AdminCreated && fromEnvironment is null)
-                Say($"zerodrift: up: first start: the {options.AdminName} password is {password} (shown this once; only its hash is stored; set ZERODRIFT_ADMIN_PASSWORD to choose it)");
+                // Printed even with --quiet: it is shown this once and nowhere else.
+                Console.Error.WriteLine($"zerodrift: up: first start: the {options.AdminName} password is {password} (shown this once; only its hash is stored; set ZERODRIFT_ADMIN_PASSWORD to choose it)");
             else if (server.AdminCreated)
-                Say($"zerodrift: up: first start: user {options.AdminName} created with ZERODRIFT_ADMIN_PASSWORD");
+                settings.Say($"zerodrift: up: first start: user {options.AdminName} created with ZERODRIFT_ADMIN_PASSWORD");
             else
-                Say($"zerodrift: up: log in as an existing admin (the password printed at the first start, or the ZERODRIFT_ADMIN_PASSWORD it was given)");
-            Say($"zerodrift: up: data in {settings.DataDirectory} (server.db, tls/, profiles.db, vulnerabilities.db)"
+                settings.Say($"zerodrift: up: log in as an existing admin (the password printed at the first start, or the ZERODRIFT_ADMIN_PASSWORD it was given)");
+            settings.Say($"zerodrift: up: data in {settings.DataDirectory} (server.db, tls/, profiles.db, vulnerabilities.db)"
                 + (server.GeneratedCertificate is { } certificate ? $"; self-signed certificate {certificate}: clients pin it with --server-ca" : ""));
 
             VulnerabilityDatabaseStep(settings, token);
             var agent = settings.Agent ? await StartAgentAsync(settings, server, listen, token).ConfigureAwait(false) : null;
-            if (!settings.Agent) Say("zerodrift: up: agent: not started (--no-agent); the server runs alone");
-            Say($"zerodrift: up: running (pid {Environment.ProcessId}); Ctrl-C or SIGTERM stops everything");
+            if (!settings.Agent) settings.Say("zerodrift: up: agent: not started (--no-agent); the server runs alone");
+            settings.Say($"zerodrift: up: running (pid {Environment.ProcessId}); Ctrl-C or SIGTERM stops everything");
             try
             {
                 await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                Say("zerodrift: up: stopping");
+                settings.Say("zerodrift: up: stopping");
             }
             // The agent first: it detaches its programs and flushes what it holds to the server, which is still up.
             if (agent is not null) await agent.StopAsync(server.Store).ConfigureAwait(false);
         }
-        Say("zerodrift: up: stopped");
+        settings.Say("zerodrift: up: stopped");
         return ExitCodes.Ok;
-
-        void Say(string line)
-        {
-            if (!settings.Quiet) Console.Error.WriteLine(line);
-        }
     }
 
     /// <summary>https://HOST:PORT as <c>zerodrift server</c> takes it; a bare HOST:PORT means https.</summary>
@@ -185,26 +188,21 @@ public static class UpCommand
         var path = Path.Combine(settings.DataDirectory, DatabaseLocation.FileName);
         if (File.Exists(path))
         {
-            Say($"zerodrift: up: vulnerability database {path}"
+            settings.Say($"zerodrift: up: vulnerability database {path}"
                 + (settings.Osv is not null ? $" already exists: --osv ignored (refresh with zerodrift db import --db {path} FOLDER)" : "")
                 + $"; scan with: zerodrift scan TARGET --db {path} --server URL --server-ca CERT");
             return;
         }
         if (settings.Osv is not { } folder)
         {
-            Say($"zerodrift: up: no vulnerability database yet: start with --osv FOLDER (an OSV export, <Ecosystem>/all.zip) or run zerodrift db import --db {path} FOLDER");
+            settings.Say($"zerodrift: up: no vulnerability database yet: start with --osv FOLDER (an OSV export, <Ecosystem>/all.zip) or run zerodrift db import --db {path} FOLDER");
             return;
         }
-        Say($"zerodrift: up: importing {folder.FullName} into {path}");
+        settings.Say($"zerodrift: up: importing {folder.FullName} into {path}");
         var started = System.Diagnostics.Stopwatch.StartNew();
         using var database = VulnerabilityDatabase.Open(path, create: true);
         var result = database.Import(OsvSourceReader.Read(folder.FullName, Terminal.Warn), Terminal.Warn, token);
-        Say(string.Create(CultureInfo.InvariantCulture, $"zerodrift: up: vulnerability database {path}: {result.Added} advisories in {started.Elapsed.TotalSeconds:0.0}s"));
-
-        void Say(string line)
-        {
-            if (!settings.Quiet) Console.Error.WriteLine(line);
-        }
+        settings.Say(string.Create(CultureInfo.InvariantCulture, $"zerodrift: up: vulnerability database {path}: {result.Added} advisories in {started.Elapsed.TotalSeconds:0.0}s"));
     }
 
     /// <summary>
@@ -214,13 +212,9 @@ public static class UpCommand
     /// </summary>
     private static async Task<RunningAgent?> StartAgentAsync(UpSettings settings, ZeroDriftServer server, Uri listen, CancellationToken token)
     {
-        void Say(string line)
-        {
-            if (!settings.Quiet) Console.Error.WriteLine(line);
-        }
         if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
         {
-            Say("zerodrift: up: agent: not started: the eBPF agent needs root (sudo zerodrift up); the server runs alone");
+            settings.Say("zerodrift: up: agent: not started: the eBPF agent needs root (sudo zerodrift up); the server runs alone");
             return null;
         }
         try
@@ -229,7 +223,7 @@ public static class UpCommand
         }
         catch (SensorException e)
         {
-            Say($"zerodrift: up: agent: not started: {e.Message}; the server runs alone");
+            settings.Say($"zerodrift: up: agent: not started: {e.Message}; the server runs alone");
             return null;
         }
 
@@ -272,7 +266,7 @@ public static class UpCommand
                 Console.Error.WriteLine($"zerodrift: up: agent: stopped: {e.Message}; the server runs alone");
             }
         }, CancellationToken.None);
-        Say($"zerodrift: up: agent: starting as {name} in {settings.Mode.ToString().ToLowerInvariant()} mode, reporting to {url} with its own agent token");
+        settings.Say($"zerodrift: up: agent: starting as {name} in {settings.Mode.ToString().ToLowerInvariant()} mode, reporting to {url} with its own agent token");
         return new RunningAgent(run, stop, tokenId, name);
     }
 
