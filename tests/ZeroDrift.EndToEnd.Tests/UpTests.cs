@@ -145,6 +145,12 @@ public sealed class UpTests
         var data = dir.Combine("data");
         // A pin root of our own: other agents on this machine use the default one.
         var pins = $"/sys/fs/bpf/zd-up-test-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48];
+        var unique = Guid.NewGuid().ToString("N")[..12];
+        var image = $"localhost/zd-up-test-{unique}:1";
+        var container = $"zd-up-test-{unique}";
+        dir.File("ctx/Containerfile", "FROM scratch\nCOPY busybox /bin/busybox\n");
+        File.Copy("/bin/busybox", dir.Combine("ctx/busybox"));
+        ZeroDriftRunner.Tool("podman", "build", "--runtime", "runc", "--quiet", "--tag", image, dir.Combine("ctx"));
         try
         {
             using var up = new UpProcess(data, RegistryServer.FreePort(), ["--pin-root", pins]);
@@ -165,6 +171,19 @@ public sealed class UpTests
             }
             while (!hosts.EnumerateArray().Any(h => h.GetProperty("name").GetString() == hostname) && DateTime.UtcNow < deadline);
             Assert.True(hosts.EnumerateArray().Any(h => h.GetProperty("name").GetString() == hostname), $"host {hostname} never registered: {hosts} {up.Log}");
+            // A container started under it: the agent attributes its processes and the server lists it.
+            var containerId = ZeroDriftRunner.Tool("podman", "run", "-d", "--name", container, "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024",
+                "--network", "none", image, "/bin/busybox", "sh", "-c", "while true; do /bin/busybox sleep 1; done").Trim();
+            JsonElement containers;
+            do
+            {
+                await Task.Delay(500);
+                containers = await client.GetFromJsonAsync<JsonElement>("/api/v1/assets/containers");
+            }
+            while (!containers.EnumerateArray().Any(c => c.GetProperty("id").GetString() == containerId) && DateTime.UtcNow < deadline.AddSeconds(60));
+            Assert.True(containers.EnumerateArray().Any(c => c.GetProperty("id").GetString() == containerId && c.GetProperty("host").GetString() == hostname),
+                $"container {containerId} never listed: {containers} {up.Log}");
+
             var tokens = await client.GetFromJsonAsync<JsonElement>("/api/v1/tokens");
             Assert.Contains(tokens.EnumerateArray(), t => t.GetProperty("name").GetString() == hostname && t.GetProperty("role").GetString() == "agent"
                 && t.GetProperty("createdBy").GetString() == "zerodrift up" && t.GetProperty("revokedAt").ValueKind == JsonValueKind.Null);
@@ -193,6 +212,11 @@ public sealed class UpTests
         }
         finally
         {
+            foreach (var cleanup in new[] { new[] { "rm", "--force", "--time", "0", container }, ["rmi", "--force", image] })
+            {
+                try { ZeroDriftRunner.Tool("podman", cleanup); }
+                catch (InvalidOperationException) { }
+            }
             if (Directory.Exists(pins)) ZeroDriftRunner.Run("agent", "--release-enforcement", "--pin-root", pins);
         }
     }
