@@ -12,6 +12,7 @@ public static class ZeroDriftApp
         var root = new RootCommand("ZeroDrift: zero trust, zero friction, zero loss for cloud-native workloads.");
         root.Options.Add(GlobalOptions.Debug);
         root.Options.Add(GlobalOptions.Quiet);
+        root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(SbomCommand.Create());
         root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());

@@ -13,6 +13,7 @@ public class CommandLineTests
     [InlineData("version", "compare", "--help")]
     [InlineData("agent", "--help")]
     [InlineData("agent", "status", "--help")]
+    [InlineData("up", "--help")]
     public void Every_command_has_help(params string[] args)
     {
         var r = ZeroDriftRunner.Run(args);
@@ -36,6 +37,7 @@ public class CommandLineTests
     [InlineData("agent", "--output", "yaml")]
     [InlineData("agent", "--duration", "-1")]
     [InlineData("agent", "status", "--output", "yaml")]
+    [InlineData("up", "--mode", "sideways")]
     [InlineData("agent", "status", "--status-file", "/nonexistent/zerodrift-status.json")]
     public void Bad_usage_exits_2_with_a_message_and_no_stack_trace(params string[] args)
     {

@@ -82,7 +82,7 @@ public static class AgentRunner
         {
             Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; syscall results: {sensor.SyscallExitHook}; "
                 + (writer is { Status: { } status } ? $"status in {status.Path}; " : "status: none (no event stream); ")
-                + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name))}; "
+                + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name).Concat(channel is null ? [] : ["the server"]))}; "
                 + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
             try
             {

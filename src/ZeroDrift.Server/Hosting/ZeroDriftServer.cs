@@ -30,12 +30,16 @@ public sealed class ZeroDriftServer : IAsyncDisposable
     public IReadOnlyList<Uri> Addresses { get; }
     public string? GeneratedCertificate { get; }
 
-    private ZeroDriftServer(WebApplication app, IServerStore store, IReadOnlyList<Uri> addresses, string? generatedCertificate)
+    /// <summary>True when this start created the first admin from <see cref="ServerOptions.AdminPassword"/> (false: an admin already existed).</summary>
+    public bool AdminCreated { get; }
+
+    private ZeroDriftServer(WebApplication app, IServerStore store, IReadOnlyList<Uri> addresses, string? generatedCertificate, bool adminCreated)
     {
         _app = app;
         Store = store;
         Addresses = addresses;
         GeneratedCertificate = generatedCertificate;
+        AdminCreated = adminCreated;
     }
 
     public static async Task<ZeroDriftServer> StartAsync(ServerOptions options, CancellationToken ct)
@@ -78,7 +82,7 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         var store = StoreFactory.Open(db);
         try
         {
-            await PrepareStoreAsync(store, options, ct).ConfigureAwait(false);
+            var adminCreated = await PrepareStoreAsync(store, options, ct).ConfigureAwait(false);
             var app = Build(store, options, listen, certificate);
             try
             {
@@ -90,7 +94,7 @@ public sealed class ZeroDriftServer : IAsyncDisposable
                 throw new ServerConfigurationException($"cannot listen on {options.Listen}: {e.Message}");
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a.Replace("[::]", "localhost", StringComparison.Ordinal))).ToList();
-            return new ZeroDriftServer(app, store, addresses, generated);
+            return new ZeroDriftServer(app, store, addresses, generated, adminCreated);
         }
         catch
         {
@@ -99,7 +103,7 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         }
     }
 
-    private static async Task PrepareStoreAsync(IServerStore store, ServerOptions options, CancellationToken ct)
+    private static async Task<bool> PrepareStoreAsync(IServerStore store, ServerOptions options, CancellationToken ct)
     {
         try
         {
@@ -107,10 +111,11 @@ public sealed class ZeroDriftServer : IAsyncDisposable
             if (options.AdminPassword is { } password)
             {
                 if (password.Length < 12) throw new ServerConfigurationException("ZERODRIFT_ADMIN_PASSWORD must be at least 12 characters");
-                await store.EnsureAdminAsync(options.AdminName, Secrets.HashPassword(password), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
+                return await store.EnsureAdminAsync(options.AdminName, Secrets.HashPassword(password), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
             }
-            else if (!(await store.ListUsersAsync(ct).ConfigureAwait(false)).Any(u => u.Role == Roles.Admin))
+            if (!(await store.ListUsersAsync(ct).ConfigureAwait(false)).Any(u => u.Role == Roles.Admin))
                 throw new ServerConfigurationException("no admin exists yet: set ZERODRIFT_ADMIN_PASSWORD (at least 12 characters) for the first start");
+            return false;
         }
         catch (System.Data.Common.DbException e)
         {
@@ -122,7 +127,8 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         }
     }
 
-    internal static Uri ParseListen(string listen)
+    /// <summary>The --listen address as the server accepts it (https:// or http://, HOST:PORT, no path), else one line.</summary>
+    public static Uri ParseListen(string listen)
     {
         if (!Uri.TryCreate(listen, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || uri.AbsolutePath != "/")
             throw new ServerConfigurationException($"--listen {listen}: expected https://HOST:PORT or http://HOST:PORT");

@@ -56,6 +56,23 @@ public class ServerApiTests
     }
 
     [Fact]
+    public async Task The_admin_password_is_used_only_while_no_admin_exists_and_the_server_says_whether_it_was()
+    {
+        using var dir = new TempDir();
+        var db = await DatabaseAsync();
+        await using (var first = await ServerHarness.StartAsync(db, dir: dir))
+            Assert.True(first.Server.AdminCreated);
+        // A second start with another password (zerodrift up generates one each time) changes nothing.
+        await using var second = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: "https://127.0.0.1:0", DataDirectory: dir.Path, Db: db, AdminPassword: "another-password-entirely"), default);
+        Assert.False(second.AdminCreated);
+        var users = await second.Store.ListUsersAsync(default);
+        Assert.Single(users, u => u.Role == "admin");
+        var admin = await second.Store.FindUserAsync("admin", default);
+        Assert.True(ZeroDrift.Server.Auth.Secrets.VerifyPassword(ServerHarness.AdminPassword, admin!.PasswordHash));
+        Assert.False(ZeroDrift.Server.Auth.Secrets.VerifyPassword("another-password-entirely", admin.PasswordHash));
+    }
+
+    [Fact]
     public async Task Sessions_need_the_csrf_header_viewers_change_nothing_and_changes_are_audited()
     {
         await using var harness = await StartAsync();
