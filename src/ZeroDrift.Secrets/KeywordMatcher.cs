@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace ZeroDrift.Secrets;
 
 /// <summary>
@@ -17,9 +20,12 @@ public sealed class KeywordMatcher
 
     public int KeywordCount { get; }
 
+    private readonly int _maxKeywordLength;
+
     public KeywordMatcher(IReadOnlyList<string> keywords)
     {
         KeywordCount = keywords.Count;
+        _maxKeywordLength = keywords.Count == 0 ? 0 : keywords.Max(k => k.Length);
         var gotoRows = new List<int[]> { NewRow() };
         var outputs = new List<List<int>> { new() };
         for (var k = 0; k < keywords.Count; k++)
@@ -80,19 +86,72 @@ public sealed class KeywordMatcher
 
     private static int Symbol(char c) => c >= Alphabet ? 0 : c is >= 'A' and <= 'Z' ? c + 32 : c;
 
-    /// <summary>Calls <paramref name="onHit"/> with (index of the keyword's last character, keyword id) for every occurrence.</summary>
+    /// <summary>Calls <paramref name="onHit"/> with (index of the keyword's last character, keyword id) for every
+    /// occurrence, in the order of their last characters.</summary>
     public void Scan<TState>(ReadOnlySpan<char> text, ref TState state, HitHandler<TState> onHit)
+    {
+        // Each step of the automaton waits for the previous step's table load, so one pass runs at the latency of that
+        // load, not at the processor's throughput. Two halves of the text are walked in the same loop instead, two
+        // independent chains the processor overlaps: the second half starts MaxKeywordLength - 1 characters early (a
+        // keyword that ends in it starts no earlier) and reports only keywords ending in its own half, after the first
+        // half's, so the order is the same as one pass's.
+        var overlap = _maxKeywordLength - 1;
+        if (text.Length < 2 * MinSplitLength || overlap <= 0)
+        {
+            ScanRange(text, 0, text.Length, ref state, onHit);
+            return;
+        }
+        var mid = (text.Length + overlap) / 2;
+        var second = mid - overlap;
+        var hits = t_secondHalfHits ??= new List<long>();
+        hits.Clear();
+        ref var next = ref MemoryMarshal.GetArrayDataReference(_next);
+        ref var fold = ref MemoryMarshal.GetArrayDataReference(Fold);
+        int row1 = 0, row2 = 0;
+        var steps = Math.Min(mid, text.Length - second);
+        for (var i = 0; i < steps; i++)
+        {
+            var c1 = text[i];
+            var c2 = text[second + i];
+            var v1 = Unsafe.Add(ref next, row1 + (c1 < Alphabet ? Unsafe.Add(ref fold, c1) : 0));
+            var v2 = Unsafe.Add(ref next, row2 + (c2 < Alphabet ? Unsafe.Add(ref fold, c2) : 0));
+            row1 = v1 & ~1;
+            row2 = v2 & ~1;
+            if (((v1 | v2) & 1) == 0) continue;
+            if ((v1 & 1) != 0)
+            {
+                var outs = _outputs[row1 / Alphabet];
+                for (var j = 0; j < outs.Length; j++) onHit(ref state, i, outs[j]);
+            }
+            if ((v2 & 1) != 0 && second + i >= mid)
+            {
+                var outs = _outputs[row2 / Alphabet];
+                for (var j = 0; j < outs.Length; j++) hits.Add(((long)(second + i) << 32) | (uint)outs[j]);
+            }
+        }
+        // The halves differ by at most one character: finish whichever is longer from where its chain stopped.
+        if (steps < mid) ScanRange(text, steps, mid, ref state, onHit, row1);
+        foreach (var hit in hits) onHit(ref state, (int)(hit >> 32), (int)hit);
+        if (second + steps < text.Length) ScanRange(text, second + steps, text.Length, ref state, onHit, row2);
+        hits.Clear();
+    }
+
+    /// <summary>Texts shorter than twice this are walked in one chain: the split's overlap and bookkeeping outweigh the gain.</summary>
+    private const int MinSplitLength = 256;
+
+    [ThreadStatic] private static List<long>? t_secondHalfHits;
+
+    private void ScanRange<TState>(ReadOnlySpan<char> text, int from, int to, ref TState state, HitHandler<TState> onHit,
+        int row = 0)
     {
         // One table lookup per character, without bounds checks: every entry of _next is a valid row offset
         // (plus the output flag) and every symbol is below Alphabet, so each index stays inside the table.
-        ref var next = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_next);
-        ref var fold = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(Fold);
-        var row = 0;
-        for (var i = 0; i < text.Length; i++)
+        ref var next = ref MemoryMarshal.GetArrayDataReference(_next);
+        ref var fold = ref MemoryMarshal.GetArrayDataReference(Fold);
+        for (var i = from; i < to; i++)
         {
             var c = text[i];
-            var symbol = c < Alphabet ? System.Runtime.CompilerServices.Unsafe.Add(ref fold, c) : 0;
-            var v = System.Runtime.CompilerServices.Unsafe.Add(ref next, row + symbol);
+            var v = Unsafe.Add(ref next, row + (c < Alphabet ? Unsafe.Add(ref fold, c) : 0));
             row = v & ~1;
             if ((v & 1) == 0) continue;
             var outs = _outputs[row / Alphabet];

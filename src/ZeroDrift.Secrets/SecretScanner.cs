@@ -82,38 +82,57 @@ public sealed class SecretScanner
     /// <summary>Scans a file's bytes; binary files (a NUL byte in the first 8 KB) yield nothing.</summary>
     public IReadOnlyList<SecretFinding> Scan(string path, Stream content)
     {
-        var sniff = new byte[BinarySniffBytes];
-        var read = 0;
-        while (read < sniff.Length)
+        var state = RentState();
+        try
         {
-            var n = content.Read(sniff, read, sniff.Length - read);
-            if (n == 0) break;
-            read += n;
+            var sniff = state.Reader.Bytes;
+            var read = 0;
+            while (read < BinarySniffBytes)
+            {
+                var n = content.Read(sniff, read, BinarySniffBytes - read);
+                if (n == 0) break;
+                read += n;
+            }
+            if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
+            if (read >= 2 && (sniff[0], sniff[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
+            {
+                // UTF-16 with a byte-order mark (and no NUL byte: all of it outside Latin-1): rare enough for a StreamReader.
+                using var utf16 = new StreamReader(new PrefixedStream(sniff.AsMemory(0, read).ToArray(), content), Encoding.UTF8,
+                    detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
+                return Scan(path, utf16, state);
+            }
+            state.Reader.Start(content, read);
+            return Scan(path, state.Reader, state);
         }
-        if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
-        using var reader = new StreamReader(new PrefixedStream(sniff.AsMemory(0, read), content), Encoding.UTF8,
-            detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
-        return Scan(path, reader);
+        finally
+        {
+            state.Reader.Release();
+            _statePool.Add(state);
+        }
     }
 
     /// <summary>Scans text; memory stays bounded by the chunk size whatever the length of the text or its lines.</summary>
     public IReadOnlyList<SecretFinding> Scan(string path, TextReader content)
     {
-        var findings = new List<SecretFinding>();
-        var active = ActiveRules(path, findings);
-        if (active is null) return findings;
-
         // The chunk buffer and per-rule window lists are reused from file to file: a tree scan meets thousands of
         // small files, and a fresh 128 KB buffer each (a large-object allocation) cost more than reading them.
         var state = RentState();
         try
         {
-            ScanChunks(path, content, active, state, findings);
+            return Scan(path, content, state);
         }
         finally
         {
             _statePool.Add(state);
         }
+    }
+
+    private IReadOnlyList<SecretFinding> Scan(string path, TextReader content, ChunkState state)
+    {
+        var findings = new List<SecretFinding>();
+        var active = ActiveRules(path, findings);
+        if (active is null) return findings;
+        ScanChunks(path, content, active, state, findings);
         return findings;
     }
 
@@ -126,10 +145,12 @@ public sealed class SecretScanner
         var buffer = state.Buffer;
         var filled = 0;
         var lineOfChunk = 1;
+        var columnOfChunk = 0;   // characters of the chunk's first line that earlier chunks held (a line longer than a chunk)
         var eof = false;
         while (true)
         {
-            while (!eof && filled < buffer.Length)
+            // Stop one short of full: a supplementary character needs two chars (see Utf8ChunkReader).
+            while (!eof && buffer.Length - filled >= 2)
             {
                 var n = content.Read(buffer, filled, buffer.Length - filled);
                 if (n == 0) eof = true; else filled += n;
@@ -154,10 +175,13 @@ public sealed class SecretScanner
             }
             // Matches starting in the repeated overlap are left to the next chunk, which sees them whole.
             var reportBefore = carryFrom < chunkLength ? carryFrom : chunkLength;
-            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, active, state, findings);
+            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, columnOfChunk, active, state, findings);
             if (eof && carryFrom >= filled) break;
 
-            lineOfChunk += CountNewlines(buffer.AsSpan(0, carryFrom));
+            var carried = buffer.AsSpan(0, carryFrom);
+            lineOfChunk += CountNewlines(carried);
+            var lastCarriedNewline = carried.LastIndexOf('\n');
+            columnOfChunk = lastCarriedNewline < 0 ? columnOfChunk + carryFrom : carryFrom - lastCarriedNewline - 1;
             Array.Copy(buffer, carryFrom, buffer, 0, filled - carryFrom);
             filled -= carryFrom;
         }
@@ -192,6 +216,7 @@ public sealed class SecretScanner
     private sealed class ChunkState(int rules)
     {
         public readonly char[] Buffer = new char[ChunkChars];
+        public readonly Utf8ChunkReader Reader = new();
         public readonly List<Window>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<Window>()).ToArray();
         public readonly List<int> Touched = [];
         public int Length;
@@ -208,7 +233,7 @@ public sealed class SecretScanner
     /// </summary>
     private readonly record struct Window(int Start, int End, int AcceptFrom, int AcceptTo);
 
-    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, bool[] active, ChunkState state,
+    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, int firstColumnOffset, bool[] active, ChunkState state,
         List<SecretFinding> findings)
     {
         foreach (var r in state.Touched) state.Windows[r].Clear();
@@ -264,7 +289,7 @@ public sealed class SecretScanner
             }
         });
 
-        var lines = new LineIndex(state.Buffer, firstLine);
+        var lines = new LineIndex(state.Buffer, firstLine, firstColumnOffset);
         foreach (var r in _alwaysRun)
             if (active[r]) Run(r, state.Buffer, chunkLength, new(0, chunkLength, 0, chunkLength), reportBefore, path, lines, findings);
         foreach (var r in state.Touched)
@@ -341,7 +366,7 @@ public sealed class SecretScanner
     }
 
     /// <summary>Maps chunk offsets to 1-based line and column, scanning forward only as far as needed.</summary>
-    private sealed class LineIndex(char[] chunk, int firstLine)
+    private sealed class LineIndex(char[] chunk, int firstLine, int firstColumnOffset)
     {
         private readonly List<int> _starts = [0];
         private int _scanned;
@@ -357,7 +382,8 @@ public sealed class SecretScanner
             }
             var i = _starts.BinarySearch(index);
             if (i < 0) i = ~i - 1;
-            return (firstLine + i, index - _starts[i] + 1, _starts[i]);
+            // The chunk's first line may have begun in an earlier chunk: its columns count from there.
+            return (firstLine + i, index - _starts[i] + 1 + (i == 0 ? firstColumnOffset : 0), _starts[i]);
         }
     }
 

@@ -43,6 +43,9 @@ public partial class BuiltInRulesTests
     /// <summary>A rule's true-positive sample line (for tests that place samples elsewhere).</summary>
     internal static string SampleLine(string id) => Sample(id, positive: true).Line;
 
+    /// <summary>A rule's near-miss sample line.</summary>
+    internal static string NearMissLine(string id) => Sample(id, positive: false).Line;
+
     private static (string Line, string Secret) Sample(string id, bool positive)
     {
         var row = BuiltInRuleSamples.Rows.Single(r => r.Id == id);
