@@ -11,6 +11,16 @@ public sealed class LazyRegex
 {
     private readonly Lazy<(Regex Regex, bool NonBacktracking)> _compiled;
 
+    /// <summary>The same pattern on the backtracking interpreter with a short time bound (null for a wrapped regex).</summary>
+    private readonly Lazy<Regex>? _probe;
+    private int _probeTimeouts;
+
+    /// <summary>Time bound of one probe; a window that needs longer goes to the linear-time engine.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>After this many probe timeouts a pattern is evidently slow on the interpreter for this input: stop probing.</summary>
+    private const int MaxProbeTimeouts = 4;
+
     /// <summary>Translates and validates now (throws <see cref="Re2TranslationException"/> or <see cref="ArgumentException"/>); builds later.</summary>
     public LazyRegex(string re2, TimeSpan fallbackTimeout)
     {
@@ -31,6 +41,7 @@ public sealed class LazyRegex
         }
         MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
+        _probe = new(() => new Regex(net, RegexOptions.CultureInvariant, ProbeTimeout));
     }
 
     /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
@@ -76,6 +87,31 @@ public sealed class LazyRegex
 
     /// <summary>True when the regex runs on the linear-time engine (builds it if not yet built).</summary>
     public bool NonBacktracking => _compiled.Value.NonBacktracking;
+
+    /// <summary>
+    /// False when <see cref="Value"/> has no match in <paramref name="input"/>; true when it may have one (a match of
+    /// the pattern without its left-out leading <c>\b</c>, or a probe that ran out of time).
+    /// Whether a match exists does not depend on the engine (RE2 patterns have neither backreferences nor lookaround),
+    /// so the backtracking interpreter answers it: it is built in a fraction of the time of the NonBacktracking engine
+    /// (whose construction, and the compilation of its generic code, was about a third of a tree scan's CPU time),
+    /// and most windows a keyword opens hold no match. Only a rule that finds a candidate pays for the linear-time
+    /// engine, which then produces the matches exactly as before. The probe runs on a window of bounded length
+    /// with a time bound; after <see cref="MaxProbeTimeouts"/> timeouts the rule skips it, so crafted input costs
+    /// at most that much more than the linear-time engine alone.
+    /// </summary>
+    public bool MayMatch(ReadOnlySpan<char> input)
+    {
+        if (_probe is null || Volatile.Read(ref _probeTimeouts) >= MaxProbeTimeouts) return Value.IsMatch(input);
+        try
+        {
+            return _probe.Value.IsMatch(input);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            Interlocked.Increment(ref _probeTimeouts);
+            return Value.IsMatch(input);
+        }
+    }
 
     /// <summary>Whether the whole pattern matches (the left-out prefix can be empty, so it changes nothing here).</summary>
     public bool IsMatch(string input)

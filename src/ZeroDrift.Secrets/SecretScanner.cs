@@ -305,13 +305,14 @@ public sealed class SecretScanner
         var rule = _rules[r];
         try
         {
-            // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
-            if (!rule.Regex!.IsMatch(chunk.Slice(start, length))) return;
+            // Almost every window holds no match: a capture-free, allocation-free test on a cheaply built engine settles
+            // those (see LazyRegex.MayMatch).
             var matcher = rule.Matcher!;
+            if (!matcher.MayMatch(chunk.Slice(start, length))) return;
             // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
             // exactly as Match(chunk, start, length) would treat it.
             var window = new string(chunk.Slice(start, length));
-            for (var m = rule.Regex.Match(window); m.Success; m = m.NextMatch())
+            for (var m = matcher.Value.Match(window); m.Success; m = m.NextMatch())
             {
                 var index = start + m.Index;
                 // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
