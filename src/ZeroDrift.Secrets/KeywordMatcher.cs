@@ -88,6 +88,9 @@ public sealed class KeywordMatcher
 
     /// <summary>Calls <paramref name="onHit"/> with (index of the keyword's last character, keyword id) for every
     /// occurrence, in the order of their last characters.</summary>
+    // Fully optimised from the first call: a scan enters this loop once per chunk, and tiered compilation left the
+    // first seconds of a scan on slower code (tier 0, then on-stack replacement) while regexes were still being built.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Scan<TState>(ReadOnlySpan<char> text, ref TState state, HitHandler<TState> onHit)
     {
         // Each step of the automaton waits for the previous step's table load, so one pass runs at the latency of that
@@ -141,6 +144,7 @@ public sealed class KeywordMatcher
 
     [ThreadStatic] private static List<long>? t_secondHalfHits;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScanRange<TState>(ReadOnlySpan<char> text, int from, int to, ref TState state, HitHandler<TState> onHit,
         int row = 0)
     {

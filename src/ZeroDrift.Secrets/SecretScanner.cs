@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -245,7 +246,7 @@ public sealed class SecretScanner
         state.MaxLength = _maxLength;
         state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
-        _keywords.Scan(chunk, ref state, static (ref ChunkState s, int end, int keyword) =>
+        _keywords.Scan(chunk, ref state, [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref ChunkState s, int end, int keyword) =>
         {
             foreach (var r in s.RulesByKeyword[keyword])
             {
