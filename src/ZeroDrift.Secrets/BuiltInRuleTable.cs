@@ -7,7 +7,8 @@ internal static class BuiltInRuleTable
 {
     private const RegexOptions Fast = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 
-    private static LazyRegex Lazy(string pattern, RegexOptions options) => new(new Regex(pattern, options));
+    // Built on first use: only files with a finding need the allowlists.
+    private static LazyRegex Lazy(string pattern, RegexOptions options) => new(() => new Regex(pattern, options));
 
     /// <summary>Obvious placeholders and examples that are never real secrets.</summary>
     public static readonly SecretAllowlist Placeholders = new()

@@ -28,14 +28,14 @@ public static class BuiltInRules
         {
             try
             {
-                var regex = new LazyRegex(d.Regex, SecretRuleSet.MatchTimeout);
+                var regex = new LazyRegex(d.Regex, SecretRuleSet.MatchTimeout, validate: false);
                 rules.Add(new SecretRule
                 {
                     Id = d.Id, Description = d.Description, Pattern = d.Regex, Matcher = regex,
                     Keywords = d.Keywords.Select(k => k.ToLowerInvariant()).ToList(), Entropy = d.Entropy, SecretGroup = d.SecretGroup,
                     Allowlists = d.AllowSecrets.Count == 0
                         ? [BuiltInRuleTable.Placeholders]
-                        : [BuiltInRuleTable.Placeholders, new SecretAllowlist { Description = "not a secret", Regexes = d.AllowSecrets.Select(a => new LazyRegex(a, SecretRuleSet.MatchTimeout)).ToList() }],
+                        : [BuiltInRuleTable.Placeholders, new SecretAllowlist { Description = "not a secret", Regexes = d.AllowSecrets.Select(a => new LazyRegex(a, SecretRuleSet.MatchTimeout, validate: false)).ToList() }],
                 });
             }
             catch (Exception e) when (e is Re2TranslationException or ArgumentException)

@@ -11,11 +11,29 @@ public sealed class LazyRegex
 {
     private readonly Lazy<(Regex Regex, bool NonBacktracking)> _compiled;
 
+    /// <summary>The same pattern on the backtracking interpreter with a short time bound (null for a wrapped regex).</summary>
+    private readonly Lazy<Regex>? _probe;
+    private int _probeTimeouts;
+
+    /// <summary>Time bound of one probe; a window that needs longer goes to the linear-time engine.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>After this many probe timeouts a pattern is evidently slow on the interpreter for this input: stop probing.</summary>
+    private const int MaxProbeTimeouts = 4;
+
     /// <summary>Translates and validates now (throws <see cref="Re2TranslationException"/> or <see cref="ArgumentException"/>); builds later.</summary>
-    public LazyRegex(string re2, TimeSpan fallbackTimeout)
+    public LazyRegex(string re2, TimeSpan fallbackTimeout) : this(re2, fallbackTimeout, validate: true)
+    {
+    }
+
+    /// <param name="re2">The pattern.</param>
+    /// <param name="fallbackTimeout">Match timeout should the pattern not fit NonBacktracking.</param>
+    /// <param name="validate">False for patterns known to be valid (the built-in rules, which a test compiles): their
+    /// probe is then built on first use too. Building all 231 up front cost 130-180 ms of a scan's start (the
+    /// interpreter analyses each pattern's leading strings for a vectorised search), for the third that fire.</param>
+    internal LazyRegex(string re2, TimeSpan fallbackTimeout, bool validate)
     {
         var net = Re2Translator.Translate(re2);
-        _ = new Regex(net, RegexOptions.CultureInvariant);  // syntax check without the NonBacktracking build cost
         // A leading \b makes NonBacktracking build Unicode word-character tables for the regex (+0.8 ms of 1.6 ms
         // construction, best of 7; 130 built-in token rules start with one). It is checked on each match instead,
         // with RE2's ASCII meaning, which is what the pattern says in the first place.
@@ -31,6 +49,9 @@ public sealed class LazyRegex
         }
         MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
         _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
+        // The syntax check, without the NonBacktracking build cost, of the pattern that runs; kept as the probe.
+        _probe = new(() => new Regex(net, RegexOptions.CultureInvariant, ProbeTimeout));
+        if (validate) _ = _probe.Value;
     }
 
     /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
@@ -72,10 +93,43 @@ public sealed class LazyRegex
     public LazyRegex(Regex regex) =>
         _compiled = new((regex, (regex.Options & RegexOptions.NonBacktracking) != 0));
 
+    /// <summary>Wraps a regex built on first use.</summary>
+    public LazyRegex(Func<Regex> build) =>
+        _compiled = new(() =>
+        {
+            var regex = build();
+            return (regex, (regex.Options & RegexOptions.NonBacktracking) != 0);
+        });
+
     public Regex Value => _compiled.Value.Regex;
 
     /// <summary>True when the regex runs on the linear-time engine (builds it if not yet built).</summary>
     public bool NonBacktracking => _compiled.Value.NonBacktracking;
+
+    /// <summary>
+    /// False when <see cref="Value"/> has no match in <paramref name="input"/>; true when it may have one (a match of
+    /// the pattern without its left-out leading <c>\b</c>, or a probe that ran out of time).
+    /// Whether a match exists does not depend on the engine (RE2 patterns have neither backreferences nor lookaround),
+    /// so the backtracking interpreter answers it: it is built in a fraction of the time of the NonBacktracking engine
+    /// (whose construction, and the compilation of its generic code, was about a third of a tree scan's CPU time),
+    /// and most windows a keyword opens hold no match. Only a rule that finds a candidate pays for the linear-time
+    /// engine, which then produces the matches exactly as before. The probe runs on a window of bounded length
+    /// with a time bound; after <see cref="MaxProbeTimeouts"/> timeouts the rule skips it, so crafted input costs
+    /// at most that much more than the linear-time engine alone.
+    /// </summary>
+    public bool MayMatch(ReadOnlySpan<char> input)
+    {
+        if (_probe is null || Volatile.Read(ref _probeTimeouts) >= MaxProbeTimeouts) return Value.IsMatch(input);
+        try
+        {
+            return _probe.Value.IsMatch(input);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            Interlocked.Increment(ref _probeTimeouts);
+            return Value.IsMatch(input);
+        }
+    }
 
     /// <summary>Whether the whole pattern matches (the left-out prefix can be empty, so it changes nothing here).</summary>
     public bool IsMatch(string input)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -82,38 +83,57 @@ public sealed class SecretScanner
     /// <summary>Scans a file's bytes; binary files (a NUL byte in the first 8 KB) yield nothing.</summary>
     public IReadOnlyList<SecretFinding> Scan(string path, Stream content)
     {
-        var sniff = new byte[BinarySniffBytes];
-        var read = 0;
-        while (read < sniff.Length)
+        var state = RentState();
+        try
         {
-            var n = content.Read(sniff, read, sniff.Length - read);
-            if (n == 0) break;
-            read += n;
+            var sniff = state.Reader.Bytes;
+            var read = 0;
+            while (read < BinarySniffBytes)
+            {
+                var n = content.Read(sniff, read, BinarySniffBytes - read);
+                if (n == 0) break;
+                read += n;
+            }
+            if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
+            if (read >= 2 && (sniff[0], sniff[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
+            {
+                // UTF-16 with a byte-order mark (and no NUL byte: all of it outside Latin-1): rare enough for a StreamReader.
+                using var utf16 = new StreamReader(new PrefixedStream(sniff.AsMemory(0, read).ToArray(), content), Encoding.UTF8,
+                    detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
+                return Scan(path, utf16, state);
+            }
+            state.Reader.Start(content, read);
+            return Scan(path, state.Reader, state);
         }
-        if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
-        using var reader = new StreamReader(new PrefixedStream(sniff.AsMemory(0, read), content), Encoding.UTF8,
-            detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
-        return Scan(path, reader);
+        finally
+        {
+            state.Reader.Release();
+            _statePool.Add(state);
+        }
     }
 
     /// <summary>Scans text; memory stays bounded by the chunk size whatever the length of the text or its lines.</summary>
     public IReadOnlyList<SecretFinding> Scan(string path, TextReader content)
     {
-        var findings = new List<SecretFinding>();
-        var active = ActiveRules(path, findings);
-        if (active is null) return findings;
-
         // The chunk buffer and per-rule window lists are reused from file to file: a tree scan meets thousands of
         // small files, and a fresh 128 KB buffer each (a large-object allocation) cost more than reading them.
         var state = RentState();
         try
         {
-            ScanChunks(path, content, active, state, findings);
+            return Scan(path, content, state);
         }
         finally
         {
             _statePool.Add(state);
         }
+    }
+
+    private IReadOnlyList<SecretFinding> Scan(string path, TextReader content, ChunkState state)
+    {
+        var findings = new List<SecretFinding>();
+        var active = ActiveRules(path, findings);
+        if (active is null) return findings;
+        ScanChunks(path, content, active, state, findings);
         return findings;
     }
 
@@ -126,10 +146,12 @@ public sealed class SecretScanner
         var buffer = state.Buffer;
         var filled = 0;
         var lineOfChunk = 1;
+        var columnOfChunk = 0;   // characters of the chunk's first line that earlier chunks held (a line longer than a chunk)
         var eof = false;
         while (true)
         {
-            while (!eof && filled < buffer.Length)
+            // Stop one short of full: a supplementary character needs two chars (see Utf8ChunkReader).
+            while (!eof && buffer.Length - filled >= 2)
             {
                 var n = content.Read(buffer, filled, buffer.Length - filled);
                 if (n == 0) eof = true; else filled += n;
@@ -154,10 +176,13 @@ public sealed class SecretScanner
             }
             // Matches starting in the repeated overlap are left to the next chunk, which sees them whole.
             var reportBefore = carryFrom < chunkLength ? carryFrom : chunkLength;
-            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, active, state, findings);
+            ScanChunk(path, chunkLength, reportBefore, lineOfChunk, columnOfChunk, active, state, findings);
             if (eof && carryFrom >= filled) break;
 
-            lineOfChunk += CountNewlines(buffer.AsSpan(0, carryFrom));
+            var carried = buffer.AsSpan(0, carryFrom);
+            lineOfChunk += CountNewlines(carried);
+            var lastCarriedNewline = carried.LastIndexOf('\n');
+            columnOfChunk = lastCarriedNewline < 0 ? columnOfChunk + carryFrom : carryFrom - lastCarriedNewline - 1;
             Array.Copy(buffer, carryFrom, buffer, 0, filled - carryFrom);
             filled -= carryFrom;
         }
@@ -192,6 +217,7 @@ public sealed class SecretScanner
     private sealed class ChunkState(int rules)
     {
         public readonly char[] Buffer = new char[ChunkChars];
+        public readonly Utf8ChunkReader Reader = new();
         public readonly List<Window>[] Windows = Enumerable.Range(0, rules).Select(_ => new List<Window>()).ToArray();
         public readonly List<int> Touched = [];
         public int Length;
@@ -208,7 +234,7 @@ public sealed class SecretScanner
     /// </summary>
     private readonly record struct Window(int Start, int End, int AcceptFrom, int AcceptTo);
 
-    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, bool[] active, ChunkState state,
+    private void ScanChunk(string path, int chunkLength, int reportBefore, int firstLine, int firstColumnOffset, bool[] active, ChunkState state,
         List<SecretFinding> findings)
     {
         foreach (var r in state.Touched) state.Windows[r].Clear();
@@ -220,7 +246,7 @@ public sealed class SecretScanner
         state.MaxLength = _maxLength;
         state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
-        _keywords.Scan(chunk, ref state, static (ref ChunkState s, int end, int keyword) =>
+        _keywords.Scan(chunk, ref state, [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref ChunkState s, int end, int keyword) =>
         {
             foreach (var r in s.RulesByKeyword[keyword])
             {
@@ -264,7 +290,7 @@ public sealed class SecretScanner
             }
         });
 
-        var lines = new LineIndex(state.Buffer, firstLine);
+        var lines = new LineIndex(state.Buffer, firstLine, firstColumnOffset);
         foreach (var r in _alwaysRun)
             if (active[r]) Run(r, state.Buffer, chunkLength, new(0, chunkLength, 0, chunkLength), reportBefore, path, lines, findings);
         foreach (var r in state.Touched)
@@ -280,13 +306,14 @@ public sealed class SecretScanner
         var rule = _rules[r];
         try
         {
-            // Almost every window holds no match: the capture-free, allocation-free test settles those cheaply.
-            if (!rule.Regex!.IsMatch(chunk.Slice(start, length))) return;
+            // Almost every window holds no match: a capture-free, allocation-free test on a cheaply built engine settles
+            // those (see LazyRegex.MayMatch).
             var matcher = rule.Matcher!;
+            if (!matcher.MayMatch(chunk.Slice(start, length))) return;
             // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
             // exactly as Match(chunk, start, length) would treat it.
             var window = new string(chunk.Slice(start, length));
-            for (var m = rule.Regex.Match(window); m.Success; m = m.NextMatch())
+            for (var m = matcher.Value.Match(window); m.Success; m = m.NextMatch())
             {
                 var index = start + m.Index;
                 // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
@@ -341,7 +368,7 @@ public sealed class SecretScanner
     }
 
     /// <summary>Maps chunk offsets to 1-based line and column, scanning forward only as far as needed.</summary>
-    private sealed class LineIndex(char[] chunk, int firstLine)
+    private sealed class LineIndex(char[] chunk, int firstLine, int firstColumnOffset)
     {
         private readonly List<int> _starts = [0];
         private int _scanned;
@@ -357,7 +384,8 @@ public sealed class SecretScanner
             }
             var i = _starts.BinarySearch(index);
             if (i < 0) i = ~i - 1;
-            return (firstLine + i, index - _starts[i] + 1, _starts[i]);
+            // The chunk's first line may have begun in an earlier chunk: its columns count from there.
+            return (firstLine + i, index - _starts[i] + 1 + (i == 0 ? firstColumnOffset : 0), _starts[i]);
         }
     }
 

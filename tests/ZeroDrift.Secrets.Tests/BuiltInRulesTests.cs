@@ -18,6 +18,10 @@ public partial class BuiltInRulesTests
         Assert.True(set.Rules.Count >= 150, $"{set.Rules.Count} rules");
         Assert.Equal(set.Rules.Count, set.Rules.Select(r => r.Id).Distinct().Count());
         Assert.All(set.Rules, r => Assert.True(r.NonBacktracking, r.Id));
+        // Built-in patterns are not validated at load (see LazyRegex): the quick probe must build for each, and match no empty text.
+        Assert.All(set.Rules, r => Assert.False(r.Matcher!.MayMatch(""), r.Id));
+        Assert.All(set.Rules.SelectMany(r => r.Allowlists).SelectMany(a => a.Regexes).Concat(set.Allowlists.SelectMany(a => a.Paths)),
+            r => Assert.False(r.IsMatch("\u0001"), r.ToString()));
         Assert.All(set.Rules, r => Assert.NotEmpty(r.Keywords));
         Assert.Equal(set.Rules.Select(r => r.Id).Order(), BuiltInRuleSamples.Rows.Select(r => r.Id).Order());
     }
@@ -42,6 +46,9 @@ public partial class BuiltInRulesTests
 
     /// <summary>A rule's true-positive sample line (for tests that place samples elsewhere).</summary>
     internal static string SampleLine(string id) => Sample(id, positive: true).Line;
+
+    /// <summary>A rule's near-miss sample line.</summary>
+    internal static string NearMissLine(string id) => Sample(id, positive: false).Line;
 
     private static (string Line, string Secret) Sample(string id, bool positive)
     {

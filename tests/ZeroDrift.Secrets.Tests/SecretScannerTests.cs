@@ -195,4 +195,19 @@ public class SecretScannerTests
         Assert.Empty(new SecretScanner(set).Scan("f", new StringReader(line)));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20));
     }
+
+    [Fact]
+    public void A_window_the_quick_probe_cannot_settle_in_time_goes_to_the_linear_time_engine()
+    {
+        // The interpreter backtracks exponentially on the run of x without a y and runs out of time; the
+        // NonBacktracking engine then decides, and finds the secret on the next line.
+        var set = SecretRuleSet.ParseGitleaks("""
+            [[rules]]
+            id = "nested"
+            regex = '''(?:x+x+)+y=(\d{6})'''
+            """);
+        var text = new string('x', 20_000) + "\nxxy=314159\n";
+        var finding = Assert.Single(new SecretScanner(set).Scan("f", new StringReader(text)));
+        Assert.Equal(("314159", 2), (finding.Secret, finding.Line));
+    }
 }
