@@ -27,7 +27,12 @@ internal static class ConsoleBrowser
 
     public static async Task LoginAsync(IPage page, Uri address, string name, string password)
     {
-        await page.GotoAsync(address.ToString());
+        try { await page.GotoAsync(address.ToString()); }
+        catch (PlaywrightException e) when (e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal))
+        {
+            // Chromium aborts loads when the machine's interfaces change (podman tests create and delete them): once more.
+            await page.GotoAsync(address.ToString());
+        }
         await page.FillAsync("input[name=name]", name);
         await page.FillAsync("input[name=password]", password);
         await page.ClickAsync("form#login button[type=submit]");

@@ -11,6 +11,7 @@ namespace ZeroDrift.Server.Tests.Console;
 /// The console in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright's bundled driver, offline):
 /// log in, watch the numbers change live when an agent reports, switch a workload to Protect, and a viewer refused.
 /// </summary>
+[Collection(ConsoleBrowserCollection.Name)]
 public sealed class ConsoleBrowserTests
 {
     [Fact]

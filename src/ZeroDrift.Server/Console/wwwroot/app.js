@@ -3,7 +3,7 @@
 // Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
 import { Chart, loadCytoscape } from './vendor.js';
 
-const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], renders: 0 };
+const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], rendering: null, again: false };
 
 // Charts and graphs need their element in the document (to measure it): a view marks the element with what draws
 // it, and render() draws once the view is attached, after tearing the previous view's instances down.
@@ -23,7 +23,16 @@ function h(tag, attrs = {}, ...children) {
 
 async function api(path, options = {}) {
   const headers = { ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.method && options.method !== 'GET' ? { 'X-CSRF-Token': state.csrf } : {}) };
-  const response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  const read = !options.method || options.method === 'GET';
+  let response;
+  try { response = await fetch(path, { credentials: 'same-origin', ...options, headers }); }
+  catch (e) {
+    // A read cut by the network (the browser drops connections when the machine's addresses change) is tried once
+    // more; a change is never sent twice.
+    if (!read) throw e;
+    await new Promise(resolve => setTimeout(resolve, 250));
+    response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  }
   if (response.status === 401 && path !== '/api/v1/login') { showLogin(); throw new Error('signed out'); }
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
@@ -44,7 +53,6 @@ const isAdmin = () => state.me?.role === 'admin';
 
 function showLogin() {
   state.me = null;
-  state.renders++;
   for (const teardown of state.mounted.splice(0)) teardown();
   state.live?.close();
   document.getElementById('nav').hidden = true;
@@ -65,24 +73,35 @@ async function signedIn(me) {
   state.live?.close();
   state.live = new EventSource('/api/v1/live');
   state.live.addEventListener('change', () => render());
+  // The browser reconnects a dropped stream by itself; what changed meanwhile was not announced, so draw again.
+  let dropped = false;
+  state.live.addEventListener('error', () => { dropped = true; });
+  state.live.addEventListener('open', () => { if (dropped) { dropped = false; render(); } });
   await render();
 }
 
-async function render() {
+// One render at a time: a live change or a navigation during a render asks for one more pass after it, so the page
+// always ends on the latest data and view, and two renders never interleave their charts.
+function render() {
+  if (state.rendering) { state.again = true; return state.rendering; }
+  state.rendering = (async () => {
+    try { do { state.again = false; await renderOnce(); } while (state.again); }
+    finally { state.rendering = null; }
+  })();
+  return state.rendering;
+}
+
+async function renderOnce() {
   const view = (location.hash || '#dashboard').slice(1);
   state.view = view;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${view}`);
   const target = document.getElementById('view');
-  // Live changes and navigation can start renders that overlap: only the latest one is shown.
-  const turn = ++state.renders;
   try {
     const content = await (views[view] ?? views.dashboard)();
-    if (turn !== state.renders) return;
+    if (!state.me) return;
     for (const teardown of state.mounted.splice(0)) teardown();
     target.replaceChildren(content);
-    const drawn = await Promise.all([...content.querySelectorAll('[data-draw]')].map(el => el.draw()));
-    if (turn !== state.renders) { drawn.forEach(teardown => teardown()); return; }
-    state.mounted = drawn;
+    for (const el of content.querySelectorAll('[data-draw]')) state.mounted.push(await el.draw());
     target.dataset.rendered = view;
   } catch (e) {
     if (e.message !== 'signed out') target.replaceChildren(h('p', { class: 'error' }, e.message));
