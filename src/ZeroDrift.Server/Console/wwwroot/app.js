@@ -1,7 +1,15 @@
 // ZeroDrift console: plain ES modules, no framework. Charts (Chart.js) and the service graph (Cytoscape.js) come from
-// npm, copied into the server at build (vendor.js names their versioned files); nothing is loaded from elsewhere.
+// npm, copied into the server at build (vendor.js, generated, names their versioned files); nothing is loaded from
+// elsewhere.
 // Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
-import { Chart, loadCytoscape } from './vendor.js';
+// The libraries load in parallel with the first API calls (not as a static import, which would hold the whole
+// module, and so the numbers, until Chart.js is parsed): a view awaits them only when it draws.
+const vendor = import('./vendor.js').then(v => {
+  v.Chart.defaults.color = '#8b98a5';
+  v.Chart.defaults.borderColor = '#2d3845';
+  v.Chart.defaults.font.family = 'system-ui, sans-serif';
+  return v;
+});
 
 const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], rendering: null, again: false };
 
@@ -117,13 +125,11 @@ function card(label, value, id, detail) {
 // dashboard is redrawn on every live change, and a chart that animates from zero each time reads as flicker.
 const seriesColors = { alerts: '#f85149', incidents: '#d29922', blocked: '#3fb950', fixed: '#58a6ff' };
 const seriesLabels = { alerts: 'alerts', incidents: 'incidents', blocked: 'attacks blocked', fixed: 'vulnerabilities fixed' };
-Chart.defaults.color = '#8b98a5';
-Chart.defaults.borderColor = '#2d3845';
-Chart.defaults.font.family = 'system-ui, sans-serif';
 
 function trendChart(id, points, type, title) {
   const canvas = h('canvas', { 'data-testid': id, role: 'img', 'aria-label': title });
-  mount(canvas, () => {
+  mount(canvas, async () => {
+    const { Chart } = await vendor;
     const series = Object.keys(seriesColors);
     const chart = new Chart(canvas, {
       type,
@@ -159,7 +165,7 @@ const modeColors = { protect: '#3fb950', monitor: '#d29922', learn: '#58a6ff' };
 function serviceGraph(graph) {
   const container = h('div', { class: 'graph', 'data-testid': 'service-graph', role: 'img', 'aria-label': `service graph: ${graph.nodes.length} nodes, ${graph.edges.length} flows` });
   mount(container, async () => {
-    const cytoscape = await loadCytoscape();
+    const cytoscape = await (await vendor).loadCytoscape();
     const cy = cytoscape({
       container,
       elements: [
