@@ -27,11 +27,15 @@ internal static class ConsoleBrowser
 
     public static async Task LoginAsync(IPage page, Uri address, string name, string password)
     {
-        try { await page.GotoAsync(address.ToString()); }
-        catch (PlaywrightException e) when (e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal))
+        // Chromium aborts loads when the machine's interfaces change (podman tests create and delete them), as
+        // ERR_NETWORK_CHANGED or as a navigation to its error page: load again, a few times at most.
+        for (var attempt = 1; ; attempt++)
         {
-            // Chromium aborts loads when the machine's interfaces change (podman tests create and delete them): once more.
-            await page.GotoAsync(address.ToString());
+            try { await page.GotoAsync(address.ToString()); break; }
+            catch (PlaywrightException e) when (attempt < 4 && (e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal) || e.Message.Contains("chrome-error://", StringComparison.Ordinal)))
+            {
+                await Task.Delay(300 * attempt);
+            }
         }
         await page.FillAsync("input[name=name]", name);
         await page.FillAsync("input[name=password]", password);

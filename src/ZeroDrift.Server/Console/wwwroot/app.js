@@ -2,6 +2,7 @@
 // npm, copied into the server at build (vendor.js, generated, names their versioned files); nothing is loaded from
 // elsewhere.
 // Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
+
 // The libraries load in parallel with the first API calls (not as a static import, which would hold the whole
 // module, and so the numbers, until Chart.js is parsed): a view awaits them only when it draws.
 const vendor = import('./vendor.js').then(v => {
