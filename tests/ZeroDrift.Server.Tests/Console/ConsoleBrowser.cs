@@ -27,10 +27,33 @@ internal static class ConsoleBrowser
 
     public static async Task LoginAsync(IPage page, Uri address, string name, string password)
     {
-        await page.GotoAsync(address.ToString());
-        await page.FillAsync("input[name=name]", name);
-        await page.FillAsync("input[name=password]", password);
-        await page.ClickAsync("form#login button[type=submit]");
-        await page.WaitForSelectorAsync("[data-testid=attacks-blocked]");
+        // Chromium drops connections when the machine's interfaces change (podman tests on the same machine create and
+        // delete them): a load aborted with ERR_NETWORK_CHANGED or sent to Chromium's error page, or a sign-in whose
+        // request was cut ("Failed to fetch"), is tried again, a few times at most. Any other outcome is the test's.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await page.GotoAsync(address.ToString());
+                // Signed in already (an earlier attempt's session) or the sign-in form.
+                await page.WaitForSelectorAsync("[data-testid=attacks-blocked], form#login:not([hidden])");
+                if (await page.QuerySelectorAsync("[data-testid=attacks-blocked]") is not null) return;
+                await page.FillAsync("input[name=name]", name);
+                await page.FillAsync("input[name=password]", password);
+                await page.ClickAsync("form#login button[type=submit]");
+                var outcome = await page.WaitForFunctionAsync("""
+                    () => document.querySelector('[data-testid=attacks-blocked]') ? 'signed in'
+                      : document.getElementById('login-error')?.textContent || document.querySelector('#view > p.error')?.textContent || null
+                    """, null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+                var text = await outcome.JsonValueAsync<string>();
+                if (text == "signed in") return;
+                if (attempt < 4 && text.Contains("Failed to fetch", StringComparison.Ordinal)) { await Task.Delay(300 * attempt); continue; }
+                throw new InvalidOperationException($"sign-in as {name} failed: {text}");
+            }
+            catch (PlaywrightException e) when (attempt < 4 && (e.Message.Contains("ERR_NETWORK_CHANGED", StringComparison.Ordinal) || e.Message.Contains("chrome-error://", StringComparison.Ordinal)))
+            {
+                await Task.Delay(300 * attempt);
+            }
+        }
     }
 }

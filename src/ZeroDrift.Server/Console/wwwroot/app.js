@@ -1,7 +1,22 @@
-// ZeroDrift console: plain ES module, no framework, no third-party code, nothing loaded from elsewhere.
+// ZeroDrift console: plain ES modules, no framework. Charts (Chart.js) and the service graph (Cytoscape.js) come from
+// npm, copied into the server at build (vendor.js, generated, names their versioned files); nothing is loaded from
+// elsewhere.
 // Every text goes through textContent (never innerHTML): data from agents and scans is untrusted.
 
-const state = { me: null, csrf: '', view: 'dashboard', live: null };
+// The libraries load in parallel with the first API calls (not as a static import, which would hold the whole
+// module, and so the numbers, until Chart.js is parsed): a view awaits them only when it draws.
+const vendor = import('./vendor.js').then(v => {
+  v.Chart.defaults.color = '#8b98a5';
+  v.Chart.defaults.borderColor = '#2d3845';
+  v.Chart.defaults.font.family = 'system-ui, sans-serif';
+  return v;
+});
+
+const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], rendering: null, again: false };
+
+// Charts and graphs need their element in the document (to measure it): a view marks the element with what draws
+// it, and render() draws once the view is attached, after tearing the previous view's instances down.
+function mount(element, draw) { element.dataset.draw = ''; element.draw = draw; }
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -17,7 +32,16 @@ function h(tag, attrs = {}, ...children) {
 
 async function api(path, options = {}) {
   const headers = { ...(options.body ? { 'Content-Type': 'application/json' } : {}), ...(options.method && options.method !== 'GET' ? { 'X-CSRF-Token': state.csrf } : {}) };
-  const response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  const read = !options.method || options.method === 'GET';
+  let response;
+  try { response = await fetch(path, { credentials: 'same-origin', ...options, headers }); }
+  catch (e) {
+    // A read cut by the network (the browser drops connections when the machine's addresses change) is tried once
+    // more; a change is never sent twice.
+    if (!read) throw e;
+    await new Promise(resolve => setTimeout(resolve, 250));
+    response = await fetch(path, { credentials: 'same-origin', ...options, headers });
+  }
   if (response.status === 401 && path !== '/api/v1/login') { showLogin(); throw new Error('signed out'); }
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
@@ -38,6 +62,7 @@ const isAdmin = () => state.me?.role === 'admin';
 
 function showLogin() {
   state.me = null;
+  for (const teardown of state.mounted.splice(0)) teardown();
   state.live?.close();
   document.getElementById('nav').hidden = true;
   document.getElementById('logout').hidden = true;
@@ -57,17 +82,36 @@ async function signedIn(me) {
   state.live?.close();
   state.live = new EventSource('/api/v1/live');
   state.live.addEventListener('change', () => render());
+  // The browser reconnects a dropped stream by itself; what changed meanwhile was not announced, so draw again.
+  let dropped = false;
+  state.live.addEventListener('error', () => { dropped = true; });
+  state.live.addEventListener('open', () => { if (dropped) { dropped = false; render(); } });
   await render();
 }
 
-async function render() {
+// One render at a time: a live change or a navigation during a render asks for one more pass after it, so the page
+// always ends on the latest data and view, and two renders never interleave their charts.
+function render() {
+  if (state.rendering) { state.again = true; return state.rendering; }
+  state.rendering = (async () => {
+    try { do { state.again = false; await renderOnce(); } while (state.again); }
+    finally { state.rendering = null; }
+  })();
+  return state.rendering;
+}
+
+async function renderOnce() {
   const view = (location.hash || '#dashboard').slice(1);
   state.view = view;
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${view}`);
   const target = document.getElementById('view');
   try {
     const content = await (views[view] ?? views.dashboard)();
+    if (!state.me) return;
+    for (const teardown of state.mounted.splice(0)) teardown();
     target.replaceChildren(content);
+    for (const el of content.querySelectorAll('[data-draw]')) state.mounted.push(await el.draw());
+    target.dataset.rendered = view;
   } catch (e) {
     if (e.message !== 'signed out') target.replaceChildren(h('p', { class: 'error' }, e.message));
   }
@@ -78,33 +122,32 @@ function card(label, value, id, detail) {
     detail ? h('div', { class: 'muted', 'data-testid': `${id}-detail` }, detail) : null);
 }
 
-function barChart(points, series, title) {
-  const width = 600, height = 140, pad = 24;
-  const max = Math.max(1, ...points.map(p => p[series]));
-  const svgNs = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(svgNs, 'svg');
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  svg.setAttribute('width', width);
-  svg.setAttribute('height', height);
-  svg.setAttribute('data-testid', `chart-${series}`);
-  const label = document.createElementNS(svgNs, 'text');
-  label.setAttribute('x', 6); label.setAttribute('y', 12); label.textContent = `${title} (max ${max})`;
-  svg.append(label);
-  const w = points.length ? (width - 2 * pad) / points.length : 0;
-  points.forEach((p, i) => {
-    const bar = document.createElementNS(svgNs, 'rect');
-    const bh = (p[series] / max) * (height - 2 * pad);
-    bar.setAttribute('x', pad + i * w + 1); bar.setAttribute('y', height - pad - bh);
-    bar.setAttribute('width', Math.max(1, w - 2)); bar.setAttribute('height', bh);
-    bar.setAttribute('fill', series === 'blocked' ? '#3fb950' : series === 'fixed' ? '#58a6ff' : '#f85149');
-    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${p.period}: ${p[series]}`; bar.append(tip);
-    svg.append(bar);
-    if (i === 0 || i === points.length - 1) {
-      const t = document.createElementNS(svgNs, 'text'); t.setAttribute('x', pad + i * w); t.setAttribute('y', height - 6); t.textContent = p.period; svg.append(t);
-    }
+// Trend charts drawn by Chart.js (npm chart.js, copied into /console/vendor/ at build). Animation is off: the
+// dashboard is redrawn on every live change, and a chart that animates from zero each time reads as flicker.
+const seriesColors = { alerts: '#f85149', incidents: '#d29922', blocked: '#3fb950', fixed: '#58a6ff' };
+const seriesLabels = { alerts: 'alerts', incidents: 'incidents', blocked: 'attacks blocked', fixed: 'vulnerabilities fixed' };
+
+function trendChart(id, points, type, title) {
+  const canvas = h('canvas', { 'data-testid': id, role: 'img', 'aria-label': title });
+  mount(canvas, async () => {
+    const { Chart } = await vendor;
+    const series = Object.keys(seriesColors);
+    const chart = new Chart(canvas, {
+      type,
+      data: {
+        labels: points.map(p => p.period),
+        datasets: series.map(s => ({ label: seriesLabels[s], key: s, data: points.map(p => p[s]), backgroundColor: seriesColors[s], borderColor: seriesColors[s], tension: 0.25, pointRadius: 3 })),
+      },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+        plugins: { title: { display: true, text: title }, legend: { position: 'bottom' } },
+        scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+    return () => chart.destroy();
   });
-  return svg;
+  return h('div', { class: 'chart-box' }, canvas);
 }
 
 function modeSelect(workload, mode) {
@@ -115,31 +158,38 @@ function modeSelect(workload, mode) {
     ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === mode }, m)));
 }
 
+// The service graph drawn by Cytoscape.js (npm cytoscape), loaded only when a page shows a graph. Nodes are
+// workloads (coloured by mode, a thick border when exposed) and the peers they talk to (addresses or DNS names,
+// grey); each edge is one learned flow, pointing from the workload that opens it, labelled port/protocol.
+const modeColors = { protect: '#3fb950', monitor: '#d29922', learn: '#58a6ff' };
+
 function serviceGraph(graph) {
-  const svgNs = 'http://www.w3.org/2000/svg';
-  const size = 560, r = 170, c = size / 2 - 40;
-  const svg = document.createElementNS(svgNs, 'svg');
-  svg.setAttribute('class', 'chart'); svg.setAttribute('viewBox', `0 0 ${size} ${size}`); svg.setAttribute('width', size); svg.setAttribute('height', size);
-  svg.setAttribute('data-testid', 'service-graph');
-  const at = new Map(graph.nodes.map((n, i) => [n.id, [c + r * Math.cos(2 * Math.PI * i / graph.nodes.length), c + r * Math.sin(2 * Math.PI * i / graph.nodes.length)]]));
-  for (const e of graph.edges) {
-    const [x1, y1] = at.get(e.from), [x2, y2] = at.get(e.to);
-    const line = document.createElementNS(svgNs, 'line');
-    line.setAttribute('x1', x1); line.setAttribute('y1', y1); line.setAttribute('x2', x2); line.setAttribute('y2', y2);
-    line.setAttribute('stroke', '#58a6ff'); line.setAttribute('stroke-width', 1.5);
-    const tip = document.createElementNS(svgNs, 'title'); tip.textContent = `${e.from} → ${e.to}${e.port ? ':' + e.port : ''}/${e.protocol}`; line.append(tip);
-    svg.append(line);
-  }
-  for (const n of graph.nodes) {
-    const [x, y] = at.get(n.id);
-    const dot = document.createElementNS(svgNs, 'circle');
-    dot.setAttribute('cx', x); dot.setAttribute('cy', y); dot.setAttribute('r', 7);
-    dot.setAttribute('fill', n.external ? '#8b98a5' : n.mode === 'protect' ? '#3fb950' : n.mode === 'monitor' ? '#d29922' : '#58a6ff');
-    const label = document.createElementNS(svgNs, 'text');
-    label.setAttribute('x', x + 10); label.setAttribute('y', y + 4); label.textContent = n.id + (n.exposed ? ' (exposed)' : '');
-    svg.append(dot, label);
-  }
-  return svg;
+  const container = h('div', { class: 'graph', 'data-testid': 'service-graph', role: 'img', 'aria-label': `service graph: ${graph.nodes.length} nodes, ${graph.edges.length} flows` });
+  mount(container, async () => {
+    const cytoscape = await (await vendor).loadCytoscape();
+    const cy = cytoscape({
+      container,
+      elements: [
+        ...graph.nodes.map(n => ({ data: { id: n.id, label: n.id + (n.exposed ? ' (exposed)' : ''), color: n.external ? '#8b98a5' : modeColors[n.mode] ?? '#58a6ff', external: n.external, exposed: n.exposed, mode: n.mode } })),
+        ...graph.edges.map((e, i) => ({ data: { id: `e${i}`, source: e.from, target: e.to, label: `${e.port ?? '*'}/${e.protocol}`, port: e.port, protocol: e.protocol } })),
+      ],
+      style: [
+        { selector: 'node', style: { 'background-color': 'data(color)', label: 'data(label)', color: '#e6edf3', 'font-size': 11, 'text-valign': 'bottom', 'text-margin-y': 4, width: 18, height: 18 } },
+        { selector: 'node[?external]', style: { shape: 'round-rectangle' } },
+        { selector: 'node[?exposed]', style: { 'border-width': 3, 'border-color': '#f85149' } },
+        { selector: 'edge', style: { width: 1.5, 'line-color': '#58a6ff', 'target-arrow-color': '#58a6ff', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 9, color: '#8b98a5', 'text-rotation': 'autorotate', 'text-background-color': '#18202a', 'text-background-opacity': 1 } },
+      ],
+      layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 24 },
+      wheelSensitivity: 0.2,
+    });
+    // Kept on the element for the browser tests (and a person with the developer tools open).
+    container.cy = cy;
+    return () => cy.destroy();
+  });
+  return h('div', {}, container,
+    h('p', { class: 'muted' }, 'circles: workloads (blue learn, amber monitor, green protect; red ring: exposed) · squares: peers outside (addresses, DNS names) · arrows: from the side that opens the flow, labelled port/protocol'),
+    h('table', { 'data-testid': 'service-flows' }, h('tr', {}, h('th', {}, 'from'), h('th', {}, 'to'), h('th', {}, 'port'), h('th', {}, 'protocol')),
+      graph.edges.map(e => h('tr', {}, h('td', {}, e.from), h('td', {}, e.to), h('td', {}, e.port ?? 'any'), h('td', {}, e.protocol)))));
 }
 
 const views = {
@@ -160,10 +210,10 @@ const views = {
         card('Attacks blocked', n.attacksBlocked, 'attacks-blocked'),
         card('Incidents not resolved', n.incidentsOpen, 'incidents-open'),
         card('Alerts stored', n.alertsStored, 'alerts')),
-      h('h2', {}, 'Trends per day'),
-      h('div', { class: 'charts' }, barChart(trend, 'alerts', 'alerts'), barChart(trend, 'blocked', 'blocked'), barChart(trend, 'fixed', 'vulnerabilities fixed')),
+      h('h2', {}, 'Trends'),
+      h('div', { class: 'charts' }, trendChart('chart-daily', trend, 'bar', 'per day (last 30 days with activity)'), trendChart('chart-weekly', n.weekly, 'line', 'per ISO week')),
       h('h2', {}, 'Per week'),
-      h('table', {}, h('tr', {}, h('th', {}, 'week'), h('th', {}, 'alerts'), h('th', {}, 'incidents'), h('th', {}, 'blocked'), h('th', {}, 'fixed')),
+      h('table', { 'data-testid': 'weekly' }, h('tr', {}, h('th', {}, 'week'), h('th', {}, 'alerts'), h('th', {}, 'incidents'), h('th', {}, 'blocked'), h('th', {}, 'fixed')),
         n.weekly.map(w => h('tr', {}, h('td', {}, w.period), h('td', {}, w.alerts), h('td', {}, w.incidents), h('td', {}, w.blocked), h('td', {}, w.fixed)))));
   },
 
@@ -220,7 +270,7 @@ const views = {
       incidents.length === 0 ? h('p', { class: 'muted' }, 'No incidents.') :
       h('table', { 'data-testid': 'incidents' },
         h('tr', {}, h('th', {}, '#'), h('th', {}, 'title'), h('th', {}, 'workload'), h('th', {}, 'severity'), h('th', {}, 'state'), h('th', {}, 'alerts'), h('th', {}, 'opened')),
-        incidents.map(i => h('tr', { onclick: () => open(i.id), style: 'cursor:pointer' },
+        incidents.map(i => h('tr', { onclick: () => open(i.id), class: 'clickable' },
           h('td', {}, i.id), h('td', {}, i.title), h('td', {}, i.workload), h('td', { class: `sev-${i.severity}` }, i.severity),
           h('td', { class: `state-${i.state}` }, i.state), h('td', {}, i.alerts), h('td', {}, time(i.openedAt))))),
       detail);
