@@ -143,6 +143,16 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal("image", sh.GetProperty("exeOrigin").GetString());
         Assert.NotEqual(0UL, sh.GetProperty("cgroupId").GetUInt64());
         Assert.Equal("/", sh.GetProperty("cwd").GetString());
+        // Layout version 2: the entrypoint is pid 1 of its namespace and leads its group; root in the container has
+        // podman's default capabilities (CAP_CHOWN is bit 0, CAP_SYS_ADMIN bit 21 is not among them); the size is the file's.
+        Assert.Equal(1, sh.GetProperty("vpid").GetInt32());
+        Assert.Equal(1, sh.GetProperty("vpgid").GetInt32());
+        Assert.Equal(0, sh.GetProperty("tty").GetInt32());
+        var effective = sh.GetProperty("capEffective").GetUInt64();
+        Assert.Equal(1UL, effective & 1);
+        Assert.Equal(0UL, effective & (1UL << 21));
+        Assert.Equal(new FileInfo("/bin/busybox").Length, sh.GetProperty("exeSize").GetInt64());
+        Assert.True(sh.GetProperty("envBytes").GetInt32() > 0);
     }
 
     [RootFact]
