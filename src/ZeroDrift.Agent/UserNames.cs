@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>A user as a container's /etc/passwd describes it.</summary>
+public sealed record UserEntry(string Name, string Home, string Shell);
+
+/// <summary>
+/// User and group names as each container's own <c>/etc/passwd</c> and <c>/etc/group</c> give them (uid 33 is
+/// <c>www-data</c> in a Debian image and <c>xfs</c> in an Alpine one). Tables are keyed by mount namespace (one root
+/// file system each), read through the process's root with the path resolved inside it (<see cref="ContainerFiles"/>),
+/// once per namespace; a uid missing from a table reads the files again at most every 10 seconds (a user added at
+/// run time). Bounded: at most <see cref="MaxNamespaces"/> tables (all forgotten when full: they are read again on
+/// use), files over <see cref="MaxFileBytes"/> are not read, at most <see cref="MaxEntries"/> entries per file.
+/// Thread-safe (the sensor thread resolves, housekeeping clears).
+/// </summary>
+public sealed class UserNames(Func<int, string, byte[]?>? read = null)
+{
+    public const int MaxNamespaces = 1024;
+    public const int MaxFileBytes = 1 << 20;
+    public const int MaxEntries = 65_536;
+    private const long RetryMs = 10_000, RetryUnreadMs = 1_000;
+
+    private readonly Func<int, string, byte[]?> _read = read ?? ((pid, path) => ContainerFiles.ReadSmall(pid, path, MaxFileBytes));
+    private readonly Dictionary<ulong, Table> _tables = [];
+    private readonly Lock _lock = new();
+
+    private sealed class Table
+    {
+        public Dictionary<long, UserEntry> Users { get; set; } = [];
+        public Dictionary<long, string> Groups { get; set; } = [];
+        public long LoadedAtMs { get; set; }
+        /// <summary>Neither file could be read (the process exited first, or the image has none): tried again sooner.</summary>
+        public bool Unread { get; set; }
+    }
+
+    public int Namespaces => _tables.Count;
+
+    /// <summary>The user (null when the container's passwd does not name the uid) and the group name (null likewise).</summary>
+    public (UserEntry? User, string? Group) Resolve(ulong mountNamespace, int pid, long uid, long gid)
+    {
+        lock (_lock) return ResolveLocked(mountNamespace, pid, uid, gid);
+    }
+
+    private (UserEntry? User, string? Group) ResolveLocked(ulong mountNamespace, int pid, long uid, long gid)
+    {
+        var now = Environment.TickCount64;
+        if (!_tables.TryGetValue(mountNamespace, out var table))
+        {
+            if (_tables.Count >= MaxNamespaces) _tables.Clear();
+            _tables[mountNamespace] = table = Load(pid, now);
+        }
+        else if ((!table.Users.ContainsKey(uid) || !table.Groups.ContainsKey(gid)) && now - table.LoadedAtMs >= (table.Unread ? RetryUnreadMs : RetryMs))
+        {
+            _tables[mountNamespace] = table = Load(pid, now);
+        }
+        return (table.Users.GetValueOrDefault(uid), table.Groups.GetValueOrDefault(gid));
+    }
+
+    /// <summary>Forgets every table (a namespace inode may be reused once its last process is gone).</summary>
+    public void Clear()
+    {
+        lock (_lock) _tables.Clear();
+    }
+
+    private Table Load(int pid, long now)
+    {
+        var passwd = _read(pid, "/etc/passwd");
+        var group = _read(pid, "/etc/group");
+        var table = new Table { LoadedAtMs = now, Unread = passwd is null && group is null };
+        foreach (var fields in Lines(passwd, 7))
+            if (Id(fields[2]) is { } uid) table.Users.TryAdd(uid, new UserEntry(fields[0], fields[5], fields[6]));
+        foreach (var fields in Lines(group, 3))
+            if (Id(fields[2]) is { } gid) table.Groups.TryAdd(gid, fields[0]);
+        return table;
+    }
+
+    /// <summary>The colon-separated lines of a passwd-style file with at least <paramref name="minFields"/> fields and a name.</summary>
+    public static IEnumerable<string[]> Lines(byte[]? content, int minFields)
+    {
+        if (content is null) yield break;
+        var count = 0;
+        foreach (var line in Encoding.UTF8.GetString(content).Split('\n'))
+        {
+            if (line.Length == 0 || line[0] == '#' || line[0] == '+' || line[0] == '-') continue; // NIS markers name no user
+            var fields = line.TrimEnd('\r').Split(':');
+            if (fields.Length < minFields || fields[0].Length is 0 or > 256) continue;
+            if (++count > MaxEntries) yield break;
+            yield return fields;
+        }
+    }
+
+    private static long? Id(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id <= uint.MaxValue ? id : null;
+}
