@@ -169,7 +169,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
                 // Names from the process's own root (its mount namespace's /etc/passwd), read once per namespace.
-                var (user, group) = skip ? default : _users.Resolve(e.MntNs, tgid, e.Uid, e.Gid);
+                var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(h.CgroupId, tgid));
                 var facts = EventMapper.Facts(e, ev.Env, user, group);
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
                     (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, facts);
@@ -267,6 +267,11 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         });
         return null;
     }
+
+    /// <summary>A process of the container other than <paramref name="pid"/> (which may have exited): the last one seen, else a live member of its cgroup.</summary>
+    private int? OtherMember(ulong cgroupId, int pid) =>
+        _containers.TryGetValue(cgroupId, out var known) && known.Pid != pid ? known.Pid
+        : _cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null ? LiveMember(path) : null;
 
     /// <summary>Processes whose root holds a container's files: the one that ran it, then any live member of its cgroup.</summary>
     private IEnumerable<int> Candidates(int pid, ulong cgroupId, bool host)
@@ -476,7 +481,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
             _cgroupPaths.TryRemove(cgroup, out _);
             _syscallsSeen.Remove(cgroup);
-            _users.Clear(); // the container's mount namespace inode may be given to a new one: its names are read again
+            _users.Forget(cgroup);
             if (_watched.TryRemove(cgroup, out var watched) && watched)
             {
                 try { Sensor?.Watch(cgroup, WatchFlags.None); }

@@ -8,10 +8,12 @@ public sealed record UserEntry(string Name, string Home, string Shell);
 
 /// <summary>
 /// User and group names as each container's own <c>/etc/passwd</c> and <c>/etc/group</c> give them (uid 33 is
-/// <c>www-data</c> in a Debian image and <c>xfs</c> in an Alpine one). Tables are keyed by mount namespace (one root
-/// file system each), read through the process's root with the path resolved inside it (<see cref="ContainerFiles"/>),
-/// once per namespace; a uid missing from a table reads the files again at most every 10 seconds (a user added at
-/// run time). Bounded: at most <see cref="MaxNamespaces"/> tables (all forgotten when full: they are read again on
+/// <c>www-data</c> in a Debian image and <c>xfs</c> in an Alpine one). Tables are keyed by cgroup and mount namespace
+/// (one root file system each; the cgroup too, because a namespace's inode number is reused once it is gone), read
+/// through the process's root with the path resolved inside it (<see cref="ContainerFiles"/>), once per key; the
+/// process may already have exited, so a fallback process of the same container is tried, and a table that could not
+/// be read never replaces one that was. A uid missing from a table reads the files again at most every 10 seconds (a
+/// user added at run time). Bounded: at most <see cref="MaxNamespaces"/> tables (all forgotten when full: they are read again on
 /// use), files over <see cref="MaxFileBytes"/> are not read, at most <see cref="MaxEntries"/> entries per file.
 /// Thread-safe (the sensor thread resolves, housekeeping clears).
 /// </summary>
@@ -23,7 +25,7 @@ public sealed class UserNames(Func<int, string, byte[]?>? read = null)
     private const long RetryMs = 10_000, RetryUnreadMs = 1_000;
 
     private readonly Func<int, string, byte[]?> _read = read ?? ((pid, path) => ContainerFiles.ReadSmall(pid, path, MaxFileBytes));
-    private readonly Dictionary<ulong, Table> _tables = [];
+    private readonly Dictionary<(ulong Cgroup, ulong MountNamespace), Table> _tables = [];
     private readonly Lock _lock = new();
 
     private sealed class Table
@@ -38,36 +40,45 @@ public sealed class UserNames(Func<int, string, byte[]?>? read = null)
     public int Namespaces => _tables.Count;
 
     /// <summary>The user (null when the container's passwd does not name the uid) and the group name (null likewise).</summary>
-    public (UserEntry? User, string? Group) Resolve(ulong mountNamespace, int pid, long uid, long gid)
+    /// <param name="fallback">Another process of the same container, for when <paramref name="pid"/> has exited.</param>
+    public (UserEntry? User, string? Group) Resolve(ulong cgroup, ulong mountNamespace, int pid, long uid, long gid, Func<int?>? fallback = null)
     {
-        lock (_lock) return ResolveLocked(mountNamespace, pid, uid, gid);
+        lock (_lock) return ResolveLocked((cgroup, mountNamespace), pid, uid, gid, fallback);
     }
 
-    private (UserEntry? User, string? Group) ResolveLocked(ulong mountNamespace, int pid, long uid, long gid)
+    private (UserEntry? User, string? Group) ResolveLocked((ulong, ulong) key, int pid, long uid, long gid, Func<int?>? fallback)
     {
         var now = Environment.TickCount64;
-        if (!_tables.TryGetValue(mountNamespace, out var table))
+        if (!_tables.TryGetValue(key, out var table))
         {
             if (_tables.Count >= MaxNamespaces) _tables.Clear();
-            _tables[mountNamespace] = table = Load(pid, now);
+            _tables[key] = table = Load(pid, fallback, now);
         }
         else if ((!table.Users.ContainsKey(uid) || !table.Groups.ContainsKey(gid)) && now - table.LoadedAtMs >= (table.Unread ? RetryUnreadMs : RetryMs))
         {
-            _tables[mountNamespace] = table = Load(pid, now);
+            var fresh = Load(pid, fallback, now);
+            if (fresh.Unread && !table.Unread) table.LoadedAtMs = now;
+            else _tables[key] = table = fresh;
         }
         return (table.Users.GetValueOrDefault(uid), table.Groups.GetValueOrDefault(gid));
     }
 
-    /// <summary>Forgets every table (a namespace inode may be reused once its last process is gone).</summary>
-    public void Clear()
+    /// <summary>Forgets the tables of a cgroup that is gone.</summary>
+    public void Forget(ulong cgroup)
     {
-        lock (_lock) _tables.Clear();
+        lock (_lock)
+            foreach (var key in _tables.Keys.Where(k => k.Cgroup == cgroup).ToList()) _tables.Remove(key);
     }
 
-    private Table Load(int pid, long now)
+    private Table Load(int pid, Func<int?>? fallback, long now)
     {
         var passwd = _read(pid, "/etc/passwd");
         var group = _read(pid, "/etc/group");
+        if (passwd is null && group is null && fallback?.Invoke() is { } other && other != pid)
+        {
+            passwd = _read(other, "/etc/passwd");
+            group = _read(other, "/etc/group");
+        }
         var table = new Table { LoadedAtMs = now, Unread = passwd is null && group is null };
         foreach (var fields in Lines(passwd, 7))
             if (Id(fields[2]) is { } uid) table.Users.TryAdd(uid, new UserEntry(fields[0], fields[5], fields[6]));

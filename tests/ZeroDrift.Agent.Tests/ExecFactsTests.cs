@@ -22,15 +22,28 @@ public sealed class ExecFactsTests
                 ? Bytes("# comment\n+nis\nbroken line\n:x:5:5::/:/bin/sh\nroot:x:0:0:root:/root:/bin/ash\nnobody:x:65534:65534:nobody:/:/sbin/nologin\nbig:x:99999999999:1::/:/bin/sh\n")
                 : path == "/etc/group" ? Bytes("root:x:0:\nnogroup:x:65534:\n") : null;
         });
-        var (user, group) = names.Resolve(4026532249, 42, 65534, 65534);
+        var (user, group) = names.Resolve(1602, 4026532249, 42, 65534, 65534);
         Assert.Equal(new UserEntry("nobody", "/", "/sbin/nologin"), user);
         Assert.Equal("nogroup", group);
-        Assert.Equal(("root", "root"), (names.Resolve(4026532249, 42, 0, 0).User!.Name, names.Resolve(4026532249, 42, 0, 0).Group));
+        Assert.Equal(("root", "root"), (names.Resolve(1602, 4026532249, 42, 0, 0).User!.Name, names.Resolve(1602, 4026532249, 42, 0, 0).Group));
         Assert.Equal(2, reads); // one table per mount namespace: read once
-        Assert.Null(names.Resolve(4026532249, 42, 5, 5).User); // an empty name names no one; and no re-read within 10 s
+        Assert.Null(names.Resolve(1602, 4026532249, 42, 5, 5).User); // an empty name names no one; and no re-read within 10 s
         Assert.Equal(2, reads);
-        names.Resolve(4026532250, 43, 0, 0); // another namespace: its own files
+        names.Resolve(1602, 4026532250, 43, 0, 0); // another namespace: its own files
         Assert.Equal(4, reads);
+        names.Forget(1602);
+        names.Resolve(1602, 4026532250, 43, 0, 0); // the cgroup was gone: its names are read again
+        Assert.Equal(6, reads);
+    }
+
+    [Fact]
+    public void When_the_process_has_exited_another_of_its_container_is_read_and_an_unreadable_table_is_retried()
+    {
+        var live = new HashSet<int> { 7 };
+        var names = new UserNames((pid, path) => live.Contains(pid) && path == "/etc/passwd" ? Bytes("nobody:x:65534:65534::/:/bin/false\n") : null);
+        Assert.Equal("nobody", names.Resolve(1, 2, 42, 65534, 65534, () => 7).User?.Name); // pid 42 is gone: pid 7 is read
+        var unread = new UserNames((_, _) => null);
+        Assert.Null(unread.Resolve(1, 2, 42, 65534, 65534).User);
     }
 
     [Fact]
