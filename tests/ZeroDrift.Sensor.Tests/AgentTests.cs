@@ -189,9 +189,9 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.True(write.GetProperty("result").GetInt32() >= 0);
         var watched = Assert.Single(scenario.OfContainer("open"), e => e.GetProperty("path").GetString() == "/etc/zd-watch/token");
         Assert.Equal("read", watched.GetProperty("access").GetString());
-        Assert.Equal(["sensitive"], watched.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
-        // Ordinary reads are filtered in the kernel: the shell reading its own binary is not reported.
-        Assert.DoesNotContain(scenario.OfContainer("open"), e => e.GetProperty("path").GetString() == "/bin/busybox");
+        // A sensitive prefix; and the container's workload is in Learn (the agent's default mode), so the agent asked
+        // the kernel for every open of its cgroup (reads profiled). Unwatched cgroups' reads stay filtered (WatchTests).
+        Assert.Equal(["sensitive", "watched"], watched.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 
     [RootFact]
@@ -343,7 +343,7 @@ public class AgentFloodTests
         var stats = events.Last(e => e.GetProperty("type").GetString() == "stats");
         var lost = stats.GetProperty("lost").GetProperty("open").GetInt64();
         var received = events.Count(e => e.GetProperty("type").GetString() == "open" && e.GetProperty("path").GetString() == target);
-        Assert.True(lost > 0, $"no drops counted ({received} received)");
+        Assert.True(lost > 0, $"no drops counted ({received} received): {agent.Stderr}");
         Assert.True(received > 0);
         Assert.True(received + lost >= 200_000, $"received {received} + lost {lost} < 200000 opens");
         Assert.Empty(agent.OursStillLoaded());
