@@ -45,6 +45,43 @@ stop_agent() { kill -TERM "$agent"; wait "$agent" || true; agent=; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 events() { sed -n 's/.*detached, \([0-9]*\) events.*/\1/p' "$work/agent.err"; }
 
+# 0. Kernel time of this agent's programs per host read-only open (bpf_stats; insensitive to the machine's load, but
+#    counting every syscall that ran during the window): nothing watched, then one idle container watched.
+snapshot() { # this agent's programs (ids from its status file): name run_cnt run_time_ns
+  bpftool --json prog show | python3 -c '
+import json, sys
+ids = set(json.load(open(sys.argv[1]))["programIds"])
+for p in json.load(sys.stdin):
+    if p["id"] in ids and p.get("run_cnt"):
+        print(p["name"], p["run_cnt"], p["run_time_ns"])' "$work/status.json"
+}
+per_open() { # before after opens -> ns of zd_sys_enter + zd_x_openat per open
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+def load(p): return {l.split()[0]: (int(l.split()[1]), int(l.split()[2])) for l in open(p) if l.strip()}
+a, b, n = load(sys.argv[1]), load(sys.argv[2]), int(sys.argv[3])
+total = sum(b[k][1] - a.get(k, (0, 0))[1] for k in b if k in ("zd_sys_enter", "zd_x_openat"))
+print(f"{total / n:.0f}")
+PY
+}
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+: >"$work/k-plain"; : >"$work/k-watched"
+for _ in $(seq 1 "$rounds"); do
+  start_agent
+  for _ in $(seq 1 50); do [ -s "$work/status.json" ] && break; sleep 0.1; done
+  snapshot >"$work/s0"; python3 "$load" open-read 300000 >/dev/null; snapshot >"$work/s1"
+  per_open "$work/s0" "$work/s1" 300000 >>"$work/k-plain"
+  podman_run -d --name "$idle" "$image" sleep 3600 >/dev/null
+  sleep 1
+  snapshot >"$work/s0"; python3 "$load" open-read 300000 >/dev/null; snapshot >"$work/s1"
+  per_open "$work/s0" "$work/s1" 300000 >>"$work/k-watched"
+  podman rm -f -t 0 "$idle" >/dev/null
+  stop_agent
+done
+sysctl -qw kernel.bpf_stats_enabled="$old_stats"
+echo "kernel time per host read-only open (zd_sys_enter + zd_x_openat, upper bound): nothing watched $(median <"$work/k-plain") ns, one container watched $(median <"$work/k-watched") ns"
+
 # 1. Host open-read load: agent, nothing watched / agent, one idle container watched.
 n=300000
 : >"$work/plain"; : >"$work/watched"

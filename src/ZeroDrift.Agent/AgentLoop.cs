@@ -432,6 +432,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 UploadProfile(change.Workload);
             }
             if (Sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
+            // Containers seen before the sensor was handed over, or whose flag could not be set: their watch now.
+            foreach (var (cgroup, (binding, _)) in _containers)
+                if (binding.Identity is { } identity) Watch(cgroup, identity);
             foreach (var (key, at) in _recentBlocks)
                 if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
             ForgetGone();
