@@ -47,13 +47,16 @@ events() { sed -n 's/.*detached, \([0-9]*\) events.*/\1/p' "$work/agent.err"; }
 
 # 0. Kernel time of this agent's programs per host read-only open (bpf_stats; insensitive to the machine's load, but
 #    counting every syscall that ran during the window): nothing watched, then one idle container watched.
-snapshot() { # this agent's programs (ids from its status file): name run_cnt run_time_ns
+snapshot() { # this agent's programs: the newest of each zd_ name (ids grow; the agent was just started): name run_cnt run_time_ns
   bpftool --json prog show | python3 -c '
 import json, sys
-ids = set(json.load(open(sys.argv[1]))["programIds"])
+newest = {}
 for p in json.load(sys.stdin):
-    if p["id"] in ids and p.get("run_cnt"):
-        print(p["name"], p["run_cnt"], p["run_time_ns"])' "$work/status.json"
+    n = p.get("name", "")
+    if n.startswith("zd_") and (n not in newest or p["id"] > newest[n]["id"]):
+        newest[n] = p
+for n, p in newest.items():
+    print(n, p.get("run_cnt", 0), p.get("run_time_ns", 0))'
 }
 per_open() { # before after opens -> ns of zd_sys_enter + zd_x_openat per open
   python3 - "$1" "$2" "$3" <<'PY'
@@ -69,7 +72,6 @@ sysctl -qw kernel.bpf_stats_enabled=1
 : >"$work/k-plain"; : >"$work/k-watched"
 for _ in $(seq 1 "$rounds"); do
   start_agent
-  for _ in $(seq 1 50); do [ -s "$work/status.json" ] && break; sleep 0.1; done
   snapshot >"$work/s0"; python3 "$load" open-read 300000 >/dev/null; snapshot >"$work/s1"
   per_open "$work/s0" "$work/s1" 300000 >>"$work/k-plain"
   podman_run -d --name "$idle" "$image" sleep 3600 >/dev/null

@@ -46,6 +46,8 @@ struct zd_config {
 	__u32 watching;     /* cgroups in zd_watch: 0 skips that hash lookup on every open */
 	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
 	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
+	__u32 watch_gen;    /* bumped after every zd_watch change: per-CPU copies of older generations are stale */
+	__u32 pad;
 };
 
 struct zd_prefix {
@@ -118,6 +120,22 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } zd_watch SEC(".maps");
+
+/* Per-CPU copy of the watch flags of the cgroup last seen opening on this CPU: while cgroups are watched (the
+ * agent watches every container in Learn and Monitor), an open of the same cgroup as the last one costs an array
+ * look-up instead of a hash look-up. Valid only for the generation it was read in. */
+struct zd_watch_cache {
+	__u64 cgroup;
+	__u32 gen;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_watch_cache);
+} zd_watch_cache SEC(".maps");
 
 /* cgroup id -> the syscalls its processes used (seccomp generation); read by user space, never streamed. */
 struct {
@@ -561,8 +579,22 @@ static __always_inline int open_enter(struct pt_regs *regs, int call)
 	struct zd_config *c = zd_cfg();
 	if (c && c->watching) {
 		__u64 cg = bpf_get_current_cgroup_id();
-		__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
-		if (watch && (*watch & WATCH_ALL_OPENS))
+		__u32 gen = c->watch_gen, wflags;
+		struct zd_watch_cache *wc = bpf_map_lookup_elem(&zd_watch_cache, &zero);
+		if (wc && wc->cgroup == cg && wc->gen == gen) {
+			wflags = wc->flags;
+		} else {
+			/* User space updates zd_watch before it bumps the generation, so a copy tagged with the new
+			 * generation never holds the old flags. */
+			__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
+			wflags = watch ? *watch : 0;
+			if (wc) {
+				wc->cgroup = cg;
+				wc->gen = gen;
+				wc->flags = wflags;
+			}
+		}
+		if (wflags & WATCH_ALL_OPENS)
 			reason |= ZD_OPEN_WATCHED;
 	}
 	long n;
