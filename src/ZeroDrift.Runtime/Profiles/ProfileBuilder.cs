@@ -64,6 +64,8 @@ public sealed class ProfileBuilder
     public bool ObserveFile(string path, FileAccessKind access, DateTimeOffset at)
     {
         var folded = PathFolder.Fold(path);
+        // Reads are learned too, so the same files come back all the time: an exact entry answers without the scan.
+        if (_files.TryGetValue(folded, out var exact) && (exact & access) == access) return false;
         foreach (var (pattern, known) in _files)
             if ((known & access) == access && (pattern == folded || (pattern.Contains('*') && PathFolder.Matches(pattern, folded))))
                 return false;
