@@ -42,6 +42,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly Dictionary<IPAddress, string> _dnsNames = [];
     private readonly Lock _housekeeping = new();
     private readonly ConcurrentDictionary<(int Pid, string Kind), long> _recentBlocks = new();
+    private readonly UserNames _users;
+    private readonly ExecutableHashes _hashes;
+    private readonly ConcurrentDictionary<ulong, bool> _watched = new();
     private long _kernelBlocks;
     private Timer? _timer;
     private long _events, _observations;
@@ -54,6 +57,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// <summary>Server records (containers, events, profiles); alerts go through <see cref="AlertPublisher.Uplink"/>.</summary>
     public Action<JsonObject>? Uplink { get; set; }
 
+    /// <summary>Executables' content hashes, computed in the background.</summary>
+    public ExecutableHashes Hashes => _hashes;
+
     public long Events => Interlocked.Read(ref _events);
     public long Observations => Interlocked.Read(ref _observations);
     public string? LastError { get; private set; }
@@ -62,8 +68,11 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     public long KernelBlocks => Interlocked.Read(ref _kernelBlocks);
 
     public AgentLoop(AgentOptions options, Attributor attributor, ProcessCache processes, ProfileStore? store, RuleEngine<SyscallEvent>? rules,
-        AlertPublisher alerts, IEnforcement enforcement, ImageTrustCache? trust, ISensorSink? inner, Action<string> log)
+        AlertPublisher alerts, IEnforcement enforcement, ImageTrustCache? trust, ISensorSink? inner, Action<string> log,
+        UserNames? users = null, ExecutableHashes? hashes = null)
     {
+        _users = users ?? new UserNames();
+        _hashes = hashes ?? new ExecutableHashes();
         _options = options;
         _attributor = attributor;
         _processes = processes;
@@ -131,6 +140,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         {
             // A workload in Learn has nothing in the kernel (no mode is "off"); others get their mode and sets now.
             if (Engine.ModeOf(identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, binding, pid);
+            Watch(cgroupId, identity);
             Uplink?.Invoke(new JsonObject
             {
                 ["type"] = "container", ["id"] = container.Id, ["host"] = _options.Hostname, ["workload"] = identity.Workload,
@@ -158,14 +168,19 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var args = EventMapper.Args(ev.Args);
                 var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
+                // Names from the process's own root (its mount namespace's /etc/passwd), read once per namespace.
+                var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(h.CgroupId, tgid));
+                var facts = EventMapper.Facts(e, ev.Env, user, group);
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
-                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0);
+                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, facts);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
+                var sha = memfd ? null : Hash(new ExecutableKey(e.ExeDev, e.ExeIno, e.ExeSize, e.ExeMtimeNs), exe, tgid, h.CgroupId, binding, process, upper);
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
                     var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
-                    verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid));
+                    var userName = user?.Name ?? e.Uid.ToString(CultureInfo.InvariantCulture);
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid));
                     Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
@@ -231,6 +246,62 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// The executable's SHA-256 when already known; otherwise it is queued for the background hashing, which gives it to
+    /// the process (later events carry it) and to the profile of a workload in Learn (the entry learned without it).
+    /// An executable from the writable layer is hashed for alerts, never recorded in the profile (it is drift).
+    /// </summary>
+    private string? Hash(ExecutableKey key, string exe, int pid, ulong cgroupId, WorkloadBinding binding, TrackedProcess process, bool upper)
+    {
+        if (_hashes.Get(key) is { } known)
+        {
+            process.ExeSha256 = known;
+            return known;
+        }
+        var identity = binding.Identity;
+        var host = binding.IsHost;
+        _hashes.Request(key, exe, () => Candidates(pid, cgroupId, host), sha =>
+        {
+            process.ExeSha256 ??= sha;
+            if (identity is not null && !upper) Engine.RecordHash(identity, exe, sha);
+        });
+        return null;
+    }
+
+    /// <summary>A process of the container other than <paramref name="pid"/> (which may have exited): the last one seen, else a live member of its cgroup.</summary>
+    private int? OtherMember(ulong cgroupId, int pid) =>
+        _containers.TryGetValue(cgroupId, out var known) && known.Pid != pid ? known.Pid
+        : _cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null ? LiveMember(path) : null;
+
+    /// <summary>Processes whose root holds a container's files: the one that ran it, then any live member of its cgroup.</summary>
+    private IEnumerable<int> Candidates(int pid, ulong cgroupId, bool host)
+    {
+        yield return pid;
+        if (_cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null && LiveMember(path) is { } live) yield return live;
+        if (host) yield return 0;
+    }
+
+    /// <summary>
+    /// Containers of workloads in Learn and Monitor have every open reported by the kernel (reads included), so that
+    /// profiles hold the files read and Monitor alerts reads outside them; in Protect only the kernel's default filter
+    /// (writes, sensitive paths) applies. The flag is per cgroup: other processes' opens stay filtered.
+    /// </summary>
+    private void Watch(ulong cgroupId, WorkloadIdentity identity)
+    {
+        if (Sensor is not { } sensor) return;
+        var watch = Engine.ModeOf(identity) is ProfileMode.Learn or ProfileMode.Monitor;
+        if (_watched.TryGetValue(cgroupId, out var current) && current == watch) return;
+        try
+        {
+            sensor.Watch(cgroupId, watch ? WatchFlags.AllOpens : WatchFlags.None);
+            _watched[cgroupId] = watch;
+        }
+        catch (Exception e) when (e is SensorException or ObjectDisposedException)
+        {
+            LastError = $"watch cgroup {cgroupId}: {e.Message}";
+        }
+    }
+
     private Verdict Observe(Observation observation)
     {
         Interlocked.Increment(ref _observations);
@@ -244,6 +315,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             InProfile = verdict is null ? null : verdict.Action is EngineAction.None or EngineAction.Learned,
             Mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null,
             Workload = binding.Identity?.Workload,
+            ExeSha256 = process.ExeSha256,
         });
 
     private static string ModeName(ProfileMode mode) => mode.ToString().ToLowerInvariant();
@@ -259,7 +331,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         if (verdict.Action == EngineAction.Block && !binding.IsHost)
             (action, blockedAt) = _enforcement.OnBlock(new BlockRequest(pid, verdict.Deviation ?? DeviationKind.Process, workload ?? "", cgroupId, process.Info.ExePath, ktime, connectResult));
         if (action == AlertAction.Blocked) RememberBlock(pid, verdict.Deviation == DeviationKind.Network ? "connect" : "exec");
-        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process.Info, binding.RuleContainer, workload, target);
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process.Info, binding.RuleContainer, workload, target, process.ExeSha256);
         _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, workload, ModeName(verdict.Mode), action,
             verdict.Action == EngineAction.Block ? Enforcement : null, ktime, blockedAt, verdict.Reason, binding.RuleContainer?.Id));
     }
@@ -352,10 +424,17 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             {
                 _log($"zerodrift: agent: {change.Workload.Workload} ({change.Workload.ImageName ?? change.Workload.ImageDigest}): {ModeName(change.From)} -> {ModeName(change.To)} ({change.Why})");
                 foreach (var (cgroup, (binding, pid)) in _containers)
-                    if (binding.Identity?.Key == change.Workload.Key) ApplyEnforcement(cgroup, binding, pid);
+                    if (binding.Identity?.Key == change.Workload.Key)
+                    {
+                        ApplyEnforcement(cgroup, binding, pid);
+                        Watch(cgroup, change.Workload);
+                    }
                 UploadProfile(change.Workload);
             }
             if (Sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
+            // Containers seen before the sensor was handed over, or whose flag could not be set: their watch now.
+            foreach (var (cgroup, (binding, _)) in _containers)
+                if (binding.Identity is { } identity) Watch(cgroup, identity);
             foreach (var (key, at) in _recentBlocks)
                 if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
             ForgetGone();
@@ -405,6 +484,12 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
             _cgroupPaths.TryRemove(cgroup, out _);
             _syscallsSeen.Remove(cgroup);
+            _users.Forget(cgroup);
+            if (_watched.TryRemove(cgroup, out var watched) && watched)
+            {
+                try { Sensor?.Watch(cgroup, WatchFlags.None); }
+                catch (Exception e) when (e is SensorException or ObjectDisposedException) { LastError = $"unwatch cgroup {cgroup}: {e.Message}"; }
+            }
             try { _enforcement.Forget(cgroup); }
             catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException) { LastError = $"forget cgroup {cgroup}: {e.Message}"; }
         }
@@ -498,6 +583,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     public void Dispose()
     {
         _timer?.Dispose();
+        _hashes.Dispose();
         _enforcement.Dispose();
     }
 }

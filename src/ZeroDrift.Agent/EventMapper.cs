@@ -50,6 +50,40 @@ public static class EventMapper
         return [.. args];
     }
 
+    /// <summary>The environment from the kernel's NUL-separated <c>NAME=value</c> bytes (a truncated last entry is dropped).</summary>
+    public static IReadOnlyDictionary<string, string> Env(ReadOnlySpan<byte> raw, bool truncated)
+    {
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (!raw.IsEmpty)
+        {
+            var nul = raw.IndexOf((byte)0);
+            if (nul < 0 && truncated) break;
+            var entry = nul < 0 ? raw : raw[..nul];
+            var eq = entry.IndexOf((byte)'=');
+            if (eq > 0) env.TryAdd(Encoding.UTF8.GetString(entry[..eq]), Encoding.UTF8.GetString(entry[(eq + 1)..]));
+            raw = nul < 0 ? default : raw[(nul + 1)..];
+        }
+        return env;
+    }
+
+    /// <summary>The exec record's facts for <c>proc.*</c>, <c>thread.*</c> and <c>user.*</c>.</summary>
+    public static ExecFacts Facts(in ExecRecord e, ReadOnlySpan<byte> env, UserEntry? user, string? group) => new()
+    {
+        Vpid = e.Vpid,
+        Vpgid = e.Vpgid,
+        Vsid = e.Vsid,
+        Tty = e.Tty,
+        LoginUid = e.LoginUid == uint.MaxValue ? -1 : e.LoginUid,
+        CapPermitted = e.CapPermitted,
+        CapEffective = e.CapEffective,
+        CapInheritable = e.CapInheritable,
+        Env = Env(env, e.EnvTruncated != 0),
+        ExeMtimeNs = e.ExeMtimeNs,
+        ExeCtimeNs = e.ExeCtimeNs,
+        User = user,
+        Group = group,
+    };
+
     /// <summary>The open's path made absolute against the process's cwd (a dirfd-relative path stays as given).</summary>
     public static string AbsolutePath(string path, int dirFd, string cwd) =>
         path.StartsWith('/') || dirFd != -100 ? path : (cwd.EndsWith('/') ? cwd + path : cwd + "/" + path);

@@ -4,9 +4,39 @@ using RuleProcess = ZeroDrift.Runtime.Rules.Reference.ProcessInfo;
 
 namespace ZeroDrift.Agent;
 
+/// <summary>
+/// What an exec record says beyond path, argv and cwd (sensor layout version 2), with the user and group resolved
+/// in the container's own /etc/passwd and /etc/group.
+/// </summary>
+public sealed record ExecFacts
+{
+    public long Vpid { get; init; }
+    public long Vpgid { get; init; }
+    public long Vsid { get; init; }
+    public long Tty { get; init; }
+    public long LoginUid { get; init; } = -1;
+    public ulong CapPermitted { get; init; }
+    public ulong CapEffective { get; init; }
+    public ulong CapInheritable { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    public long ExeMtimeNs { get; init; }
+    public long ExeCtimeNs { get; init; }
+    public UserEntry? User { get; init; }
+    public string? Group { get; init; }
+}
+
 /// <summary>One process as the agent knows it: what rules read about it, and its lineage (parent first).</summary>
 public sealed class TrackedProcess(int pid, int ppid, RuleProcess info, IReadOnlyList<RuleProcess> ancestors, bool runtimeInit = false)
 {
+    private string? _exeSha256;
+
+    /// <summary>SHA-256 of the executable, once the background hashing has it (set from its thread).</summary>
+    public string? ExeSha256
+    {
+        get => Volatile.Read(ref _exeSha256);
+        set => Volatile.Write(ref _exeSha256, value);
+    }
+
     /// <summary>The container runtime's own <c>runc init</c> / <c>crun</c> set-up, which runs in the container's
     /// cgroup until it executes the entrypoint: plumbing, not the workload's behaviour.</summary>
     public bool RuntimeInit { get; } = runtimeInit;
@@ -27,6 +57,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
 {
     public const int Capacity = 200_000;
     public const int MaxAncestors = 8;
+    private static readonly Dictionary<string, string> NoEnv = [];
     private readonly Dictionary<int, TrackedProcess> _processes = [];
 
     public int Count => _processes.Count;
@@ -82,8 +113,8 @@ public sealed class ProcessCache(string procRoot = "/proc")
 
     /// <summary>A process that just executed a new program: its entry is replaced (pid kept, lineage from the parent).</summary>
     public TrackedProcess OnExec(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
-        long exeInode = 0, bool overlay = false) =>
-        Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode, overlay);
+        long exeInode = 0, bool overlay = false, ExecFacts? facts = null) =>
+        Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode, overlay, facts);
 
     /// <summary>The process, read from /proc when it predates what the agent has seen; null when it is gone.</summary>
     public TrackedProcess? Get(int pid)
@@ -99,7 +130,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     public void OnExit(int pid) => _processes.Remove(pid);
 
     private TrackedProcess Add(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
-        long exeInode = 0, bool overlay = false, bool forkedChild = false)
+        long exeInode = 0, bool overlay = false, ExecFacts? facts = null, bool forkedChild = false)
     {
         var parent = ppid != pid ? _processes.GetValueOrDefault(ppid) : null;
         IReadOnlyList<RuleProcess> ancestors = parent is null ? [] : [parent.Info, .. parent.Ancestors.Take(MaxAncestors - 1)];
@@ -115,9 +146,22 @@ public sealed class ProcessCache(string procRoot = "/proc")
             Cwd = cwd,
             StartTimeNanoseconds = timeNs,
             Uid = uid,
-            UserName = uid == 0 ? "root" : "",
+            UserName = facts?.User?.Name ?? (uid == 0 ? "root" : ""),
+            UserHome = facts?.User?.Home ?? "",
+            UserShell = facts?.User?.Shell ?? "",
             Gid = gid,
-            GroupName = gid == 0 ? "root" : "",
+            GroupName = facts?.Group ?? (gid == 0 ? "root" : ""),
+            Vpid = facts?.Vpid ?? 0,
+            Vpgid = facts?.Vpgid ?? 0,
+            Sid = facts?.Vsid ?? 0,
+            Tty = facts?.Tty ?? 0,
+            LoginUid = facts?.LoginUid ?? -1,
+            CapPermitted = facts is null ? "" : CapabilityNames.Text(facts.CapPermitted),
+            CapEffective = facts is null ? "" : CapabilityNames.Text(facts.CapEffective),
+            CapInheritable = facts is null ? "" : CapabilityNames.Text(facts.CapInheritable),
+            Env = facts?.Env ?? NoEnv,
+            ExeInodeMtime = facts?.ExeMtimeNs ?? 0,
+            ExeInodeCtime = facts?.ExeCtimeNs ?? 0,
             IsExeUpperLayer = upperLayer,
             IsExeWritable = upperLayer,
             IsExeFromMemfd = memfd,

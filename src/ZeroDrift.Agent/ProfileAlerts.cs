@@ -31,7 +31,8 @@ public static class ProfileAlerts
         _ => ["zerodrift", "profile", "capability", "mitre_privilege_escalation", "T1548"],
     };
 
-    public static Alert Create(Verdict verdict, long unixTimeNs, string hostname, ProcessInfo? process, ContainerInfo? container, string? workload, string? target)
+    public static Alert Create(Verdict verdict, long unixTimeNs, string hostname, ProcessInfo? process, ContainerInfo? container, string? workload, string? target,
+        string? exeSha256 = null)
     {
         var kind = verdict.Deviation ?? DeviationKind.Process;
         var priority = kind == DeviationKind.Drift || verdict.Action == EngineAction.Block ? Priority.Critical : Priority.Warning;
@@ -47,6 +48,8 @@ public static class ProfileAlerts
             ["proc.pid"] = process?.Pid,
             ["proc.cmdline"] = process?.CommandLine,
             ["user.uid"] = process?.Uid,
+            ["user.name"] = process?.UserName,
+            ["zerodrift.exe_sha256"] = exeSha256,
             ["fd.name"] = target,
             ["zerodrift.workload"] = workload,
             ["zerodrift.mode"] = verdict.Mode.ToString().ToLowerInvariant(),

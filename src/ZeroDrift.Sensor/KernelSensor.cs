@@ -162,7 +162,7 @@ public sealed unsafe class KernelSensor : IDisposable
             var value = (byte)(entry.StringArg < 0 ? 1 : 2 + entry.StringArg);
             Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
         }
-        var config = new uint[4];
+        var config = new uint[6];
         config[0] = options.ExcludeSelf ? (uint)Environment.ProcessId : 0;
         config[1] = 0; // cgroups watched (Watch): none yet
         config[2] = 0;
@@ -304,12 +304,11 @@ public sealed unsafe class KernelSensor : IDisposable
                 throw new SensorException($"cannot set watch flags for cgroup {cgroupId}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
             if (flags == WatchFlags.None) watched.Remove(cgroupId);
             else watched.Add(cgroupId);
-            // The kernel skips the zd_watch lookup on every open while nothing is watched.
-            if (config[1] != (uint)watched.Count)
-            {
-                config[1] = (uint)watched.Count;
-                WriteConfig(bpf.MapFd("zd_config"), config);
-            }
+            // The kernel skips the zd_watch lookup on every open while nothing is watched; and after the map changed,
+            // a new generation makes every CPU's cached copy of a cgroup's flags stale (the map is written first).
+            config[1] = (uint)watched.Count;
+            config[4]++;
+            WriteConfig(bpf.MapFd("zd_config"), config);
         }
     }
 

@@ -62,7 +62,15 @@ internal sealed class Harness : IDisposable
     public List<string> Log { get; } = [];
     public string StorePath => _dir.Combine("profiles.db");
 
-    public Harness(ProfileMode mode = ProfileMode.Learn, ImageTrustCache? trust = null, LearningPolicy? learning = null)
+    /// <summary>The container's /etc/passwd and /etc/group as the loop reads them (through the process's root).</summary>
+    public static readonly Dictionary<string, string> ImageFiles = new(StringComparer.Ordinal)
+    {
+        ["/etc/passwd"] = "root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+        ["/etc/group"] = "root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\n",
+    };
+
+    public Harness(ProfileMode mode = ProfileMode.Learn, ImageTrustCache? trust = null, LearningPolicy? learning = null, RuleSet? ruleSet = null,
+        ExecutableHashes? hashes = null)
     {
         var leaf = _dir.Combine($"cgroup/libpod_parent/libpod-{ContainerId}");
         Directory.CreateDirectory(leaf);
@@ -75,11 +83,13 @@ internal sealed class Harness : IDisposable
         Directory.CreateDirectory(_dir.Combine("proc"));
         var attributor = new Attributor(new CgroupPaths(_dir.Combine("cgroup"), _dir.Combine("proc")), new ContainerMetadata(_dir.Combine("storage")), fetchLabels: false);
         Store = ProfileStore.Open(StorePath);
-        var set = new RuleSet();
-        RuleLoader.LoadDefaults(set);
+        var set = ruleSet ?? new RuleSet();
+        if (ruleSet is null) RuleLoader.LoadDefaults(set);
         var rules = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
         Loop = new AgentLoop(new AgentOptions { DefaultMode = mode, Learning = learning ?? new LearningPolicy(TimeSpan.FromHours(1)), Hostname = "node-1" },
-            attributor, new ProcessCache(_dir.Combine("proc")), Store, rules, new AlertPublisher([Sink]), Enforcement, trust, null, Log.Add);
+            attributor, new ProcessCache(_dir.Combine("proc")), Store, rules, new AlertPublisher([Sink]), Enforcement, trust, null, Log.Add,
+            new UserNames((_, path) => ImageFiles.TryGetValue(path, out var text) ? System.Text.Encoding.UTF8.GetBytes(text) : null),
+            hashes ?? new ExecutableHashes((_, _) => null));
     }
 
     public void Feed(byte[] record) => Records.Feed(Loop, record);
@@ -115,7 +125,7 @@ public sealed class AgentLoopTests
         Assert.NotNull(saved);
         Assert.Equal("localhost/web:1", saved.Identity.ImageName);
         Assert.Equal(ProfileMode.Learn, saved.Mode);
-        Assert.Contains(saved.Processes, p => p.Executable == "/bin/busybox" && p.User == "0");
+        Assert.Contains(saved.Processes, p => p.Executable == "/bin/busybox" && p.User == "root" && p.Uid == 0);
         Assert.Contains(saved.Network, n => n.Direction == NetworkDirection.Egress && n.Peer == "10.88.0.7" && n.Port == 5432 && n.Protocol == "tcp");
         // A resolver asked with sendto() (no connect) is learned from the DNS record, so Protect's kernel sets allow it.
         h.Feed(Records.DnsQuestion(h.Cgroup, 100, IPAddress.Parse("10.88.0.1")));

@@ -10,7 +10,7 @@ internal static class Records
 {
     private static void Header(Span<byte> s, EventType type, int size, ulong ktime, ulong cgroup, int pid)
     {
-        BitConverter.TryWriteBytes(s[0..], (ushort)1);
+        BitConverter.TryWriteBytes(s[0..], EventLayout.Version);
         BitConverter.TryWriteBytes(s[2..], (ushort)type);
         BitConverter.TryWriteBytes(s[4..], (uint)size);
         BitConverter.TryWriteBytes(s[8..], ktime);
@@ -19,24 +19,44 @@ internal static class Records
         BitConverter.TryWriteBytes(s[28..], (uint)pid);
     }
 
-    public static byte[] Exec(ulong cgroup, int pid, int ppid, string path, string[] args, ExeFlags flags = ExeFlags.Overlay, ulong ktime = 0, uint uid = 0)
+    /// <summary>An exec record; <paramref name="extra"/> fills the fields of layout version 2 (ids in the pid namespace, tty, capabilities, env).</summary>
+    public static byte[] Exec(ulong cgroup, int pid, int ppid, string path, string[] args, ExeFlags flags = ExeFlags.Overlay, ulong ktime = 0, uint uid = 0,
+        ExecExtra? extra = null)
     {
+        var x = extra ?? new ExecExtra();
         var argBytes = args.SelectMany(a => Encoding.UTF8.GetBytes(a).Append((byte)0)).ToArray();
+        var envBytes = x.Env.SelectMany(a => Encoding.UTF8.GetBytes(a).Append((byte)0)).ToArray();
         var p = Encoding.UTF8.GetBytes(path);
         var c = "/"u8.ToArray();
-        var bytes = new byte[EventLayout.ExecSize + p.Length + argBytes.Length + c.Length];
+        var n = EventLayout.ExecSize;
+        var bytes = new byte[n + p.Length + argBytes.Length + c.Length + envBytes.Length];
         var s = bytes.AsSpan();
         Header(s, EventType.Exec, bytes.Length, ktime == 0 ? Now() : ktime, cgroup, pid);
         BitConverter.TryWriteBytes(s[32..], (uint)ppid);
         BitConverter.TryWriteBytes(s[36..], uid);
-        BitConverter.TryWriteBytes(s[56..], 1065939UL);
+        BitConverter.TryWriteBytes(s[40..], x.Gid);
+        BitConverter.TryWriteBytes(s[56..], x.Inode);
+        BitConverter.TryWriteBytes(s[64..], x.Device);
         BitConverter.TryWriteBytes(s[68..], (uint)flags);
         BitConverter.TryWriteBytes(s[72..], (ushort)p.Length);
         BitConverter.TryWriteBytes(s[74..], (ushort)argBytes.Length);
         BitConverter.TryWriteBytes(s[76..], (ushort)c.Length);
-        p.CopyTo(s[80..]);
-        argBytes.CopyTo(s[(80 + p.Length)..]);
-        c.CopyTo(s[(80 + p.Length + argBytes.Length)..]);
+        BitConverter.TryWriteBytes(s[80..], x.Size);
+        BitConverter.TryWriteBytes(s[88..], x.MtimeNs);
+        BitConverter.TryWriteBytes(s[96..], x.MtimeNs);
+        BitConverter.TryWriteBytes(s[104..], x.CapPermitted);
+        BitConverter.TryWriteBytes(s[112..], x.CapEffective);
+        BitConverter.TryWriteBytes(s[120..], x.CapInheritable);
+        BitConverter.TryWriteBytes(s[128..], x.Vpid);
+        BitConverter.TryWriteBytes(s[132..], x.Vpgid);
+        BitConverter.TryWriteBytes(s[136..], x.Vsid);
+        BitConverter.TryWriteBytes(s[140..], x.Tty);
+        BitConverter.TryWriteBytes(s[144..], uint.MaxValue);
+        BitConverter.TryWriteBytes(s[148..], (ushort)envBytes.Length);
+        p.CopyTo(s[n..]);
+        argBytes.CopyTo(s[(n + p.Length)..]);
+        c.CopyTo(s[(n + p.Length + argBytes.Length)..]);
+        envBytes.CopyTo(s[(n + p.Length + argBytes.Length + c.Length)..]);
         return bytes;
     }
 
@@ -105,4 +125,22 @@ internal static class Records
         p.WaitForExit();
         return ulong.Parse(text.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
+}
+
+/// <summary>Exec fields of layout version 2 for <see cref="Records.Exec"/>.</summary>
+internal sealed record ExecExtra
+{
+    public uint Gid { get; init; }
+    public ulong Inode { get; init; } = 1065939;
+    public uint Device { get; init; } = 41;
+    public ulong Size { get; init; } = 4096;
+    public long MtimeNs { get; init; } = 1_700_000_000_000_000_000;
+    public ulong CapPermitted { get; init; }
+    public ulong CapEffective { get; init; }
+    public ulong CapInheritable { get; init; }
+    public uint Vpid { get; init; }
+    public uint Vpgid { get; init; }
+    public uint Vsid { get; init; }
+    public uint Tty { get; init; }
+    public string[] Env { get; init; } = [];
 }

@@ -14,7 +14,7 @@ public sealed class ProfileCommandTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string Profile(string digest, string image, string extraSyscall) => $"""
+    private static string Profile(string digest, string image, string extraSyscall, char hash = 'a') => $"""
         apiVersion: zerodrift.dev/v1
         kind: BehaviourProfile
         metadata:
@@ -25,7 +25,10 @@ public sealed class ProfileCommandTests : IDisposable
           mode: learn
           processes:
           - executable: /bin/httpd
+            sha256: {new string(hash, 64)}
             parent: /bin/sh
+            user: www-data
+            uid: 33
           network:
           - direction: ingress
             protocol: tcp
@@ -44,7 +47,7 @@ public sealed class ProfileCommandTests : IDisposable
     public void Import_list_mode_diff_export_and_harden()
     {
         var v1 = _dir.File("web-v1.yaml", Profile(V1, "localhost/web:1", "close"));
-        var v2 = _dir.File("web-v2.yaml", Profile(V2, "localhost/web:2", "connect"));
+        var v2 = _dir.File("web-v2.yaml", Profile(V2, "localhost/web:2", "connect", hash: 'b'));
         var import = Zd("profile", "import", v1, v2);
         Assert.True(import.ExitCode == 0, import.Stderr);
         Assert.Contains($"imported web@{V1} (learn)", import.Stdout);
@@ -64,6 +67,9 @@ public sealed class ProfileCommandTests : IDisposable
         Assert.Equal(1, diff.ExitCode);
         Assert.Contains("+ connect", diff.Stdout);
         Assert.Contains("- close", diff.Stdout);
+        // httpd was rebuilt in the new image: one change line with both hashes, not an addition and a removal.
+        Assert.Contains($"~ /bin/httpd (parent /bin/sh) as www-data: sha256 {new string('a', 64)} -> {new string('b', 64)}", diff.Stdout);
+        Assert.DoesNotContain("+ /bin/httpd", diff.Stdout);
 
         var exported = Path.Combine(_dir.Path, "out.yaml");
         Assert.Equal(0, Zd("profile", "export", V1[..19], "--output", exported).ExitCode);

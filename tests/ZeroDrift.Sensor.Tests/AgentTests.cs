@@ -143,6 +143,16 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal("image", sh.GetProperty("exeOrigin").GetString());
         Assert.NotEqual(0UL, sh.GetProperty("cgroupId").GetUInt64());
         Assert.Equal("/", sh.GetProperty("cwd").GetString());
+        // Layout version 2: the entrypoint is pid 1 of its namespace and leads its group; root in the container has
+        // podman's default capabilities (CAP_CHOWN is bit 0, CAP_SYS_ADMIN bit 21 is not among them); the size is the file's.
+        Assert.Equal(1, sh.GetProperty("vpid").GetInt32());
+        Assert.Equal(1, sh.GetProperty("vpgid").GetInt32());
+        Assert.Equal(0, sh.GetProperty("tty").GetInt32());
+        var effective = sh.GetProperty("capEffective").GetUInt64();
+        Assert.Equal(1UL, effective & 1);
+        Assert.Equal(0UL, effective & (1UL << 21));
+        Assert.Equal(new FileInfo("/bin/busybox").Length, sh.GetProperty("exeSize").GetInt64());
+        Assert.True(sh.GetProperty("envBytes").GetInt32() > 0);
     }
 
     [RootFact]
@@ -179,9 +189,9 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.True(write.GetProperty("result").GetInt32() >= 0);
         var watched = Assert.Single(scenario.OfContainer("open"), e => e.GetProperty("path").GetString() == "/etc/zd-watch/token");
         Assert.Equal("read", watched.GetProperty("access").GetString());
-        Assert.Equal(["sensitive"], watched.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
-        // Ordinary reads are filtered in the kernel: the shell reading its own binary is not reported.
-        Assert.DoesNotContain(scenario.OfContainer("open"), e => e.GetProperty("path").GetString() == "/bin/busybox");
+        // A sensitive prefix; and the container's workload is in Learn (the agent's default mode), so the agent asked
+        // the kernel for every open of its cgroup (reads profiled). Unwatched cgroups' reads stay filtered (WatchTests).
+        Assert.Equal(["sensitive", "watched"], watched.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 
     [RootFact]
@@ -205,7 +215,9 @@ public class AgentTests(ContainerScenario scenario) : IClassFixture<ContainerSce
         Assert.Equal(scenario.Gateway, connect.GetProperty("remote").GetProperty("addr").GetString());
         Assert.Equal(0, connect.GetProperty("result").GetInt32());
         var local = connect.GetProperty("local");
-        Assert.StartsWith(scenario.Gateway[..scenario.Gateway.LastIndexOf('.')], local.GetProperty("addr").GetString());
+        // In the network's subnet (a /16: with many containers started, addresses run past x.y.0.255).
+        var subnet = System.Net.IPNetwork.Parse(Tool.Run("podman", "network", "inspect", "podman", "--format", "{{range .Subnets}}{{.Subnet}}{{end}}").Trim());
+        Assert.True(subnet.Contains(System.Net.IPAddress.Parse(local.GetProperty("addr").GetString()!)), $"{local} is not in {subnet}");
         Assert.NotEqual(0, local.GetProperty("port").GetInt32());
         // The host side sees the same connection accepted, from the container's address and port.
         var accept = Assert.Single(scenario.Events, e => e.GetProperty("type").GetString() == "accept"
@@ -333,7 +345,7 @@ public class AgentFloodTests
         var stats = events.Last(e => e.GetProperty("type").GetString() == "stats");
         var lost = stats.GetProperty("lost").GetProperty("open").GetInt64();
         var received = events.Count(e => e.GetProperty("type").GetString() == "open" && e.GetProperty("path").GetString() == target);
-        Assert.True(lost > 0, $"no drops counted ({received} received)");
+        Assert.True(lost > 0, $"no drops counted ({received} received): {agent.Stderr}");
         Assert.True(received > 0);
         Assert.True(received + lost >= 200_000, $"received {received} + lost {lost} < 200000 opens");
         Assert.Empty(agent.OursStillLoaded());

@@ -44,7 +44,7 @@ public partial class EventLayoutTests
         var c = System.Text.Encoding.UTF8.GetBytes(cwd);
         var bytes = new byte[EventLayout.ExecSize + p.Length + argBytes.Length + c.Length];
         var s = bytes.AsSpan();
-        BitConverter.TryWriteBytes(s[0..], (ushort)1);
+        BitConverter.TryWriteBytes(s[0..], EventLayout.Version);
         BitConverter.TryWriteBytes(s[2..], (ushort)EventType.Exec);
         BitConverter.TryWriteBytes(s[4..], (uint)(declaredSize ?? bytes.Length));
         BitConverter.TryWriteBytes(s[8..], 123456789UL);
@@ -57,9 +57,12 @@ public partial class EventLayoutTests
         BitConverter.TryWriteBytes(s[72..], (ushort)p.Length);
         BitConverter.TryWriteBytes(s[74..], (ushort)argBytes.Length);
         BitConverter.TryWriteBytes(s[76..], (ushort)c.Length);
-        p.CopyTo(s[80..]);
-        argBytes.CopyTo(s[(80 + p.Length)..]);
-        c.CopyTo(s[(80 + p.Length + argBytes.Length)..]);
+        BitConverter.TryWriteBytes(s[128..], 12u); // vpid
+        BitConverter.TryWriteBytes(s[140..], 34816u); // tty: /dev/pts/0
+        var n = EventLayout.ExecSize;
+        p.CopyTo(s[n..]);
+        argBytes.CopyTo(s[(n + p.Length)..]);
+        c.CopyTo(s[(n + p.Length + argBytes.Length)..]);
         return bytes;
     }
 

@@ -33,8 +33,10 @@ public class JsonEventWriterTests
         writer.OnEvent(ev, 123456789 + 2_000_000);
         writer.Flush();
         var line = Line(output);
-        Assert.Equal(1, line.GetProperty("v").GetInt32());
+        Assert.Equal(2, line.GetProperty("v").GetInt32());
         Assert.Equal("exec", line.GetProperty("type").GetString());
+        Assert.Equal(12, line.GetProperty("vpid").GetInt32());
+        Assert.Equal(34816, line.GetProperty("tty").GetInt32());
         Assert.Equal(40, line.GetProperty("pid").GetInt32());
         Assert.Equal(41, line.GetProperty("tid").GetInt32());
         Assert.Equal(Id, line.GetProperty("container").GetProperty("id").GetString());

@@ -93,11 +93,12 @@ public static class ProfileCommand
             var diff = ProfileDiff.Between(FindOne(store, parse.GetValue(from)!), FindOne(store, parse.GetValue(to)!));
             Console.Out.WriteLine($"--- {diff.From.Key}");
             Console.Out.WriteLine($"+++ {diff.To.Key}");
-            foreach (var section in diff.Sections.Where(s => s.Added.Count + s.Removed.Count > 0))
+            foreach (var section in diff.Sections.Where(s => s.Added.Count + s.Removed.Count + s.Changed.Count > 0))
             {
                 Console.Out.WriteLine($"{section.Section}:");
                 foreach (var line in section.Removed) Console.Out.WriteLine($"- {line}");
                 foreach (var line in section.Added) Console.Out.WriteLine($"+ {line}");
+                foreach (var line in section.Changed) Console.Out.WriteLine($"~ {line}");
             }
             return Task.FromResult(diff.Empty ? ExitCodes.Ok : ExitCodes.Findings);
         }, ct));

@@ -55,6 +55,20 @@ public sealed class BehaviourEngine
         }
     }
 
+    /// <summary>
+    /// The content hash of an executable became known (it is computed off the hot path): a workload in Learn records
+    /// it on the entries that were learned without it. A profile outside Learn is not changed (that would be learning).
+    /// </summary>
+    public bool RecordHash(WorkloadIdentity workload, string executable, string sha256)
+    {
+        lock (_lock)
+        {
+            if (!_workloads.TryGetValue(workload.Key, out var state) || state.Builder is null || !state.Builder.FillHash(executable, sha256)) return false;
+            state.Dirty = true;
+            return true;
+        }
+    }
+
     public ProfileMode ModeOf(WorkloadIdentity workload)
     {
         lock (_lock) return _workloads.TryGetValue(workload.Key, out var state) ? state.Mode : _store?.Get(workload.Key)?.Mode ?? _defaultMode;
@@ -133,7 +147,10 @@ public sealed class BehaviourEngine
         if (drift is not null)
             return Deviation(state, DeviationKind.Drift, blockable: true, $"drift: {exec.Executable} {drift}");
         if (state.Mode == ProfileMode.Learn)
-            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, exec.Parent, exec.User), exec.At));
+        {
+            if (exec.Sha256 is not null && state.Builder!.FillHash(exec.Executable, exec.Sha256)) state.Dirty = true;
+            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, exec.Parent, exec.User, exec.Uid), exec.At));
+        }
         return state.Matcher!.Knows(exec) ? Verdict.Known
             : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable} started by {exec.Parent ?? "nothing known"} as {exec.User ?? "?"} is not in the profile");
     }

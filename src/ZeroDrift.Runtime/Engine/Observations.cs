@@ -11,7 +11,7 @@ public abstract record Observation(WorkloadIdentity Workload, DateTimeOffset At)
 /// directory (written after start, not shipped in the image); <paramref name="FromMemfd"/>: it runs from memory.
 /// </summary>
 public sealed record ExecObservation(WorkloadIdentity Workload, DateTimeOffset At, string Executable, string? Parent, string? User,
-    bool FromWritableLayer = false, bool FromMemfd = false, string? Sha256 = null, int Pid = 0) : Observation(Workload, At);
+    bool FromWritableLayer = false, bool FromMemfd = false, string? Sha256 = null, int Pid = 0, long? Uid = null) : Observation(Workload, At);
 
 public sealed record FileObservation(WorkloadIdentity Workload, DateTimeOffset At, string Path, FileAccessKind Access, string? Executable = null, int Pid = 0)
     : Observation(Workload, At);

@@ -10,7 +10,7 @@ namespace ZeroDrift.Runtime.Engine;
 public sealed class ProfileMatcher
 {
     private readonly HashSet<(string Executable, string? Parent)> _processes = [];
-    private readonly Dictionary<(string Executable, string? Parent), List<ProcessEntry>> _processDetails = [];
+    private readonly Dictionary<(string Executable, string? Parent), List<(ProcessEntry Entry, long? NumericUser)>> _processDetails = [];
     private readonly Dictionary<string, FileAccessKind> _exactFiles = new(StringComparer.Ordinal);
     private readonly List<FileAccessEntry> _filePatterns = [];
     private readonly List<(NetworkDirection Direction, string Protocol, IPNetwork Peer, int Port)> _network = [];
@@ -23,7 +23,8 @@ public sealed class ProfileMatcher
         {
             _processes.Add((p.Executable, p.Parent));
             if (!_processDetails.TryGetValue((p.Executable, p.Parent), out var list)) _processDetails[(p.Executable, p.Parent)] = list = [];
-            list.Add(p);
+            // Profiles recorded before user names were resolved hold the uid as the user: they still match by uid.
+            list.Add((p, p.Uid ?? (long.TryParse(p.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null)));
         }
         foreach (var f in profile.Files)
         {
@@ -39,8 +40,9 @@ public sealed class ProfileMatcher
     public bool Knows(ExecObservation exec)
     {
         if (!_processes.Contains((exec.Executable, exec.Parent))) return false;
-        foreach (var p in _processDetails[(exec.Executable, exec.Parent)])
-            if ((p.User is null || p.User == exec.User) && (p.Sha256 is null || exec.Sha256 is null || p.Sha256 == exec.Sha256))
+        foreach (var (p, numericUser) in _processDetails[(exec.Executable, exec.Parent)])
+            if ((p.User is null || p.User == exec.User || (numericUser is not null && numericUser == exec.Uid))
+                && (p.Sha256 is null || exec.Sha256 is null || p.Sha256 == exec.Sha256))
                 return true;
         return false;
     }

@@ -1,7 +1,15 @@
 namespace ZeroDrift.Runtime.Profiles;
 
-/// <summary>An executable the workload runs: its path, content hash, the executable that started it and the user.</summary>
-public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null);
+/// <summary>
+/// An executable the workload runs: its path, content hash (SHA-256 of the file, lowercase hex), the executable that
+/// started it, and the user: the name from the container's own /etc/passwd (the numeric uid when it has none), with the uid.
+/// </summary>
+public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null, long? Uid = null)
+{
+    /// <summary>Same executable, parent and user: the entry a content hash refines.</summary>
+    public bool SameProcess(ProcessEntry other) =>
+        Executable == other.Executable && Parent == other.Parent && User == other.User && (Uid is null || other.Uid is null || Uid == other.Uid);
+}
 
 [Flags]
 public enum FileAccessKind

@@ -32,11 +32,40 @@ public sealed class ProfileBuilder
     public static ProfileBuilder New(WorkloadIdentity identity, DateTimeOffset now) =>
         new(new BehaviourProfile { Identity = identity, Created = now, Updated = now, LastNewBehaviour = now });
 
-    public bool ObserveProcess(ProcessEntry process, DateTimeOffset at) => Grew(_processes.Add(process), at);
+    /// <summary>
+    /// A process is new unless the same executable, parent and user is known with the same content hash; an
+    /// observation without a hash (not computed yet) matches any, and one with a hash refines an entry that had none.
+    /// </summary>
+    public bool ObserveProcess(ProcessEntry process, DateTimeOffset at)
+    {
+        if (_processes.Contains(process)) return false;
+        if (process.Sha256 is null)
+            return Grew(!_processes.Any(p => p.SameProcess(process)) && _processes.Add(process), at);
+        FillHash(process.Executable, process.Sha256);
+        if (_processes.Contains(process)) return false;
+        return Grew(_processes.Add(process), at);
+    }
+
+    /// <summary>
+    /// Gives the entries of <paramref name="executable"/> recorded without a hash (it was being computed) their hash.
+    /// Not new behaviour: learning's quiet period is not restarted. Returns whether an entry changed.
+    /// </summary>
+    public bool FillHash(string executable, string sha256)
+    {
+        var unhashed = _processes.Where(p => p.Executable == executable && p.Sha256 is null).ToList();
+        foreach (var p in unhashed)
+        {
+            _processes.Remove(p);
+            _processes.Add(p with { Sha256 = sha256 });
+        }
+        return unhashed.Count > 0;
+    }
 
     public bool ObserveFile(string path, FileAccessKind access, DateTimeOffset at)
     {
         var folded = PathFolder.Fold(path);
+        // Reads are learned too, so the same files come back all the time: an exact entry answers without the scan.
+        if (_files.TryGetValue(folded, out var exact) && (exact & access) == access) return false;
         foreach (var (pattern, known) in _files)
             if ((known & access) == access && (pattern == folded || (pattern.Contains('*') && PathFolder.Matches(pattern, folded))))
                 return false;
@@ -77,7 +106,7 @@ public sealed class ProfileBuilder
     {
         Updated = now,
         LastNewBehaviour = _lastNew,
-        Processes = [.. _processes.OrderBy(p => p.Executable, StringComparer.Ordinal).ThenBy(p => p.Parent, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Sha256, StringComparer.Ordinal)],
+        Processes = [.. _processes.OrderBy(p => p.Executable, StringComparer.Ordinal).ThenBy(p => p.Parent, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Sha256, StringComparer.Ordinal).ThenBy(p => p.Uid)],
         Files = [.. _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FileAccessEntry(f.Key, f.Value))],
         Network = [.. _network.OrderBy(n => n.Direction).ThenBy(n => n.Protocol, StringComparer.Ordinal).ThenBy(n => n.Peer, StringComparer.Ordinal).ThenBy(n => n.Port)],
         Syscalls = [.. _syscalls],

@@ -46,7 +46,7 @@ public static class ProfileYaml
         Spec = new Spec
         {
             Mode = profile.Mode.ToString().ToLowerInvariant(),
-            Processes = profile.Processes.Select(p => new Process { Executable = p.Executable, Sha256 = p.Sha256, Parent = p.Parent, User = p.User }).ToList(),
+            Processes = profile.Processes.Select(p => new Process { Executable = p.Executable, Sha256 = p.Sha256, Parent = p.Parent, User = p.User, Uid = p.Uid }).ToList(),
             Files = profile.Files.Select(f => new FileRule { Path = f.Path, Access = f.Access switch { FileAccessKind.Read => "r", FileAccessKind.Write => "w", _ => "rw" } }).ToList(),
             Network = profile.Network.Select(n => new NetworkRule
             {
@@ -91,7 +91,7 @@ public static class ProfileYaml
             Created = Time(metadata.Created, "metadata.created", source),
             Updated = Time(metadata.Updated, "metadata.updated", source),
             LastNewBehaviour = Time(metadata.LastNewBehaviour ?? metadata.Updated, "metadata.lastNewBehaviour", source),
-            Processes = [.. (spec.Processes ?? []).Select(p => new ProcessEntry(Absolute(p.Executable, "a process executable", source), Hash(p.Sha256, source), p.Parent, p.User)).Distinct()],
+            Processes = [.. (spec.Processes ?? []).Select(p => new ProcessEntry(Absolute(p.Executable, "a process executable", source), Hash(p.Sha256, source), p.Parent, p.User, Uid(p.Uid, source))).Distinct()],
             Files = [.. (spec.Files ?? []).Select(f => new FileAccessEntry(Absolute(f.Path, "a file path", source), f.Access switch
             {
                 "r" => FileAccessKind.Read,
@@ -123,6 +123,9 @@ public static class ProfileYaml
 
     private static string Absolute(string? path, string what, string source) =>
         path is { Length: > 0 } && path[0] == '/' ? path : throw new ProfileFormatException($"{source}: {what} '{path}' is not an absolute path");
+
+    private static long? Uid(long? uid, string source) =>
+        uid is null or (>= 0 and <= uint.MaxValue) ? uid : throw new ProfileFormatException($"{source}: uid {uid} is out of range");
 
     private static string? Hash(string? sha256, string source) =>
         sha256 is null || (sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower)) ? sha256 : throw new ProfileFormatException($"{source}: sha256 '{sha256}' is not 64 lowercase hex digits");
@@ -167,6 +170,7 @@ public static class ProfileYaml
         public string? Sha256 { get; set; }
         public string? Parent { get; set; }
         public string? User { get; set; }
+        public long? Uid { get; set; }
     }
 
     private sealed class FileRule

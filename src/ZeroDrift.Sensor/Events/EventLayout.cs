@@ -43,10 +43,11 @@ public enum OpenReason : ushort
 /// </summary>
 public static class EventLayout
 {
-    public const ushort Version = 1;
+    /// <summary>2: exec records carry the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid and env.</summary>
+    public const ushort Version = 2;
     public const int TypeCount = 10;
     public const int HeaderSize = 32;
-    public const int ExecSize = 80;
+    public const int ExecSize = 152;
     public const int ExitSize = 40;
     public const int OpenSize = 56;
     public const int NetSize = 80;
@@ -104,6 +105,18 @@ public readonly struct ExecRecord
     public readonly uint ExeDev;
     public readonly ExeFlags ExeFlags;
     public readonly ushort PathLen, ArgsLen, CwdLen, ArgsTruncated;
+    public readonly ulong ExeSize;
+    /// <summary>The executable's inode times, nanoseconds since the epoch.</summary>
+    public readonly long ExeMtimeNs, ExeCtimeNs;
+    /// <summary>Capability bit sets (bit n = capability n) of the new program.</summary>
+    public readonly ulong CapPermitted, CapEffective, CapInheritable;
+    /// <summary>Process, process-group and session ids in the process's own pid namespace (0: not visible there).</summary>
+    public readonly uint Vpid, Vpgid, Vsid;
+    /// <summary>The controlling terminal's device number (new_encode_dev), 0 without one.</summary>
+    public readonly uint Tty;
+    /// <summary>The audit login uid; <see cref="uint.MaxValue"/> when unset.</summary>
+    public readonly uint LoginUid;
+    public readonly ushort EnvLen, EnvTruncated;
 }
 
 [StructLayout(LayoutKind.Sequential, Pack = 1)]

@@ -38,7 +38,7 @@ public readonly ref struct SensorEvent
         if (bytes.Length < fixedSize) { error = $"{EventLayout.Name(h.Type)} record of {bytes.Length} bytes, expected at least {fixedSize}"; return false; }
         var variable = h.Type switch
         {
-            EventType.Exec => Exec(bytes) is var e ? e.PathLen + e.ArgsLen + e.CwdLen : 0,
+            EventType.Exec => Exec(bytes) is var e ? e.PathLen + e.ArgsLen + e.CwdLen + e.EnvLen : 0,
             EventType.Open => MemoryMarshal.Read<OpenRecord>(bytes).PathLen,
             EventType.Dns => MemoryMarshal.Read<DnsRecord>(bytes).PayloadLen,
             EventType.Syscall => (int)Math.Min(MemoryMarshal.Read<SyscallRecord>(bytes).StrLen, int.MaxValue),
@@ -65,6 +65,8 @@ public readonly ref struct SensorEvent
     /// <summary>argv as the kernel holds it: NUL-separated (and NUL-terminated unless truncated).</summary>
     public ReadOnlySpan<byte> Args { get { var e = AsExec(); return Bytes.Slice(EventLayout.ExecSize + e.PathLen, e.ArgsLen); } }
     public ReadOnlySpan<byte> Cwd { get { var e = AsExec(); return Bytes.Slice(EventLayout.ExecSize + e.PathLen + e.ArgsLen, e.CwdLen); } }
+    /// <summary>The environment: NAME=value entries, NUL-separated (bounded; see <see cref="ExecRecord.EnvTruncated"/>).</summary>
+    public ReadOnlySpan<byte> Env { get { var e = AsExec(); return Bytes.Slice(EventLayout.ExecSize + e.PathLen + e.ArgsLen + e.CwdLen, e.EnvLen); } }
     public ReadOnlySpan<byte> OpenPath => Bytes.Slice(EventLayout.OpenSize, AsOpen().PathLen);
     public ReadOnlySpan<byte> DnsPayload => Bytes.Slice(EventLayout.DnsSize, AsDns().PayloadLen);
     public ReadOnlySpan<byte> SyscallString => Bytes.Slice(EventLayout.SyscallSize, (int)AsSyscall().StrLen);

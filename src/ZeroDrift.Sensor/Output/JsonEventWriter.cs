@@ -61,6 +61,12 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         writerThread.Start();
     }
 
+    private static readonly JsonEncodedText PVpid = JsonEncodedText.Encode("vpid"), PVpgid = JsonEncodedText.Encode("vpgid"),
+        PVsid = JsonEncodedText.Encode("vsid"), PTty = JsonEncodedText.Encode("tty"), PLoginUid = JsonEncodedText.Encode("loginuid"),
+        PCapPermitted = JsonEncodedText.Encode("capPermitted"), PCapEffective = JsonEncodedText.Encode("capEffective"),
+        PCapInheritable = JsonEncodedText.Encode("capInheritable"), PExeSize = JsonEncodedText.Encode("exeSize"),
+        PExeMtime = JsonEncodedText.Encode("exeMtimeNs"), PEnvBytes = JsonEncodedText.Encode("envBytes");
+
     private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v"), PType = JsonEncodedText.Encode("type"),
         PTime = JsonEncodedText.Encode("time"), PKtime = JsonEncodedText.Encode("ktime"), PPid = JsonEncodedText.Encode("pid"),
         PTid = JsonEncodedText.Encode("tid"), PCgroup = JsonEncodedText.Encode("cgroupId"), PContainer = JsonEncodedText.Encode("container"),
@@ -257,6 +263,18 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumber(PExeDev, e.ExeDev);
         json.WriteString(PExeOrigin, ExeOrigin(e.ExeFlags));
         if ((e.ExeFlags & ExeFlags.Deleted) != 0) json.WriteBoolean(PExeDeleted, true);
+        json.WriteNumber(PExeSize, e.ExeSize);
+        json.WriteNumber(PExeMtime, e.ExeMtimeNs);
+        json.WriteNumber(PVpid, e.Vpid);
+        json.WriteNumber(PVpgid, e.Vpgid);
+        json.WriteNumber(PVsid, e.Vsid);
+        json.WriteNumber(PTty, e.Tty);
+        if (e.LoginUid != uint.MaxValue) json.WriteNumber(PLoginUid, e.LoginUid);
+        json.WriteNumber(PCapPermitted, e.CapPermitted);
+        json.WriteNumber(PCapEffective, e.CapEffective);
+        json.WriteNumber(PCapInheritable, e.CapInheritable);
+        // The environment itself often holds secrets: event lines give its size only (rules read it as proc.env).
+        json.WriteNumber(PEnvBytes, e.EnvLen);
 
         var tgid = (int)e.Header.Tgid;
         processes.OnExec(tgid, (int)e.Ppid, Encoding.UTF8.GetString(exe));

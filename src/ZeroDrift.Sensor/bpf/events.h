@@ -4,7 +4,8 @@
 #ifndef ZERODRIFT_EVENTS_H
 #define ZERODRIFT_EVENTS_H
 
-#define ZD_VERSION 1
+/* 2: exec carries the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env */
+#define ZD_VERSION 2
 
 enum zd_type {
 	ZD_EXEC = 1,
@@ -23,6 +24,7 @@ enum zd_type {
 #define ZD_ARGS_MAX 512   /* argv bytes, NUL-separated */
 #define ZD_DNS_MAX 512    /* UDP DNS payload bytes */
 #define ZD_STR_MAX 128    /* string argument of a notable syscall */
+#define ZD_ENV_MAX 512    /* environment bytes, NUL-separated */
 
 /* exe_flags */
 #define ZD_EXE_OVERLAY 1  /* the executable's inode is on an overlayfs */
@@ -53,8 +55,15 @@ struct zd_exec {
 	__u32 exe_dev;
 	__u32 exe_flags;
 	__u16 path_len, args_len, cwd_len, args_truncated;
-	char data[];     /* path, argv (NUL-separated), cwd */
-};                       /* 80 + data */
+	__u64 exe_size;
+	__s64 exe_mtime_ns, exe_ctime_ns; /* the executable's inode times, ns since the epoch */
+	__u64 cap_permitted, cap_effective, cap_inheritable; /* capability bit sets of the new program */
+	__u32 vpid, vpgid, vsid; /* process, process group and session ids in the process's own pid namespace */
+	__u32 tty;       /* controlling terminal, new_encode_dev(major, minor); 0 without one */
+	__u32 loginuid;  /* audit login uid; 0xffffffff unset */
+	__u16 env_len, env_truncated;
+	char data[];     /* path, argv (NUL-separated), cwd, env (NUL-separated) */
+};                       /* 152 + data */
 
 struct zd_exit {
 	struct zd_hdr h;

@@ -46,6 +46,8 @@ struct zd_config {
 	__u32 watching;     /* cgroups in zd_watch: 0 skips that hash lookup on every open */
 	__u32 enabled;      /* bit (1 << type) per enabled event type; 0 means all */
 	__u32 wakeup_bytes; /* wake the reader once this much is pending; below it, the reader's timer collects */
+	__u32 watch_gen;    /* bumped after every zd_watch change: per-CPU copies of older generations are stale */
+	__u32 pad;
 };
 
 struct zd_prefix {
@@ -118,6 +120,22 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } zd_watch SEC(".maps");
+
+/* Per-CPU copy of the watch flags of the cgroup last seen opening on this CPU: while cgroups are watched (the
+ * agent watches every container in Learn and Monitor), an open of the same cgroup as the last one costs an array
+ * look-up instead of a hash look-up. Valid only for the generation it was read in. */
+struct zd_watch_cache {
+	__u64 cgroup;
+	__u32 gen;
+	__u32 flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zd_watch_cache);
+} zd_watch_cache SEC(".maps");
 
 /* cgroup id -> the syscalls its processes used (seccomp generation); read by user space, never streamed. */
 struct {
@@ -322,6 +340,57 @@ static __always_inline __u32 read_path(struct dentry *dentry, struct vfsmount *v
 	return len;
 }
 
+/* The number of a struct pid in the pid namespace at `level` (the process's own), 0 when the pid is not visible
+ * there (a process group or session led from outside the container). numbers[] is indexed by level. */
+static __always_inline __u32 pid_nr_at(struct pid *pid, __u32 level)
+{
+	if (!pid)
+		return 0;
+	__u32 plevel = BPF_CORE_READ(pid, level);
+	if (level > plevel || level > 31)
+		return 0;
+	__u64 at = (__u64)pid + bpf_core_field_offset(struct pid, numbers) + (__u64)level * bpf_core_type_size(struct upid)
+		+ bpf_core_field_offset(struct upid, nr);
+	int nr = 0;
+	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)at);
+	return nr;
+}
+
+/* A capability set (kernel_cap_t: one u64 since 6.3, two u32 before; both read as 8 little-endian bytes). */
+static __always_inline __u64 cap_bits(const kernel_cap_t *set)
+{
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), set);
+	return v;
+}
+
+/* The fields added in layout version 2: what Falco's proc.vpid/vpgid/sid/tty, thread.cap_*, user.loginuid and
+ * proc.exe_ino.mtime/ctime read, and the executable's size and mtime, which key the agent's content-hash cache. */
+static __always_inline void exec_ids(struct zd_exec *ev, struct task_struct *task, struct inode *inode)
+{
+	ev->exe_size = BPF_CORE_READ(inode, i_size);
+	ev->exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000LL + BPF_CORE_READ(inode, i_mtime_nsec);
+	ev->exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000LL + BPF_CORE_READ(inode, i_ctime_nsec);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	ev->cap_permitted = cap_bits(&cred->cap_permitted);
+	ev->cap_effective = cap_bits(&cred->cap_effective);
+	ev->cap_inheritable = cap_bits(&cred->cap_inheritable);
+	struct pid *self = BPF_CORE_READ(task, thread_pid);
+	__u32 level = BPF_CORE_READ(self, level);
+	ev->vpid = pid_nr_at(self, level);
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	ev->vpgid = pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_PGID]), level);
+	ev->vsid = pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_SID]), level);
+	struct tty_struct *tty = BPF_CORE_READ(sig, tty);
+	ev->tty = 0;
+	if (tty) {
+		__u32 major = BPF_CORE_READ(tty, driver, major);
+		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		ev->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	ev->loginuid = BPF_CORE_READ(task, loginuid.val);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -357,6 +426,7 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	if (nlink == 0)
 		flags |= ZD_EXE_DELETED;
 	ev->exe_flags = flags;
+	exec_ids(ev, task, inode);
 
 	__u32 off = sizeof(*ev);
 	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
@@ -384,6 +454,28 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	__u32 clen = read_path(BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), &buf[off]);
 	ev->cwd_len = clen;
 	off += clen;
+
+	/* The environment, bounded like argv; the offset is at most 152 + 255 + 512 + 255 here. */
+	unsigned long env_start = BPF_CORE_READ(mm, env_start);
+	unsigned long env_end = BPF_CORE_READ(mm, env_end);
+	__u32 elen = env_end > env_start ? env_end - env_start : 0;
+	ev->env_truncated = elen > ZD_ENV_MAX;
+	if (elen > ZD_ENV_MAX)
+		elen = ZD_ENV_MAX;
+	if (off > EVBUF - ZD_ENV_MAX)
+		off = EVBUF - ZD_ENV_MAX;
+	barrier_var(off);
+	off &= EVBUF - 1;
+	if (off > EVBUF - ZD_ENV_MAX)
+		off = EVBUF - ZD_ENV_MAX;
+	barrier_var(elen);
+	elen &= (ZD_ENV_MAX - 1) | ZD_ENV_MAX;
+	if (elen > ZD_ENV_MAX)
+		elen = ZD_ENV_MAX;
+	if (bpf_probe_read_user(&buf[off], elen, (void *)env_start))
+		elen = 0;
+	ev->env_len = elen;
+	off += elen;
 	emit(buf, off, ZD_EXEC);
 	return 0;
 }
@@ -487,8 +579,22 @@ static __always_inline int open_enter(struct pt_regs *regs, int call)
 	struct zd_config *c = zd_cfg();
 	if (c && c->watching) {
 		__u64 cg = bpf_get_current_cgroup_id();
-		__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
-		if (watch && (*watch & WATCH_ALL_OPENS))
+		__u32 gen = c->watch_gen, wflags;
+		struct zd_watch_cache *wc = bpf_map_lookup_elem(&zd_watch_cache, &zero);
+		if (wc && wc->cgroup == cg && wc->gen == gen) {
+			wflags = wc->flags;
+		} else {
+			/* User space updates zd_watch before it bumps the generation, so a copy tagged with the new
+			 * generation never holds the old flags. */
+			__u32 *watch = bpf_map_lookup_elem(&zd_watch, &cg);
+			wflags = watch ? *watch : 0;
+			if (wc) {
+				wc->cgroup = cg;
+				wc->gen = gen;
+				wc->flags = wflags;
+			}
+		}
+		if (wflags & WATCH_ALL_OPENS)
 			reason |= ZD_OPEN_WATCHED;
 	}
 	long n;

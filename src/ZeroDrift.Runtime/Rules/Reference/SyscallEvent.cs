@@ -160,6 +160,8 @@ public sealed record ZeroDriftInfo
     public string? Mode { get; init; }
     /// <summary>The workload identity (Kubernetes owner or container-name pattern).</summary>
     public string? Workload { get; init; }
+    /// <summary>SHA-256 of the process's executable (lowercase hex), once the agent has hashed it.</summary>
+    public string? ExeSha256 { get; init; }
 }
 
 /// <summary>

@@ -53,8 +53,8 @@ public static class SyscallFields
          .Add("proc.exe_ino.mtime", e => (long?)e.Process.ExeInodeMtime)
          .Add("proc.exe_ino.ctime_duration_proc_start", e => e.Process.StartTimeNanoseconds - e.Process.ExeInodeCtime)
          .Add("proc.is_vpgid_leader", e => e.Process.Vpid == e.Process.Vpgid)
-         .Add("proc.is_sid_leader", e => e.Process.Pid == e.Process.Sid)
-         .Add("proc.sname", e => Find(e, e.Process.Sid)?.Name)
+         .Add("proc.is_sid_leader", e => e.Process.Vpid == e.Process.Sid)
+         .Add("proc.sname", e => Find(e, e.Process.Sid, virtualPid: true)?.Name)
          .Add("proc.vpgid.name", e => Find(e, e.Process.Vpgid, virtualPid: true)?.Name)
          .Add("proc.vpgid.exe", e => Find(e, e.Process.Vpgid, virtualPid: true)?.Exe)
          .Add("proc.ppid", e => Parent(e)?.Pid)
@@ -144,6 +144,7 @@ public static class SyscallFields
          .Add("zerodrift.in_profile", e => e.ZeroDrift.InProfile, "the behaviour is in the workload's learned profile")
          .Add("zerodrift.mode", e => e.ZeroDrift.Mode, "learn, monitor or protect")
          .Add("zerodrift.workload", e => e.ZeroDrift.Workload, "the workload identity")
+         .Add("zerodrift.exe_sha256", e => e.ZeroDrift.ExeSha256, "SHA-256 of the executable file (Falco has no such field); no value until hashed")
          .Add("zerodrift.stdin_type", e => e.Process.StdinType, "fd type of standard input at exec (file, pipe, ipv4, ipv6, unix, …)")
          .Add("zerodrift.stdout_type", e => e.Process.StdoutType, "fd type of standard output at exec");
         return t;
