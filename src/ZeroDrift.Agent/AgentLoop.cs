@@ -165,7 +165,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 if (identity is not null)
                 {
                     var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
-                    verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid));
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid,
+                        ProgramName.Of(args, exe)));
                     Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;

@@ -133,9 +133,9 @@ public sealed class BehaviourEngine
         if (drift is not null)
             return Deviation(state, DeviationKind.Drift, blockable: true, $"drift: {exec.Executable} {drift}");
         if (state.Mode == ProfileMode.Learn)
-            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, exec.Parent, exec.User), exec.At));
+            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, exec.Parent, exec.User, exec.Name), exec.At));
         return state.Matcher!.Knows(exec) ? Verdict.Known
-            : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable} started by {exec.Parent ?? "nothing known"} as {exec.User ?? "?"} is not in the profile");
+            : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable}{(exec.Name is null ? "" : $" (as {exec.Name})")} started by {exec.Parent ?? "nothing known"} as {exec.User ?? "?"} is not in the profile");
     }
 
     private static Verdict OnFile(WorkloadState state, FileObservation file)

@@ -1,7 +1,11 @@
 namespace ZeroDrift.Runtime.Profiles;
 
-/// <summary>An executable the workload runs: its path, content hash, the executable that started it and the user.</summary>
-public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null);
+/// <summary>
+/// An executable the workload runs: its path, content hash, the executable that started it and the user.
+/// <paramref name="Name"/>: the name it ran under when that is not its file's name — the applet of a multi-call
+/// binary (busybox's <c>sh</c>, <c>httpd</c>: one file), or a symlink's name; null for its own name.
+/// </summary>
+public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null, string? Name = null);
 
 [Flags]
 public enum FileAccessKind

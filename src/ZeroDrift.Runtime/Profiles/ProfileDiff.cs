@@ -28,7 +28,7 @@ public sealed record ProfileDiff(WorkloadIdentity From, WorkloadIdentity To, IRe
     }
 
     public static string Describe(ProcessEntry p) =>
-        p.Executable + (p.Parent is null ? "" : $" (parent {p.Parent})") + (p.User is null ? "" : $" as {p.User}") + (p.Sha256 is null ? "" : $" sha256:{p.Sha256}");
+        p.Executable + (p.Name is null ? "" : $" as name {p.Name}") + (p.Parent is null ? "" : $" (parent {p.Parent})") + (p.User is null ? "" : $" as {p.User}") + (p.Sha256 is null ? "" : $" sha256:{p.Sha256}");
 
     public static string Describe(FileAccessEntry f) => $"{f.Path} {(f.Access == FileAccessKind.ReadWrite ? "rw" : f.Access == FileAccessKind.Write ? "w" : "r")}";
 
