@@ -159,12 +159,17 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
-                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0);
+                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, e.ExeDev);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
-                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
+                    // A parent that forked without exec (httpd's per-request child running a CGI) was never seen to exec,
+                    // and may be gone already: the event names its executable's file (mm->exe_file, what the kernel's
+                    // Protect check keys on), known by the path it was exec'd under; else it is read from /proc.
+                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
+                        ?? _processes.Get((int)e.Ppid)?.Info.ExePath;
+                    if (parent is { Length: 0 }) parent = null; // /proc could not name it
                     verdict = Observe(new ExecObservation(identity, at, exe, parent, e.Uid.ToString(CultureInfo.InvariantCulture), upper, memfd, null, tgid,
                         ProgramName.Of(args, exe)));
                     Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);

@@ -57,9 +57,9 @@ public partial class EventLayoutTests
         BitConverter.TryWriteBytes(s[72..], (ushort)p.Length);
         BitConverter.TryWriteBytes(s[74..], (ushort)argBytes.Length);
         BitConverter.TryWriteBytes(s[76..], (ushort)c.Length);
-        p.CopyTo(s[80..]);
-        argBytes.CopyTo(s[(80 + p.Length)..]);
-        c.CopyTo(s[(80 + p.Length + argBytes.Length)..]);
+        p.CopyTo(s[EventLayout.ExecSize..]);
+        argBytes.CopyTo(s[(EventLayout.ExecSize + p.Length)..]);
+        c.CopyTo(s[(EventLayout.ExecSize + p.Length + argBytes.Length)..]);
         return bytes;
     }
 

@@ -46,7 +46,7 @@ public static class EventLayout
     public const ushort Version = 1;
     public const int TypeCount = 10;
     public const int HeaderSize = 32;
-    public const int ExecSize = 80;
+    public const int ExecSize = 96;
     public const int ExitSize = 40;
     public const int OpenSize = 56;
     public const int NetSize = 80;
@@ -104,6 +104,10 @@ public readonly struct ExecRecord
     public readonly uint ExeDev;
     public readonly ExeFlags ExeFlags;
     public readonly ushort PathLen, ArgsLen, CwdLen, ArgsTruncated;
+    /// <summary>The parent's executable (its inode and s_dev; 0 when the parent has none).</summary>
+    public readonly ulong ParentExeIno;
+    public readonly uint ParentExeDev;
+    public readonly uint Pad;
 }
 
 [StructLayout(LayoutKind.Sequential, Pack = 1)]

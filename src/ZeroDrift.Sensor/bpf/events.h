@@ -53,8 +53,13 @@ struct zd_exec {
 	__u32 exe_dev;
 	__u32 exe_flags;
 	__u16 path_len, args_len, cwd_len, args_truncated;
+	/* The executable of the parent (real_parent's mm->exe_file): a parent that forked without exec and is gone by
+	 * the time user space reads this (httpd's per-request child running a CGI) is still known by its file. */
+	__u64 parent_exe_ino;
+	__u32 parent_exe_dev;
+	__u32 pad;
 	char data[];     /* path, argv (NUL-separated), cwd */
-};                       /* 80 + data */
+};                       /* 96 + data */
 
 struct zd_exit {
 	struct zd_hdr h;

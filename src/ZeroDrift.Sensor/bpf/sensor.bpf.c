@@ -357,6 +357,10 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	if (nlink == 0)
 		flags |= ZD_EXE_DELETED;
 	ev->exe_flags = flags;
+	struct inode *pinode = BPF_CORE_READ(task, real_parent, mm, exe_file, f_inode);
+	ev->parent_exe_ino = pinode ? BPF_CORE_READ(pinode, i_ino) : 0;
+	ev->parent_exe_dev = pinode ? BPF_CORE_READ(pinode, i_sb, s_dev) : 0;
+	ev->pad = 0;
 
 	__u32 off = sizeof(*ev);
 	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
