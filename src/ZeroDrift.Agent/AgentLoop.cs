@@ -42,6 +42,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly Dictionary<IPAddress, string> _dnsNames = [];
     private readonly Lock _housekeeping = new();
     private readonly ConcurrentDictionary<(int Pid, string Kind), long> _recentBlocks = new();
+    private readonly ConcurrentDictionary<ulong, byte> _enforcementPending = new();
     private long _kernelBlocks;
     private Timer? _timer;
     private long _events, _observations;
@@ -113,6 +114,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 _containers[cgroupId] = (known, pid);
                 // While the cgroup's path is unknown (its first processes exited before /proc was read), try this one.
                 if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
+                // Enforcement that could not be applied when the container appeared (its first processes, runc's,
+                // were gone before their cgroup could be read) is applied with the first process that can.
+                if (_enforcementPending.ContainsKey(cgroupId) && Engine.ModeOf(known.Identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, known, pid);
             }
             return known;
         }
@@ -160,6 +164,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
                     (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, e.ExeDev);
+                // The runtime's init just became the container's program: enforcement that waited for it goes on now.
+                if (_enforcementPending.ContainsKey(h.CgroupId) && identity is not null && Engine.ModeOf(identity) != ProfileMode.Learn)
+                    ApplyEnforcement(h.CgroupId, binding, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 Verdict? verdict = null;
                 if (identity is not null)
@@ -406,6 +413,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         {
             // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
             if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
+            _enforcementPending.TryRemove(cgroup, out _);
             if (_containers.TryRemove(cgroup, out var gone) && gone.Binding.Identity is { } identity
                 && !_containers.Values.Any(c => c.Binding.Identity?.Key == identity.Key))
                 UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
@@ -427,29 +435,54 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
     {
         if (binding.Identity is not { } identity) return;
+        var retry = _enforcementPending.ContainsKey(cgroupId);
         try
         {
             var mode = Engine.ModeOf(identity);
             // A process that has exited has no /proc entry: the path is read again next time rather than cached as unknown.
             if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null)
                 _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
-            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will do.
-            var live = path is null ? pid : LiveMember(path) ?? pid;
-            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will
+            // do, but not the runtime's init still setting the container up: its root may not be the container's yet,
+            // and files resolved there would be the host's.
+            var live = path is null ? null : LiveMember(path);
+            if (path is not null && live is null && mode != ProfileMode.Learn)
+            {
+                if (_enforcementPending.TryAdd(cgroupId, 0))
+                    _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for the container's first program");
+                return;
+            }
+            if (path is null && mode != ProfileMode.Learn)
+            {
+                // Not yet: tried again with the container's next process (see Bind), said once.
+                if (_enforcementPending.TryAdd(cgroupId, 0))
+                    _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a process whose cgroup can be read");
+                return;
+            }
+            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live ?? pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            _enforcementPending.TryRemove(cgroupId, out _);
         }
         catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
         {
-            _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
+            if (!retry) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
         }
     }
 
-    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c>.</summary>
+    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c> that is not the runtime's init (runc's
+    /// stages name themselves <c>runc:[…]</c> until they exec the container's program).</summary>
     private static int? LiveMember(string cgroupPath)
     {
         try
         {
             foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
-                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0) return pid;
+            {
+                if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) continue;
+                string comm;
+                try { comm = File.ReadAllText($"/proc/{line}/comm").TrimEnd('\n'); }
+                catch (IOException) { continue; }
+                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun") continue;
+                return pid;
+            }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

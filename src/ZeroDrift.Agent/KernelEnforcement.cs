@@ -84,7 +84,6 @@ public sealed class KernelEnforcement : IEnforcement
     private (int Files, int Processes) AllowProcesses(EnforcedContainer container, BehaviourProfile profile)
     {
         var pid = container.PidInContainer;
-        _enforcer.ClearExecutables(container.CgroupId);
         var files = new Dictionary<string, FileId>(StringComparer.Ordinal);
         foreach (var exe in profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal))
             if (KernelEnforcer.ResolveInContainer(pid, exe) is { } id) files[exe] = id;
@@ -101,22 +100,27 @@ public sealed class KernelEnforcement : IEnforcement
             foreach (var (name, id) in KernelEnforcer.ListInContainer(pid, directory))
                 if (names.TryGetValue(id, out var set)) set.Add(name);
         var multiCall = names.Where(n => n.Value.Count > 1).Select(n => n.Key).ToHashSet();
+
+        // Filled before anything is removed (an agent restart or a profile update re-applies a protected
+        // container): the processes with their names first, then the marks that make names count, then what the
+        // previous sets held and these do not.
+        var keys = new List<(FileId, ExecParent, ulong)>();
+        foreach (var p in profile.Processes)
+        {
+            if (!files.TryGetValue(p.Executable, out var id)) continue;
+            var name = multiCall.Contains(id) ? ProgramName.Hash(p.Name ?? ProgramName.BaseName(p.Executable)) : 0;
+            var key = (id, ParentOf(pid, p.Parent), name);
+            _enforcer.AllowProcess(container.CgroupId, key.id, key.Item2, key.name);
+            keys.Add(key);
+        }
         foreach (var (exe, id) in files)
             if (multiCall.Contains(id))
             {
                 var own = ProgramName.BaseName(exe);
                 _enforcer.MarkMultiCall(container.CgroupId, id, ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0);
             }
-
-        var allowed = 0;
-        foreach (var p in profile.Processes)
-        {
-            if (!files.TryGetValue(p.Executable, out var id)) continue;
-            var name = multiCall.Contains(id) ? ProgramName.Hash(p.Name ?? ProgramName.BaseName(p.Executable)) : 0;
-            _enforcer.AllowProcess(container.CgroupId, id, ParentOf(pid, p.Parent), name);
-            allowed++;
-        }
-        return (files.Count, allowed);
+        _enforcer.PruneExecutables(container.CgroupId, keys, multiCall);
+        return (files.Count, keys.Count);
     }
 
     /// <summary>

@@ -115,6 +115,25 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
             var shadow = WaitForAlert(a => Rule(a) == "ZeroDrift Sensitive File Read" && Mentions(a, Client));
             Assert.Equal("/etc/shadow", shadow.GetProperty("output_fields").GetProperty("fd.name").GetString());
 
+            // A new start of the protected service is not refused: runc's init exec'ing the entrypoint (started by
+            // the runtime, from outside the container) is the profile's first process.
+            var restartAlerts = ReadAlerts().Count;
+            Podman("restart", "-t", "0", Web);
+            var restartedIp = Podman("inspect", Web, "--format", "{{.NetworkSettings.IPAddress}}").Trim();
+            var served = "";
+            for (var i = 0; i < 50 && !served.Contains("hello", StringComparison.Ordinal); i++, Thread.Sleep(200)) served = Http($"http://{restartedIp}:8080/");
+            Assert.Contains("hello", served);
+            // The new cgroup is protected too: the same shell is killed there.
+            var webId = Podman("inspect", Web, "--format", "{{.Id}}").Trim()[..12];
+            var enforced = stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal));
+            WaitFor(stderr, _ => stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal)) > enforced
+                || stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal)) >= 2, 15, "the restarted service's enforcement");
+            var again = PodmanResult("exec", Web, "/bin/sh", "-c", "echo SHELL");
+            Assert.Equal((137, ""), (again.ExitCode, again.Stdout));
+            Thread.Sleep(1000);
+            var restartBlocks = ReadAlerts().Skip(restartAlerts).Where(a => Mentions(a, Web) && Zd(a, "action") is "blocked" or "killed" && !Output(a).Contains("(as sh)", StringComparison.Ordinal)).ToList();
+            Assert.True(restartBlocks.Count == 0, "restarting the protected service was blocked: " + string.Join("\n", restartBlocks.Select(Output)));
+
             // The seed's numbers from this run.
             var all = ReadAlerts().Where(a => Mentions(a, Web) || Mentions(a, Client)).ToList();
             var detect = all.Select(a => a.GetProperty("zerodrift").GetProperty("detectLatencyMs").GetDouble()).Order().ToList();

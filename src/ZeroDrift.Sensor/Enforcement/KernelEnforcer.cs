@@ -441,7 +441,33 @@ public sealed unsafe class KernelEnforcer : IDisposable
         return LibBpf.MapLookup(killedFd, &key, &at) == 0 && Math.Abs((long)at - execTimeNs) < 1_000_000_000;
     }
 
-    /// <summary>Removes what the cgroup's exec sets hold (processes and multi-call marks), before they are filled anew.</summary>
+    /// <summary>
+    /// Removes from a cgroup's exec sets what is not in <paramref name="processes"/> and <paramref name="multiCall"/>:
+    /// after filling them anew, so that nothing the new sets allow is refused in between.
+    /// </summary>
+    public void PruneExecutables(ulong cgroupId, IReadOnlyCollection<(FileId File, ExecParent Parent, ulong Name)> processes, IReadOnlyCollection<FileId> multiCall)
+    {
+        ArgumentNullException.ThrowIfNull(processes);
+        ArgumentNullException.ThrowIfNull(multiCall);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var keep = processes.ToHashSet();
+        var marks = multiCall.ToHashSet();
+        lock (gate)
+        {
+            DeleteWhere(execAllowFd, 48, k =>
+            {
+                var w = (ulong*)k;
+                return w[0] == cgroupId && !keep.Contains((new FileId(w[1], w[2]), new ExecParent(w[3], w[4]), w[5]));
+            });
+            DeleteWhere(multiCallFd, 24, k =>
+            {
+                var w = (ulong*)k;
+                return w[0] == cgroupId && !marks.Contains(new FileId(w[1], w[2]));
+            });
+        }
+    }
+
+    /// <summary>Removes what the cgroup's exec sets hold (processes and multi-call marks).</summary>
     public void ClearExecutables(ulong cgroupId)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
