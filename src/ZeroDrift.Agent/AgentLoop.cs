@@ -116,7 +116,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
                 // Enforcement that could not be applied when the container appeared (its first processes, runc's,
                 // were gone before their cgroup could be read) is applied with the first process that can.
-                if (_enforcementPending.ContainsKey(cgroupId) && Engine.ModeOf(known.Identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, known, pid);
+                RetryEnforcement(cgroupId, known, pid);
             }
             return known;
         }
@@ -165,8 +165,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
                     (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, e.ExeDev);
                 // The runtime's init just became the container's program: enforcement that waited for it goes on now.
-                if (_enforcementPending.ContainsKey(h.CgroupId) && identity is not null && Engine.ModeOf(identity) != ProfileMode.Learn)
-                    ApplyEnforcement(h.CgroupId, binding, tgid);
+                RetryEnforcement(h.CgroupId, binding, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 Verdict? verdict = null;
                 if (identity is not null)
@@ -432,6 +431,16 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         catch (Exception e) when (e is IOException or SensorException or InvalidOperationException) { return "/sys/fs/cgroup"; }
     });
 
+    /// <summary>Enforcement that waits (see <see cref="ApplyEnforcement"/>) is applied once this process lets it be:
+    /// its cgroup can be read, and it is not the runtime's init.</summary>
+    private void RetryEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
+    {
+        if (!_enforcementPending.ContainsKey(cgroupId) || binding.Identity is not { } identity || Engine.ModeOf(identity) == ProfileMode.Learn) return;
+        if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null) _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
+        if (path is null || LiveMember(path, out _) is null) return;
+        ApplyEnforcement(cgroupId, binding, pid);
+    }
+
     private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
     {
         if (binding.Identity is not { } identity) return;
@@ -445,33 +454,32 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will
             // do, but not the runtime's init still setting the container up: its root may not be the container's yet,
             // and files resolved there would be the host's.
-            var live = path is null ? null : LiveMember(path);
-            if (path is not null && live is null && mode != ProfileMode.Learn)
+            var onlyRuntime = false;
+            var live = path is null ? null : LiveMember(path, out onlyRuntime);
+            if (path is not null && live is null && onlyRuntime && mode != ProfileMode.Learn)
             {
                 if (_enforcementPending.TryAdd(cgroupId, 0))
                     _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for the container's first program");
                 return;
             }
-            if (path is null && mode != ProfileMode.Learn)
-            {
-                // Not yet: tried again with the container's next process (see Bind), said once.
-                if (_enforcementPending.TryAdd(cgroupId, 0))
-                    _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a process whose cgroup can be read");
-                return;
-            }
+            // Without the cgroup's path the kernel cannot be told (user-space enforcement needs none): tried again
+            // with the container's next process (see Bind), said once.
+            if (path is null && mode != ProfileMode.Learn && _enforcementPending.TryAdd(cgroupId, 0))
+                _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a process whose cgroup can be read");
             _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live ?? pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
-            _enforcementPending.TryRemove(cgroupId, out _);
+            if (path is not null) _enforcementPending.TryRemove(cgroupId, out _);
         }
         catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
         {
-            if (!retry) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
+            if (!retry && !_enforcementPending.ContainsKey(cgroupId)) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
         }
     }
 
     /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c> that is not the runtime's init (runc's
     /// stages name themselves <c>runc:[…]</c> until they exec the container's program).</summary>
-    private static int? LiveMember(string cgroupPath)
+    private static int? LiveMember(string cgroupPath, out bool onlyRuntime)
     {
+        onlyRuntime = false;
         try
         {
             foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
@@ -480,7 +488,12 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 string comm;
                 try { comm = File.ReadAllText($"/proc/{line}/comm").TrimEnd('\n'); }
                 catch (IOException) { continue; }
-                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun") continue;
+                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun")
+                {
+                    onlyRuntime = true;
+                    continue;
+                }
+                onlyRuntime = false;
                 return pid;
             }
         }
