@@ -102,9 +102,12 @@ struct {
 	__type(value, __u32);
 } zde_mode SEC(".maps");
 
+/* Filled by user space only: allocated as entries are added (a full preallocation of 48-byte keys would hold
+ * ~27 MiB of kernel memory whatever the profiles' size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct zde_exec_key);
 	__type(value, __u8);
 } zde_exec_allow SEC(".maps");
@@ -114,6 +117,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct zde_file_key);
 	__type(value, __u64);
 } zde_multicall SEC(".maps");
