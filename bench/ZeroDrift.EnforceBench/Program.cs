@@ -9,8 +9,11 @@ using ZeroDrift.Sensor.Enforcement;
 
 // Enforcement cost and block latency (root). Every figure is a ratio against a reference measured in the same run:
 // the same load in a cgroup with enforcement off (no decision, connect programs detached).
-//   exec:    spawn + reap of an allowed program (Off vs Protect), and of a denied one (killed at exec) vs an
-//            allowed one; from the kernel records: execve → decision and decision → process reaped.
+//   exec:    spawn + reap of an allowed program: with no enforcement loaded at all (as without the agent), Off,
+//            Protect (allowed by file: the executable with any parent), and Protect with the full check a profile's
+//            multi-call file gets (the parent's executable compared, argv[0] read from the new image and hashed);
+//            a denied one (killed at exec) vs an allowed one; from the kernel records: execve → decision and
+//            decision → process reaped.
 //   connect: UDP socket connect() to loopback, Off vs Protect-allowed vs Protect-denied (EPERM).
 // usage: ZeroDrift.EnforceBench LOAD_SCRIPT [ROUNDS] [EXECS] [CONNECTS]
 
@@ -33,8 +36,14 @@ if (statsBefore is not null) File.WriteAllText(StatsSwitch, "1");
 try
 {
     var cgroupId = Native.Inode(cgroupDir);
+    // The reference for what enforcement costs an exec at all: the same load before any of it is loaded.
+    var unloaded = new List<double>();
+    for (var round = 0; round < rounds; round++) unloaded.AddRange(Durations(Run(script, cgroupDir, "exec", allowed, execs)));
     using var enforcer = KernelEnforcer.Open(pinRoot);
     enforcer.AllowExecutables(cgroupId, Environment.ProcessId, [allowed]);
+    var allowedFile = KernelEnforcer.ResolveInContainer(Environment.ProcessId, allowed) ?? throw new InvalidOperationException($"cannot stat {allowed}");
+    var python = KernelEnforcer.ResolveInContainer(Environment.ProcessId, Tool("python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))").Trim())
+        ?? throw new InvalidOperationException("cannot stat the python3 that runs the load");
     enforcer.AllowDestination(cgroupId, IPAddress.Loopback, 32, 9);
 
     var records = new ConcurrentDictionary<int, (long KernelNs, long ReceivedNs)>();
@@ -60,6 +69,7 @@ try
     var toUser = new List<double>();
     var notKilled = 0;
     var notDenied = 0;
+    var notAllowed = 0;
 
     for (var round = 0; round < rounds; round++)
     {
@@ -69,6 +79,19 @@ try
         {
             enforcer.SetMode(cgroupId, cgroupPath, phase == "off" ? EnforcementMode.Off : EnforcementMode.Protect);
             Add($"exec allowed ({phase})", Durations(Run(script, cgroupDir, "exec", allowed, execs)));
+            if (phase == "protect")
+            {
+                // The same program as a multi-call file of the profile: allowed only run by python3 (the load's
+                // interpreter, in the cgroup) under the name "true", so every exec reads and hashes argv[0].
+                enforcer.ClearExecutables(cgroupId);
+                enforcer.MarkMultiCall(cgroupId, allowedFile, 0);
+                enforcer.AllowProcess(cgroupId, allowedFile, ExecParent.Of(python), ProgramName.Hash(Path.GetFileName(allowed)));
+                var multi = Run(script, cgroupDir, "exec", allowed, execs);
+                notAllowed += multi.Count(r => r[3] != 0);
+                Add("exec allowed, parent + name (protect)", Durations(multi));
+                enforcer.ClearExecutables(cgroupId);
+                enforcer.AllowExecutables(cgroupId, Environment.ProcessId, [allowed]);
+            }
             Add($"connect allowed ({phase})", Durations(Run(script, cgroupDir, "connect", "9", connects)));
             if (phase == "off")
             {
@@ -97,10 +120,14 @@ try
     await reader;
 
     Console.WriteLine($"rounds {rounds}, {execs} execs and {connects} connects per phase and round; µs per operation (median / p99)");
+    samples["exec allowed (nothing loaded)"] = unloaded;
     foreach (var (name, values) in samples.OrderBy(s => s.Key, StringComparer.Ordinal))
         Console.WriteLine($"  {name,-34} {Percentile(values, 50),9:F1} {Percentile(values, 99),9:F1}");
     Console.WriteLine("ratios (median against the reference measured in this run):");
     Ratio("exec allowed: protect / off", "exec allowed (protect)", "exec allowed (off)");
+    Ratio("exec allowed: protect / nothing loaded", "exec allowed (protect)", "exec allowed (nothing loaded)");
+    Ratio("exec parent + name (protect) / nothing loaded", "exec allowed, parent + name (protect)", "exec allowed (nothing loaded)");
+    Ratio("exec parent + name / by file (protect)", "exec allowed, parent + name (protect)", "exec allowed (protect)");
     Ratio("exec denied (killed) / allowed run (off)", "exec denied, killed (protect)", "exec allowed (off)");
     Ratio("connect allowed: protect / off", "connect allowed (protect)", "connect allowed (off)");
     Ratio("connect denied (EPERM) / allowed (off)", "connect denied, EPERM (protect)", "connect allowed (off)");
@@ -117,11 +144,11 @@ try
         var ns = p.TryGetProperty("run_time_ns", out var t) ? t.GetInt64() : 0;
         Console.WriteLine($"  {p.GetProperty("name").GetString(),-14} {runs,9} runs  {(runs > 0 ? (double)ns / runs : double.NaN),8:F0} ns per run");
     }
-    Console.WriteLine($"denied execs not killed by SIGKILL: {notKilled}; denied connects not refused: {notDenied}");
-    return notKilled + notDenied == 0 ? 0 : 1;
+    Console.WriteLine($"denied execs not killed by SIGKILL: {notKilled}; denied connects not refused: {notDenied}; allowed (parent + name) execs killed: {notAllowed}");
+    return notKilled + notDenied + notAllowed == 0 ? 0 : 1;
 
     void Ratio(string label, string measured, string reference) =>
-        Console.WriteLine($"  {label,-42} {Percentile(samples[measured], 50) / Percentile(samples[reference], 50):F2}");
+        Console.WriteLine($"  {label,-48} {Percentile(samples[measured], 50) / Percentile(samples[reference], 50):F2}");
 }
 finally
 {

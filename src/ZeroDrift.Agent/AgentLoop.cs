@@ -45,6 +45,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly UserNames _users;
     private readonly ExecutableHashes _hashes;
     private readonly ConcurrentDictionary<ulong, bool> _watched = new();
+    private readonly ConcurrentDictionary<ulong, byte> _enforcementPending = new();
     private long _kernelBlocks;
     private Timer? _timer;
     private long _events, _observations;
@@ -122,6 +123,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 _containers[cgroupId] = (known, pid);
                 // While the cgroup's path is unknown (its first processes exited before /proc was read), try this one.
                 if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
+                // Enforcement that could not be applied when the container appeared (its first processes, runc's,
+                // were gone before their cgroup could be read) is applied with the first process that can.
+                RetryEnforcement(cgroupId, known, pid);
             }
             return known;
         }
@@ -172,15 +176,22 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(h.CgroupId, tgid));
                 var facts = EventMapper.Facts(e, ev.Env, user, group);
                 var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
-                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, facts);
+                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, facts, e.ExeDev);
+                // The runtime's init just became the container's program: enforcement that waited for it goes on now.
+                RetryEnforcement(h.CgroupId, binding, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 var sha = memfd ? null : Hash(new ExecutableKey(e.ExeDev, e.ExeIno, e.ExeSize, e.ExeMtimeNs), exe, tgid, h.CgroupId, binding, process, upper);
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
-                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath;
+                    // A parent that forked without exec (httpd's per-request child running a CGI) was never seen to exec,
+                    // and may be gone already: the event names its executable's file (mm->exe_file, what the kernel's
+                    // Protect check keys on), known by the path it was exec'd under; else it is read from /proc.
+                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
+                        ?? _processes.Get((int)e.Ppid)?.Info.ExePath;
+                    if (parent is { Length: 0 }) parent = null; // /proc could not name it
                     var userName = user?.Name ?? e.Uid.ToString(CultureInfo.InvariantCulture);
-                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid));
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(args, exe)));
                     Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
@@ -271,13 +282,13 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// <summary>A process of the container other than <paramref name="pid"/> (which may have exited): the last one seen, else a live member of its cgroup.</summary>
     private int? OtherMember(ulong cgroupId, int pid) =>
         _containers.TryGetValue(cgroupId, out var known) && known.Pid != pid ? known.Pid
-        : _cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null ? LiveMember(path) : null;
+        : _cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null ? LiveMember(path, out _) : null;
 
     /// <summary>Processes whose root holds a container's files: the one that ran it, then any live member of its cgroup.</summary>
     private IEnumerable<int> Candidates(int pid, ulong cgroupId, bool host)
     {
         yield return pid;
-        if (_cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null && LiveMember(path) is { } live) yield return live;
+        if (_cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null && LiveMember(path, out _) is { } live) yield return live;
         if (host) yield return 0;
     }
 
@@ -479,6 +490,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         {
             // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
             if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
+            _enforcementPending.TryRemove(cgroup, out _);
             if (_containers.TryRemove(cgroup, out var gone) && gone.Binding.Identity is { } identity
                 && !_containers.Values.Any(c => c.Binding.Identity?.Key == identity.Key))
                 UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
@@ -503,32 +515,71 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         catch (Exception e) when (e is IOException or SensorException or InvalidOperationException) { return "/sys/fs/cgroup"; }
     });
 
+    /// <summary>Enforcement that waits (see <see cref="ApplyEnforcement"/>) is applied once this process lets it be:
+    /// its cgroup can be read, and it is not the runtime's init.</summary>
+    private void RetryEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
+    {
+        if (!_enforcementPending.ContainsKey(cgroupId) || binding.Identity is not { } identity || Engine.ModeOf(identity) == ProfileMode.Learn) return;
+        if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null) _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
+        if (path is null || LiveMember(path, out _) is null) return;
+        ApplyEnforcement(cgroupId, binding, pid);
+    }
+
     private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
     {
         if (binding.Identity is not { } identity) return;
+        var retry = _enforcementPending.ContainsKey(cgroupId);
         try
         {
             var mode = Engine.ModeOf(identity);
             // A process that has exited has no /proc entry: the path is read again next time rather than cached as unknown.
             if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null)
                 _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
-            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will do.
-            var live = path is null ? pid : LiveMember(path) ?? pid;
-            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will
+            // do, but not the runtime's init still setting the container up: its root may not be the container's yet,
+            // and files resolved there would be the host's.
+            var onlyRuntime = false;
+            var live = path is null ? null : LiveMember(path, out onlyRuntime);
+            if (path is not null && live is null && onlyRuntime && mode != ProfileMode.Learn)
+            {
+                if (_enforcementPending.TryAdd(cgroupId, 0))
+                    _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for the container's first program");
+                return;
+            }
+            // Without the cgroup's path the kernel cannot be told (user-space enforcement needs none): tried again
+            // with the container's next process (see Bind), said once.
+            if (path is null && mode != ProfileMode.Learn && _enforcementPending.TryAdd(cgroupId, 0))
+                _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a process whose cgroup can be read");
+            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live ?? pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            if (path is not null) _enforcementPending.TryRemove(cgroupId, out _);
         }
         catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
         {
-            _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
+            if (!retry && !_enforcementPending.ContainsKey(cgroupId)) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
         }
     }
 
-    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c>.</summary>
-    private static int? LiveMember(string cgroupPath)
+    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c> that is not the runtime's init (runc's
+    /// stages name themselves <c>runc:[…]</c> until they exec the container's program).</summary>
+    private static int? LiveMember(string cgroupPath, out bool onlyRuntime)
     {
+        onlyRuntime = false;
         try
         {
             foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
-                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0) return pid;
+            {
+                if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) continue;
+                string comm;
+                try { comm = File.ReadAllText($"/proc/{line}/comm").TrimEnd('\n'); }
+                catch (IOException) { continue; }
+                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun")
+                {
+                    onlyRuntime = true;
+                    continue;
+                }
+                onlyRuntime = false;
+                return pid;
+            }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

@@ -10,15 +10,15 @@ namespace ZeroDrift.Agent;
 
 /// <summary>
 /// Protect in the kernel, through <see cref="KernelEnforcer"/>: for each container of a workload in Protect the
-/// profile's executables (resolved inside the container to the {dev, ino} the kernel sees at exec) and egress
-/// destinations are pushed, then the cgroup is switched to protect. From then on an exec outside the set, or from
-/// the writable layer or a memfd, is killed at <c>sched_process_exec</c> before its first instruction, and a
-/// connect or datagram to another destination fails with EPERM. State is pinned: blocking goes on while the agent
-/// restarts.
+/// profile's processes (executable and parent executable, resolved inside the container to the {dev, ino} the
+/// kernel sees at exec, and the name a multi-call binary ran under) and egress destinations are pushed, then the
+/// cgroup is switched to protect. From then on an exec outside the set, or from the writable layer or a memfd, is
+/// killed at <c>sched_process_exec</c> before its first instruction, and a connect or datagram to another
+/// destination fails with EPERM. State is pinned: blocking goes on while the agent restarts.
 /// <para>
-/// The engine is finer than the kernel's sets (a process is known with its parent executable), so a block verdict
-/// the kernel did not carry out — the executable is allowed, only its parent is new — falls back to a user-space
-/// kill. The kernel's own records (<see cref="KernelEnforcer.ReadBlockedAsync"/>) are matched with the alerts the
+/// The engine still tells apart what the kernel folds into one (two parents outside the container: conmon and
+/// runc; a parent or executable the container no longer resolves), so a block verdict the kernel did not carry out
+/// falls back to a user-space kill. The kernel's own records (<see cref="KernelEnforcer.ReadBlockedAsync"/>) are matched with the alerts the
 /// sensor's events produced; a block no event explained (a UDP datagram, a lost record) becomes its own alert.
 /// </para>
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class KernelEnforcement : IEnforcement
     private readonly KernelEnforcer _enforcer;
     private readonly UserSpaceEnforcement _fallback;
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<ulong, HashSet<string>> _allowedExecutables = new();
+    private readonly ConcurrentDictionary<ulong, bool> _protected = new();
     private readonly Lock _lock = new();
 
     public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
@@ -51,12 +51,12 @@ public sealed class KernelEnforcement : IEnforcement
             if (mode != ProfileMode.Protect || profile is null)
             {
                 _enforcer.SetMode(container.CgroupId, container.CgroupPath, mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off);
-                _allowedExecutables.TryRemove(container.CgroupId, out _);
+                _protected.TryRemove(container.CgroupId, out _);
                 return;
             }
             // The allow sets first: from the moment the mode says protect, whatever they do not name is refused.
             var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).ToList();
-            var resolved = _enforcer.AllowExecutables(container.CgroupId, container.PidInContainer, executables);
+            var (resolved, processes) = AllowProcesses(container, profile);
             var destinations = 0;
             foreach (var entry in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
             {
@@ -64,11 +64,83 @@ public sealed class KernelEnforcement : IEnforcement
                 _enforcer.AllowDestination(container.CgroupId, address, prefix, entry.Port);
                 destinations++;
             }
-            _allowedExecutables[container.CgroupId] = [.. executables];
+            _protected[container.CgroupId] = true;
             _enforcer.SetMode(container.CgroupId, container.CgroupPath, EnforcementMode.Protect);
             _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
-                + $"{resolved} of {executables.Count} executables and {destinations} destinations allowed");
+                + $"{resolved} of {executables.Count} executables ({processes} processes with their parent and name) and {destinations} destinations allowed");
         }
+    }
+
+    /// <summary>Directories whose names are how a container's image reaches its executables (for multi-call files).</summary>
+    private static readonly string[] ProgramDirectories = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"];
+
+    /// <summary>
+    /// Pushes the profile's processes: each executable with its parent's executable (resolved in the container like
+    /// the executable; a parent outside the container — the runtime — as one class) and, for a multi-call file, the
+    /// name it ran under. A file is multi-call in this container when the profile saw it under several names or
+    /// the image reaches it under several names (busybox's applet links). Returns the files resolved and the
+    /// processes allowed.
+    /// </summary>
+    private (int Files, int Processes) AllowProcesses(EnforcedContainer container, BehaviourProfile profile)
+    {
+        var pid = container.PidInContainer;
+        var files = new Dictionary<string, FileId>(StringComparer.Ordinal);
+        foreach (var exe in profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal))
+            if (KernelEnforcer.ResolveInContainer(pid, exe) is { } id) files[exe] = id;
+
+        var names = new Dictionary<FileId, HashSet<string>>();
+        foreach (var (exe, id) in files)
+        {
+            if (!names.TryGetValue(id, out var set)) names[id] = set = new HashSet<string>(StringComparer.Ordinal);
+            set.Add(ProgramName.BaseName(exe));
+        }
+        foreach (var p in profile.Processes)
+            if (files.TryGetValue(p.Executable, out var id)) names[id].Add(p.Name ?? ProgramName.BaseName(p.Executable));
+        foreach (var directory in ProgramDirectories)
+            foreach (var (name, id) in KernelEnforcer.ListInContainer(pid, directory))
+                if (names.TryGetValue(id, out var set)) set.Add(name);
+        var multiCall = names.Where(n => n.Value.Count > 1).Select(n => n.Key).ToHashSet();
+
+        // Filled before anything is removed (an agent restart or a profile update re-applies a protected
+        // container): the processes with their names first, then the marks that make names count, then what the
+        // previous sets held and these do not.
+        var keys = new List<(FileId, ExecParent, ulong)>();
+        foreach (var p in profile.Processes)
+        {
+            if (!files.TryGetValue(p.Executable, out var id)) continue;
+            var name = multiCall.Contains(id) ? ProgramName.Hash(p.Name ?? ProgramName.BaseName(p.Executable)) : 0;
+            var key = (id, ParentOf(pid, p.Parent), name);
+            _enforcer.AllowProcess(container.CgroupId, key.id, key.Item2, key.name);
+            keys.Add(key);
+        }
+        foreach (var (exe, id) in files)
+            if (multiCall.Contains(id))
+            {
+                var own = ProgramName.BaseName(exe);
+                _enforcer.MarkMultiCall(container.CgroupId, id, ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0);
+            }
+        _enforcer.PruneExecutables(container.CgroupId, keys, multiCall);
+        return (files.Count, keys.Count);
+    }
+
+    /// <summary>
+    /// The kernel's parent for a profile entry: none recorded allows any parent; the runtime's processes (and a
+    /// path that is no file in the container: a host process) are the parent outside the container's cgroup.
+    /// </summary>
+    private static ExecParent ParentOf(int pid, string? parent)
+    {
+        if (parent is null) return ExecParent.Any;
+        if (IsRuntime(parent)) return ExecParent.Outside;
+        return KernelEnforcer.ResolveInContainer(pid, parent) is { } id ? ExecParent.Of(id) : ExecParent.Outside;
+    }
+
+    /// <summary>Container runtimes start a container's processes from the host: conmon and containerd's shims the
+    /// entrypoint, runc and crun an exec (runc possibly from a memfd copy of itself).</summary>
+    private static bool IsRuntime(string path)
+    {
+        if (path.StartsWith("memfd:", StringComparison.Ordinal) || path.StartsWith("/memfd:", StringComparison.Ordinal)) return true;
+        var name = ProgramName.BaseName(path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path);
+        return name is "conmon" or "runc" or "crun" or "youki" or "runsc" || name.StartsWith("containerd-shim", StringComparison.Ordinal);
     }
 
     private static bool TryParsePeer(string peer, out IPAddress address, out int prefix)
@@ -93,28 +165,40 @@ public sealed class KernelEnforcement : IEnforcement
         lock (_lock)
         {
             _enforcer.Forget(cgroupId);
-            _allowedExecutables.TryRemove(cgroupId, out _);
+            _protected.TryRemove(cgroupId, out _);
         }
     }
 
     /// <summary>
-    /// What happened to a block verdict: drift, and an executable outside the pushed set, were killed by the kernel
-    /// at exec; a refused connect came back with EPERM. Otherwise the user-space fallback kills the process.
+    /// What happened to a block verdict: drift was killed by the kernel at exec; a process outside the profile was
+    /// when the kernel says so (its record of execs it killed, by pid); a refused connect came back with EPERM.
+    /// Otherwise the user-space fallback kills the process.
     /// </summary>
     public (AlertAction Action, long? AtNs) OnBlock(BlockRequest r)
     {
         var inKernel = r.Kind switch
         {
             DeviationKind.Drift => IsProtected(r.CgroupId),
-            DeviationKind.Process => IsProtected(r.CgroupId) && r.Executable is not null
-                && _allowedExecutables.TryGetValue(r.CgroupId, out var allowed) && !allowed.Contains(r.Executable),
+            DeviationKind.Process => IsProtected(r.CgroupId) && KilledByKernel(r.Pid, r.KernelTimeNs),
             DeviationKind.Network => r.ConnectResult == -1, // -EPERM: the cgroup program refused it
             _ => false,
         };
         return inKernel ? (AlertAction.Blocked, r.KernelTimeNs) : _fallback.OnBlock(r);
     }
 
-    private bool IsProtected(ulong cgroupId) => _allowedExecutables.ContainsKey(cgroupId);
+    private bool KilledByKernel(int pid, long execTimeNs)
+    {
+        // The kernel records the kill in the same exec, before or after the sensor's program for it ran: give it a
+        // few milliseconds when the sensor's event was read first. Only deviations pay this wait.
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            if (_enforcer.KilledAtExec(pid, execTimeNs)) return true;
+            Thread.Sleep(1);
+        }
+        return false;
+    }
+
+    private bool IsProtected(ulong cgroupId) => _protected.ContainsKey(cgroupId);
 
     public void Dispose()
     {

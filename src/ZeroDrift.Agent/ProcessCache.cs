@@ -59,6 +59,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     public const int MaxAncestors = 8;
     private static readonly Dictionary<string, string> NoEnv = [];
     private readonly Dictionary<int, TrackedProcess> _processes = [];
+    private readonly Dictionary<(uint Device, ulong Inode), string> _executables = [];
 
     public int Count => _processes.Count;
 
@@ -113,8 +114,19 @@ public sealed class ProcessCache(string procRoot = "/proc")
 
     /// <summary>A process that just executed a new program: its entry is replaced (pid kept, lineage from the parent).</summary>
     public TrackedProcess OnExec(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
-        long exeInode = 0, bool overlay = false, ExecFacts? facts = null) =>
-        Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode, overlay, facts);
+        long exeInode = 0, bool overlay = false, ExecFacts? facts = null, uint exeDevice = 0)
+    {
+        if (exeInode != 0 && exeDevice != 0)
+        {
+            // Bounded like the processes: start over when full (the next execs fill it again).
+            if (_executables.Count >= Capacity) _executables.Clear();
+            _executables[(exeDevice, (ulong)exeInode)] = exePath;
+        }
+        return Add(pid, ppid, exePath, args, cwd, uid, gid, timeNs, upperLayer, memfd, exeInode, overlay, facts);
+    }
+
+    /// <summary>The path an executable (by the kernel's s_dev and inode) was last exec'd under, if seen.</summary>
+    public string? ExecutablePath(uint device, ulong inode) => inode == 0 ? null : _executables.GetValueOrDefault((device, inode));
 
     /// <summary>The process, read from /proc when it predates what the agent has seen; null when it is gone.</summary>
     public TrackedProcess? Get(int pid)

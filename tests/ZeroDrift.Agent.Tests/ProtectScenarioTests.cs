@@ -12,8 +12,9 @@ namespace ZeroDrift.Agent.Tests;
 /// The issue's scenario with the real <c>zerodrift agent</c>, kernel and podman+runc: a busybox httpd and a client
 /// polling it are learned (short quiet period, auto-advance to monitor), switched to Protect with
 /// <c>zerodrift profile mode</c>, then: the learned behaviour replays with zero alerts; a binary copied in at run
-/// time is killed before it prints; a shell that never ran while learning is killed at exec; a connect outside the
-/// model fails with EPERM; reading /etc/shadow raises the default rules' alert.
+/// time is killed before it prints; a shell — the same busybox file as the web server, spawned by the server (CGI) or
+/// exec'd into its container, as <c>sh</c>, <c>busybox sh</c> or through a symlink named otherwise — is killed by the
+/// kernel at exec; a connect outside the model fails with EPERM; reading /etc/shadow raises the default rules' alert.
 /// </summary>
 public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
 {
@@ -42,7 +43,7 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
             var ip = Podman("inspect", Web, "--format", "{{.NetworkSettings.IPAddress}}").Trim();
             File.WriteAllText(_dir.Combine("target"), $"{ip}:8080\n");
             Podman("create", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", Client, Image, "sh", "-c",
-                "while :; do read T < /tmp/target; wget -q -O /dev/null http://$T/ 2>>/tmp/log; [ -f /tmp/shadow-now ] && read X < /etc/shadow; sleep 0.5; done");
+                "while :; do read T < /tmp/target; wget -q -O /dev/null http://$T/ 2>>/tmp/log && echo ok >> /tmp/rounds; [ -f /tmp/shadow-now ] && read X < /etc/shadow; sleep 0.5; done");
             Podman("cp", _dir.Combine("target"), $"{Client}:/tmp/target");
             Podman("start", Client);
             WaitFor(stderr, l => l.Contains($"{Web} (", StringComparison.Ordinal) && l.Contains("learn -> monitor", StringComparison.Ordinal), 60, "the web server's learning to end");
@@ -58,11 +59,14 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
             WaitFor(stderr, l => l.Contains("kernel enforcement for container", StringComparison.Ordinal) && l.Contains("protect", StringComparison.Ordinal), 10, "the kernel sets");
             Thread.Sleep(1500);
 
-            // Replay: the client keeps polling, the server keeps serving; nothing is alerted, nothing blocked.
+            // Replay (an unexplained kernel block would be an alert too, so zero alerts is zero blocks): the client keeps polling (sh running wget and sleep: applets of one multi-call file, each
+            // allowed in the kernel by its name and parent), the server keeps serving; nothing is alerted, nothing blocked.
             var before = ReadAlerts().Count;
+            var roundsBefore = Rounds();
             Thread.Sleep(4000);
             var replay = ReadAlerts().Skip(before).Where(a => Mentions(a, Web) || Mentions(a, Client)).ToList();
             Assert.True(replay.Count == 0, "replaying the learned behaviour alerted: " + string.Join("\n", replay.Select(a => a.GetProperty("output").GetString())));
+            Assert.True(Rounds() >= roundsBefore + 4, $"the client's learned loop (sh, wget, sleep) stopped under Protect: {roundsBefore} -> {Rounds()} rounds");
 
             // Drift: a binary copied in at run time is killed at exec, before it prints.
             Podman("cp", "/bin/busybox", $"{Web}:/tmp/echo");
@@ -73,12 +77,31 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("blocked", Zd(driftAlert, "action"));
             Assert.Equal("kernel", Zd(driftAlert, "enforcement"));
 
-            // A shell that never ran while learning (its own file in the image) is killed at exec.
-            var shell = PodmanResult("exec", Web, "/bin/ash", "-c", "echo SHELL");
-            Assert.DoesNotContain("SHELL", shell.Stdout);
-            Assert.Equal(137, shell.ExitCode);
-            var shellAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Process Outside the Profile" && Mentions(a, Web) && a.GetProperty("output").GetString()!.Contains("/bin/ash", StringComparison.Ordinal));
-            Assert.Equal("blocked", Zd(shellAlert, "action"));
+            // A shell spawned by the service: httpd runs a CGI script (shipped in the image) through /bin/sh, the same
+            // busybox file as httpd itself. Killed by the kernel at exec (parent httpd, name sh: never learned).
+            var cgi = Http($"http://{ip}:8080/cgi-bin/run");
+            Assert.DoesNotContain("CGI-RAN", cgi);
+            var cgiAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Process Outside the Profile" && Mentions(a, Web) && Output(a).Contains("(as sh) started by /bin/busybox", StringComparison.Ordinal));
+            AssertKernelBlock(cgiAlert);
+
+            // The same shell exec'd into the container, under each of its names: sh, `busybox sh`, the image's symlink
+            // named ash, and a symlink made at run time (from the host, in the container's merged root: a symlink in
+            // the writable layer to a file of the image is no drift by itself). Each is the one file the kernel
+            // allows (as httpd), each killed before it prints.
+            var merged = Podman("mount", Web).Trim();
+            File.CreateSymbolicLink(Path.Combine(merged, "tmp/ash"), "/bin/busybox");
+            foreach (var (argv, name) in new[] { (new[] { "/bin/sh" }, "sh"), (["/bin/busybox", "sh"], "sh"), (["/bin/ash"], "ash"), (["/tmp/ash"], "ash") })
+            {
+                var before2 = ReadAlerts().Count;
+                var shell = PodmanResult(["exec", Web, .. argv, "-c", "echo SHELL"]);
+                Assert.DoesNotContain("SHELL", shell.Stdout);
+                Assert.Equal(137, shell.ExitCode); // SIGKILL at exec
+                var shellAlert = WaitForAlert(a => Rule(a) == "ZeroDrift Process Outside the Profile" && Mentions(a, Web) && Output(a).Contains($"(as {name})", StringComparison.Ordinal), before2);
+                AssertKernelBlock(shellAlert);
+                output.WriteLine($"{string.Join(' ', argv)}: exit {shell.ExitCode}, {Output(shellAlert)}");
+            }
+            // The server still serves: nothing it learned was taken from it.
+            Assert.Contains("hello", Http($"http://{ip}:8080/"));
 
             // A connect outside the model fails with EPERM in the client; reading /etc/shadow raises the rules' alert.
             File.WriteAllText(_dir.Combine("target"), $"{ip}:9999\n");
@@ -92,12 +115,31 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
             var shadow = WaitForAlert(a => Rule(a) == "ZeroDrift Sensitive File Read" && Mentions(a, Client));
             Assert.Equal("/etc/shadow", shadow.GetProperty("output_fields").GetProperty("fd.name").GetString());
 
+            // A new start of the protected service is not refused: runc's init exec'ing the entrypoint (started by
+            // the runtime, from outside the container) is the profile's first process.
+            var restartAlerts = ReadAlerts().Count;
+            Podman("restart", "-t", "0", Web);
+            var restartedIp = Podman("inspect", Web, "--format", "{{.NetworkSettings.IPAddress}}").Trim();
+            var served = "";
+            for (var i = 0; i < 50 && !served.Contains("hello", StringComparison.Ordinal); i++, Thread.Sleep(200)) served = Http($"http://{restartedIp}:8080/");
+            Assert.Contains("hello", served);
+            // The new cgroup is protected too: the same shell is killed there.
+            var webId = Podman("inspect", Web, "--format", "{{.Id}}").Trim()[..12];
+            var enforced = stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal));
+            WaitFor(stderr, _ => stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal)) > enforced
+                || stderr.Count(l => l.Line.Contains($"kernel enforcement for container {webId}", StringComparison.Ordinal)) >= 2, 15, "the restarted service's enforcement");
+            var again = PodmanResult("exec", Web, "/bin/sh", "-c", "echo SHELL");
+            Assert.Equal((137, ""), (again.ExitCode, again.Stdout));
+            Thread.Sleep(1000);
+            var restartBlocks = ReadAlerts().Skip(restartAlerts).Where(a => Mentions(a, Web) && Zd(a, "action") is "blocked" or "killed" && !Output(a).Contains("(as sh)", StringComparison.Ordinal)).ToList();
+            Assert.True(restartBlocks.Count == 0, "restarting the protected service was blocked: " + string.Join("\n", restartBlocks.Select(Output)));
+
             // The seed's numbers from this run.
             var all = ReadAlerts().Where(a => Mentions(a, Web) || Mentions(a, Client)).ToList();
             var detect = all.Select(a => a.GetProperty("zerodrift").GetProperty("detectLatencyMs").GetDouble()).Order().ToList();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{all.Count} alerts; detect latency (kernel event -> alert written) p50 {detect[detect.Count / 2]:0.###} ms, max {detect[^1]:0.###} ms"));
-            output.WriteLine($"detect: drift {Zd(driftAlert, "detectLatencyMs")} ms, shell {Zd(shellAlert, "detectLatencyMs")} ms, connect {Zd(connectAlert, "detectLatencyMs")} ms; "
+            output.WriteLine($"detect: drift {Zd(driftAlert, "detectLatencyMs")} ms, CGI shell {Zd(cgiAlert, "detectLatencyMs")} ms, connect {Zd(connectAlert, "detectLatencyMs")} ms; "
                 + "blocks: drift and shell killed at exec (exit 137, nothing printed), connect refused with EPERM");
             Assert.All(all, a => Assert.True(a.GetProperty("zerodrift").GetProperty("detectLatencyMs").GetDouble() < 1000));
         }
@@ -120,30 +162,62 @@ public sealed class ProtectScenarioTests(ITestOutputHelper output) : IDisposable
 
     private static string? Rule(JsonElement a) => a.GetProperty("rule").GetString();
 
+    /// <summary>The body of a GET (status and errors included as text: a killed CGI answers with an error or nothing).</summary>
+    private static string Http(string url)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            using var response = client.GetAsync(new Uri(url)).GetAwaiter().GetResult();
+            return $"{(int)response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}";
+        }
+        catch (HttpRequestException e) { return e.Message; }
+    }
+
+    private static string Output(JsonElement a) => a.GetProperty("output").GetString()!;
+
+    /// <summary>Blocked by the kernel at exec: before the program's first instruction, so no time between the exec and the block.</summary>
+    private static void AssertKernelBlock(JsonElement alert)
+    {
+        Assert.Equal("blocked", Zd(alert, "action"));
+        Assert.Equal("kernel", Zd(alert, "enforcement"));
+        Assert.Equal(0, alert.GetProperty("zerodrift").GetProperty("blockLatencyMs").GetDouble());
+    }
+
+    /// <summary>Rounds the client completed (a successful wget each), copied out (an exec in the container would be new behaviour).</summary>
+    private int Rounds()
+    {
+        var copy = _dir.Combine("rounds");
+        if (File.Exists(copy)) File.Delete(copy);
+        return PodmanResult("cp", $"{Client}:/tmp/rounds", copy).ExitCode == 0 ? File.ReadAllLines(copy).Count(l => l.Length > 0) : 0;
+    }
+
+
     private static string Zd(JsonElement a, string key) => a.GetProperty("zerodrift").GetProperty(key).ToString();
 
     private List<JsonElement> ReadAlerts() => !File.Exists(Alerts) ? [] :
         [.. File.ReadAllLines(Alerts).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
-    private JsonElement WaitForAlert(Func<JsonElement, bool> match)
+    private JsonElement WaitForAlert(Func<JsonElement, bool> match, int skip = 0)
     {
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
-            if (ReadAlerts().FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found) return found;
+            if (ReadAlerts().Skip(skip).FirstOrDefault(match) is { ValueKind: JsonValueKind.Object } found) return found;
             Thread.Sleep(200);
         }
         throw new TimeoutException("no such alert; alerts:\n" + string.Join("\n", ReadAlerts().Select(a => a.GetProperty("output").GetString())));
     }
 
-    /// <summary>FROM scratch: busybox-static with applets as symlinks, a separate shell file (/bin/ash) that only the test runs, a page and /etc/shadow.</summary>
+    /// <summary>FROM scratch: busybox-static with applets as symlinks, a page, a CGI script run by /bin/sh (which only the test asks for) and /etc/shadow.</summary>
     private void BuildImage()
     {
         var root = _dir.Combine("ctx/root");
-        foreach (var d in new[] { "bin", "tmp", "www", "etc" }) Directory.CreateDirectory(Path.Combine(root, d));
+        foreach (var d in new[] { "bin", "tmp", "www/cgi-bin", "etc" }) Directory.CreateDirectory(Path.Combine(root, d));
         File.Copy("/bin/busybox", Path.Combine(root, "bin/busybox"));
-        File.Copy("/bin/busybox", Path.Combine(root, "bin/ash"));
-        foreach (var applet in new[] { "sh", "httpd", "wget", "sleep", "cat", "echo" })
+        File.WriteAllText(Path.Combine(root, "www/cgi-bin/run"), "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho CGI-RAN\n");
+        File.SetUnixFileMode(Path.Combine(root, "www/cgi-bin/run"), (UnixFileMode)0x1ED); // 0755
+        foreach (var applet in new[] { "sh", "ash", "httpd", "wget", "sleep", "cat", "echo" })
             File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
         File.WriteAllText(Path.Combine(root, "www/index.html"), "hello\n");
         File.WriteAllText(Path.Combine(root, "etc/shadow"), "root:*:19000:0:99999:7:::\n");

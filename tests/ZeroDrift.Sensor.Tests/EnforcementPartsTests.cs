@@ -18,6 +18,27 @@ public class EnforcementPartsTests
         Assert.Equal(stDev, KernelDevice.ToStat(kernel));
     }
 
+    [Theory]
+    [InlineData(new[] { "httpd", "-f" }, "/bin/busybox", "httpd")]
+    [InlineData(new[] { "/bin/sh", "-c", "x" }, "/bin/busybox", "sh")]
+    [InlineData(new[] { "/bin/busybox", "sh", "-c", "x" }, "/bin/busybox", "sh")]   // dispatches on argv[1]
+    [InlineData(new[] { "busybox" }, "/bin/busybox", null)]                          // its own name
+    [InlineData(new[] { "/usr/bin/python3", "x.py" }, "/usr/bin/python3.11", "python3")]
+    [InlineData(new[] { "python3.11", "x.py" }, "/usr/bin/python3.11", null)]        // no argv[1] rule for others
+    [InlineData(new string[0], "/bin/busybox", "")]
+    public void Program_names_are_the_name_a_multi_call_binary_dispatches_on(string[] argv, string exe, string? expected) =>
+        Assert.Equal(expected, ProgramName.Of(argv, exe));
+
+    [Fact]
+    public void Program_name_hashes_are_fnv1a_of_the_basename_as_the_kernel_computes_them()
+    {
+        Assert.Equal(0xcbf29ce484222325UL, ProgramName.Hash(""));
+        Assert.Equal(0x5b5c98ef514dbfa5UL, ProgramName.Hash("true")); // read from the kernel program's key in a trace
+        Assert.Equal(ProgramName.Hash("sh"), ProgramName.Hash("/bin/sh"));
+        var longName = new string('a', 200);
+        Assert.Equal(ProgramName.Hash(longName[..ProgramName.MaxBytes]), ProgramName.Hash(longName));
+    }
+
     [Fact]
     public void Kernel_encoding_is_major_shifted_by_20()
     {

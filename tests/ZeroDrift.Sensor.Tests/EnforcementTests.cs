@@ -140,6 +140,37 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Equal(2, e.AllowExecutables(box.CgroupId, box.Pid, ["/bin/sh", "/bin/busybox", "/bin/missing"]));
 
     [RootFact]
+    public async Task A_multi_call_file_is_allowed_by_parent_and_applet_name_and_killed_under_others()
+    {
+        var e = Enforcer();
+        var busybox = KernelEnforcer.ResolveInContainer(box.Pid, "/bin/busybox") ?? throw new InvalidOperationException("no /bin/busybox in the box");
+        Assert.Equal(busybox, KernelEnforcer.ResolveInContainer(box.Pid, "/bin/sh")); // one file, several names
+        Assert.Contains(KernelEnforcer.ListInContainer(box.Pid, "/bin"), n => n.Name == "cat" && n.File == busybox);
+        e.MarkMultiCall(box.CgroupId, busybox, ProgramName.Hash("busybox"));
+        // What a profile would say: sh started from outside the container (podman exec), echo started by sh.
+        e.AllowProcess(box.CgroupId, busybox, ExecParent.Outside, ProgramName.Hash("sh"));
+        e.AllowProcess(box.CgroupId, busybox, ExecParent.Of(busybox), ProgramName.Hash("echo"));
+        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        await using var blocked = new BlockedReader(e);
+
+        // `true` after the command keeps sh from exec'ing it in place: /bin/echo is sh's child.
+        Assert.Equal((0, "by sh\n"), Pick(box.Exec("/bin/sh", "-c", "/bin/echo by sh; true")));
+        Assert.Equal((0, "argv form\n"), Pick(box.Exec("/bin/busybox", "sh", "-c", "/bin/echo argv form; true")));
+        // The same file under names the profile does not have, or with another parent: killed at exec.
+        Assert.Equal((Killed, ""), Pick(box.Exec("/bin/cat", "/etc/hostname")));
+        Assert.Equal((Killed, ""), Pick(box.Exec("/bin/echo", "echo from outside")));
+        Assert.Equal((Killed, ""), Pick(box.Exec("/bin/busybox", "cat", "/etc/hostname")));
+        var child = box.Exec("/bin/sh", "-c", "/bin/cat /etc/hostname; echo after");
+        Assert.Equal("after\n", child.Stdout); // cat was killed, the shell went on
+        // The kernel remembers whom it killed, for the agent to tell its own kills from the kernel's.
+        var record = await blocked.WaitFor(b => b.Kind == "exec" && b.Inode == busybox.Inode);
+        Assert.True(e.KilledAtExec(record.Pid, record.KernelTimeNs));
+        Assert.False(e.KilledAtExec(record.Pid, record.KernelTimeNs + 5_000_000_000));
+    }
+
+    private static (int, string) Pick((int Exit, string Stdout, string Stderr) r) => (r.Exit, r.Stdout);
+
+    [RootFact]
     public async Task Protect_runs_allowed_executables_and_kills_others_before_they_print()
     {
         var e = Enforcer();

@@ -36,12 +36,12 @@ public sealed class ProfileMatcher
         _capabilities.UnionWith(profile.Capabilities);
     }
 
-    /// <summary>An executable run by the same parent executable, as the same user and with the same content when those were recorded.</summary>
+    /// <summary>An executable run by the same parent executable under the same name, as the same user and with the same content when those were recorded.</summary>
     public bool Knows(ExecObservation exec)
     {
         if (!_processes.Contains((exec.Executable, exec.Parent))) return false;
         foreach (var (p, numericUser) in _processDetails[(exec.Executable, exec.Parent)])
-            if ((p.User is null || p.User == exec.User || (numericUser is not null && numericUser == exec.Uid))
+            if (p.Name == exec.Name && (p.User is null || p.User == exec.User || (numericUser is not null && numericUser == exec.Uid))
                 && (p.Sha256 is null || exec.Sha256 is null || p.Sha256 == exec.Sha256))
                 return true;
         return false;

@@ -3,12 +3,15 @@ namespace ZeroDrift.Runtime.Profiles;
 /// <summary>
 /// An executable the workload runs: its path, content hash (SHA-256 of the file, lowercase hex), the executable that
 /// started it, and the user: the name from the container's own /etc/passwd (the numeric uid when it has none), with the uid.
+/// <paramref name="Name"/>: the name it ran under when that is not its file's name — the applet of a multi-call
+/// binary (busybox's <c>sh</c>, <c>httpd</c>: one file), or a symlink's name; null for its own name.
 /// </summary>
-public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null, long? Uid = null)
+public sealed record ProcessEntry(string Executable, string? Sha256 = null, string? Parent = null, string? User = null, long? Uid = null, string? Name = null)
 {
-    /// <summary>Same executable, parent and user: the entry a content hash refines.</summary>
+    /// <summary>Same executable, name, parent and user: the entry a content hash refines.</summary>
     public bool SameProcess(ProcessEntry other) =>
-        Executable == other.Executable && Parent == other.Parent && User == other.User && (Uid is null || other.Uid is null || Uid == other.Uid);
+        Executable == other.Executable && Name == other.Name && Parent == other.Parent && User == other.User
+        && (Uid is null || other.Uid is null || Uid == other.Uid);
 }
 
 [Flags]

@@ -106,7 +106,7 @@ public sealed class ProfileBuilder
     {
         Updated = now,
         LastNewBehaviour = _lastNew,
-        Processes = [.. _processes.OrderBy(p => p.Executable, StringComparer.Ordinal).ThenBy(p => p.Parent, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Sha256, StringComparer.Ordinal).ThenBy(p => p.Uid)],
+        Processes = [.. _processes.OrderBy(p => p.Executable, StringComparer.Ordinal).ThenBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Parent, StringComparer.Ordinal).ThenBy(p => p.User, StringComparer.Ordinal).ThenBy(p => p.Sha256, StringComparer.Ordinal).ThenBy(p => p.Uid)],
         Files = [.. _files.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => new FileAccessEntry(f.Key, f.Value))],
         Network = [.. _network.OrderBy(n => n.Direction).ThenBy(n => n.Protocol, StringComparer.Ordinal).ThenBy(n => n.Peer, StringComparer.Ordinal).ThenBy(n => n.Port)],
         Syscalls = [.. _syscalls],

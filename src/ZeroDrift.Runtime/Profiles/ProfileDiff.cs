@@ -50,7 +50,7 @@ public sealed record ProfileDiff(WorkloadIdentity From, WorkloadIdentity To, IRe
     }
 
     public static string Describe(ProcessEntry p) =>
-        p.Executable + (p.Parent is null ? "" : $" (parent {p.Parent})") + (p.User is null ? "" : $" as {p.User}")
+        p.Executable + (p.Name is null ? "" : $" as name {p.Name}") + (p.Parent is null ? "" : $" (parent {p.Parent})") + (p.User is null ? "" : $" as {p.User}")
         + (p.Uid is null || p.User == p.Uid.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) ? "" : $" (uid {p.Uid})")
         + (p.Sha256 is null ? "" : $" sha256:{p.Sha256}");
 

@@ -46,7 +46,7 @@ public static class ProfileYaml
         Spec = new Spec
         {
             Mode = profile.Mode.ToString().ToLowerInvariant(),
-            Processes = profile.Processes.Select(p => new Process { Executable = p.Executable, Sha256 = p.Sha256, Parent = p.Parent, User = p.User, Uid = p.Uid }).ToList(),
+            Processes = profile.Processes.Select(p => new Process { Executable = p.Executable, Name = p.Name, Sha256 = p.Sha256, Parent = p.Parent, User = p.User, Uid = p.Uid }).ToList(),
             Files = profile.Files.Select(f => new FileRule { Path = f.Path, Access = f.Access switch { FileAccessKind.Read => "r", FileAccessKind.Write => "w", _ => "rw" } }).ToList(),
             Network = profile.Network.Select(n => new NetworkRule
             {
@@ -91,7 +91,7 @@ public static class ProfileYaml
             Created = Time(metadata.Created, "metadata.created", source),
             Updated = Time(metadata.Updated, "metadata.updated", source),
             LastNewBehaviour = Time(metadata.LastNewBehaviour ?? metadata.Updated, "metadata.lastNewBehaviour", source),
-            Processes = [.. (spec.Processes ?? []).Select(p => new ProcessEntry(Absolute(p.Executable, "a process executable", source), Hash(p.Sha256, source), p.Parent, p.User, Uid(p.Uid, source))).Distinct()],
+            Processes = [.. (spec.Processes ?? []).Select(p => new ProcessEntry(Absolute(p.Executable, "a process executable", source), Hash(p.Sha256, source), p.Parent, p.User, Uid(p.Uid, source), p.Name)).Distinct()],
             Files = [.. (spec.Files ?? []).Select(f => new FileAccessEntry(Absolute(f.Path, "a file path", source), f.Access switch
             {
                 "r" => FileAccessKind.Read,
@@ -167,6 +167,7 @@ public static class ProfileYaml
     private sealed class Process
     {
         public string? Executable { get; set; }
+        public string? Name { get; set; }
         public string? Sha256 { get; set; }
         public string? Parent { get; set; }
         public string? User { get; set; }

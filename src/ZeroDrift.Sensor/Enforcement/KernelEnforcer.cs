@@ -22,9 +22,9 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private const long BpfFsMagic = 0xcafe4a11;
 
     // Pin names under the root: the maps, the programs attached per cgroup, the global exec link.
-    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost", VersionMap = "zde_version";
+    internal const string ModeMap = "zde_mode", ExecAllowMap = "zde_exec_allow", MultiCallMap = "zde_multicall", ScratchMap = "zde_scratch", KilledMap = "zde_killed", NetAllowMap = "zde_net_allow", BlockedMap = "zde_blocked", LostMap = "zde_lost", VersionMap = "zde_version";
     internal const string ExecProgram = "zde_exec", ExecLink = "zde_exec_link", CgroupDir = "zde_cgroups";
-    private static readonly string[] Maps = [ModeMap, ExecAllowMap, NetAllowMap, BlockedMap, LostMap, VersionMap];
+    private static readonly string[] Maps = [ModeMap, ExecAllowMap, MultiCallMap, ScratchMap, KilledMap, NetAllowMap, BlockedMap, LostMap, VersionMap];
 
     /// <summary>The cgroup sock_addr programs and the attach type each is linked with (enum bpf_attach_type).</summary>
     private static readonly (string Program, int AttachType)[] SockPrograms =
@@ -39,7 +39,10 @@ public sealed unsafe class KernelEnforcer : IDisposable
     private static readonly Dictionary<string, (uint Key, uint Value)> MapShapes = new()
     {
         [ModeMap] = (8, 4),
-        [ExecAllowMap] = (24, 1),
+        [ExecAllowMap] = (48, 1),
+        [MultiCallMap] = (24, 8),
+        [ScratchMap] = (4, 128),
+        [KilledMap] = (4, 8),
         [NetAllowMap] = (32, 1),
         [BlockedMap] = (0, 0),
         [LostMap] = (4, 8),
@@ -48,7 +51,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
 
     private readonly string root;
     private readonly string cgroupRoot;
-    private readonly int modeFd, execAllowFd, netAllowFd, blockedFd, lostFd;
+    private readonly int modeFd, execAllowFd, multiCallFd, killedFd, netAllowFd, blockedFd, lostFd;
     private readonly int[] sockProgramFds;
     private readonly int execProgramFd;
     private readonly Lock gate = new();
@@ -69,6 +72,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
         cgroupRoot = CgroupPaths.FindV2Root();
         modeFd = fds[ModeMap];
         execAllowFd = fds[ExecAllowMap];
+        multiCallFd = fds[MultiCallMap];
+        killedFd = fds[KilledMap];
         netAllowFd = fds[NetAllowMap];
         blockedFd = fds[BlockedMap];
         lostFd = fds[LostMap];
@@ -299,32 +304,87 @@ public sealed unsafe class KernelEnforcer : IDisposable
         if (Directory.Exists(pins)) Directory.Delete(pins, recursive: true);
     }
 
-    /// <summary>Allows one executable in a cgroup; <paramref name="device"/> in the kernel's encoding (see <see cref="KernelDevice"/>).</summary>
-    public void AllowExecutable(ulong cgroupId, ulong device, ulong inode)
+    /// <summary>
+    /// Allows one executable in a cgroup whatever its parent and name; <paramref name="device"/> in the kernel's
+    /// encoding (see <see cref="KernelDevice"/>). A file marked multi-call in the cgroup needs <see cref="AllowProcess"/>.
+    /// </summary>
+    public void AllowExecutable(ulong cgroupId, ulong device, ulong inode) => AllowProcess(cgroupId, new FileId(device, inode), ExecParent.Any, 0);
+
+    /// <summary>
+    /// Allows one process of the profile in a cgroup: the executable, run by <paramref name="parent"/>, under the
+    /// name <paramref name="nameHash"/> (<see cref="ProgramName.Hash(string)"/>) when the file is multi-call in that
+    /// cgroup (<see cref="MarkMultiCall"/>), else 0.
+    /// </summary>
+    public void AllowProcess(ulong cgroupId, FileId executable, ExecParent parent, ulong nameHash)
     {
         ObjectDisposedException.ThrowIf(disposed != 0, this);
-        var key = stackalloc ulong[3] { cgroupId, device, inode };
+        var key = stackalloc ulong[6] { cgroupId, executable.Device, executable.Inode, parent.Device, parent.Inode, nameHash };
         byte one = 1;
         Check(LibBpf.MapUpdate(execAllowFd, key, &one, LibBpf.Any), $"allow an executable in cgroup {cgroupId}");
     }
 
     /// <summary>
-    /// Allows executables named by their path inside the container, resolved by the kernel inside the root of a
-    /// process in it (/proc/&lt;pid&gt;/root, RESOLVE_IN_ROOT: symlinks and ".." never leave it) and stat'ed: the {dev, ino} stat gives for an
-    /// overlayfs file is the one the kernel sees at exec. Returns how many paths resolved to a regular file.
+    /// Says that a file's name decides what it runs (busybox: sh, httpd and wget are one file), so that its execs in
+    /// the cgroup are matched with the name too. <paramref name="selfHash"/>: the hash of the file's own name when,
+    /// run under that name, it dispatches on argv[1] (<c>busybox sh</c>), else 0 (<see cref="ProgramName"/>).
+    /// </summary>
+    public void MarkMultiCall(ulong cgroupId, FileId file, ulong selfHash)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var key = stackalloc ulong[3] { cgroupId, file.Device, file.Inode };
+        var value = selfHash;
+        Check(LibBpf.MapUpdate(multiCallFd, key, &value, LibBpf.Any), $"mark a multi-call executable in cgroup {cgroupId}");
+    }
+
+    /// <summary>
+    /// The {dev, ino} the kernel sees at exec for <paramref name="path"/> inside the container of a process, resolved
+    /// by the kernel inside the root of that process (/proc/&lt;pid&gt;/root, RESOLVE_IN_ROOT: symlinks and ".." never
+    /// leave it); null unless it is a regular file.
+    /// </summary>
+    public static FileId? ResolveInContainer(int pidInContainer, string path)
+    {
+        if (string.IsNullOrEmpty(path) || path[0] != '/') return null;
+        var containerRoot = ContainerRoot(pidInContainer);
+        if (RootedPath.Stat(containerRoot, path) is not { } st || (st.Mode & 0xF000) != 0x8000) return null;
+        return new FileId(KernelDevice.FromStat(st.Device), st.Inode);
+    }
+
+    /// <summary>
+    /// Names in one directory of a container (<paramref name="directory"/> resolved inside its root), each with the
+    /// regular file it leads to (symlinks followed inside the root); at most <paramref name="limit"/> entries.
+    /// </summary>
+    public static IReadOnlyList<(string Name, FileId File)> ListInContainer(int pidInContainer, string directory, int limit = 8192)
+    {
+        var containerRoot = ContainerRoot(pidInContainer);
+        var result = new List<(string, FileId)>();
+        foreach (var name in RootedPath.List(containerRoot, directory, limit))
+            if (RootedPath.Stat(containerRoot, directory.TrimEnd('/') + "/" + name) is { } st && (st.Mode & 0xF000) == 0x8000)
+                result.Add((name, new FileId(KernelDevice.FromStat(st.Device), st.Inode)));
+        return result;
+    }
+
+    private static string ContainerRoot(int pidInContainer)
+    {
+        var containerRoot = $"/proc/{pidInContainer.ToString(System.Globalization.CultureInfo.InvariantCulture)}/root";
+        if (!Directory.Exists(containerRoot))
+            throw new SensorException($"process {pidInContainer} does not exist: cannot read its container's files");
+        return containerRoot;
+    }
+
+    /// <summary>
+    /// Allows executables named by their path inside the container, whatever their parent (see
+    /// <see cref="ResolveInContainer"/>): the {dev, ino} stat gives for an overlayfs file is the one the kernel sees
+    /// at exec. Returns how many paths resolved to a regular file.
     /// </summary>
     public int AllowExecutables(ulong cgroupId, int pidInContainer, IEnumerable<string> paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var containerRoot = $"/proc/{pidInContainer.ToString(System.Globalization.CultureInfo.InvariantCulture)}/root";
-        if (!Directory.Exists(containerRoot))
-            throw new SensorException($"process {pidInContainer} does not exist: cannot read its container's files");
+        ContainerRoot(pidInContainer);
         var resolved = 0;
         foreach (var path in paths)
         {
-            if (string.IsNullOrEmpty(path) || path[0] != '/') continue;
-            if (RootedPath.Stat(containerRoot, path) is not { } st || (st.Mode & 0xF000) != 0x8000) continue;
-            AllowExecutable(cgroupId, KernelDevice.FromStat(st.Device), st.Inode);
+            if (ResolveInContainer(pidInContainer, path) is not { } file) continue;
+            AllowExecutable(cgroupId, file.Device, file.Inode);
             resolved++;
         }
         return resolved;
@@ -368,6 +428,56 @@ public sealed unsafe class KernelEnforcer : IDisposable
         return key;
     }
 
+    /// <summary>
+    /// Whether the kernel killed process <paramref name="pid"/> at an exec around <paramref name="execTimeNs"/>
+    /// (CLOCK_MONOTONIC, as the sensor's events): its kill is recorded by pid before the new program returns to user
+    /// space, so a sensor event of that exec can ask.
+    /// </summary>
+    public bool KilledAtExec(int pid, long execTimeNs)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var key = (uint)pid;
+        ulong at;
+        return LibBpf.MapLookup(killedFd, &key, &at) == 0 && Math.Abs((long)at - execTimeNs) < 1_000_000_000;
+    }
+
+    /// <summary>
+    /// Removes from a cgroup's exec sets what is not in <paramref name="processes"/> and <paramref name="multiCall"/>:
+    /// after filling them anew, so that nothing the new sets allow is refused in between.
+    /// </summary>
+    public void PruneExecutables(ulong cgroupId, IReadOnlyCollection<(FileId File, ExecParent Parent, ulong Name)> processes, IReadOnlyCollection<FileId> multiCall)
+    {
+        ArgumentNullException.ThrowIfNull(processes);
+        ArgumentNullException.ThrowIfNull(multiCall);
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        var keep = processes.ToHashSet();
+        var marks = multiCall.ToHashSet();
+        lock (gate)
+        {
+            DeleteWhere(execAllowFd, 48, k =>
+            {
+                var w = (ulong*)k;
+                return w[0] == cgroupId && !keep.Contains((new FileId(w[1], w[2]), new ExecParent(w[3], w[4]), w[5]));
+            });
+            DeleteWhere(multiCallFd, 24, k =>
+            {
+                var w = (ulong*)k;
+                return w[0] == cgroupId && !marks.Contains(new FileId(w[1], w[2]));
+            });
+        }
+    }
+
+    /// <summary>Removes what the cgroup's exec sets hold (processes and multi-call marks).</summary>
+    public void ClearExecutables(ulong cgroupId)
+    {
+        ObjectDisposedException.ThrowIf(disposed != 0, this);
+        lock (gate)
+        {
+            DeleteWhere(execAllowFd, 48, k => *(ulong*)k == cgroupId);
+            DeleteWhere(multiCallFd, 24, k => *(ulong*)k == cgroupId);
+        }
+    }
+
     /// <summary>Removes everything about a cgroup (its mode, allow sets and attached programs): call it when the container is gone.</summary>
     public void Forget(ulong cgroupId)
     {
@@ -377,7 +487,8 @@ public sealed unsafe class KernelEnforcer : IDisposable
             var key = cgroupId;
             LibBpf.MapDelete(modeFd, &key);
             DetachCgroup(cgroupId);
-            DeleteWhere(execAllowFd, 24, k => *(ulong*)k == cgroupId);
+            DeleteWhere(execAllowFd, 48, k => *(ulong*)k == cgroupId);
+            DeleteWhere(multiCallFd, 24, k => *(ulong*)k == cgroupId);
             DeleteWhere(netAllowFd, 32, k => *(ulong*)(k + 4) == cgroupId);
         }
     }
@@ -558,7 +669,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
         lifetime.Cancel();
         poller?.Join();
         lifetime.Dispose();
-        foreach (var fd in new[] { modeFd, execAllowFd, netAllowFd, blockedFd, lostFd, execProgramFd }.Concat(sockProgramFds))
+        foreach (var fd in new[] { modeFd, execAllowFd, multiCallFd, killedFd, netAllowFd, blockedFd, lostFd, execProgramFd }.Concat(sockProgramFds))
             LibC.Close(fd);
     }
 }

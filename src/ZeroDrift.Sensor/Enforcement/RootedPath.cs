@@ -60,4 +60,43 @@ internal static unsafe partial class RootedPath
             Native.LibC.Close(rootFd);
         }
     }
+
+    /// <summary>The names in <paramref name="directory"/> inside <paramref name="root"/> (resolved as <see cref="Stat"/>
+    /// does), at most <paramref name="limit"/>; empty when it does not resolve to a directory there.</summary>
+    public static IReadOnlyList<string> List(string root, string directory, int limit)
+    {
+        var rootFd = Native.LibC.Open(root, (int)(OPath | ODirectory | OCloExec));
+        if (rootFd < 0) return [];
+        try
+        {
+            // O_RDONLY | O_DIRECTORY: the kernel resolved it inside the root; listing through our own descriptor
+            // reads that directory, whatever the container does to its path meanwhile.
+            var how = new OpenHow { Flags = ODirectory | OCloExec, Resolve = ResolveInRoot | ResolveNoMagiclinks };
+            var bytes = System.Text.Encoding.UTF8.GetBytes(directory + "\0");
+            int fd;
+            fixed (byte* p = bytes)
+                fd = (int)Openat2(SysOpenat2, rootFd, p, &how, (nuint)sizeof(OpenHow));
+            if (fd < 0) return [];
+            try
+            {
+                var names = new List<string>();
+                foreach (var entry in Directory.EnumerateFileSystemEntries($"/proc/self/fd/{fd.ToString(System.Globalization.CultureInfo.InvariantCulture)}"))
+                {
+                    if (names.Count >= limit) break;
+                    names.Add(Path.GetFileName(entry));
+                }
+                return names;
+            }
+            catch (IOException) { return []; }
+            catch (UnauthorizedAccessException) { return []; }
+            finally
+            {
+                Native.LibC.Close(fd);
+            }
+        }
+        finally
+        {
+            Native.LibC.Close(rootFd);
+        }
+    }
 }

@@ -43,11 +43,11 @@ public enum OpenReason : ushort
 /// </summary>
 public static class EventLayout
 {
-    /// <summary>2: exec records carry the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid and env.</summary>
+    /// <summary>2: exec records carry the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env and the parent's executable.</summary>
     public const ushort Version = 2;
     public const int TypeCount = 10;
     public const int HeaderSize = 32;
-    public const int ExecSize = 152;
+    public const int ExecSize = 168;
     public const int ExitSize = 40;
     public const int OpenSize = 56;
     public const int NetSize = 80;
@@ -117,6 +117,10 @@ public readonly struct ExecRecord
     /// <summary>The audit login uid; <see cref="uint.MaxValue"/> when unset.</summary>
     public readonly uint LoginUid;
     public readonly ushort EnvLen, EnvTruncated;
+    /// <summary>The parent's executable (its inode and s_dev; 0 when the parent has none).</summary>
+    public readonly ulong ParentExeIno;
+    public readonly uint ParentExeDev;
+    public readonly uint Pad;
 }
 
 [StructLayout(LayoutKind.Sequential, Pack = 1)]

@@ -3,8 +3,9 @@
  * blocking load, pin and go away independently. Every program and map name starts with zde_.
  *
  *  - zde_exec (tp_btf/sched_process_exec): the new image is mapped but has not run one instruction. When the
- *    current cgroup is in protect and the executable's {dev, ino} is not in zde_exec_allow, or the executable
- *    is drift (overlayfs upper layer, memfd), bpf_send_signal(SIGKILL) stops it there.
+ *    current cgroup is in protect and the process (see zde_exec_key: executable, parent executable, and the name
+ *    a multi-call binary dispatches on) is not in zde_exec_allow, or the executable is drift (overlayfs upper
+ *    layer, memfd), bpf_send_signal(SIGKILL) stops it there.
  *  - zde_connect4/6 and zde_sendmsg4/6 (cgroup sock_addr, attached per protected container cgroup): a
  *    destination outside zde_net_allow returns 0, so connect()/sendto() fail with EPERM.
  *  - every block is written to the zde_blocked ring buffer (pinned: blocks made while the agent restarts are
@@ -39,11 +40,33 @@ char LICENSE[] SEC("license") = "GPL";
 #define SIGKILL 9
 #define ZDE_PATH 256
 
+/* One process of the profile: the executable, the executable of the parent process (current->real_parent, as
+ * the profile records it), and for a multi-call binary (busybox: sh, httpd and wget are one file) the FNV-1a
+ * hash of the name it dispatches on. */
 struct zde_exec_key {
 	__u64 cgroup;
 	__u64 dev;        /* the kernel's s_dev encoding (major << 20 | minor) */
 	__u64 ino;
+	__u64 parent_dev; /* ZDE_PARENT_OUTSIDE: the parent is outside the container's cgroup (the runtime: conmon,
+	                   * runc); ZDE_PARENT_ANY in both: whatever the parent (a profile entry with no parent) */
+	__u64 parent_ino;
+	__u64 name;       /* 0 unless the file is in zde_multicall */
 };
+
+/* A multi-call file of one cgroup's container. */
+struct zde_file_key {
+	__u64 cgroup;
+	__u64 dev;
+	__u64 ino;
+};
+
+#define ZDE_PARENT_OUTSIDE 0ULL
+#define ZDE_PARENT_ANY (~0ULL)
+/* Names longer than this (argv[0] as given, not only its basename) are hashed on their first ZDE_NAME bytes; the
+ * agent hashes the same way (ProgramName.cs). */
+#define ZDE_NAME 128
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
 
 /* LPM trie key: cgroup (64 bits), port (16, network order, 0 = any port entry), family (16), address.
  * The prefix length always covers cgroup, port and family (96 bits) plus the address prefix. */
@@ -79,12 +102,46 @@ struct {
 	__type(value, __u32);
 } zde_mode SEC(".maps");
 
+/* Filled by user space only: allocated as entries are added (a full preallocation of 48-byte keys would hold
+ * ~27 MiB of kernel memory whatever the profiles' size). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct zde_exec_key);
 	__type(value, __u8);
 } zde_exec_allow SEC(".maps");
+
+/* Files whose name decides what they run. Value: the hash of the file's own name when, run under that name, it
+ * dispatches on argv[1] instead (`busybox sh`), else 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct zde_file_key);
+	__type(value, __u64);
+} zde_multicall SEC(".maps");
+
+/* The execs killed lately, by pid (value: ktime of the kill): the agent asks it whether an exec its engine
+ * refused was refused by the kernel already, or is for it to kill. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} zde_killed SEC(".maps");
+
+/* Scratch for reading argv (too large for the 512-byte stack with the rest). */
+struct zde_scratch {
+	char name[ZDE_NAME];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct zde_scratch);
+} zde_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -146,6 +203,47 @@ static __always_inline __u32 drift(struct inode *inode)
 	return 0;
 }
 
+/* FNV-1a of the basename of the NUL-terminated string at user address `at` (its first ZDE_NAME bytes): the hash
+ * restarts after each '/'. *len gets the bytes read including the NUL (0 when unreadable). */
+static __always_inline __u64 basename_hash(const char *at, struct zde_scratch *s, long *len)
+{
+	long n = bpf_probe_read_user_str(s->name, sizeof(s->name), at);
+	*len = n;
+	if (n <= 0)
+		return FNV_OFFSET;
+	__u64 h = FNV_OFFSET;
+	for (int i = 0; i < ZDE_NAME; i++) {
+		if (i >= n - 1)
+			break;
+		unsigned char c = s->name[i];
+		if (c == '/')
+			h = FNV_OFFSET;
+		else
+			h = (h ^ c) * FNV_PRIME;
+	}
+	return h;
+}
+
+/* The name a multi-call binary runs as: basename(argv[0]), or basename(argv[1]) when argv[0] is the binary's own
+ * name and it dispatches on argv[1] (self != 0). Read from the new image's argument area. */
+static __always_inline __u64 program_name(struct task_struct *task, __u64 self)
+{
+	__u32 zero = 0;
+	struct zde_scratch *s = bpf_map_lookup_elem(&zde_scratch, &zero);
+	if (!s)
+		return 0;
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long start = BPF_CORE_READ(mm, arg_start);
+	unsigned long end = BPF_CORE_READ(mm, arg_end);
+	if (end <= start)
+		return FNV_OFFSET; /* no argv at all: the empty name */
+	long len = 0;
+	__u64 h = basename_hash((const char *)start, s, &len);
+	if (self && h == self && len > 0 && len < ZDE_NAME && start + len < end)
+		h = basename_hash((const char *)(start + len), s, &len);
+	return h;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -158,7 +256,27 @@ int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 		.cgroup = cgroup,
 		.dev = BPF_CORE_READ(inode, i_sb, s_dev),
 		.ino = BPF_CORE_READ(inode, i_ino),
+		.parent_dev = ZDE_PARENT_OUTSIDE,
+		.parent_ino = ZDE_PARENT_OUTSIDE,
+		.name = 0,
 	};
+	/* The parent as the profile knows it: the process that forked this one (after any reparenting), by its
+	 * executable when it runs in the container (same cgroup, same pid namespace level); from elsewhere, it is the
+	 * runtime starting the entrypoint or a `podman exec` (conmon; runc, whose exec helper joins the container's
+	 * cgroup but not its pid namespace, and may run from a fresh memfd copy each time): one class. */
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	if (parent && BPF_CORE_READ(parent, cgroups, dfl_cgrp, kn, id) == cgroup &&
+	    BPF_CORE_READ(parent, thread_pid, level) == BPF_CORE_READ(task, thread_pid, level)) {
+		struct inode *pinode = BPF_CORE_READ(parent, mm, exe_file, f_inode);
+		if (pinode) {
+			key.parent_dev = BPF_CORE_READ(pinode, i_sb, s_dev);
+			key.parent_ino = BPF_CORE_READ(pinode, i_ino);
+		}
+	}
+	struct zde_file_key fkey = { .cgroup = cgroup, .dev = key.dev, .ino = key.ino };
+	__u64 *self = bpf_map_lookup_elem(&zde_multicall, &fkey);
+	if (self)
+		key.name = program_name(task, *self);
 	__u32 reason = drift(inode);
 	/* For a script, bprm->file is the interpreter by now and bprm->executable the script: a script written at
 	 * run time is drift even when the interpreter is trusted. */
@@ -167,24 +285,34 @@ int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 		if (script && script != file && drift(BPF_CORE_READ(script, f_inode)))
 			reason |= ZDE_SCRIPT_DRIFT;
 	}
-	if (!bpf_map_lookup_elem(&zde_exec_allow, &key))
-		reason |= ZDE_NOT_ALLOWED;
+	if (!bpf_map_lookup_elem(&zde_exec_allow, &key)) {
+		__u64 pdev = key.parent_dev, pino = key.parent_ino;
+		key.parent_dev = ZDE_PARENT_ANY;
+		key.parent_ino = ZDE_PARENT_ANY;
+		if (!bpf_map_lookup_elem(&zde_exec_allow, &key))
+			reason |= ZDE_NOT_ALLOWED;
+		key.parent_dev = pdev;
+		key.parent_ino = pino;
+	}
 	if (!reason)
 		return 0;
 	/* SIGKILL is pending before the return to user space: the new image never runs its first instruction. */
 	bpf_send_signal(SIGKILL);
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	__u64 now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&zde_killed, &pid, &now, BPF_ANY);
 
 	struct zde_record *r = bpf_ringbuf_reserve(&zde_blocked, sizeof(*r), 0);
 	if (!r) {
 		count_lost();
 		return 0;
 	}
-	r->ktime = bpf_ktime_get_ns();
+	r->ktime = now;
 	r->cgroup = cgroup;
 	r->dev = key.dev;
 	r->ino = key.ino;
 	r->kind = ZDE_KIND_EXEC;
-	r->pid = bpf_get_current_pid_tgid() >> 32;
+	r->pid = pid;
 	r->reason = reason;
 	r->family = 0;
 	r->port = 0;

@@ -62,8 +62,13 @@ struct zd_exec {
 	__u32 tty;       /* controlling terminal, new_encode_dev(major, minor); 0 without one */
 	__u32 loginuid;  /* audit login uid; 0xffffffff unset */
 	__u16 env_len, env_truncated;
+	/* The executable of the parent (real_parent's mm->exe_file): a parent that forked without exec and is gone by
+	 * the time user space reads this (httpd's per-request child running a CGI) is still known by its file. */
+	__u64 parent_exe_ino;
+	__u32 parent_exe_dev;
+	__u32 pad;
 	char data[];     /* path, argv (NUL-separated), cwd, env (NUL-separated) */
-};                       /* 152 + data */
+};                       /* 168 + data */
 
 struct zd_exit {
 	struct zd_hdr h;

@@ -427,6 +427,10 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 		flags |= ZD_EXE_DELETED;
 	ev->exe_flags = flags;
 	exec_ids(ev, task, inode);
+	struct inode *pinode = BPF_CORE_READ(task, real_parent, mm, exe_file, f_inode);
+	ev->parent_exe_ino = pinode ? BPF_CORE_READ(pinode, i_ino) : 0;
+	ev->parent_exe_dev = pinode ? BPF_CORE_READ(pinode, i_sb, s_dev) : 0;
+	ev->pad = 0;
 
 	__u32 off = sizeof(*ev);
 	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
@@ -1163,6 +1167,17 @@ struct {
 	},
 };
 
+/* The container runtime's own set-up inside the container's cgroup: runc's init stages name themselves
+ * "runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]" until they exec the workload. Their calls (mount,
+ * pivot_root, mkdirat, sethostname, ...) are runc's, not the workload's: a seccomp profile made from them would
+ * allow what the workload never did. Checked only when a bit is about to be set (the per-CPU cache spares it). */
+static __always_inline int runtime_init(void)
+{
+	char comm[8] = {};
+	bpf_get_current_comm(comm, sizeof(comm));
+	return comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':' && comm[5] == '[';
+}
+
 SEC("raw_tp/sys_enter")
 int BPF_PROG(zd_sys_enter, struct pt_regs *regs, long nr)
 {
@@ -1172,7 +1187,7 @@ int BPF_PROG(zd_sys_enter, struct pt_regs *regs, long nr)
 	__u64 bit = 1ULL << (nr & 63);
 	__u32 word = (nr >> 6) & 7;
 	struct zd_sc_cache *cache = bpf_map_lookup_elem(&zd_sc_cache, &zero);
-	if (!cache || cache->cgroup != cg || !(cache->bits[word] & bit)) {
+	if ((!cache || cache->cgroup != cg || !(cache->bits[word] & bit)) && !runtime_init()) {
 		struct zd_syscalls *set = bpf_map_lookup_elem(&zd_syscalls, &cg);
 		if (!set) {
 			struct zd_syscalls empty = {};

@@ -51,6 +51,20 @@ public sealed class BehaviourEngineTests
     }
 
     [Fact]
+    public void A_multi_call_file_is_known_only_under_the_names_it_ran_as()
+    {
+        var engine = Engine(learning: new LearningPolicy(TimeSpan.FromMinutes(10), ProfileMode.Protect));
+        engine.Observe(new ExecObservation(Web, T0, "/bin/busybox", "/usr/bin/conmon", "0", Name: "httpd"));
+        engine.Tick(T0.AddMinutes(11));
+        Assert.Equal(EngineAction.None, engine.Observe(new ExecObservation(Web, T0.AddHours(1), "/bin/busybox", "/usr/bin/conmon", "0", Name: "httpd")).Action);
+        // The same file as sh, or under its own name: another program.
+        var shell = engine.Observe(new ExecObservation(Web, T0.AddHours(1), "/bin/busybox", "/usr/bin/conmon", "0", Name: "sh"));
+        Assert.Equal(EngineAction.Block, shell.Action);
+        Assert.Contains("(as sh)", shell.Reason, StringComparison.Ordinal);
+        Assert.Equal(EngineAction.Block, engine.Observe(new ExecObservation(Web, T0.AddHours(1), "/bin/busybox", "/usr/bin/conmon", "0")).Action);
+    }
+
+    [Fact]
     public void Replaying_what_was_learned_in_protect_gives_no_alert_and_no_block()
     {
         var engine = Learned(ProfileMode.Protect);

@@ -14,6 +14,7 @@ internal static class ProfileFixtures
         var b = ProfileBuilder.New(new WorkloadIdentity("web", digest, image), T0);
         b.ObserveProcess(new ProcessEntry("/bin/httpd", new string('a', 64), "/bin/sh", "www-data"), T0);
         b.ObserveProcess(new ProcessEntry("/bin/sh", null, null, "root"), T0);
+        b.ObserveProcess(new ProcessEntry("/bin/busybox", null, "/bin/sh", "root", Name: "wget"), T0);
         b.ObserveFile("/var/www/index.html", FileAccessKind.Read, T0);
         b.ObserveFile("/var/log/httpd.log", FileAccessKind.Write, T0);
         b.ObserveNetwork(new NetworkEntry(NetworkDirection.Ingress, "tcp", "10.0.0.0/8", 8080), T0);
