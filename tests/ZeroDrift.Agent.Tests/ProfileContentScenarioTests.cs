@@ -78,9 +78,10 @@ public sealed partial class ProfileContentScenarioTests(ITestOutputHelper output
         output.WriteLine(yaml);
         var profile = ProfileYaml.Parse(yaml, "export");
         var inImage = Podman("run", "--rm", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sha256sum", "/bin/busybox").Split(' ')[0];
-        var busybox = Assert.Single(profile.Processes, p => p.Executable == "/bin/busybox" && p.Parent == "/bin/busybox");
-        Assert.Equal(("nobody", 65534L), (busybox.User, busybox.Uid!.Value));
-        Assert.Equal(inImage, busybox.Sha256);
+        // The entrypoint's shell runs cat: one file (busybox), entries told apart by the applet's name.
+        var cat = Assert.Single(profile.Processes, p => p.Executable == "/bin/busybox" && p.Name == "cat" && p.Parent == "/bin/busybox");
+        Assert.Equal(("nobody", 65534L), (cat.User, cat.Uid!.Value));
+        Assert.Equal(inImage, cat.Sha256);
         Assert.Contains(profile.Files, f => f.Path == "/srv/data/config.txt" && f.Access == FileAccessKind.Read);
         Assert.DoesNotContain(profile.Files, f => f.Path == "/srv/data/other.txt");
         Assert.Contains($"sha256: {inImage}", Zerodrift("profile", "show", stored.Identity.Key, "--profiles", Profiles), StringComparison.Ordinal);
