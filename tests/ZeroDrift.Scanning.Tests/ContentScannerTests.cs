@@ -109,6 +109,30 @@ public class ContentScannerTests
     }
 
     [Fact]
+    public void Every_entry_of_a_large_archive_is_scanned_once_while_entries_go_to_the_other_cores()
+    {
+        // Small entries are scanned by tasks while the archive is read on; large ones and nested archives inline.
+        using var dir = new TempDir();
+        var entries = Enumerable.Range(0, 300).Select(i => ($"e{i:000}.txt", (object)$"line\nalpha {i}\n")).ToList();
+        entries.Add(("big.txt", Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3 << 19)) + "\nalpha big\n")); // over 1 MiB, not a bomb
+        entries.Add(("nested.zip", Zip(("in.txt", "alpha nested"))));
+        dir.File("a.zip", Zip([.. entries]));
+        using (var file = File.Create(dir.Combine("b.tar.gz")))
+        using (var gz = new GZipStream(file, CompressionLevel.Fastest))
+        using (var tar = new TarWriter(gz))
+            foreach (var (name, content) in entries.Where(e => e.Item2 is string))
+                tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes((string)content)) });
+        var detector = new WordDetector("alpha");
+        var result = new ContentScanner([detector], new ContentScanOptions()).ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Empty(result.Warnings);
+        var expected = entries.Where(e => e.Item2 is string).Select(e => "/a.zip!/" + e.Item1)
+            .Concat(entries.Where(e => e.Item2 is string).Select(e => "/b.tar.gz!/" + e.Item1)).Append("/a.zip!/nested.zip!/in.txt");
+        Assert.Equal(expected.Order(StringComparer.Ordinal), result.Findings.Select(f => f.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(detector.Seen.Count, detector.Seen.Select(s => s.Path).Distinct().Count());
+        Assert.Contains(detector.Seen, s => s.Path == "/a.zip!/e123.txt" && s.Content == "line\nalpha 123\n");
+    }
+
+    [Fact]
     public void A_detector_that_throws_is_a_warning_and_the_others_go_on()
     {
         using var dir = new TempDir();

@@ -88,6 +88,7 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
         try
         {
             using var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true);
+            using var entries = new EntryFanOut(scanner, collector, depth, cancellationToken);
             if (zip.Entries.Count > options.MaxArchiveEntries)
             {
                 collector.Warn($"{origin.Path}: {zip.Entries.Count} entries, more than the limit of {options.MaxArchiveEntries}; only the first are read");
@@ -115,8 +116,9 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
                 using var raw = entry.Open();
                 // The declared size is enforced (a lying header cannot inflate past it) and charged to the outer budget.
                 var data = new BoundedStream(raw, entry.Length, path, budget, strictLength: true);
-                scanner.ScanFile(origin with { Path = path, Size = entry.Length, Reopen = null }, data, depth + 1, collector, cancellationToken);
+                entries.Scan(origin with { Path = path, Size = entry.Length, Reopen = null }, data);
             }
+            entries.Complete();
             if (escaped > 0)
                 collector.Warn($"{origin.Path}: {escaped} entries with paths that climb out of the archive ('..'); reported inside it, never extracted");
         }
@@ -130,6 +132,7 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
     private void ScanTar(ContentScanner.FileOrigin origin, BoundedStream content, int depth, ContentCollector collector, CancellationToken cancellationToken)
     {
         using var reader = new TarReader(content, leaveOpen: true);
+        using var entries = new EntryFanOut(scanner, collector, depth, cancellationToken);
         var count = 0;
         var escaped = 0;
         while (reader.GetNextEntry(copyData: false) is { } entry)
@@ -148,10 +151,51 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
             if (!scanner.Wants(path, entry.Length)) continue;
             // The tar stream already charges these bytes to the budget as it reads them.
             var data = new BoundedStream(entry.DataStream, entry.Length, path, content.Root, strictLength: true, charge: false);
-            scanner.ScanFile(origin with { Path = path, Size = entry.Length, Reopen = null }, data, depth + 1, collector, cancellationToken);
+            entries.Scan(origin with { Path = path, Size = entry.Length, Reopen = null }, data);
         }
+        entries.Complete();
         if (escaped > 0)
             collector.Warn($"{origin.Path}: {escaped} entries with paths that climb out of the archive ('..'); reported inside it, never extracted");
+    }
+}
+
+/// <summary>
+/// Scans a top-level archive's small entries on the other cores while this thread goes on reading the archive: a
+/// 50 MB package of templates is otherwise one core's work, often the last seconds of a scan. An entry is read into
+/// memory (at most <see cref="MaxBytes"/>, its declared size, charged to the archive's budget as before) and handed
+/// to a task; at most one entry per core is in flight, beyond that this thread scans it itself. Entries of nested
+/// archives, larger entries and nested archives themselves are scanned here, in order.
+/// </summary>
+internal sealed class EntryFanOut(ContentScanner scanner, ContentCollector collector, int depth, CancellationToken cancellationToken) : IDisposable
+{
+    public const int MaxBytes = 1 << 20;
+    private readonly List<Task> _inFlight = [];
+
+    public void Scan(ContentScanner.FileOrigin entry, Stream data)
+    {
+        if (depth > 0 || entry.Size > MaxBytes || ArchiveReader.KindOf(entry.Path) != ArchiveKind.None)
+        {
+            scanner.ScanFile(entry, data, depth + 1, collector, cancellationToken);
+            return;
+        }
+        var bytes = ContentScanner.ReadAll(data, entry.Size);
+        _inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+        if (_inFlight.Count >= Environment.ProcessorCount)
+        {
+            scanner.ScanFile(entry, new MemoryStream(bytes, writable: false), depth + 1, collector, cancellationToken);
+            return;
+        }
+        _inFlight.Add(Task.Run(() => scanner.ScanFile(entry, new MemoryStream(bytes, writable: false), depth + 1, collector, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>Waits for the entries in flight; their failure (cancellation) surfaces here.</summary>
+    public void Complete() => Task.WhenAll(_inFlight).GetAwaiter().GetResult();
+
+    /// <summary>Never leaves a task running past the archive, whatever stopped the reading.</summary>
+    public void Dispose()
+    {
+        try { Task.WaitAll([.. _inFlight]); }
+        catch (AggregateException) { }
     }
 }
 

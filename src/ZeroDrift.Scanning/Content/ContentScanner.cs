@@ -141,7 +141,7 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static byte[] ReadAll(Stream content, long size)
+    internal static byte[] ReadAll(Stream content, long size)
     {
         using var buffer = new MemoryStream((int)Math.Max(0, size));
         content.CopyTo(buffer);
