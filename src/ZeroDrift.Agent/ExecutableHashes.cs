@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Win32.SafeHandles;
+using ZeroDrift.Sensor.Enforcement;
 
 namespace ZeroDrift.Agent;
 
@@ -131,7 +132,7 @@ public sealed class ExecutableHashes : IDisposable
             using var handle = _open(pid, path);
             if (handle is null) continue;
             // The file the kernel ran, not whatever holds that path now (replaced, or a different mount namespace).
-            if (ContainerFiles.Stat(handle) is not { IsRegular: true } facts || facts.Inode != key.Inode || facts.Size != (long)key.Size || facts.MtimeNs != key.MtimeNs)
+            if (RootedPath.Stat(handle) is not { IsRegular: true } facts || facts.Inode != key.Inode || facts.Size != (long)key.Size || facts.MtimeNs != key.MtimeNs)
                 continue;
             using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
             return Convert.ToHexStringLower(SHA256.HashData(stream));

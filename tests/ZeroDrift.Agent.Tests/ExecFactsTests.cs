@@ -3,6 +3,7 @@ using System.Text;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Runtime.Rules;
+using ZeroDrift.Sensor.Enforcement;
 
 namespace ZeroDrift.Agent.Tests;
 
@@ -64,7 +65,7 @@ public sealed class ExecFactsTests
         var path = dir.File("bin/app", "#!/bin/sh\necho app\n");
         using var hashes = new ExecutableHashes((_, p) => File.OpenHandle(p));
         using var handle = File.OpenHandle(path);
-        var facts = ContainerFiles.Stat(handle)!.Value;
+        var facts = RootedPath.Stat(handle)!.Value;
         var key = new ExecutableKey(41, facts.Inode, (ulong)facts.Size, facts.MtimeNs);
         var ready = new TaskCompletionSource<string>();
         Assert.Null(hashes.Get(key));
@@ -140,7 +141,7 @@ public sealed class ExecFactsTests
         using var dir = new TempDir();
         var content = dir.File("busybox", "not really busybox");
         using var handle = File.OpenHandle(content);
-        var facts = ContainerFiles.Stat(handle)!.Value;
+        var facts = RootedPath.Stat(handle)!.Value;
         using var hashes = new ExecutableHashes((_, _) => File.OpenHandle(content));
         using var h = new Harness(hashes: hashes);
         var extra = new ExecExtra { Gid = 65534, Inode = facts.Inode, Size = (ulong)facts.Size, MtimeNs = facts.MtimeNs };
