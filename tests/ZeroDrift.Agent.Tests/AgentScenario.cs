@@ -54,6 +54,14 @@ internal static partial class AgentScenario
         throw new TimeoutException($"waited {seconds} s for {what}:\n" + string.Join('\n', lines.Select(l => l.Line)));
     }
 
+    /// <summary>The real <c>zerodrift</c> with these arguments; its stdout, or an exception with its stderr when it fails.</summary>
+    public static string Zerodrift(params string[] args)
+    {
+        var r = Run("dotnet", [Dll, .. args]);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"zerodrift {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
+        return r.Stdout;
+    }
+
     public static string Podman(params string[] args)
     {
         var r = Run("podman", args);

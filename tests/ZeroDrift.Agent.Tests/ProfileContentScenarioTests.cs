@@ -132,13 +132,6 @@ public sealed partial class ProfileContentScenarioTests(ITestOutputHelper output
         Podman("build", "-q", "--runtime", "runc", "-t", Image, _dir.Combine("ctx"));
     }
 
-    private static string Zerodrift(params string[] args)
-    {
-        var r = Run("dotnet", [Dll, .. args]);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"zerodrift {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
-        return r.Stdout;
-    }
-
     public void Dispose()
     {
         if (new RootFactAttribute().Skip is null)

@@ -121,13 +121,6 @@ public sealed class SeccompFromLearningTests(ITestOutputHelper output) : IDispos
         Podman("build", "-q", "-t", Image, _dir.Combine("ctx"));
     }
 
-    private static string Zerodrift(params string[] args)
-    {
-        var r = Run("dotnet", [Dll, .. args]);
-        if (r.ExitCode != 0) throw new InvalidOperationException($"zerodrift {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
-        return r.Stdout;
-    }
-
     public void Dispose()
     {
         if (new RootFactAttribute().Skip is null)
