@@ -60,6 +60,15 @@ public sealed class ConsoleBrowserTests
             var timeline = await page.InnerTextAsync("[data-testid=timeline]");
             Assert.Contains("the agent blocked it at the source", timeline, StringComparison.Ordinal);
             Assert.Equal("contained", await page.InnerTextAsync("[data-testid=incident-state]"));
+            // A live change while it is open re-renders the view: the incident stays open, its timeline grown.
+            await using (var agent = new AgentChannel(harness.Connection(agentToken), "node-1-agent"))
+            {
+                await agent.EnqueueAsync(Alert("al-2", "shell spawned by the service", "high", T0 + 1000, "c0ffee01", "shop/web"));
+                await agent.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+            }
+            await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=timeline]')?.textContent.includes('shell spawned by the service')",
+                null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+            Assert.Contains("the agent blocked it at the source", await page.InnerTextAsync("[data-testid=timeline]"), StringComparison.Ordinal);
 
             // Switch the workload to Protect: stored, audited, and sent to the agent that runs it.
             await page.ClickAsync("nav a[href='#assets']");

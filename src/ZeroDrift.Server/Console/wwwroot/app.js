@@ -12,7 +12,7 @@ const vendor = import('./vendor.js').then(v => {
   return v;
 });
 
-const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], rendering: null, again: false };
+const state = { me: null, csrf: '', view: 'dashboard', live: null, mounted: [], rendering: null, again: false, incident: null };
 
 // Charts and graphs need their element in the document (to measure it): a view marks the element with what draws
 // it, and render() draws once the view is attached, after tearing the previous view's instances down.
@@ -253,7 +253,9 @@ const views = {
   async incidents() {
     const incidents = await api('/api/v1/incidents');
     const detail = h('div', { id: 'incident-detail' });
+    // The incident a user opened stays open across the re-renders live changes cause (its timeline grows in place).
     const open = async id => {
+      state.incident = id;
       const d = await api(`/api/v1/incidents/${id}`);
       const actions = isAdmin() && d.incident.state !== 'resolved'
         ? ['acknowledged', 'contained', 'resolved'].map(s => h('button', { class: 'secondary', 'data-testid': `to-${s}`, onclick: async () => {
@@ -266,6 +268,7 @@ const views = {
         h('div', {}, actions),
         h('ol', { class: 'timeline', 'data-testid': 'timeline' }, d.timeline.map(e => h('li', { class: e.automatic ? 'auto' : 'human' }, `${time(e.at)} ${e.actor} — ${e.kind}: ${e.detail}`))));
     };
+    if (incidents.some(i => i.id === state.incident)) await open(state.incident);
     return h('div', {}, h('h1', {}, 'Incidents'),
       incidents.length === 0 ? h('p', { class: 'muted' }, 'No incidents.') :
       h('table', { 'data-testid': 'incidents' },
