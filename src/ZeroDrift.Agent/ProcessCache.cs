@@ -68,7 +68,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
         IEnumerable<string> dirs;
         try { dirs = Directory.EnumerateDirectories(procRoot); }
         catch (IOException) { return; }
-        var found = new List<(int Pid, int Ppid, string Exe, string[] Args, long Uid)>();
+        var found = new List<(int Pid, int Ppid, string Exe, string[] Args, long Uid, string Comm)>();
         foreach (var dir in dirs)
             if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ReadProc(pid) is { } p)
                 found.Add(p);
@@ -81,7 +81,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
             Add(p.Pid, p.Ppid, p.Exe, p.Args, "/", p.Uid, 0, 0, false, false);
     }
 
-    private (int Pid, int Ppid, string Exe, string[] Args, long Uid)? ReadProc(int pid)
+    private (int Pid, int Ppid, string Exe, string[] Args, long Uid, string Comm)? ReadProc(int pid)
     {
         var dir = Path.Join(procRoot, pid.ToString(CultureInfo.InvariantCulture));
         try
@@ -90,6 +90,8 @@ public sealed class ProcessCache(string procRoot = "/proc")
             // "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
             var close = stat.LastIndexOf(')');
             if (close < 0) return null;
+            var open = stat.IndexOf('(');
+            var comm = open >= 0 && open < close ? stat[(open + 1)..close] : "";
             var fields = stat[(close + 2)..].Split(' ');
             if (fields.Length < 2 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ppid)) return null;
             string exe;
@@ -106,7 +108,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
                 if (parts.Length > 1) long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out uid);
                 break;
             }
-            return (pid, ppid, exe, args, uid);
+            return (pid, ppid, exe, args, uid, comm);
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
@@ -133,7 +135,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     {
         if (_processes.TryGetValue(pid, out var known)) return known;
         if (pid <= 0 || ReadProc(pid) is not { } p) return null;
-        return Add(p.Pid, p.Ppid, p.Exe, p.Args, "/", p.Uid, 0, 0, false, false, forkedChild: true);
+        return Add(p.Pid, p.Ppid, p.Exe, p.Args, "/", p.Uid, 0, 0, false, false, forkedChild: true, runcStage: RuncStage(p.Comm, p.Exe));
     }
 
     /// <summary>Known only: no /proc read (for parents, which may have exited).</summary>
@@ -142,7 +144,7 @@ public sealed class ProcessCache(string procRoot = "/proc")
     public void OnExit(int pid) => _processes.Remove(pid);
 
     private TrackedProcess Add(int pid, int ppid, string exePath, IReadOnlyList<string> args, string cwd, long uid, long gid, long timeNs, bool upperLayer, bool memfd,
-        long exeInode = 0, bool overlay = false, ExecFacts? facts = null, bool forkedChild = false)
+        long exeInode = 0, bool overlay = false, ExecFacts? facts = null, bool forkedChild = false, bool runcStage = false)
     {
         var parent = ppid != pid ? _processes.GetValueOrDefault(ppid) : null;
         IReadOnlyList<RuleProcess> ancestors = parent is null ? [] : [parent.Info, .. parent.Ancestors.Take(MaxAncestors - 1)];
@@ -184,11 +186,20 @@ public sealed class ProcessCache(string procRoot = "/proc")
         // Its clones (runc:[1:CHILD], runc:[2:INIT], which join the container's namespaces with setns before the
         // entrypoint's exec) never exec, so they are first met here, read from /proc: they inherit the parent's mark.
         var runtimeInit = (!overlay && args.Count >= 2 && args[1] == "init" && CommName(args[0]) is "runc" or "crun")
-            || (forkedChild && parent is { RuntimeInit: true });
+            || (forkedChild && (parent is { RuntimeInit: true } || runcStage));
         var tracked = new TrackedProcess(pid, ppid, info, ancestors, runtimeInit);
         if (_processes.Count < Capacity || _processes.ContainsKey(pid)) _processes[pid] = tracked;
         return tracked;
     }
+
+    /// <summary>
+    /// A stage of runc's init as /proc shows it: named <c>runc:[0:PARENT]</c>, <c>runc:[1:CHILD]</c> or
+    /// <c>runc:[2:INIT]</c> (runc sets these names), running runc's own file or, exited and not yet reaped, no file at
+    /// all. Needed when runc init has exited and the stage was reparented, so the lineage no longer tells.
+    /// </summary>
+    private static bool RuncStage(string comm, string exe) =>
+        comm.StartsWith("runc:[", StringComparison.Ordinal)
+        && (exe.Length == 0 || CommName(exe) == "runc" || exe.StartsWith("/memfd:runc", StringComparison.Ordinal));
 
     /// <summary>The kernel's comm: the basename of what was executed, at most 15 bytes (TASK_COMM_LEN - 1).</summary>
     public static string CommName(string path)

@@ -251,6 +251,9 @@ public sealed class AgentLoopTests
         // then: no exe, no command line), when it enters the container's namespaces.
         h.ProcEntry(101, "runc:[1:CHILD]", ppid: 100);
         h.Feed(Records.Open(h.Cgroup, 101, "/proc/sys/net/ipv4/ping_group_range", 1, reason: OpenReason.Write));
+        // The same once runc init has exited and the stage was reparented to the runtime's monitor: told by its name.
+        h.ProcEntry(102, "runc:[1:CHILD]", ppid: 1);
+        h.Feed(Records.Open(h.Cgroup, 102, "/proc/sys/net/ipv4/ping_group_range", 1, reason: OpenReason.Write));
         Assert.Empty(h.Sink.Lines);
         // A process the workload forked, met the same way, is the workload's.
         h.Feed(Records.Exec(h.Cgroup, 200, 1, "/bin/httpd", ["httpd"]));
