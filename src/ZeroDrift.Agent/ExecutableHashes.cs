@@ -29,6 +29,7 @@ public sealed class ExecutableHashes : IDisposable
 
     private readonly ConcurrentDictionary<ExecutableKey, string> _hashes = new();
     private readonly Dictionary<ExecutableKey, List<Action<string>>> _pending = [];
+    private int _delivering;
     private readonly Lock _lock = new();
     private readonly Channel<(ExecutableKey Key, string Path, Func<IEnumerable<int>> Pids)> _queue =
         Channel.CreateBounded<(ExecutableKey, string, Func<IEnumerable<int>>)>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -81,14 +82,14 @@ public sealed class ExecutableHashes : IDisposable
         }
     }
 
-    /// <summary>Waits until the queue is empty (tests).</summary>
+    /// <summary>Waits until the queue is empty and every waiter has been given its hash (tests).</summary>
     public async Task IdleAsync(TimeSpan timeout)
     {
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
             lock (_lock)
-                if (_pending.Count == 0) return;
+                if (_pending.Count == 0 && _delivering == 0) return;
             await Task.Delay(20).ConfigureAwait(false);
         }
     }
@@ -103,19 +104,31 @@ public sealed class ExecutableHashes : IDisposable
                 try { hash = Hash(key, path, pids); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException) { }
                 List<Action<string>>? waiting;
-                lock (_lock) _pending.Remove(key, out waiting);
-                if (hash is null)
+                // Idle (IdleAsync) means the waiters were told too, not only that nothing is queued.
+                lock (_lock)
                 {
-                    Interlocked.Increment(ref _failed);
-                    continue;
+                    _pending.Remove(key, out waiting);
+                    _delivering++;
                 }
-                if (_hashes.Count >= CacheCapacity) _hashes.Clear();
-                _hashes[key] = hash;
-                Interlocked.Increment(ref _hashed);
-                foreach (var ready in waiting ?? [])
+                try
                 {
-                    try { ready(hash); }
-                    catch (Exception e) when (e is not OutOfMemoryException) { Interlocked.Increment(ref _failed); }
+                    if (hash is null)
+                    {
+                        Interlocked.Increment(ref _failed);
+                        continue;
+                    }
+                    if (_hashes.Count >= CacheCapacity) _hashes.Clear();
+                    _hashes[key] = hash;
+                    Interlocked.Increment(ref _hashed);
+                    foreach (var ready in waiting ?? [])
+                    {
+                        try { ready(hash); }
+                        catch (Exception e) when (e is not OutOfMemoryException) { Interlocked.Increment(ref _failed); }
+                    }
+                }
+                finally
+                {
+                    lock (_lock) _delivering--;
                 }
             }
         }
