@@ -66,9 +66,7 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IDisposable
             using (playwright)
             await using (browser)
             {
-                var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
-                var page = await context.NewPageAsync();
-                await ConsoleBrowser.LoginAsync(page, new Uri(server.Url), "admin", ServerProcess.AdminPassword);
+                var (context, page) = await ConsoleBrowser.SignedInAsync(browser, new Uri(server.Url), "admin", ServerProcess.AdminPassword);
                 Assert.Equal("0", await page.InnerTextAsync("[data-testid=attacks-blocked]"));
                 Assert.Equal("1", await page.InnerTextAsync("[data-testid=risks-in-advance]")); // the secret, found before the image ran
 

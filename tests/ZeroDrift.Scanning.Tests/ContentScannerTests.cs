@@ -33,20 +33,6 @@ public class ContentScannerTests
         }
     }
 
-    /// <summary>Counts how often each file is opened.</summary>
-    private sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
-    {
-        public Dictionary<string, int> Opens { get; } = [];
-        public IEnumerable<FileEntry> Enumerate(CancellationToken cancellationToken = default) => inner.Enumerate(cancellationToken);
-        public FileEntry? Lstat(string path) => inner.Lstat(path);
-        public IEnumerable<FileEntry> List(string directory) => inner.List(directory);
-        public Stream Open(FileEntry entry)
-        {
-            lock (Opens) Opens[entry.Path] = Opens.GetValueOrDefault(entry.Path) + 1;
-            return inner.Open(entry);
-        }
-        public void Dispose() => inner.Dispose();
-    }
 
     [Fact]
     public void Each_file_is_read_once_and_given_to_every_detector_that_requires_it()

@@ -28,19 +28,6 @@ public class SharedFileReadsTests
         }
     }
 
-    private sealed class CountingFileSystem(IFileSystem inner) : IFileSystem
-    {
-        public Dictionary<string, int> Opens { get; } = [];
-        public IEnumerable<FileEntry> Enumerate(CancellationToken cancellationToken = default) => inner.Enumerate(cancellationToken);
-        public FileEntry? Lstat(string path) => inner.Lstat(path);
-        public IEnumerable<FileEntry> List(string directory) => inner.List(directory);
-        public Stream Open(FileEntry entry)
-        {
-            lock (Opens) Opens[entry.Path] = Opens.GetValueOrDefault(entry.Path) + 1;
-            return inner.Open(entry);
-        }
-        public void Dispose() => inner.Dispose();
-    }
 
     [Fact]
     public void Manifests_are_read_once_for_the_inventory_and_the_detectors()

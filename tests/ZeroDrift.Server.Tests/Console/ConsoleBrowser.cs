@@ -25,6 +25,15 @@ internal static class ConsoleBrowser
         return (playwright, browser);
     }
 
+    /// <summary>A fresh browser context (the server's certificate is self-signed) with a page signed in as <paramref name="name"/>.</summary>
+    public static async Task<(IBrowserContext Context, IPage Page)> SignedInAsync(IBrowser browser, Uri address, string name, string password)
+    {
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+        var page = await context.NewPageAsync();
+        await LoginAsync(page, address, name, password);
+        return (context, page);
+    }
+
     public static async Task LoginAsync(IPage page, Uri address, string name, string password)
     {
         // Chromium drops connections when the machine's interfaces change (podman tests on the same machine create and

@@ -36,10 +36,7 @@ public sealed class ConsoleBrowserTests
         using (playwright)
         await using (browser)
         {
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
-            var page = await context.NewPageAsync();
-            var started = DateTime.UtcNow;
-            await ConsoleBrowser.LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            var (context, page) = await ConsoleBrowser.SignedInAsync(browser, harness.Address, "admin", ServerHarness.AdminPassword);
             Assert.Equal("0", await page.InnerTextAsync("[data-testid=attacks-blocked]"));
             Assert.Equal("0", await page.InnerTextAsync("[data-testid=incidents-open]"));
 
@@ -104,9 +101,7 @@ public sealed class ConsoleBrowserTests
             await context.CloseAsync();
 
             // A viewer sees the same data, has no controls, and the API refuses a change made by hand.
-            var viewerContext = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
-            var viewerPage = await viewerContext.NewPageAsync();
-            await ConsoleBrowser.LoginAsync(viewerPage, harness.Address, "vera", "viewer-password-1");
+            var (viewerContext, viewerPage) = await ConsoleBrowser.SignedInAsync(browser, harness.Address, "vera", "viewer-password-1");
             Assert.Equal("1", await viewerPage.InnerTextAsync("[data-testid=attacks-blocked]"));
             await viewerPage.ClickAsync("nav a[href='#assets']");
             await viewerPage.WaitForSelectorAsync("[data-testid='mode-shop/web']");
@@ -141,9 +136,7 @@ public sealed class ConsoleBrowserTests
         using (playwright)
         await using (browser)
         {
-            var context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
-            var page = await context.NewPageAsync();
-            await ConsoleBrowser.LoginAsync(page, harness.Address, "admin", ServerHarness.AdminPassword);
+            var (context, page) = await ConsoleBrowser.SignedInAsync(browser, harness.Address, "admin", ServerHarness.AdminPassword);
             Assert.Equal("2", await page.InnerTextAsync("[data-testid=risks-in-advance]"));
 
             // The cluster asks the hosted webhook about a privileged deployment: denied, and the dashboard counts it live.
