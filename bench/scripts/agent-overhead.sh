@@ -2,6 +2,7 @@
 # Whole-command benchmark of `zerodrift agent` (root): the same loads timed without and with the agent in this
 # run, then throughput, kernel-to-user latency and memory from the agent's own stats lines.
 # usage: agent-overhead.sh [ROUNDS]   (default 3; the ten-minute soak is agent-soak.sh)
+#        LOADS="exec 20000;tree /usr/share" OVERHEAD_ONLY=1 agent-overhead.sh   (some loads, no throughput/latency part)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${1:-3}
@@ -25,7 +26,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # Overhead: each load without and with the agent (default event set), alternating, `rounds` times.
 # tree: every file under /usr/share opened and read once (a realistic open-heavy job: builds, backups, scanners);
 # syscall: getppid in a loop, the floor a hook on every syscall's entry costs.
-for spec in "exec 20000" "open-read 300000" "open 300000" "connect 20000" "tree /usr/share" "syscall 1000000"; do
+IFS=';' read -r -a specs <<<"${LOADS:-exec 20000;open-read 300000;open 300000;connect 20000;tree /usr/share;syscall 1000000}"
+for spec in "${specs[@]}"; do
   set -- $spec
   : >"$work/base"; : >"$work/with"
   for _ in $(seq 1 "$rounds"); do
@@ -37,6 +39,8 @@ for spec in "exec 20000" "open-read 300000" "open 300000" "connect 20000" "tree 
   b=$(median <"$work/base"); w=$(median <"$work/with")
   echo "overhead $1 x$2: without ${b}s, with agent ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
 done
+
+[ -n "${OVERHEAD_ONLY:-}" ] && exit 0
 
 # Kernel time per program run (independent of how busy the machine is): bpf_stats on, one load of each kind.
 old_stats=$(sysctl -n kernel.bpf_stats_enabled)

@@ -28,10 +28,14 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     private readonly long[] received = new long[EventLayout.TypeCount];
     private long lastStats = Environment.TickCount64;
     private readonly ProcessInfo?[] ancestors = new ProcessInfo?[8];
-    private readonly System.Collections.Concurrent.BlockingCollection<(byte[] Chunk, int Length)> pending = new(MaxPendingChunks);
+    // Chunks waiting for the output thread, under gate. Not a BlockingCollection: its semaphore spins (sched_yield
+    // and pause loops) before it sleeps, and with a hand-off every poll interval that spinning took a core's share
+    // from the workloads observed (measured: more CPU than formatting the events). Monitor.Wait sleeps at once.
+    private readonly Queue<(byte[] Chunk, int Length)> pending = new();
+    private bool completed;
     private readonly Thread writerThread;
     private readonly object gate = new();
-    private long handedChunks, writtenChunks; // handed: by the one thread formatting; written: under gate
+    private long handedChunks, writtenChunks; // both under gate
 
     public LatencyHistogram Latency { get; } = new();
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -150,8 +154,13 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         if (buffer.WrittenCount == 0) return;
         var chunk = ArrayPool<byte>.Shared.Rent(buffer.WrittenCount);
         buffer.WrittenSpan.CopyTo(chunk);
-        handedChunks++;
-        pending.Add((chunk, buffer.WrittenCount));
+        lock (gate)
+        {
+            while (pending.Count >= MaxPendingChunks) Monitor.Wait(gate);
+            pending.Enqueue((chunk, buffer.WrittenCount));
+            handedChunks++;
+            Monitor.PulseAll(gate);
+        }
         buffer.ResetWrittenCount();
     }
 
@@ -163,14 +172,28 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
 
     private void WriteOut()
     {
-        foreach (var (chunk, length) in pending.GetConsumingEnumerable())
+        while (true)
         {
+            byte[] chunk;
+            int length;
+            bool drained;
+            lock (gate)
+            {
+                while (pending.Count == 0)
+                {
+                    if (completed) return;
+                    Monitor.Wait(gate);
+                }
+                (chunk, length) = pending.Dequeue();
+                drained = pending.Count == 0;
+                Monitor.PulseAll(gate); // a producer waiting for room
+            }
             try
             {
                 if (OutputError is null)
                 {
                     output.Write(chunk, 0, length);
-                    if (pending.Count == 0) output.Flush();
+                    if (drained) output.Flush();
                 }
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
@@ -550,9 +573,12 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         Flush();
-        pending.CompleteAdding();
+        lock (gate)
+        {
+            completed = true;
+            Monitor.PulseAll(gate);
+        }
         writerThread.Join();
-        pending.Dispose();
         json.Dispose();
     }
 }
