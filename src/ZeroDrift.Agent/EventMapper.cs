@@ -77,7 +77,7 @@ public static class EventMapper
         CapPermitted = e.CapPermitted,
         CapEffective = e.CapEffective,
         CapInheritable = e.CapInheritable,
-        Env = Env(env, e.EnvTruncated != 0),
+        Env = env.IsEmpty ? null : new LazyEnvironment(env.ToArray(), e.EnvTruncated != 0),
         ExeMtimeNs = e.ExeMtimeNs,
         ExeCtimeNs = e.ExeCtimeNs,
         User = user,
