@@ -7,6 +7,8 @@
 # the calls the sensor reports (open, openat, openat2, creat, connect, accept, accept4, bind, listen, read,
 # recvfrom, recvmsg), tp_btf/sched_process_exec and sched_process_exit. The loader is 30 lines of C on libbpf,
 # compiled here (clang and libbpf-dev are already needed to build the sensor); it is a measuring tool, not ZeroDrift.
+# HOOKS=openat instead attaches only sys_enter_openat and sys_exit_openat: the least any sensor needs to see opens
+# with their results at syscall tracepoints (no syscall set, no other call), the absolute floor for open loads.
 # usage (root): syscall-hook-floor.sh [ROUNDS]   (default 3; LOADS="exec 20000;syscall 1000000" to choose loads)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,13 +25,18 @@ PATH="$PATH:/usr/sbin" bpftool btf dump file /sys/kernel/btf/vmlinux format c >"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 char LICENSE[] SEC("license") = "GPL";
-SEC("raw_tp/sys_enter") int floor_enter(void *ctx) { return 0; }
-SEC("tp_btf/sched_process_exec") int BPF_PROG(floor_exec, struct task_struct *p) { return 0; }
-SEC("tp_btf/sched_process_exit") int BPF_PROG(floor_exit, struct task_struct *p) { return 0; }
 C
-  for call in open openat openat2 creat connect accept accept4 bind listen read recvfrom recvmsg; do
-    echo "SEC(\"tracepoint/syscalls/sys_exit_$call\") int floor_x_$call(void *ctx) { return 0; }"
-  done
+  if [ "${HOOKS:-agent}" = openat ]; then
+    echo 'SEC("tracepoint/syscalls/sys_enter_openat") int floor_openat(void *ctx) { return 0; }'
+    echo 'SEC("tracepoint/syscalls/sys_exit_openat") int floor_x_openat(void *ctx) { return 0; }'
+  else
+    echo 'SEC("raw_tp/sys_enter") int floor_enter(void *ctx) { return 0; }'
+    echo 'SEC("tp_btf/sched_process_exec") int BPF_PROG(floor_exec, struct task_struct *p) { return 0; }'
+    echo 'SEC("tp_btf/sched_process_exit") int BPF_PROG(floor_exit, struct task_struct *p) { return 0; }'
+    for call in open openat openat2 creat connect accept accept4 bind listen read recvfrom recvmsg; do
+      echo "SEC(\"tracepoint/syscalls/sys_exit_$call\") int floor_x_$call(void *ctx) { return 0; }"
+    done
+  fi
 } >"$work/floor.bpf.c"
 cat >"$work/loader.c" <<'C'
 #include <bpf/libbpf.h>
@@ -78,5 +85,5 @@ for spec in "${specs[@]}"; do
     detach
   done
   b=$(median <"$work/base"); w=$(median <"$work/with")
-  echo "floor $1 x$2: without ${b}s, with no-op hooks ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
+  echo "floor (${HOOKS:-agent} hooks) $1 x$2: without ${b}s, with no-op hooks ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
 done
