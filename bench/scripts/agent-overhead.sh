@@ -21,24 +21,14 @@ start_agent() { # args: output file, extra agent args...
   echo "agent did not start: $(cat "$work/agent.err")" >&2; exit 1
 }
 stop_agent() { kill -TERM "$agent"; wait "$agent"; agent=; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=compare-loads.sh
+. "$root/bench/scripts/compare-loads.sh"
+start_default() { start_agent "$work/events.jsonl"; }
 
 # Overhead: each load without and with the agent (default event set), alternating, `rounds` times.
 # tree: every file under /usr/share opened and read once (a realistic open-heavy job: builds, backups, scanners);
 # syscall: getppid in a loop, the floor a hook on every syscall's entry costs.
-IFS=';' read -r -a specs <<<"${LOADS:-exec 20000;open-read 300000;open 300000;connect 20000;tree /usr/share;syscall 1000000}"
-for spec in "${specs[@]}"; do
-  set -- $spec
-  : >"$work/base"; : >"$work/with"
-  for _ in $(seq 1 "$rounds"); do
-    python3 "$load" "$1" "$2" >>"$work/base"
-    start_agent "$work/events.jsonl"
-    python3 "$load" "$1" "$2" >>"$work/with"
-    stop_agent
-  done
-  b=$(median <"$work/base"); w=$(median <"$work/with")
-  echo "overhead $1 x$2: without ${b}s, with agent ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
-done
+compare_loads overhead agent start_default stop_agent
 
 [ -n "${OVERHEAD_ONLY:-}" ] && exit 0
 

@@ -72,18 +72,6 @@ attach() {
   echo "the no-op programs did not attach" >&2; exit 1
 }
 detach() { kill -TERM "$loader"; wait "$loader"; loader=; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-
-IFS=';' read -r -a specs <<<"${LOADS:-exec 20000;open-read 300000;open 300000;connect 20000;tree /usr/share;syscall 1000000}"
-for spec in "${specs[@]}"; do
-  set -- $spec
-  : >"$work/base"; : >"$work/with"
-  for _ in $(seq 1 "$rounds"); do
-    python3 "$load" "$1" "$2" >>"$work/base"
-    attach
-    python3 "$load" "$1" "$2" >>"$work/with"
-    detach
-  done
-  b=$(median <"$work/base"); w=$(median <"$work/with")
-  echo "floor (${HOOKS:-agent} hooks) $1 x$2: without ${b}s, with no-op hooks ${w}s, ratio $(python3 -c "print(f'{$w/$b:.3f}')")"
-done
+# shellcheck source=compare-loads.sh
+. "$root/bench/scripts/compare-loads.sh"
+compare_loads "floor (${HOOKS:-agent} hooks)" "no-op hooks" attach detach
