@@ -553,6 +553,13 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live ?? pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
             if (path is not null) _enforcementPending.TryRemove(cgroupId, out _);
         }
+        catch (ContainerProcessGoneException)
+        {
+            // Every process the cgroup listed had exited, and so had the event's (a restarting container's runtime
+            // stages), or it exited while its root was read: the container's next process applies it (see Bind).
+            if (_enforcementPending.TryAdd(cgroupId, 0))
+                _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a live process of the container");
+        }
         catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
         {
             if (!retry && !_enforcementPending.ContainsKey(cgroupId)) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");

@@ -7,6 +7,7 @@ using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Runtime.Rules.Reference;
 using ZeroDrift.Sensor.Attribution;
+using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
 
 namespace ZeroDrift.Agent.Tests;
@@ -34,7 +35,18 @@ internal sealed class RecordingEnforcement : IEnforcement
     public List<(int Pid, DeviationKind Kind)> Blocks { get; } = [];
     public string Description => "recording";
     public bool InKernel => false;
-    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile) => Applied.Add((container, mode, profile));
+    /// <summary>How many of the next applies find their process gone, as a real one does when the container's
+    /// processes exit while it is set up.</summary>
+    public int GoneOnNextApplies { get; set; }
+    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
+    {
+        if (GoneOnNextApplies > 0)
+        {
+            GoneOnNextApplies--;
+            throw new ContainerProcessGoneException(container.PidInContainer);
+        }
+        Applied.Add((container, mode, profile));
+    }
     public void Forget(ulong cgroupId) { }
     public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request)
     {
@@ -190,6 +202,26 @@ public sealed class AgentLoopTests
         Assert.Equal("killed", blocked.GetProperty("zerodrift").GetProperty("action").GetString());
         Assert.Equal("Critical", blocked.GetProperty("priority").GetString());
         Assert.True(blocked.GetProperty("zerodrift").TryGetProperty("blockLatencyMs", out _));
+    }
+
+    [Fact]
+    public void Protect_whose_process_exited_while_it_was_applied_waits_for_the_containers_next_process()
+    {
+        using var h = new Harness(ProfileMode.Protect);
+        // A restarting container: the process the enforcement resolved the profile's files in has exited.
+        h.Enforcement.GoneOnNextApplies = 1;
+        // This test's own process stands for the container's: its cgroup and /proc entry are real and alive. The
+        // container is first met at a file open (an exec would retry at once).
+        var pid = Environment.ProcessId;
+        h.Feed(Records.Open(h.Cgroup, pid, "/etc/hostname", 0));
+        Assert.Empty(h.Enforcement.Applied);
+        Assert.Contains(h.Log, l => l.Contains("waits for a live process of the container", StringComparison.Ordinal));
+        Assert.DoesNotContain(h.Log, l => l.Contains("warning", StringComparison.Ordinal));
+        // The container's next exec applies it.
+        h.Feed(Records.Exec(h.Cgroup, pid, 1, "/bin/busybox", ["/bin/httpd", "-f"]));
+        var applied = Assert.Single(h.Enforcement.Applied);
+        Assert.Equal((h.Cgroup, ProfileMode.Protect), (applied.Container.CgroupId, applied.Mode));
+        Assert.NotNull(applied.Container.CgroupPath);
     }
 
     [Fact]

@@ -309,7 +309,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/no-such-cgroup-zde", EnforcementMode.Protect));
         Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/../../etc", EnforcementMode.Protect));
         Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
-        Assert.Throws<SensorException>(() => e.AllowExecutables(box.CgroupId, int.MaxValue, ["/bin/sh"]));
+        Assert.Throws<ContainerProcessGoneException>(() => e.AllowExecutables(box.CgroupId, int.MaxValue, ["/bin/sh"]));
         Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.Loopback, 33, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.IPv6Loopback, 64, 70000));
         var notBpf = Assert.Throws<SensorException>(() => KernelEnforcer.Open("/tmp/zde-not-bpffs"));

@@ -367,7 +367,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
     {
         var containerRoot = $"/proc/{pidInContainer.ToString(System.Globalization.CultureInfo.InvariantCulture)}/root";
         if (!Directory.Exists(containerRoot))
-            throw new SensorException($"process {pidInContainer} does not exist: cannot read its container's files");
+            throw new ContainerProcessGoneException(pidInContainer);
         return containerRoot;
     }
 
