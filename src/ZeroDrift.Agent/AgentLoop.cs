@@ -446,6 +446,10 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             // Containers seen before the sensor was handed over, or whose flag could not be set: their watch now.
             foreach (var (cgroup, (binding, _)) in _containers)
                 if (binding.Identity is { } identity) Watch(cgroup, identity);
+            // Enforcement still waiting for a process of its container: a quiet container may send no event for long
+            // (a server between requests), so its cgroup is looked at again here.
+            foreach (var cgroup in _enforcementPending.Keys)
+                if (_containers.TryGetValue(cgroup, out var pending)) RetryEnforcement(cgroup, pending.Binding, pending.Pid);
             foreach (var (key, at) in _recentBlocks)
                 if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
             ForgetGone();

@@ -204,8 +204,10 @@ public sealed class AgentLoopTests
         Assert.True(blocked.GetProperty("zerodrift").TryGetProperty("blockLatencyMs", out _));
     }
 
-    [Fact]
-    public void Protect_whose_process_exited_while_it_was_applied_waits_for_the_containers_next_process()
+    [Theory]
+    [InlineData("the container's next exec")]
+    [InlineData("housekeeping, the container being quiet")]
+    public void Protect_whose_process_exited_while_it_was_applied_waits_for_the_containers_next_process(string appliedBy)
     {
         using var h = new Harness(ProfileMode.Protect);
         // A restarting container: the process the enforcement resolved the profile's files in has exited.
@@ -217,8 +219,8 @@ public sealed class AgentLoopTests
         Assert.Empty(h.Enforcement.Applied);
         Assert.Contains(h.Log, l => l.Contains("waits for a live process of the container", StringComparison.Ordinal));
         Assert.DoesNotContain(h.Log, l => l.Contains("warning", StringComparison.Ordinal));
-        // The container's next exec applies it.
-        h.Feed(Records.Exec(h.Cgroup, pid, 1, "/bin/busybox", ["/bin/httpd", "-f"]));
+        if (appliedBy.StartsWith("housekeeping", StringComparison.Ordinal)) h.Loop.Housekeeping(DateTimeOffset.UtcNow);
+        else h.Feed(Records.Exec(h.Cgroup, pid, 1, "/bin/busybox", ["/bin/httpd", "-f"]));
         var applied = Assert.Single(h.Enforcement.Applied);
         Assert.Equal((h.Cgroup, ProfileMode.Protect), (applied.Container.CgroupId, applied.Mode));
         Assert.NotNull(applied.Container.CgroupPath);
