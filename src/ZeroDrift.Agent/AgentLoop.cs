@@ -560,7 +560,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         catch (ContainerProcessGoneException)
         {
             // Every process the cgroup listed had exited, and so had the event's (a restarting container's runtime
-            // stages), or it exited while its root was read: the container's next process applies it (see Bind).
+            // stages), or it exited while its root was read: the container's next process applies it (see Bind), or
+            // the next housekeeping tick does.
             if (_enforcementPending.TryAdd(cgroupId, 0))
                 _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a live process of the container");
         }
