@@ -7,7 +7,4 @@ namespace ZeroDrift.Sensor.Enforcement;
 /// another of its processes (the next one seen) can serve.
 /// </summary>
 public sealed class ContainerProcessGoneException(int pid)
-    : Exception($"process {pid.ToString(CultureInfo.InvariantCulture)} does not exist: cannot read its container's files")
-{
-    public int Pid { get; } = pid;
-}
+    : Exception($"process {pid.ToString(CultureInfo.InvariantCulture)} does not exist: cannot read its container's files");
