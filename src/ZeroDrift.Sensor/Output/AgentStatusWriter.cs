@@ -5,8 +5,9 @@ namespace ZeroDrift.Sensor.Output;
 
 /// <summary>
 /// Keeps the agent's status file (<c>zerodrift agent status</c>) whenever the agent runs, with or without an event
-/// stream: counts what the sensor delivers per type and its kernel-to-user latency, and every <see cref="Interval"/>
-/// writes them with the sensor's own figures (programs, drops, ring use), the containers known and the enforcement.
+/// stream: counts what the sensor delivers per type and its kernel-to-user latency, and writes them with the sensor's
+/// own figures (programs, drops, ring use), the containers known and the enforcement as soon as the sensor runs, then
+/// every <see cref="Interval"/>.
 /// A sink in the chain: each record is passed on to <paramref name="inner"/>.
 /// </summary>
 public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, ISensorSink? inner = null) : ISensorSink
@@ -17,6 +18,7 @@ public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, IS
     private readonly DateTime _startedAt = DateTime.UtcNow;
     private long _lastWrite = Environment.TickCount64;
     private long _sinceCheck;
+    private bool _written;
 
     public StatusFile File => file;
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(2);
@@ -46,9 +48,10 @@ public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, IS
         inner?.OnIdle();
     }
 
+    /// <summary>The first time the sensor is there (so a status never lists no programs), then every <see cref="Interval"/>.</summary>
     private void MaybeWrite()
     {
-        if (Environment.TickCount64 - _lastWrite < Interval.TotalMilliseconds) return;
+        if (Sensor is null || (_written && Environment.TickCount64 - _lastWrite < Interval.TotalMilliseconds)) return;
         Write("running");
     }
 
@@ -58,6 +61,7 @@ public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, IS
         var now = Environment.TickCount64;
         var seconds = Math.Max(0.001, (now - _lastWrite) / 1000.0);
         _lastWrite = now;
+        _written = true;
         var received = new Dictionary<string, long>();
         var perSecond = new Dictionary<string, double>();
         var lostByName = new Dictionary<string, ulong>();
