@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using System.Text.Json.Nodes;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Hardening;
 using ZeroDrift.Runtime.Profiles;
@@ -12,6 +11,7 @@ using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Attribution;
 using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
+using ZeroDrift.Server.Client;
 using ContainerInfo = ZeroDrift.Sensor.Attribution.ContainerInfo;
 
 namespace ZeroDrift.Agent;
@@ -55,8 +55,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// <summary>The sensor, once started: its syscall sets are read on each housekeeping round.</summary>
     public KernelSensor? Sensor { get; set; }
 
-    /// <summary>Server records (containers, events, profiles); alerts go through <see cref="AlertPublisher.Uplink"/>.</summary>
-    public Action<JsonObject>? Uplink { get; set; }
+    /// <summary>Server records (containers, events, profiles: <see cref="ServerRecords"/>); alerts go through <see cref="AlertPublisher.Uplink"/>.</summary>
+    public Action<AgentRecord>? Uplink { get; set; }
 
     /// <summary>Executables' content hashes, computed in the background.</summary>
     public ExecutableHashes Hashes => _hashes;
@@ -145,12 +145,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             // A workload in Learn has nothing in the kernel (no mode is "off"); others get their mode and sets now.
             if (Engine.ModeOf(identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, binding, pid);
             Watch(cgroupId, identity);
-            Uplink?.Invoke(new JsonObject
-            {
-                ["type"] = "container", ["id"] = container.Id, ["host"] = _options.Hostname, ["workload"] = identity.Workload,
-                ["image"] = container.Image ?? identity.ImageDigest, ["imageDigest"] = identity.ImageDigest, ["state"] = "running",
-                ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            });
+            Uplink?.Invoke(ServerRecords.Container(container, identity, _options.Hostname, DateTimeOffset.UtcNow));
         }
         return binding;
     }
@@ -411,12 +406,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private void Upload(string kind, WorkloadBinding binding, DateTimeOffset at, string path, TrackedProcess process)
     {
         if (Uplink is not { } uplink || !_options.UploadEvents || binding.IsHost || binding.Identity is not { } identity) return;
-        uplink(new JsonObject
-        {
-            ["type"] = "event", ["kind"] = kind, ["time"] = at.ToString("O", CultureInfo.InvariantCulture),
-            ["containerId"] = binding.Container.Id, ["workload"] = identity.Workload, ["path"] = path, ["process"] = process.Info.ExePath,
-            ["pid"] = process.Pid,
-        });
+        uplink(ServerRecords.Event(kind, binding.Container, identity, at, path, process));
     }
 
     /// <summary>
@@ -614,22 +604,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private void UploadProfile(WorkloadIdentity identity)
     {
         if (Uplink is not { } uplink || Engine.ProfileOf(identity) is not { } profile) return;
-        var network = new JsonArray();
-        foreach (var n in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
-            network.Add(new JsonObject { ["to"] = n.PeerWorkload ?? n.Peer, ["port"] = n.Port, ["protocol"] = n.Protocol });
-        uplink(new JsonObject
-        {
-            ["type"] = "profile", ["workload"] = identity.Workload, ["mode"] = ModeName(profile.Mode),
-            ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-            ["profile"] = new JsonObject
-            {
-                ["imageDigest"] = identity.ImageDigest,
-                ["exec"] = new JsonArray([.. profile.Processes.Select(p => (JsonNode)JsonValue.Create(p.Executable)!).DistinctBy(n => n.GetValue<string>())]),
-                ["files"] = new JsonArray([.. profile.Files.Select(f => (JsonNode)JsonValue.Create(f.Path)!)]),
-                ["network"] = network,
-                ["syscalls"] = new JsonArray([.. profile.Syscalls.Select(s => (JsonNode)JsonValue.Create(s)!)]),
-            },
-        });
+        uplink(ServerRecords.Profile(identity, profile, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Stops the timer, runs a last housekeeping round (saves what was learned) and uploads every profile.</summary>

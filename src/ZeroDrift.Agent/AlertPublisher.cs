@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using ZeroDrift.Runtime.Alerts;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Sensor.Output;
+using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent;
 
@@ -53,7 +53,7 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
     private long _published, _blocked, _killed, _sequence;
 
     /// <summary>Receives every alert as a server record (the uplink), when set.</summary>
-    public Action<JsonObject>? Uplink { get; set; }
+    public Action<AlertRecord>? Uplink { get; set; }
 
     public long Published => Interlocked.Read(ref _published);
     public long Blocked => Interlocked.Read(ref _blocked);
@@ -72,6 +72,7 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
     public string Publish(Alert alert, AlertContext context)
     {
         string line;
+        long sequence;
         lock (_lock)
         {
             var detectNs = Math.Max(0, _now() - context.KernelTimeNs);
@@ -80,13 +81,13 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
             using (var json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
                 AlertJsonWriter.Write(json, alert, j => WriteContext(j, context, detectNs));
             line = Encoding.UTF8.GetString(_buffer.WrittenSpan);
-            _sequence++;
+            sequence = ++_sequence;
         }
         Interlocked.Increment(ref _published);
         if (context.Action == AlertAction.Blocked) Interlocked.Increment(ref _blocked);
         if (context.Action == AlertAction.Killed) Interlocked.Increment(ref _killed);
         foreach (var sink in sinks) sink.Publish(line);
-        Uplink?.Invoke(ServerRecord(alert, context));
+        Uplink?.Invoke(ServerRecords.Alert(alert, context, $"{Environment.ProcessId}-{alert.UnixTimeNanoseconds}-{sequence}", DateTimeOffset.UtcNow));
         return line;
     }
 
@@ -113,31 +114,4 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
         AlertAction.KillFailed => "kill-failed",
         _ => "alerted",
     };
-
-    private JsonObject ServerRecord(Alert alert, AlertContext c)
-    {
-        var record = new JsonObject
-        {
-            ["type"] = "alert",
-            ["id"] = $"{Environment.ProcessId}-{alert.UnixTimeNanoseconds}-{Interlocked.Read(ref _sequence)}",
-            ["rule"] = alert.Rule,
-            ["severity"] = alert.Priority switch
-            {
-                Priority.Emergency or Priority.Alert or Priority.Critical => "critical",
-                Priority.Error => "high",
-                Priority.Warning => "medium",
-                Priority.Notice => "low",
-                _ => "info",
-            },
-            ["eventTime"] = alert.Time,
-            ["time"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["containerId"] = c.ContainerId ?? "host",
-            ["workload"] = c.Workload ?? "host",
-            ["action"] = c.Action switch { AlertAction.Blocked => "blocked", AlertAction.Killed => "killed", _ => "none" },
-            ["output"] = alert.Output,
-        };
-        if (c.Action is AlertAction.Blocked or AlertAction.Killed)
-            record["actionTime"] = DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        return record;
-    }
 }

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Runtime.Response;
+using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent;
 
@@ -23,6 +25,12 @@ public interface IEnforcement : IDisposable
     /// <summary>True when exec and connect deviations are stopped by the kernel itself.</summary>
     bool InKernel { get; }
 
+    /// <summary>Where Protect's blocks happen, as the agent reports it (<see cref="EnforcementReport"/>): the kernel, or user space (best effort).</summary>
+    EnforcementKind Kind => InKernel ? EnforcementKind.Kernel : EnforcementKind.UserSpace;
+
+    /// <summary>Why Protect is not enforced in the kernel (<c>kernel enforcement could not load: …</c>); null when it is.</summary>
+    string? Degraded => null;
+
     /// <summary>A workload's container appeared, or its mode or profile changed: push what the kernel needs.</summary>
     void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile);
 
@@ -35,22 +43,29 @@ public interface IEnforcement : IDisposable
 
 /// <summary>
 /// The fallback: SIGKILL from user space on a block verdict (exec, connect and drift deviations in Protect), through
-/// the <see cref="Responder"/> so each action is recorded. It stops the process after the event, not before: the
-/// start-up line says so.
+/// the <see cref="Responder"/> so each action is recorded. It stops the process after the event, not before: best
+/// effort, and everything that shows it says so.
 /// </summary>
 public sealed class UserSpaceEnforcement(Responder responder, string why) : IEnforcement
 {
-    public string Description { get; } = $"user-space response (kill by pid after the event): {why}";
+    public const string BestEffort = "best effort: the process may run before it is killed";
+
+    private readonly ConcurrentDictionary<ulong, ProfileMode> _modes = new();
+
+    public string Description { get; } = $"user-space response, {BestEffort} (kill by pid after the event): {why}";
     public bool InKernel => false;
+    public string? Degraded => why;
+
+    /// <summary>Containers of workloads in Protect: the ones whose deviations this kills.</summary>
+    public int Protected => _modes.Values.Count(m => m == ProfileMode.Protect);
 
     public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
     {
-        // Nothing to push: the verdicts arrive through OnBlock.
+        // Nothing to push: the verdicts arrive through OnBlock. The mode is kept only to say how many are protected.
+        _modes[container.CgroupId] = mode;
     }
 
-    public void Forget(ulong cgroupId)
-    {
-    }
+    public void Forget(ulong cgroupId) => _modes.TryRemove(cgroupId, out _);
 
     public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Runtime.Response;
 using ZeroDrift.Server.Client;
@@ -19,17 +19,18 @@ public sealed class ServerCommands(ServerConnection server, string profilesPath,
     private readonly HttpClient _http = server.CreateHttpClient(TimeSpan.FromSeconds(30));
 
     /// <summary>Subscribe to <see cref="AgentChannel.CommandReceived"/>; work is done off the channel's sender.</summary>
-    public void OnCommand(JsonObject command)
+    public void OnCommand(ServerCommand command)
     {
-        var id = command["id"]?.ToString();
-        if (string.IsNullOrEmpty(id) || !_handled.TryAdd(id, 0)) return;
+        var id = command.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!_handled.TryAdd(id, 0)) return;
         _ = Task.Run(async () =>
         {
             var (ok, detail) = Handle(command);
-            log($"zerodrift: agent: server command {id} ({command["kind"]}): {detail}");
+            log($"zerodrift: agent: server command {id} ({command.Kind}): {detail}");
             try
             {
-                using var response = await _http.PostAsJsonAsync($"api/v1/agent/commands/{Uri.EscapeDataString(id)}/done", new { outcome = ok ? "done" : "failed" }).ConfigureAwait(false);
+                using var response = await _http.PostAsJsonAsync($"api/v1/agent/commands/{id}/done", new CommandOutcome(ok ? "done" : "failed"),
+                    AgentRecordJson.Default.CommandOutcome).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode) _handled.TryRemove(id, out _); // handed out again, tried again
             }
             catch (HttpRequestException)
@@ -43,18 +44,25 @@ public sealed class ServerCommands(ServerConnection server, string profilesPath,
         });
     }
 
-    public (bool Ok, string Detail) Handle(JsonObject command)
+    public (bool Ok, string Detail) Handle(ServerCommand command)
     {
-        var kind = command["kind"]?.ToString();
-        var target = command["target"]?.ToString() ?? "";
-        switch (kind)
+        var target = command.Target;
+        switch (command.Kind)
         {
             case "set-mode":
             {
-                var payload = command["payload"] as JsonObject;
-                var workload = payload?["workload"]?.ToString() ?? target;
-                if (!Enum.TryParse<ProfileMode>(payload?["mode"]?.ToString(), ignoreCase: true, out var mode))
-                    return (false, $"unknown mode '{payload?["mode"]}'");
+                SetModePayload? payload;
+                try
+                {
+                    payload = command.Payload.Deserialize(AgentRecordJson.Default.SetModePayload);
+                }
+                catch (JsonException e)
+                {
+                    return (false, $"not a set-mode payload: {e.Message}");
+                }
+                if (payload is null) return (false, "a set-mode command without its payload");
+                var workload = payload.Workload is { Length: > 0 } named ? named : target;
+                var mode = payload.Mode switch { WorkloadMode.Monitor => ProfileMode.Monitor, WorkloadMode.Protect => ProfileMode.Protect, _ => ProfileMode.Learn };
                 try
                 {
                     using var store = ProfileStore.Open(profilesPath);
@@ -78,7 +86,7 @@ public sealed class ServerCommands(ServerConnection server, string profilesPath,
                 return (action.Succeeded, action.Detail);
             }
             default:
-                return (false, $"'{kind}' is not carried out by the agent");
+                return (false, $"'{command.Kind}' is not carried out by the agent");
         }
     }
 

@@ -1,15 +1,12 @@
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
 namespace ZeroDrift.Server.Client;
 
 /// <summary>
-/// The agent's side of the agent channel (docs/server.md, "Agent channel"): records (events, alerts, profiles,
-/// container and host inventory as JSON objects with a <c>type</c>) wait in a bounded local queue and leave in
-/// NDJSON batches to <c>POST /api/v1/agent/batches</c>. Each batch carries an id; a batch whose answer was lost is
+/// The agent's side of the agent channel (docs/server.md, "Agent channel"): records (<see cref="AgentRecord"/>: events,
+/// alerts, profiles, container and host inventory) wait in a bounded local queue and leave in NDJSON batches to <c>POST /api/v1/agent/batches</c>. Each batch carries an id; a batch whose answer was lost is
 /// sent again with the same id and the server stores it once, so a server that goes away loses nothing and
 /// duplicates nothing. When the queue is full, <see cref="TryEnqueue"/> refuses (and counts) rather than grow
 /// without bound; <see cref="EnqueueAsync"/> waits for room.
@@ -18,7 +15,7 @@ public sealed class AgentChannel : IAsyncDisposable
 {
     private readonly ServerConnection _connection;
     private readonly string _agent;
-    private readonly Channel<JsonObject> _queue;
+    private readonly Channel<AgentRecord> _queue;
     private readonly int _batchSize;
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
@@ -34,7 +31,7 @@ public sealed class AgentChannel : IAsyncDisposable
         _connection = connection;
         _agent = agentName;
         _batchSize = batchSize;
-        _queue = Channel.CreateBounded<JsonObject>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        _queue = Channel.CreateBounded<AgentRecord>(new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         _http = connection.CreateHttpClient(TimeSpan.FromSeconds(30));
         _sender = Task.Run(SendLoopAsync);
     }
@@ -44,27 +41,16 @@ public sealed class AgentChannel : IAsyncDisposable
     public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Commands the server dispatched to this agent (kill, pause, set-mode, quarantine), seen on each batch answer.</summary>
-    public event Action<JsonObject>? CommandReceived;
+    public event Action<ServerCommand>? CommandReceived;
 
-    public bool TryEnqueue(JsonObject record)
+    public bool TryEnqueue(AgentRecord record)
     {
-        Validate(record);
         if (_queue.Writer.TryWrite(record)) return true;
         Interlocked.Increment(ref _refused);
         return false;
     }
 
-    public ValueTask EnqueueAsync(JsonObject record, CancellationToken cancellationToken = default)
-    {
-        Validate(record);
-        return _queue.Writer.WriteAsync(record, cancellationToken);
-    }
-
-    private static void Validate(JsonObject record)
-    {
-        if (record["type"]?.GetValue<string>() is not ("event" or "alert" or "profile" or "container" or "host"))
-            throw new ArgumentException("an agent record needs \"type\": event, alert, profile, container or host", nameof(record));
-    }
+    public ValueTask EnqueueAsync(AgentRecord record, CancellationToken cancellationToken = default) => _queue.Writer.WriteAsync(record, cancellationToken);
 
     /// <summary>Sends what is queued, then stops; waits at most <paramref name="timeout"/> for a server that is away.</summary>
     public async Task FlushAndStopAsync(TimeSpan timeout)
@@ -94,33 +80,16 @@ public sealed class AgentChannel : IAsyncDisposable
     private async Task SendBatchesAsync()
     {
         var reader = _queue.Reader;
-        var batch = new List<JsonObject>(_batchSize);
+        var batch = new List<AgentRecord>(_batchSize);
         while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
         {
             while (batch.Count < _batchSize && reader.TryRead(out var record)) batch.Add(record);
-            var body = Serialize(batch);
+            var body = AgentRecordCodec.ToNdjson(batch);
             var batchId = Guid.NewGuid().ToString("N");
             await SendWithRetryAsync(batchId, body).ConfigureAwait(false);
             Interlocked.Add(ref _sent, batch.Count);
             batch.Clear();
         }
-    }
-
-    /// <summary>Straight to UTF-8 (no intermediate strings): the agent's CPU belongs to the workloads it watches.</summary>
-    private static byte[] Serialize(List<JsonObject> batch)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(batch.Count * 256);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
-        {
-            foreach (var record in batch)
-            {
-                record.WriteTo(writer);
-                writer.Flush();
-                System.Buffers.BuffersExtensions.Write(buffer, "\n"u8);
-                writer.Reset();
-            }
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Retries with capped exponential backoff until the server takes the batch; 4xx other than 408/429 is final.</summary>
@@ -160,8 +129,17 @@ public sealed class AgentChannel : IAsyncDisposable
     private void DeliverCommands(string text)
     {
         if (CommandReceived is null || text.Length == 0) return;
-        if (JsonNode.Parse(text) is JsonObject answer && answer["commands"] is JsonArray commands)
-            foreach (var command in commands.OfType<JsonObject>()) CommandReceived(command);
+        BatchAnswer? answer;
+        try
+        {
+            answer = JsonSerializer.Deserialize(text, AgentRecordJson.Default.BatchAnswer);
+        }
+        catch (JsonException e)
+        {
+            // The batch landed (2xx); an answer this agent cannot read loses its commands, which are handed out again.
+            throw new ServerClientException($"the server's answer to a batch is not a batch answer: {e.Message}");
+        }
+        foreach (var command in answer?.Commands ?? []) CommandReceived(command);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,12 +1,10 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 
 namespace ZeroDrift.Server.Client;
 
 /// <summary>
-/// The agent channel at scale (docs/server.md, "NATS JetStream"): a batch of agent records, as the same NDJSON the
+/// The agent channel at scale (docs/server.md, "NATS JetStream"): a batch of <see cref="AgentRecord"/>s, as the same NDJSON the
 /// HTTP channel takes, published to <c>zerodrift.agent.AGENT</c> with the batch id as <c>Nats-Msg-Id</c>.
 /// JetStream keeps it until a server replica has stored it and acknowledged; the id lets both JetStream (within
 /// its duplicate window) and the server (always) store a resent batch once.
@@ -25,11 +23,9 @@ public sealed class NatsAgentPublisher(INatsConnection connection, string agent)
     }
 
     /// <summary>Publishes one batch; returns false when JetStream already had this batch id.</summary>
-    public async Task<bool> PublishAsync(string batchId, IEnumerable<JsonObject> records, CancellationToken ct = default)
+    public async Task<bool> PublishAsync(string batchId, IReadOnlyCollection<AgentRecord> records, CancellationToken ct = default)
     {
-        var sb = new StringBuilder();
-        foreach (var record in records) sb.Append(record.ToJsonString()).Append('\n');
-        var ack = await _js.PublishAsync(Subject(agent), Encoding.UTF8.GetBytes(sb.ToString()), opts: new NatsJSPubOpts { MsgId = batchId }, cancellationToken: ct).ConfigureAwait(false);
+        var ack = await _js.PublishAsync(Subject(agent), AgentRecordCodec.ToNdjson(records), opts: new NatsJSPubOpts { MsgId = batchId }, cancellationToken: ct).ConfigureAwait(false);
         if (ack.Duplicate) return false;
         ack.EnsureSuccess();
         return true;

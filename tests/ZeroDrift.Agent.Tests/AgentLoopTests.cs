@@ -9,6 +9,7 @@ using ZeroDrift.Runtime.Rules.Reference;
 using ZeroDrift.Sensor.Attribution;
 using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
+using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent.Tests;
 
@@ -69,6 +70,7 @@ internal sealed class Harness : IDisposable
     public ulong Cgroup { get; }
     public MemorySink Sink { get; } = new();
     public RecordingEnforcement Enforcement { get; } = new();
+    public AlertPublisher Alerts { get; }
     public ProfileStore Store { get; }
     public AgentLoop Loop { get; }
     public List<string> Log { get; } = [];
@@ -98,8 +100,9 @@ internal sealed class Harness : IDisposable
         var set = ruleSet ?? new RuleSet();
         if (ruleSet is null) RuleLoader.LoadDefaults(set);
         var rules = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
+        Alerts = new AlertPublisher([Sink]);
         Loop = new AgentLoop(new AgentOptions { DefaultMode = mode, Learning = learning ?? new LearningPolicy(TimeSpan.FromHours(1)), Hostname = "node-1" },
-            attributor, new ProcessCache(_dir.Combine("proc")), Store, rules, new AlertPublisher([Sink]), Enforcement, trust, null, Log.Add,
+            attributor, new ProcessCache(_dir.Combine("proc")), Store, rules, Alerts, Enforcement, trust, null, Log.Add,
             new UserNames((_, path) => ImageFiles.TryGetValue(path, out var text) ? System.Text.Encoding.UTF8.GetBytes(text) : null),
             hashes ?? new ExecutableHashes((_, _) => null));
     }
@@ -318,27 +321,41 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
-    public void The_uplink_gets_the_server_channels_record_shapes()
+    public async Task Every_record_the_agent_sends_reads_back_through_the_servers_parser_as_the_agent_meant_it()
     {
         using var h = new Harness(ProfileMode.Learn, learning: new LearningPolicy(TimeSpan.FromSeconds(5), ProfileMode.Monitor));
-        var records = new List<System.Text.Json.Nodes.JsonObject>();
+        var records = new List<AgentRecord>();
         h.Loop.Uplink = records.Add;
+        h.Alerts.Uplink = records.Add;
+        records.Add(ServerRecords.Host("node-1", EnforcementReport.Registration(h.Enforcement), DateTimeOffset.UtcNow));
         h.Feed(Records.Exec(h.Cgroup, 100, 1, "/bin/busybox", ["/bin/httpd"]));
         h.Feed(Records.Connect(h.Cgroup, 100, IPAddress.Parse("10.88.0.5"), IPAddress.Parse("10.88.0.7"), 5432));
         h.Loop.Housekeeping(DateTimeOffset.UtcNow.AddSeconds(6)); // learning ends: a profile record
-        // What docs/server.md requires of each record type.
-        var container = records.Single(r => (string?)r["type"] == "container");
-        Assert.Equal(Harness.ContainerId, (string?)container["id"]);
-        Assert.Equal("web", (string?)container["workload"]);
-        Assert.Equal("node-1", (string?)container["host"]);
-        Assert.Equal("localhost/web:1", (string?)container["image"]);
-        var events = records.Where(r => (string?)r["type"] == "event").ToList();
-        Assert.Equal(["exec", "network"], events.Select(e => (string?)e["kind"]));
-        Assert.All(events, e => Assert.True(e["time"] is not null && (string?)e["containerId"] == Harness.ContainerId && (string?)e["workload"] == "web"));
-        var profile = records.Single(r => (string?)r["type"] == "profile");
-        Assert.Equal("monitor", (string?)profile["mode"]);
-        Assert.Equal("/bin/busybox", (string?)profile["profile"]!["exec"]![0]);
-        Assert.Equal("10.88.0.7", (string?)profile["profile"]!["network"]![0]!["to"]);
+        using (var other = ProfileStore.Open(h.StorePath))
+            other.Save(other.Get(Harness.Identity.Key)! with { Mode = ProfileMode.Protect });
+        h.Loop.Housekeeping(DateTimeOffset.UtcNow.AddSeconds(7));
+        h.Feed(Records.Exec(h.Cgroup, 102, 100, "/tmp/echo", ["/tmp/echo", "hi"], ExeFlags.Overlay | ExeFlags.UpperLayer)); // drift: killed
+
+        // Exactly what the channel sends, read by the server's own parser.
+        var batch = await ZeroDrift.Server.Ingestion.AgentBatchParser.ParseAsync(new MemoryStream(AgentRecordCodec.ToNdjson(records)), 0, default);
+        var host = Assert.Single(batch.Hosts);
+        Assert.Equal(("node-1", EnforcementKind.UserSpace), (host.Name, host.Enforcement?.Mode));
+        var container = Assert.Single(batch.Containers);
+        Assert.Equal((Harness.ContainerId, "node-1", "web", "localhost/web:1", Harness.Digest, "running"), (container.Id, container.Host, container.Workload, container.Image, container.ImageDigest, container.State));
+        Assert.Equal(["exec /bin/busybox", "network 10.88.0.7:5432", "exec /tmp/echo"], batch.Events.Select(e => $"{e.Kind} {e.Path}"));
+        Assert.All(batch.Events, e => Assert.True(e.ContainerId == Harness.ContainerId && e.Workload == "web" && e.Process.Length > 0 && e.At > 0));
+        Assert.Equal(["monitor", "protect"], batch.Profiles.Select(p => p.Mode));
+        var model = System.Text.Json.JsonSerializer.Deserialize(batch.Profiles[0].Body, AgentRecordJson.Default.ProfileModel)!;
+        Assert.Equal(["/bin/busybox"], model.Exec);
+        Assert.Equal(new ProfileFlow("10.88.0.7", 5432), Assert.Single(model.Network));
+        Assert.Equal(Harness.Digest, model.ImageDigest);
+        // The drift in Protect: killed by the (user-space) enforcement, with when, where, and the alert's own words.
+        var drift = batch.Alerts.Single(a => a.Rule == "ZeroDrift Drift: Executable Not From the Image");
+        Assert.Equal(("critical", "killed", Harness.ContainerId, "web"), (drift.Severity, drift.Action, drift.ContainerId, drift.Workload));
+        Assert.True(drift.ActionAt >= drift.EventAt);
+        var sent = (AlertRecord)AgentRecordCodec.Read(System.Text.Encoding.UTF8.GetBytes(drift.Detail));
+        Assert.Equal(EnforcementKind.UserSpace, sent.Enforcement);
+        Assert.Contains("/tmp/echo", sent.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -84,6 +84,13 @@ public sealed partial class ServerUplinkTests : IDisposable
         Assert.Contains(Name, profiles);
         var incidents = await client.GetStringAsync("/api/v1/incidents");
         Assert.Contains($"\"workload\":\"{Name}\"", incidents); // the alerts opened an incident for the workload
+
+        // The agent registered how it enforces Protect: from user space, best effort, and why.
+        var host = (await client.GetFromJsonAsync<JsonElement[]>("/api/v1/assets/hosts"))!.Single(h => h.GetProperty("agent").GetString() == "agent-" + _suffix);
+        var enforcement = host.GetProperty("enforcement");
+        Assert.Equal(("user-space", "asked for with --enforcement user-space"), (enforcement.GetProperty("mode").GetString(), enforcement.GetProperty("reason").GetString()));
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains($"zerodrift_agent_enforcement{{node=\"{host.GetProperty("name").GetString()}\",mode=\"user-space\"}} 1\n", metrics, StringComparison.Ordinal);
     }
 
     private static string Run(string file, params string[] args)

@@ -1,5 +1,4 @@
 using Xunit.Abstractions;
-using System.Text.Json.Nodes;
 using NATS.Client.Core;
 using Npgsql;
 using ZeroDrift.Server.Client;
@@ -82,9 +81,9 @@ public sealed class NatsReplicaTests(ITestOutputHelper output)
     }
 
     private static Task<bool> PublishAsync(NatsAgentPublisher publisher, int batch) =>
-        publisher.PublishAsync($"batch-{batch}", Enumerable.Range(0, EventsPerBatch).Select(e => new JsonObject
+        publisher.PublishAsync($"batch-{batch}", [.. Enumerable.Range(0, EventsPerBatch).Select(e => new EventRecord
         {
-            ["type"] = "event", ["kind"] = "exec", ["time"] = 1_780_000_000_000 + batch * EventsPerBatch + e, ["containerId"] = "c1", ["workload"] = "shop/web",
-            ["path"] = "/usr/bin/node", ["seq"] = batch * EventsPerBatch + e,
-        }));
+            Kind = "exec", Time = DateTimeOffset.FromUnixTimeMilliseconds(1_780_000_000_000 + batch * EventsPerBatch + e), ContainerId = "c1", Workload = "shop/web",
+            Path = "/usr/bin/node", Pid = batch * EventsPerBatch + e,
+        })]);
 }

@@ -157,7 +157,7 @@ public static class AgentCommand
     {
         var statusFile = new Option<FileInfo>("--status-file") { Description = $"The running agent's status file (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
         var output = new Option<string>("--output", "-o") { Description = "table (default) or json", DefaultValueFactory = _ => "table" };
-        var command = new Command("status", "Show the running agent: programs attached, events per second, drops per type, ring-buffer use, containers known");
+        var command = new Command("status", "Show the running agent: how it enforces Protect (and why, when not in the kernel), programs attached, events per second, drops per type, ring-buffer use, containers known");
         command.Options.Add(statusFile);
         command.Options.Add(output);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using ZeroDrift.Agent;
 using ZeroDrift.Runtime.Alerts;
 using ZeroDrift.Runtime.Profiles;
@@ -27,7 +26,11 @@ public sealed record AgentSettings(
     string EnforcementPins,
     string ProfilesPath,
     ServerConnection? Server,
-    StatusFile? Status = null);
+    StatusFile? Status = null)
+{
+    /// <summary>Where the running agent's status is written: always, with or without an event stream (default <see cref="StatusFile.DefaultPath"/>).</summary>
+    public StatusFile StatusOrDefault => Status ?? new StatusFile(StatusFile.DefaultPath);
+}
 
 /// <summary>
 /// Composes the agent: profile store, rules, alert sinks, optional server uplink, the sensor and the loop; runs
@@ -57,7 +60,6 @@ public static class AgentRunner
             commands = new ServerCommands(server, settings.ProfilesPath, new Responder(), Log);
             channel.CommandReceived += commands.OnCommand;
             alerts.Uplink = r => channel.TryEnqueue(r);
-            channel.TryEnqueue(new JsonObject { ["type"] = "host", ["name"] = settings.Agent.Hostname, ["kernel"] = Environment.OSVersion.VersionString, ["agent"] = "zerodrift 0.1" });
         }
 
         Stream? stream = null;
@@ -67,21 +69,28 @@ public static class AgentRunner
         var processes = new ProcessCache();
         processes.SeedFromProc();
         var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
-        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval, Status = settings.Status };
+        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval };
+        var status = new AgentStatusWriter(settings.StatusOrDefault, attributor, writer);
         var enforcement = OpenEnforcement(settings, Log);
+        // The registration says how this node enforces Protect; it goes again whenever that changes.
+        var registration = channel is null ? null : new HostRegistration(settings.Agent.Hostname, enforcement, channel.TryEnqueue);
+        registration?.SendIfChanged(DateTimeOffset.UtcNow);
         var trust = new ImageTrustCache(ImageTrustCache.FromPodman, w => Log($"zerodrift: agent: warning: {w}"));
-        using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, writer, Log);
+        using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, status, Log);
+        status.Enforcement = () => EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Killed);
         if (channel is not null) loop.Uplink = r => channel.TryEnqueue(r);
         var sensor = KernelSensor.Start(options, loop);
         if (writer is not null) writer.Sensor = sensor;
+        status.Sensor = sensor;
         loop.Sensor = sensor;
         loop.Start();
+        using var registrationTimer = registration is null ? null : new Timer(_ => registration.SendIfChanged(DateTimeOffset.UtcNow), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         using var stopBlocked = new CancellationTokenSource();
         var blocked = enforcement is KernelEnforcement kernel ? loop.ConsumeBlockedAsync(kernel.Enforcer.ReadBlockedAsync(stopBlocked.Token), stopBlocked.Token) : Task.CompletedTask;
         try
         {
             Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; syscall results: {sensor.SyscallExitHook}; "
-                + (writer is { Status: { } status } ? $"status in {status.Path}; " : "status: none (no event stream); ")
+                + $"status in {status.File.Path}; "
                 + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name).Concat(channel is null ? [] : ["the server"]))}; "
                 + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
             try
@@ -97,6 +106,7 @@ public static class AgentRunner
         {
             // Save what was learned and read the kernel's last syscall sets while the sensor is still loaded; then
             // detach (the polling thread stops) and write the last lines from this thread alone.
+            if (registrationTimer is not null) await registrationTimer.DisposeAsync().ConfigureAwait(false);
             loop.Stop();
             await stopBlocked.CancelAsync().ConfigureAwait(false);
             await blocked.ConfigureAwait(false);
@@ -106,6 +116,8 @@ public static class AgentRunner
             // Kernel enforcement stays pinned while some container is in Protect or Monitor, so blocking goes on while
             // the agent restarts; with none, nothing of ours is left behind.
             var idle = enforcement is KernelEnforcement kernelEnforcement && kernelEnforcement.Enforcer.Modes().Count == 0;
+            var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Killed);
+            status.Enforcement = () => lastEnforcement; // the enforcer is closed below
             loop.Dispose();
             if (idle)
             {
@@ -117,8 +129,8 @@ public static class AgentRunner
                 AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
                 writer.WriteStats(lost);
                 writer.Flush();
-                writer.WriteStatus("stopped", lost: lost);
             }
+            status.Write("stopped", lost);
             foreach (var sink in sinks) await sink.DisposeAsync().ConfigureAwait(false);
             if (channel is not null)
             {
@@ -150,7 +162,7 @@ public static class AgentRunner
         }
         catch (SensorException e) when (settings.Enforcement == "auto")
         {
-            return new UserSpaceEnforcement(responder, $"kernel enforcement could not load ({e.Message})");
+            return new UserSpaceEnforcement(responder, $"kernel enforcement could not load: {e.Message}");
         }
     }
 

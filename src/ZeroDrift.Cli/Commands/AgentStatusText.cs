@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ZeroDrift.Agent;
 using ZeroDrift.Sensor.Output;
 
 namespace ZeroDrift.Cli.Commands;
@@ -17,8 +18,9 @@ public static class AgentStatusText
         b.AppendLine(c, $"reader thread: {s.PollerScheduling}");
         var percent = s.RingBufferBytes > 0 ? 100.0 * s.RingBufferHighWaterBytes / s.RingBufferBytes : 0;
         b.AppendLine(c, $"ring buffer: {s.RingBufferBytes / 1024} KiB, peak use in the last interval {s.RingBufferHighWaterBytes / 1024.0:0.#} KiB ({percent:0.##}%)");
-        if (s.LatencyP99Us > 0) b.AppendLine(c, $"latency kernel to user space: p99 {s.LatencyP99Us / 1000:0.##} ms (last stats interval)");
-        else b.AppendLine("latency kernel to user space: no stats interval completed yet");
+        if (s.LatencyP99Us > 0) b.AppendLine(c, $"latency kernel to user space: p99 {s.LatencyP99Us / 1000:0.##} ms (since the previous update)");
+        else b.AppendLine("latency kernel to user space: no record since the previous update");
+        Enforcement(b, s.Enforcement);
         b.AppendLine(c, $"{"events",-9} {"per second",12} {"received",12} {"lost",10}");
         foreach (var (type, received) in s.Received)
             b.AppendLine(c, $"{type,-9} {s.PerSecond.GetValueOrDefault(type),12:0.#} {received,12} {s.Lost.GetValueOrDefault(type),10}");
@@ -32,6 +34,28 @@ public static class AgentStatusText
             b.AppendLine(c, $"  {id} {k.Runtime,-10} {k.Name ?? "-"} {k.Image ?? "-"}{pod}");
         }
         return b.ToString();
+    }
+
+    /// <summary>How Protect is carried out, said first, with why when it is not the kernel: a degraded agent is never silent.</summary>
+    private static void Enforcement(StringBuilder b, StatusEnforcement? e)
+    {
+        var c = CultureInfo.InvariantCulture;
+        if (e is null)
+        {
+            b.AppendLine("enforcement: not reported by this agent");
+            return;
+        }
+        b.AppendLine(e.Mode switch
+        {
+            "kernel" => "enforcement: kernel (an exec outside the profile is killed before its first instruction, a connect refused)",
+            "user-space" => $"enforcement: user-space response, {UserSpaceEnforcement.BestEffort}",
+            "none" => "enforcement: none (Protect only alerts)",
+            var other => $"enforcement: {other}",
+        });
+        if (e.Reason is { } why) b.AppendLine(c, $"  why: {why}");
+        if (e.PinRoot is { } pins) b.AppendLine(c, $"  pin root: {pins} (BPF filesystem {(e.MountedBpfFs ? "mounted by the agent" : "mounted before the agent")})");
+        else b.AppendLine(c, $"  BPF filesystem: {(e.MountedBpfFs ? "mounted by the agent" : "not used")}");
+        b.AppendLine(c, $"  containers protected: {e.ContainersProtected}, kernel blocks: {e.KernelBlocks}, user-space kills: {e.UserSpaceKills}");
     }
 
     private static string Up(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.TotalSeconds:0}s";

@@ -7,10 +7,29 @@ namespace ZeroDrift.Sensor.Output;
 public sealed record StatusContainer(ulong CgroupId, string Id, string Runtime, string? Name, string? Image, string? ImageDigest, string? Pod, string? Namespace);
 
 /// <summary>
+/// How the agent enforces Protect and what it did so far. <see cref="Mode"/>: <c>kernel</c>, <c>user-space</c> (best
+/// effort: a process is killed after its event and may run meanwhile) or <c>none</c>.
+/// </summary>
+public sealed record StatusEnforcement
+{
+    public required string Mode { get; init; }
+    /// <summary>Why it is not the kernel (null when it is).</summary>
+    public string? Reason { get; init; }
+    /// <summary>The agent mounted the BPF filesystem its pins live on (none was mounted).</summary>
+    public bool MountedBpfFs { get; init; }
+    public string? PinRoot { get; init; }
+    public int ContainersProtected { get; init; }
+    /// <summary>Execs and connections the kernel refused (its own records).</summary>
+    public long KernelBlocks { get; init; }
+    /// <summary>Processes killed from user space after their event.</summary>
+    public long UserSpaceKills { get; init; }
+}
+
+/// <summary>
 /// What a running agent reports about itself (<c>zerodrift agent status</c>): its programs, how it collects syscall
 /// results, the events it receives per type and per second, what it lost per type, how full the ring buffer got,
-/// the kernel-to-user latency and the containers it knows. Written by the agent to its status file every few
-/// seconds and once more when it stops.
+/// the kernel-to-user latency, the containers it knows and how it enforces Protect. Written by the agent to its
+/// status file every few seconds whenever it runs (<see cref="AgentStatusWriter"/>), and once more when it stops.
 /// </summary>
 public sealed record AgentStatus
 {
@@ -34,11 +53,13 @@ public sealed record AgentStatus
     public required IReadOnlyDictionary<string, double> PerSecond { get; init; }
     public required IReadOnlyDictionary<string, ulong> Lost { get; init; }
     public required long Malformed { get; init; }
-    /// <summary>Kernel-to-user latency of the last completed stats interval.</summary>
+    /// <summary>Kernel-to-user latency since the previous update (0: no record in between).</summary>
     public required double LatencyP99Us { get; init; }
     public required long RssBytes { get; init; }
     public required IReadOnlyList<StatusContainer> Containers { get; init; }
     public required int HostCgroups { get; init; }
+    /// <summary>Null in files written before the agent reported its enforcement.</summary>
+    public StatusEnforcement? Enforcement { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -44,16 +44,6 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     public long Written { get; private set; }
     public IReadOnlyList<long> Received => received;
 
-    /// <summary>Where the agent's status is written every <see cref="StatusInterval"/> (none when null).</summary>
-    public StatusFile? Status { get; init; }
-    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(2);
-    private readonly DateTime startedAt = DateTime.UtcNow;
-    private long lastStatus = Environment.TickCount64;
-    private readonly long[] receivedAtLastStatus = new long[EventLayout.TypeCount];
-    private double lastP99Us;
-    /// <summary>Why the last status write failed (it never stops the agent).</summary>
-    public string? StatusError { get; private set; }
-
     public JsonEventWriter(Stream output, Attributor attributor, ProcessTable processes)
     {
         this.output = output;
@@ -130,7 +120,6 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     public void OnIdle()
     {
         MaybeStats();
-        MaybeStatus();
         // Each hand-off wakes the output thread, and a wake-up is a futex call plus, often, an interrupt on the core a
         // workload is using: at every poll (4 ms) that was a tenth of the reading thread's time under an exec load.
         // Small batches wait until HandOffIntervalMs has passed since the last one; a full chunk goes at once (EndLine).
@@ -498,8 +487,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         }
         json.WriteStartObject(PLatency);
         json.WriteNumber(PP50, Latency.QuantileUs(0.50));
-        lastP99Us = Latency.QuantileUs(0.99);
-        json.WriteNumber(PP99, lastP99Us);
+        json.WriteNumber(PP99, Latency.QuantileUs(0.99));
         json.WriteNumber(PMax, Latency.MaxNs / 1000.0);
         json.WriteEndObject();
         json.WriteNumber(PRss, Environment.WorkingSet);
@@ -507,72 +495,6 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         Latency.Reset();
         EndLine();
         Written--;
-    }
-
-    private void MaybeStatus()
-    {
-        var now = Environment.TickCount64;
-        if (Status is null || now - lastStatus < StatusInterval.TotalMilliseconds) return;
-        var seconds = (now - lastStatus) / 1000.0;
-        lastStatus = now;
-        WriteStatus("running", seconds);
-    }
-
-    /// <summary>Writes the status file now (from the sensor thread, or once the sensor is disposed).</summary>
-    public void WriteStatus(string state, double? intervalSeconds = null, ulong[]? lost = null)
-    {
-        if (Status is null) return;
-        var seconds = intervalSeconds ?? Math.Max(0.001, (Environment.TickCount64 - lastStatus) / 1000.0);
-        var receivedByName = new Dictionary<string, long>();
-        var perSecond = new Dictionary<string, double>();
-        var lostByName = new Dictionary<string, ulong>();
-        lost ??= Sensor?.ReadLost() ?? new ulong[EventLayout.TypeCount];
-        for (var t = 1; t < EventLayout.TypeCount; t++)
-        {
-            var name = EventLayout.Name((EventType)t);
-            receivedByName[name] = received[t];
-            perSecond[name] = Math.Round((received[t] - receivedAtLastStatus[t]) / seconds, 1);
-            receivedAtLastStatus[t] = received[t];
-            lostByName[name] = lost[t];
-        }
-        var containers = new List<StatusContainer>();
-        var host = 0;
-        foreach (var (cgroup, c) in attributor.Known)
-        {
-            if (c.IsHost) host++;
-            else containers.Add(new StatusContainer(cgroup, c.Id, c.Runtime, c.Name, c.Image, c.ImageDigest, c.PodName, c.PodNamespace));
-        }
-        var status = new AgentStatus
-        {
-            State = state,
-            Pid = Environment.ProcessId,
-            StartedAt = startedAt,
-            UpdatedAt = DateTime.UtcNow,
-            IntervalSeconds = StatusInterval.TotalSeconds,
-            Attached = Sensor?.AttachedPrograms ?? [],
-            ProgramIds = Sensor?.ProgramIds ?? [],
-            SyscallExitHook = Sensor?.SyscallExitHook ?? "",
-            PollerScheduling = Sensor?.PollerScheduling ?? "",
-            RingBufferBytes = Sensor?.RingBufferBytes ?? 0,
-            RingBufferHighWaterBytes = Sensor?.TakeRingBufferHighWater() ?? 0,
-            Received = receivedByName,
-            PerSecond = perSecond,
-            Lost = lostByName,
-            Malformed = Sensor?.Malformed ?? 0,
-            LatencyP99Us = lastP99Us,
-            RssBytes = Environment.WorkingSet,
-            Containers = containers,
-            HostCgroups = host,
-        };
-        try
-        {
-            Status.Write(status);
-            StatusError = null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            StatusError = e.Message;
-        }
     }
 
     private int disposed;

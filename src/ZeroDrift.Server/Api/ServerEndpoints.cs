@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ZeroDrift.Server.Auth;
+using ZeroDrift.Server.Client;
 using ZeroDrift.Server.Hosting;
 using ZeroDrift.Server.Ingestion;
 using ZeroDrift.Server.Metrics;
@@ -19,9 +20,6 @@ public sealed record CreatedToken(long Id, string Name, string Role, string Toke
 public sealed record TransitionRequest(string? State, string? Note);
 public sealed record PlaybookRequest(string? Name, string? RuleContains, string? MinSeverity, string? Action);
 public sealed record ModeRequest(string? Workload, string? Mode);
-public sealed record CommandDone(string? Outcome);
-public sealed record CommandView(long Id, string Kind, string Target, JsonElement Payload);
-public sealed record BatchAnswer(int Accepted, bool Duplicate, IReadOnlyList<CommandView> Commands);
 public sealed record IncidentDetail(IncidentView Incident, IReadOnlyList<TimelineEntry> Timeline);
 public sealed record Created(long Id);
 public sealed record Health(string Status, string Store, int Schema);
@@ -47,8 +45,8 @@ internal static class ServerEndpoints
         }).WithSummary("200 when the server is up and its store answers");
 
         app.MapGet("/metrics", async (IServerStore store, ServerMetrics metrics, CancellationToken ct) =>
-            Results.Text(metrics.Render(SeedNumbers.From(await store.SeedFactsAsync(0, ct))), "text/plain; version=0.0.4; charset=utf-8"))
-            .WithSummary("Prometheus text: requests, ingestion, the seed's numbers (any authenticated caller)");
+            Results.Text(metrics.Render(SeedNumbers.From(await store.SeedFactsAsync(0, ct)), await store.HostsAsync(ct)), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithSummary("Prometheus text: requests, ingestion, the seed's numbers, each node's enforcement (any authenticated caller)");
 
         var api = app.MapGroup("/api/v1");
         MapAuth(api);
@@ -185,12 +183,12 @@ internal static class ServerEndpoints
             var commands = await store.DispatchCommandsAsync(agent, Now(clock), ct);
             return Results.Ok(new BatchAnswer(result.Records, result.Duplicate, [.. commands.Select(View)]));
         }).Allow(Roles.Agent).Accepts<string>("application/x-ndjson")
-          .WithSummary("Agent channel: an NDJSON batch of host, container, event, alert and profile records, stored once per X-ZeroDrift-Batch; answers the agent's pending commands");
+          .WithSummary("Agent channel: an NDJSON batch of host, container, event, alert and profile records (versioned, docs/server.md), stored once per X-ZeroDrift-Batch; answers the agent's pending commands");
 
         api.MapGet("/agent/commands", async (HttpContext context, IServerStore store, TimeProvider clock, CancellationToken ct) =>
             Results.Ok((await store.DispatchCommandsAsync(Caller(context).Name, Now(clock), ct)).Select(View))).Allow(Roles.Agent);
 
-        api.MapPost("/agent/commands/{id:long}/done", async (long id, CommandDone body, HttpContext context, IServerStore store, LiveFeed live, TimeProvider clock, CancellationToken ct) =>
+        api.MapPost("/agent/commands/{id:long}/done", async (long id, CommandOutcome body, HttpContext context, IServerStore store, LiveFeed live, TimeProvider clock, CancellationToken ct) =>
         {
             if (body.Outcome is not ("done" or "failed")) return Problem.Result(StatusCodes.Status400BadRequest, "outcome must be done or failed");
             if (!await store.CompleteCommandAsync(Caller(context).Name, id, body.Outcome, Now(clock), ct)) return Problem.Result(StatusCodes.Status404NotFound, $"no open command {id} for this agent");
@@ -199,13 +197,14 @@ internal static class ServerEndpoints
         }).Allow(Roles.Agent);
     }
 
-    private static CommandView View(AgentCommand c) => new(c.Id, c.Kind, c.Target, JsonDocument.Parse(c.Payload).RootElement.Clone());
+    private static ServerCommand View(AgentCommand c) => new(c.Id, c.Kind, c.Target, JsonDocument.Parse(c.Payload).RootElement.Clone());
 
     // ---- assets, risks, numbers ------------------------------------------------------------------------------
 
     private static void MapAssets(RouteGroupBuilder api)
     {
-        api.MapGet("/assets/hosts", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.HostsAsync(ct))).Allow(Readers);
+        api.MapGet("/assets/hosts", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.HostsAsync(ct)))
+            .Allow(Readers).WithSummary("Nodes with an agent: its name, containers running, and how it enforces Protect (kernel, user-space: best effort, none) and why");
         api.MapGet("/assets/containers", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.ContainersAsync(ct))).Allow(Readers);
         api.MapGet("/assets/images", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.ImagesAsync(ct))).Allow(Readers);
         api.MapGet("/assets/workloads", async (IServerStore store, CancellationToken ct) => Results.Ok(await store.WorkloadsAsync(ct))).Allow(Readers);
@@ -242,8 +241,10 @@ internal static class ServerEndpoints
             var actor = Caller(context).Actor;
             var hosts = (await store.ContainersAsync(ct)).Where(x => x.Workload == request.Workload && x.State == "running").Select(x => x.Host).ToHashSet(StringComparer.Ordinal);
             var agents = (await store.HostsAsync(ct)).Where(h => hosts.Contains(h.Name)).Select(h => h.Agent).Distinct(StringComparer.Ordinal).ToList();
+            WireEnumConverter<WorkloadMode>.TryParse(mode, out var wanted);
+            var payload = JsonSerializer.Serialize(new SetModePayload(request.Workload!, wanted), AgentRecordJson.Default.SetModePayload);
             foreach (var agent in agents)
-                await store.CreateCommandAsync(agent, "set-mode", request.Workload!, JsonSerializer.Serialize(new { workload = request.Workload, mode }), null, actor, false, Now(clock), ct);
+                await store.CreateCommandAsync(agent, "set-mode", request.Workload!, payload, null, actor, false, Now(clock), ct);
             await store.AuditAsync(actor, "workload.mode", request.Workload!, $"{mode}; sent to {agents.Count} agent(s)", Now(clock), ct);
             live.Publish("assets");
             return Results.Ok(new { workload = request.Workload, mode, agents });

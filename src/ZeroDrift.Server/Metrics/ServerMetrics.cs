@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using ZeroDrift.Server.Client;
+using ZeroDrift.Server.Storage;
 
 namespace ZeroDrift.Server.Metrics;
 
@@ -14,7 +16,9 @@ public sealed class ServerMetrics
     public void Ingested(string kind, long count) { if (count > 0) _ingested.AddOrUpdate(kind, count, (_, n) => n + count); }
     public long IngestedCount(string kind) => _ingested.TryGetValue(kind, out var n) ? n : 0;
 
-    public string Render(SeedNumbers seed)
+    /// <param name="seed">The seed's numbers over all time.</param>
+    /// <param name="hosts">The nodes agents registered, with how each enforces Protect.</param>
+    public string Render(SeedNumbers seed, IReadOnlyList<HostView> hosts)
     {
         var sb = new StringBuilder();
         void Family(string name, string type, string help)
@@ -53,6 +57,21 @@ public sealed class ServerMetrics
         Sample("zerodrift_incidents_closed_automatically", "", seed.IncidentsClosedAutomatically);
         Family("zerodrift_attacks_blocked", "gauge", "Incidents contained automatically (blocked at the source or by a playbook).");
         Sample("zerodrift_attacks_blocked", "", seed.AttacksBlocked);
+
+        // A state set per node: one series per mode, 1 for the node's, so `zerodrift_agent_enforcement{mode="kernel"} == 0`
+        // alerts on any node that degraded. Nodes whose agent does not report enforcement have no series.
+        var reporting = hosts.Where(h => h.Enforcement is not null).ToList();
+        Family("zerodrift_agent_enforcement", "gauge", "How each node's agent enforces Protect: 1 for its mode (kernel; user-space: best effort, after the event; none: alerts only), 0 for the others.");
+        foreach (var host in reporting)
+            foreach (var mode in WireEnumConverter<EnforcementKind>.Names)
+                Sample("zerodrift_agent_enforcement", $"node=\"{Escape(host.Name)}\",mode=\"{mode}\"", mode == WireEnumConverter<EnforcementKind>.Name(host.Enforcement!.Mode) ? 1 : 0);
+        Family("zerodrift_agent_enforcement_degraded_info", "gauge", "Nodes whose agent does not enforce Protect in the kernel, and why.");
+        foreach (var host in reporting.Where(h => h.Enforcement!.Degraded))
+            Sample("zerodrift_agent_enforcement_degraded_info",
+                $"node=\"{Escape(host.Name)}\",mode=\"{WireEnumConverter<EnforcementKind>.Name(host.Enforcement!.Mode)}\",reason=\"{Escape(host.Enforcement.Reason ?? "")}\"", 1);
+        Family("zerodrift_agent_bpffs_mounted_by_agent", "gauge", "1 where the agent mounted the BPF filesystem its kernel enforcement is pinned on (none was mounted at boot).");
+        foreach (var host in reporting)
+            Sample("zerodrift_agent_bpffs_mounted_by_agent", $"node=\"{Escape(host.Name)}\"", host.Enforcement!.MountedBpfFs ? 1 : 0);
         return sb.ToString();
 
         void Quantiles(string name, string help, Distribution d)
@@ -64,5 +83,7 @@ public sealed class ServerMetrics
         }
     }
 
-    private static string Escape(string s) => s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+    /// <summary>A label value as the text format requires: backslash, double quote and line feed escaped.</summary>
+    private static string Escape(string s) =>
+        s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ZeroDrift.Server.Client;
 using ZeroDrift.Server.Storage;
 
 namespace ZeroDrift.Server.Risk;
@@ -10,8 +11,8 @@ public sealed record GraphEdge(string From, string To, int? Port, string Protoco
 public sealed record ServiceGraph(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges);
 
 /// <summary>
-/// What a workload's learned profile means (docs/server.md, "Profiles"): the profile object an agent reports
-/// holds <c>exec</c> (executables), <c>files</c> (path prefixes, a trailing <c>/</c> or <c>/**</c> for a tree) and
+/// What a workload's learned profile means (docs/server.md, "Profiles"): the <see cref="ProfileModel"/> an agent
+/// reports holds <c>exec</c> (executables), <c>files</c> (path prefixes, a trailing <c>/</c> or <c>/**</c> for a tree) and
 /// <c>network</c> (<c>{to, port, protocol}</c>, <c>to</c> a workload name or an address). From it: what Protect would
 /// have blocked among what was observed, and the service graph.
 /// </summary>
@@ -22,9 +23,9 @@ public static class ProfileAnalysis
         var profile = (await store.ProfilesAsync(ct).ConfigureAwait(false)).FirstOrDefault(p => p.Workload == workload);
         var wanted = (await store.WorkloadsAsync(ct).ConfigureAwait(false)).FirstOrDefault(w => w.Name == workload);
         if (profile is null || wanted is null) return null;
-        using var doc = JsonDocument.Parse(profile.Body);
-        var exec = Strings(doc.RootElement, "exec").ToHashSet(StringComparer.Ordinal);
-        var files = Strings(doc.RootElement, "files").ToList();
+        var model = Model(profile);
+        var exec = model.Exec.ToHashSet(StringComparer.Ordinal);
+        var files = model.Files;
         var result = new List<WouldBlock>();
         foreach (var (path, at) in await store.ObservedPathsAsync(workload, ["exec"], 10_000, ct).ConfigureAwait(false))
             if (!exec.Contains(path)) result.Add(new WouldBlock("exec", path, at));
@@ -46,24 +47,28 @@ public static class ProfileAnalysis
         var edges = new List<GraphEdge>();
         foreach (var profile in await store.ProfilesAsync(ct).ConfigureAwait(false))
         {
-            using var doc = JsonDocument.Parse(profile.Body);
-            if (!doc.RootElement.TryGetProperty("network", out var network) || network.ValueKind != JsonValueKind.Array) continue;
-            foreach (var flow in network.EnumerateArray().Take(1000))
+            foreach (var flow in Model(profile).Network.Take(1000))
             {
-                if (flow.ValueKind != JsonValueKind.Object || !flow.TryGetProperty("to", out var to) || to.ValueKind != JsonValueKind.String) continue;
-                var target = to.GetString()!;
+                if (flow.To is not { } target) continue;
                 if (!nodes.ContainsKey(target)) nodes[target] = new GraphNode(target, "", false, External: true);
                 if (!nodes.ContainsKey(profile.Workload)) nodes[profile.Workload] = new GraphNode(profile.Workload, profile.Mode, false, External: false);
-                int? port = flow.TryGetProperty("port", out var p) && p.TryGetInt32(out var n) ? n : null;
-                var protocol = flow.TryGetProperty("protocol", out var pr) && pr.ValueKind == JsonValueKind.String ? pr.GetString()! : "tcp";
-                edges.Add(new GraphEdge(profile.Workload, target, port, protocol));
+                edges.Add(new GraphEdge(profile.Workload, target, flow.Port, flow.Protocol));
             }
         }
         return new ServiceGraph([.. nodes.Values.OrderBy(n => n.Id, StringComparer.Ordinal)], [.. edges.Distinct()]);
     }
 
-    private static IEnumerable<string> Strings(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var list) && list.ValueKind == JsonValueKind.Array
-            ? list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)
-            : [];
+    /// <summary>The stored profile read as the agent channel's type (it was stored through it; one stored by a server
+    /// from before the type, whose members the type does not read, counts as empty).</summary>
+    private static ProfileModel Model(ProfileView profile)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(profile.Body, AgentRecordJson.Default.ProfileModel) ?? new ProfileModel();
+        }
+        catch (JsonException)
+        {
+            return new ProfileModel();
+        }
+    }
 }

@@ -76,5 +76,12 @@ internal static class Migrations
             {sqlite} ALTER TABLE events_rowid RENAME TO events;
             {sqlite} CREATE INDEX events_workload_path ON events(workload, path);
             """),
+        // How each node's agent enforces Protect, from its registration (NULL: an agent that does not say).
+        (4, "hosts: enforcement", """
+            ALTER TABLE hosts ADD COLUMN enforcement TEXT;
+            ALTER TABLE hosts ADD COLUMN enforcement_reason TEXT;
+            ALTER TABLE hosts ADD COLUMN bpffs_mounted BIGINT NOT NULL DEFAULT 0;
+            ALTER TABLE hosts ADD COLUMN pin_root TEXT;
+            """),
     ];
 }

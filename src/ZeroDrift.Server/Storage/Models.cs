@@ -1,3 +1,5 @@
+using ZeroDrift.Server.Client;
+
 namespace ZeroDrift.Server.Storage;
 
 // Rows as the store takes and gives them. Times are milliseconds since the Unix epoch (UTC).
@@ -47,7 +49,8 @@ public sealed record AdmissionView(long Id, long At, string Uid, string Kind, st
 public sealed record SbomPackage(string Purl, string Name, string Version);
 public sealed record SbomIngest(string Subject, string Format, long ReceivedAt, string UploadedBy, IReadOnlyList<SbomPackage> Packages);
 
-public sealed record HostRow(string Name, string Attrs, long Seen);
+/// <summary>An agent's registration: its node, and how it enforces Protect (null from an agent that does not say).</summary>
+public sealed record HostRow(string Name, string Attrs, long Seen, AgentEnforcement? Enforcement = null);
 public sealed record ContainerRow(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long Seen);
 public sealed record EventRow(string Kind, long At, string ContainerId, string Workload, string Path, string Process, string Detail);
 public sealed record AlertRow(string AgentAlertId, string Rule, string Severity, long EventAt, long RaisedAt, string ContainerId, string Workload, string Action, long? ActionAt, string Detail);
@@ -60,7 +63,7 @@ public sealed record AgentBatch(IReadOnlyList<HostRow> Hosts, IReadOnlyList<Cont
 
 public sealed record BatchResult(bool Duplicate, int Records, int NewAlerts, IReadOnlyList<long> TouchedIncidents);
 
-public sealed record HostView(string Name, string Agent, long FirstSeen, long LastSeen, int RunningContainers);
+public sealed record HostView(string Name, string Agent, long FirstSeen, long LastSeen, int RunningContainers, AgentEnforcement? Enforcement = null);
 public sealed record ContainerView(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long LastSeen);
 public sealed record ImageView(string Image, string ImageDigest, int RunningContainers, IReadOnlyList<string> Hosts, IReadOnlyList<string> Workloads);
 public sealed record WorkloadView(string Name, string Mode, bool Exposed, int RunningContainers, IReadOnlyList<string> Images);

@@ -1,10 +1,16 @@
 using System.Data.Common;
 using System.Text.Json;
+using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Server.Storage;
 
 internal sealed partial class SqlStore
 {
+    /// <summary>
+    /// What the agent did that stopped the offending process: a block the kernel confirmed, a user-space kill that landed
+    /// (best effort), a container paused or quarantined. <c>detected</c> (a block verdict nothing carried out) and
+    /// <c>kill-failed</c> never contain an incident, nor count as an attack blocked.
+    /// </summary>
     private static readonly string[] BlockingActions = ["blocked", "killed", "paused", "quarantined"];
 
     public Task<BatchResult> IngestAgentBatchAsync(string agent, string batchId, AgentBatch batch, long now, CancellationToken ct) => WriteAsync(async (c, t) =>
@@ -15,9 +21,15 @@ internal sealed partial class SqlStore
             ("@a", agent), ("@b", batchId), ("@now", now), ("@n", (long)batch.Count)).ConfigureAwait(false);
         if (claimed == 0) return new BatchResult(true, batch.Count, 0, []);
 
+        // A registration is whole: its enforcement replaces the last one (a change is sent again by the agent).
         foreach (var h in batch.Hosts)
-            await ExecAsync(c, t, "INSERT INTO hosts (name, agent, attrs, first_seen, last_seen) VALUES (@n, @a, @attrs, @seen, @seen) ON CONFLICT (name) DO UPDATE SET agent = excluded.agent, attrs = excluded.attrs, last_seen = excluded.last_seen", ct,
-                ("@n", h.Name), ("@a", agent), ("@attrs", h.Attrs), ("@seen", h.Seen)).ConfigureAwait(false);
+            await ExecAsync(c, t, """
+                INSERT INTO hosts (name, agent, attrs, first_seen, last_seen, enforcement, enforcement_reason, bpffs_mounted, pin_root) VALUES (@n, @a, @attrs, @seen, @seen, @mode, @why, @mounted, @pins)
+                ON CONFLICT (name) DO UPDATE SET agent = excluded.agent, attrs = excluded.attrs, last_seen = excluded.last_seen,
+                    enforcement = excluded.enforcement, enforcement_reason = excluded.enforcement_reason, bpffs_mounted = excluded.bpffs_mounted, pin_root = excluded.pin_root
+                """, ct, ("@n", h.Name), ("@a", agent), ("@attrs", h.Attrs), ("@seen", h.Seen),
+                ("@mode", h.Enforcement is { } e ? WireEnumConverter<EnforcementKind>.Name(e.Mode) : null), ("@why", h.Enforcement?.Reason),
+                ("@mounted", h.Enforcement?.MountedBpfFs == true ? 1L : 0L), ("@pins", h.Enforcement?.PinRoot)).ConfigureAwait(false);
         foreach (var x in batch.Containers)
         {
             await ExecAsync(c, t, """
@@ -92,13 +104,15 @@ internal sealed partial class SqlStore
 
         if (BlockingActions.Contains(alert.Action) && alert.ActionAt is { } actedAt)
         {
-            await TimelineAsync(c, t, incident, actedAt, $"agent:{agent}", true, "blocked", $"the agent {alert.Action} it at the source", ct).ConfigureAwait(false);
+            await TimelineAsync(c, t, incident, actedAt, $"agent:{agent}", true, "blocked", Response(alert), ct).ConfigureAwait(false);
             if (state is "open" or "acknowledged")
             {
                 await ExecAsync(c, t, "UPDATE incidents SET state = 'contained', contained_at = @at, contained_by = 'automation' WHERE id = @id", ct, ("@at", actedAt), ("@id", incident)).ConfigureAwait(false);
                 state = "contained";
             }
         }
+        else if (alert.Action is "detected" or "kill-failed")
+            await TimelineAsync(c, t, incident, alert.ActionAt ?? alert.RaisedAt, $"agent:{agent}", true, "not-blocked", Response(alert), ct).ConfigureAwait(false);
         foreach (var playbook in playbooks)
         {
             if (!alert.Rule.Contains(playbook.RuleContains, StringComparison.OrdinalIgnoreCase) || SeverityRank(alert.Severity) < SeverityRank(playbook.MinSeverity)) continue;
@@ -114,11 +128,21 @@ internal sealed partial class SqlStore
         return incident;
     }
 
+    /// <summary>What the agent did, as the timeline says it: a user-space kill is best effort, and what did not stop the process says so.</summary>
+    private static string Response(AlertRow alert) => alert.Action switch
+    {
+        "blocked" => "the agent blocked it at the source, in the kernel",
+        "killed" => "the agent killed it from user space (best effort: the process may run before it is killed)",
+        "kill-failed" => "the agent's kill from user space failed (the process had already exited): nothing was blocked",
+        "detected" => "the agent detected it and nothing blocked it",
+        var other => $"the agent {other} it at the source",
+    };
+
     private static (string Kind, string Target, string Payload) PlaybookCommand(string action, AlertRow alert) => action switch
     {
         "kill" => ("kill", alert.ContainerId, JsonSerializer.Serialize(new { container = alert.ContainerId, reason = alert.Rule })),
         "pause" => ("pause", alert.ContainerId, JsonSerializer.Serialize(new { container = alert.ContainerId, reason = alert.Rule })),
-        "protect" => ("set-mode", alert.Workload, JsonSerializer.Serialize(new { workload = alert.Workload, mode = "protect" })),
+        "protect" => ("set-mode", alert.Workload, JsonSerializer.Serialize(new SetModePayload(alert.Workload, WorkloadMode.Protect), AgentRecordJson.Default.SetModePayload)),
         "quarantine" => ("quarantine", alert.Workload, JsonSerializer.Serialize(new { workload = alert.Workload, networkPolicy = QuarantinePolicy(alert.Workload) })),
         _ => throw new StoreException($"unknown playbook action {action}"),
     };
@@ -155,8 +179,15 @@ internal sealed partial class SqlStore
     // ---- assets ---------------------------------------------------------------------------------------------
 
     public Task<IReadOnlyList<HostView>> HostsAsync(CancellationToken ct) => ReadAsync<IReadOnlyList<HostView>>(async c =>
-        await QueryAsync(c, null, "SELECT h.name, h.agent, h.first_seen, h.last_seen, (SELECT COUNT(*) FROM containers x WHERE x.host = h.name AND x.state = 'running') FROM hosts h ORDER BY h.name",
-            r => new HostView(S(r, 0), S(r, 1), L(r, 2), L(r, 3), (int)L(r, 4)), ct).ConfigureAwait(false), ct);
+        await QueryAsync(c, null, """
+            SELECT h.name, h.agent, h.first_seen, h.last_seen, (SELECT COUNT(*) FROM containers x WHERE x.host = h.name AND x.state = 'running'),
+                h.enforcement, h.enforcement_reason, h.bpffs_mounted, h.pin_root
+            FROM hosts h ORDER BY h.name
+            """,
+            r => new HostView(S(r, 0), S(r, 1), L(r, 2), L(r, 3), (int)L(r, 4), Enforcement(NS(r, 5), NS(r, 6), L(r, 7) != 0, NS(r, 8))), ct).ConfigureAwait(false), ct);
+
+    private static AgentEnforcement? Enforcement(string? mode, string? reason, bool mounted, string? pinRoot) =>
+        WireEnumConverter<EnforcementKind>.TryParse(mode, out var kind) ? new AgentEnforcement { Mode = kind, Reason = reason, MountedBpfFs = mounted, PinRoot = pinRoot } : null;
 
     private const string ContainerColumns = "id, host, workload, image, image_digest, state, exposed, started_at, last_seen";
     private static ContainerView MapContainer(DbDataReader r) => new(S(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), S(r, 5), L(r, 6) != 0, L(r, 7), L(r, 8));

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Server.Tests.Api;
 
@@ -117,38 +118,46 @@ internal static class Fixtures
         },
     }.ToJsonString();
 
-    public static JsonObject Host(string name) => new() { ["type"] = "host", ["name"] = name, ["kernel"] = "6.1.0" };
+    public static DateTimeOffset At(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    public static JsonObject Container(string id, string host, string workload, string image, bool exposed) => new()
+    /// <summary>A node's registration; <paramref name="enforcement"/> null for an agent that does not report it.</summary>
+    public static HostRecord Host(string name, AgentEnforcement? enforcement = null) => new() { Name = name, Kernel = "6.1.0", Enforcement = enforcement };
+
+    public static AgentEnforcement Kernel(string pinRoot = "/sys/fs/bpf/zerodrift") => new() { Mode = EnforcementKind.Kernel, PinRoot = pinRoot };
+
+    public static AgentEnforcement UserSpace(string reason) => new() { Mode = EnforcementKind.UserSpace, Reason = reason };
+
+    public static ContainerRecord Container(string id, string host, string workload, string image, bool exposed) => new()
     {
-        ["type"] = "container", ["id"] = id, ["host"] = host, ["workload"] = workload, ["image"] = image, ["imageDigest"] = "sha256:0123",
-        ["state"] = "running", ["exposed"] = exposed, ["startedAt"] = "2026-06-01T10:00:00Z",
+        Id = id, Host = host, Workload = workload, Image = image, ImageDigest = "sha256:0123", State = ContainerState.Running, Exposed = exposed,
+        StartedAt = DateTimeOffset.Parse("2026-06-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    public static JsonObject Event(string kind, long at, string container, string workload, string path) => new()
+    public static EventRecord Event(string kind, long at, string container, string workload, string path) => new()
     {
-        ["type"] = "event", ["kind"] = kind, ["time"] = at, ["containerId"] = container, ["workload"] = workload, ["path"] = path, ["process"] = "node", ["pid"] = 4242,
+        Kind = kind, Time = At(at), ContainerId = container, Workload = workload, Path = path, Process = "node", Pid = 4242,
     };
 
-    public static JsonObject Profile(string workload, string mode) => new()
+    public static ProfileRecord Profile(string workload, string mode) => new()
     {
-        ["type"] = "profile", ["workload"] = workload, ["mode"] = mode,
-        ["profile"] = new JsonObject
+        Workload = workload,
+        Mode = Enum.Parse<WorkloadMode>(mode, ignoreCase: true),
+        Profile = new ProfileModel
         {
-            ["exec"] = new JsonArray("/usr/bin/node"),
-            ["files"] = new JsonArray("/app/**", "/etc/ssl/certs/"),
-            ["network"] = new JsonArray(new JsonObject { ["to"] = "shop/db", ["port"] = 5432 }, new JsonObject { ["to"] = "203.0.113.7", ["port"] = 443, ["protocol"] = "tcp" }),
+            Exec = ["/usr/bin/node"],
+            Files = ["/app/**", "/etc/ssl/certs/"],
+            Network = [new ProfileFlow("shop/db", 5432), new ProfileFlow("203.0.113.7", 443) { Protocol = "tcp" }],
         },
     };
 
-    public static JsonObject Alert(string id, string rule, string severity, long eventAt, string container, string workload, string action = "none", long? actionAt = null)
+    /// <summary>An alert; <paramref name="action"/> as the wire names it (none, detected, blocked, killed, kill-failed, …).</summary>
+    public static AlertRecord Alert(string id, string rule, string severity, long eventAt, string container, string workload, string action = "none", long? actionAt = null)
     {
-        var alert = new JsonObject
+        Assert.True(WireEnumConverter<AlertResponse>.TryParse(action, out var response), action);
+        return new AlertRecord
         {
-            ["type"] = "alert", ["id"] = id, ["rule"] = rule, ["severity"] = severity, ["eventTime"] = eventAt, ["time"] = eventAt + 35,
-            ["containerId"] = container, ["workload"] = workload, ["action"] = action, ["process"] = "/tmp/x", ["pid"] = 777,
+            Id = id, Rule = rule, Severity = Enum.Parse<AlertSeverity>(severity, ignoreCase: true), EventTime = At(eventAt), Time = At(eventAt + 35),
+            ContainerId = container, Workload = workload, Action = response, ActionTime = actionAt is { } a ? At(a) : null, Output = "/tmp/x started by node",
         };
-        if (actionAt is { } a) alert["actionTime"] = a;
-        return alert;
     }
 }

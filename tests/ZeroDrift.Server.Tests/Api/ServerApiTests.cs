@@ -262,7 +262,7 @@ public class ServerApiTests
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/v1/playbooks", new { name = "bad", ruleContains = "x", action = "reboot" })).StatusCode);
         var token = await harness.CreateTokenAsync(admin, "node-1-agent", "agent");
 
-        var commands = new List<JsonObject>();
+        var commands = new List<ServerCommand>();
         await using (var channel = new AgentChannel(harness.Connection(token), "node-1-agent", capacity: 1000, batchSize: 100))
         {
             channel.CommandReceived += c => { lock (commands) commands.Add(c); };
@@ -309,6 +309,52 @@ public class ServerApiTests
     }
 
     [Fact]
+    public async Task Each_nodes_enforcement_is_in_the_api_and_the_metrics_and_a_later_registration_changes_both()
+    {
+        await using var harness = await StartAsync();
+        using var admin = await harness.LoginAsync();
+        var connection = harness.Connection(await harness.CreateTokenAsync(admin, "agents", "agent"));
+        using var scraper = harness.TokenClient(await harness.CreateTokenAsync(admin, "prometheus", "viewer"));
+        async Task RegisterAsync(params HostRecord[] hosts)
+        {
+            await using var channel = new AgentChannel(connection, "agents");
+            foreach (var host in hosts) await channel.EnqueueAsync(host);
+            await channel.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+        }
+        async Task<Dictionary<string, JsonElement>> EnforcementAsync() =>
+            (await admin.GetFromJsonAsync<JsonElement[]>("/api/v1/assets/hosts"))!.ToDictionary(h => h.GetProperty("name").GetString()!, h => h.GetProperty("enforcement"));
+
+        const string Why = "kernel enforcement could not load: \"/sys/fs/bpf\" is not a BPF filesystem";
+        await RegisterAsync(Host("node-1", UserSpace(Why)), Host("node-2", Kernel()), Host("node-3"));
+        var hosts = await EnforcementAsync();
+        Assert.Equal(("user-space", Why), (hosts["node-1"].GetProperty("mode").GetString(), hosts["node-1"].GetProperty("reason").GetString()));
+        Assert.Equal(("kernel", "/sys/fs/bpf/zerodrift", false), (hosts["node-2"].GetProperty("mode").GetString(), hosts["node-2"].GetProperty("pinRoot").GetString(), hosts["node-2"].GetProperty("mountedBpfFs").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, hosts["node-3"].ValueKind); // an agent that does not say
+
+        var metrics = await scraper.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE zerodrift_agent_enforcement gauge\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("zerodrift_agent_enforcement{node=\"node-1\",mode=\"user-space\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("zerodrift_agent_enforcement{node=\"node-1\",mode=\"kernel\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("zerodrift_agent_enforcement{node=\"node-2\",mode=\"kernel\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("node=\"node-3\"", metrics, StringComparison.Ordinal);
+        // The reason as a label of an info metric, escaped as the text format wants.
+        Assert.Contains("zerodrift_agent_enforcement_degraded_info{node=\"node-1\",mode=\"user-space\",reason=\"kernel enforcement could not load: \\\"/sys/fs/bpf\\\" is not a BPF filesystem\"} 1\n",
+            metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("zerodrift_agent_enforcement_degraded_info{node=\"node-2\"", metrics, StringComparison.Ordinal);
+
+        // The node's agent restarts with kernel enforcement (on a BPF filesystem it mounted): both follow.
+        await RegisterAsync(Host("node-1", Kernel() with { MountedBpfFs = true }));
+        hosts = await EnforcementAsync();
+        Assert.Equal(("kernel", true), (hosts["node-1"].GetProperty("mode").GetString(), hosts["node-1"].GetProperty("mountedBpfFs").GetBoolean()));
+        Assert.False(hosts["node-1"].TryGetProperty("reason", out var reason) && reason.ValueKind != JsonValueKind.Null);
+        metrics = await scraper.GetStringAsync("/metrics");
+        Assert.Contains("zerodrift_agent_enforcement{node=\"node-1\",mode=\"kernel\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("zerodrift_agent_enforcement{node=\"node-1\",mode=\"user-space\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("zerodrift_agent_enforcement_degraded_info{", metrics, StringComparison.Ordinal);
+        Assert.Contains("zerodrift_agent_bpffs_mounted_by_agent{node=\"node-1\"} 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Malformed_agent_batches_are_refused_whole_with_the_line_that_is_wrong()
     {
         await using var harness = await StartAsync();
@@ -321,13 +367,14 @@ public class ServerApiTests
             using var response = await agent.SendAsync(request);
             return (response.StatusCode, await response.Content.ReadAsStringAsync());
         }
-        var good = Host("n1").ToJsonString();
-        // The client stops on a refusal retrying cannot fix, and says why.
+        var good = AgentRecordCodec.ToJson(Host("n1"));
+        // The client stops on a refusal retrying cannot fix, and says why: here a record of a version newer than the server's.
         await using (var channel = new AgentChannel(harness.Connection(await harness.CreateTokenAsync(admin, "a2", "agent")), "a2"))
         {
-            await channel.EnqueueAsync(new JsonObject { ["type"] = "alert", ["id"] = "1" });
+            await channel.EnqueueAsync(Host("n0") with { Version = AgentRecord.CurrentVersion + 1 });
             var refused = await Assert.ThrowsAsync<ServerClientException>(() => channel.FlushAndStopAsync(TimeSpan.FromSeconds(30)));
             Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+            Assert.Contains($"line 1: record version {AgentRecord.CurrentVersion + 1} is newer than this server reads", refused.Message, StringComparison.Ordinal);
             await Assert.ThrowsAnyAsync<Exception>(() => channel.EnqueueAsync(Host("n2")).AsTask());
         }
         Assert.Contains("line 2", (await Post(good + "\n{not json\n")).Item2, StringComparison.Ordinal);

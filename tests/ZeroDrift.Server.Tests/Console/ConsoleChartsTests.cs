@@ -32,14 +32,13 @@ public sealed class ConsoleChartsTests
             await agent.EnqueueAsync(Container("c0ffee02", "node-1", "shop/db", "registry.local/shop/db:1", exposed: false));
             await agent.EnqueueAsync(Container("c0ffee03", "node-1", "shop/worker", "registry.local/shop/worker:1", exposed: false));
             await agent.EnqueueAsync(Profile("shop/web", "protect"));
-            await agent.EnqueueAsync(new JsonObject
+            await agent.EnqueueAsync(new ProfileRecord
             {
-                ["type"] = "profile", ["workload"] = "shop/worker", ["mode"] = "learn",
-                ["profile"] = new JsonObject
+                Workload = "shop/worker", Mode = WorkloadMode.Learn,
+                Profile = new ProfileModel
                 {
-                    ["exec"] = new JsonArray("/usr/bin/python3"),
-                    ["network"] = new JsonArray(new JsonObject { ["to"] = "payments.internal.example", ["port"] = 443, ["protocol"] = "tcp" },
-                        new JsonObject { ["to"] = "shop/db", ["port"] = 5432 }, new JsonObject { ["to"] = "10.96.0.10", ["port"] = 53, ["protocol"] = "udp" }),
+                    Exec = ["/usr/bin/python3"],
+                    Network = [new ProfileFlow("payments.internal.example", 443), new ProfileFlow("shop/db", 5432), new ProfileFlow("10.96.0.10", 53) { Protocol = "udp" }],
                 },
             });
             // Alerts over five days in two ISO weeks, some blocked at the source, so every series has a shape (an alert

@@ -1,3 +1,4 @@
+using ZeroDrift.Server.Client;
 using ZeroDrift.Server.Storage;
 
 namespace ZeroDrift.Server.Tests.Storage;
@@ -153,6 +154,56 @@ public abstract class StoreContractTests
         Assert.Equal([40L, 40L], facts.DetectTimesMs);
         Assert.Equal(1, facts.AttacksBlocked);
         Assert.Equal(1, facts.IncidentsClosedAutomatically);
+    }
+
+    [Fact]
+    public async Task Only_a_block_the_kernel_confirmed_or_a_kill_that_landed_contains_an_incident_and_counts_as_blocked()
+    {
+        await using var store = await MigratedAsync();
+        // shop/web: a verdict nothing carried out, then a user-space kill that came too late. Neither stopped anything.
+        await store.IngestAgentBatchAsync("agent-1", "b1", Batch(alerts:
+        [
+            Alert("a-1", "drift: new executable", "critical", T0, "detected"),
+            Alert("a-2", "process outside the profile", "critical", T0 + 10, "kill-failed"),
+        ]), T0 + 100, default);
+        var honest = Assert.Single(await store.IncidentsAsync(null, 10, default));
+        Assert.Equal(("open", null, null), (honest.State, honest.ContainedBy, honest.ContainedAt));
+        var timeline = await store.TimelineAsync(honest.Id, default);
+        Assert.Equal(2, timeline.Count(e => e.Kind == "not-blocked"));
+        Assert.Contains(timeline, e => e.Detail == "the agent detected it and nothing blocked it");
+        Assert.Contains(timeline, e => e.Detail.StartsWith("the agent's kill from user space failed", StringComparison.Ordinal));
+        Assert.DoesNotContain(timeline, e => e.Kind == "blocked");
+        var facts = await store.SeedFactsAsync(0, default);
+        Assert.Empty(facts.BlockTimesMs);
+        Assert.Equal(0, facts.AttacksBlocked);
+        Assert.Equal(0, facts.IncidentsClosedAutomatically);
+        Assert.DoesNotContain(facts.Daily, d => d.Series == "blocked");
+        var numbers = Metrics.SeedNumbers.From(facts);
+        Assert.Equal((0, null), (numbers.TimeToBlock.Count, numbers.TimeToBlock.MedianSeconds));
+
+        // A kill from user space that landed does contain, and says it was best effort.
+        await store.IngestAgentBatchAsync("agent-1", "b2", Batch(alerts: [Alert("a-3", "drift: new executable", "critical", T0 + 500, "killed", T0 + 530)]), T0 + 600, default);
+        var killed = Assert.Single(await store.IncidentsAsync(null, 10, default));
+        Assert.Equal(("contained", "automation", T0 + 530), (killed.State, killed.ContainedBy, killed.ContainedAt));
+        Assert.Contains(await store.TimelineAsync(killed.Id, default),
+            e => e is { Kind: "blocked" } && e.Detail == "the agent killed it from user space (best effort: the process may run before it is killed)");
+        facts = await store.SeedFactsAsync(0, default);
+        Assert.Equal([530L], facts.BlockTimesMs); // from the incident's first offending event, the detected one
+        Assert.Equal(1, facts.AttacksBlocked);
+    }
+
+    [Fact]
+    public async Task A_nodes_registration_keeps_its_enforcement_and_a_later_one_replaces_it()
+    {
+        await using var store = await MigratedAsync();
+        var degraded = new AgentEnforcement { Mode = EnforcementKind.UserSpace, Reason = "kernel enforcement could not load: no BPF filesystem" };
+        await store.IngestAgentBatchAsync("agent-1", "b1", new AgentBatch([new HostRow("node-1", "{}", T0, degraded), new HostRow("node-2", "{}", T0)], [], [], [], []), T0, default);
+        var hosts = await store.HostsAsync(default);
+        Assert.Equal(degraded, hosts.Single(h => h.Name == "node-1").Enforcement);
+        Assert.Null(hosts.Single(h => h.Name == "node-2").Enforcement); // an agent that does not say
+        var kernel = new AgentEnforcement { Mode = EnforcementKind.Kernel, PinRoot = "/sys/fs/bpf/zerodrift", MountedBpfFs = true };
+        await store.IngestAgentBatchAsync("agent-1", "b2", new AgentBatch([new HostRow("node-1", "{}", T0 + 1000, kernel)], [], [], [], []), T0 + 1000, default);
+        Assert.Equal(kernel, (await store.HostsAsync(default)).Single(h => h.Name == "node-1").Enforcement);
     }
 
     [Fact]

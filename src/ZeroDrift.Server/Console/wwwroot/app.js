@@ -158,6 +158,23 @@ function modeSelect(workload, mode) {
     ['learn', 'monitor', 'protect'].map(m => h('option', { value: m, selected: m === mode }, m)));
 }
 
+// Nodes whose agent does not enforce Protect in the kernel, named with why, on every page where a person decides about
+// workloads (dashboard, assets, profiles): degraded enforcement is never silent. A user-space response is best effort.
+const enforcementText = {
+  'user-space': 'user-space response: best effort — the process may run before it is killed',
+  none: 'no enforcement: Protect only alerts',
+};
+
+function enforcementBanner(hosts) {
+  const degraded = hosts.filter(x => x.enforcement && x.enforcement.mode !== 'kernel');
+  if (degraded.length === 0) return null;
+  return h('div', { class: 'banner', role: 'alert', 'data-testid': 'enforcement-banner' },
+    h('strong', {}, degraded.length === 1 ? 'Protect is not enforced in the kernel on 1 node' : `Protect is not enforced in the kernel on ${degraded.length} nodes`),
+    h('ul', {}, degraded.map(x => h('li', { 'data-testid': `degraded-${x.name}` },
+      h('strong', {}, x.name), `: ${enforcementText[x.enforcement.mode] ?? x.enforcement.mode}`,
+      x.enforcement.reason ? h('span', { class: 'muted' }, ` (${x.enforcement.reason})`) : null))));
+}
+
 // The service graph drawn by Cytoscape.js (npm cytoscape), loaded only when a page shows a graph. Nodes are
 // workloads (coloured by mode, a thick border when exposed) and the peers they talk to (addresses or DNS names,
 // grey); each edge is one learned flow, pointing from the workload that opens it, labelled port/protocol.
@@ -194,9 +211,10 @@ function serviceGraph(graph) {
 
 const views = {
   async dashboard() {
-    const n = await api('/api/v1/numbers');
+    const [n, hosts] = await Promise.all([api('/api/v1/numbers'), api('/api/v1/assets/hosts')]);
     const trend = n.daily.slice(-30);
     return h('div', {},
+      enforcementBanner(hosts),
       h('h1', {}, 'Security operations'),
       h('div', { class: 'cards' },
         card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance',
@@ -280,7 +298,7 @@ const views = {
   },
 
   async profiles() {
-    const [profiles, workloads, graph] = await Promise.all([api('/api/v1/profiles'), api('/api/v1/assets/workloads'), api('/api/v1/graph')]);
+    const [profiles, workloads, graph, hosts] = await Promise.all([api('/api/v1/profiles'), api('/api/v1/assets/workloads'), api('/api/v1/graph'), api('/api/v1/assets/hosts')]);
     const wanted = new Map(workloads.map(w => [w.name, w.mode]));
     const diff = h('div', { 'data-testid': 'profile-diff' });
     const show = async workload => {
@@ -291,7 +309,7 @@ const views = {
         h('table', {}, h('tr', {}, h('th', {}, 'kind'), h('th', {}, 'path'), h('th', {}, 'first seen')),
           d.wouldBlock.map(b => h('tr', {}, h('td', {}, b.kind), h('td', {}, b.path), h('td', {}, time(b.firstSeen))))));
     };
-    return h('div', {}, h('h1', {}, 'Profiles'),
+    return h('div', {}, enforcementBanner(hosts), h('h1', {}, 'Profiles'),
       profiles.length === 0 ? h('p', { class: 'muted' }, 'No profile learned yet.') :
       h('table', { 'data-testid': 'profiles' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode (wanted)'), h('th', {}, 'agent reports'), h('th', {}, 'updated'), h('th', {}, '')),
         profiles.map(p => h('tr', {}, h('td', {}, p.workload), h('td', {}, modeSelect(p.workload, wanted.get(p.workload) ?? p.mode)), h('td', {}, p.mode), h('td', {}, time(p.updatedAt)),
@@ -363,7 +381,8 @@ const views = {
   async assets() {
     const [workloads, images, hosts] = await Promise.all([api('/api/v1/assets/workloads'), api('/api/v1/assets/images'), api('/api/v1/assets/hosts')]);
     const modeControl = w => modeSelect(w.name, w.mode);
-    return h('div', {}, h('h1', {}, 'Assets'),
+    const enforcement = e => !e ? '—' : e.mode === 'kernel' ? 'kernel' : `${enforcementText[e.mode] ?? e.mode}${e.reason ? ` (${e.reason})` : ''}`;
+    return h('div', {}, enforcementBanner(hosts), h('h1', {}, 'Assets'),
       h('h2', {}, 'Workloads'),
       h('table', { 'data-testid': 'workloads' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode'), h('th', {}, 'exposed'), h('th', {}, 'running'), h('th', {}, 'images')),
         workloads.map(w => h('tr', {}, h('td', {}, w.name), h('td', {}, modeControl(w)), h('td', {}, w.exposed ? 'yes' : 'no'), h('td', {}, w.runningContainers), h('td', {}, w.images.join(', '))))),
@@ -371,8 +390,10 @@ const views = {
       h('table', {}, h('tr', {}, h('th', {}, 'image'), h('th', {}, 'digest'), h('th', {}, 'running'), h('th', {}, 'hosts'), h('th', {}, 'workloads')),
         images.map(i => h('tr', {}, h('td', {}, i.image), h('td', { class: 'muted' }, i.imageDigest.slice(0, 19)), h('td', {}, i.runningContainers), h('td', {}, i.hosts.join(', ')), h('td', {}, i.workloads.join(', '))))),
       h('h2', {}, 'Hosts'),
-      h('table', {}, h('tr', {}, h('th', {}, 'host'), h('th', {}, 'agent'), h('th', {}, 'running containers'), h('th', {}, 'last seen')),
-        hosts.map(x => h('tr', {}, h('td', {}, x.name), h('td', {}, x.agent), h('td', {}, x.runningContainers), h('td', {}, time(x.lastSeen))))));
+      h('table', { 'data-testid': 'hosts' }, h('tr', {}, h('th', {}, 'host'), h('th', {}, 'agent'), h('th', {}, 'enforcement'), h('th', {}, 'running containers'), h('th', {}, 'last seen')),
+        hosts.map(x => h('tr', {}, h('td', {}, x.name), h('td', {}, x.agent),
+          h('td', { class: x.enforcement && x.enforcement.mode !== 'kernel' ? 'sev-high' : '' }, enforcement(x.enforcement)),
+          h('td', {}, x.runningContainers), h('td', {}, time(x.lastSeen))))));
   },
 };
 
