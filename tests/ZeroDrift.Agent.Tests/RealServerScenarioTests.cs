@@ -72,6 +72,14 @@ public sealed class RealServerScenarioTests(RealServerImages images, ITestOutput
             File.WriteAllLines(_dir.Combine("agent.log"), lines);
             output.WriteLine(string.Join('\n', lines.Where(l => !l.Contains("rules evaluated", StringComparison.Ordinal))));
         }
+        // What was learned, for whoever reads a failing run: the processes with their parents and the files.
+        foreach (var server in images.Servers)
+        {
+            var yaml = Run("dotnet", [Dll, "profile", "show", images.ImageOf(server), "--profiles", _dir.Combine("profiles.db")]).Stdout;
+            var learned = yaml.Split('\n').Where(l => l.Contains("- executable:", StringComparison.Ordinal) || l.Contains("parent:", StringComparison.Ordinal)
+                || l.Contains("- path:", StringComparison.Ordinal) || l.Contains("name:", StringComparison.Ordinal)).Select(l => l.Trim());
+            output.WriteLine($"== profile of {server.Workload}: " + string.Join(" ", learned));
+        }
         Report(runs);
     }
 
