@@ -51,17 +51,19 @@ public sealed class RealServerScenarioTests(RealServerImages images, ITestOutput
         var runs = new ConcurrentDictionary<string, ServerRun>();
         try
         {
-            var enforcement = stderr.Select(l => l.Line).FirstOrDefault(l => l.Contains("enforcement:", StringComparison.Ordinal)) ?? "";
-            output.WriteLine(enforcement[(enforcement.IndexOf("enforcement:", StringComparison.Ordinal))..]);
+            var enforcement = stderr.Select(l => l.Line).FirstOrDefault(l => l.Contains("enforcement:", StringComparison.Ordinal)) ?? "enforcement: not said";
+            output.WriteLine(enforcement[enforcement.IndexOf("enforcement:", StringComparison.Ordinal)..]);
+            var kernel = enforcement.Contains("enforcement: in the kernel", StringComparison.Ordinal);
             using var learned = new Barrier(images.Servers.Count);
             Parallel.ForEach(images.Servers, new ParallelOptions { MaxDegreeOfParallelism = images.Servers.Count }, server =>
             {
                 var run = runs[server.Kind] = new ServerRun(server);
-                try { Scenario(server, run, stderr, learned, enforcement.Contains("enforcement: in the kernel", StringComparison.Ordinal)); }
-                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+                // A server that fails is reported with the others; one that fails before the others finished learning leaves the barrier.
+                try { Scenario(server, run, stderr, learned, kernel); }
+                catch (Exception e) when (e is not OutOfMemoryException) { run.Failure = e.Message; }
+                finally
                 {
-                    run.Failure = e.Message;
-                    learned.RemoveParticipant();
+                    if (!run.Learned) learned.RemoveParticipant();
                 }
             });
         }
@@ -97,6 +99,7 @@ public sealed class RealServerScenarioTests(RealServerImages images, ITestOutput
         public int ReplayRounds { get; set; }
         public List<(string Attack, bool Stopped, string Detail)> Attacks { get; } = [];
         public string? Failure { get; set; }
+        public bool Learned { get; set; }
     }
 
     private void Scenario(RealServer server, ServerRun run, ConcurrentQueue<(DateTime At, string Line)> stderr, Barrier learned, bool kernel)
@@ -106,7 +109,8 @@ public sealed class RealServerScenarioTests(RealServerImages images, ITestOutput
         server.WaitReady(run.Container);
         run.LearnFrom = DateTime.UtcNow;
         run.LearnRounds = WorkWithRestart(server, run, "learn");
-        learned.SignalAndWait();
+        if (!learned.SignalAndWait(TimeSpan.FromMinutes(10))) throw new TimeoutException("the other servers did not finish learning in 10 minutes");
+        run.Learned = true;
 
         // Protect, by a user, the way issue 14's user did: by image.
         Assert.Contains("-> protect", Zerodrift("profile", "mode", image, "protect", "--profiles", _dir.Combine("profiles.db")));

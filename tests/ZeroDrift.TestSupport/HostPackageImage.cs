@@ -82,9 +82,9 @@ public sealed class HostPackageImage
         foreach (var name in new[] { "root" }.Concat(Users).Distinct(StringComparer.Ordinal))
         {
             passwd.Append(users.TryGetValue(name, out var u) ? u : throw new InvalidOperationException($"no user {name} on this machine")).Append('\n');
-            if (groups.TryGetValue(name, out var g)) group.Append(g).Append('\n');
+            // Without its members: the image has only the users it was given.
+            if (groups.TryGetValue(name, out var g)) group.Append(g[..(g.LastIndexOf(':') + 1)]).Append('\n');
         }
-        // The group lines list no members here: the image has only the users it was given.
         layout.Own("/etc/passwd", Encoding.UTF8.GetBytes(passwd.ToString()), 0b110_100_100, 0, 0);
         layout.Own("/etc/group", Encoding.UTF8.GetBytes(group.ToString()), 0b110_100_100, 0, 0);
         layout.Own("/etc/zerodrift-test-image", Encoding.UTF8.GetBytes(Guid.NewGuid().ToString("N") + "\n"), 0b110_100_100, 0, 0);
