@@ -58,7 +58,10 @@ public sealed record WorkloadBinding(SensorContainer Container, WorkloadIdentity
     /// <summary>
     /// Image digest (a new image version is a new profile) plus the workload: the pod's name with replica suffixes
     /// folded, in its namespace, when the runtime carries Kubernetes labels; else the container's name folded
-    /// (<c>web-1</c>, <c>web-2</c> → <c>web</c>). Null when the image cannot be identified.
+    /// (<c>web-1</c>, <c>web-2</c> → <c>web</c>); but a name the runtime generated (<c>focused_turing</c>, a container
+    /// started without <c>--name</c>) says nothing, so such containers are grouped by image: the image's name
+    /// (<c>localhost/shop/web:1.4</c> → <c>web</c>), and protecting it covers the next <c>podman run</c> of it.
+    /// Null when the image cannot be identified.
     /// </summary>
     public static WorkloadIdentity? Identify(SensorContainer c)
     {
@@ -67,10 +70,11 @@ public sealed record WorkloadBinding(SensorContainer Container, WorkloadIdentity
         string workload;
         if (c.PodName is { Length: > 0 } pod)
             workload = $"{c.PodNamespace ?? "default"}/{WorkloadIdentity.FromContainerName(pod)}";
-        else if (c.Name is { Length: > 0 } name)
+        else if (c.Name is { Length: > 0 } name && !GeneratedContainerName.IsGenerated(name))
             workload = WorkloadIdentity.FromContainerName(name);
         else
-            workload = c.Id[..Math.Min(12, c.Id.Length)];
+            workload = WorkloadIdentity.FromImageReference(c.Image) ?? WorkloadIdentity.FromImageReference(digest)
+                ?? (c.Name is { Length: > 0 } generated ? generated : c.Id[..Math.Min(12, c.Id.Length)]);
         return new WorkloadIdentity(workload, digest, c.Image);
     }
 

@@ -2,9 +2,11 @@ namespace ZeroDrift.Runtime.Profiles;
 
 /// <summary>
 /// Grows a profile while a workload is learned. Every <c>Observe…</c> says whether the behaviour was new, which is
-/// what ends learning after a quiet period. Paths are folded on the way in, and a folder whose distinct entries
-/// pass <see cref="FolderFanOut"/> is folded into <c>folder/*</c>: a cache directory teaches its shape, not its
-/// thousand file names.
+/// what ends learning after a quiet period. Paths are folded on the way in; a second path of the
+/// <see cref="PathFolder.Shape"/> of one already learned (<c>/data/temp-31.rdb</c> after <c>/data/temp-23.rdb</c>)
+/// turns both into the pattern (<c>/data/temp-*.rdb</c>): the name embeds a process id or a counter, and the next
+/// one will be new too. A folder whose distinct entries pass <see cref="FolderFanOut"/> is folded into
+/// <c>folder/*</c>: a cache directory teaches its shape, not its thousand file names.
 /// </summary>
 public sealed class ProfileBuilder
 {
@@ -13,6 +15,7 @@ public sealed class ProfileBuilder
     private readonly BehaviourProfile _start;
     private readonly HashSet<ProcessEntry> _processes;
     private readonly Dictionary<string, FileAccessKind> _files;
+    private readonly Dictionary<string, string> _byShape = new(StringComparer.Ordinal);
     private readonly HashSet<NetworkEntry> _network;
     private readonly SortedSet<string> _syscalls;
     private readonly SortedSet<string> _capabilities;
@@ -23,6 +26,7 @@ public sealed class ProfileBuilder
         _start = start;
         _processes = [.. start.Processes];
         _files = start.Files.ToDictionary(f => f.Path, f => f.Access, StringComparer.Ordinal);
+        foreach (var path in _files.Keys) RememberShape(path);
         _network = [.. start.Network];
         _syscalls = new SortedSet<string>(start.Syscalls, StringComparer.Ordinal);
         _capabilities = new SortedSet<string>(start.Capabilities, StringComparer.Ordinal);
@@ -69,9 +73,32 @@ public sealed class ProfileBuilder
         foreach (var (pattern, known) in _files)
             if ((known & access) == access && (pattern == folded || (pattern.Contains('*') && PathFolder.Matches(pattern, folded))))
                 return false;
-        _files[folded] = _files.GetValueOrDefault(folded) | access;
-        FoldFanOut(folded);
+        var learned = Generalise(folded, access);
+        _files[learned] = _files.GetValueOrDefault(learned) | access;
+        RememberShape(learned);
+        FoldFanOut(learned);
         return Grew(true, at);
+    }
+
+    /// <summary>
+    /// The entry a new path is learned as: the path itself, or, when a different path of its shape is already in the
+    /// profile, the pattern covering both (that entry is replaced by it, its access kept).
+    /// </summary>
+    private string Generalise(string folded, FileAccessKind access)
+    {
+        var shape = PathFolder.Shape(folded);
+        if (ReferenceEquals(shape, folded) || !_byShape.TryGetValue(shape, out var sibling) || sibling == folded
+            || !_files.Remove(sibling, out var siblingAccess))
+            return folded;
+        var pattern = PathFolder.Generalise(sibling, folded);
+        _files[pattern] = _files.GetValueOrDefault(pattern) | siblingAccess;
+        return pattern;
+    }
+
+    private void RememberShape(string path)
+    {
+        var shape = PathFolder.Shape(path);
+        if (!ReferenceEquals(shape, path)) _byShape[shape] = path;
     }
 
     public bool ObserveNetwork(NetworkEntry entry, DateTimeOffset at) => Grew(_network.Add(entry), at);

@@ -22,6 +22,26 @@ public sealed record WorkloadIdentity(string Workload, string ImageDigest, strin
         return string.Join('-', parts[..keep]);
     }
 
+    /// <summary>
+    /// The workload of containers whose names the runtime generated (<see cref="GeneratedContainerName"/>): the image's
+    /// name, its repository's last component without registry, tag or digest (<c>localhost/shop/web:1.4</c> → <c>web</c>),
+    /// so that every <c>podman run IMAGE</c> without <c>--name</c> is the same workload. An image given by id (or no
+    /// reference) gives its first 12 hex digits. Null when there is nothing to name it by.
+    /// </summary>
+    public static string? FromImageReference(string? image)
+    {
+        if (string.IsNullOrEmpty(image)) return null;
+        var at = image.IndexOf('@');
+        var name = at >= 0 ? image[..at] : image;
+        if (name.StartsWith("sha256:", StringComparison.Ordinal)) name = name["sha256:".Length..];
+        var slash = name.LastIndexOf('/');
+        var colon = name.LastIndexOf(':');
+        if (colon > slash) name = name[..colon];
+        name = name[(slash + 1)..];
+        if (name.Length == 0) return at >= 0 ? FromImageReference(image[(at + 1)..]) : null;
+        return name.Length == 64 && name.All(char.IsAsciiHexDigitLower) ? name[..12] : name;
+    }
+
     /// <summary>The workload of a Kubernetes pod: its controller (ReplicaSet hashes folded into the Deployment).</summary>
     public static string FromKubernetes(string @namespace, string ownerKind, string ownerName)
     {

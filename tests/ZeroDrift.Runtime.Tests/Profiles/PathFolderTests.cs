@@ -14,6 +14,15 @@ public sealed class PathFolderTests
     [InlineData("/tmp/sess_Ab3dEf9x", "/tmp/sess_*")]
     [InlineData("/tmp/ansible-tmp-1700000000.12-AbC123", "/tmp/ansible-tmp-*.12-*")]
     [InlineData("/tmp/go-build123456789/b001/exe", "/tmp/go-build*/b001/exe")]
+    // mktemp (tmp.XXXXXXXXXX) and mkstemp (XXXXXX) whatever classes the random part happens to draw.
+    [InlineData("/tmp/tmp.a8Xk2qLmZ0", "/tmp/tmp.*")]
+    [InlineData("/tmp/tmp.xq7mnb2c9r", "/tmp/tmp.*")]
+    [InlineData("/tmp/tmp.xqLmNbVcTr", "/tmp/tmp.*")]
+    [InlineData("/tmp/tmp.xqlmnBVCTR", "/tmp/tmp.*")]
+    [InlineData("/tmp/tmp.QWERTY7ZX1", "/tmp/tmp.*")]
+    [InlineData("/var/tmp/upload-8ZxQ2p", "/var/tmp/upload-*")]
+    // PostgreSQL's WAL segments: hex in upper case.
+    [InlineData("/var/lib/postgresql/data/pg_wal/00000001000000000000000A", "/var/lib/postgresql/data/pg_wal/*")]
     public void Folds_the_variable_parts(string path, string folded) => Assert.Equal(folded, PathFolder.Fold(path));
 
     [Theory]
@@ -23,7 +32,24 @@ public sealed class PathFolderTests
     [InlineData("/var/www/index.html")]
     [InlineData("/opt/app/deadbeef")]
     [InlineData("/srv/Makefile2X")]
+    [InlineData("/usr/share/dotnet/shared/Microsoft.AspNetCore")]
+    [InlineData("/usr/share/fonts/truetype/font-DejaVuSans")]
+    [InlineData("/var/lib/dpkg/info/nginx.md5sums")]
+    [InlineData("/data/temp-23.rdb")]
+    [InlineData("/usr/lib/x86_64-linux-gnu/libicuuc.so.72")]
+    [InlineData("/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1")]
+    [InlineData("/etc/ssl/certs/ca-certificates.crt")]
     public void Leaves_real_names_alone(string path) => Assert.Equal(path, PathFolder.Fold(path));
+
+    /// <summary>The shape folds what may vary inside a name, to be confirmed by a second instance; real names keep theirs.</summary>
+    [Theory]
+    [InlineData("/data/temp-23.rdb", "/data/temp-*.rdb")]
+    [InlineData("/pgdata/base/pgsql_tmp/pgsql_tmp61.0", "/pgdata/base/pgsql_tmp/pgsql_tmp*.*")]
+    [InlineData("/tmp/tmp.abcdEfghij", "/tmp/tmp.*")]
+    [InlineData("/usr/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x*_*-linux-gnu/libc.so.*")]
+    [InlineData("/etc/nginx/nginx.conf", "/etc/nginx/nginx.conf")]
+    [InlineData("/usr/share/dotnet/shared/Microsoft.AspNetCore", "/usr/share/dotnet/shared/Microsoft.AspNetCore")]
+    public void The_shape_of_a_name_folds_what_may_vary(string path, string shape) => Assert.Equal(shape, PathFolder.Shape(path));
 
     [Theory]
     [InlineData("/proc/*/stat", "/proc/42/stat", true)]
