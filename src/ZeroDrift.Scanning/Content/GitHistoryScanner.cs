@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using ZeroDrift.Artifacts;
+using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core.Findings;
 
 namespace ZeroDrift.Scanning.Content;
@@ -228,10 +229,16 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
         return Range(parts[1][1..], out _, out deleted) && Range(parts[2][1..], out plusStart, out added);
     }
 
-    /// <summary>git quotes paths with control characters or quotes as C strings.</summary>
-    internal static string Unquote(string p)
+    /// <summary>
+    /// git quotes paths with control characters, quotes or (core.quotepath) bytes above 0x7F as C strings; the bytes
+    /// become a name as <see cref="FileNames"/> writes it (escaped when not UTF-8).
+    /// </summary>
+    internal static string Unquote(string p) => UnquoteBytes(p) is { } bytes ? FileNames.FromBytes(bytes) : p;
+
+    /// <summary>The bytes of a C-quoted string; null when <paramref name="p"/> is not quoted.</summary>
+    internal static byte[]? UnquoteBytes(string p)
     {
-        if (p.Length < 2 || p[0] != '"' || p[^1] != '"') return p;
+        if (p.Length < 2 || p[0] != '"' || p[^1] != '"') return null;
         var bytes = new List<byte>();
         for (var i = 1; i < p.Length - 1; i++)
         {
@@ -245,7 +252,7 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
             }
             bytes.Add((byte)(c switch { 'n' => '\n', 't' => '\t', 'r' => '\r', 'a' => '\a', 'b' => '\b', 'f' => '\f', 'v' => '\v', _ => c }));
         }
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        return [.. bytes];
     }
 
     private static void ScanBlock(Block block, List<IContentDetector> detectors, ContentCollector collector, CancellationToken cancellationToken)

@@ -73,10 +73,13 @@ public sealed record GitRepositoryLayout(string Root, string GitDir, string Comm
         {
             var line = raw.TrimEnd('\r');
             if (line.Length == 0 || line[0] == '#') continue;
-            if (line[0] == '"') line = GitHistoryScanner.Unquote(line);
+            if (line[0] == '"' && GitHistoryScanner.UnquoteBytes(line) is { } quoted)
+                line = System.Text.Unicode.Utf8.IsValid(quoted) ? Encoding.UTF8.GetString(quoted) : "\uFFFD";
             var store = Path.Combine(objects, line);
-            // git skips an alternate that does not exist; nothing is read from it either way.
-            if (HostPath.Real(store) is null) continue;
+            // git would skip a store that does not exist, but one this check cannot find (a name that is not UTF-8)
+            // git may well find: either way it is not read, with a warning.
+            if (line.Contains('\uFFFD') || HostPath.Real(store) is null)
+                throw new GitOutsideTargetException(file, $"{file}: names an object store that cannot be checked ({line}); git history not scanned, nothing outside is read");
             var real = Inside(root, store, file);
             if (depth + 1 <= MaxAlternateDepth) CheckAlternates(root, real, depth + 1, seen);
         }

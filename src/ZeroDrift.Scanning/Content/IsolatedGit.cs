@@ -34,7 +34,9 @@ internal sealed class IsolatedGit : IDisposable
         "core.gitProxy=", "core.editor=false", "sequence.editor=false", "core.alternateRefsCommand=", "credential.helper=",
         "diff.external=", "log.showSignature=false", "gpg.program=false", "gpg.openpgp.program=false", "gpg.x509.program=false",
         "gpg.ssh.program=false", "gpg.ssh.defaultKeyCommand=", "pager.log=false", "log.mailmap=false", "mailmap.file=", "mailmap.blob=",
-        "protocol.allow=never", "uploadpack.packObjectsHook=", "core.quotepath=off", "core.attributesFile=/dev/null",
+        "protocol.allow=never", "uploadpack.packObjectsHook=", "core.attributesFile=/dev/null",
+        // Names that are not ASCII come quoted with octal escapes: their exact bytes, whatever the encoding.
+        "core.quotepath=on",
     ];
 
     private readonly PrivateTempDirectory _shadow;

@@ -185,8 +185,16 @@ public sealed partial class HostileSandbox : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET cannot name a file whose name is not UTF-8; rm(1) can, and a sandbox left behind would be taken
+            // for a file written outside by a later run with the same uid.
+            using var rm = Process.Start(new ProcessStartInfo("rm", ["-rf", Root]) { UseShellExecute = false })!;
+            rm.WaitForExit();
+        }
     }
 }

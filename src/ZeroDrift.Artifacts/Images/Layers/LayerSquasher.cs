@@ -171,7 +171,12 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
             }
             stream.Finish();
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or ZstdSharp.ZstdException or IOException and not FileNotFoundException)
+        catch (NotSupportedException e)
+        {
+            throw new ArtifactException($"{what}: a tar entry of a kind that is not read ({e.Message.Split('\n')[0]})", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException
+                                       or ZstdSharp.ZstdException or IOException and not FileNotFoundException)
         {
             throw new ArtifactException($"{what}: corrupt or truncated layer ({e.Message.Split('\n')[0]})", e);
         }
