@@ -18,52 +18,114 @@ public sealed class HostileArchiveTests
         foreach (var name in ExceptionNames) Assert.DoesNotContain(name, outcome.Stderr + outcome.Stdout);
     }
 
-    /// <summary>A file with a 5 MB hole then a secret, archived by GNU tar in the given sparse format.</summary>
-    private static byte[] SparseTar(HostileSandbox sandbox, params string[] format)
+    private const string SparseKey = "AKIAQ2KXBJ7TWOOQAJTF";
+
+    /// <summary>
+    /// A file of 16 KB of text, a hole to 5 MB, a secret, and a hole to <paramref name="size"/>, archived by GNU tar in
+    /// the given sparse format.
+    /// </summary>
+    private static byte[] SparseTar(HostileSandbox sandbox, string size, params string[] format)
     {
         var work = Directory.CreateDirectory(Path.Combine(sandbox.Root, "sparse-" + Guid.NewGuid().ToString("N"))).FullName;
         HostileRepository.Run(work, null, "sh", "-c",
-            "mkdir -p etc && truncate -s 6M etc/holey.conf && printf 'AWS_ACCESS_KEY_ID=AKIAQ2KXBJ7TWOOQAJTF\\n' | dd of=etc/holey.conf bs=1 seek=5000000 conv=notrunc 2>/dev/null"
+            "mkdir -p etc && i=0; while [ $i -lt 1200 ]; do echo \"# padding line $i\"; i=$((i+1)); done > etc/holey.conf"
+            + $" && truncate -s {size} etc/holey.conf && printf 'AWS_ACCESS_KEY_ID={SparseKey}\\n' | dd of=etc/holey.conf bs=1 seek=5000000 conv=notrunc 2>/dev/null"
             + " && echo 'ID=alpine' > etc/os-release");
         var tar = Path.Combine(work, "layer.tar");
         HostileRepository.Run(work, null, "tar", [.. format, "--sparse", "-cf", tar, "etc"]);
         return File.ReadAllBytes(tar);
     }
 
-    public static TheoryData<string> SparseFormats() => ["gnu", "pax-0.0"];
+    private static readonly Dictionary<string, string[]> SparseFormatOptions = new()
+    {
+        ["gnu"] = ["--format=gnu"],
+        ["pax-0.0"] = ["--format=pax", "--sparse-version=0.0"],
+        ["pax-0.1"] = ["--format=pax", "--sparse-version=0.1"],
+        ["pax-1.0"] = ["--format=pax", "--sparse-version=1.0"],
+    };
+
+    public static TheoryData<string> SparseFormats() => [.. SparseFormatOptions.Keys];
 
     [Theory]
     [MemberData(nameof(SparseFormats))]
-    public void An_image_layer_with_sparse_tar_entries_is_one_line_naming_the_layer(string format)
+    public void Sparse_tar_entries_in_an_image_layer_are_read_with_their_holes(string format)
     {
         using var sandbox = new HostileSandbox();
-        var tar = SparseTar(sandbox, format == "gnu" ? ["--format=gnu"] : ["--format=pax", "--sparse-version=0.0"]);
-        var image = new TestImage().Layer(TestLayer.FromTar(tar));
-        image.WriteDockerArchive(Path.Combine(sandbox.Target, "image.tar"));
+        var tar = SparseTar(sandbox, "6M", SparseFormatOptions[format]);
+        new TestImage().Layer(TestLayer.FromTar(tar)).WriteDockerArchive(Path.Combine(sandbox.Target, "image.tar"));
 
-        var outcome = sandbox.Run("sbom", "docker-archive:image.tar", "--format", "json");
+        var outcome = sandbox.Run("scan", "docker-archive:image.tar", "--scanners", "secret", "--format", "json");
 
         outcome.AssertContained($"sparse {format} layer");
-        Assert.Equal(2, outcome.ExitCode);
-        var line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("zerodrift: error: image.tar: layer 0", line);
+        Assert.True(outcome.ExitCode == 0, outcome.Stderr);
         AssertPlain(outcome);
+        using var doc = System.Text.Json.JsonDocument.Parse(outcome.Stdout);
+        var found = Assert.Single(doc.RootElement.GetProperty("contentFindings").EnumerateArray());
+        // Under its real name, at the line and column it has once extracted (the hole's zeros hold no newline).
+        Assert.Equal("/etc/holey.conf", found.GetProperty("path").GetString());
+        Assert.Equal(1201, found.GetProperty("startLine").GetInt32());
+        var text = Enumerable.Range(0, 1200).Sum(i => $"# padding line {i}\n".Length);
+        Assert.Equal(5_000_000 - text + "AWS_ACCESS_KEY_ID=".Length + 1, found.GetProperty("startColumn").GetInt32());
     }
 
     [Fact]
-    public void A_sparse_tar_inside_a_directory_is_a_warning_and_the_scan_goes_on()
+    public void A_sparse_tar_inside_a_directory_is_read_too()
     {
         using var sandbox = new HostileSandbox();
-        sandbox.File("backup/etc.tar", SparseTar(sandbox, "--format=gnu"));
-        sandbox.File("app/.env", $"GITHUB_TOKEN={HostileRepository.Token}\n");
+        sandbox.File("backup/etc.tar", SparseTar(sandbox, "6M", "--format=gnu"));
 
         var outcome = sandbox.Run("scan", ".", "--scanners", "secret", "--format", "json");
 
         outcome.AssertContained("sparse tar in a directory");
         Assert.True(outcome.ExitCode == 0, outcome.Stderr);
-        Assert.Contains("/backup/etc.tar", outcome.Stderr);
-        Assert.Contains("/app/.env", outcome.Stdout);
+        Assert.Contains("/backup/etc.tar!/etc/holey.conf", outcome.Stdout);
         AssertPlain(outcome);
+    }
+
+    [Fact]
+    public void A_sparse_file_of_100_GiB_in_a_small_layer_is_stopped_as_a_bomb()
+    {
+        using var sandbox = new HostileSandbox();
+        var tar = SparseTar(sandbox, "100G", "--format=gnu");
+        new TestImage().Layer(TestLayer.FromTar(tar)).WriteDockerArchive(Path.Combine(sandbox.Target, "image.tar"));
+
+        var outcome = sandbox.Run("scan", "docker-archive:image.tar", "--scanners", "secret", "--format", "json");
+
+        outcome.AssertContained("100 GiB sparse file");
+        Assert.Equal(2, outcome.ExitCode);
+        var line = Assert.Single(outcome.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("decompression bomb", line);
+    }
+
+    [Fact]
+    public void A_sparse_map_past_the_files_size_is_one_line_naming_the_layer()
+    {
+        using var sandbox = new HostileSandbox();
+        var tar = SparseTar(sandbox, "6M", "--format=gnu");
+        // The real size (GNU header offset 483) made smaller than the last segment's end, checksum recomputed.
+        var at = Enumerable.Range(0, tar.Length / 512).Select(i => i * 512).First(o => tar[o + 156] == (byte)'S' && tar[o + 257] == (byte)'u');
+        var header = tar.AsSpan(at, 512);
+        Encoding.ASCII.GetBytes("00000001000\0").CopyTo(header[483..]);
+        Encoding.ASCII.GetBytes("        ").CopyTo(header[148..]);
+        var sum = 0;
+        foreach (var b in header) sum += b;
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(header[148..]);
+        new TestImage().Layer(TestLayer.FromTar(tar)).WriteDockerArchive(Path.Combine(sandbox.Target, "image.tar"));
+        sandbox.File("dir/etc.tar", tar);
+
+        var image = sandbox.Run("sbom", "docker-archive:image.tar", "--format", "json");
+        var directory = sandbox.Run("scan", "dir", "--scanners", "secret", "--format", "json");
+
+        image.AssertContained("sparse map past the size, image");
+        Assert.Equal(2, image.ExitCode);
+        var line = Assert.Single(image.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("zerodrift: error: image.tar: layer 0", line);
+        Assert.Contains("sparse map", line);
+        directory.AssertContained("sparse map past the size, directory");
+        Assert.True(directory.ExitCode == 0, directory.Stderr);
+        Assert.Contains("/etc.tar: corrupt or unreadable archive", directory.Stderr);
+        AssertPlain(image);
+        AssertPlain(directory);
     }
 
     /// <summary>A zip of one OSV record whose end-of-central-directory record is then edited.</summary>
