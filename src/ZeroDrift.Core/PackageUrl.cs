@@ -18,8 +18,9 @@ public sealed record PackageUrl
     public PackageUrl(string type, string? @namespace, string name, string? version,
         IEnumerable<KeyValuePair<string, string>>? qualifiers = null, string? subpath = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(type);
-        ArgumentException.ThrowIfNullOrEmpty(name);
+        // Names come from the files a scan reads: an empty one is bad input, not a caller's mistake.
+        if (string.IsNullOrWhiteSpace(type)) throw new FormatException("a package without a type");
+        if (string.IsNullOrWhiteSpace(name)) throw new FormatException("a package without a name");
         Type = type.ToLowerInvariant();
         (Namespace, Name) = Normalise(Type, string.IsNullOrEmpty(@namespace) ? null : @namespace.Trim('/'), name);
         Version = string.IsNullOrEmpty(version) ? null : version;

@@ -81,6 +81,7 @@ public sealed class InventoryScanner(IReadOnlyList<ICataloger> catalogers)
         ArtifactException or FormatException or InvalidDataException => e.Message.Split('\n')[0],
         System.Text.Json.JsonException => "invalid JSON: " + e.Message.Split('\n')[0],
         YamlDotNet.Core.YamlException y => "invalid YAML: " + y.Message.Split('\n')[0],
-        _ => $"{e.GetType().Name}: {e.Message.Split('\n')[0]}",
+        // A failure no reader turned into words yet: still one plain line (the type is for --debug, never the user).
+        _ => "cannot be read: " + e.Message.Split('\n')[0],
     };
 }

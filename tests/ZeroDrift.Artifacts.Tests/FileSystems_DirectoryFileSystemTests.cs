@@ -67,3 +67,34 @@ public class DirectoryFileSystemTests
         Assert.Equal(escaped, e);
     }
 }
+
+/// <summary>The text form of names that are not UTF-8: one-to-one with the bytes, plain text for every other name.</summary>
+public class FileNamesTests
+{
+    [Theory]
+    [InlineData(new byte[] { (byte)'a', 0xff, (byte)'.', (byte)'e' }, "a\\xff.e")]
+    [InlineData(new byte[] { 0xc0, 0x80 }, "\\xc0\\x80")]
+    [InlineData(new byte[] { (byte)'c', (byte)'a', (byte)'f', 0xc3, 0xa9 }, "café")]
+    [InlineData(new byte[] { (byte)'a', (byte)'\\', (byte)'b' }, "a\\\\b")]
+    [InlineData(new byte[] { (byte)'\\', (byte)'x', (byte)'f', (byte)'f' }, "\\\\xff")]
+    [InlineData(new byte[] { 0xe2, 0x82 }, "\\xe2\\x82")]
+    public void A_name_is_written_with_escapes_only_where_it_must_and_read_back_to_its_bytes(byte[] bytes, string text)
+    {
+        Assert.Equal(text, FileNames.FromBytes(bytes));
+        Assert.Equal(bytes, FileNames.ToBytes(text));
+    }
+
+    [Fact]
+    public void Every_two_byte_name_round_trips()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var a = 1; a < 256; a++)
+            for (var b = 1; b < 256; b++)
+            {
+                var bytes = new[] { (byte)a, (byte)b };
+                var text = FileNames.FromBytes(bytes);
+                Assert.Equal(bytes, FileNames.ToBytes(text));
+                Assert.True(seen.Add(text), text);
+            }
+    }
+}

@@ -82,4 +82,17 @@ public class GitHistoryScannerTests
         Git(dir.Path, "init", "-q");
         Assert.Empty(new GitHistoryScanner(scanner).Scan(dir.Path, CancellationToken.None).Findings);
     }
+
+    [Fact]
+    public void A_sha256_repository_is_read()
+    {
+        using var dir = new TempDir();
+        Git(dir.Path, "init", "-q", "--object-format=sha256", "-b", "main");
+        dir.File("a.txt", "SECRET\n");
+        Git(dir.Path, "add", ".");
+        Git(dir.Path, "commit", "-q", "-m", "1");
+        var scanner = new ContentScanner([new Word("SECRET")], new ContentScanOptions());
+        var f = Assert.Single(new GitHistoryScanner(scanner).Scan(dir.Path, CancellationToken.None).Findings);
+        Assert.Equal(64, f.Git!.Commit.Length);
+    }
 }

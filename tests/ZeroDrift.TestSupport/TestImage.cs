@@ -54,8 +54,15 @@ public sealed class TestLayer
         return i <= 0 ? "" : trimmed[..i];
     }
 
+    private byte[]? _raw;
+
+    /// <summary>A layer whose tar is given as bytes (one another tool wrote: GNU tar's sparse formats, say).</summary>
+    public static TestLayer FromTar(byte[] tar, LayerCompression compression = LayerCompression.Gzip) =>
+        new() { _raw = tar, Compression = compression };
+
     public byte[] Tar()
     {
+        if (_raw is not null) return _raw;
         using var ms = new MemoryStream();
         using (var w = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
             foreach (var add in _entries) add(w);

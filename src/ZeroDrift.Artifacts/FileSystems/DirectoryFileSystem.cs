@@ -5,7 +5,8 @@ namespace ZeroDrift.Artifacts.FileSystems;
 /// <summary>
 /// A directory on the host seen as a target's file tree. Symbolic links are never followed by the host:
 /// every path is resolved component by component inside the root, so a link to "/etc" or "../../" in the
-/// scanned tree cannot make the scanner read outside it.
+/// scanned tree cannot make the scanner read outside it. A name that is not valid UTF-8 (or holds a backslash) is
+/// listed, read and reported in the escaped form of <see cref="FileNames"/>, through byte paths.
 /// </summary>
 public sealed class DirectoryFileSystem : IFileSystem
 {
@@ -63,22 +64,20 @@ public sealed class DirectoryFileSystem : IFileSystem
         {
             cancellationToken.ThrowIfCancellationRequested();
             var directory = pending.Pop();
-            IEnumerable<FileSystemInfo> children;
+            List<FileEntry> children;
             try
             {
-                children = new DirectoryInfo(HostPath(directory)).EnumerateFileSystemInfos("*", options).ToList();
+                children = Children(directory, options);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
                 Warnings.Enqueue($"{directory}: cannot list directory ({e.Message})");
                 continue;
             }
-            foreach (var info in children)
+            foreach (var entry in children)
             {
-                var path = directory == VirtualPath.Root ? "/" + info.Name : directory + "/" + info.Name;
-                if (_isHostRoot && PseudoFileSystems.Contains(path)) continue;
-                var entry = ToEntry(path, info);
-                if (entry.Kind == FileKind.Directory) pending.Push(path);
+                if (_isHostRoot && PseudoFileSystems.Contains(entry.Path)) continue;
+                if (entry.Kind == FileKind.Directory) pending.Push(entry.Path);
                 yield return entry;
             }
         }
@@ -87,14 +86,67 @@ public sealed class DirectoryFileSystem : IFileSystem
     public IEnumerable<FileEntry> List(string directory)
     {
         var dir = Lstat(directory);
-        if (dir is not { Kind: FileKind.Directory }) yield break;
-        var normalized = VirtualPath.Normalize(directory);
-        foreach (var info in new DirectoryInfo(HostPath(normalized)).EnumerateFileSystemInfos())
-            yield return ToEntry(normalized == VirtualPath.Root ? "/" + info.Name : normalized + "/" + info.Name, info);
+        if (dir is not { Kind: FileKind.Directory }) return [];
+        return Children(dir.Path, new EnumerationOptions());
     }
+
+    /// <summary>
+    /// The entries of one directory. .NET lists names as strings, decoding bytes that are not UTF-8 as U+FFFD (a
+    /// name it then cannot open): a directory holding such a name, or any name with a backslash, has those names
+    /// listed again as bytes; a directory whose own name is escaped is listed as bytes altogether.
+    /// </summary>
+    private List<FileEntry> Children(string directory, EnumerationOptions options)
+    {
+        string Child(string name) => directory == VirtualPath.Root ? "/" + name : directory + "/" + name;
+        if (FileNames.IsEscaped(directory)) return RawChildren(directory, _ => true);
+        var children = new List<FileEntry>();
+        var suspicious = false;
+        foreach (var info in new DirectoryInfo(HostPath(directory)).EnumerateFileSystemInfos("*", options))
+        {
+            if (Suspicious(info.Name)) suspicious = true;
+            else children.Add(ToEntry(Child(info.Name), info));
+        }
+        if (suspicious) children.AddRange(RawChildren(directory, Suspicious));
+        return children;
+    }
+
+    private static bool Suspicious(string name) => name.Contains('\\') || name.Contains('\uFFFD');
+
+    private List<FileEntry> RawChildren(string directory, Func<string, bool> wanted)
+    {
+        var children = new List<FileEntry>();
+        foreach (var raw in RawFiles.List(HostBytes(directory)))
+        {
+            var name = FileNames.FromBytes(raw);
+            if (!wanted(name)) continue;
+            var path = directory == VirtualPath.Root ? "/" + name : directory + "/" + name;
+            if (RawEntry(path) is { } entry) children.Add(entry);
+        }
+        return children;
+    }
+
+    /// <summary>An entry from lstat on the byte path an escaped virtual path stands for.</summary>
+    private FileEntry? RawEntry(string path)
+    {
+        var bytes = HostBytes(path);
+        if (RawFiles.Lstat(bytes) is not { } status) return null;
+        if (status.IsSymlink)
+            return new FileEntry(path, FileKind.Symlink, 0, status.Mode, RawFiles.LinkTarget(bytes) is { } t ? FileNames.FromBytes(t) : "");
+        if (status.IsDirectory) return new FileEntry(path, FileKind.Directory, 0, status.Mode);
+        return status.IsRegular ? new FileEntry(path, FileKind.Regular, status.Size, status.Mode) : new FileEntry(path, FileKind.Other, 0, status.Mode);
+    }
+
+    /// <summary>The host path's bytes for a virtual path (escapes undone).</summary>
+    private byte[] HostBytes(string virtualPath) => FileNames.ToBytes(HostPath(virtualPath));
 
     public FileEntry? Lstat(string path)
     {
+        // An escaped path came from a listing (already normal): its backslashes are escapes, not separators.
+        if (FileNames.IsEscaped(path) && path.StartsWith('/'))
+        {
+            if (_singleFile is not null || !AncestorsAreDirectories(VirtualPath.Parent(path))) return null;
+            return RawEntry(path);
+        }
         var normalized = VirtualPath.Normalize(path);
         if (_singleFile is not null && normalized != _singleFile && normalized != VirtualPath.Root) return null;
         if (!AncestorsAreDirectories(VirtualPath.Parent(normalized))) return null;
@@ -114,6 +166,12 @@ public sealed class DirectoryFileSystem : IFileSystem
             throw new ArtifactException($"{entry.Path}: not a regular file");
         if (!AncestorsAreDirectories(VirtualPath.Parent(entry.Path)))
             throw new ArtifactException($"{entry.Path}: a parent directory is a symbolic link");
+        if (FileNames.IsEscaped(entry.Path))
+        {
+            if (RawFiles.Lstat(HostBytes(entry.Path)) is not { IsRegular: true })
+                throw new ArtifactException($"{entry.Path}: not a regular file");
+            return RawFiles.OpenRead(HostBytes(entry.Path));
+        }
         return new FileStream(HostPath(entry.Path), new FileStreamOptions
         {
             Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, Options = FileOptions.SequentialScan, BufferSize = 0,
@@ -128,7 +186,11 @@ public sealed class DirectoryFileSystem : IFileSystem
         if (directory == VirtualPath.Root) return true;
         if (_safeDirectories.TryGetValue(directory, out var known)) return known;
         var ok = AncestorsAreDirectories(VirtualPath.Parent(directory));
-        if (ok)
+        if (ok && FileNames.IsEscaped(directory))
+        {
+            ok = RawFiles.Lstat(HostBytes(directory)) is { IsDirectory: true };
+        }
+        else if (ok)
         {
             var info = new DirectoryInfo(HostPath(directory));
             ok = info.Exists && info.LinkTarget is null;

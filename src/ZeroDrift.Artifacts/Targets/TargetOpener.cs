@@ -22,7 +22,18 @@ public static class TargetOpener
             return new Target(reference, directory, null, OsRelease.Detect(directory), new WarningList(warnings, directory.Warnings));
         }
         using var source = CreateSource(reference, options);
-        var image = await source.ResolveAsync(options.Platform, cancellationToken).ConfigureAwait(false);
+        ResolvedImage image;
+        try
+        {
+            image = await source.ResolveAsync(options.Platform, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or NotSupportedException
+                                       or OverflowException or ArgumentException or KeyNotFoundException or System.Text.Json.JsonException
+                                  && !cancellationToken.IsCancellationRequested)
+        {
+            // Each reader names what it refuses; this is the wall for what none has put in words yet.
+            throw new ArtifactException($"{reference}: unreadable image ({e.Message.Split('\n')[0]})", e);
+        }
         var squasher = new LayerSquasher(options.Limits, e => OsRelease.IsReleaseFile(e.Path) || required(e), warnings.Enqueue, options.Progress, options.LayerFileVisitor);
         var fs = await squasher.SquashAsync(image, cancellationToken).ConfigureAwait(false);
         return new Target(reference, fs, image.Metadata, OsRelease.Detect(fs), new WarningList(warnings, null));

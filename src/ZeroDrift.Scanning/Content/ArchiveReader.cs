@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.IO.Compression;
 using ZeroDrift.Artifacts.FileSystems;
 
@@ -131,11 +130,11 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
 
     private void ScanTar(ContentScanner.FileOrigin origin, BoundedStream content, int depth, ContentCollector collector, CancellationToken cancellationToken)
     {
-        using var reader = new TarReader(content, leaveOpen: true);
+        var reader = new Artifacts.Archives.TarEntryReader(content);
         using var entries = new EntryFanOut(scanner, collector, depth, cancellationToken);
         var count = 0;
         var escaped = 0;
-        while (reader.GetNextEntry(copyData: false) is { } entry)
+        while (reader.Next() is { } entry)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (++count > options.MaxArchiveEntries)
@@ -143,14 +142,14 @@ internal sealed class ArchiveReader(ContentScanner scanner, ContentScanOptions o
                 collector.Warn($"{origin.Path}: more than {options.MaxArchiveEntries} entries; the rest is not read");
                 break;
             }
-            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile) || entry.DataStream is null)
-                continue;
+            if (entry.Kind != Artifacts.Archives.TarKind.Regular) continue;
             var inner = VirtualPath.Normalize(entry.Name, out var escapes);
             if (escapes) escaped++;
             var path = origin.Path + "!" + inner;
             if (!scanner.Wants(path, entry.Length)) continue;
-            // The tar stream already charges these bytes to the budget as it reads them.
-            var data = new BoundedStream(entry.DataStream, entry.Length, path, content.Root, strictLength: true, charge: false);
+            // The tar stream already charges stored bytes to the budget as it reads them; a sparse file's holes are
+            // not stored, so its reads are charged here (its stored bytes twice: a bound, not a count).
+            var data = new BoundedStream(entry.DataStream, entry.Length, path, content.Root, strictLength: true, charge: entry.Sparse);
             entries.Scan(origin with { Path = path, Size = entry.Length, Reopen = null }, data);
         }
         entries.Complete();

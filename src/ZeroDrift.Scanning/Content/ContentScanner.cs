@@ -157,7 +157,7 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not ArchiveBudgetException)
         {
-            collector.Warn($"{origin.Path}: {detector.Class.ToString().ToLowerInvariant()} scan failed: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            collector.Warn($"{origin.Path}: {detector.Class.ToString().ToLowerInvariant()} scan failed: {e.Message.Split('\n')[0]}");
         }
     }
 

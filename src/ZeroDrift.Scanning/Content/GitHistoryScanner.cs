@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using ZeroDrift.Artifacts;
+using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core.Findings;
 
 namespace ZeroDrift.Scanning.Content;
@@ -49,6 +49,12 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
     public static bool IsRepository(string directory) =>
         Directory.Exists(Path.Combine(directory, ".git")) || File.Exists(Path.Combine(directory, ".git"));
 
+    /// <summary>
+    /// Scans the history of the repository whose working tree is <paramref name="repository"/>. git runs isolated
+    /// (<see cref="IsolatedGit"/>): nothing in the repository can make it run a program. When the repository's git
+    /// data leads outside the directory (a <c>.git</c> file, alternates, a worktree's commondir, a link), the
+    /// history is not read and a warning names the file.
+    /// </summary>
     public ContentResult Scan(string repository, CancellationToken cancellationToken)
     {
         if (!IsRepository(repository))
@@ -57,35 +63,25 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
         var collector = new ContentCollector();
         if (detectors.Count == 0) return collector.Result();
 
-        var start = new ProcessStartInfo("git")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = new UTF8Encoding(false),
-        };
-        foreach (var a in new[]
-                 {
-                     "-C", repository, "-c", "core.quotepath=off", "log", "-p", "-U0", "--all", "--no-color", "--no-ext-diff",
-                     "--no-textconv", "--no-renames", $"--format=format:{RecordStart}%H{FieldSeparator}%an{FieldSeparator}%ae{FieldSeparator}%aI",
-                 })
-            start.ArgumentList.Add(a);
-        start.Environment["GIT_TERMINAL_PROMPT"] = "0";
-        start.Environment["LC_ALL"] = "C";
-
-        Process process;
+        GitRepositoryLayout layout;
         try
         {
-            process = Process.Start(start) ?? throw new ArtifactException("cannot start git");
+            layout = GitRepositoryLayout.Locate(repository);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (GitOutsideTargetException e)
         {
-            throw new ArtifactException($"--git needs the git command: {e.Message}");
+            collector.Warn(e.Message);
+            return collector.Result();
         }
-        using (process)
+        using var git = IsolatedGit.Open(layout);
+        using var process = git.Start(
+        [
+            "log", "-p", "-U0", "--all", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--no-show-signature",
+            "--no-mailmap", $"--format=format:{RecordStart}%H{FieldSeparator}%an{FieldSeparator}%ae{FieldSeparator}%aI",
+        ]);
+        var stderr = IsolatedGit.ReadStderrAsync(process, cancellationToken);
+        using (var blocks = new BlockingCollection<Block>(boundedCapacity: 256))
         {
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var blocks = new BlockingCollection<Block>(boundedCapacity: 256);
             var workers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
                 .Select(_ => Task.Run(() =>
                 {
@@ -102,13 +98,17 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
                 if (cancellationToken.IsCancellationRequested && !process.HasExited) process.Kill(entireProcessTree: true);
             }
             Task.WaitAll(workers, cancellationToken);
-            process.WaitForExit();
-            if (process.ExitCode != 0)
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            var message = stderr.Result.Trim().Split('\n')[0];
+            // An empty repository has no history to scan, which is not an error.
+            if (!message.Contains("does not have any commits", StringComparison.Ordinal) && !message.Contains("bad default revision", StringComparison.Ordinal))
             {
-                var message = stderr.Result.Trim().Split('\n')[0];
-                // An empty repository has no history to scan, which is not an error.
-                if (!message.Contains("does not have any commits", StringComparison.Ordinal))
-                    throw new ArtifactException($"{repository}: git log failed: {message}");
+                var missing = message.Contains("unable to read", StringComparison.Ordinal) || message.Contains("bad object", StringComparison.Ordinal)
+                    ? " (objects are missing, as in a partial clone: the scan never fetches them)" : "";
+                throw new ArtifactException($"{repository}: git log failed: {message}{missing}");
             }
         }
         return collector.Result();
@@ -229,10 +229,16 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
         return Range(parts[1][1..], out _, out deleted) && Range(parts[2][1..], out plusStart, out added);
     }
 
-    /// <summary>git quotes paths with control characters or quotes as C strings.</summary>
-    private static string Unquote(string p)
+    /// <summary>
+    /// git quotes paths with control characters, quotes or (core.quotepath) bytes above 0x7F as C strings; the bytes
+    /// become a name as <see cref="FileNames"/> writes it (escaped when not UTF-8).
+    /// </summary>
+    internal static string Unquote(string p) => UnquoteBytes(p) is { } bytes ? FileNames.FromBytes(bytes) : p;
+
+    /// <summary>The bytes of a C-quoted string; null when <paramref name="p"/> is not quoted.</summary>
+    internal static byte[]? UnquoteBytes(string p)
     {
-        if (p.Length < 2 || p[0] != '"' || p[^1] != '"') return p;
+        if (p.Length < 2 || p[0] != '"' || p[^1] != '"') return null;
         var bytes = new List<byte>();
         for (var i = 1; i < p.Length - 1; i++)
         {
@@ -246,7 +252,7 @@ public sealed class GitHistoryScanner(ContentScanner scanner)
             }
             bytes.Add((byte)(c switch { 'n' => '\n', 't' => '\t', 'r' => '\r', 'a' => '\a', 'b' => '\b', 'f' => '\f', 'v' => '\v', _ => c }));
         }
-        return Encoding.UTF8.GetString(bytes.ToArray());
+        return [.. bytes];
     }
 
     private static void ScanBlock(Block block, List<IContentDetector> detectors, ContentCollector collector, CancellationToken cancellationToken)

@@ -85,9 +85,24 @@ public static class SarifReportWriter
         }
     }
 
-    /// <summary>An artifact URI: relative to the target root; an archive entry becomes <c>app.jar!/x</c> percent-free.</summary>
-    private static string Uri(string path) => string.Join('/', path.TrimStart('/').Split('/').Select(System.Uri.EscapeDataString))
-        .Replace("%21", "!", StringComparison.Ordinal);
+    /// <summary>
+    /// An artifact URI: relative to the target root; an archive entry becomes <c>app.jar!/x</c> percent-free. Each
+    /// segment is the name's own bytes percent-encoded, so an escaped name (<c>a\xff.env</c>) is <c>a%FF.env</c>.
+    /// </summary>
+    internal static string Uri(string path) => string.Join('/', path.TrimStart('/').Split('/').Select(Segment));
+
+    private static string Segment(string name)
+    {
+        var uri = new System.Text.StringBuilder();
+        foreach (var b in Artifacts.FileSystems.FileNames.ToBytes(name))
+        {
+            if (b is >= (byte)'a' and <= (byte)'z' or >= (byte)'A' and <= (byte)'Z' or >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'.' or (byte)'_' or (byte)'~' or (byte)'!')
+                uri.Append((char)b);
+            else
+                uri.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return uri.ToString();
+    }
 
     /// <summary>The score code-scanning dashboards sort by, for rules rated by level only.</summary>
     private static double? DefaultScore(Severity s) => s switch

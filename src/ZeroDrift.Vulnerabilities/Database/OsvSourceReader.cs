@@ -58,39 +58,39 @@ public static class OsvSourceReader
 
     private static IEnumerable<OsvDocument> ReadZip(string path, string source, Action<string> warn)
     {
-        ZipArchive zip;
+        using var zip = Zip(path, () => ZipFile.OpenRead(path), "not a readable zip archive");
+        // The central directory is read here, not when the archive opens: an end record that lies about it fails now.
+        var entries = Zip(path, () => zip.Entries.ToList(), "corrupt zip directory");
+        if (entries.Count > MaxZipEntries) throw new VulnerabilityDatabaseException($"{path}: more than {MaxZipEntries} entries");
+        foreach (var entry in entries)
+        {
+            if (!entry.FullName.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) continue;
+            if (entry.Length > MaxRecordBytes)
+            {
+                warn($"{path}!{entry.FullName}: {entry.Length} bytes, larger than an OSV record may be; skipped");
+                continue;
+            }
+            var bytes = Zip($"{path}!{entry.FullName}", () =>
+            {
+                using var stream = entry.Open();
+                var content = new byte[entry.Length];
+                stream.ReadExactly(content);
+                return content;
+            }, "corrupt zip entry");
+            yield return new OsvDocument(source, $"{Path.GetFileName(path)}!{entry.FullName}", bytes);
+        }
+    }
+
+    /// <summary>Runs one step of reading a zip; whatever the framework throws on a bad archive becomes one line naming it.</summary>
+    private static T Zip<T>(string what, Func<T> read, string problem)
+    {
         try
         {
-            zip = ZipFile.OpenRead(path);
+            return read();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or EndOfStreamException or ArgumentException or IOException and not FileNotFoundException)
         {
-            throw new VulnerabilityDatabaseException($"{path}: not a readable zip archive ({e.Message})");
-        }
-        using (zip)
-        {
-            if (zip.Entries.Count > MaxZipEntries) throw new VulnerabilityDatabaseException($"{path}: more than {MaxZipEntries} entries");
-            foreach (var entry in zip.Entries)
-            {
-                if (!entry.FullName.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) continue;
-                if (entry.Length > MaxRecordBytes)
-                {
-                    warn($"{path}!{entry.FullName}: {entry.Length} bytes, larger than an OSV record may be; skipped");
-                    continue;
-                }
-                byte[] bytes;
-                try
-                {
-                    using var stream = entry.Open();
-                    bytes = new byte[entry.Length];
-                    stream.ReadExactly(bytes);
-                }
-                catch (InvalidDataException e)
-                {
-                    throw new VulnerabilityDatabaseException($"{path}!{entry.FullName}: corrupt zip entry ({e.Message})");
-                }
-                yield return new OsvDocument(source, $"{Path.GetFileName(path)}!{entry.FullName}", bytes);
-            }
+            throw new VulnerabilityDatabaseException($"{what}: {problem} ({e.Message.Split('\n')[0]})");
         }
     }
 }

@@ -22,8 +22,9 @@ public class HostileImageTests
         Assert.Contains(target.Warnings, w => w.Contains("climb out of the root", StringComparison.Ordinal));
         Assert.False(File.Exists($"/tmp/{marker}"));
         Assert.False(File.Exists($"/abs/{marker}"));
-        // The hardlink points at /etc/passwd inside the image, which the image does not have.
-        Assert.Throws<InvalidOperationException>(() => target.FileSystem.Open(target.FileSystem.Lstat("/hl")!));
+        // The hardlink points at /etc/passwd inside the image, which the image does not have: said in words.
+        var broken = Assert.Throws<ArtifactException>(() => target.FileSystem.Open(target.FileSystem.Lstat("/hl")!));
+        Assert.Equal("/hl: a hard link to /etc/passwd, which is not in the image", broken.Message);
     }
 
     [Fact]

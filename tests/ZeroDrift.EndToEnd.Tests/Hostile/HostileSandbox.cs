@@ -86,7 +86,23 @@ public sealed partial class HostileSandbox : IDisposable
     public HostileOutcome Run(params string[] args) => RunWithStdin(null, args);
 
     /// <summary>The same, with <paramref name="stdin"/> written to the command's standard input.</summary>
-    public HostileOutcome RunWithStdin(string? stdin, params string[] args)
+    public HostileOutcome RunWithStdin(string? stdin, params string[] args) => RunWith(null, stdin, args);
+
+    /// <summary>The same, with variables a user's environment may hold (set after the sandbox's own).</summary>
+    public HostileOutcome RunWithEnvironment(IReadOnlyDictionary<string, string> environment, params string[] args) => RunWith(environment, null, args);
+
+    /// <summary>
+    /// The marks the canary left so far, removed: a test that first proves its input live (the plain tool runs the
+    /// canary) starts the command's run with none.
+    /// </summary>
+    public IReadOnlyList<string> TakeCanaryMarks()
+    {
+        var marks = Directory.EnumerateFiles(_marks).ToList();
+        foreach (var m in marks) System.IO.File.Delete(m);
+        return [.. marks.Select(Path.GetFileName)!];
+    }
+
+    private HostileOutcome RunWith(IReadOnlyDictionary<string, string>? environment, string? stdin, string[] args)
     {
         if (_asOtherUser) Chown(Root);
         var rss = Path.Combine(Root, "rss");
@@ -110,6 +126,7 @@ public sealed partial class HostileSandbox : IDisposable
         start.Environment["ZERODRIFT_TMPDIR"] = Path.Combine(Root, "tmp");
         // A hostile repository must not reach the user's git configuration either.
         start.Environment["GIT_CONFIG_GLOBAL"] = Path.Combine(Root, "home", ".gitconfig");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -168,8 +185,16 @@ public sealed partial class HostileSandbox : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // .NET cannot name a file whose name is not UTF-8; rm(1) can, and a sandbox left behind would be taken
+            // for a file written outside by a later run with the same uid.
+            using var rm = Process.Start(new ProcessStartInfo("rm", ["-rf", Root]) { UseShellExecute = false })!;
+            rm.WaitForExit();
+        }
     }
 }

@@ -43,7 +43,7 @@ public sealed class DockerArchiveSource : IImageSource
         if (configName.Length == 64 && configName.All(char.IsAsciiHexDigitLower) && configDigest != "sha256:" + configName)
             throw new ArtifactException($"{_path}: config {configPath} does not match its digest");
         var layerPaths = image.TryGetProperty("Layers", out var l) && l.ValueKind == JsonValueKind.Array
-            ? l.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
+            ? l.EnumerateArray().Select(x => ImageConfigParser.StringItem(x, $"{_path}: manifest.json's Layers")).ToList()
             : throw new ArtifactException($"{_path}: manifest.json lists no layers");
         foreach (var layerPath in layerPaths)
             if (!index.Contains(layerPath)) throw new ArtifactException($"{_path}: layer {layerPath} is missing");

@@ -37,7 +37,7 @@ public sealed class TarIndex
                 index._members[name] = (offset, entry.Length);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or NotSupportedException)
         {
             throw new ArtifactException($"{archivePath}: corrupt or truncated tar archive ({e.Message})");
         }

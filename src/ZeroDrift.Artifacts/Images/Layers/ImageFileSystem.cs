@@ -40,7 +40,13 @@ public sealed class ImageFileSystem : IFileSystem
     public Stream Open(FileEntry entry)
     {
         var content = _content.Open(entry.Path);
-        if (content is null && entry.Kind == FileKind.Hardlink && entry.LinkTarget is { } target) content = _content.Open(target);
+        if (content is null && entry.Kind == FileKind.Hardlink && entry.LinkTarget is { } target)
+        {
+            content = _content.Open(target);
+            // A hard link names a file of the same layer; one naming a path no layer holds is a broken image.
+            if (content is null && !_entries.ContainsKey(target))
+                throw new ArtifactException($"{entry.Path}: a hard link to {target}, which is not in the image");
+        }
         return content
             ?? throw new InvalidOperationException($"{entry.Path}: content was not captured from the layers (no cataloger asked for it)");
     }

@@ -1,4 +1,4 @@
-using System.Formats.Tar;
+using ZeroDrift.Artifacts.Archives;
 using ZeroDrift.Artifacts.FileSystems;
 
 namespace ZeroDrift.Artifacts.Images.Layers;
@@ -55,17 +55,17 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
                     var visit = visitor is not null && entry.Kind == FileKind.Regular && visitor.Wants(entry);
                     if (!required(entry))
                     {
-                        if (visit) visitor!.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: false);
+                        if (visit) visitor!.Visit(entry, tarEntry.DataStream, hidden: false);
                         return;
                     }
                     switch (entry.Kind)
                     {
                         case FileKind.Regular when entry.Size > limits.MaxFileBytes:
                             warn($"{path}: {entry.Size} bytes, larger than the {limits.MaxFileBytes} byte limit for a parsed file; skipped");
-                            if (visit) visitor!.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: false);
+                            if (visit) visitor!.Visit(entry, tarEntry.DataStream, hidden: false);
                             break;
                         case FileKind.Regular:
-                            content.Capture(path, tarEntry.DataStream ?? Stream.Null, tarEntry.DataStream is null ? 0 : entry.Size);
+                            content.Capture(path, tarEntry.DataStream, entry.Size);
                             // The layer stream reads once: the visitor reads the captured copy.
                             if (visit) { using var captured = content.Open(path) ?? Stream.Null; visitor!.Visit(entry, captured, hidden: false); }
                             break;
@@ -113,9 +113,8 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
         {
             await ReadLayerAsync(image, image.Layers[index], budget, cancellationToken, (tarEntry, path) =>
             {
-                if (paths.TryGetValue(path, out var storeAs) && tarEntry.DataStream is { } data
-                    && tarEntry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)
-                    content.Capture(storeAs, data, tarEntry.Length);
+                if (paths.TryGetValue(path, out var storeAs) && tarEntry.Kind == TarKind.Regular)
+                    content.Capture(storeAs, tarEntry.DataStream, tarEntry.Length);
             }).ConfigureAwait(false);
         }
 
@@ -126,11 +125,11 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
         }
     }
 
-    private void VisitHidden(TarEntry tarEntry, string path, Core.LayerRef layer)
+    private void VisitHidden(TarItem tarEntry, string path, Core.LayerRef layer)
     {
-        if (tarEntry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)) return;
+        if (tarEntry.Kind != TarKind.Regular) return;
         var entry = ToEntry(tarEntry, path, layer);
-        if (visitor!.Wants(entry)) visitor.Visit(entry, tarEntry.DataStream ?? Stream.Null, hidden: true);
+        if (visitor!.Wants(entry)) visitor.Visit(entry, tarEntry.DataStream, hidden: true);
     }
 
     private static bool IsHidden(string path, int layerIndex, Dictionary<string, FileEntry> entries, HashSet<string> deleted, HashSet<string> opaque)
@@ -146,7 +145,7 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
         }
     }
 
-    private async Task ReadLayerAsync(ResolvedImage image, LayerBlob layer, ByteBudget budget, CancellationToken cancellationToken, Action<TarEntry, string> visit)
+    private async Task ReadLayerAsync(ResolvedImage image, LayerBlob layer, ByteBudget budget, CancellationToken cancellationToken, Action<TarItem, string> visit)
     {
         var what = $"{image.Metadata.Reference}: layer {layer.Info.Index} ({layer.Info.Digest ?? layer.Info.DiffId})";
         var escaped = 0;
@@ -155,9 +154,10 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
         try
         {
             using var stream = new LayerStream(blob, layer.Info, limits, budget, what);
-            using (var reader = new TarReader(stream.Tar, leaveOpen: true))
             {
-                while (reader.GetNextEntry(copyData: false) is { } tarEntry)
+                // Zeros a sparse file's holes produce are decompressed bytes too: a 20 GiB hole costs nothing to store.
+                var reader = new TarEntryReader(stream.Tar, stream.ChargeExpanded);
+                while (reader.Next() is { } tarEntry)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     if (++count > limits.MaxEntries)
@@ -171,7 +171,8 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
             }
             stream.Finish();
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or ZstdSharp.ZstdException or IOException and not FileNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException
+                                       or ZstdSharp.ZstdException or IOException and not FileNotFoundException)
         {
             throw new ArtifactException($"{what}: corrupt or truncated layer ({e.Message.Split('\n')[0]})", e);
         }
@@ -179,15 +180,15 @@ public sealed class LayerSquasher(ScanLimits limits, Func<FileEntry, bool> requi
             warn($"{what}: {escaped} entries with paths that climb out of the root ('..'); kept inside the image root");
     }
 
-    private static FileEntry ToEntry(TarEntry tar, string path, Core.LayerRef layer)
+    private static FileEntry ToEntry(TarItem tar, string path, Core.LayerRef layer)
     {
-        var mode = (int)tar.Mode;
-        return tar.EntryType switch
+        var mode = tar.Mode;
+        return tar.Kind switch
         {
-            TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile => new FileEntry(path, FileKind.Regular, tar.Length, mode, null, layer),
-            TarEntryType.Directory => new FileEntry(path, FileKind.Directory, 0, mode, null, layer),
-            TarEntryType.SymbolicLink => new FileEntry(path, FileKind.Symlink, 0, mode, tar.LinkName, layer),
-            TarEntryType.HardLink => new FileEntry(path, FileKind.Hardlink, 0, mode, VirtualPath.Normalize(tar.LinkName), layer),
+            TarKind.Regular => new FileEntry(path, FileKind.Regular, tar.Length, mode, null, layer),
+            TarKind.Directory => new FileEntry(path, FileKind.Directory, 0, mode, null, layer),
+            TarKind.Symlink => new FileEntry(path, FileKind.Symlink, 0, mode, tar.LinkName, layer),
+            TarKind.Hardlink => new FileEntry(path, FileKind.Hardlink, 0, mode, VirtualPath.Normalize(tar.LinkName), layer),
             _ => new FileEntry(path, FileKind.Other, 0, mode, null, layer),
         };
     }

@@ -16,6 +16,9 @@ public sealed class LayerStream : IDisposable
     private readonly Stream _decompressor;
     private readonly LayerInfo _layer;
     private readonly string _what;
+    private readonly ScanLimits _limits;
+    private readonly ByteBudget _budget;
+    private long _expanded;
 
     public Stream Tar => _uncompressed;
     public long UncompressedBytes => _uncompressed.Count;
@@ -24,6 +27,8 @@ public sealed class LayerStream : IDisposable
     {
         _layer = layer;
         _what = what;
+        _limits = limits;
+        _budget = budget;
         _compressed = new CountingStream(blob, layer.Digest is { } d ? Digest.CreateHash(d) : null, null);
         var magic = new byte[4];
         var peeked = _compressed.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
@@ -38,9 +43,22 @@ public sealed class LayerStream : IDisposable
             (chunk, total) =>
             {
                 budget.Take(chunk, what);
-                if (total > limits.RatioCheckThresholdBytes && total > limits.MaxCompressionRatio * Math.Max(1, _compressed.Count))
-                    throw new LimitExceededException($"{what}: decompression bomb (ratio above {limits.MaxCompressionRatio}:1)");
+                CheckRatio(total + _expanded);
             });
+    }
+
+    /// <summary>Bytes the tar makes without storing them (a sparse file's holes): charged like decompressed bytes.</summary>
+    public void ChargeExpanded(long bytes)
+    {
+        _expanded += bytes;
+        _budget.Take(bytes, _what);
+        CheckRatio(_uncompressed.Count + _expanded);
+    }
+
+    private void CheckRatio(long total)
+    {
+        if (total > _limits.RatioCheckThresholdBytes && total > _limits.MaxCompressionRatio * Math.Max(1, _compressed.Count))
+            throw new LimitExceededException($"{_what}: decompression bomb (ratio above {_limits.MaxCompressionRatio}:1)");
     }
 
     /// <summary>Reads what is left (tar padding), then checks both digests.</summary>

@@ -17,10 +17,7 @@ public sealed record Descriptor(string MediaType, string Digest, long Size, Plat
         Platform? platform = null;
         if (e.TryGetProperty("platform", out var p) && p.ValueKind == JsonValueKind.Object)
         {
-            platform = new Platform(
-                p.TryGetProperty("os", out var os) ? os.GetString() ?? "" : "",
-                p.TryGetProperty("architecture", out var arch) ? arch.GetString() ?? "" : "",
-                p.TryGetProperty("variant", out var v) ? v.GetString() : null);
+            platform = new Platform(Text(p, "os") ?? "", Text(p, "architecture") ?? "", Text(p, "variant"));
         }
         Dictionary<string, string>? annotations = null;
         if (e.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object)
@@ -28,4 +25,7 @@ public sealed record Descriptor(string MediaType, string Digest, long Size, Plat
         var artifactType = e.TryGetProperty("artifactType", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString() : null;
         return new Descriptor(mediaType, digest, size, platform, annotations, artifactType);
     }
+
+    private static string? Text(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

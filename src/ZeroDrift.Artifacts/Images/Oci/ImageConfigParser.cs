@@ -31,7 +31,7 @@ public static class ImageConfigParser
             : [];
         var diffIds = root.TryGetProperty("rootfs", out var rootfs) && rootfs.ValueKind == JsonValueKind.Object
             && rootfs.TryGetProperty("diff_ids", out var ids) && ids.ValueKind == JsonValueKind.Array
-            ? ids.EnumerateArray().Select(x => x.GetString() ?? "").ToList()
+            ? ids.EnumerateArray().Select(x => StringItem(x, $"{what}: image config's rootfs.diff_ids")).ToList()
             : [];
         return new ImageMetadata
         {
@@ -72,6 +72,10 @@ public static class ImageConfigParser
             if (info.DiffId is { } d) Digest.Parse(d);
         return metadata with { Layers = infos };
     }
+
+    /// <summary>An array item that must be a string; anything else is a broken document, said so.</summary>
+    internal static string StringItem(JsonElement item, string what) =>
+        item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new ArtifactException($"{what}: {item.ValueKind.ToString().ToLowerInvariant()} where a string belongs");
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

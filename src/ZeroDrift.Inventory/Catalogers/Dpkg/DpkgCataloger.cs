@@ -33,7 +33,7 @@ public sealed partial class DpkgCataloger : ICataloger
         var stanzas = DebianControl.Parse(reader).Where(IsInstalled).ToList();
         var distroless = entry.Path.StartsWith(StatusDirectory, StringComparison.Ordinal);
 
-        var records = stanzas.Select(s => ToRecord(s, context.Distro, entry)).Where(r => r is not null).Select(r => r!).ToList();
+        var records = stanzas.Select(s => ToRecord(s, context, entry)).Where(r => r is not null).Select(r => r!).ToList();
         // Names (and names provided) → package id, for the dependency graph.
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var r in records)
@@ -70,9 +70,15 @@ public sealed partial class DpkgCataloger : ICataloger
     private sealed record Record(string Name, string Version, string? Arch, string? SourceName, string? SourceVersion,
         PackageUrl Purl, string Id, List<string> Depends, List<string> Provides, Dictionary<string, string> Metadata);
 
-    private Record? ToRecord(Dictionary<string, string> stanza, Distro? distro, FileEntry entry)
+    private Record? ToRecord(Dictionary<string, string> stanza, CatalogContext context, FileEntry entry)
     {
         if (!stanza.TryGetValue("Package", out var name) || !stanza.TryGetValue("Version", out var version)) return null;
+        if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(version))
+        {
+            context.Warn($"{entry.Path}: dpkg: a package entry with an empty {(string.IsNullOrWhiteSpace(name) ? "Package" : "Version")} field; skipped");
+            return null;
+        }
+        var distro = context.Distro;
         stanza.TryGetValue("Architecture", out var arch);
         string? sourceName = null, sourceVersion = null;
         if (stanza.TryGetValue("Source", out var source) && SourceField().Match(source) is { Success: true } m)
