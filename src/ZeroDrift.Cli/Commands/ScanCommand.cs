@@ -147,7 +147,7 @@ public static class ScanCommand
             {
                 throw new UsageException(e.Message);
             }
-            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
+            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config {w.File ?? secretConfig.FullName}: rule {w.RuleId} skipped: {w.Reason}");
             if (settings.SecretRules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
         }
         return names.Select(n => ContentScanners.Create(n, settings)).ToList();
