@@ -24,7 +24,7 @@ public sealed class MisconfigDetector : IContentDetector
     {
         _options = options;
         var custom = new List<CustomCheck>();
-        foreach (var file in options.CustomCheckFiles) custom.AddRange(CustomCheckLoader.Load(file, _loadWarnings.Add));
+        foreach (var file in options.CustomCheckFiles) custom.AddRange(CustomCheckLoader.Load(file, _loadWarnings.Add, options.CelLimits));
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in custom)
             if (!ids.Add(c.Rule.Id)) throw new CustomCheckFileException($"custom check id {c.Rule.Id} is defined in more than one file");
@@ -166,6 +166,10 @@ public sealed class MisconfigDetector : IContentDetector
                 var at = resource["kind"]!.Start;
                 found.Add((check, new Issue(check.Rule.Id, at?.Line ?? 0, at?.Column ?? 0,
                     $"{key}: {check.Message ?? check.Rule.Title}", key)));
+            }
+            catch (CelBudgetExceededException e)
+            {
+                warn($"{path}: custom check {check.Rule.Id} stopped on {key}: {e.Message}; not decided for this resource");
             }
             catch (Exception e) // CEL reports missing fields and type errors with its own exception types
             {
