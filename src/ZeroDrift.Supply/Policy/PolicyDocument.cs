@@ -5,6 +5,7 @@ using YamlDotNet.Serialization.NamingConventions;
 using ZeroDrift.Core;
 using ZeroDrift.Supply.Keys;
 using ZeroDrift.Supply.Signing;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Supply.Policy;
 
@@ -85,10 +86,8 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
 
     public static SupplyPolicy Load(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new SupplyException($"policy file {path} not found");
-        if (info.Length > MaxPolicyBytes) throw new SupplyException($"policy file {path}: larger than {MaxPolicyBytes} bytes");
-        return Parse(File.ReadAllText(path), path, info.DirectoryName ?? ".");
+        if (!Path.Exists(path)) throw new SupplyException($"policy file {path} not found");
+        return Parse(BoundedFile.ReadAllText(path, MaxPolicyBytes, "policy file"), path, new FileInfo(path).DirectoryName ?? ".");
     }
 
     public static SupplyPolicy Parse(string yaml, string source, string baseDirectory)
