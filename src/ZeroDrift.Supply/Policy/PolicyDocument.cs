@@ -69,7 +69,9 @@ public sealed record ImageRule(
     {
         var regex = "^" + Regex.Escape(pattern).Replace(@"\*\*", "\u0001", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace("\u0001", ".*", StringComparison.Ordinal).Replace(@"\?", "[^/]", StringComparison.Ordinal) + "$";
-        return new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+        // Image names come from admission requests (attacker data): the linear-time engine, never a backtracking one
+        // (whose timeout would surface as an exception). The pattern has no counted repetition, so it always fits.
+        return new Regex(regex, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
     }
 
     public bool NeedsRegistryEvidence => Keys.Count > 0 || Attestations.Count > 0 || MaxSeverity is not null || NoSecrets;
