@@ -65,8 +65,12 @@ public sealed class LazyRegex
         if (unfolded > EagerBuildSize) _ = _compiled.Value;
     }
 
-    /// <summary>Unfolded size past which a loaded pattern's linear-time engine is built at load.</summary>
-    private const long EagerBuildSize = 1000;
+    /// <summary>
+    /// Unfolded size past which a loaded pattern's linear-time engine is built at load: half the engine's limit, where
+    /// its own estimate (the same unfolding) could differ from <see cref="LinearRegex.UnfoldedSize"/>. None of
+    /// gitleaks' 222 default patterns reaches it (the largest, kubernetes-secret-yaml, unfolds to 1,922).
+    /// </summary>
+    private const long EagerBuildSize = LinearRegex.MaxUnfoldedSize / 2;
 
     /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
     public int? MaxLength { get; }
