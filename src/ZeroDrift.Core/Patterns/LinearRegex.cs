@@ -52,14 +52,14 @@ public static class LinearRegex
 
     /// <summary>
     /// Refuses (with <see cref="Re2TranslationException"/>) a pattern in .NET syntax whose repetitions RE2 would refuse,
-    /// that nests deeper than <see cref="MaxNesting"/>, or whose unfolded size exceeds <see cref="MaxUnfoldedSize"/>.
-    /// Reads the pattern once, without recursion and without building anything.
+    /// that nests deeper than <see cref="MaxNesting"/>, or whose unfolded size exceeds <see cref="MaxUnfoldedSize"/>;
+    /// returns that size. Reads the pattern once, without recursion and without building anything.
     /// </summary>
-    public static void Check(string net)
+    public static long Check(string net)
     {
         var size = UnfoldedSize(net);
-        if (size > MaxUnfoldedSize)
-            throw new Re2TranslationException($"the pattern unfolds to about {size} states, more than the linear-time engine's {MaxUnfoldedSize}");
+        return size <= MaxUnfoldedSize ? size
+            : throw new Re2TranslationException($"the pattern unfolds to about {size} states, more than the linear-time engine's {MaxUnfoldedSize}");
     }
 
     /// <summary>The pattern's size with counted repetitions unfolded, as the linear-time engine builds it (checks RE2's limits on the way).</summary>
