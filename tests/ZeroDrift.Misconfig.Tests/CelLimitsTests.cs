@@ -122,6 +122,24 @@ public class CelLimitsTests
     }
 
     [Fact]
+    public void Custom_checks_have_a_time_limit_per_file_as_well_as_per_document()
+    {
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "checks.yaml");
+        var l = List(30);
+        File.WriteAllText(file, $"checks:\n  - id: SLOW\n    title: slow\n    expression: '{l}.all(a, {l}.all(b, {l}.all(c, {l}.all(d, true))))'\n");
+        var limits = CelLimits.Default with { MaxCost = long.MaxValue / 4, MaxTime = TimeSpan.FromMilliseconds(20), MaxTimePerFile = TimeSpan.FromMilliseconds(100) };
+        var detector = MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = [file], CelLimits = limits });
+        var pods = string.Join("---\n", Enumerable.Range(0, 50).Select(i => $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers: []\n"));
+        var warnings = new List<string>();
+        var findings = Scan.Text("pods.yaml", pods, warnings, detector);
+        var stopped = warnings.Count(w => w.Contains("custom check SLOW stopped on Pod//p", StringComparison.Ordinal));
+        Assert.InRange(stopped, 1, 49);
+        Assert.Single(warnings, w => w.StartsWith($"/src/pods.yaml: custom checks ran longer than 0 s on this file; from Pod//p{stopped} on", StringComparison.Ordinal));
+        Assert.Equal(50, findings.Count(f => f.RuleId == "ZD-K8S-023")); // the built-in checks ran on every document
+    }
+
+    [Fact]
     public void A_deadline_stops_a_check_from_inside_the_evaluation()
     {
         using var dir = new TempDir();

@@ -34,6 +34,13 @@ public sealed record CelLimits
 
     /// <summary>Wall time per check per document, checked at every step from inside the evaluation.</summary>
     public TimeSpan MaxTime { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Wall time of all custom checks on one file: past it, the file's remaining resources are not given to them (one
+    /// warning says from which resource on). Without it, a manifest of thousands of documents, each costly for a check
+    /// because of its own data, would cost the per-document deadline thousands of times.
+    /// </summary>
+    public TimeSpan MaxTimePerFile { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>A check stopped on one document because it went over its <see cref="CelLimits"/> budget.</summary>
