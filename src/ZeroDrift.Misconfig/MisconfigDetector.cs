@@ -24,7 +24,7 @@ public sealed class MisconfigDetector : IContentDetector
     {
         _options = options;
         var custom = new List<CustomCheck>();
-        foreach (var file in options.CustomCheckFiles) custom.AddRange(CustomCheckLoader.Load(file, _loadWarnings.Add));
+        foreach (var file in options.CustomCheckFiles) custom.AddRange(CustomCheckLoader.Load(file, _loadWarnings.Add, options.CelLimits));
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var c in custom)
             if (!ids.Add(c.Rule.Id)) throw new CustomCheckFileException($"custom check id {c.Rule.Id} is defined in more than one file");
@@ -120,13 +120,14 @@ public sealed class MisconfigDetector : IContentDetector
             case FileKind.Manifest:
                 // Cheap test before parsing: most YAML and JSON files in a tree are not Kubernetes objects.
                 if (!text.Contains("apiVersion", StringComparison.Ordinal) || !text.Contains("kind", StringComparison.Ordinal)) break;
+                var customTime = new CustomCheckTime(_options.CelLimits.MaxTimePerFile);
                 foreach (var doc in LoadDocuments(path, text, warn))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     foreach (var resource in Resources(doc))
                     {
                         issues.AddRange(KubernetesChecks.Check(resource));
-                        RunCustom(path, resource, custom, warn);
+                        RunCustom(path, resource, custom, warn, customTime);
                     }
                 }
                 break;
@@ -149,9 +150,27 @@ public sealed class MisconfigDetector : IContentDetector
         yield return doc;
     }
 
-    private void RunCustom(string path, DocNode resource, List<(CustomCheck, Issue)> found, Action<string> warn)
+    /// <summary>The custom checks' time on one file: a manifest of many documents, each costly for a check (its data
+    /// drives the cost), would otherwise take the per-document deadline once per document.</summary>
+    private sealed class CustomCheckTime(TimeSpan limit)
+    {
+        private readonly long _limit = (long)(limit.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        public long Spent { get; set; }
+        public bool Reported { get; set; }
+        public bool Exhausted => Spent > _limit;
+    }
+
+    private void RunCustom(string path, DocNode resource, List<(CustomCheck, Issue)> found, Action<string> warn, CustomCheckTime time)
     {
         if (_custom.Count == 0) return;
+        if (time.Exhausted)
+        {
+            if (!time.Reported)
+                warn($"{path}: custom checks ran longer than {_options.CelLimits.MaxTimePerFile.TotalSeconds:0} s on this file; from {KubernetesChecks.ResourceKey(resource)} on, its resources are not checked by them");
+            time.Reported = true;
+            return;
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var kind = resource["kind"]?.Str;
         object? cel = null;
         var converted = false;
@@ -167,11 +186,16 @@ public sealed class MisconfigDetector : IContentDetector
                 found.Add((check, new Issue(check.Rule.Id, at?.Line ?? 0, at?.Column ?? 0,
                     $"{key}: {check.Message ?? check.Rule.Title}", key)));
             }
+            catch (CelBudgetExceededException e)
+            {
+                warn($"{path}: custom check {check.Rule.Id} stopped on {key}: {e.Message}; not decided for this resource");
+            }
             catch (Exception e) // CEL reports missing fields and type errors with its own exception types
             {
                 warn($"{path}: custom check {check.Rule.Id} could not be evaluated on {key}: {e.Message.Split('\n')[0]}");
             }
         }
+        time.Spent += System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 
     private IReadOnlyList<DocNode?> LoadDocuments(string path, string text, Action<string> warn)

@@ -11,6 +11,9 @@ public sealed record MisconfigOptions
     /// <summary>Dockerfiles larger than this are not read.</summary>
     public long MaxDockerfileBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>Limits on custom CEL checks: expression size and nesting, cost and time per check per document.</summary>
+    public Custom.CelLimits CelLimits { get; init; } = Custom.CelLimits.Default;
+
     /// <summary>Limits on YAML documents: nesting, nodes, alias expansion.</summary>
     public Documents.DocumentLimits DocumentLimits { get; init; } = Documents.DocumentLimits.Default;
 }

@@ -50,7 +50,7 @@ internal static class BuiltInRuleTable
         // ---- Cloud providers
         R("aws-access-key-id", "AWS access key ID", "akia,asia,abia,acca", @"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})\b", 3.0),
         KA("aws-secret-access-key", "AWS secret access key", "aws,secret_access_key,secretaccesskey", @"aws[\w.-]{0,20}secret|secret_?access_?key", @"[A-Za-z0-9/+]{40}", 4.0),
-        KA("aws-session-token", "AWS session token", "session_token,security-token,sessiontoken", @"aws_?session_?token|x-amz-security-token|sessiontoken", @"[A-Za-z0-9/+=]{100,1200}", 4.0),
+        KA("aws-session-token", "AWS session token", "session_token,security-token,sessiontoken", @"aws_?session_?token|x-amz-security-token|sessiontoken", @"[A-Za-z0-9/+=]{100,1000}[A-Za-z0-9/+=]{0,200}", 4.0),
         R("aws-mws-key", "Amazon MWS auth token", "amzn.mws.", @"\b(amzn\.mws\." + Uuid + ")"),
         T("gcp-api-key", "Google Cloud / Firebase API key", "aiza", @"AIza[0-9A-Za-z_-]{35}", 3.0),
         R("gcp-service-account-key-id", "Google Cloud service account private key id", "private_key_id", @"""private_key_id""\s*:\s*""([a-f0-9]{40})""", 3.0),

@@ -1,3 +1,5 @@
+using ZeroDrift.Core.Patterns;
+
 namespace ZeroDrift.Secrets;
 
 /// <summary>
@@ -28,14 +30,14 @@ public static class BuiltInRules
         {
             try
             {
-                var regex = new LazyRegex(d.Regex, SecretRuleSet.MatchTimeout, validate: false);
+                var regex = new LazyRegex(d.Regex, validate: false);
                 rules.Add(new SecretRule
                 {
                     Id = d.Id, Description = d.Description, Pattern = d.Regex, Matcher = regex,
                     Keywords = d.Keywords.Select(k => k.ToLowerInvariant()).ToList(), Entropy = d.Entropy, SecretGroup = d.SecretGroup,
                     Allowlists = d.AllowSecrets.Count == 0
                         ? [BuiltInRuleTable.Placeholders]
-                        : [BuiltInRuleTable.Placeholders, new SecretAllowlist { Description = "not a secret", Regexes = d.AllowSecrets.Select(a => new LazyRegex(a, SecretRuleSet.MatchTimeout, validate: false)).ToList() }],
+                        : [BuiltInRuleTable.Placeholders, new SecretAllowlist { Description = "not a secret", Regexes = d.AllowSecrets.Select(a => new LazyRegex(a, validate: false)).ToList() }],
                 });
             }
             catch (Exception e) when (e is Re2TranslationException or ArgumentException)

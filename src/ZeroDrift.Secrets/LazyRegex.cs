@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ZeroDrift.Core.Patterns;
 
 namespace ZeroDrift.Secrets;
 
@@ -21,19 +22,23 @@ public sealed class LazyRegex
     /// <summary>After this many probe timeouts a pattern is evidently slow on the interpreter for this input: stop probing.</summary>
     private const int MaxProbeTimeouts = 4;
 
-    /// <summary>Translates and validates now (throws <see cref="Re2TranslationException"/> or <see cref="ArgumentException"/>); builds later.</summary>
-    public LazyRegex(string re2, TimeSpan fallbackTimeout) : this(re2, fallbackTimeout, validate: true)
+    /// <summary>
+    /// Translates and validates now (throws <see cref="Re2TranslationException"/> or <see cref="ArgumentException"/>,
+    /// including for what RE2 refuses: see <see cref="LinearRegex"/>); builds later.
+    /// </summary>
+    public LazyRegex(string re2) : this(re2, validate: true)
     {
     }
 
     /// <param name="re2">The pattern.</param>
-    /// <param name="fallbackTimeout">Match timeout should the pattern not fit NonBacktracking.</param>
     /// <param name="validate">False for patterns known to be valid (the built-in rules, which a test compiles): their
     /// probe is then built on first use too. Building all 231 up front cost 130-180 ms of a scan's start (the
     /// interpreter analyses each pattern's leading strings for a vectorised search), for the third that fire.</param>
-    internal LazyRegex(string re2, TimeSpan fallbackTimeout, bool validate)
+    internal LazyRegex(string re2, bool validate)
     {
         var net = Re2Translator.Translate(re2);
+        // RE2's refusals and the linear-time engine's size limit hold for the whole pattern, before anything is split off.
+        var unfolded = validate ? LinearRegex.Check(net) : 0;
         // A leading \b makes NonBacktracking build Unicode word-character tables for the regex (+0.8 ms of 1.6 ms
         // construction, best of 7; 130 built-in token rules start with one). It is checked on each match instead,
         // with RE2's ASCII meaning, which is what the pattern says in the first place.
@@ -48,11 +53,22 @@ public sealed class LazyRegex
             PrefixMaxLength = prefix;
         }
         MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
-        _compiled = new(() => Re2Translator.CompileTranslated(net, fallbackTimeout));
+        _compiled = new(() => (LinearRegex.CompileTranslated(net), true));
         // The syntax check, without the NonBacktracking build cost, of the pattern that runs; kept as the probe.
         _probe = new(() => new Regex(net, RegexOptions.CultureInvariant, ProbeTimeout));
-        if (validate) _ = _probe.Value;
+        if (!validate) return;
+        _ = _probe.Value;
+        // A large unfolded pattern is built now, so that whatever the linear-time engine still refuses is refused at
+        // load with the rule's name, never at its first match (a few user patterns pay this; the built-in ones never).
+        if (unfolded > EagerBuildSize) _ = _compiled.Value;
     }
+
+    /// <summary>
+    /// Unfolded size past which a loaded pattern's linear-time engine is built at load: half the engine's limit, where
+    /// its own estimate (the same unfolding) could differ from <see cref="LinearRegex.UnfoldedSize"/>. None of
+    /// gitleaks' 222 default patterns reaches it (the largest, kubernetes-secret-yaml, unfolds to 1,922).
+    /// </summary>
+    private const long EagerBuildSize = LinearRegex.MaxUnfoldedSize / 2;
 
     /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
     public int? MaxLength { get; }

@@ -78,5 +78,8 @@ public sealed record SecretRule
     public bool NonBacktracking => Matcher is null || Matcher.NonBacktracking;
 }
 
-/// <summary>A rule that was not loaded, and why.</summary>
-public sealed record SecretRuleWarning(string RuleId, string Reason);
+/// <summary>A rule that was not loaded, and why; <see cref="File"/> is the config that holds it (null for text parsed without a name).</summary>
+public sealed record SecretRuleWarning(string RuleId, string Reason)
+{
+    public string? File { get; init; }
+}

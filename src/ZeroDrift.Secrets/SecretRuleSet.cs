@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Tomlyn;
 using Tomlyn.Model;
+using ZeroDrift.Core.IO;
+using ZeroDrift.Core.Patterns;
 
 namespace ZeroDrift.Secrets;
 
@@ -12,8 +14,8 @@ namespace ZeroDrift.Secrets;
 /// </summary>
 public sealed class SecretRuleSet
 {
-    /// <summary>Bound on a backtracking regex's time per match, for the rare pattern NonBacktracking refuses.</summary>
-    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(250);
+    /// <summary>A gitleaks config (and each file it extends) is read up to this size; gitleaks' own is 100 KiB.</summary>
+    public const long MaxConfigBytes = 16 * 1024 * 1024;
 
     private const int MaxExtendDepth = 4;
     private const int MaxTomlDepth = 16;
@@ -30,9 +32,14 @@ public sealed class SecretRuleSet
         Warnings = warnings ?? [];
     }
 
-    /// <summary>Loads a gitleaks config file; <c>[extend] path</c> is resolved against its folder.</summary>
+    /// <summary>
+    /// Loads a gitleaks config file; <c>[extend] path</c> is resolved against its folder. Each file is read as
+    /// <see cref="BoundedFile"/> reads (regular files only, at most <see cref="MaxConfigBytes"/>).
+    /// </summary>
     public static SecretRuleSet LoadGitleaks(string path) =>
-        ParseGitleaks(File.ReadAllText(path), Path.GetDirectoryName(Path.GetFullPath(path)), path, 0);
+        ParseGitleaks(Read(path), Path.GetDirectoryName(Path.GetFullPath(path)), path, 0);
+
+    private static string Read(string path) => BoundedFile.ReadAllText(path, MaxConfigBytes, "gitleaks config");
 
     /// <summary>Parses gitleaks config text; <paramref name="baseDirectory"/> resolves <c>[extend] path</c>.</summary>
     public static SecretRuleSet ParseGitleaks(string toml, string? baseDirectory = null) =>
@@ -63,7 +70,7 @@ public sealed class SecretRuleSet
             {
                 if (depth >= MaxExtendDepth) throw new FormatException($"{source}: [extend] nested deeper than {MaxExtendDepth}");
                 var full = Path.GetFullPath(extendPath, baseDirectory ?? Directory.GetCurrentDirectory());
-                baseSet = ParseGitleaks(File.ReadAllText(full), Path.GetDirectoryName(full), full, depth + 1);
+                baseSet = ParseGitleaks(Read(full), Path.GetDirectoryName(full), full, depth + 1);
             }
             if (baseSet is not null)
             {
@@ -95,7 +102,8 @@ public sealed class SecretRuleSet
                 warnings.Add(new(id, e.Message));
             }
         }
-        return new SecretRuleSet(rules, allowlists, warnings);
+        // Warnings of an extended file already name it; the rest are this file's.
+        return new SecretRuleSet(rules, allowlists, [.. warnings.Select(w => w.File is null ? w with { File = source } : w)]);
     }
 
     private static SecretRule ParseRule(TomlTable t, string id)
@@ -166,7 +174,7 @@ public sealed class SecretRuleSet
     {
         try
         {
-            return new LazyRegex(re2, MatchTimeout);
+            return new LazyRegex(re2);
         }
         catch (Re2TranslationException e)
         {

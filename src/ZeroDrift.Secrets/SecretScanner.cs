@@ -10,7 +10,7 @@ namespace ZeroDrift.Secrets;
 /// chunk repeating the last <see cref="Overlap"/> characters so a secret on the cut is still seen whole).
 /// Per chunk, one Aho–Corasick pass finds every rule keyword; a rule's regex then runs only on the lines that
 /// hold one of its keywords (the whole chunk for rules that span lines, such as private keys; always for rules
-/// without keywords). Regexes are NonBacktracking or carry a match timeout, so no input can make a scan hang.
+/// without keywords). Regexes run on the linear-time engine (the interpreter probe has a time bound), so no input can make a scan hang.
 /// Thread-safe: one scanner serves parallel scans.
 /// </summary>
 public sealed class SecretScanner
@@ -343,7 +343,7 @@ public sealed class SecretScanner
         }
         catch (RegexMatchTimeoutException)
         {
-            // A backtracking pattern hit its time bound on crafted input: this window yields nothing, the scan goes on.
+            // A wrapped regex with a time bound (a caller's own, not a loaded pattern) hit it: this window yields nothing.
         }
     }
 

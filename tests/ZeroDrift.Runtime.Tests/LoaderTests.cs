@@ -209,6 +209,85 @@ public sealed class LoaderTests
         Assert.Contains("refers to itself", engine.Statuses.Single().Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Lists_that_multiply_are_counted_before_they_are_expanded_and_disable_only_the_rule_using_them()
+    {
+        // Ten lists, each naming the previous one ten times: 10^10 items if expanded.
+        var yaml = new System.Text.StringBuilder("- list: l0\n  items: [a, b]\n");
+        for (var i = 1; i <= 10; i++)
+            yaml.Append($"- list: l{i}\n  items: [{string.Join(", ", Enumerable.Repeat($"l{i - 1}", 10))}]\n");
+        yaml.Append("""
+            - rule: bomb
+              desc: d
+              condition: proc.name in (l10)
+              output: o
+              priority: INFO
+            - rule: small
+              desc: d
+              condition: proc.name in (l2)
+              output: o
+              priority: INFO
+            """);
+        var engine = Load(yaml.ToString());
+        var reasons = engine.Statuses.ToDictionary(s => s.Name, s => s.Reason);
+        Assert.Equal($"list 'l10' expands to 20000000000 items, more than {ConditionResolver.MaxListItems}", reasons["bomb"]);
+        Assert.Null(reasons["small"]);
+        Assert.Single(engine.Rules); // l2 = 200 items, evaluated
+    }
+
+    [Fact]
+    public void Long_chains_of_lists_and_macros_disable_the_rule_instead_of_overflowing_the_stack()
+    {
+        const int n = 50_000;
+        var yaml = new System.Text.StringBuilder("- list: l0\n  items: [sh]\n- macro: m0\n  condition: proc.name = sh\n");
+        for (var i = 1; i <= n; i++) yaml.Append($"- list: l{i}\n  items: [l{i - 1}]\n- macro: m{i}\n  condition: m{i - 1}\n");
+        yaml.Append($"""
+            - rule: lists
+              desc: d
+              condition: proc.name in (l{n})
+              output: o
+              priority: INFO
+            - rule: macros
+              desc: d
+              condition: m{n}
+              output: o
+              priority: INFO
+            """);
+        var reasons = Load(yaml.ToString()).Statuses.ToDictionary(s => s.Name, s => s.Reason);
+        Assert.Equal($"list 'l{n}' nests lists deeper than {ConditionResolver.MaxReferenceDepth} levels", reasons["lists"]);
+        Assert.StartsWith($"macros nest deeper than {ConditionResolver.MaxReferenceDepth} levels", reasons["macros"], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("((a{1,100}){1,100}){1,100}b", "copies")]    // RE2 refuses nested counts past 1,000 copies
+    [InlineData("(a)\\1", "backreference")]
+    [InlineData("(?=a)b", "lookaround")]
+    public void A_regex_re2_refuses_disables_its_rule(string pattern, string reason)
+    {
+        var engine = Load($"""
+            - rule: r
+              desc: d
+              condition: proc.name regex '{pattern}'
+              output: o
+              priority: INFO
+            """);
+        var status = engine.Statuses.Single();
+        Assert.StartsWith($"invalid regex '{pattern}' for field 'proc.name'", status.Reason, StringComparison.Ordinal);
+        Assert.Contains(reason, status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rule_file_that_is_not_a_regular_file_or_too_large_is_refused_before_it_is_read()
+    {
+        var e = Assert.Throws<RuleFileException>(() => RuleLoader.LoadFile(new RuleSet(), "/dev/zero"));
+        Assert.Equal("rule file /dev/zero is not a regular file", e.Message);
+        using var dir = new TempDir();
+        var big = Path.Combine(dir.Path, "big.yaml");
+        using (var f = File.Create(big)) f.SetLength(RuleLoader.MaxFileBytes + 1); // sparse: only stat can tell
+        e = Assert.Throws<RuleFileException>(() => RuleLoader.LoadFile(new RuleSet(), big));
+        Assert.Equal($"rule file {big} is larger than 16 MiB", e.Message);
+    }
+
     /// <summary>The real Falco rule files (falcosecurity/rules) load; the counts are those reported in docs/rules.md.</summary>
     [Theory]
     [InlineData("falco_rules.yaml", 25, 25, 0)]

@@ -178,6 +178,52 @@ public class GitleaksConfigTests
         Assert.Equal(["bad-regex", "nothing"], set.Warnings.Select(w => w.RuleId));
     }
 
+    [Fact]
+    public void Patterns_re2_refuses_are_refused_with_the_rule_and_the_file_and_the_rest_loads()
+    {
+        using var dir = new TempDir();
+        var config = Path.Combine(dir.Path, "hostile.toml");
+        File.WriteAllText(config, """
+            [[rules]]
+            id = "nested-counts"
+            regex = '''((a{1,100}){1,100}){1,100}b'''
+            [[rules]]
+            id = "backreference"
+            regex = '''(a)\1'''
+            [[rules]]
+            id = "allowlist-counts"
+            regex = '''tok_[A-Z]{22}'''
+            [[rules.allowlists]]
+            regexes = ['''(x{2,1000}){2,1000}''']
+            [[rules]]
+            id = "fine"
+            regex = '''tok_[A-Z]{22}'''
+            keywords = ["tok_"]
+            """);
+        var set = SecretRuleSet.LoadGitleaks(config);
+        Assert.Equal(["fine"], set.Rules.Select(r => r.Id));
+        Assert.Equal(["nested-counts", "backreference", "allowlist-counts"], set.Warnings.Select(w => w.RuleId));
+        Assert.All(set.Warnings, w => Assert.Equal(config, w.File));
+        Assert.Contains("copies", set.Warnings[0].Reason, StringComparison.Ordinal);
+        Assert.Single(new SecretScanner(set).Scan("a.txt", new StringReader("tok_ABCDEFGHIJKLMNOPQRSTUV\n")));
+    }
+
+    [Fact]
+    public void An_extended_path_that_is_not_a_regular_file_or_too_large_is_an_input_error()
+    {
+        using var dir = new TempDir();
+        var config = Path.Combine(dir.Path, "top.toml");
+        File.WriteAllText(config, "[extend]\npath = '/dev/zero'\n");
+        var e = Assert.Throws<ZeroDrift.Core.IO.InputFileException>(() => SecretRuleSet.LoadGitleaks(config));
+        Assert.Equal("gitleaks config /dev/zero is not a regular file", e.Message);
+
+        var big = Path.Combine(dir.Path, "big.toml");
+        using (var f = File.Create(big)) f.SetLength(SecretRuleSet.MaxConfigBytes + 1); // sparse: stat says the size
+        File.WriteAllText(config, "[extend]\npath = 'big.toml'\n");
+        e = Assert.Throws<ZeroDrift.Core.IO.InputFileException>(() => SecretRuleSet.LoadGitleaks(config));
+        Assert.Equal($"gitleaks config {big} is larger than 16 MiB", e.Message);
+    }
+
     [Theory]
     [InlineData("OR", "docs/a.md", "tok_AAAAAAAAAAAAAAAAAAAAAA", true)]   // path alone allows
     [InlineData("OR", "src/a.md", "tok_ZZZZZZZZZZZZZZZZZZZZZZ", false)]

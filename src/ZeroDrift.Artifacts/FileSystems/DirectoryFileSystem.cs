@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Artifacts.FileSystems;
 

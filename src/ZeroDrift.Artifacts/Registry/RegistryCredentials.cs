@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Artifacts.Registry;
 
@@ -53,10 +54,8 @@ public sealed class RegistryCredentials
             byte[] content;
             try
             {
-                var info = new FileInfo(path);
-                if (!info.Exists) continue;
-                if (info.Length > MaxFileBytes) throw new ArtifactException($"{path}: auth file larger than {MaxFileBytes} bytes");
-                content = File.ReadAllBytes(path);
+                if (!File.Exists(path)) continue;
+                content = BoundedFile.ReadAllBytes(path, MaxFileBytes, "registry auth file");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

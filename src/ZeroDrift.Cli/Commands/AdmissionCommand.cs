@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ZeroDrift.Admission;
 using ZeroDrift.Supply.Policy;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Cli.Commands;
 
@@ -10,6 +11,9 @@ namespace ZeroDrift.Cli.Commands;
 /// </summary>
 public static class AdmissionCommand
 {
+    /// <summary>Largest CA bundle read for the webhook manifests.</summary>
+    private const long MaxCaBundleBytes = 4 << 20;
+
     public static Command Create()
     {
         var policy = new Option<string>("--policy") { Description = "The policy YAML file (docs/policy.md)", Required = true };
@@ -68,7 +72,7 @@ public static class AdmissionCommand
             var caPath = parse.GetValue(ca)!;
             if (!File.Exists(caPath)) throw new UsageException($"CA bundle {caPath} not found");
             if (parse.GetValue(url) is { } u && !u.StartsWith("https://", StringComparison.Ordinal)) throw new UsageException("--url must be https://");
-            var pem = await File.ReadAllTextAsync(caPath, token).ConfigureAwait(false);
+            var pem = BoundedFile.ReadAllText(caPath, MaxCaBundleBytes, "CA bundle");
             Console.Out.Write(WebhookManifests.Render(pem, new WebhookTarget(parse.GetValue(service), parse.GetValue(ns)!, parse.GetValue(port), parse.GetValue(url)),
                 parse.GetValue(failure)!, parse.GetValue(timeout)));
             return ExitCodes.Ok;

@@ -12,6 +12,7 @@ using ZeroDrift.Vulnerabilities.Database;
 using ZeroDrift.Vulnerabilities.Reporting;
 using ZeroDrift.Vulnerabilities.Scanning;
 using ZeroDrift.Vulnerabilities.Suppression;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Cli.Commands;
 
@@ -147,7 +148,7 @@ public static class ScanCommand
             {
                 throw new UsageException(e.Message);
             }
-            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config: rule {w.RuleId} skipped: {w.Reason}");
+            foreach (var w in settings.SecretRules.Warnings) Terminal.Warn($"--secret-config {w.File ?? secretConfig.FullName}: rule {w.RuleId} skipped: {w.Reason}");
             if (settings.SecretRules.Rules.Count == 0) throw new UsageException($"{secretConfig.FullName}: no usable rule");
         }
         return names.Select(n => ContentScanners.Create(n, settings)).ToList();
@@ -159,7 +160,7 @@ public static class ScanCommand
         if (!file.Exists) throw new UsageException($"{file.FullName}: no such baseline report");
         try
         {
-            using var stream = file.OpenRead();
+            using var stream = BoundedFile.OpenRead(file.FullName, Baseline.MaxBytes, "baseline report");
             return Baseline.Parse(file.FullName, stream);
         }
         catch (FormatException e)
@@ -209,14 +210,14 @@ public static class ScanCommand
             if (ignorePath is not null)
             {
                 if (!File.Exists(ignorePath)) throw new UsageException($"{ignorePath}: no such ignore file");
-                var ignore = IgnoreFile.Parse(ignorePath, File.ReadAllText(ignorePath));
+                var ignore = IgnoreFile.Parse(ignorePath, BoundedFile.ReadAllText(ignorePath, IgnoreFile.MaxBytes, "ignore file"));
                 foreach (var expired in ignore.ExpiredEntries(today)) Terminal.Warn(expired);
                 rules.Add(ignore.Rule(today));
             }
             foreach (var file in vexFiles)
             {
                 if (!file.Exists) throw new UsageException($"{file.FullName}: no such VEX document");
-                rules.Add(OpenVexDocument.Parse(file.FullName, File.ReadAllText(file.FullName)));
+                rules.Add(OpenVexDocument.Parse(file.FullName, BoundedFile.ReadAllText(file.FullName, OpenVexDocument.MaxBytes, "VEX document")));
             }
         }
         catch (FormatException e)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZeroDrift.Supply.Signing;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Cli.Commands;
 
@@ -74,7 +75,7 @@ public static class SignCommands
             var predicateType = PredicateTypes.Resolve(parse.GetValue(type)!);
             var file = parse.GetValue(predicate)!;
             if (!file.Exists) throw new UsageException($"predicate file {file.FullName} not found");
-            var content = ScanAttestations.ParsePredicate(await File.ReadAllBytesAsync(file.FullName, token).ConfigureAwait(false), file.Name);
+            var content = ScanAttestations.ParsePredicate(BoundedFile.ReadAllBytes(file.FullName, ScanAttestations.MaxPredicateBytes, "predicate file"), file.Name);
             // A scan report given as a vuln predicate is wrapped in cosign's vuln predicate (scanner.result), which is
             // where policies and cosign's own tooling look for it.
             if (predicateType == PredicateTypes.Vuln && content is JsonObject o && !o.ContainsKey("scanner"))

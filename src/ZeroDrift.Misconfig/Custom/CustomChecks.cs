@@ -1,5 +1,6 @@
 using Cel;
 using ZeroDrift.Core;
+using ZeroDrift.Core.IO;
 using ZeroDrift.Core.Findings;
 using ZeroDrift.Misconfig.Documents;
 
@@ -11,19 +12,22 @@ public sealed class CustomCheckFileException(string message) : IOException(messa
 
 /// <summary>
 /// A user's check, written in CEL the way a Kubernetes ValidatingAdmissionPolicy validation is: the expression sees
-/// the resource as <c>object</c> and must be true for the resource to pass.
+/// the resource as <c>object</c> and must be true for the resource to pass. Each evaluation has the cost budget and
+/// deadline of its <see cref="CelLimits"/>.
 /// </summary>
 public sealed class CustomCheck
 {
-    private readonly Func<object?, object?> _program;
+    private readonly CelProgramDelegate _program;
+    private readonly CelMeter _meter;
 
-    internal CustomCheck(RuleDescriptor rule, IReadOnlyList<string> kinds, string expression, string? message, Func<object?, object?> program)
+    internal CustomCheck(RuleDescriptor rule, IReadOnlyList<string> kinds, string expression, string? message, CelProgramDelegate program, CelMeter meter)
     {
         Rule = rule;
         Kinds = kinds;
         Expression = expression;
         Message = message;
         _program = program;
+        _meter = meter;
     }
 
     public RuleDescriptor Rule { get; }
@@ -33,12 +37,29 @@ public sealed class CustomCheck
 
     public bool Matches(string? kind) => Kinds.Count == 0 || Kinds.Contains("*") || (kind is not null && Kinds.Contains(kind));
 
-    /// <summary>True when the resource passes; an exception (a field the expression reads without <c>has()</c>, a wrong type) when CEL cannot decide.</summary>
+    /// <summary>
+    /// True when the resource passes; <see cref="CelBudgetExceededException"/> when the evaluation went over its cost
+    /// budget or deadline (it is stopped from inside, and its result discarded); another exception (a field the
+    /// expression reads without <c>has()</c>, a wrong type, a refused pattern) when CEL cannot decide.
+    /// </summary>
     public bool Evaluate(object? resource)
     {
-        object? result;
-        // The CEL library does not document its compiled programs as thread-safe; files may be scanned in parallel.
-        lock (_gate) result = _program(resource);
+        object? result = null;
+        // The CEL library does not document its compiled programs as thread-safe, and the meter serves one
+        // evaluation at a time; files may be scanned in parallel.
+        lock (_gate)
+        {
+            _meter.Start();
+            try
+            {
+                result = _program(new Dictionary<string, object?> { ["object"] = resource });
+            }
+            catch (Exception) when (_meter.Exceeded is not null)
+            {
+                // What the library made of the budget's unwinding (an error of && or all()) is not the check's result.
+            }
+            if (_meter.Exceeded is { } reason) throw new CelBudgetExceededException(reason);
+        }
         return result switch
         {
             bool b => b,
@@ -70,18 +91,15 @@ public static class CustomCheckLoader
 {
     public const int MaxFileBytes = 1024 * 1024;
 
-    /// <summary>Loads one file. A check whose expression does not compile is skipped with a warning; a file that is not a
-    /// check file throws <see cref="CustomCheckFileException"/>.</summary>
-    public static IReadOnlyList<CustomCheck> Load(string path, Action<string> warn)
-    {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"custom check file {path} does not exist", path);
-        if (info.Length > MaxFileBytes) throw new CustomCheckFileException($"custom check file {path} is larger than {MaxFileBytes} bytes");
-        return Parse(File.ReadAllText(path), path, warn);
-    }
+    /// <summary>Loads one file (a regular file of at most <see cref="MaxFileBytes"/>). A check whose expression does
+    /// not compile, or is too long or too deeply nested for <paramref name="limits"/>, is skipped with a warning; a
+    /// file that is not a check file throws <see cref="CustomCheckFileException"/>.</summary>
+    public static IReadOnlyList<CustomCheck> Load(string path, Action<string> warn, CelLimits? limits = null) =>
+        Parse(BoundedFile.ReadAllText(path, MaxFileBytes, "custom check file"), path, warn, limits);
 
-    public static IReadOnlyList<CustomCheck> Parse(string yaml, string source, Action<string> warn)
+    public static IReadOnlyList<CustomCheck> Parse(string yaml, string source, Action<string> warn, CelLimits? limits = null)
     {
+        limits ??= CelLimits.Default;
         IReadOnlyList<DocNode?> docs;
         try
         {
@@ -94,7 +112,6 @@ public static class CustomCheckLoader
         if (docs.Count != 1 || docs[0]?["checks"] is not SeqNode list)
             throw new CustomCheckFileException($"custom check file {source}: expected one document with a 'checks:' list");
 
-        var env = new CelEnvironment(null, null);
         var checks = new List<CustomCheck>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in list.Children)
@@ -107,11 +124,16 @@ public static class CustomCheckLoader
                 throw new CustomCheckFileException($"custom check file {source}, line {line}: check id {id} is already used");
             var expression = Required("expression");
             var severity = ParseSeverity(item["severity"]?.Str, source, line);
-            Func<object?, object?> program;
+            var meter = new CelMeter(limits);
+            CelProgramDelegate program;
             try
             {
-                var compiled = env.Compile(expression);
-                program = o => compiled(new Dictionary<string, object?> { ["object"] = o });
+                program = Compile(expression, meter, limits);
+            }
+            catch (CelExpressionRefusedException e)
+            {
+                warn($"custom check {id} ({source}, line {line}) skipped: {e.Message}");
+                continue;
             }
             catch (Exception e) // the CEL library throws its own exception types for every parse and check error
             {
@@ -129,9 +151,37 @@ public static class CustomCheckLoader
                 References = [.. (item["references"]?.Items ?? []).Select(r => r.Str).OfType<string>()],
             };
             var kinds = (item["match"]?["kinds"]?.Items ?? []).Select(k => k.Str).OfType<string>().ToList();
-            checks.Add(new CustomCheck(rule, kinds, expression, item["message"]?.Str, program));
+            checks.Add(new CustomCheck(rule, kinds, expression, item["message"]?.Str, program, meter));
         }
         return checks;
+    }
+
+    /// <summary>
+    /// Bounds the expression's shape before any recursive parsing, parses it once to weave in the cost accounting,
+    /// and compiles the result in an environment of its own whose step, charge and <c>matches()</c> are the meter's.
+    /// </summary>
+    private static CelProgramDelegate Compile(string expression, CelMeter meter, CelLimits limits)
+    {
+        CelExpressionGuard.CheckShape(expression, limits);
+        var env = new CelEnvironment(null, null);
+        env.RegisterFunction(CelExpressionGuard.StepFunction, [typeof(object)], _ => meter.Step());
+        env.RegisterFunction(CelExpressionGuard.ChargeFunction, [typeof(object)], args => meter.Charge(args[0]));
+        env.RegisterFunction("matches", [typeof(string), typeof(string)], args => meter.Matches((string)args[0]!, (string)args[1]!));
+        var written = env.Parse(expression);
+        CheckDepth(written, limits);
+        // The accounting wraps comprehension bodies and concatenations in brackets of their own: the woven text is
+        // bounded again before it is parsed.
+        var woven = CelExpressionGuard.Instrument(written, expression);
+        CelExpressionGuard.CheckShape(woven, limits with { MaxNesting = 2 * limits.MaxNesting, MaxExpressionLength = int.MaxValue });
+        var instrumented = env.Parse(woven);
+        CheckDepth(instrumented, limits);
+        return env.Compile(instrumented);
+    }
+
+    private static void CheckDepth(Cel.Internal.CelParser.StartContext tree, CelLimits limits)
+    {
+        if (CelExpressionGuard.TreeDepth(tree) > limits.MaxTreeDepth)
+            throw new CelExpressionRefusedException($"its expression nests deeper than the interpreter may go ({limits.MaxTreeDepth} parse levels)");
     }
 
     private static Severity ParseSeverity(string? s, string source, int line) => s?.ToLowerInvariant() switch

@@ -3,6 +3,7 @@ using System.Net;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using ZeroDrift.Core.IO;
 using ZeroDrift.Runtime.Hardening;
 
 namespace ZeroDrift.Runtime.Profiles;
@@ -59,9 +60,16 @@ public static class ProfileYaml
 
     public static BehaviourProfile Import(string path)
     {
-        var length = new FileInfo(path).Length;
-        if (length > MaxBytes) throw new ProfileFormatException($"{path}: {length} bytes, larger than a profile may be ({MaxBytes})");
-        return Parse(File.ReadAllText(path), path);
+        string text;
+        try
+        {
+            text = BoundedFile.ReadAllText(path, MaxBytes, "profile");
+        }
+        catch (InputFileException e)
+        {
+            throw new ProfileFormatException(e.Message);
+        }
+        return Parse(text, path);
     }
 
     public static BehaviourProfile Parse(string yaml, string source)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using ZeroDrift.Core.Patterns;
 
 namespace ZeroDrift.Runtime.Rules;
 
@@ -156,11 +157,11 @@ internal sealed class ConditionCompiler<TEvent>(FieldTable<TEvent> fields)
                 Regex regex;
                 try
                 {
-                    // Falco matches with RE2 anchored at both ends; the non-backtracking engine keeps the same
-                    // linear-time guarantee.
-                    regex = new Regex($"^(?:{value})$", RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, RegexTimeout);
+                    // Falco matches with RE2 anchored at both ends (FullMatch): RE2's syntax and refusals, on the
+                    // linear-time engine.
+                    regex = LinearRegex.CompileTranslated($"^(?:{Re2Translator.Translate(value)})\\z", RegexOptions.None, RegexTimeout);
                 }
-                catch (ArgumentException e)
+                catch (Exception e) when (e is Re2TranslationException or FormatException or OverflowException)
                 {
                     throw new RuleCompileException($"invalid regex '{value}' for field '{name}': {e.Message}");
                 }

@@ -9,6 +9,15 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
 {
     public const int MaxNodes = 100_000;
 
+    /// <summary>Most items one list reference may expand to: lists naming lists multiply (ten lists each naming the
+    /// previous ten times are 10^10 items), so the expanded size is counted before anything is expanded.</summary>
+    public const int MaxListItems = 100_000;
+
+    /// <summary>Deepest chain of lists naming lists, and of macros using macros (Falco's own files nest a few levels).</summary>
+    public const int MaxReferenceDepth = 100;
+
+    private readonly Dictionary<string, (long Items, int Depth)> _listSizes = new(StringComparer.Ordinal);
+
     private readonly Dictionary<string, Expr> _parsedMacros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _expandedLists = new(StringComparer.Ordinal);
     private int _nodes;
@@ -33,6 +42,8 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
             case MacroRef m:
                 if (macroStack.Contains(m.Name, StringComparer.Ordinal))
                     throw new RuleCompileException($"macro '{m.Name}' refers to itself ({string.Join(" -> ", macroStack)} -> {m.Name})");
+                if (macroStack.Count >= MaxReferenceDepth)
+                    throw new RuleCompileException($"macros nest deeper than {MaxReferenceDepth} levels ({macroStack[0]} -> … -> {m.Name})");
                 UsedMacros.Add(m.Name);
                 macroStack.Add(m.Name);
                 var resolved = Resolve(Macro(m.Name), macroStack);
@@ -72,6 +83,24 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
     private IReadOnlyList<string> ExpandItems(IReadOnlyList<string> items, List<string> listStack)
     {
         if (!items.Any(ruleSet.Lists.ContainsKey)) return items;
+        if (listStack.Count == 0)
+        {
+            // The top of an expansion: what it would make is counted first, without expanding or recursing.
+            long total = 0;
+            foreach (var item in items)
+            {
+                var (count, depth) = ruleSet.Lists.ContainsKey(item) ? Measure(item) : (1, 0);
+                if (depth > MaxReferenceDepth) throw new RuleCompileException($"list '{item}' nests lists deeper than {MaxReferenceDepth} levels");
+                total = Math.Min(total + count, long.MaxValue / 2);
+            }
+            if (total > MaxListItems)
+            {
+                var names = items.Where(ruleSet.Lists.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
+                throw new RuleCompileException(names.Count == 1
+                    ? $"list '{names[0]}' expands to {total} items, more than {MaxListItems}"
+                    : $"lists {string.Join(", ", names.Select(n => $"'{n}'"))} expand to {total} items, more than {MaxListItems}");
+            }
+        }
         var result = new List<string>();
         foreach (var item in items)
         {
@@ -84,6 +113,12 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
     private IReadOnlyList<string> List(string name, List<string> listStack)
     {
         if (_expandedLists.TryGetValue(name, out var done)) return done;
+        if (listStack.Count == 0)
+        {
+            var (count, depth) = Measure(name);
+            if (depth > MaxReferenceDepth) throw new RuleCompileException($"list '{name}' nests lists deeper than {MaxReferenceDepth} levels");
+            if (count > MaxListItems) throw new RuleCompileException($"list '{name}' expands to {count} items, more than {MaxListItems}");
+        }
         if (listStack.Contains(name, StringComparer.Ordinal))
             throw new RuleCompileException($"list '{name}' refers to itself");
         listStack.Add(name);
@@ -91,6 +126,55 @@ internal sealed class ConditionResolver(RuleSet ruleSet)
         listStack.RemoveAt(listStack.Count - 1);
         _expandedLists[name] = items;
         return items;
+    }
+
+    /// <summary>
+    /// How many items a list expands to (saturating) and how deep its lists nest, from the definitions alone: an
+    /// explicit stack instead of recursion, so that neither a long chain of lists nor an exponential one costs more
+    /// than one visit per list. A cycle is the list's error, as in the expansion.
+    /// </summary>
+    private (long Items, int Depth) Measure(string root)
+    {
+        if (_listSizes.TryGetValue(root, out var known)) return known;
+        var onPath = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<(string Name, bool Expanded)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (name, expanded) = stack.Pop();
+            if (_listSizes.ContainsKey(name)) continue;
+            var items = ruleSet.Lists[name].Items;
+            if (!expanded)
+            {
+                if (!onPath.Add(name)) throw new RuleCompileException($"list '{name}' refers to itself");
+                stack.Push((name, true));
+                foreach (var item in items)
+                {
+                    var unquoted = Unquote(item);
+                    if (ruleSet.Lists.ContainsKey(unquoted) && !_listSizes.ContainsKey(unquoted))
+                    {
+                        if (onPath.Contains(unquoted)) throw new RuleCompileException($"list '{unquoted}' refers to itself");
+                        stack.Push((unquoted, false));
+                    }
+                }
+                continue;
+            }
+            long count = 0;
+            var depth = 0;
+            foreach (var item in items)
+            {
+                var unquoted = Unquote(item);
+                if (_listSizes.TryGetValue(unquoted, out var inner) && ruleSet.Lists.ContainsKey(unquoted))
+                {
+                    count = Math.Min(count + inner.Items, long.MaxValue / 2);
+                    depth = Math.Max(depth, inner.Depth);
+                }
+                else count++;
+            }
+            _listSizes[name] = (count, depth + 1);
+            onPath.Remove(name);
+        }
+        return _listSizes[root];
     }
 
     /// <summary>List items written with their own quotes (<c>'"/usr/bin"'</c>) stand for the unquoted value.</summary>

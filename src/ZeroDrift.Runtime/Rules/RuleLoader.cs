@@ -1,6 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
+using ZeroDrift.Core.IO;
 using Version = System.Version;
 
 namespace ZeroDrift.Runtime.Rules;
@@ -38,12 +39,24 @@ public static class RuleLoader
         "capture", "capture_duration",
     };
 
+    /// <summary>Loads one file: a regular file of at most <see cref="MaxFileBytes"/>, its size taken from <c>stat</c>
+    /// before it is read (<c>/dev/zero</c> or a fifo is refused, not read).</summary>
     public static RuleFileReport LoadFile(RuleSet set, string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new RuleFileException($"{path}: no such file");
-        if (info.Length > MaxFileBytes) throw new RuleFileException($"{path}: larger than {MaxFileBytes / (1024 * 1024)} MiB");
-        return LoadText(set, File.ReadAllText(path), path);
+        string text;
+        try
+        {
+            text = BoundedFile.ReadAllText(path, MaxFileBytes, "rule file");
+        }
+        catch (FileNotFoundException)
+        {
+            throw new RuleFileException($"{path}: no such file");
+        }
+        catch (InputFileException e)
+        {
+            throw new RuleFileException(e.Message);
+        }
+        return LoadText(set, text, path);
     }
 
     /// <summary>The default ZeroDrift rules embedded in this library (Falco format).</summary>

@@ -23,6 +23,9 @@ public sealed class Baseline
 
     public bool Contains(string fingerprint) => _fingerprints.Contains(fingerprint);
 
+    /// <summary>Largest baseline report read (its size from stat, before reading).</summary>
+    public const long MaxBytes = 256L << 20;
+
     /// <summary>Parses a baseline; a file that is neither kind of report is a <see cref="FormatException"/>.</summary>
     public static Baseline Parse(string source, Stream json)
     {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Supply.Keys;
 
@@ -94,10 +95,8 @@ public static class SigningKeys
 
     public static string ReadKeyFile(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new SupplyException($"key file {path} not found");
-        if (info.Length > MaxKeyFileBytes) throw new SupplyException($"key file {path}: {info.Length} bytes is too large for a key");
-        return File.ReadAllText(path, Encoding.UTF8);
+        if (!Path.Exists(path)) throw new SupplyException($"key file {path} not found");
+        return BoundedFile.ReadAllText(path, MaxKeyFileBytes, "key file");
     }
 
     /// <summary>A short, stable name for a public key: the hex SHA-256 of its PKIX DER, first 16 digits.</summary>

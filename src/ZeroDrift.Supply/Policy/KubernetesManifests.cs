@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Supply.Policy;
 
@@ -20,9 +21,7 @@ public static partial class KubernetesManifests
 
     public static IReadOnlyList<JsonObject> Load(string path)
     {
-        var info = new FileInfo(path);
-        if (info.Length > MaxBytes) throw new SupplyException($"{path}: larger than {MaxBytes} bytes");
-        return Parse(File.ReadAllText(path), path);
+        return Parse(BoundedFile.ReadAllText(path, MaxBytes, "manifest"), path);
     }
 
     public static IReadOnlyList<JsonObject> Parse(string text, string source)

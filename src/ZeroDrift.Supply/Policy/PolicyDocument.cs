@@ -5,6 +5,7 @@ using YamlDotNet.Serialization.NamingConventions;
 using ZeroDrift.Core;
 using ZeroDrift.Supply.Keys;
 using ZeroDrift.Supply.Signing;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Supply.Policy;
 
@@ -68,7 +69,9 @@ public sealed record ImageRule(
     {
         var regex = "^" + Regex.Escape(pattern).Replace(@"\*\*", "\u0001", StringComparison.Ordinal).Replace(@"\*", "[^/]*", StringComparison.Ordinal)
             .Replace("\u0001", ".*", StringComparison.Ordinal).Replace(@"\?", "[^/]", StringComparison.Ordinal) + "$";
-        return new Regex(regex, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(50));
+        // Image names come from admission requests (attacker data): the linear-time engine, never a backtracking one
+        // (whose timeout would surface as an exception). The pattern has no counted repetition, so it always fits.
+        return new Regex(regex, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
     }
 
     public bool NeedsRegistryEvidence => Keys.Count > 0 || Attestations.Count > 0 || MaxSeverity is not null || NoSecrets;
@@ -85,10 +88,8 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
 
     public static SupplyPolicy Load(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists) throw new SupplyException($"policy file {path} not found");
-        if (info.Length > MaxPolicyBytes) throw new SupplyException($"policy file {path}: larger than {MaxPolicyBytes} bytes");
-        return Parse(File.ReadAllText(path), path, info.DirectoryName ?? ".");
+        if (!Path.Exists(path)) throw new SupplyException($"policy file {path} not found");
+        return Parse(BoundedFile.ReadAllText(path, MaxPolicyBytes, "policy file"), path, new FileInfo(path).DirectoryName ?? ".");
     }
 
     public static SupplyPolicy Parse(string yaml, string source, string baseDirectory)

@@ -49,6 +49,9 @@ public static class ScanAttestations
     }
 
     /// <summary>A predicate file: JSON, bounded in size and depth.</summary>
+    /// <summary>Largest predicate file read for an attestation (its size from stat, before reading).</summary>
+    public const long MaxPredicateBytes = 64L << 20;
+
     public static JsonNode ParsePredicate(byte[] content, string what)
     {
         const int maxBytes = 16 << 20;

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Vulnerabilities.Database;
 
@@ -47,13 +48,17 @@ public static class OsvSourceReader
 
     private static OsvDocument? ReadFile(string file, Action<string> warn)
     {
-        var length = new FileInfo(file).Length;
-        if (length > MaxRecordBytes)
+        byte[] bytes;
+        try
         {
-            warn($"{file}: {length} bytes, larger than an OSV record may be; skipped");
+            bytes = BoundedFile.ReadAllBytes(file, MaxRecordBytes, "OSV record");
+        }
+        catch (InputFileException e)
+        {
+            warn($"{e.Message}; skipped");
             return null;
         }
-        return new OsvDocument(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "local", file, File.ReadAllBytes(file));
+        return new OsvDocument(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "local", file, bytes);
     }
 
     private static IEnumerable<OsvDocument> ReadZip(string path, string source, Action<string> warn)

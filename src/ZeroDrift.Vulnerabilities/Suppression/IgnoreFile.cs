@@ -22,6 +22,9 @@ public sealed class IgnoreFile
         _entries = entries;
     }
 
+    /// <summary>Largest ignore file read (its size from stat, before reading).</summary>
+    public const long MaxBytes = 4 << 20;
+
     /// <summary>Parses the file; a malformed line is an error naming the line (the user wrote it, so say so).</summary>
     public static IgnoreFile Parse(string path, string text)
     {

@@ -22,6 +22,9 @@ public sealed class OpenVexDocument : ISuppressionRule
         _statements = statements;
     }
 
+    /// <summary>Largest VEX document read (its size from stat, before reading).</summary>
+    public const long MaxBytes = 16 << 20;
+
     public static OpenVexDocument Parse(string path, string json)
     {
         JsonDocument doc;

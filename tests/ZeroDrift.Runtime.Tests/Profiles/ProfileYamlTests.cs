@@ -72,6 +72,7 @@ public sealed class ProfileYamlTests
     {
         using var dir = new TempDir();
         var path = dir.File("big.yaml", new string('#', (8 << 20) + 1));
-        Assert.Contains("larger than a profile may be", Assert.Throws<ProfileFormatException>(() => ProfileYaml.Import(path)).Message);
+        Assert.Equal($"profile {path} is larger than 8 MiB", Assert.Throws<ProfileFormatException>(() => ProfileYaml.Import(path)).Message);
+        Assert.Equal("profile /dev/zero is not a regular file", Assert.Throws<ProfileFormatException>(() => ProfileYaml.Import("/dev/zero")).Message);
     }
 }

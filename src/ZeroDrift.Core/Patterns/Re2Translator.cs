@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace ZeroDrift.Secrets;
+namespace ZeroDrift.Core.Patterns;
 
-/// <summary>A Go RE2 pattern that has no faithful .NET equivalent.</summary>
+/// <summary>A pattern refused: not RE2 syntax, no faithful .NET equivalent, or too large for a linear-time automaton.</summary>
 public sealed class Re2TranslationException(string message) : Exception(message);
 
 /// <summary>
@@ -55,7 +55,7 @@ public static class Re2Translator
     /// Splits off the leading lazy identifier prefix of "name = value" rules (<c>(?i)[\w.-]{0,50}?(?:aws)…</c>, in 96
     /// of gitleaks' rules and ZeroDrift's assignment rules) when the rest has no top-level alternation: the prefix
     /// can be empty, so the pattern matches where the rest does, and the leftmost match starts exactly
-    /// <c>min(N, identifier characters just before the rest's match)</c> earlier (<see cref="LazyRegex.PrefixStart"/>).
+    /// <c>min(N, identifier characters just before the rest's match)</c> earlier (the secret scanner's <c>LazyRegex.PrefixStart</c>).
     /// A counted loop at the start of an unanchored pattern multiplies the states NonBacktracking must build.
     /// </summary>
     public static bool TryStripLeadingIdentifierPrefix(string net, out string rest, out int maxLength)
@@ -223,25 +223,5 @@ public static class Re2Translator
             sb.Append(ch);
         }
         return sb.ToString();
-    }
-
-    /// <summary>
-    /// Compiles a translated pattern so that no input can make it hang: the linear-time NonBacktracking engine
-    /// when the pattern fits it, else the backtracking engine with a match timeout.
-    /// </summary>
-    public static (Regex Regex, bool NonBacktracking) Compile(string re2, TimeSpan fallbackTimeout) =>
-        CompileTranslated(Translate(re2), fallbackTimeout);
-
-    /// <summary>As <see cref="Compile"/>, for a pattern already in .NET syntax.</summary>
-    public static (Regex Regex, bool NonBacktracking) CompileTranslated(string net, TimeSpan fallbackTimeout)
-    {
-        try
-        {
-            return (new Regex(net, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant), true);
-        }
-        catch (NotSupportedException)
-        {
-            return (new Regex(net, RegexOptions.CultureInvariant, fallbackTimeout), false);
-        }
     }
 }
