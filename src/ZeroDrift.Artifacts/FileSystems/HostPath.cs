@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Artifacts.FileSystems;
 
