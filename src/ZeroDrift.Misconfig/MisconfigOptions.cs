@@ -1,3 +1,5 @@
+using ZeroDrift.Core.Budgets;
+
 namespace ZeroDrift.Misconfig;
 
 public sealed record MisconfigOptions
@@ -11,6 +13,6 @@ public sealed record MisconfigOptions
     /// <summary>Dockerfiles larger than this are not read.</summary>
     public long MaxDockerfileBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Limits on YAML documents: nesting, nodes, alias expansion.</summary>
-    public Documents.DocumentLimits DocumentLimits { get; init; } = Documents.DocumentLimits.Default;
+    /// <summary>The budget of each file read: nesting, nodes (aliases counted as what they expand to), bytes, time.</summary>
+    public ParseBudget Budget { get; init; } = ParseBudget.Default;
 }
