@@ -198,6 +198,25 @@ public sealed class RpmTests
     }
 
     [Fact]
+    public void A_database_of_damaged_rows_names_twenty_and_counts_the_rest()
+    {
+        using var dir = new TempDir();
+        var db = BuildDatabase(dir);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(db, "rpmdb.sqlite")};Pooling=False"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "WITH RECURSIVE n(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM n WHERE i < 1049) INSERT INTO Packages (hnum, blob) SELECT i, x'0000' FROM n";
+            insert.ExecuteNonQuery();
+        }
+        var (packages, warnings) = Catalog(dir.Combine("root"), null);
+        Assert.Equal(3, packages.Count);
+        Assert.Equal(21, warnings.Count);
+        Assert.Equal(20, warnings.Count(w => w.Contains("Packages row hnum=", StringComparison.Ordinal)));
+        Assert.Contains(warnings, w => w.EndsWith("30 more damaged Packages rows skipped (50 in all)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Rows_still_in_the_write_ahead_log_are_read()
     {
         using var dir = new TempDir();

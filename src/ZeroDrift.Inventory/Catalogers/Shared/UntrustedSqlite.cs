@@ -44,7 +44,7 @@ internal sealed class UntrustedSqlite : IDisposable
         _what = what;
         _fileBytes = new FileInfo(file).Length;
         _progress = _ => _meter.Expired ? 1 : 0;
-        _connection = Open(file, readOnly: true);
+        _connection = OpenImmutable(file);
     }
 
     /// <summary>Copies <paramref name="entry"/> (and its <c>-wal</c>, when there is one) out of the target and opens the copy.</summary>
@@ -156,12 +156,12 @@ internal sealed class UntrustedSqlite : IDisposable
         }
     }
 
-    private SqliteConnection Open(string file, bool readOnly)
+    private SqliteConnection OpenImmutable(string file)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
-            DataSource = readOnly ? $"file:{UriPath(file)}?mode=ro&immutable=1" : file,
-            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite,
+            DataSource = $"file:{UriPath(file)}?mode=ro&immutable=1",
+            Mode = SqliteOpenMode.ReadOnly,
             Pooling = false,
         }.ToString());
         try
