@@ -1,11 +1,11 @@
 using System.Text;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.Findings;
 using ZeroDrift.Misconfig.Compose;
 using ZeroDrift.Misconfig.Custom;
 using ZeroDrift.Misconfig.Documents;
 using ZeroDrift.Misconfig.Dockerfiles;
 using ZeroDrift.Misconfig.Kubernetes;
-using ZeroDrift.Core.Budgets;
 using ZeroDrift.Parsing;
 using ZeroDrift.Parsing.Streams;
 

@@ -1,7 +1,7 @@
 using Tomlyn;
+using Tomlyn.Model;
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core.Budgets;
-using Tomlyn.Model;
 
 namespace ZeroDrift.Inventory.Catalogers.Shared;
 
