@@ -1,5 +1,6 @@
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core;
+using ZeroDrift.Core.Budgets;
 
 namespace ZeroDrift.Inventory;
 
@@ -32,6 +33,9 @@ public sealed class CatalogContext(IFileSystem fileSystem, Distro? distro, Artif
     public IFileSystem FileSystem { get; } = fileSystem;
     public Distro? Distro { get; } = distro;
     public Artifacts.ScanLimits Limits { get; } = limits;
+
+    /// <summary>The budget of each file a cataloger parses: bytes, nesting, items, time (from <see cref="Limits"/>).</summary>
+    public ParseBudget Budget { get; } = limits.Parsing;
 
     /// <summary>A problem with one file that does not stop the scan.</summary>
     public void Warn(string message) => warn(message);

@@ -78,7 +78,7 @@ public sealed class InventoryScanner(IReadOnlyList<ICataloger> catalogers)
     /// <summary>One line for a parse failure: the parser's own message, never a stack trace.</summary>
     private static string Describe(Exception e) => e switch
     {
-        ArtifactException or FormatException or InvalidDataException => e.Message.Split('\n')[0],
+        ArtifactException or FormatException or InvalidDataException or Core.Budgets.BudgetExceededException => e.Message.Split('\n')[0],
         System.Text.Json.JsonException => "invalid JSON: " + e.Message.Split('\n')[0],
         YamlDotNet.Core.YamlException y => "invalid YAML: " + y.Message.Split('\n')[0],
         // A failure no reader turned into words yet: still one plain line (the type is for --debug, never the user).

@@ -1,10 +1,13 @@
 using System.Text;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.Findings;
 using ZeroDrift.Misconfig.Compose;
 using ZeroDrift.Misconfig.Custom;
 using ZeroDrift.Misconfig.Documents;
 using ZeroDrift.Misconfig.Dockerfiles;
 using ZeroDrift.Misconfig.Kubernetes;
+using ZeroDrift.Parsing;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Misconfig;
 
@@ -80,12 +83,17 @@ public sealed class MisconfigDetector : IContentDetector
         string text;
         try
         {
-            if (ReadBounded(content, limit) is not { } bytes)
+            byte[] bytes;
+            try
+            {
+                bytes = BoundedRead.ReadAll(content, limit, path);
+            }
+            catch (BudgetExceededException)
             {
                 warn($"{path}: larger than {limit} bytes; not checked for misconfiguration");
                 return [];
             }
-            if (Array.IndexOf(bytes, (byte)0) >= 0)
+            if (BinaryContent.IsBinary(bytes))
             {
                 if (kind != FileKind.Manifest || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
                     warn($"{path}: binary content; not checked for misconfiguration");
@@ -99,43 +107,49 @@ public sealed class MisconfigDetector : IContentDetector
             return [];
         }
 
-        var issues = new List<Issue>();
-        var custom = new List<(CustomCheck Check, Issue Issue)>();
         switch (kind)
         {
             case FileKind.Dockerfile:
                 try
                 {
-                    issues.AddRange(DockerfileChecks.Check(DockerfileParser.Parse(text)));
+                    return DockerfileChecks.Check(DockerfileParser.Parse(text)).Select(i => ToFinding(path, Checks.Get(i.CheckId), i)).ToList();
                 }
                 catch (FormatException e)
                 {
                     warn($"{path}: not a valid Dockerfile: {e.Message}");
+                    return [];
                 }
-                break;
             case FileKind.Compose:
-                foreach (var doc in LoadDocuments(path, text, warn))
-                    if (ComposeChecks.IsCompose(doc)) issues.AddRange(ComposeChecks.Check(doc!));
-                break;
-            case FileKind.Manifest:
+                return Compose(path, text, warn);
+            default:
                 // Cheap test before parsing: most YAML and JSON files in a tree are not Kubernetes objects.
-                if (!text.Contains("apiVersion", StringComparison.Ordinal) || !text.Contains("kind", StringComparison.Ordinal)) break;
-                var customTime = new CustomCheckTime(_options.CelLimits.MaxTimePerFile);
-                foreach (var doc in LoadDocuments(path, text, warn))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    foreach (var resource in Resources(doc))
-                    {
-                        issues.AddRange(KubernetesChecks.Check(resource));
-                        RunCustom(path, resource, custom, warn, customTime);
-                    }
-                }
-                break;
+                if (!text.Contains("apiVersion", StringComparison.Ordinal) || !text.Contains("kind", StringComparison.Ordinal)) return [];
+                return Manifests(path, text, warn, cancellationToken);
         }
+    }
 
-        var findings = issues.Select(i => ToFinding(path, Checks.Get(i.CheckId), i)).ToList();
-        findings.AddRange(custom.Select(c => ToFinding(path, c.Check.Rule, c.Issue)));
-        return findings;
+    private IEnumerable<ContentFinding> Compose(string path, string text, Action<string> warn)
+    {
+        foreach (var doc in Documents(path, text, warn))
+            if (ComposeChecks.IsCompose(doc))
+                foreach (var issue in ComposeChecks.Check(doc!)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
+    }
+
+    /// <summary>Findings document by document, as the file is parsed: the caller may stop reading when it has enough.</summary>
+    private IEnumerable<ContentFinding> Manifests(string path, string text, Action<string> warn, CancellationToken cancellationToken)
+    {
+        var customTime = new CustomCheckTime(_options.CelLimits.MaxTimePerFile);
+        foreach (var doc in Documents(path, text, warn))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var resource in Resources(doc))
+            {
+                foreach (var issue in KubernetesChecks.Check(resource)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
+                var custom = new List<(CustomCheck Check, Issue Issue)>();
+                RunCustom(path, resource, custom, warn, customTime);
+                foreach (var (check, issue) in custom) yield return ToFinding(path, check.Rule, issue);
+            }
+        }
     }
 
     /// <summary>The Kubernetes objects in a document: itself, or the items of a List (kubectl get -o yaml output).</summary>
@@ -198,33 +212,27 @@ public sealed class MisconfigDetector : IContentDetector
         time.Spent += System.Diagnostics.Stopwatch.GetTimestamp() - started;
     }
 
-    private IReadOnlyList<DocNode?> LoadDocuments(string path, string text, Action<string> warn)
+    /// <summary>The documents of a file one at a time; one that cannot be read ends the file with a warning, after those before it.</summary>
+    private IEnumerable<DocNode?> Documents(string path, string text, Action<string> warn)
     {
-        var docs = new List<DocNode?>();
-        try
+        using var documents = YamlDocuments.Read(new StringReader(text), _options.Budget, path).GetEnumerator();
+        var read = 0;
+        while (true)
         {
-            YamlDocuments.Load(new StringReader(text), _options.DocumentLimits, docs);
+            try
+            {
+                if (!documents.MoveNext()) yield break;
+            }
+            catch (DocumentException e)
+            {
+                // Helm and other Go templates are not rendered here; say so rather than only "invalid YAML".
+                var template = text.Contains("{{", StringComparison.Ordinal) ? " (the file looks like a Go/Helm template, which is not rendered)" : "";
+                warn($"{e.Message}{template}; {(read > 0 ? $"checked the {read} document(s) before it" : "not checked")}");
+                yield break;
+            }
+            read++;
+            yield return documents.Current;
         }
-        catch (DocumentException e)
-        {
-            // Helm and other Go templates are not rendered here; say so rather than only "invalid YAML".
-            var template = text.Contains("{{", StringComparison.Ordinal) ? " (the file looks like a Go/Helm template, which is not rendered)" : "";
-            warn($"{path}: {e.Message}{template}; {(docs.Count > 0 ? $"checked the {docs.Count} document(s) before it" : "not checked")}");
-        }
-        return docs;
-    }
-
-    private static byte[]? ReadBounded(Stream content, long limit)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int n;
-        while ((n = content.Read(chunk, 0, chunk.Length)) > 0)
-        {
-            if (buffer.Length + n > limit) return null;
-            buffer.Write(chunk, 0, n);
-        }
-        return buffer.ToArray();
     }
 
     private static ContentFinding ToFinding(string path, RuleDescriptor rule, Issue issue) => new()

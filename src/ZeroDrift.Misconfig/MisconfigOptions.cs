@@ -1,3 +1,5 @@
+using ZeroDrift.Core.Budgets;
+
 namespace ZeroDrift.Misconfig;
 
 public sealed record MisconfigOptions
@@ -14,6 +16,6 @@ public sealed record MisconfigOptions
     /// <summary>Limits on custom CEL checks: expression size and nesting, cost and time per check per document.</summary>
     public Custom.CelLimits CelLimits { get; init; } = Custom.CelLimits.Default;
 
-    /// <summary>Limits on YAML documents: nesting, nodes, alias expansion.</summary>
-    public Documents.DocumentLimits DocumentLimits { get; init; } = Documents.DocumentLimits.Default;
+    /// <summary>The budget of each file read: nesting, nodes (aliases counted as what they expand to), bytes, time.</summary>
+    public ParseBudget Budget { get; init; } = ParseBudget.Default;
 }

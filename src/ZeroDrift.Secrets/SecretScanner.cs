@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using ZeroDrift.Parsing;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Secrets;
 
@@ -17,7 +19,6 @@ public sealed class SecretScanner
 {
     public const int ChunkChars = 64 * 1024;
     public const int Overlap = 4 * 1024;
-    private const int BinarySniffBytes = 8 * 1024;
     private static readonly string[] InlineMarkers = ["zerodrift:allow", "gitleaks:allow"];
 
     private readonly SecretRule[] _rules;
@@ -87,14 +88,8 @@ public sealed class SecretScanner
         try
         {
             var sniff = state.Reader.Bytes;
-            var read = 0;
-            while (read < BinarySniffBytes)
-            {
-                var n = content.Read(sniff, read, BinarySniffBytes - read);
-                if (n == 0) break;
-                read += n;
-            }
-            if (Array.IndexOf(sniff, (byte)0, 0, read) >= 0) return [];
+            var read = BinaryContent.ReadHead(content, sniff.AsSpan(0, BinaryContent.SniffBytes));
+            if (BinaryContent.IsBinary(sniff.AsSpan(0, read))) return [];
             if (read >= 2 && (sniff[0], sniff[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
             {
                 // UTF-16 with a byte-order mark (and no NUL byte: all of it outside Latin-1): rare enough for a StreamReader.
@@ -387,29 +382,5 @@ public sealed class SecretScanner
             // The chunk's first line may have begun in an earlier chunk: its columns count from there.
             return (firstLine + i, index - _starts[i] + 1 + (i == 0 ? firstColumnOffset : 0), _starts[i]);
         }
-    }
-
-    /// <summary>Replays the sniffed prefix, then the rest of the stream.</summary>
-    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
-    {
-        private ReadOnlyMemory<byte> _prefix = prefix;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            if (_prefix.IsEmpty) return rest.Read(buffer);
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
-            return n;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,5 +1,7 @@
 using System.Text;
 using ZeroDrift.Core.Findings;
+using ZeroDrift.Parsing;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Sensitive;
 
@@ -11,7 +13,6 @@ namespace ZeroDrift.Sensitive;
 /// </summary>
 public sealed class SensitiveDataDetector : IContentDetector
 {
-    private const int BinarySniffBytes = 8 * 1024;
     private const int HeaderChars = 4 * 1024;
 
     // Files that are never text: sniffing them is wasted reading.
@@ -60,15 +61,9 @@ public sealed class SensitiveDataDetector : IContentDetector
 
     private List<ContentFinding> ScanFile(string path, Stream content, Action<string> warn, CancellationToken cancellationToken)
     {
-        var sniff = new byte[BinarySniffBytes];
-        var read = 0;
-        while (read < sniff.Length)
-        {
-            var n = content.Read(sniff, read, sniff.Length - read);
-            if (n == 0) break;
-            read += n;
-        }
-        if (sniff.AsSpan(0, read).Contains((byte)0)) return [];
+        var sniff = new byte[BinaryContent.SniffBytes];
+        var read = BinaryContent.ReadHead(content, sniff);
+        if (BinaryContent.IsBinary(sniff.AsSpan(0, read))) return [];
         var stream = new PrefixedStream(sniff.AsMemory(0, read), content);
         using var reader = new StreamReader(stream, new UTF8Encoding(false, false), detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         var lines = new BoundedLineReader(reader);

@@ -1,4 +1,5 @@
 using System.Text;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Misconfig.Documents;
 
 namespace ZeroDrift.Misconfig.Tests;
@@ -87,7 +88,7 @@ public class HostileInputTests
     {
         Assert.Throws<DocumentException>(() => YamlDocuments.Load("a: *nowhere\n"));
         var many = string.Join("\n", Enumerable.Range(0, 2_000).Select(i => $"k{i}: v"));
-        var e = Assert.Throws<DocumentException>(() => YamlDocuments.Load(many, new DocumentLimits { MaxNodes = 1_000 }));
-        Assert.Contains("more than 1000 nodes", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<DocumentException>(() => YamlDocuments.Load(many, new ParseBudget { MaxItems = 1_000 }, "many.yaml"));
+        Assert.Equal("many.yaml: more than 1000 YAML nodes", e.Message);
     }
 }

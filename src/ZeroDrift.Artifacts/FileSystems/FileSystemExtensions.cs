@@ -1,4 +1,6 @@
 using System.Text;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Artifacts.FileSystems;
 
@@ -53,23 +55,28 @@ public static class FileSystemExtensions
         return fs.ReadText(entry, maxBytes);
     }
 
+    /// <summary>Reads <paramref name="entry"/> as UTF-8 text. Its size from the file system is checked before a byte is
+    /// read (a sparse 20 GiB file costs nothing), and again while reading (a file can grow, a layer header can lie).</summary>
+    /// <exception cref="LimitExceededException">When the file is larger than <paramref name="maxBytes"/>.</exception>
     public static string ReadText(this IFileSystem fs, FileEntry entry, long maxBytes = 16 << 20)
     {
+        if (entry.Size > maxBytes)
+            throw new LimitExceededException($"{entry.Path}: {entry.Size} bytes, larger than the {maxBytes} byte limit for a parsed file");
         using var stream = fs.Open(entry);
-        return Encoding.UTF8.GetString(ReadBounded(stream, maxBytes, entry.Path));
+        return Encoding.UTF8.GetString(ReadBounded(stream, maxBytes, entry.Path, entry.Size));
     }
 
-    public static byte[] ReadBounded(Stream stream, long maxBytes, string what)
+    /// <summary><see cref="BoundedRead.ReadAll"/> for a target's files: past the limit is a <see cref="LimitExceededException"/>,
+    /// which callers reading a target treat as any other unreadable entry.</summary>
+    public static byte[] ReadBounded(Stream stream, long maxBytes, string what, long expectedBytes = 0)
     {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = stream.Read(chunk, 0, chunk.Length)) > 0)
+        try
         {
-            if (buffer.Length + read > maxBytes)
-                throw new LimitExceededException($"{what}: larger than the {maxBytes} byte limit for a parsed file");
-            buffer.Write(chunk, 0, read);
+            return BoundedRead.ReadAll(stream, maxBytes, what, expectedBytes);
         }
-        return buffer.ToArray();
+        catch (BudgetExceededException e)
+        {
+            throw new LimitExceededException(e.Message);
+        }
     }
 }

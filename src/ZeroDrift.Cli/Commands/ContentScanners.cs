@@ -1,3 +1,4 @@
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.Findings;
 using ZeroDrift.Misconfig;
 using ZeroDrift.Secrets;
@@ -9,7 +10,9 @@ namespace ZeroDrift.Cli.Commands;
 /// <param name="PiiMinItems"><c>--pii-min N</c>: report a file's sensitive data only when it holds at least N items.</param>
 /// <param name="CustomCheckFiles"><c>--config-check FILE</c>: the user's CEL misconfiguration checks.</param>
 /// <param name="SecretRules">A gitleaks config's rules (<c>--secret-config</c>); null = the built-in rules.</param>
-public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null);
+/// <param name="Budget">The budget of each file parsed (from the target's limits); null = the defaults.</param>
+public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null,
+    ParseBudget? Budget = null);
 
 /// <summary>
 /// The content scanners <c>--scanners</c> accepts, by name. A scanner is added to ZeroDrift by one line here: its
@@ -21,7 +24,7 @@ public static class ContentScanners
     [
         ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules ?? BuiltInRules.RuleSet), s.ShowSecrets)),
         ("pii", s => SensitiveDataDetector.Create(new SensitiveDataOptions { MinItemsPerFile = s.PiiMinItems })),
-        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = s.CustomCheckFiles ?? [] })),
+        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = s.CustomCheckFiles ?? [], Budget = s.Budget ?? ParseBudget.Default })),
     ];
 
     public static IEnumerable<string> Names => Registry.Select(r => r.Name);

@@ -77,7 +77,7 @@ public static class ScanCommand
             attestHook.Validate(parse, reference, chosen, parse.GetValue(showSecrets));
 
             var contentScanners = chosen.Where(n => n != "vuln").ToList();
-            var settings = contentOptions.Apply(parse, new ContentScannerSettings(SecretRules: null, parse.GetValue(showSecrets)), contentScanners);
+            var settings = contentOptions.Apply(parse, new ContentScannerSettings(SecretRules: null, parse.GetValue(showSecrets), Budget: target.Limits(parse).Parsing), contentScanners);
             var detectors = BuildDetectors(contentScanners, parse.GetValue(secretConfig), settings);
             var knownFindings = LoadBaseline(parse.GetValue(baseline));
             var suppressions = vuln ? LoadSuppressions(parse.GetValue(ignoreFile), parse.GetValue(vex) ?? []) : [];

@@ -20,12 +20,13 @@ public sealed class TargetOptionsBinder
     public Option<long?> MaxEntries { get; } = new("--max-entries") { Description = $"Most entries in one archive or layer (default {ScanLimits.Default.MaxEntries})" };
     public Option<long?> MaxFileBytes { get; } = new("--max-file-bytes") { Description = $"Largest file parsed (default {ScanLimits.Default.MaxFileBytes})" };
     public Option<double?> MaxCompressionRatio { get; } = new("--max-compression-ratio") { Description = $"Decompression ratio treated as a bomb (default {ScanLimits.Default.MaxCompressionRatio})" };
-    public Option<int?> MaxNesting { get; } = new("--max-nesting") { Description = $"Deepest JSON/YAML nesting parsed (default {ScanLimits.Default.MaxNesting})" };
+    public Option<int?> MaxNesting { get; } = new("--max-nesting") { Description = $"Deepest JSON/YAML/XML nesting parsed (default {ScanLimits.Default.MaxNesting})" };
+    public Option<double?> MaxParseSeconds { get; } = new("--max-parse-seconds") { Description = $"Longest time spent parsing one file, a package database query included (default {ScanLimits.Default.MaxParseTime.TotalSeconds})" };
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Target);
-        foreach (var option in new Option[] { Platform, InsecureRegistry, MaxTotalBytes, MaxEntries, MaxFileBytes, MaxCompressionRatio, MaxNesting })
+        foreach (var option in new Option[] { Platform, InsecureRegistry, MaxTotalBytes, MaxEntries, MaxFileBytes, MaxCompressionRatio, MaxNesting, MaxParseSeconds })
             command.Options.Add(option);
     }
 
@@ -39,8 +40,10 @@ public sealed class TargetOptionsBinder
             MaxFileBytes = parse.GetValue(MaxFileBytes) ?? d.MaxFileBytes,
             MaxCompressionRatio = parse.GetValue(MaxCompressionRatio) ?? d.MaxCompressionRatio,
             MaxNesting = parse.GetValue(MaxNesting) ?? d.MaxNesting,
+            MaxParseTime = parse.GetValue(MaxParseSeconds) is { } seconds ? TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.MaxValue.TotalSeconds / 2)) : d.MaxParseTime,
         };
-        if (limits.MaxTotalBytes <= 0 || limits.MaxEntries <= 0 || limits.MaxFileBytes <= 0 || limits.MaxCompressionRatio <= 1 || limits.MaxNesting <= 0)
+        if (limits.MaxTotalBytes <= 0 || limits.MaxEntries <= 0 || limits.MaxFileBytes <= 0 || limits.MaxCompressionRatio <= 1 || limits.MaxNesting <= 0
+            || limits.MaxParseTime <= TimeSpan.Zero)
             throw new UsageException("limits must be positive (and the compression ratio above 1)");
         return limits;
     }

@@ -11,13 +11,7 @@ internal static class LockfileJson
 {
     public static JsonDocument Parse(CatalogContext context, FileEntry entry)
     {
-        var text = context.ReadText(entry);
-        var document = JsonDocument.Parse(text, new JsonDocumentOptions
-        {
-            MaxDepth = context.Limits.MaxNesting,
-            CommentHandling = JsonCommentHandling.Skip,
-            AllowTrailingCommas = true,
-        });
+        var document = Shared.JsonFile.Parse(context, entry);
         var kind = document.RootElement.ValueKind;
         if (kind != JsonValueKind.Object)
         {

@@ -1,31 +1,32 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Yaml;
 
 namespace ZeroDrift.Inventory.Catalogers;
 
 /// <summary>
-/// Loads a YAML document (pnpm-lock.yaml, Yarn Berry's yarn.lock) into plain maps, lists and strings. Lockfiles
-/// never use anchors, so aliases are refused outright: that rules out "billion laughs" expansion, and nesting
-/// deeper than the scan limit is refused too.
+/// Loads a YAML document (pnpm-lock.yaml, Yarn Berry's yarn.lock) into plain maps, lists and strings, through the one
+/// hardened parser (<see cref="BoundedYamlParser"/>: nesting, nodes and time within the scan's budget). Lockfiles never
+/// use anchors, so aliases are refused outright.
 /// </summary>
 internal static class YamlTree
 {
     /// <summary>The first document's root: a <see cref="Dictionary{TKey,TValue}"/>, a <see cref="List{T}"/>, a string, or null when empty.</summary>
-    public static object? Load(string text, int maxDepth)
+    public static object? Load(string text, ParseBudget budget, string what)
     {
-        var parser = new Parser(new StringReader(text));
+        var parser = SafeYaml.Parser(text, budget, what);
         parser.Consume<StreamStart>();
         if (parser.Accept<StreamEnd>(out _)) return null;
         parser.Consume<DocumentStart>();
-        var root = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(parser, 0, maxDepth);
+        var root = parser.Accept<DocumentEnd>(out _) ? null : ReadNode(parser);
         parser.Consume<DocumentEnd>();
         return root;
     }
 
-    private static object? ReadNode(IParser parser, int depth, int maxDepth)
+    // Recursion is safe: the parser has refused any collection nested deeper than the budget before it gets here.
+    private static object? ReadNode(IParser parser)
     {
-        if (depth > maxDepth)
-            throw new FormatException($"YAML nested deeper than {maxDepth} levels");
         var start = parser.Current?.Start;
         if (parser.TryConsume<Scalar>(out var scalar))
             return scalar.Style == ScalarStyle.Plain && scalar.Value is "~" or "null" or "" && scalar.Tag.IsEmpty ? null : scalar.Value;
@@ -34,7 +35,7 @@ internal static class YamlTree
         if (parser.TryConsume<SequenceStart>(out _))
         {
             var list = new List<object?>();
-            while (!parser.TryConsume<SequenceEnd>(out _)) list.Add(ReadNode(parser, depth + 1, maxDepth));
+            while (!parser.TryConsume<SequenceEnd>(out _)) list.Add(ReadNode(parser));
             return list;
         }
         if (parser.TryConsume<MappingStart>(out _))
@@ -42,9 +43,9 @@ internal static class YamlTree
             var map = new Dictionary<string, object?>(StringComparer.Ordinal);
             while (!parser.TryConsume<MappingEnd>(out _))
             {
-                var key = ReadNode(parser, depth + 1, maxDepth) as string
+                var key = ReadNode(parser) as string
                     ?? throw new FormatException($"YAML mapping key at {parser.Current?.Start} is not a plain string");
-                map[key] = ReadNode(parser, depth + 1, maxDepth);
+                map[key] = ReadNode(parser);
             }
             return map;
         }

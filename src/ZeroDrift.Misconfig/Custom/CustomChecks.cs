@@ -103,11 +103,11 @@ public static class CustomCheckLoader
         IReadOnlyList<DocNode?> docs;
         try
         {
-            docs = YamlDocuments.Load(yaml);
+            docs = YamlDocuments.Load(yaml, source: $"custom check file {source}");
         }
         catch (DocumentException e)
         {
-            throw new CustomCheckFileException($"custom check file {source}: {e.Message}");
+            throw new CustomCheckFileException(e.Message);
         }
         if (docs.Count != 1 || docs[0]?["checks"] is not SeqNode list)
             throw new CustomCheckFileException($"custom check file {source}: expected one document with a 'checks:' list");

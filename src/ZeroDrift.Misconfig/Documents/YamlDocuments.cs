@@ -1,74 +1,45 @@
 using System.Text.Json;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Yaml;
 
 namespace ZeroDrift.Misconfig.Documents;
 
-/// <summary>Why a document could not be read: malformed, or past a limit that protects the scan.</summary>
+/// <summary>Why a document could not be read: malformed, or past the budget that protects the scan. The message names
+/// the source.</summary>
 public sealed class DocumentException(string message) : Exception(message);
 
-/// <summary>Limits against hostile documents: nesting, node count, and what aliases expand to ("billion laughs").</summary>
-public sealed record DocumentLimits
-{
-    public int MaxDepth { get; init; } = 100;
-    public int MaxNodes { get; init; } = 1_000_000;
-
-    /// <summary>The size a document would have with every alias copied out; aliases are shared, not copied, but a
-    /// check walking the tree visits each path, so this bounds the walk.</summary>
-    public long MaxExpandedNodes { get; init; } = 2_000_000;
-
-    public static DocumentLimits Default { get; } = new();
-}
-
-/// <summary>Reads YAML streams (one or many documents, JSON included) and JSON elements into <see cref="DocNode"/> trees.</summary>
+/// <summary>
+/// Reads YAML streams (one or many documents, JSON included) and JSON elements into <see cref="DocNode"/> trees, through
+/// the one hardened parser (<see cref="BoundedYamlParser"/>): nesting, nodes (each alias counted as the nodes it stands
+/// for: a "billion laughs" stops at the alias that crosses the bound), bytes and time within a <see cref="ParseBudget"/>.
+/// Aliases are shared in the tree, never copied.
+/// </summary>
 public static class YamlDocuments
 {
     /// <summary>Every document of a YAML stream, in order; null entries for empty documents.</summary>
-    /// <exception cref="DocumentException">Malformed YAML, or a document past <paramref name="limits"/>.</exception>
-    public static IReadOnlyList<DocNode?> Load(TextReader reader, DocumentLimits? limits = null)
-    {
-        var docs = new List<DocNode?>();
-        Load(reader, limits, docs);
-        return docs;
-    }
+    /// <exception cref="DocumentException">Malformed YAML, or a document past <paramref name="budget"/>.</exception>
+    public static IReadOnlyList<DocNode?> Load(string yaml, ParseBudget? budget = null, string source = "YAML") =>
+        Read(new StringReader(yaml), budget ?? ParseBudget.Default, source).ToList();
 
-    /// <summary>Adds the documents to <paramref name="docs"/> as they are read, so those before an error are kept.</summary>
-    public static void Load(TextReader reader, DocumentLimits? limits, List<DocNode?> docs)
+    /// <summary>
+    /// The documents of a YAML stream one at a time, as they are parsed: a file of 60,000 documents costs one document's
+    /// tree at a time. A malformed or oversized document ends the enumeration with a <see cref="DocumentException"/>, after
+    /// the documents before it.
+    /// </summary>
+    public static IEnumerable<DocNode?> Read(TextReader reader, ParseBudget budget, string source)
     {
-        limits ??= DocumentLimits.Default;
-        var parser = new Parser(reader);
-        try
-        {
-            parser.Consume<StreamStart>();
-            while (parser.TryConsume<DocumentStart>(out _))
-            {
-                var builder = new Builder(parser, limits);
-                DocNode? root = parser.Accept<DocumentEnd>(out _) ? null : builder.Read(0);
-                parser.Consume<DocumentEnd>();
-                docs.Add(root is ScalarNode { Type: ScalarType.Null } ? null : root);
-            }
-            parser.Consume<StreamEnd>();
-        }
-        catch (YamlException e)
-        {
-            throw new DocumentException($"invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.Message)}");
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner throws these, not YamlException, on some malformed input (found by FuzzTests).
-            var at = parser.Current?.Start;
-            throw new DocumentException($"invalid YAML{(at is { } m ? $" near line {m.Line}, column {m.Column}" : "")}: {FirstLine(e.Message)}");
-        }
+        var documents = new DocumentReader(new BoundedYamlParser(reader, budget.Start(source, "YAML nodes")), source);
+        while (documents.TryRead(out var document)) yield return document;
     }
-
-    public static IReadOnlyList<DocNode?> Load(string yaml, DocumentLimits? limits = null) => Load(new StringReader(yaml), limits);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     /// <summary>A JSON value (an AdmissionReview's pod, say) as a tree without positions.</summary>
     public static DocNode FromJson(JsonElement e, int depth = 0)
     {
-        if (depth > DocumentLimits.Default.MaxDepth) throw new DocumentException("JSON nested too deeply");
+        if (depth > ParseBudget.Default.MaxDepth) throw new DocumentException("JSON nested too deeply");
         return e.ValueKind switch
         {
             JsonValueKind.Object => new MapNode(null, [.. e.EnumerateObject().Select(p => new MapEntry(p.Name, null, FromJson(p.Value, depth + 1)))]),
@@ -84,7 +55,7 @@ public static class YamlDocuments
     /// <summary>The same tree from a mutable JSON DOM (the policy engine's pod specs), without serializing it first.</summary>
     public static DocNode FromJson(System.Text.Json.Nodes.JsonNode? n, int depth = 0)
     {
-        if (depth > DocumentLimits.Default.MaxDepth) throw new DocumentException("JSON nested too deeply");
+        if (depth > ParseBudget.Default.MaxDepth) throw new DocumentException("JSON nested too deeply");
         switch (n)
         {
             case System.Text.Json.Nodes.JsonObject o:
@@ -111,27 +82,57 @@ public static class YamlDocuments
         }
     }
 
-    private sealed class Builder(IParser parser, DocumentLimits limits)
+    /// <summary>Reads documents one by one from the parser, turning its errors into <see cref="DocumentException"/>s.</summary>
+    private sealed class DocumentReader(BoundedYamlParser parser, string source)
     {
-        private readonly Dictionary<string, (DocNode Node, long Weight)> _anchors = new(StringComparer.Ordinal);
-        private readonly Dictionary<DocNode, long> _weights = new(ReferenceEqualityComparer.Instance);
-        private int _nodes;
-        private long _expanded;
+        private bool _started;
 
-        public DocNode Read(int depth)
+        public bool TryRead(out DocNode? document)
         {
-            if (depth > limits.MaxDepth) throw new DocumentException($"YAML nested deeper than {limits.MaxDepth} levels");
-            if (++_nodes > limits.MaxNodes) throw new DocumentException($"YAML document has more than {limits.MaxNodes} nodes");
-            var ev = parser.Current ?? throw new DocumentException("unexpected end of YAML");
+            document = null;
+            try
+            {
+                if (!_started)
+                {
+                    parser.Consume<StreamStart>();
+                    _started = true;
+                }
+                if (!parser.TryConsume<DocumentStart>(out _))
+                {
+                    parser.Consume<StreamEnd>();
+                    return false;
+                }
+                var root = parser.Accept<DocumentEnd>(out _) ? null : new Builder(parser, source).Read();
+                parser.Consume<DocumentEnd>();
+                document = root is ScalarNode { Type: ScalarType.Null } ? null : root;
+                return true;
+            }
+            catch (YamlException e)
+            {
+                throw new DocumentException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.InnerException?.Message ?? e.Message)}");
+            }
+            catch (BudgetExceededException e)
+            {
+                throw new DocumentException(e.Message);
+            }
+        }
+    }
+
+    /// <summary>Builds one document's tree. Recursion is safe: the parser refuses nesting past the budget before it gets here.</summary>
+    private sealed class Builder(IParser parser, string source)
+    {
+        private readonly Dictionary<string, DocNode> _anchors = new(StringComparer.Ordinal);
+
+        public DocNode Read()
+        {
+            var ev = parser.Current ?? throw new DocumentException($"{source}: unexpected end of YAML");
             var mark = new Mark((int)ev.Start.Line, (int)ev.Start.Column);
             switch (ev)
             {
                 case AnchorAlias alias:
                     parser.MoveNext();
-                    if (!_anchors.TryGetValue(alias.Value.Value, out var target))
-                        throw new DocumentException($"alias *{alias.Value} at line {mark.Line} has no anchor");
-                    Count(target.Weight);
-                    return target.Node;
+                    return _anchors.TryGetValue(alias.Value.Value, out var target) ? target
+                        : throw new DocumentException($"{source}: alias *{alias.Value} at line {mark.Line} has no anchor");
                 case Scalar s:
                 {
                     parser.MoveNext();
@@ -139,31 +140,23 @@ public static class YamlDocuments
                     var type = s.Style is ScalarStyle.Plain && tag.Length == 0 ? ScalarNode.Resolve(s.Value) : ScalarType.String;
                     if (tag is "tag:yaml.org,2002:int") type = ScalarType.Int;
                     if (tag is "tag:yaml.org,2002:bool") type = ScalarType.Bool;
-                    return Anchor(s.Anchor, new ScalarNode(mark, s.Value, type), 1);
+                    return Anchor(s.Anchor, new ScalarNode(mark, s.Value, type));
                 }
                 case SequenceStart q:
                 {
                     parser.MoveNext();
                     var items = new List<DocNode>();
-                    long weight = 1;
-                    while (!parser.TryConsume<SequenceEnd>(out _))
-                    {
-                        var item = Read(depth + 1);
-                        weight += WeightOf(item);
-                        items.Add(item);
-                    }
-                    return Anchor(q.Anchor, new SeqNode(mark, items), weight);
+                    while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(Read());
+                    return Anchor(q.Anchor, new SeqNode(mark, items));
                 }
                 case MappingStart m:
                 {
                     parser.MoveNext();
                     var pairs = new List<MapEntry>();
-                    long weight = 1;
                     while (!parser.TryConsume<MappingEnd>(out _))
                     {
-                        var key = Read(depth + 1);
-                        var value = Read(depth + 1);
-                        weight += WeightOf(key) + WeightOf(value);
+                        var key = Read();
+                        var value = Read();
                         // The merge key (<<) copies the referenced mappings' entries in, as YAML 1.1 and Kubernetes do.
                         if (key is ScalarNode { Value: "<<", Type: ScalarType.String })
                         {
@@ -173,34 +166,19 @@ public static class YamlDocuments
                         }
                         // A block collection's own mark is its first entry, a line below its key; findings about it point at the key.
                         if (value is MapNode or SeqNode && key.Start is { } km && value.Start is { } vm && vm.Line > km.Line)
-                        {
-                            var moved = value with { Start = km };
-                            _weights[moved] = WeightOf(value);
-                            value = moved;
-                        }
+                            value = value with { Start = km };
                         pairs.Add(new MapEntry(key is ScalarNode k ? k.Value : "", key.Start, value));
                     }
-                    return Anchor(m.Anchor, new MapNode(mark, pairs), weight);
+                    return Anchor(m.Anchor, new MapNode(mark, pairs));
                 }
                 default:
-                    throw new DocumentException($"unexpected YAML event {ev.GetType().Name} at line {mark.Line}");
+                    throw new DocumentException($"{source}: unexpected YAML event {ev.GetType().Name} at line {mark.Line}");
             }
         }
 
-        private long WeightOf(DocNode node) => _weights.TryGetValue(node, out var w) ? w : 1;
-
-        private void Count(long weight)
+        private DocNode Anchor(AnchorName anchor, DocNode node)
         {
-            _expanded += weight;
-            if (_expanded > limits.MaxExpandedNodes)
-                throw new DocumentException($"YAML aliases expand to more than {limits.MaxExpandedNodes} nodes (an alias bomb?)");
-        }
-
-        private DocNode Anchor(AnchorName anchor, DocNode node, long weight)
-        {
-            _weights[node] = weight;
-            Count(1);
-            if (!anchor.IsEmpty) _anchors[anchor.Value] = (node, weight);
+            if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
             return node;
         }
     }

@@ -3,7 +3,9 @@ using System.Net;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.IO;
+using ZeroDrift.Parsing.Yaml;
 using ZeroDrift.Runtime.Hardening;
 
 namespace ZeroDrift.Runtime.Profiles;
@@ -20,6 +22,9 @@ public static class ProfileYaml
     public const string ApiVersion = "zerodrift.dev/v1";
     public const string Kind = "BehaviourProfile";
     private const int MaxBytes = 8 << 20;
+
+    /// <summary>A profile is a user's file: read within the scan's default budget, at most <see cref="MaxBytes"/>.</summary>
+    private static readonly ParseBudget Budget = ParseBudget.Default.WithMaxBytes(MaxBytes);
 
     private static readonly ISerializer Serializer = new SerializerBuilder()
         .WithNamingConvention(CamelCaseNamingConvention.Instance)
@@ -77,12 +82,16 @@ public static class ProfileYaml
         Document document;
         try
         {
-            document = Deserializer.Deserialize<Document>(yaml) ?? throw new ProfileFormatException($"{source}: empty document");
+            document = SafeYaml.Deserialize<Document>(Deserializer, yaml, Budget, source) ?? throw new ProfileFormatException($"{source}: empty document");
         }
         catch (YamlException e)
         {
             var reason = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
             throw new ProfileFormatException($"{source}: line {e.Start.Line}: {reason}");
+        }
+        catch (BudgetExceededException e)
+        {
+            throw new ProfileFormatException(e.Message);
         }
         if (document.ApiVersion != ApiVersion || document.Kind != Kind)
             throw new ProfileFormatException($"{source}: expected apiVersion {ApiVersion} and kind {Kind}");

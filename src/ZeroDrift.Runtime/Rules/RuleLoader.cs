@@ -1,7 +1,8 @@
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.IO;
+using ZeroDrift.Parsing.Yaml;
 using Version = System.Version;
 
 namespace ZeroDrift.Runtime.Rules;
@@ -25,7 +26,9 @@ public static class RuleLoader
     public static readonly Version EngineVersion = new(0, 57, 0);
 
     public const long MaxFileBytes = 16 * 1024 * 1024;
-    private const int MaxYamlDepth = 64;
+
+    /// <summary>A rule file is a user's file: the scan's default budget (nesting, nodes, time), at most <see cref="MaxFileBytes"/>.</summary>
+    private static readonly ParseBudget Budget = ParseBudget.Default.WithMaxBytes(MaxFileBytes);
 
     private static readonly HashSet<string> RuleKeys = new(StringComparer.Ordinal)
     {
@@ -95,23 +98,8 @@ public static class RuleLoader
     {
         try
         {
-            // A first pass over the events bounds nesting before the representation model recurses into it.
-            var parser = new Parser(new StringReader(text));
-            var depth = 0;
-            while (parser.MoveNext())
-            {
-                switch (parser.Current)
-                {
-                    case SequenceStart or MappingStart:
-                        if (++depth > MaxYamlDepth) throw new RuleFileException($"{name}: YAML nested deeper than {MaxYamlDepth} levels");
-                        break;
-                    case SequenceEnd or MappingEnd:
-                        depth--;
-                        break;
-                }
-            }
-            var stream = new YamlStream();
-            stream.Load(new StringReader(text));
+            // The one hardened parser bounds nesting (before the representation model recurses into it), nodes and time.
+            var stream = SafeYaml.LoadStream(text, Budget, name);
             if (stream.Documents.Count == 0) return null;
             if (stream.Documents.Count > 1) throw new RuleFileException($"{name}: more than one YAML document");
             var root = stream.Documents[0].RootNode;
@@ -120,6 +108,10 @@ public static class RuleLoader
         catch (YamlException e)
         {
             throw new RuleFileException($"{name}: not valid YAML: {FirstLine(e.Message)} (line {e.Start.Line}, column {e.Start.Column})");
+        }
+        catch (BudgetExceededException e)
+        {
+            throw new RuleFileException(e.Message);
         }
     }
 

@@ -16,6 +16,10 @@ public sealed record ContentScanOptions
     /// <summary>Entries read from one archive.</summary>
     public int MaxArchiveEntries { get; init; } = 100_000;
 
+    /// <summary>Findings one detector reports for one file (60,000 Pods in one manifest are 480,000 findings and a
+    /// gigabyte of report); past it, a warning says the rest is not reported.</summary>
+    public int MaxFindingsPerFile { get; init; } = 10_000;
+
     /// <summary>A file several detectors read is held in memory up to this size, else read again (or spilled) per detector.</summary>
     public int SharedBufferBytes { get; init; } = 8 << 20;
 }

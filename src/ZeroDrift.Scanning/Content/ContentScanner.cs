@@ -2,6 +2,7 @@ using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Artifacts.Images.Layers;
 using ZeroDrift.Core;
 using ZeroDrift.Core.Findings;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Scanning.Content;
 
@@ -73,14 +74,14 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         var wanted = detectors.Where(d => d.FileRequired(origin.Path, origin.Size)).ToList();
         if (wanted.Count == 0) return;
         // Counted as read, not as declared: a detector may stop early (a binary file) and a header may lie.
-        var counted = new CountingStream(content);
+        var counted = new CountingStream(content, leaveOpen: true);
         try
         {
             ScanWith(wanted, origin, counted, collector, cancellationToken);
         }
         finally
         {
-            collector.Counted(counted.BytesRead);
+            collector.Counted(counted.Count);
         }
     }
 
@@ -119,28 +120,6 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         }
     }
 
-    /// <summary>Counts the bytes read through it.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            var n = inner.Read(buffer);
-            BytesRead += n;
-            return n;
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
     internal static byte[] ReadAll(Stream content, long size)
     {
         using var buffer = new MemoryStream((int)Math.Max(0, size));
@@ -148,12 +127,22 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         return buffer.ToArray();
     }
 
-    private static void Run(IContentDetector detector, FileOrigin origin, Stream content, ContentCollector collector, CancellationToken cancellationToken)
+    private void Run(IContentDetector detector, FileOrigin origin, Stream content, ContentCollector collector, CancellationToken cancellationToken)
     {
         try
         {
+            // A file's findings are memory the file decides: past the limit the detector is not asked for more (one that
+            // yields as it parses, as the misconfiguration scanner does, stops parsing there too).
+            var count = 0;
             foreach (var finding in detector.Scan(origin.Path, content, collector.Warn, cancellationToken))
+            {
+                if (++count > options.MaxFindingsPerFile)
+                {
+                    collector.Warn($"{origin.Path}: more than {options.MaxFindingsPerFile} {detector.Class.ToString().ToLowerInvariant()} findings; the rest of the file is not reported");
+                    break;
+                }
                 collector.Add(origin.Decorate is null ? finding : origin.Decorate(finding));
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException && e is not ArchiveBudgetException)
         {

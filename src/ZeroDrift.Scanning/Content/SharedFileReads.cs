@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Parsing;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Scanning.Content;
 
@@ -17,7 +19,6 @@ public sealed class SharedFileReads : IDisposable
 {
     public const long MaxFileBytes = 8L * 1024 * 1024;
     public const long MaxTotalBytes = 64L * 1024 * 1024;
-    private const int BinarySniffBytes = 8 * 1024;
 
     private readonly IFileSystem _inner;
     private readonly Func<FileEntry, bool> _secondWants;
@@ -58,12 +59,13 @@ public sealed class SharedFileReads : IDisposable
             // small read, not a whole one: it is handed to the cataloger as it is, neither copied nor kept.
             if (stream.CanSeek && ArchiveReader.KindOf(entry.Path) == ArchiveKind.None)
             {
-                var sniff = new byte[(int)Math.Min(BinarySniffBytes, Math.Max(0, entry.Size))];
-                var n = stream.ReadAtLeast(sniff, sniff.Length, throwOnEndOfStream: false);
+                var sniff = new byte[(int)Math.Min(BinaryContent.SniffBytes, Math.Max(0, entry.Size))];
+                var n = BinaryContent.ReadHead(stream, sniff);
                 stream.Seek(0, SeekOrigin.Begin);
-                if (sniff.AsSpan(0, n).Contains((byte)0)) return stream;
+                if (BinaryContent.IsBinary(sniff.AsSpan(0, n))) return stream;
             }
-            bytes = ReadBounded(stream, entry);
+            // A file that grows past the limit while it is read is an error, not an unbounded buffer.
+            bytes = BoundedRead.ReadAll(stream, MaxFileBytes, entry.Path, entry.Size);
         }
         catch
         {
@@ -84,20 +86,6 @@ public sealed class SharedFileReads : IDisposable
         if (!_kept.TryRemove(entry.Path, out var kept)) return _inner.Open(entry);
         Interlocked.Add(ref _keptBytes, -kept.Length);
         return new MemoryStream(kept, writable: false);
-    }
-
-    /// <summary>A file that grows past the limit while it is read is an error, not an unbounded buffer.</summary>
-    private static byte[] ReadBounded(Stream stream, FileEntry entry)
-    {
-        using var buffer = new MemoryStream((int)Math.Max(0, entry.Size));
-        var chunk = new byte[81920];
-        int n;
-        while ((n = stream.Read(chunk)) > 0)
-        {
-            if (buffer.Length + n > MaxFileBytes) throw new IOException($"{entry.Path}: grew past {MaxFileBytes} bytes while being read");
-            buffer.Write(chunk, 0, n);
-        }
-        return buffer.ToArray();
     }
 
     public void Dispose()

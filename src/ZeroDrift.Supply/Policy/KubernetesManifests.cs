@@ -1,47 +1,60 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using ZeroDrift.Core.Budgets;
 using ZeroDrift.Core.IO;
+using ZeroDrift.Parsing.Streams;
+using ZeroDrift.Parsing.Yaml;
 
 namespace ZeroDrift.Supply.Policy;
 
 /// <summary>
 /// Reads Kubernetes manifests (YAML or JSON, several documents, <c>List</c> kinds) into JSON objects, with YAML 1.2 core
-/// scalar types (booleans, integers, null) so that <c>privileged: true</c> is a boolean as the API server sees it.
+/// scalar types (booleans, integers, null) so that <c>privileged: true</c> is a boolean as the API server sees it. The
+/// file is attacker data: its size is checked from <c>stat</c> before it is read, and it is parsed by the one hardened
+/// YAML parser within a <see cref="ParseBudget"/> (nesting refused before any recursion, aliases counted as what they
+/// expand to, time).
 /// </summary>
 public static partial class KubernetesManifests
 {
     public const int MaxBytes = 4 << 20;
-    private const int MaxDepth = 64;
-    private const int MaxDocuments = 1000;
-    // Aliases make a small file expand to many nodes (billion laughs): the conversion has a budget.
-    private const int MaxNodes = 1_000_000;
 
-    public static IReadOnlyList<JsonObject> Load(string path)
+    // Each workload of a manifest may cost a registry round trip in policy check.
+    private const int MaxDocuments = 1000;
+
+    /// <summary>The budget of a manifest read by <c>policy check</c>: the scan's defaults, at most <see cref="MaxBytes"/>.</summary>
+    public static ParseBudget Budget { get; } = ParseBudget.Default.WithMaxBytes(MaxBytes);
+
+    public static IReadOnlyList<JsonObject> Load(string path, ParseBudget? budget = null)
     {
-        return Parse(BoundedFile.ReadAllText(path, MaxBytes, "manifest"), path);
+        budget ??= Budget;
+        return Parse(BoundedFile.ReadAllText(path, budget.MaxBytes, "manifest"), path, budget);
     }
 
-    public static IReadOnlyList<JsonObject> Parse(string text, string source)
+    public static IReadOnlyList<JsonObject> Parse(string text, string source, ParseBudget? budget = null)
     {
-        var stream = new YamlStream();
+        YamlStream stream;
         try
         {
-            stream.Load(new StringReader(text));
+            stream = SafeYaml.LoadStream(text, budget ?? Budget, source);
         }
         catch (YamlException e)
         {
             throw new SupplyException($"{source}: line {e.Start.Line}: {e.Message}", e);
         }
+        catch (BudgetExceededException e)
+        {
+            throw new SupplyException(e.Message, e);
+        }
         if (stream.Documents.Count > MaxDocuments) throw new SupplyException($"{source}: more than {MaxDocuments} documents");
         var objects = new List<JsonObject>();
-        var budget = MaxNodes;
         foreach (var document in stream.Documents)
         {
             if (document.RootNode is YamlScalarNode { Value: null or "" }) continue;
-            if (Convert(document.RootNode, 0, source, ref budget) is not JsonObject obj) throw new SupplyException($"{source}: a document is not a mapping");
+            if (Convert(document.RootNode, source) is not JsonObject obj) throw new SupplyException($"{source}: a document is not a mapping");
             if (obj["kind"] is JsonValue k && k.TryGetValue<string>(out var kind) && kind.EndsWith("List", StringComparison.Ordinal) && obj["items"] is JsonArray items)
                 objects.AddRange(items.OfType<JsonObject>().Select(i => (JsonObject)i.DeepClone()));
             else
@@ -50,10 +63,9 @@ public static partial class KubernetesManifests
         return objects;
     }
 
-    private static JsonNode? Convert(YamlNode node, int depth, string source, ref int budget)
+    // Recursion is bounded: the parser refused nesting past the budget, and aliases past its nodes.
+    private static JsonNode? Convert(YamlNode node, string source)
     {
-        if (--budget < 0) throw new SupplyException($"{source}: more than {MaxNodes} YAML nodes (after expanding aliases)");
-        if (depth > MaxDepth) throw new SupplyException($"{source}: nested deeper than {MaxDepth} levels");
         switch (node)
         {
             case YamlMappingNode map:
@@ -61,12 +73,12 @@ public static partial class KubernetesManifests
                 foreach (var (key, value) in map.Children)
                 {
                     var name = (key as YamlScalarNode)?.Value ?? throw new SupplyException($"{source}: line {key.Start.Line}: keys must be scalars");
-                    obj[name] = Convert(value, depth + 1, source, ref budget);
+                    obj[name] = Convert(value, source);
                 }
                 return obj;
             case YamlSequenceNode seq:
                 var array = new JsonArray();
-                foreach (var child in seq.Children) array.Add(Convert(child, depth + 1, source, ref budget));
+                foreach (var child in seq.Children) array.Add(Convert(child, source));
                 return array;
             case YamlScalarNode scalar:
                 var text = scalar.Value ?? "";

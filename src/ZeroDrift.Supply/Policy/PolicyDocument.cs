@@ -3,6 +3,8 @@ using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 using ZeroDrift.Core;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Yaml;
 using ZeroDrift.Supply.Keys;
 using ZeroDrift.Supply.Signing;
 using ZeroDrift.Core.IO;
@@ -84,6 +86,8 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
     public const string KindName = "ImagePolicy";
     private const int MaxPolicyBytes = 1 << 20;
 
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+
     public ImageRule? RuleFor(string repositoryName) => Images.FirstOrDefault(r => r.Matches(repositoryName));
 
     public static SupplyPolicy Load(string path)
@@ -97,13 +101,16 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
         PolicyFile? file;
         try
         {
-            var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).WithMaximumRecursion(32).Build();
-            file = deserializer.Deserialize<PolicyFile>(yaml);
+            file = SafeYaml.Deserialize<PolicyFile>(Deserializer, yaml, ParseBudget.Default.WithMaxBytes(MaxPolicyBytes), source);
         }
         catch (YamlException e)
         {
             var inner = e.InnerException?.Message ?? e.Message;
             throw new SupplyException($"{source}: line {e.Start.Line}: {OneLine(inner)}", e);
+        }
+        catch (BudgetExceededException e)
+        {
+            throw new SupplyException(e.Message, e);
         }
         if (file is null) throw new SupplyException($"{source}: empty policy");
         if (file.ApiVersion != ApiVersion) throw new SupplyException($"{source}: apiVersion must be {ApiVersion}");

@@ -280,7 +280,7 @@ public sealed class NpmLockTests
         using var dir = new TempDir();
         dir.File("a/package-lock.json", "{ \"lockfileVersion\": 3, \"packages\": { \"node_modules/x\": ");
         dir.File("b/package-lock.json", "[1, 2, 3]");
-        dir.File("c/package-lock.json", new string('[', 10_000) + new string(']', 10_000));
+        dir.File("c/package-lock.json", "{\"packages\": {\"node_modules/x\": " + new string('[', 10_000) + new string(']', 10_000) + "}}");
         dir.File("d/package-lock.json", """{ "lockfileVersion": 3, "packages": { "node_modules/ok": { "version": "1.0.0" }, "node_modules/bad name": { "version": "1" }, "node_modules/nover": {} } }""");
         var inventory = LockfileHarness.Scan(dir.Path, _cataloger);
         Assert.Equal("pkg:npm/ok@1.0.0", Assert.Single(inventory.Packages).Purl.ToString());

@@ -139,7 +139,7 @@ public sealed class PomTests
             <project><artifactId>&lol3;</artifactId></project>
             """;
         Assert.Throws<FormatException>(() => CatalogText(laughs));
-        Assert.Contains("invalid POM XML", Assert.Throws<FormatException>(() => CatalogText("<project><dependencies>")).Message, StringComparison.Ordinal);
+        Assert.Contains("invalid XML", Assert.Throws<FormatException>(() => CatalogText("<project><dependencies>")).Message, StringComparison.Ordinal);
         Assert.Contains("not a Maven POM", Assert.Throws<FormatException>(() => CatalogText("<settings/>")).Message, StringComparison.Ordinal);
     }
 

@@ -198,6 +198,25 @@ public sealed class RpmTests
     }
 
     [Fact]
+    public void A_database_of_damaged_rows_names_twenty_and_counts_the_rest()
+    {
+        using var dir = new TempDir();
+        var db = BuildDatabase(dir);
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(db, "rpmdb.sqlite")};Pooling=False"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = "WITH RECURSIVE n(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM n WHERE i < 1049) INSERT INTO Packages (hnum, blob) SELECT i, x'0000' FROM n";
+            insert.ExecuteNonQuery();
+        }
+        var (packages, warnings) = Catalog(dir.Combine("root"), null);
+        Assert.Equal(3, packages.Count);
+        Assert.Equal(21, warnings.Count);
+        Assert.Equal(20, warnings.Count(w => w.Contains("Packages row hnum=", StringComparison.Ordinal)));
+        Assert.Contains(warnings, w => w.EndsWith("30 more damaged Packages rows skipped (50 in all)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Rows_still_in_the_write_ahead_log_are_read()
     {
         using var dir = new TempDir();
@@ -291,34 +310,13 @@ public sealed class RpmTests
         var inventory = new InventoryScanner([new RpmCataloger()]).Scan(target, ScanLimits.Default, CancellationToken.None);
         Assert.Empty(inventory.Packages);
         var warning = Assert.Single(inventory.Warnings);
-        Assert.Contains("not a readable rpm SQLite database", warning, StringComparison.Ordinal);
+        Assert.Contains("not a readable SQLite database", warning, StringComparison.Ordinal);
     }
 
     private static byte[] Str(string s) => Encoding.UTF8.GetBytes(s + "\0");
 
-    private static byte[] Header(params (int Tag, string Value)[] strings) =>
-        HeaderWith(strings.Select(s => (s.Tag, 6, Str(s.Value))).ToArray(), strings.Select(_ => 1).ToArray());
+    private static byte[] Header(params (int Tag, string Value)[] strings) => RpmHeaders.Strings(strings);
 
     /// <summary>A header blob in rpm's layout, for the malformed cases only (the real ones come from rpm).</summary>
-    private static byte[] HeaderWith((int Tag, int Type, byte[] Data)[] entries, int[] counts)
-    {
-        var data = new MemoryStream();
-        var index = new List<byte>();
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var e = new byte[16];
-            BinaryPrimitives.WriteInt32BigEndian(e, entries[i].Tag);
-            BinaryPrimitives.WriteInt32BigEndian(e.AsSpan(4), entries[i].Type);
-            BinaryPrimitives.WriteInt32BigEndian(e.AsSpan(8), (int)data.Length);
-            BinaryPrimitives.WriteInt32BigEndian(e.AsSpan(12), counts[i]);
-            index.AddRange(e);
-            data.Write(entries[i].Data);
-        }
-        var blob = new byte[8 + index.Count + data.Length];
-        BinaryPrimitives.WriteInt32BigEndian(blob, entries.Length);
-        BinaryPrimitives.WriteInt32BigEndian(blob.AsSpan(4), (int)data.Length);
-        index.CopyTo(blob, 8);
-        data.ToArray().CopyTo(blob, 8 + index.Count);
-        return blob;
-    }
+    private static byte[] HeaderWith((int Tag, int Type, byte[] Data)[] entries, int[] counts) => RpmHeaders.Build(entries, counts);
 }

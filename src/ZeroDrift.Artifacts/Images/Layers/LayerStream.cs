@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
 using ZeroDrift.Artifacts.Images.Oci;
+using ZeroDrift.Parsing.Streams;
 
 namespace ZeroDrift.Artifacts.Images.Layers;
 
@@ -13,6 +14,8 @@ public sealed class LayerStream : IDisposable
 {
     private readonly CountingStream _compressed;
     private readonly CountingStream _uncompressed;
+    private readonly IncrementalHash? _compressedHash;
+    private readonly IncrementalHash? _uncompressedHash;
     private readonly Stream _decompressor;
     private readonly LayerInfo _layer;
     private readonly string _what;
@@ -29,7 +32,9 @@ public sealed class LayerStream : IDisposable
         _what = what;
         _limits = limits;
         _budget = budget;
-        _compressed = new CountingStream(blob, layer.Digest is { } d ? Digest.CreateHash(d) : null, null);
+        _compressedHash = layer.Digest is { } d ? Digest.CreateHash(d) : null;
+        _uncompressedHash = layer.DiffId is { } diff ? Digest.CreateHash(diff) : null;
+        _compressed = new CountingStream(blob, _compressedHash is { } ch ? (chunk, _) => ch.AppendData(chunk) : null);
         var magic = new byte[4];
         var peeked = _compressed.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
         var buffered = new BufferedStream(new PrefixedStream(magic.AsMemory(0, peeked), _compressed), 1 << 16);
@@ -39,10 +44,11 @@ public sealed class LayerStream : IDisposable
             >= 4 when magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd => new ZstdSharp.DecompressionStream(buffered),
             _ => buffered,
         };
-        _uncompressed = new CountingStream(_decompressor, layer.DiffId is { } diff ? Digest.CreateHash(diff) : null,
+        _uncompressed = new CountingStream(_decompressor,
             (chunk, total) =>
             {
-                budget.Take(chunk, what);
+                _uncompressedHash?.AppendData(chunk);
+                budget.Take(chunk.Length, what);
                 CheckRatio(total + _expanded);
             });
     }
@@ -66,21 +72,25 @@ public sealed class LayerStream : IDisposable
     {
         var sink = new byte[1 << 16];
         while (_uncompressed.Read(sink) > 0) { }
-        if (_layer.DiffId is { } diffId && _uncompressed.HashHex() is { } actualDiff && !diffId.EndsWith(":" + actualDiff, StringComparison.Ordinal))
+        if (_layer.DiffId is { } diffId && HashHex(_uncompressedHash) is { } actualDiff && !diffId.EndsWith(":" + actualDiff, StringComparison.Ordinal))
             throw new ArtifactException($"{_what}: uncompressed content does not match its digest (diff id {diffId})");
         if (_layer.Digest is { } digest)
         {
             while (_compressed.Read(sink) > 0) { }
-            if (_compressed.HashHex() is { } actual && !digest.EndsWith(":" + actual, StringComparison.Ordinal))
+            if (HashHex(_compressedHash) is { } actual && !digest.EndsWith(":" + actual, StringComparison.Ordinal))
                 throw new ArtifactException($"{_what}: blob does not match its digest {digest}");
         }
     }
+
+    private static string? HashHex(IncrementalHash? hash) => hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
 
     public void Dispose()
     {
         _uncompressed.Dispose();
         _decompressor.Dispose();
         _compressed.Dispose();
+        _compressedHash?.Dispose();
+        _uncompressedHash?.Dispose();
     }
 }
 
@@ -96,76 +106,4 @@ public sealed class ByteBudget(long limit)
         if (Interlocked.Add(ref _used, bytes) > limit)
             throw new LimitExceededException($"{what}: more than {limit} bytes once decompressed (raise --max-total-bytes if this image is genuine)");
     }
-}
-
-/// <summary>Counts and optionally hashes the bytes read through it; reports each chunk's running total.</summary>
-internal sealed class CountingStream(Stream inner, IncrementalHash? hash, Action<int, long>? onRead) : Stream
-{
-    private long _count;
-
-    public long Count => _count;
-
-    public string? HashHex() => hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
-
-    public override int Read(Span<byte> buffer)
-    {
-        var read = inner.Read(buffer);
-        Account(buffer[..read]);
-        return read;
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    private void Account(ReadOnlySpan<byte> data)
-    {
-        if (data.Length == 0) return;
-        hash?.AppendData(data);
-        _count += data.Length;
-        onRead?.Invoke(data.Length, _count);
-    }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _count; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) { inner.Dispose(); hash?.Dispose(); }
-        base.Dispose(disposing);
-    }
-}
-
-/// <summary>Gives back bytes already read (a format's magic) before the rest of the stream.</summary>
-internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
-{
-    private ReadOnlyMemory<byte> _prefix = prefix;
-
-    public override int Read(Span<byte> buffer)
-    {
-        if (_prefix.Length > 0)
-        {
-            var n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
-            return n;
-        }
-        return rest.Read(buffer);
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,6 +1,7 @@
-using System.Xml;
 using System.Xml.Linq;
 using ZeroDrift.Core;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Xml;
 
 namespace ZeroDrift.Inventory.Catalogers.DotNet;
 
@@ -38,29 +39,11 @@ internal static class NuGetPackages
     }
 
     /// <summary>
-    /// Loads project XML without DTDs or external resolution: a hostile file cannot pull in other files (XXE) or
-    /// expand entities without bound ("billion laughs"). Malformed XML becomes a <see cref="FormatException"/>.
+    /// Loads project XML within the scan's budget (<see cref="SafeXml"/>): no DTD or external resolution, so a hostile
+    /// file cannot pull in other files (XXE) or expand entities ("billion laughs"); nesting, elements, bytes and time are
+    /// bounded as it is read. Malformed XML becomes a <see cref="FormatException"/>.
     /// </summary>
-    public static XDocument LoadXml(Stream stream, string path)
-    {
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersFromEntities = 1024,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-        };
-        try
-        {
-            using var reader = XmlReader.Create(stream, settings);
-            return XDocument.Load(reader, LoadOptions.SetLineInfo);
-        }
-        catch (XmlException e)
-        {
-            throw new FormatException($"{path}: invalid XML: {e.Message}", e);
-        }
-    }
+    public static XDocument LoadXml(Stream stream, string path, ParseBudget budget) => SafeXml.Load(stream, budget, path, LoadOptions.SetLineInfo);
 
     /// <summary>An attribute matched without regard to case, as MSBuild and NuGet read them.</summary>
     public static string? Attribute(XElement element, string name) =>

@@ -17,7 +17,7 @@ public sealed class NuGetPackagesConfigCataloger : ICataloger
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
         System.Xml.Linq.XDocument document;
-        using (var stream = context.Open(entry)) document = NuGetPackages.LoadXml(stream, entry.Path);
+        using (var stream = context.Open(entry)) document = NuGetPackages.LoadXml(stream, entry.Path, context.Budget);
         if (document.Root?.Name.LocalName != "packages")
             throw new FormatException($"{entry.Path}: root element is <{document.Root?.Name.LocalName}>, expected <packages>");
         var found = new List<Package>();

@@ -29,7 +29,7 @@ public sealed partial class NuGetProjectCataloger : ICataloger
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
         XDocument document;
-        using (var stream = context.Open(entry)) document = NuGetPackages.LoadXml(stream, entry.Path);
+        using (var stream = context.Open(entry)) document = NuGetPackages.LoadXml(stream, entry.Path, context.Budget);
         var found = new List<Package>();
         var isCentral = entry.Name.Equals(CentralFile, StringComparison.OrdinalIgnoreCase);
         if (isCentral)
@@ -105,7 +105,7 @@ public sealed partial class NuGetProjectCataloger : ICataloger
             if (found is { Kind: FileKind.Regular or FileKind.Hardlink })
             {
                 XDocument document;
-                using (var stream = context.Open(found)) document = NuGetPackages.LoadXml(stream, candidate);
+                using (var stream = context.Open(found)) document = NuGetPackages.LoadXml(stream, candidate, context.Budget);
                 foreach (var element in NuGetPackages.Named(document, "PackageVersion").Concat(NuGetPackages.Named(document, "GlobalPackageReference")))
                     if (Id(element) is { } id && NuGetPackages.AttributeOrChild(element, "Version") is { } version)
                         versions.TryAdd(id, version);

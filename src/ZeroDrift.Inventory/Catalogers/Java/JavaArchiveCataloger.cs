@@ -232,7 +232,7 @@ public sealed class JavaArchiveCataloger : ICataloger
             {
                 var bytes = budget.ReadSmall(entry, MaxPomEntryBytes, $"{where}: {entry.FullName}");
                 using var stream = new MemoryStream(bytes, writable: false);
-                return MavenPom.Parse(stream, $"{where}: {entry.FullName}", MaxPomEntryBytes).Licenses
+                return MavenPom.Parse(stream, $"{where}: {entry.FullName}", context.Budget.WithMaxBytes(MaxPomEntryBytes)).Licenses
                     .Select(l => l.Name ?? l.Url!).Distinct(StringComparer.Ordinal).ToList();
             }
             catch (Exception e) when (e is FormatException or InvalidDataException or LimitExceededException or IOException or NotSupportedException)

@@ -1,5 +1,6 @@
-using System.Xml;
 using System.Xml.Linq;
+using ZeroDrift.Core.Budgets;
+using ZeroDrift.Parsing.Xml;
 
 namespace ZeroDrift.Inventory.Catalogers.Java;
 
@@ -25,30 +26,13 @@ internal sealed record MavenPom
     public IReadOnlyList<PomLicense> Licenses { get; init; } = [];
 
     /// <summary>
-    /// Parses POM XML safely: no DTD (so no external entities and no entity expansion bombs), no resolver,
-    /// a bounded document size. Throws <see cref="FormatException"/> naming <paramref name="what"/>.
+    /// Parses POM XML within <paramref name="budget"/> (<see cref="SafeXml"/>: no DTD, so no external entities and no
+    /// entity expansion bombs, no resolver, bounded bytes, nesting, elements and time). Throws <see cref="FormatException"/>
+    /// naming <paramref name="what"/>.
     /// </summary>
-    public static MavenPom Parse(Stream stream, string what, long maxCharacters)
+    public static MavenPom Parse(Stream stream, string what, ParseBudget budget)
     {
-        var settings = new XmlReaderSettings
-        {
-            DtdProcessing = DtdProcessing.Prohibit,
-            XmlResolver = null,
-            MaxCharactersInDocument = maxCharacters,
-            MaxCharactersFromEntities = 0,
-            IgnoreComments = true,
-            IgnoreProcessingInstructions = true,
-        };
-        XDocument document;
-        try
-        {
-            using var reader = XmlReader.Create(stream, settings);
-            document = XDocument.Load(reader, LoadOptions.None);
-        }
-        catch (XmlException e)
-        {
-            throw new FormatException($"{what}: invalid POM XML: {e.Message}", e);
-        }
+        var document = SafeXml.Load(stream, budget, what);
         var project = document.Root;
         if (project is null || project.Name.LocalName != "project")
             throw new FormatException($"{what}: not a Maven POM (root element is <{project?.Name.LocalName}>, not <project>)");

@@ -13,7 +13,7 @@ public sealed class PomCataloger : ICataloger
 {
     // Maven projects rarely nest parents more than three or four deep; the bound stops a cycle of relativePaths.
     private const int MaxParentDepth = 10;
-    private const long MaxPomCharacters = 16 << 20;
+    private const long MaxPomBytes = 16 << 20;
 
     public string Name => "java-pom";
 
@@ -23,7 +23,7 @@ public sealed class PomCataloger : ICataloger
     {
         MavenPom pom;
         using (var stream = context.Open(entry))
-            pom = MavenPom.Parse(stream, entry.Path, Math.Min(MaxPomCharacters, context.Limits.MaxFileBytes));
+            pom = MavenPom.Parse(stream, entry.Path, context.Budget.WithMaxBytes(MaxPomBytes));
 
         var chain = ParentChain(context, entry.Path, pom);
         var groupId = pom.GroupId ?? pom.Parent?.GroupId;
@@ -114,9 +114,9 @@ public sealed class PomCataloger : ICataloger
             try
             {
                 using var stream = context.Open(resolved);
-                parentPom = MavenPom.Parse(stream, resolved.Path, MaxPomCharacters);
+                parentPom = MavenPom.Parse(stream, resolved.Path, context.Budget.WithMaxBytes(MaxPomBytes));
             }
-            catch (Exception e) when (e is FormatException or Artifacts.ArtifactException)
+            catch (Exception e) when (e is FormatException or Artifacts.ArtifactException or IOException)
             {
                 context.Warn($"{path}: parent POM {resolved.Path} not read: {e.Message}");
                 break;

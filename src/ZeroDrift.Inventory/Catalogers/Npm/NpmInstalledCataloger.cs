@@ -90,8 +90,8 @@ public sealed class NpmInstalledCataloger : ICataloger
                 {
                     try
                     {
-                        using var document = System.Text.Json.JsonDocument.Parse(context.FileSystem.ReadText(found, MaxDependencyManifestBytes),
-                            new System.Text.Json.JsonDocumentOptions { MaxDepth = context.Limits.MaxNesting, AllowTrailingCommas = true });
+                        using var stream = context.FileSystem.Open(found);
+                        using var document = Parsing.Json.SafeJson.Parse(stream, context.Budget.WithMaxBytes(MaxDependencyManifestBytes), found.Path);
                         // The dependency's own package.json is cataloged (and warned about) on its own; here it only names the edge.
                         if (document.RootElement.Str("name") is { } depName && document.RootElement.Str("version") is { } version
                             && NpmPackages.IsValidName(depName) && !string.IsNullOrWhiteSpace(version))

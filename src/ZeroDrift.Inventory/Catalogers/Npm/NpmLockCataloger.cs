@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core;
+using ZeroDrift.Parsing.Json;
 
 namespace ZeroDrift.Inventory.Catalogers.Npm;
 
@@ -8,7 +9,8 @@ namespace ZeroDrift.Inventory.Catalogers.Npm;
 /// npm's package-lock.json and npm-shrinkwrap.json. Version 1 nests packages under "dependencies"; versions 2 and
 /// 3 list them flat under "packages", keyed by their node_modules path (version 2 keeps the v1 tree too, which
 /// is ignored). Both are turned into the same path-keyed nodes so the dependency graph is resolved the way node
-/// resolves require(): the nearest node_modules up the path.
+/// resolves require(): the nearest node_modules up the path. The file is read as a stream, one package entry at a
+/// time, keeping only the fields reported: memory follows the number of packages, not the size of the file.
 /// </summary>
 public sealed class NpmLockCataloger : ICataloger
 {
@@ -21,20 +23,24 @@ public sealed class NpmLockCataloger : ICataloger
         && !entry.Path.Contains("/node_modules/", StringComparison.Ordinal);
 
     /// <summary>One installed location in the lockfile: "node_modules/a/node_modules/@s/b", or a workspace folder.</summary>
-    private sealed record Node(string Path, string Name, string? Version, JsonElement Json, IReadOnlyList<string> Dependencies,
-        bool Dev, bool Optional, bool DevOptional, string? LinkTarget, string? Alias);
+    private sealed record Node(string Path, string Name, string? Version, string? DeclaredName, IReadOnlyList<string> Dependencies,
+        bool Dev, bool Optional, bool DevOptional, string? LinkTarget, string? Alias, Details Details);
+
+    /// <summary>What is reported of an entry beyond its name and version.</summary>
+    private sealed record Details(string? Resolved, string? Integrity, IReadOnlyList<string> Licenses, bool Bundled)
+    {
+        public static Details Of(JsonElement json) => new(json.Str("resolved"), json.Str("integrity"), NpmPackages.Licenses(json),
+            json.Flag("inBundle") || json.Flag("bundled"));
+    }
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        using var document = LockfileJson.Parse(context, entry);
-        var root = document.RootElement;
-        var lockfileVersion = root.TryGetProperty("lockfileVersion", out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) ? n : 1;
-        var nodes = new Dictionary<string, Node>(StringComparer.Ordinal);
-        if (root.Obj("packages") is { } packages)
-            ReadPackages(packages, nodes);
-        else if (root.Obj("dependencies") is { } dependencies)
-            ReadLegacyTree(dependencies, "", nodes);
-        else if (lockfileVersion > 3)
+        var lockfile = new Reader();
+        using (var stream = context.Open(entry))
+            JsonMemberStream.Read(stream, context.Budget.Start(entry.Path, "JSON members"), lockfile);
+        var lockfileVersion = lockfile.Version ?? 1;
+        var nodes = lockfile.HasPackages ? lockfile.Packages : lockfile.Legacy;
+        if (!lockfile.HasPackages && !lockfile.HasLegacy && lockfileVersion > 3)
             throw new FormatException($"unsupported lockfileVersion {lockfileVersion}: neither \"packages\" nor \"dependencies\"");
 
         var ids = new Dictionary<string, (string Id, PackageUrl Purl, Node Node)>(StringComparer.Ordinal);
@@ -51,13 +57,13 @@ public sealed class NpmLockCataloger : ICataloger
             if (!ids.TryGetValue(node.Path, out var self)) continue;
             var target = self.Node;
             var metadata = new Dictionary<string, string> { ["lockfileVersion"] = lockfileVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), ["path"] = node.Path };
-            if (target.Json.Str("resolved") is { } resolved && node.LinkTarget is null) metadata["resolved"] = resolved;
-            if (target.Json.Str("integrity") is { } integrity) metadata["integrity"] = integrity;
+            if (target.Details.Resolved is { } resolved && node.LinkTarget is null) metadata["resolved"] = resolved;
+            if (target.Details.Integrity is { } integrity) metadata["integrity"] = integrity;
             if (node.Alias is { } alias) metadata["alias"] = alias;
             if (node.LinkTarget is { } link) metadata["link"] = link;
             if (node.Optional) metadata["optional"] = "true";
             if (node.DevOptional) metadata["devOptional"] = "true";
-            if (node.Json.Flag("inBundle") || node.Json.Flag("bundled")) metadata["bundled"] = "true";
+            if (node.Details.Bundled) metadata["bundled"] = "true";
             found.Add(new Package
             {
                 Name = target.Name,
@@ -66,7 +72,7 @@ public sealed class NpmLockCataloger : ICataloger
                 Purl = self.Purl,
                 FoundBy = Name,
                 Locations = [entry.Location],
-                Licenses = NpmPackages.Licenses(target.Json),
+                Licenses = target.Details.Licenses,
                 Dev = node.Dev,
                 DependsOn = target.Dependencies
                     .Select(dependency => Resolve(target.Path, dependency, nodes))
@@ -80,53 +86,90 @@ public sealed class NpmLockCataloger : ICataloger
         return PackageMerge.ByPurl(found);
     }
 
-    /// <summary>Lockfile v2/v3: "packages" keyed by install path; "" is the root project.</summary>
-    private static void ReadPackages(JsonElement packages, Dictionary<string, Node> nodes)
+    /// <summary>
+    /// Takes the lockfile's members as they stream past: "lockfileVersion", and each entry of "packages" (v2, v3) and of
+    /// "dependencies" (v1; skipped once the file has said it is v2 or later, as npm writes the version first).
+    /// </summary>
+    private sealed class Reader : IJsonMemberVisitor
     {
-        foreach (var property in packages.EnumerateObject())
+        public int? Version { get; private set; }
+        public bool HasPackages { get; private set; }
+        public bool HasLegacy { get; private set; }
+        public Dictionary<string, Node> Packages { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Node> Legacy { get; } = new(StringComparer.Ordinal);
+
+        public bool Streams(string name) => name is "packages" or "dependencies";
+
+        public void Begin(string name, JsonValueKind kind)
         {
-            if (property.Name.Length == 0 || property.Value.ValueKind != JsonValueKind.Object) continue;
-            var json = property.Value;
-            var pathName = NameFromPath(property.Name);
-            var declared = json.Str("name");
-            // A workspace folder ("packages/app") without a "name" goes by its folder name, as npm names it.
-            var name = declared ?? pathName ?? VirtualPath.FileName(property.Name);
-            if (!NpmPackages.IsValidName(name)) continue;
-            var dependencies = new[] { "dependencies", "optionalDependencies", "peerDependencies" }
-                .SelectMany(field => json.Props(field).Select(p => p.Name))
-                .Distinct(StringComparer.Ordinal)
-                .ToList();
-            var link = json.Flag("link") ? json.Str("resolved") : null;
-            nodes[property.Name] = new Node(property.Name, name, json.Str("version"), json, dependencies,
-                json.Flag("dev"), json.Flag("optional"), json.Flag("devOptional"),
-                link is null ? null : LinkKey(link),
-                declared is not null && pathName is not null && declared != pathName ? pathName : null);
+            if (kind != JsonValueKind.Object) return;
+            if (name == "packages") HasPackages = true;
+            else HasLegacy = true;
+        }
+
+        public bool Wants(string? parent, string name) => parent switch
+        {
+            null => name == "lockfileVersion",
+            "packages" => HasPackages,
+            _ => HasLegacy && !HasPackages && Version is null or < 2,
+        };
+
+        public void Visit(string? parent, string name, JsonElement value)
+        {
+            switch (parent)
+            {
+                case null:
+                    if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var version)) Version = version;
+                    break;
+                case "packages":
+                    ReadPackage(name, value, Packages);
+                    break;
+                default:
+                    ReadLegacy(name, value, "", Legacy);
+                    break;
+            }
         }
     }
 
-    /// <summary>Lockfile v1: a tree of "dependencies", each with "version" and "requires", children nested the same way.</summary>
-    private static void ReadLegacyTree(JsonElement dependencies, string parent, Dictionary<string, Node> nodes)
+    /// <summary>Lockfile v2/v3: one entry of "packages", keyed by install path; "" is the root project.</summary>
+    private static void ReadPackage(string key, JsonElement json, Dictionary<string, Node> nodes)
     {
-        foreach (var property in dependencies.EnumerateObject())
+        if (key.Length == 0 || json.ValueKind != JsonValueKind.Object) return;
+        var pathName = NameFromPath(key);
+        var declared = json.Str("name");
+        // A workspace folder ("packages/app") without a "name" goes by its folder name, as npm names it.
+        var name = declared ?? pathName ?? VirtualPath.FileName(key);
+        if (!NpmPackages.IsValidName(name)) return;
+        var dependencies = new[] { "dependencies", "optionalDependencies", "peerDependencies" }
+            .SelectMany(field => json.Props(field).Select(p => p.Name))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var link = json.Flag("link") ? json.Str("resolved") : null;
+        nodes[key] = new Node(key, name, json.Str("version"), declared, dependencies,
+            json.Flag("dev"), json.Flag("optional"), json.Flag("devOptional"),
+            link is null ? null : LinkKey(link),
+            declared is not null && pathName is not null && declared != pathName ? pathName : null,
+            Details.Of(json));
+    }
+
+    /// <summary>Lockfile v1: one entry of the tree of "dependencies", with "version" and "requires", its children nested the same way.</summary>
+    private static void ReadLegacy(string name, JsonElement json, string parent, Dictionary<string, Node> nodes)
+    {
+        if (json.ValueKind != JsonValueKind.Object || !NpmPackages.IsValidName(name)) return;
+        var path = (parent.Length == 0 ? "" : parent + "/") + NodeModules + name;
+        var version = json.Str("version");
+        string? alias = null;
+        if (version is not null && NpmPackages.ParseAlias(version) is { } real)
         {
-            if (property.Value.ValueKind != JsonValueKind.Object || !NpmPackages.IsValidName(property.Name)) continue;
-            var json = property.Value;
-            var path = (parent.Length == 0 ? "" : parent + "/") + NodeModules + property.Name;
-            var name = property.Name;
-            var version = json.Str("version");
-            string? alias = null;
-            if (version is not null && NpmPackages.ParseAlias(version) is { } real)
-            {
-                alias = name;
-                (name, version) = real;
-            }
-            // A v1 "file:" or "link:" version points at a folder of the project, not at a published version.
-            if (version is not null && (version.StartsWith("file:", StringComparison.Ordinal) || version.StartsWith("link:", StringComparison.Ordinal)))
-                version = null;
-            var requires = json.Props("requires").Select(p => p.Name).ToList();
-            nodes[path] = new Node(path, name, version, json, requires, json.Flag("dev"), json.Flag("optional"), false, null, alias);
-            if (json.Obj("dependencies") is { } children) ReadLegacyTree(children, path, nodes);
+            alias = name;
+            (name, version) = real;
         }
+        // A v1 "file:" or "link:" version points at a folder of the project, not at a published version.
+        if (version is not null && (version.StartsWith("file:", StringComparison.Ordinal) || version.StartsWith("link:", StringComparison.Ordinal)))
+            version = null;
+        var requires = json.Props("requires").Select(p => p.Name).ToList();
+        nodes[path] = new Node(path, name, version, json.Str("name"), requires, json.Flag("dev"), json.Flag("optional"), false, null, alias, Details.Of(json));
+        foreach (var child in json.Props("dependencies")) ReadLegacy(child.Name, child.Value, path, nodes);
     }
 
     /// <summary>"node_modules/a/node_modules/@s/b" → "@s/b"; null for a path outside node_modules (a workspace folder).</summary>
@@ -154,7 +197,7 @@ public sealed class NpmLockCataloger : ICataloger
     {
         if (node.LinkTarget is null) return node;
         if (!nodes.TryGetValue(node.LinkTarget, out var target) || target.LinkTarget is not null) return null;
-        return target with { Name = target.Json.Str("name") ?? node.Name };
+        return target with { Name = target.DeclaredName ?? node.Name };
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed class PnpmLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        if (YamlTree.Load(context.ReadText(entry), context.Limits.MaxNesting) is not Dictionary<string, object?> root)
+        if (YamlTree.Load(context.ReadText(entry), context.Budget, entry.Path) is not Dictionary<string, object?> root)
             throw new FormatException("pnpm-lock.yaml is not a YAML mapping");
         var lockfileVersion = ParseLockfileVersion(root.Str("lockfileVersion"));
         var slashKeys = lockfileVersion < 6;

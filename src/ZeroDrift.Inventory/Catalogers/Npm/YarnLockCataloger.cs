@@ -23,7 +23,7 @@ public sealed class YarnLockCataloger : ICataloger
     {
         var text = context.ReadText(entry);
         var berry = YarnClassicParser.LooksLikeBerry(text);
-        var blocks = berry ? ReadBerry(text, context.Limits.MaxNesting) : YarnClassicParser.Parse(text).Select(FromClassic).Where(b => b is not null).Select(b => b!).ToList();
+        var blocks = berry ? ReadBerry(text, context.Budget, entry.Path) : YarnClassicParser.Parse(text).Select(FromClassic).Where(b => b is not null).Select(b => b!).ToList();
 
         var bySpec = new Dictionary<string, string>(StringComparer.Ordinal);
         var withIds = blocks.Select(b =>
@@ -73,9 +73,9 @@ public sealed class YarnLockCataloger : ICataloger
         return new Block(e.Specs, name, version, e.Dependencies, metadata);
     }
 
-    private static List<Block> ReadBerry(string text, int maxDepth)
+    private static List<Block> ReadBerry(string text, ZeroDrift.Core.Budgets.ParseBudget budget, string what)
     {
-        if (YamlTree.Load(text, maxDepth) is not Dictionary<string, object?> root)
+        if (YamlTree.Load(text, budget, what) is not Dictionary<string, object?> root)
             throw new FormatException("yarn.lock (Berry) is not a YAML mapping");
         var blocks = new List<Block>();
         foreach (var (key, value) in root)

@@ -18,7 +18,7 @@ public sealed class ComposerInstalledCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        using var document = JsonFile.Parse(context.ReadText(entry), context.Limits.MaxNesting);
+        using var document = JsonFile.Parse(context, entry);
         var root = document.RootElement;
         JsonElement list;
         var devNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -14,7 +14,7 @@ public sealed class ComposerLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        using var document = JsonFile.Parse(context.ReadText(entry), context.Limits.MaxNesting);
+        using var document = JsonFile.Parse(context, entry);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("composer.lock is not a JSON object");
         var entries = new List<ComposerPackages.Entry>();

@@ -17,7 +17,7 @@ public sealed class PipfileLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        using var document = JsonFile.Parse(context.ReadText(entry), context.Limits.MaxNesting);
+        using var document = JsonFile.Parse(context, entry);
         if (document.RootElement.ValueKind != JsonValueKind.Object) throw new FormatException("Pipfile.lock is not a JSON object");
         var packages = new List<Package>();
         var seen = new HashSet<string>(StringComparer.Ordinal);

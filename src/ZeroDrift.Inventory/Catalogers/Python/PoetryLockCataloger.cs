@@ -17,7 +17,7 @@ public sealed class PoetryLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        var document = TomlFile.Parse(context.ReadText(entry), entry.Path, context.Limits.MaxNesting);
+        var document = TomlFile.Parse(context, entry);
         var locked = new List<(TomlTable Table, string Name, string Version, PackageUrl Purl)>();
         foreach (var table in document.Tables("package"))
         {

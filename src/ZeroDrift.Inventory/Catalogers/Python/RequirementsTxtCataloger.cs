@@ -1,6 +1,9 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core;
+using ZeroDrift.Parsing.Streams;
+using ZeroDrift.Parsing.Text;
 
 namespace ZeroDrift.Inventory.Catalogers.Python;
 
@@ -12,6 +15,9 @@ namespace ZeroDrift.Inventory.Catalogers.Python;
 public sealed partial class RequirementsTxtCataloger : ICataloger
 {
     private const int MaxIncludeDepth = 8;
+
+    /// <summary>pip reads any length; a real requirement, even with dozens of --hash options, is a few kilobytes.</summary>
+    private const int MaxLineChars = 1 << 20;
 
     public string Name => "python-requirements";
 
@@ -46,19 +52,25 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
     {
         var packages = new List<Package>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { entry.Path };
-        Read(context, entry, context.ReadText(entry), entry.Location, null, 0, visited, packages);
+        Read(context, entry, entry, null, 0, visited, packages);
         return packages;
     }
 
-    private void Read(CatalogContext context, FileEntry root, string text, Location location, Location? includedFrom,
+    /// <summary>Reads one requirements file as a stream of lines: memory follows the longest line kept, not the file.</summary>
+    private void Read(CatalogContext context, FileEntry root, FileEntry file, Location? includedFrom,
         int depth, HashSet<string> visited, List<Package> packages)
     {
-        foreach (var line in LogicalLines(text))
+        var meter = context.Budget.Start(file.Path, "lines");
+        using var stream = context.Open(file);
+        using var text = new StreamReader(new MeteredStream(stream, meter), Encoding.UTF8);
+        var lines = new LimitedLineReader(text, MaxLineChars, meter);
+        foreach (var line in LogicalLines(lines, number => context.Warn(
+            $"{file.Path}: line {number} is longer than {MaxLineChars} characters (no requirement is); skipped")))
         {
             if (line.StartsWith('-'))
             {
                 if (IncludeOption().Match(line) is { Success: true } include)
-                    Include(context, root, location, include.Groups["file"].Value, depth, visited, packages);
+                    Include(context, root, file.Location, include.Groups["file"].Value, depth, visited, packages);
                 continue;
             }
             if (ParsePin(line) is not { } pin) continue;
@@ -76,7 +88,7 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
                 FoundBy = Name,
                 // An included file's packages are located at the requirements file that included them first, so two
                 // files including the same base.txt give distinct packages.
-                Locations = includedFrom is null ? [location] : [includedFrom, location],
+                Locations = includedFrom is null ? [file.Location] : [includedFrom, file.Location],
                 Metadata = metadata,
             });
         }
@@ -101,27 +113,50 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
         }
         // A file the cataloger reads on its own is reported on its own.
         if (IsRequirementsFile(target.Path)) return;
-        string text;
-        try { text = context.ReadText(target); }
-        catch (Exception e) when (e is Artifacts.ArtifactException or InvalidOperationException)
+        try
+        {
+            Read(context, root, target, root.Location, depth + 1, visited, packages);
+        }
+        catch (Exception e) when (e is Artifacts.ArtifactException or IOException or InvalidOperationException)
         {
             context.Warn($"{root.Path}: included requirements file {path}: {e.Message}");
-            return;
         }
-        Read(context, root, text, target.Location, root.Location, depth + 1, visited, packages);
     }
 
-    /// <summary>Lines joined across trailing backslashes, with comments and blank lines removed.</summary>
-    internal static IEnumerable<string> LogicalLines(string text)
+    /// <summary>Lines joined across trailing backslashes, with comments and blank lines removed. A line (or a logical
+    /// line made of continued ones) longer than the reader's limit is reported by its first line number and skipped.</summary>
+    internal static IEnumerable<string> LogicalLines(LimitedLineReader lines, Action<int> tooLong)
     {
-        var current = new System.Text.StringBuilder();
-        foreach (var raw in text.Split('\n'))
+        var current = new StringBuilder();
+        var skipping = false;
+        var first = 0;
+        while (lines.TryRead(out var raw))
         {
-            var line = raw.TrimEnd('\r');
+            if (current.Length == 0) first = lines.LineNumber;
+            if (raw is null)
+            {
+                // Too long to hold: dropped with the lines it continues (whether it continues into the next one cannot be
+                // known without holding it: the next line is read on its own).
+                if (!skipping) tooLong(first);
+                skipping = false;
+                current.Clear();
+                continue;
+            }
             // As pip does, a comment line never continues onto the next one.
-            var continued = line.EndsWith('\\') && !line.TrimStart().StartsWith('#');
-            if (continued) line = line[..^1];
-            current.Append(line).Append(' ');
+            var continued = raw.EndsWith('\\') && !raw.TrimStart().StartsWith('#');
+            if (skipping)
+            {
+                skipping = continued;
+                continue;
+            }
+            if (current.Length + raw.Length > lines.MaxLineChars)
+            {
+                tooLong(first);
+                current.Clear();
+                skipping = continued;
+                continue;
+            }
+            current.Append(continued ? raw.AsSpan(0, raw.Length - 1) : raw).Append(' ');
             if (continued) continue;
             var logical = StripComment(current.ToString()).Trim();
             current.Clear();

@@ -23,7 +23,7 @@ public sealed class UvLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        var document = TomlFile.Parse(context.ReadText(entry), entry.Path, context.Limits.MaxNesting);
+        var document = TomlFile.Parse(context, entry);
         var locked = new List<Locked>();
         foreach (var table in document.Tables("package"))
         {

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
 using ZeroDrift.Artifacts.FileSystems;
-using ZeroDrift.Artifacts.Temp;
 using ZeroDrift.Core;
+using ZeroDrift.Inventory.Catalogers.Shared;
 
 namespace ZeroDrift.Inventory.Catalogers.Rpm;
 
@@ -15,6 +14,9 @@ namespace ZeroDrift.Inventory.Catalogers.Rpm;
 public sealed class RpmCataloger : ICataloger
 {
     private static readonly string[] DatabaseDirectories = ["/var/lib/rpm/", "/usr/lib/sysimage/rpm/"];
+
+    /// <summary>Damaged rows named one by one in warnings; the rest are counted in one line.</summary>
+    private const int MaxDamagedWarnings = 20;
 
     public string Name => "rpm";
 
@@ -45,55 +47,38 @@ public sealed class RpmCataloger : ICataloger
 
     private IEnumerable<Package> ReadSqlite(CatalogContext context, FileEntry entry)
     {
-        var rows = new List<(long Row, byte[] Blob)>();
-        // The database may come out of an image layer as a stream: SQLite needs a file, so it gets a private copy.
-        using (var temp = new PrivateTempDirectory("rpmdb"))
-        {
-            var copy = Path.Combine(temp.Path, "rpmdb.sqlite");
-            using (var source = context.Open(entry))
-                CopyBounded(source, copy, context.Limits.MaxFileBytes, entry.Path);
-            if (context.FileSystem.Lstat(entry.Path + "-wal") is { Kind: FileKind.Regular, Size: > 0 } wal)
-                using (var source = context.Open(wal))
-                    CopyBounded(source, copy + "-wal", context.Limits.MaxFileBytes, wal.Path);
-
-            var builder = new SqliteConnectionStringBuilder { DataSource = copy, Mode = SqliteOpenMode.ReadOnly, Pooling = false };
-            try
-            {
-                using var connection = new SqliteConnection(builder.ToString());
-                connection.Open();
-                using var command = connection.CreateCommand();
-                command.CommandText = "SELECT hnum, blob FROM Packages ORDER BY hnum";
-                using var reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    if (rows.Count >= context.Limits.MaxEntries)
-                        throw new Artifacts.LimitExceededException($"{entry.Path}: more than {context.Limits.MaxEntries} packages");
-                    rows.Add((reader.GetInt64(0), reader.IsDBNull(1) ? [] : reader.GetFieldValue<byte[]>(1)));
-                }
-            }
-            catch (SqliteException e)
-            {
-                throw new InvalidDataException($"{entry.Path}: not a readable rpm SQLite database: {e.Message.Split('\n')[0]}", e);
-            }
-        }
-
+        // The database may come out of an image layer as a stream, and it is attacker data: SQLite reads a private copy,
+        // with everything in it that could run a query of the file's choosing refused.
         var records = new List<RpmRecord>();
-        foreach (var (row, blob) in rows)
+        var damaged = 0;
+        void Damaged(string warning)
         {
-            RpmRecord? record;
-            var what = $"{entry.Path}: Packages row hnum={row}";
-            try
-            {
-                record = RpmRecord.From(RpmHeader.Parse(blob, what), what);
-            }
-            catch (FormatException e)
-            {
-                // One damaged header does not hide the others.
-                context.Warn(e.Message.StartsWith(what, StringComparison.Ordinal) ? e.Message : $"{what}: {e.Message}");
-                continue;
-            }
-            if (record is not null) records.Add(record);
+            // One damaged header does not hide the others; a database of nothing but damaged rows does not flood the report.
+            if (++damaged <= MaxDamagedWarnings) context.Warn(warning);
         }
+        using (var database = UntrustedSqlite.Open(context, entry))
+        {
+            database.RequirePlainTable("Packages", "hnum", "blob");
+            database.ReadBlobs("Packages", "hnum", "blob", (row, blob, length) =>
+            {
+                var what = $"{entry.Path}: Packages row hnum={row}";
+                if (blob is null)
+                {
+                    Damaged($"{what}: a header of {length} bytes, larger than the database file or the byte limit; skipped");
+                    return;
+                }
+                try
+                {
+                    if (RpmRecord.From(RpmHeader.Parse(blob, what), what) is { } record) records.Add(record);
+                }
+                catch (FormatException e)
+                {
+                    Damaged(e.Message.StartsWith(what, StringComparison.Ordinal) ? e.Message : $"{what}: {e.Message}");
+                }
+            });
+        }
+        if (damaged > MaxDamagedWarnings)
+            context.Warn($"{entry.Path}: {damaged - MaxDamagedWarnings} more damaged Packages rows skipped ({damaged} in all)");
         return ToPackages(context, entry, records);
     }
 
@@ -155,20 +140,5 @@ public sealed class RpmCataloger : ICataloger
         // As Syft does: the source RPM's file name.
         if (r.SourceRpm is not null) qualifiers.Add(new("upstream", r.SourceRpm));
         return PackageUrl.For(Ecosystem.Rpm, ns, r.Name, $"{r.Version}-{r.Release}", qualifiers);
-    }
-
-    private static void CopyBounded(Stream source, string destination, long maxBytes, string what)
-    {
-        using var target = new FileStream(destination, FileMode.CreateNew, FileAccess.Write);
-        var buffer = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            total += read;
-            if (total > maxBytes)
-                throw new Artifacts.LimitExceededException($"{what}: larger than the {maxBytes} byte limit for a parsed file");
-            target.Write(buffer, 0, read);
-        }
     }
 }

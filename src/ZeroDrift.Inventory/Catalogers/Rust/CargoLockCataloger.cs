@@ -34,7 +34,7 @@ public sealed class CargoLockCataloger : ICataloger
 
     public IEnumerable<Package> Catalog(CatalogContext context, FileEntry entry)
     {
-        var document = TomlFile.Parse(context.ReadText(entry), entry.Path, context.Limits.MaxNesting);
+        var document = TomlFile.Parse(context, entry);
         // v1 keeps checksums in [metadata] as "checksum NAME VERSION (SOURCE)" = "HASH".
         var v1Checksums = document.Table("metadata") is { } meta
             ? meta.Where(kv => kv.Key.StartsWith("checksum ", StringComparison.Ordinal) && kv.Value is string).ToDictionary(kv => kv.Key["checksum ".Length..], kv => (string)kv.Value, StringComparer.Ordinal)
@@ -123,5 +123,5 @@ public sealed class CargoLockCataloger : ICataloger
     }
 
     private static TomlTable? ReadManifest(CatalogContext context, string path) =>
-        context.FileSystem.ReadText(path, context.Limits.MaxFileBytes) is { } text ? TomlFile.Parse(text, path, context.Limits.MaxNesting) : null;
+        context.FileSystem.ReadText(path, context.Limits.MaxFileBytes) is { } text ? TomlFile.Parse(text, path, context.Budget) : null;
 }

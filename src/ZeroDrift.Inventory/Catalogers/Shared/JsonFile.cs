@@ -1,12 +1,18 @@
 using System.Text.Json;
+using ZeroDrift.Artifacts.FileSystems;
+using ZeroDrift.Parsing.Json;
 
 namespace ZeroDrift.Inventory.Catalogers.Shared;
 
-/// <summary>JSON lockfiles parsed with the scan's nesting bound.</summary>
+/// <summary>JSON package files parsed straight from their stream within the scan's budget (size from stat first, then
+/// bytes, nesting and time as it is read).</summary>
 internal static class JsonFile
 {
-    public static JsonDocument Parse(string text, int maxDepth) =>
-        JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = maxDepth, AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+    public static JsonDocument Parse(CatalogContext context, FileEntry entry)
+    {
+        using var stream = context.Open(entry);
+        return SafeJson.Parse(stream, context.Budget, entry.Path);
+    }
 
     public static string? String(this JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
