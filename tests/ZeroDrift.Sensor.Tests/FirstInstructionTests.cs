@@ -130,10 +130,11 @@ public sealed class FirstInstructionTests
         {
             var policy = e.PolicyFor($"test/runtime-exec/{Guid.NewGuid():N}");
             // The entrypoint is a shell looping over sleep; the health check through `podman exec` is echo.
-            e.MapImage(image.Publish(e, policy,
+            var key = image.Publish(e, policy,
                 ("/bin/busybox", "sh", ExecParent.Entry),
                 ("/bin/busybox", "sleep", "/bin/busybox"),
-                ("/usr/local/bin/echo", null, ExecParent.RuntimeExec)), policy);
+                ("/usr/local/bin/echo", null, ExecParent.RuntimeExec));
+            e.MapImage(key, policy);
             e.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
             await using var blocked = new BlockedReader(e);
             var name = image.Start($"zde-exec-{Guid.NewGuid():N}", "/bin/sh", "-c", "while true; do sleep 1; done");
@@ -155,6 +156,9 @@ public sealed class FirstInstructionTests
             var cgroup = CgroupIdOf(pid);
             Assert.Equal(new CgroupAssignment(policy, CgroupOrigin.Kernel), e.CgroupOf(cgroup));
             Assert.Equal(record.CgroupId, cgroup);
+            // The running container's root mount gives the key the image mount gave, which is what the kernel read.
+            Assert.Equal(key, KernelEnforcer.ImageKeyOfProcess(pid));
+            Assert.Null(KernelEnforcer.ImageKeyOfProcess(Environment.ProcessId)); // the host's root is no overlay
         }
         finally
         {

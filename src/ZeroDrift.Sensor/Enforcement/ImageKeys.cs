@@ -53,8 +53,9 @@ internal static class ImageKeys
     internal static Mount? Parse(string line)
     {
         var fields = line.Split(' ');
+        if (fields.Length < 10) return null;
         var dash = Array.IndexOf(fields, "-", 6);
-        if (fields.Length < 7 || dash < 0 || dash + 3 >= fields.Length) return null;
+        if (dash < 0 || dash + 3 >= fields.Length) return null;
         string? lower = null;
         foreach (var option in SplitUnescaped(fields[dash + 3], ','))
             if (option.StartsWith("lowerdir=", StringComparison.Ordinal))
