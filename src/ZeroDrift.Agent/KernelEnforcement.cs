@@ -35,6 +35,16 @@ public sealed class KernelEnforcement : IEnforcement
     private readonly Lock _lock = new();
     private uint? _unenforced;
 
+    /// <summary>What each workload in Protect or Monitor asks of the kernel, by the image its containers run: an image
+    /// several workloads share is mapped to the union of their sets (<see cref="Publish"/>).</summary>
+    private readonly Dictionary<ImageKey, Dictionary<uint, WorkloadSets>> _images = [];
+
+    private sealed record WorkloadSets(EnforcementMode Mode, IReadOnlyList<(FileId File, ExecParent Parent, ulong Name)> Processes,
+        IReadOnlyDictionary<FileId, ulong> MultiCall, IReadOnlyList<(IPAddress Address, int Prefix, int Port)> Destinations)
+    {
+        public static WorkloadSets Empty(EnforcementMode mode) => new(mode, [], new Dictionary<FileId, ulong>(), []);
+    }
+
     public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
     {
         _enforcer = enforcer;
@@ -65,24 +75,61 @@ public sealed class KernelEnforcement : IEnforcement
                 return;
             }
             var policy = _enforcer.PolicyFor(profile.Identity.Key);
+            WorkloadSets sets;
             if (mode == ProfileMode.Protect)
             {
                 // The allow sets first: from the moment the policy says protect, whatever they do not name is refused.
                 var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).Count();
-                var (resolved, processes) = AllowProcesses(policy, root, profile);
+                var (resolved, processes, multiCall) = AllowProcesses(policy, root, profile);
                 var destinations = AllowDestinations(policy, profile);
                 _enforcer.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
+                sets = new WorkloadSets(EnforcementMode.Protect, processes, multiCall, destinations);
                 _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
-                    + $"{resolved} of {executables} executables ({processes} processes with their parent and name) and {destinations} destinations allowed");
+                    + $"{resolved} of {executables} executables ({processes.Count} processes with their parent and name) and {destinations.Count} destinations allowed");
             }
             else
             {
-                _enforcer.SetPolicy(policy, mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off, PolicyFlags.None);
+                var kernelMode = mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off;
+                _enforcer.SetPolicy(policy, kernelMode, PolicyFlags.None);
+                sets = WorkloadSets.Empty(kernelMode);
             }
             _enforcer.AssignCgroup(container.CgroupId, policy);
             // The next container of this image is the workload's from its first exec.
-            if (KernelEnforcer.ImageKeyOfProcess(container.PidInContainer) is { } image) _enforcer.MapImage(image, policy);
+            if (KernelEnforcer.ImageKeyOfProcess(container.PidInContainer) is { } image)
+            {
+                if (!_images.TryGetValue(image, out var members)) _images[image] = members = [];
+                members[policy] = sets;
+                Publish(image, members);
+            }
         }
+    }
+
+    /// <summary>
+    /// Maps an image to the policy its new containers get at their first exec, before the agent has seen them: the
+    /// workload's own when one workload runs the image; when several do (two services built from one image), the
+    /// union of their sets, in protect only while all of them are, so that no workload's container is killed for
+    /// doing what its own profile allows. The agent then assigns each container its own workload's policy.
+    /// </summary>
+    private void Publish(ImageKey image, Dictionary<uint, WorkloadSets> members)
+    {
+        if (members.Count == 1)
+        {
+            _enforcer.MapImage(image, members.Keys.Single());
+            return;
+        }
+        var union = _enforcer.PolicyFor($"zerodrift/image/{image.Device}:{image.Inode}");
+        var processes = members.Values.SelectMany(m => m.Processes).Distinct().ToList();
+        var multiCall = new Dictionary<FileId, ulong>();
+        foreach (var (file, self) in members.Values.SelectMany(m => m.MultiCall)) multiCall[file] = self;
+        var destinations = members.Values.SelectMany(m => m.Destinations).Distinct().ToList();
+        foreach (var (file, parent, name) in processes) _enforcer.AllowProcess(union, file, parent, name);
+        foreach (var (file, self) in multiCall) _enforcer.MarkMultiCall(union, file, self);
+        foreach (var (address, prefix, port) in destinations) _enforcer.AllowDestination(union, address, prefix, port);
+        _enforcer.PruneExecutables(union, processes, multiCall.Keys);
+        _enforcer.PruneDestinations(union, destinations);
+        var all = members.Values.All(m => m.Mode == EnforcementMode.Protect);
+        _enforcer.SetPolicy(union, all ? EnforcementMode.Protect : EnforcementMode.Off, PolicyFlags.None);
+        _enforcer.MapImage(image, union);
     }
 
     /// <summary>
@@ -97,6 +144,16 @@ public sealed class KernelEnforcement : IEnforcement
         if (_enforcer.CgroupOf(cgroupId) is { } earlier && earlier.Policy != unenforced && _enforcer.Policy(earlier.Policy) is not null)
         {
             _enforcer.SetPolicy(earlier.Policy, EnforcementMode.Off, PolicyFlags.None);
+            foreach (var (image, members) in _images.Where(i => i.Value.Remove(earlier.Policy)).ToList())
+            {
+                if (members.Count > 0) Publish(image, members);
+                else
+                {
+                    _images.Remove(image);
+                    _enforcer.UnmapImage(image);
+                }
+            }
+            // Mappings a previous agent made, which this one has not met again.
             foreach (var (image, policy) in _enforcer.Images())
                 if (policy == earlier.Policy) _enforcer.UnmapImage(image);
         }
@@ -112,7 +169,7 @@ public sealed class KernelEnforcement : IEnforcement
     /// saw it under several names or the image reaches it under several names (busybox's applet links). Returns the
     /// files resolved and the processes allowed.
     /// </summary>
-    private (int Files, int Processes) AllowProcesses(uint policy, string root, BehaviourProfile profile)
+    private (int Files, List<(FileId, ExecParent, ulong)> Processes, Dictionary<FileId, ulong> MultiCall) AllowProcesses(uint policy, string root, BehaviourProfile profile)
     {
         var files = new Dictionary<string, FileId>(StringComparer.Ordinal);
         foreach (var exe in profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal))
@@ -143,17 +200,19 @@ public sealed class KernelEnforcement : IEnforcement
             _enforcer.AllowProcess(policy, key.id, key.Item2, key.name);
             keys.Add(key);
         }
+        var marks = new Dictionary<FileId, ulong>();
         foreach (var (exe, id) in files)
             if (multiCall.Contains(id))
             {
                 var own = ProgramName.BaseName(exe);
-                _enforcer.MarkMultiCall(policy, id, ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0);
+                marks[id] = ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0;
+                _enforcer.MarkMultiCall(policy, id, marks[id]);
             }
         _enforcer.PruneExecutables(policy, keys, multiCall);
-        return (files.Count, keys.Count);
+        return (files.Count, keys, marks);
     }
 
-    private int AllowDestinations(uint policy, BehaviourProfile profile)
+    private List<(IPAddress, int, int)> AllowDestinations(uint policy, BehaviourProfile profile)
     {
         var keep = new List<(IPAddress, int, int)>();
         foreach (var entry in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
@@ -163,7 +222,7 @@ public sealed class KernelEnforcement : IEnforcement
             keep.Add((address, prefix, entry.Port));
         }
         _enforcer.PruneDestinations(policy, keep);
-        return keep.Count;
+        return keep;
     }
 
     /// <summary>
