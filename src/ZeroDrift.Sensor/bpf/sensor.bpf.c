@@ -9,9 +9,8 @@
  *    AF_INET/AF_INET6; DNS: only UDP port 53) so ordinary reads never reach user space;
  *  - the agent's own process is skipped (zd_config.agent_tgid) so its output never feeds back into the stream.
  *
- * Enforcement (issue 6) is designed to slot in: zd_exec runs at tp_btf/sched_process_exec, where
- * bpf_send_signal(SIGKILL) stops a binary before its first instruction; a per-cgroup mode map and a
- * (cgroup, dev, ino) allow map are looked up there, and cgroup/connect4/6 programs are added next to these. */
+ * Enforcement is a separate object (enforce.bpf.c); lineage.h classes a process's parent (in the container, the
+ * runtime's entry, its exec path) for both, so the exec records say what enforcement decides on. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
