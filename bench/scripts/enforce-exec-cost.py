@@ -21,7 +21,6 @@ import json, os, statistics, subprocess, sys, time, uuid
 
 loader, before, after, image, rounds, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
 objects = {"before": before, "after": after}
-OVERLAY = 1 << 32  # ZDE_DEV_OVERLAY: how the build with policies names every overlayfs file
 
 
 def kernel_dev(st_dev):
@@ -54,7 +53,7 @@ try:
     scenarios = {
         "host": ([], ["bash", "-c", f"for ((i=0; i<{n}; i++)); do /bin/true; done"]),
         "container": ([], ["podman", "exec", name, "/bin/sh", "-c", loop]),
-        "protected": (["protect", str(cgroup), str(kernel_dev(top.st_dev)), str(top.st_ino), None, str(busybox.st_ino)],
+        "protected": (["protect", str(cgroup), str(kernel_dev(top.st_dev)), str(top.st_ino), str(kernel_dev(busybox.st_dev)), str(busybox.st_ino)],
                       ["podman", "exec", name, "/bin/sh", "-c", loop]),
     }
     results = {(s, o): [] for s in scenarios for o in objects}
@@ -62,9 +61,7 @@ try:
         for scenario, (setup, command) in scenarios.items():
             order = list(objects) if r % 2 == 0 else list(reversed(objects))
             for which in order:
-                # The file's device as each build names it: the container's overlay before, the overlay marker after.
-                args = [a if a is not None else str(kernel_dev(busybox.st_dev) if which == "before" else OVERLAY) for a in setup]
-                proc = subprocess.Popen([loader, objects[which], *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                proc = subprocess.Popen([loader, objects[which], *setup], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                 line = proc.stdout.readline().split()
                 if not line or line[0] != "ready":
                     raise SystemExit(f"the loader did not start for {which}")

@@ -4,7 +4,8 @@
 // under each build.
 //
 // usage: enforce-exec-loader OBJ                      nothing assigned: every exec takes the unassigned path
-//        enforce-exec-loader OBJ protect CGROUP IMAGE_DEV IMAGE_INO FILE_DEV FILE_INO
+//        enforce-exec-loader OBJ protect CGROUP IMAGE_DEV IMAGE_INO FILE_DEV FILE_INO   (FILE_DEV: the container's
+//            overlay device, kernel encoding)
 //            before policies: zde_mode[CGROUP] = protect, the file allowed with any parent in that cgroup;
 //            with policies: policy 1 in protect with the file allowed, the image (its top layer's root directory)
 //            mapped to it, the cgroup left for the kernel to classify at its first exec.
@@ -72,7 +73,9 @@ int main(int argc, char **argv)
 			uint32_t policy = 1;
 			uint64_t state[2] = { 2 /* protect, no flags */, 1 /* owner */ };
 			update(map(obj, "zde_policy"), &policy, state, "zde_policy");
-			uint64_t allow[6] = { policy, file_dev, file_ino, ~0ULL, ~0ULL, 0 };
+			/* A file on overlayfs is named {ZDE_DEV_OVERLAY, ino} in every container: FILE_DEV is the container's
+			 * own overlay device, which only the layout before policies keys on. */
+			uint64_t allow[6] = { policy, 1ULL << 32, file_ino, ~0ULL, ~0ULL, 0 };
 			update(map(obj, "zde_exec_allow"), allow, &one, "zde_exec_allow");
 			uint64_t image[2] = { image_dev, image_ino };
 			update(map(obj, "zde_image"), image, &policy, "zde_image");

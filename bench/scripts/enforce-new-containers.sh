@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # New containers of a protected workload attacking in their first millisecond (root, podman + runc), the issue's
 # scenario with the real agent: a workload is learned from three fresh containers (`podman run --name W-n`; one
-# keeps running), advances to protect, then N fresh containers of it each copy busybox into their writable layer and run it, run a
+# keeps running) and switched to protect (`zerodrift profile mode`), then N fresh containers of it each copy busybox into their writable layer and run it, run a
 # program from a memfd, and connect to a port nobody learned, first thing in their entrypoint, then run a learned
 # program. Counted: what succeeded (printed, or accepted by the listener). Twice: with a BPF filesystem mounted at
 # /sys/fs/bpf beforehand, and with none (the agent in a mount namespace of its own where /sys/fs/bpf is unmounted:
@@ -87,7 +87,7 @@ read -r learned_port attacked_port <"$work/ports"
 
 learn="cp /bin/busybox /tmp/learned-copy; /usr/local/bin/memfdexec; nc -w 1 $gateway $learned_port </dev/null; /usr/local/bin/echo LEARNED; sleep 1; true"
 attack="cp /bin/busybox /tmp/busybox && /tmp/busybox echo RAN-COPY; /usr/local/bin/memfdexec; nc -w 1 $gateway $attacked_port </dev/null && echo RAN-CONNECT; /usr/local/bin/echo LEARNED-RAN; true"
-run() { podman run --rm --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --name "$1" "$image" /bin/sh -c "$2" 2>&1 || true; }
+run() { out=$(podman run --rm --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --name "$1" "$image" /bin/sh -c "$2" 2>&1); echo "--- $1 exit $?"; echo "$out"; }
 export -f run
 export image
 
@@ -102,7 +102,9 @@ scenario() {
   else
     wrapper=(unshare --mount sh -c 'while mountpoint -q /sys/fs/bpf; do umount -l /sys/fs/bpf || exit 97; done; exec "$@"' sh)
   fi
-  "${wrapper[@]}" "${zd[@]}" agent --output none --mode learn --learn-quiet 4s --auto-advance protect --enforcement auto --pin-root "$pins" \
+  # Learning advances to monitor only, and only this workload is switched to protect: the agent sees every
+  # container on the machine, other sessions' too, and must not protect those.
+  "${wrapper[@]}" "${zd[@]}" agent --output none --mode learn --learn-quiet 4s --auto-advance monitor --enforcement auto --pin-root "$pins" \
     --profiles "$work/profiles-$label.db" --alerts "file:$work/alerts-$label.jsonl" --host-processes skip 2>"$err" &
   agent=$!
   for _ in $(seq 1 600); do grep -qs "programs attached" "$err" && break; sleep 0.1; done
@@ -111,8 +113,10 @@ scenario() {
   for i in 1 2; do run "$workload-$i" "$learn" >/dev/null; done
   podman run -d --runtime runc --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --name "$workload-3" "$image" \
     /bin/sh -c "$learn; while true; do sleep 1; done" >/dev/null
-  for _ in $(seq 1 600); do grep -q "$workload.*learn -> protect" "$err" && break; sleep 0.1; done
-  grep -q "learn -> protect" "$err" || { echo "the workload did not reach protect: $(cat "$err")" >&2; exit 1; }
+  for _ in $(seq 1 600); do grep -q "$workload .*learn -> monitor" "$err" && break; sleep 0.1; done
+  grep -q "$workload .*learn -> monitor" "$err" || { echo "the workload did not finish learning: $(cat "$err")" >&2; exit 1; }
+  "${zd[@]}" profile mode "$workload" protect --profiles "$work/profiles-$label.db" >/dev/null
+  for _ in $(seq 1 600); do grep -q "$workload .*monitor -> protect" "$err" && break; sleep 0.1; done
   for _ in $(seq 1 300); do grep -q "kernel enforcement for container" "$err" && break; sleep 0.1; done
   sleep 1
   seq 101 $((100 + n)) | xargs -P "$parallel" -I{} bash -c "run $workload-{} \"\$0\"" "$attack" >"$work/out-$label"
@@ -125,6 +129,10 @@ scenario() {
   connects=$(wc -l <"$work/accepted")
   learned=$(grep -c LEARNED-RAN "$work/out-$label" || true)
   echo "$label: of $n new containers, copied binary ran ${copies}, memfd exec ran ${memfds}, unlearned connect accepted ${connects}; learned program ran in ${learned}"
+  if [ "$learned" -lt "$n" ]; then
+    echo "  containers where the learned program did not run (first 3):"
+    awk '/^--- /{if (out && !ok) {print out; shown++}; out=$0; ok=0; next} {out=out " | " $0; if (/LEARNED-RAN/) ok=1} END {if (out && !ok) print out}' "$work/out-$label" | head -3 | cut -c1-300 | sed 's/^/    /'
+  fi
   grep -o "enforcement: [^;]*" "$err" | head -1 | cut -c1-160 | sed 's/^/  /'
   grep -o "the kernel reported [0-9]* blocks" "$err" | sed 's/^/  /' || true
 }

@@ -34,6 +34,8 @@ public sealed class KernelEnforcement : IEnforcement
     private readonly Action<string> _log;
     private readonly Lock _lock = new();
     private uint? _unenforced;
+    private long _lastSweep;
+    private const long SweepInterval = 60_000;
 
     /// <summary>What each workload in Protect or Monitor asks of the kernel, by the image its containers run: an image
     /// several workloads share is mapped to the union of their sets (<see cref="Publish"/>).</summary>
@@ -48,6 +50,9 @@ public sealed class KernelEnforcement : IEnforcement
     public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
     {
         _enforcer = enforcer;
+        // Containers the kernel classified and that ended while no agent ran leave entries behind.
+        _enforcer.SweepGoneCgroups();
+        _lastSweep = Environment.TickCount64;
         _fallback = new UserSpaceEnforcement(responder, "the kernel allowed an executable whose parent is new to the profile");
         _log = log;
         Description = $"in the kernel (exec killed at sched_process_exec before its first instruction, new containers put under their workload's policy "
@@ -265,7 +270,14 @@ public sealed class KernelEnforcement : IEnforcement
     public void Forget(ulong cgroupId)
     {
         lock (_lock)
+        {
             _enforcer.Forget(cgroupId);
+            // The kernel also records containers the agent never met (one that started and ended between two of its
+            // looks): swept now and then, when containers go.
+            if (Environment.TickCount64 - _lastSweep < SweepInterval) return;
+            _lastSweep = Environment.TickCount64;
+            _enforcer.SweepGoneCgroups();
+        }
     }
 
     /// <summary>

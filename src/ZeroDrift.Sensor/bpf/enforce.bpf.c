@@ -257,14 +257,14 @@ static __always_inline void count_lost(void)
 		*lost += 1;
 }
 
-/* A file as enforcement names it: {ZDE_DEV_OVERLAY, i_ino} on overlayfs, else {s_dev, i_ino}. */
+/* A file as enforcement names it: {ZDE_DEV_OVERLAY, i_ino} on overlayfs, else {s_dev, i_ino}. The pointers here
+ * and below come from the tracepoint's own arguments (typed by BTF), so fields are read with plain loads (the
+ * verifier makes them fault-safe), not with a helper call each: every exec on the machine runs this program. */
 static __always_inline void file_id(struct inode *inode, __u64 *dev, __u64 *ino)
 {
-	*ino = BPF_CORE_READ(inode, i_ino);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
-		*dev = ZDE_DEV_OVERLAY;
-	else
-		*dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	struct super_block *sb = inode->i_sb;
+	*ino = inode->i_ino;
+	*dev = sb->s_magic == OVERLAYFS_SUPER_MAGIC ? ZDE_DEV_OVERLAY : sb->s_dev;
 }
 
 /* Drift bits of one executable file: overlayfs upper layer (written after the container started, or copied up by a
@@ -272,12 +272,12 @@ static __always_inline void file_id(struct inode *inode, __u64 *dev, __u64 *ino)
  * memfd (tmpfs inode with no link). */
 static __always_inline __u32 drift(struct inode *inode)
 {
-	unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+	unsigned long magic = inode->i_sb->s_magic;
 	if (magic == OVERLAYFS_SUPER_MAGIC) {
 		struct ovl_inode *oi = container_of(inode, struct ovl_inode, vfs_inode);
 		if (BPF_CORE_READ(oi, __upperdentry))
 			return ZDE_UPPER;
-	} else if (magic == TMPFS_MAGIC && BPF_CORE_READ(inode, i_nlink) == 0) {
+	} else if (magic == TMPFS_MAGIC && inode->i_nlink == 0) {
 		return ZDE_MEMFD;
 	}
 	return 0;
@@ -285,7 +285,7 @@ static __always_inline __u32 drift(struct inode *inode)
 
 static __always_inline int in_host_mount_ns(struct task_struct *task, struct zde_config *cfg)
 {
-	return BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum) == cfg->host_mnt_ns;
+	return task->nsproxy->mnt_ns->ns.inum == cfg->host_mnt_ns;
 }
 
 /* The policy of a cgroup nobody assigned, decided at its first exec: a container (root on overlayfs, not the host's
@@ -295,10 +295,10 @@ static __always_inline __u32 classify(struct task_struct *task, __u64 cgroup, st
 {
 	if (cfg->scope_cgroup && bpf_get_current_ancestor_cgroup_id(cfg->scope_level) != cfg->scope_cgroup)
 		return 0;
-	struct super_block *sb = BPF_CORE_READ(task, fs, root.mnt, mnt_sb);
-	if (!sb || BPF_CORE_READ(sb, s_magic) != OVERLAYFS_SUPER_MAGIC || in_host_mount_ns(task, cfg))
+	struct super_block *sb = task->fs->root.mnt->mnt_sb;
+	if (!sb || sb->s_magic != OVERLAYFS_SUPER_MAGIC || in_host_mount_ns(task, cfg))
 		return 0;
-	struct ovl_fs *ofs = BPF_CORE_READ(sb, s_fs_info);
+	struct ovl_fs *ofs = sb->s_fs_info;
 	/* layers[0] is the upper layer, layers[1] the first lower (the image's top layer). The stride is the running
 	 * kernel's size of struct ovl_layer, not this object's. */
 	if (!ofs || BPF_CORE_READ(ofs, numlayer) < 2)
@@ -369,9 +369,10 @@ static __always_inline int allowed_process(struct task_struct *task, __u64 cgrou
 	struct task_struct *parent;
 	__u32 class = zd_parent_class(task, cgroup, &parent);
 	if (class == ZD_PARENT_KNOWN) {
-		struct inode *pinode = parent ? BPF_CORE_READ(parent, mm, exe_file, f_inode) : 0;
-		if (pinode)
-			file_id(pinode, &key.parent_dev, &key.parent_ino);
+		struct mm_struct *mm = parent ? parent->mm : 0;
+		struct file *exe = mm ? mm->exe_file : 0;
+		if (exe)
+			file_id(exe->f_inode, &key.parent_dev, &key.parent_ino);
 	} else {
 		key.parent_ino = class;
 	}
@@ -411,16 +412,16 @@ int BPF_PROG(zde_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	if (in_host_mount_ns(task, cfg))
 		return 0;
 
-	struct file *file = BPF_CORE_READ(bprm, file);
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct file *file = bprm->file;
+	struct inode *inode = file->f_inode;
 	__u64 dev, ino;
 	file_id(inode, &dev, &ino);
 	__u32 reason = drift(inode);
 	/* For a script, bprm->file is the interpreter by now and bprm->executable the script: a script written at
 	 * run time is drift even when the interpreter is trusted. */
 	if (bpf_core_field_exists(bprm->executable)) {
-		struct file *script = BPF_CORE_READ(bprm, executable);
-		if (script && script != file && drift(BPF_CORE_READ(script, f_inode)))
+		struct file *script = bprm->executable;
+		if (script && script != file && drift(script->f_inode))
 			reason |= ZDE_SCRIPT_DRIFT;
 	}
 	if (mode == ZDE_PROTECT) {

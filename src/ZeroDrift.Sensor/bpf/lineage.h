@@ -40,12 +40,13 @@ static __always_inline __u32 zd_pid_nr_at(struct pid *pid, __u32 level)
  * (unshare -p) does, and its child is not the container's init. */
 static __always_inline __u32 zd_parent_class(struct task_struct *task, __u64 cgroup, struct task_struct **parent)
 {
-	struct pid *self = BPF_CORE_READ(task, thread_pid);
-	__u32 level = BPF_CORE_READ(self, level);
-	struct task_struct *p = BPF_CORE_READ(task, real_parent);
-	int same_cgroup = p && BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id) == cgroup;
+	/* Plain loads: the task is the tracepoint's argument, typed by BTF (fault-safe loads, no helper call each). */
+	struct pid *self = task->thread_pid;
+	__u32 level = self->level;
+	struct task_struct *p = task->real_parent;
+	int same_cgroup = p && p->cgroups->dfl_cgrp->kn->id == cgroup;
 	*parent = 0;
-	if ((same_cgroup && BPF_CORE_READ(p, thread_pid, level) == level) || level == 0) {
+	if ((same_cgroup && p->thread_pid->level == level) || level == 0) {
 		*parent = p;
 		return ZD_PARENT_KNOWN;
 	}
