@@ -57,11 +57,15 @@ int main(int argc, char **argv)
 	}
 	int policies = bpf_object__find_map_by_name(obj, "zde_policy") != NULL;
 	if (policies) {
-		/* The host's mount namespace, as KernelEnforcer writes it at load. */
+		/* The host's mount namespace, as KernelEnforcer writes it at load: pid 1's link text ("mnt:[N]"), which
+		 * can be read where following the link is refused, else our own. */
+		char link[64] = "";
 		struct stat st;
 		uint32_t zero = 0;
 		uint64_t config[3] = { 0, 0, 0 };
-		if (stat("/proc/1/ns/mnt", &st) == 0)
+		if (readlink("/proc/1/ns/mnt", link, sizeof(link) - 1) > 5)
+			config[0] = strtoull(link + 5, NULL, 10);
+		else if (stat("/proc/self/ns/mnt", &st) == 0)
 			config[0] = st.st_ino;
 		update(map(obj, "zde_config"), &zero, config, "zde_config");
 	}

@@ -70,8 +70,10 @@ public sealed class KernelEnforcement : IEnforcement
 
     public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
     {
-        var root = RootedPath.RootOf(container.PidInContainer);
-        if (!Directory.Exists(root)) throw new ContainerProcessGoneException(container.PidInContainer);
+        // Held open for the whole pass: a process that exits half-way would otherwise leave later paths unresolved,
+        // and the workload's sets (shared by all its containers) would be pruned to what did resolve.
+        using var pinned = PinnedRoot.Of(container.PidInContainer);
+        var root = pinned.Path;
         lock (_lock)
         {
             if (mode == ProfileMode.Learn || profile is null)

@@ -397,6 +397,28 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     }
 
     [RootFact]
+    public void A_pinned_root_still_resolves_after_its_process_exited()
+    {
+        // A short-lived container's process may exit while its files are resolved: the pinned root keeps them. (A
+        // mount namespace of its own: a process of the host's is no container's, see below.)
+        using var sleeper = Process.Start("unshare", "--mount sleep 30")!;
+        Thread.Sleep(300); // unshare has exec'd sleep, in its own mount namespace
+        using var pinned = PinnedRoot.Of(sleeper.Id);
+        var before = KernelEnforcer.ResolveInRoot(pinned.Path, "/bin/busybox");
+        Assert.NotNull(before);
+        sleeper.Kill();
+        sleeper.WaitForExit();
+        Assert.Null(KernelEnforcer.ResolveInRoot(RootedPath.RootOf(sleeper.Id), "/bin/busybox"));
+        Assert.Equal(before, KernelEnforcer.ResolveInRoot(pinned.Path, "/bin/busybox"));
+        Assert.Contains(KernelEnforcer.ListInRoot(pinned.Path, "/bin"), n => n.Name == "busybox");
+        Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(sleeper.Id));
+        // The runtime's init before it enters the container (in its cgroup, still in the host's mount namespace):
+        // its root is the host's, never a container's.
+        var host = Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(Environment.ProcessId));
+        Assert.Contains("host's mount namespace", host.Message, StringComparison.Ordinal);
+    }
+
+    [RootFact]
     public void The_host_mount_namespace_is_never_enforced()
     {
         // A cgroup under a policy in protect with nothing allowed: the same exec is killed from a mount namespace of
@@ -498,6 +520,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Equal(ids, second.ProgramIds());
         Assert.Equal(new CgroupAssignment(policy, CgroupOrigin.Agent), second.CgroupOf(box.CgroupId));
         Assert.Equal(EnforcementMode.Protect, second.Policy(policy)!.Value.Mode);
+        Assert.Equal(EnforcementMode.Protect, second.Modes()[box.CgroupId]);
         // The workload finds its policy again by its key, as a restarted agent would.
         Assert.Equal(policy, second.PolicyFor(policyKey));
         Assert.Equal(1, AgentRun.LoadedPrograms().Count(n => n == "zde_exec") - OtherExecPrograms(ids[0]));

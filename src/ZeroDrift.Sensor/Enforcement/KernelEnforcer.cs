@@ -206,7 +206,7 @@ public sealed unsafe class KernelEnforcer : IDisposable
             var build = Build.Value;
             if (LibBpf.MapUpdate(bpf.MapFd(VersionMap), &zero, &build, LibBpf.Any) != 0)
                 throw new SensorException($"cannot write {VersionMap}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
-            var config = new Config { HostMountNamespace = HostMountNamespace() };
+            var config = new Config { HostMountNamespace = LibC.HostMountNamespace() };
             if (LibBpf.MapUpdate(bpf.MapFd(ConfigMap), &zero, &config, LibBpf.Any) != 0)
                 throw new SensorException($"cannot write {ConfigMap}: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
             Directory.CreateDirectory(root);
@@ -260,13 +260,6 @@ public sealed unsafe class KernelEnforcer : IDisposable
         {
             LibC.Close(fd);
         }
-    }
-
-    /// <summary>The host's mount namespace: pid 1's (the agent itself may run in a private one).</summary>
-    private static ulong HostMountNamespace()
-    {
-        var ino = LibC.Inode("/proc/1/ns/mnt");
-        return ino != 0 ? ino : LibC.Inode("/proc/self/ns/mnt");
     }
 
     /// <summary>struct zde_config.</summary>
@@ -635,6 +628,21 @@ public sealed unsafe class KernelEnforcer : IDisposable
         var result = new Dictionary<ulong, CgroupAssignment>();
         foreach (var id in Keys<ulong>(cgroupFd))
             if (CgroupOf(id) is { } assignment) result[id] = assignment;
+        return result;
+    }
+
+    /// <summary>Every cgroup under a policy, with that policy's mode (what a restarted agent inherits, as a count of
+    /// containers per mode); a cgroup whose policy is gone reads as off.</summary>
+    public IReadOnlyDictionary<ulong, EnforcementMode> Modes()
+    {
+        var modes = new Dictionary<uint, EnforcementMode>();
+        var result = new Dictionary<ulong, EnforcementMode>();
+        foreach (var (cgroup, assignment) in Cgroups())
+        {
+            if (!modes.TryGetValue(assignment.Policy, out var mode))
+                modes[assignment.Policy] = mode = Policy(assignment.Policy)?.Mode ?? EnforcementMode.Off;
+            result[cgroup] = mode;
+        }
         return result;
     }
 

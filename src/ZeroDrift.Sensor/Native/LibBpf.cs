@@ -143,6 +143,30 @@ internal static unsafe partial class LibC
         return Stat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : 0;
     }
 
+    /// <summary>
+    /// The inode of a process's mount namespace (0 when unreadable), from the link's text (<c>mnt:[N]</c>): reading
+    /// the link is allowed where following it is not (pid 1 of a sandbox refuses the latter even to root).
+    /// </summary>
+    public static ulong MountNamespace(string pid)
+    {
+        try
+        {
+            var target = new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget;
+            if (target is ['m', 'n', 't', ':', '[', .., ']'] && ulong.TryParse(target.AsSpan(5, target.Length - 6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ino))
+                return ino;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return Inode($"/proc/{pid}/ns/mnt");
+    }
+
+    /// <summary>The host's mount namespace: pid 1's (the caller itself may run in a private one), else the caller's.</summary>
+    public static ulong HostMountNamespace()
+    {
+        var host = MountNamespace("1");
+        return host != 0 ? host : MountNamespace("self");
+    }
+
     /// <summary>st_dev and st_ino of a path (symlinks followed), null when it cannot be read.</summary>
     public static (ulong Device, ulong Inode)? DeviceAndInode(string path)
     {
