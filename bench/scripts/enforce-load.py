@@ -3,13 +3,15 @@
 
 usage: enforce-load.py CGROUP_DIR exec PATH N      spawn PATH and reap it, N times
        enforce-load.py CGROUP_DIR connect PORT N   UDP socket + connect(127.0.0.1:PORT) + close, N times
+CGROUP_DIR "-" stays where it was started (the host's cgroup).
 Prints one JSON object: per-iteration times (CLOCK_MONOTONIC ns, comparable with bpf_ktime_get_ns), pids, outcomes.
 """
 import json, os, socket, sys, time
 
 cgroup, kind, target, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
-    f.write(str(os.getpid()))
+if cgroup != "-":
+    with open(os.path.join(cgroup, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
 mono = time.CLOCK_MONOTONIC
 runs = []
 if kind == "exec":

@@ -20,9 +20,7 @@ public static class EnforcementReport
             Mode = enforcement.Kind,
             Reason = enforcement.Degraded,
             PinRoot = kernel?.PinRoot,
-            // Until the agent mounts a BPF filesystem of its own (KernelEnforcer.MountedBpfFs, with branch kernel) it never
-            // has; that property lands here as `kernel?.MountedBpfFs ?? false`.
-            MountedBpfFs = false,
+            MountedBpfFs = kernel?.MountedBpfFs is not null,
         };
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
@@ -9,84 +8,179 @@ using ZeroDrift.Sensor.Enforcement;
 namespace ZeroDrift.Agent;
 
 /// <summary>
-/// Protect in the kernel, through <see cref="KernelEnforcer"/>: for each container of a workload in Protect the
-/// profile's processes (executable and parent executable, resolved inside the container to the {dev, ino} the
-/// kernel sees at exec, and the name a multi-call binary ran under) and egress destinations are pushed, then the
-/// cgroup is switched to protect. From then on an exec outside the set, or from the writable layer or a memfd, is
-/// killed at <c>sched_process_exec</c> before its first instruction, and a connect or datagram to another
-/// destination fails with EPERM. State is pinned: blocking goes on while the agent restarts.
+/// Protect in the kernel, through <see cref="KernelEnforcer"/>, one policy per workload (keyed by the workload
+/// identity's key). For a container of a workload in Protect the profile's processes (executable and parent as the
+/// kernel classes them, resolved inside the container's root to the identity the kernel sees at exec, and the name
+/// a multi-call binary ran under) and egress destinations fill the workload's policy, the policy is switched to
+/// protect, the container's cgroup is put under it, and the container's image is mapped to it: every later
+/// container of that image is put under the policy by the kernel itself at its first exec, before the agent has
+/// seen it. From then on an exec outside the set, or from the writable layer or a memfd, is killed at
+/// <c>sched_process_exec</c> before its first instruction, and a connect or datagram to another destination fails
+/// with EPERM. State is pinned: blocking goes on while the agent restarts.
 /// <para>
-/// The engine still tells apart what the kernel folds into one (two parents outside the container: conmon and
-/// runc; a parent or executable the container no longer resolves), so a block verdict the kernel did not carry out
-/// falls back to a user-space kill. The kernel's own records (<see cref="KernelEnforcer.ReadBlockedAsync"/>) are matched with the alerts the
-/// sensor's events produced; a block no event explained (a UDP datagram, a lost record) becomes its own alert.
+/// The engine still tells apart what the kernel cannot (a parent or executable the container no longer resolves), so
+/// a block verdict the kernel did not carry out falls back to a user-space kill; a verdict is called blocked only when
+/// the kernel's record of killed execs (or the connect's EPERM) says so.
 /// </para>
 /// </summary>
 public sealed class KernelEnforcement : IEnforcement
 {
+    /// <summary>The policy of cgroups whose workload is not enforced (Learn): mode off, so the kernel's guess from a
+    /// shared image never enforces another workload's profile on them.</summary>
+    private const string UnenforcedKey = "zerodrift/unenforced";
+
     private readonly KernelEnforcer _enforcer;
     private readonly UserSpaceEnforcement _fallback;
     private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<ulong, bool> _protected = new();
     private readonly Lock _lock = new();
+    private uint? _unenforced;
+    private long _lastSweep;
+    private const long SweepInterval = 60_000;
+
+    /// <summary>What each workload in Protect or Monitor asks of the kernel, by the image its containers run: an image
+    /// several workloads share is mapped to the union of their sets (<see cref="Publish"/>).</summary>
+    private readonly Dictionary<ImageKey, Dictionary<uint, WorkloadSets>> _images = [];
+
+    private sealed record WorkloadSets(EnforcementMode Mode, IReadOnlyList<(FileId File, ExecParent Parent, ulong Name)> Processes,
+        IReadOnlyDictionary<FileId, ulong> MultiCall, IReadOnlyList<(IPAddress Address, int Prefix, int Port)> Destinations)
+    {
+        public static WorkloadSets Empty(EnforcementMode mode) => new(mode, [], new Dictionary<FileId, ulong>(), []);
+    }
 
     public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
     {
         _enforcer = enforcer;
+        // Containers the kernel classified and that ended while no agent ran leave entries behind.
+        _enforcer.SweepGoneCgroups();
+        _lastSweep = Environment.TickCount64;
         _fallback = new UserSpaceEnforcement(responder, "the kernel allowed an executable whose parent is new to the profile");
         _log = log;
-        Description = $"in the kernel (exec killed at sched_process_exec before its first instruction; connect and sendmsg refused with EPERM "
-            + $"by cgroup programs; pinned under {enforcer.PinRoot}{(enforcer.Reused ? ", adopted from a previous run" : "")}), user-space kill where only the engine can tell";
+        Description = $"in the kernel (exec killed at sched_process_exec before its first instruction, new containers put under their workload's policy "
+            + $"by the kernel at their first exec; connect and sendmsg refused with EPERM by cgroup programs at the hierarchy's root; pinned under {enforcer.PinRoot}"
+            + $"{(enforcer.Reused ? ", adopted from a previous run" : "")}{(enforcer.MountedBpfFs is { } at ? $"; mounted a BPF filesystem at {at}" : "")}), user-space kill where only the engine can tell";
     }
 
     public KernelEnforcer Enforcer => _enforcer;
     public string Description { get; }
     public bool InKernel => true;
 
+    /// <summary>Whether some policy still makes the kernel act (a mode other than off, or drift prevention): the pins
+    /// are then kept when the agent exits.</summary>
+    public bool HoldsEnforcement => _enforcer.Policies().Values.Any(p => p.Mode != EnforcementMode.Off || p.Flags != PolicyFlags.None);
+
     public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
     {
-        if (container.CgroupPath is null) throw new SensorException($"the cgroup of container {container.ContainerId} is not known");
+        // Held open for the whole pass: a process that exits half-way would otherwise leave later paths unresolved,
+        // and the workload's sets (shared by all its containers) would be pruned to what did resolve.
+        using var pinned = PinnedRoot.Of(container.PidInContainer);
+        var root = pinned.Path;
         lock (_lock)
         {
-            if (mode != ProfileMode.Protect || profile is null)
+            if (mode == ProfileMode.Learn || profile is null)
             {
-                _enforcer.SetMode(container.CgroupId, container.CgroupPath, mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off);
-                _protected.TryRemove(container.CgroupId, out _);
+                Unenforce(container.CgroupId);
                 return;
             }
-            // The allow sets first: from the moment the mode says protect, whatever they do not name is refused.
-            var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).ToList();
-            var (resolved, processes) = AllowProcesses(container, profile);
-            var destinations = 0;
-            foreach (var entry in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
+            var policy = _enforcer.PolicyFor(profile.Identity.Key);
+            WorkloadSets sets;
+            if (mode == ProfileMode.Protect)
             {
-                if (!TryParsePeer(entry.Peer, out var address, out var prefix)) continue;
-                _enforcer.AllowDestination(container.CgroupId, address, prefix, entry.Port);
-                destinations++;
+                // The allow sets first: from the moment the policy says protect, whatever they do not name is refused.
+                var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).Count();
+                var (resolved, processes, multiCall) = AllowProcesses(policy, root, profile);
+                var destinations = AllowDestinations(policy, profile);
+                _enforcer.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
+                sets = new WorkloadSets(EnforcementMode.Protect, processes, multiCall, destinations);
+                _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
+                    + $"{resolved} of {executables} executables ({processes.Count} processes with their parent and name) and {destinations.Count} destinations allowed");
             }
-            _protected[container.CgroupId] = true;
-            _enforcer.SetMode(container.CgroupId, container.CgroupPath, EnforcementMode.Protect);
-            _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
-                + $"{resolved} of {executables.Count} executables ({processes} processes with their parent and name) and {destinations} destinations allowed");
+            else
+            {
+                var kernelMode = mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off;
+                _enforcer.SetPolicy(policy, kernelMode, PolicyFlags.None);
+                sets = WorkloadSets.Empty(kernelMode);
+            }
+            _enforcer.AssignCgroup(container.CgroupId, policy);
+            // The next container of this image is the workload's from its first exec.
+            if (KernelEnforcer.ImageKeyOfProcess(container.PidInContainer) is { } image)
+            {
+                if (!_images.TryGetValue(image, out var members)) _images[image] = members = [];
+                members[policy] = sets;
+                Publish(image, members);
+            }
         }
+    }
+
+    /// <summary>
+    /// Maps an image to the policy its new containers get at their first exec, before the agent has seen them: the
+    /// workload's own when one workload runs the image; when several do (two services built from one image), the
+    /// union of their sets, in protect only while all of them are, so that no workload's container is killed for
+    /// doing what its own profile allows. The agent then assigns each container its own workload's policy.
+    /// </summary>
+    private void Publish(ImageKey image, Dictionary<uint, WorkloadSets> members)
+    {
+        if (members.Count == 1)
+        {
+            _enforcer.MapImage(image, members.Keys.Single());
+            return;
+        }
+        var union = _enforcer.PolicyFor($"zerodrift/image/{image.Device}:{image.Inode}");
+        var processes = members.Values.SelectMany(m => m.Processes).Distinct().ToList();
+        var multiCall = new Dictionary<FileId, ulong>();
+        foreach (var (file, self) in members.Values.SelectMany(m => m.MultiCall)) multiCall[file] = self;
+        var destinations = members.Values.SelectMany(m => m.Destinations).Distinct().ToList();
+        foreach (var (file, parent, name) in processes) _enforcer.AllowProcess(union, file, parent, name);
+        foreach (var (file, self) in multiCall) _enforcer.MarkMultiCall(union, file, self);
+        foreach (var (address, prefix, port) in destinations) _enforcer.AllowDestination(union, address, prefix, port);
+        _enforcer.PruneExecutables(union, processes, multiCall.Keys);
+        _enforcer.PruneDestinations(union, destinations);
+        var all = members.Values.All(m => m.Mode == EnforcementMode.Protect);
+        _enforcer.SetPolicy(union, all ? EnforcementMode.Protect : EnforcementMode.Off, PolicyFlags.None);
+        _enforcer.MapImage(image, union);
+    }
+
+    /// <summary>
+    /// Takes a container out of enforcement: its cgroup goes under the unenforced policy, and the policy it was under
+    /// (its workload's, switched back to learning) stops enforcing and loses its images, so no new container of the
+    /// workload is enforced by the kernel's guess either.
+    /// </summary>
+    private void Unenforce(ulong cgroupId)
+    {
+        _unenforced ??= _enforcer.PolicyFor(UnenforcedKey);
+        var unenforced = _unenforced.Value;
+        if (_enforcer.CgroupOf(cgroupId) is { } earlier && earlier.Policy != unenforced && _enforcer.Policy(earlier.Policy) is not null)
+        {
+            _enforcer.SetPolicy(earlier.Policy, EnforcementMode.Off, PolicyFlags.None);
+            foreach (var (image, members) in _images.Where(i => i.Value.Remove(earlier.Policy)).ToList())
+            {
+                if (members.Count > 0) Publish(image, members);
+                else
+                {
+                    _images.Remove(image);
+                    _enforcer.UnmapImage(image);
+                }
+            }
+            // Mappings a previous agent made, which this one has not met again.
+            foreach (var (image, policy) in _enforcer.Images())
+                if (policy == earlier.Policy) _enforcer.UnmapImage(image);
+        }
+        _enforcer.AssignCgroup(cgroupId, unenforced);
     }
 
     /// <summary>Directories whose names are how a container's image reaches its executables (for multi-call files).</summary>
     private static readonly string[] ProgramDirectories = ["/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"];
 
     /// <summary>
-    /// Pushes the profile's processes: each executable with its parent's executable (resolved in the container like
-    /// the executable; a parent outside the container — the runtime — as one class) and, for a multi-call file, the
-    /// name it ran under. A file is multi-call in this container when the profile saw it under several names or
-    /// the image reaches it under several names (busybox's applet links). Returns the files resolved and the
-    /// processes allowed.
+    /// Pushes the profile's processes: each executable with its parent (resolved in the container like the executable,
+    /// or the runtime's class) and, for a multi-call file, the name it ran under. A file is multi-call when the profile
+    /// saw it under several names or the image reaches it under several names (busybox's applet links). Returns the
+    /// files resolved and the processes allowed.
     /// </summary>
-    private (int Files, int Processes) AllowProcesses(EnforcedContainer container, BehaviourProfile profile)
+    private (int Files, List<(FileId, ExecParent, ulong)> Processes, Dictionary<FileId, ulong> MultiCall) AllowProcesses(uint policy, string root, BehaviourProfile profile)
     {
-        var pid = container.PidInContainer;
         var files = new Dictionary<string, FileId>(StringComparer.Ordinal);
         foreach (var exe in profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal))
-            if (KernelEnforcer.ResolveInContainer(pid, exe) is { } id) files[exe] = id;
+            if (KernelEnforcer.ResolveInRoot(root, exe) is { } id) files[exe] = id;
 
         var names = new Dictionary<FileId, HashSet<string>>();
         foreach (var (exe, id) in files)
@@ -97,50 +191,65 @@ public sealed class KernelEnforcement : IEnforcement
         foreach (var p in profile.Processes)
             if (files.TryGetValue(p.Executable, out var id)) names[id].Add(p.Name ?? ProgramName.BaseName(p.Executable));
         foreach (var directory in ProgramDirectories)
-            foreach (var (name, id) in KernelEnforcer.ListInContainer(pid, directory))
+            foreach (var (name, id) in KernelEnforcer.ListInRoot(root, directory))
                 if (names.TryGetValue(id, out var set)) set.Add(name);
         var multiCall = names.Where(n => n.Value.Count > 1).Select(n => n.Key).ToHashSet();
 
         // Filled before anything is removed (an agent restart or a profile update re-applies a protected
-        // container): the processes with their names first, then the marks that make names count, then what the
+        // workload): the processes with their names first, then the marks that make names count, then what the
         // previous sets held and these do not.
         var keys = new List<(FileId, ExecParent, ulong)>();
         foreach (var p in profile.Processes)
         {
             if (!files.TryGetValue(p.Executable, out var id)) continue;
             var name = multiCall.Contains(id) ? ProgramName.Hash(p.Name ?? ProgramName.BaseName(p.Executable)) : 0;
-            var key = (id, ParentOf(pid, p.Parent), name);
-            _enforcer.AllowProcess(container.CgroupId, key.id, key.Item2, key.name);
+            var key = (id, ParentOf(root, p.Parent), name);
+            _enforcer.AllowProcess(policy, key.id, key.Item2, key.name);
             keys.Add(key);
         }
+        var marks = new Dictionary<FileId, ulong>();
         foreach (var (exe, id) in files)
             if (multiCall.Contains(id))
             {
                 var own = ProgramName.BaseName(exe);
-                _enforcer.MarkMultiCall(container.CgroupId, id, ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0);
+                marks[id] = ProgramName.DispatchesOnFirstArgument(own) ? ProgramName.Hash(own) : 0;
+                _enforcer.MarkMultiCall(policy, id, marks[id]);
             }
-        _enforcer.PruneExecutables(container.CgroupId, keys, multiCall);
-        return (files.Count, keys.Count);
+        _enforcer.PruneExecutables(policy, keys, multiCall);
+        return (files.Count, keys, marks);
+    }
+
+    private List<(IPAddress, int, int)> AllowDestinations(uint policy, BehaviourProfile profile)
+    {
+        var keep = new List<(IPAddress, int, int)>();
+        foreach (var entry in profile.Network.Where(n => n.Direction == NetworkDirection.Egress))
+        {
+            if (!TryParsePeer(entry.Peer, out var address, out var prefix)) continue;
+            _enforcer.AllowDestination(policy, address, prefix, entry.Port);
+            keep.Add((address, prefix, entry.Port));
+        }
+        _enforcer.PruneDestinations(policy, keep);
+        return keep;
     }
 
     /// <summary>
-    /// The kernel's parent for a profile entry: none recorded allows any parent; the runtime's processes (and a
-    /// path that is no file in the container: a host process) are the parent outside the container's cgroup.
+    /// The kernel's parent for a profile entry: none recorded allows any parent; the runtime's processes are its two
+    /// classes (conmon and containerd's shims start the container's init: entry; runc and crun enter a running
+    /// container: runtime exec), and so is a path that is no file in the container (a process outside it).
     /// </summary>
-    private static ExecParent ParentOf(int pid, string? parent)
+    private static ExecParent ParentOf(string root, string? parent)
     {
         if (parent is null) return ExecParent.Any;
-        if (IsRuntime(parent)) return ExecParent.Outside;
-        return KernelEnforcer.ResolveInContainer(pid, parent) is { } id ? ExecParent.Of(id) : ExecParent.Outside;
+        if (RuntimeClass(parent) is { } runtime) return runtime;
+        return KernelEnforcer.ResolveInRoot(root, parent) is { } id ? ExecParent.Of(id) : ExecParent.RuntimeExec;
     }
 
-    /// <summary>Container runtimes start a container's processes from the host: conmon and containerd's shims the
-    /// entrypoint, runc and crun an exec (runc possibly from a memfd copy of itself).</summary>
-    private static bool IsRuntime(string path)
+    private static ExecParent? RuntimeClass(string path)
     {
-        if (path.StartsWith("memfd:", StringComparison.Ordinal) || path.StartsWith("/memfd:", StringComparison.Ordinal)) return true;
+        if (path.StartsWith("memfd:", StringComparison.Ordinal) || path.StartsWith("/memfd:", StringComparison.Ordinal)) return ExecParent.RuntimeExec;
         var name = ProgramName.BaseName(path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path);
-        return name is "conmon" or "runc" or "crun" or "youki" or "runsc" || name.StartsWith("containerd-shim", StringComparison.Ordinal);
+        if (name == "conmon" || name.StartsWith("containerd-shim", StringComparison.Ordinal)) return ExecParent.Entry;
+        return name is "runc" or "crun" or "youki" or "runsc" ? ExecParent.RuntimeExec : null;
     }
 
     private static bool TryParsePeer(string peer, out IPAddress address, out int prefix)
@@ -165,25 +274,36 @@ public sealed class KernelEnforcement : IEnforcement
         lock (_lock)
         {
             _enforcer.Forget(cgroupId);
-            _protected.TryRemove(cgroupId, out _);
+            // The kernel also records containers the agent never met (one that started and ended between two of its
+            // looks): swept now and then, when containers go.
+            if (Environment.TickCount64 - _lastSweep < SweepInterval) return;
+            _lastSweep = Environment.TickCount64;
+            _enforcer.SweepGoneCgroups();
         }
     }
 
     /// <summary>
-    /// What happened to a block verdict: drift was killed by the kernel at exec; a process outside the profile was
-    /// when the kernel says so (its record of execs it killed, by pid); a refused connect came back with EPERM.
-    /// Otherwise the user-space fallback kills the process.
+    /// What happened to a block verdict: an exec is blocked when the kernel's record of the execs it killed (by pid,
+    /// written only once the signal was sent) says so; a refused connect came back with EPERM. Otherwise the
+    /// user-space fallback kills the process.
     /// </summary>
     public (AlertAction Action, long? AtNs) OnBlock(BlockRequest r)
     {
         var inKernel = r.Kind switch
         {
-            DeviationKind.Drift => IsProtected(r.CgroupId),
-            DeviationKind.Process => IsProtected(r.CgroupId) && KilledByKernel(r.Pid, r.KernelTimeNs),
+            DeviationKind.Drift or DeviationKind.Process => ExecEnforced(r.CgroupId, r.Kind) && KilledByKernel(r.Pid, r.KernelTimeNs),
             DeviationKind.Network => r.ConnectResult == -1, // -EPERM: the cgroup program refused it
             _ => false,
         };
         return inKernel ? (AlertAction.Blocked, r.KernelTimeNs) : _fallback.OnBlock(r);
+    }
+
+    /// <summary>Whether the kernel decides this cgroup's execs of that kind (else there is no kill record to wait for).</summary>
+    private bool ExecEnforced(ulong cgroupId, DeviationKind kind)
+    {
+        var policy = _enforcer.CgroupOf(cgroupId)?.Policy ?? _enforcer.DefaultContainerPolicy();
+        return policy is { } id && _enforcer.Policy(id) is { } state
+            && (state.Mode == EnforcementMode.Protect || (kind == DeviationKind.Drift && state.Flags.HasFlag(PolicyFlags.DriftPrevention)));
     }
 
     private bool KilledByKernel(int pid, long execTimeNs)
@@ -197,8 +317,6 @@ public sealed class KernelEnforcement : IEnforcement
         }
         return false;
     }
-
-    private bool IsProtected(ulong cgroupId) => _protected.ContainsKey(cgroupId);
 
     public void Dispose()
     {

@@ -25,10 +25,15 @@ public sealed partial class AgentRun : IDisposable
     [LibraryImport("libc", EntryPoint = "kill")]
     private static partial int Kill(int pid, int signal);
 
-    private AgentRun(params string[] args)
+    private AgentRun(string[] wrapper, string[] args)
     {
         OutputFile = dir.Combine("events.jsonl");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (wrapper.Length > 0)
+        {
+            foreach (var w in wrapper[1..]) start.ArgumentList.Add(w);
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(Dll);
         start.ArgumentList.Add("agent");
         start.ArgumentList.Add("--output-file");
@@ -49,9 +54,16 @@ public sealed partial class AgentRun : IDisposable
     }
 
     /// <summary>Starts the agent and returns once it reports its programs attached.</summary>
-    public static AgentRun Start(params string[] args)
+    public static AgentRun Start(params string[] args) => StartWrapped([], args);
+
+    /// <summary>
+    /// Starts the agent through <paramref name="wrapper"/> (a command that ends by exec'ing its arguments, the agent's
+    /// command line, so that the process started is the agent's: <c>unshare --mount …</c>) and returns once it
+    /// reports its programs attached.
+    /// </summary>
+    public static AgentRun StartWrapped(string[] wrapper, params string[] args)
     {
-        var run = new AgentRun(args);
+        var run = new AgentRun(wrapper, args);
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {

@@ -49,17 +49,18 @@ public class EnforcementPartsTests
     }
 
     [Fact]
-    public void Network_keys_cover_cgroup_port_family_and_the_masked_prefix()
+    public void Network_keys_cover_policy_port_family_and_the_masked_prefix()
     {
-        var key = KernelEnforcer.NetKey(0x1122334455667788, v4: true, [10, 88, 7, 9], 16, 53);
-        Assert.Equal(96u + 16, BinaryPrimitives.ReadUInt32LittleEndian(key));
-        Assert.Equal(0x1122334455667788UL, BinaryPrimitives.ReadUInt64LittleEndian(key.AsSpan(4)));
-        Assert.Equal((byte)0, key[12]);
-        Assert.Equal((byte)53, key[13]); // network order, as the kernel's user_port
-        Assert.Equal((ushort)2, BinaryPrimitives.ReadUInt16LittleEndian(key.AsSpan(14)));
-        Assert.Equal(new byte[] { 10, 88, 0, 0 }, key[16..20]);
+        var key = KernelEnforcer.NetKey(0x11223344, v4: true, [10, 88, 7, 9], 16, 53);
+        Assert.Equal(28, key.Length);
+        Assert.Equal(64u + 16, BinaryPrimitives.ReadUInt32LittleEndian(key));
+        Assert.Equal(0x11223344u, BinaryPrimitives.ReadUInt32LittleEndian(key.AsSpan(4)));
+        Assert.Equal((byte)0, key[8]);
+        Assert.Equal((byte)53, key[9]); // network order, as the kernel's user_port
+        Assert.Equal((ushort)2, BinaryPrimitives.ReadUInt16LittleEndian(key.AsSpan(10)));
+        Assert.Equal(new byte[] { 10, 88, 0, 0 }, key[12..16]);
         var partial = KernelEnforcer.NetKey(1, v4: true, [192, 168, 255, 255], 20, 0);
-        Assert.Equal(new byte[] { 192, 168, 240, 0 }, partial[16..20]);
+        Assert.Equal(new byte[] { 192, 168, 240, 0 }, partial[12..16]);
     }
 
     [Fact]
@@ -68,16 +69,19 @@ public class EnforcementPartsTests
         var exec = new byte[BlockedRecord.Size];
         BinaryPrimitives.WriteInt64LittleEndian(exec, 5_000_000_000);
         BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(8), 77);
-        BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(16), 46);
+        BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(16), FileId.OverlayDevice);
         BinaryPrimitives.WriteUInt64LittleEndian(exec.AsSpan(24), 1234);
         BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(32), 1);
         BinaryPrimitives.WriteInt32LittleEndian(exec.AsSpan(36), 4242);
-        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(40), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(40), 2 | 16);
         BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(68), 8);
-        "/tmp/evil"u8[..8].CopyTo(exec.AsSpan(72));
+        BinaryPrimitives.WriteUInt32LittleEndian(exec.AsSpan(72), 0xfeedbeef);
+        BinaryPrimitives.WriteInt32LittleEndian(exec.AsSpan(76), -3); // -ESRCH: the signal was not sent
+        "/tmp/evil"u8[..8].CopyTo(exec.AsSpan(80));
         var a = BlockedRecord.TryParse(exec, clockOffsetNs: 1_700_000_000_000_000_000)!;
-        Assert.Equal(("exec", 77UL, 4242, "/tmp/evi", 46UL, 1234UL), (a.Kind, a.CgroupId, a.Pid, a.Executable, a.Device, a.Inode));
-        Assert.Equal(BlockReasons.NotAllowed | BlockReasons.WritableLayer, a.Reasons);
+        Assert.Equal(("exec", 77UL, 4242, "/tmp/evi", FileId.OverlayDevice, 1234UL), (a.Kind, a.CgroupId, a.Pid, a.Executable, a.Device, a.Inode));
+        Assert.Equal(BlockReasons.WritableLayer | BlockReasons.DriftPrevention, a.Reasons);
+        Assert.Equal((0xfeedbeefu, -3, false), (a.Policy, a.SignalResult, a.Stopped));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_005), a.At);
 
         var connect = new byte[BlockedRecord.Size];
@@ -86,12 +90,39 @@ public class EnforcementPartsTests
         BinaryPrimitives.WriteUInt16LittleEndian(connect.AsSpan(46), 8443);
         IPAddress.Parse("fd00::1").GetAddressBytes().CopyTo(connect.AsSpan(48));
         BinaryPrimitives.WriteInt32LittleEndian(connect.AsSpan(64), 17);
+        BinaryPrimitives.WriteUInt32LittleEndian(connect.AsSpan(72), 9);
         var c = BlockedRecord.TryParse(connect, 0)!;
-        Assert.Equal(("connect", "udp", new IPEndPoint(IPAddress.Parse("fd00::1"), 8443)), (c.Kind, c.Protocol, c.Destination));
+        Assert.Equal(("connect", "udp", new IPEndPoint(IPAddress.Parse("fd00::1"), 8443), 9u, true), (c.Kind, c.Protocol, c.Destination, c.Policy, c.Stopped));
 
         Assert.Null(BlockedRecord.TryParse(connect.AsSpan(0, 100), 0));
         BinaryPrimitives.WriteUInt32LittleEndian(connect.AsSpan(32), 99);
         Assert.Null(BlockedRecord.TryParse(connect, 0));
+    }
+
+    [Fact]
+    public void The_runtime_parent_classes_are_what_the_kernel_writes_and_no_file_can_be()
+    {
+        // enforce.bpf.c: {0, class} for the runtime (no filesystem has device 0), ~0 in both for any parent.
+        Assert.Equal(new ExecParent(0, 1), ExecParent.Entry);
+        Assert.Equal(new ExecParent(0, 2), ExecParent.RuntimeExec);
+        Assert.Equal(new ExecParent(ulong.MaxValue, ulong.MaxValue), ExecParent.Any);
+        Assert.Equal(new ExecParent(FileId.OverlayDevice, 5), ExecParent.Of(new FileId(FileId.OverlayDevice, 5)));
+        Assert.True(FileId.OverlayDevice > uint.MaxValue); // s_dev is 32 bits: never a real device
+    }
+
+    [Fact]
+    public void An_overlay_mount_gives_its_first_lower_layer_with_the_kernel_escapes_undone()
+    {
+        var container = ImageKeys.Parse("80 53 0:41 / / rw,relatime - overlay overlay rw,lowerdir=/var/lib/containers/storage/overlay/l/OHCE:/var/lib/containers/storage/overlay/l/CNYB,upperdir=/u/diff,workdir=/u/work,uuid=on")!.Value;
+        Assert.Equal(("/", "overlay", "/var/lib/containers/storage/overlay/l/OHCE"), (container.MountPoint, container.Type, container.FirstLowerDir));
+        var image = ImageKeys.Parse("116 45 0:76 / /var/lib/containers/storage/overlay/632a/merged ro,relatime - overlay overlay ro,lowerdir=/var/lib/containers/storage/overlay/632a/diff:/var/lib/containers/storage/overlay/632a/empty,redirect_dir=on")!.Value;
+        Assert.Equal(("/var/lib/containers/storage/overlay/632a/merged", "/var/lib/containers/storage/overlay/632a/diff"), (image.MountPoint, image.FirstLowerDir));
+        // A space (octal), an escaped ':' and ',' inside a layer's path, and an optional field before the separator.
+        var odd = ImageKeys.Parse(@"9 1 0:5 / /mnt/with\040space rw shared:3 - overlay overlay rw,lowerdir=/layers/a\:b\,c:/layers/d,upperdir=/x")!.Value;
+        Assert.Equal(("/mnt/with space", "/layers/a:b,c"), (odd.MountPoint, odd.FirstLowerDir));
+        var ext4 = ImageKeys.Parse("25 1 254:0 / / rw,relatime - ext4 /dev/vda rw")!.Value;
+        Assert.Equal(("ext4", null), (ext4.Type, ext4.FirstLowerDir));
+        Assert.Null(ImageKeys.Parse("garbage"));
     }
 
     [Fact]

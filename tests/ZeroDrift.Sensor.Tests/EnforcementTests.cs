@@ -128,35 +128,63 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     private const int Killed = 137; // 128 + SIGKILL, as podman exec and .NET report a signalled process
 
     private KernelEnforcer? enforcer;
+    private string policyKey = "";
+    private uint policy;
 
+    /// <summary>The test's enforcer with a fresh policy of its own, the box's cgroup under it (mode off until the test says).</summary>
     private KernelEnforcer Enforcer()
     {
         enforcer ??= KernelEnforcer.Open(box.PinRoot);
-        enforcer.Forget(box.CgroupId);
+        Take(enforcer);
         return enforcer;
     }
 
-    private void TrustImage(KernelEnforcer e) =>
-        Assert.Equal(2, e.AllowExecutables(box.CgroupId, box.Pid, ["/bin/sh", "/bin/busybox", "/bin/missing"]));
+    /// <summary>A fresh policy in <paramref name="e"/>, with the box's cgroup under it.</summary>
+    private void Take(KernelEnforcer e)
+    {
+        policyKey = $"test/{Guid.NewGuid():N}";
+        policy = e.PolicyFor(policyKey);
+        e.AssignCgroup(box.CgroupId, policy);
+    }
+
+    private void Protect(KernelEnforcer e) => e.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
+
+    private string Root => RootedPath.RootOf(box.Pid);
+
+    /// <summary>Allows files of the box by path, whatever their parent; returns how many resolved to a regular file.</summary>
+    private int AllowExecutables(KernelEnforcer e, params string[] paths)
+    {
+        var resolved = 0;
+        foreach (var path in paths)
+        {
+            if (KernelEnforcer.ResolveInRoot(Root, path) is not { } file) continue;
+            e.AllowProcess(policy, file, ExecParent.Any, 0);
+            resolved++;
+        }
+        return resolved;
+    }
+
+    private void TrustImage(KernelEnforcer e) => Assert.Equal(2, AllowExecutables(e, "/bin/sh", "/bin/busybox", "/bin/missing"));
 
     [RootFact]
     public async Task A_multi_call_file_is_allowed_by_parent_and_applet_name_and_killed_under_others()
     {
         var e = Enforcer();
-        var busybox = KernelEnforcer.ResolveInContainer(box.Pid, "/bin/busybox") ?? throw new InvalidOperationException("no /bin/busybox in the box");
-        Assert.Equal(busybox, KernelEnforcer.ResolveInContainer(box.Pid, "/bin/sh")); // one file, several names
-        Assert.Contains(KernelEnforcer.ListInContainer(box.Pid, "/bin"), n => n.Name == "cat" && n.File == busybox);
-        e.MarkMultiCall(box.CgroupId, busybox, ProgramName.Hash("busybox"));
-        // What a profile would say: sh started from outside the container (podman exec), echo started by sh.
-        e.AllowProcess(box.CgroupId, busybox, ExecParent.Outside, ProgramName.Hash("sh"));
-        e.AllowProcess(box.CgroupId, busybox, ExecParent.Of(busybox), ProgramName.Hash("echo"));
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        var busybox = KernelEnforcer.ResolveInRoot(Root, "/bin/busybox") ?? throw new InvalidOperationException("no /bin/busybox in the box");
+        Assert.True(busybox.OnOverlay);
+        Assert.Equal(busybox, KernelEnforcer.ResolveInRoot(Root, "/bin/sh")); // one file, several names
+        Assert.Contains(KernelEnforcer.ListInRoot(Root, "/bin"), n => n.Name == "cat" && n.File == busybox);
+        e.MarkMultiCall(policy, busybox, ProgramName.Hash("busybox"));
+        // What a profile would say: sh started through the runtime's exec path (podman exec), echo started by sh.
+        e.AllowProcess(policy, busybox, ExecParent.RuntimeExec, ProgramName.Hash("sh"));
+        e.AllowProcess(policy, busybox, ExecParent.Of(busybox), ProgramName.Hash("echo"));
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         // `true` after the command keeps sh from exec'ing it in place: /bin/echo is sh's child.
         Assert.Equal((0, "by sh\n"), Pick(box.Exec("/bin/sh", "-c", "/bin/echo by sh; true")));
         Assert.Equal((0, "argv form\n"), Pick(box.Exec("/bin/busybox", "sh", "-c", "/bin/echo argv form; true")));
-        // The same file under names the profile does not have, or with another parent: killed at exec.
+        // The same file under names the profile does not have, or with another parent (podman exec is not sh): killed.
         Assert.Equal((Killed, ""), Pick(box.Exec("/bin/cat", "/etc/hostname")));
         Assert.Equal((Killed, ""), Pick(box.Exec("/bin/echo", "echo from outside")));
         Assert.Equal((Killed, ""), Pick(box.Exec("/bin/busybox", "cat", "/etc/hostname")));
@@ -166,6 +194,8 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var record = await blocked.WaitFor(b => b.Kind == "exec" && b.Inode == busybox.Inode);
         Assert.True(e.KilledAtExec(record.Pid, record.KernelTimeNs));
         Assert.False(e.KilledAtExec(record.Pid, record.KernelTimeNs + 5_000_000_000));
+        Assert.Equal((policy, 0), (record.Policy, record.SignalResult));
+        Assert.True(record.Stopped);
     }
 
     private static (int, string) Pick((int Exit, string Stdout, string Stderr) r) => (r.Exit, r.Stdout);
@@ -175,7 +205,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     {
         var e = Enforcer();
         TrustImage(e);
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         var allowed = box.Exec("/bin/sh", "-c", "echo allowed");
@@ -188,7 +218,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var record = await blocked.WaitFor(b => b.Kind == "exec" && b.Executable == Other);
         Assert.Equal(box.CgroupId, record.CgroupId);
         Assert.Equal(BlockReasons.NotAllowed, record.Reasons);
-        Assert.Equal(EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Other}"), record.Inode);
+        Assert.Equal((FileId.OverlayDevice, EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Other}")), (record.Device, record.Inode));
         Assert.True(record.Pid > 0);
         Assert.InRange(record.At, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(5));
     }
@@ -200,8 +230,8 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         TrustImage(e);
         Assert.Equal(0, box.Exec("/bin/cp", "/bin/busybox", "/tmp/dropped").Exit);
         // The allow set would name it (same path resolution as for image files): the writable layer still wins.
-        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, ["/tmp/dropped"]));
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        Assert.Equal(1, AllowExecutables(e, "/tmp/dropped"));
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         var run = box.Exec("/tmp/dropped", "echo", "drifted");
@@ -209,7 +239,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Equal("", run.Stdout);
         var record = await blocked.WaitFor(b => b.Executable == "/tmp/dropped");
         Assert.True(record.Reasons.HasFlag(BlockReasons.WritableLayer), record.ToString());
-        Assert.False(record.Reasons.HasFlag(BlockReasons.NotAllowed), "the {dev, ino} stat gave must be what the kernel sees at exec");
+        Assert.False(record.Reasons.HasFlag(BlockReasons.NotAllowed), "the identity stat gave must be what the kernel sees at exec");
     }
 
     [RootFact]
@@ -219,11 +249,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         TrustImage(e);
         const string Tampered = "/usr/local/bin/ls";
         var before = EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Tampered}");
-        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, [Tampered]));
+        Assert.Equal(1, AllowExecutables(e, Tampered));
         // A write copies the file up to the writable layer; overlayfs keeps the inode number.
         Assert.Equal(0, box.Exec("/bin/sh", "-c", $"echo >> {Tampered}").Exit);
         Assert.Equal(before, EnforcementFixture.StatInode($"/proc/{box.Pid}/root{Tampered}"));
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         var run = box.Exec(Tampered, "/");
@@ -245,9 +275,9 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var deniedPort = ((IPEndPoint)deniedListener.LocalEndpoint).Port;
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Any, 0));
         var udpPort = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
-        e.AllowDestination(box.CgroupId, box.Gateway, 32, allowedPort);
-        e.AllowDestination(box.CgroupId, box.Gateway, 32, udpPort);
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        e.AllowDestination(policy, box.Gateway, 32, allowedPort);
+        e.AllowDestination(policy, box.Gateway, 32, udpPort);
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         var accept = AcceptAndClose(allowedListener);
@@ -260,7 +290,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Contains("Operation not permitted", denied.Stderr, StringComparison.Ordinal);
         Assert.False(deniedListener.Pending());
         var record = await blocked.WaitFor(b => b.Kind == "connect" && b.Destination?.Port == deniedPort);
-        Assert.Equal((box.Gateway, "tcp", box.CgroupId), (record.Destination!.Address, record.Protocol, record.CgroupId));
+        Assert.Equal((box.Gateway, "tcp", box.CgroupId, policy), (record.Destination!.Address, record.Protocol, record.CgroupId, record.Policy));
 
         // UDP to an allowed peer still flows (busybox tftp sends its request with sendto, no connect); to another
         // port it is refused.
@@ -286,7 +316,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var e = Enforcer();
         TrustImage(e);
         using var resolver = new TinyResolver(box.Gateway, IPAddress.Parse("192.0.2.7"));
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        Protect(e);
         await using var blocked = new BlockedReader(e);
 
         var refused = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
@@ -295,7 +325,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         Assert.Equal((box.Gateway, "udp"), (record.Destination!.Address, record.Protocol));
 
         // Allowing the resolver while the container stays in protect takes effect at once.
-        e.AllowDestination(box.CgroupId, box.Gateway, 32, 53);
+        e.AllowDestination(policy, box.Gateway, 32, 53);
         var answered = box.Exec("/bin/busybox", "timeout", "5", "/bin/busybox", "nslookup", "zerodrift.test", box.Gateway.ToString());
         Assert.Contains("192.0.2.7", answered.Stdout, StringComparison.Ordinal);
     }
@@ -304,18 +334,20 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     public void Mistakes_are_one_clear_error_and_change_nothing()
     {
         var e = Enforcer();
-        var wrongId = Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId + 1, box.CgroupPath, EnforcementMode.Protect));
-        Assert.Contains($"not {box.CgroupId + 1}", wrongId.Message, StringComparison.Ordinal);
-        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/no-such-cgroup-zde", EnforcementMode.Protect));
-        Assert.Throws<SensorException>(() => e.SetMode(box.CgroupId, "/../../etc", EnforcementMode.Protect));
-        Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
-        Assert.Throws<ContainerProcessGoneException>(() => e.AllowExecutables(box.CgroupId, int.MaxValue, ["/bin/sh"]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.Loopback, 33, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(box.CgroupId, IPAddress.IPv6Loopback, 64, 70000));
-        var notBpf = Assert.Throws<SensorException>(() => KernelEnforcer.Open("/tmp/zde-not-bpffs"));
-        Assert.Contains("not on a BPF filesystem", notBpf.Message, StringComparison.Ordinal);
+        var unknown = Assert.Throws<SensorException>(() => e.SetPolicy(policy + 7_777, EnforcementMode.Protect, PolicyFlags.None));
+        Assert.Contains("does not exist", unknown.Message, StringComparison.Ordinal);
+        Assert.Null(e.Policy(policy + 7_777));
+        Assert.Equal(EnforcementMode.Off, e.Policy(policy)!.Value.Mode);
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(policy, IPAddress.Loopback, 33, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => e.AllowDestination(policy, IPAddress.IPv6Loopback, 64, 70000));
+        Assert.Throws<SensorException>(() => e.SetClassificationScope("/no-such-cgroup-zde"));
+        // No BPF filesystem can be mounted inside /proc: one line, nothing left.
+        var cannot = Assert.Throws<SensorException>(() => KernelEnforcer.Open("/proc/zde-no-bpffs"));
+        Assert.Contains("not on a BPF filesystem", cannot.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', cannot.Message);
         // Relative and dotted paths inside the container stay inside it; missing ones are not counted.
-        Assert.Equal(1, e.AllowExecutables(box.CgroupId, box.Pid, ["/../../bin/busybox", "relative/sh", "/nope"]));
+        Assert.Equal(1, AllowExecutables(e, "/../../bin/busybox", "relative/sh", "/nope"));
+        Assert.Null(KernelEnforcer.ResolveInRoot(Root, "/bin")); // a directory is no executable
     }
 
     [RootFact]
@@ -326,7 +358,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         using var listener = new TcpListener(IPAddress.Any, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Monitor);
+        e.SetPolicy(policy, EnforcementMode.Monitor, PolicyFlags.None);
         await using var blocked = new BlockedReader(e);
 
         var other = box.Exec(Other, "runs");
@@ -336,7 +368,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         await accept.WaitAsync(TimeSpan.FromSeconds(10));
         await Task.Delay(300);
         Assert.DoesNotContain(blocked.Seen, b => b.CgroupId == box.CgroupId);
-        Assert.Equal(EnforcementMode.Monitor, e.GetMode(box.CgroupId));
+        Assert.Equal(EnforcementMode.Monitor, e.Policy(policy)!.Value.Mode);
     }
 
     [RootFact]
@@ -344,9 +376,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     {
         using var cgroup = new ScratchCgroup();
         var e = Enforcer();
+        e.AssignCgroup(cgroup.Id, policy);
         // The host's busybox is allowed by path: the memfd holding the same bytes is still drift.
-        Assert.Equal(1, e.AllowExecutables(cgroup.Id, Environment.ProcessId, ["/bin/busybox"]));
-        e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+        e.AllowProcess(policy, KernelEnforcer.ResolveInRoot("/", "/bin/busybox")!.Value, ExecParent.Any, 0);
+        Protect(e);
         await using var blocked = new BlockedReader(e);
         try
         {
@@ -364,6 +397,49 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     }
 
     [RootFact]
+    public void A_pinned_root_still_resolves_after_its_process_exited()
+    {
+        // A short-lived container's process may exit while its files are resolved: the pinned root keeps them. (A
+        // mount namespace of its own: a process of the host's is no container's, see below.)
+        using var sleeper = Process.Start("unshare", "--mount sleep 30")!;
+        Thread.Sleep(300); // unshare has exec'd sleep, in its own mount namespace
+        using var pinned = PinnedRoot.Of(sleeper.Id);
+        var before = KernelEnforcer.ResolveInRoot(pinned.Path, "/bin/busybox");
+        Assert.NotNull(before);
+        sleeper.Kill();
+        sleeper.WaitForExit();
+        Assert.Null(KernelEnforcer.ResolveInRoot(RootedPath.RootOf(sleeper.Id), "/bin/busybox"));
+        Assert.Equal(before, KernelEnforcer.ResolveInRoot(pinned.Path, "/bin/busybox"));
+        Assert.Contains(KernelEnforcer.ListInRoot(pinned.Path, "/bin"), n => n.Name == "busybox");
+        Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(sleeper.Id));
+        // The runtime's init before it enters the container (in its cgroup, still in the host's mount namespace):
+        // its root is the host's, never a container's.
+        var host = Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(Environment.ProcessId));
+        Assert.Contains("host's mount namespace", host.Message, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void The_host_mount_namespace_is_never_enforced()
+    {
+        // A cgroup under a policy in protect with nothing allowed: the same exec is killed from a mount namespace of
+        // its own (a container's) and runs from the host's (where runtimes start their helpers into the cgroup).
+        using var cgroup = new ScratchCgroup();
+        var e = Enforcer();
+        e.AssignCgroup(cgroup.Id, policy);
+        Protect(e);
+        try
+        {
+            const string Spawn = "pid = os.posix_spawn('/bin/true', ['/bin/true'], {})\n_, status = os.waitpid(pid, 0)\nprint(os.WIFSIGNALED(status) and os.WTERMSIG(status))";
+            Assert.Equal("9", cgroup.RunPython(Spawn).Stdout.Trim());
+            Assert.Equal("False", cgroup.RunPython(Spawn, ownMountNamespace: false).Stdout.Trim());
+        }
+        finally
+        {
+            e.Forget(cgroup.Id);
+        }
+    }
+
+    [RootFact]
     public void A_flood_of_denied_execs_is_all_killed_and_records_that_do_not_fit_are_counted()
     {
         using var cgroup = new ScratchCgroup();
@@ -372,7 +448,9 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         try
         {
             using var e = KernelEnforcer.Open(root);
-            e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+            var flood = e.PolicyFor("test/flood");
+            e.SetPolicy(flood, EnforcementMode.Protect, PolicyFlags.None);
+            e.AssignCgroup(cgroup.Id, flood);
             var run = cgroup.RunPython(
                 "killed = 0\nfor _ in range(5000):\n    pid = os.posix_spawn('/bin/true', ['/bin/true'], {})\n"
                 + "    _, status = os.waitpid(pid, 0)\n    killed += os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9\nprint(killed)");
@@ -393,9 +471,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var port = ((IPEndPoint)udp.Client.LocalEndPoint!).Port;
         var e = Enforcer();
-        e.AllowDestination(cgroup.Id, IPAddress.Loopback, 8, port);
-        e.AllowDestination(cgroup.Id, IPAddress.IPv6Loopback, 128, port);
-        e.SetMode(cgroup.Id, cgroup.Path, EnforcementMode.Protect);
+        e.AssignCgroup(cgroup.Id, policy);
+        e.AllowDestination(policy, IPAddress.Loopback, 8, port);
+        e.AllowDestination(policy, IPAddress.IPv6Loopback, 128, port);
+        Protect(e);
         try
         {
             var run = cgroup.RunPython(
@@ -407,6 +486,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
                 + $"s6.sendto(b'ok', ('::1', {port}))\nprint('v6 sent')\n"
                 + $"try:\n    s6.sendto(b'no', ('::1', {port + 1}))\n    print('v6 denied sent')\nexcept PermissionError:\n    print('v6 EPERM')\n");
             Assert.Equal((0, "allowed sent\nEPERM\nmapped EPERM\nv6 sent\nv6 EPERM\n"), (run.Exit, run.Stdout));
+            // Removing the policy takes the cgroup out from under it: nothing is refused any more.
+            e.RemovePolicy(policy);
+            Assert.Null(e.CgroupOf(cgroup.Id));
+            var after = cgroup.RunPython($"import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'ok', ('127.0.0.1', {port + 1}))\nprint('sent')");
+            Assert.Equal((0, "sent\n"), (after.Exit, after.Stdout));
         }
         finally
         {
@@ -417,11 +501,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     [RootFact]
     public async Task Enforcement_outlives_the_enforcer_and_a_new_Open_reuses_the_pins()
     {
-        var first = KernelEnforcer.Open(box.PinRoot);
-        first.Forget(box.CgroupId);
+        var first = Enforcer();
+        enforcer = null;
         var ids = first.ProgramIds();
         TrustImage(first);
-        first.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+        Protect(first);
         Assert.NotEmpty(OwnBpfProgramIds().Intersect(ids)); // the check below can see our descriptors
         first.Dispose();
         // This process holds no descriptor on the programs any more, as if it had exited: only the pins keep them.
@@ -434,7 +518,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         using var second = KernelEnforcer.Open(box.PinRoot);
         Assert.True(second.Reused);
         Assert.Equal(ids, second.ProgramIds());
-        Assert.Equal(EnforcementMode.Protect, second.GetMode(box.CgroupId));
+        Assert.Equal(new CgroupAssignment(policy, CgroupOrigin.Agent), second.CgroupOf(box.CgroupId));
+        Assert.Equal(EnforcementMode.Protect, second.Policy(policy)!.Value.Mode);
+        Assert.Equal(EnforcementMode.Protect, second.Modes()[box.CgroupId]);
+        // The workload finds its policy again by its key, as a restarted agent would.
+        Assert.Equal(policy, second.PolicyFor(policyKey));
         Assert.Equal(1, AgentRun.LoadedPrograms().Count(n => n == "zde_exec") - OtherExecPrograms(ids[0]));
         // What was blocked while nobody read is still in the pinned ring.
         await using var blocked = new BlockedReader(second);
@@ -478,12 +566,14 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         try
         {
             // Only a map pinned (a load that died half-way): Open starts clean.
+            BpfFileSystem.Ensure(root);
             Directory.CreateDirectory(root);
-            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "8", "value", "4", "entries", "4", "name", "zde_mode");
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_policy", "type", "hash", "key", "4", "value", "16", "entries", "4", "name", "zde_policy");
             using (var e = KernelEnforcer.Open(root))
             {
                 Assert.False(e.Reused);
-                Assert.Equal(EnforcementMode.Off, e.GetMode(box.CgroupId));
+                Assert.Empty(e.Policies());
+                Assert.Null(e.CgroupOf(box.CgroupId));
             }
 
             // A complete set pinned by another build (same shapes, another object): refused, never misread.
@@ -492,8 +582,8 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
             Assert.Contains("another ZeroDrift build", otherBuild.Message, StringComparison.Ordinal);
 
             // A complete set whose map has another shape (another build): refused with one line, nothing misread.
-            File.Delete($"{root}/zde_mode");
-            Tool.Run("bpftool", "map", "create", $"{root}/zde_mode", "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "zde_mode");
+            File.Delete($"{root}/zde_cgroup");
+            Tool.Run("bpftool", "map", "create", $"{root}/zde_cgroup", "type", "hash", "key", "4", "value", "4", "entries", "4", "name", "zde_cgroup");
             var foreign = Assert.Throws<SensorException>(() => KernelEnforcer.Open(root));
             Assert.Contains("another ZeroDrift version", foreign.Message, StringComparison.Ordinal);
             Assert.DoesNotContain('\n', foreign.Message);
@@ -526,7 +616,7 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         });
         e.Dispose();
         await read.WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.Throws<ObjectDisposedException>(() => e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect));
+        Assert.Throws<ObjectDisposedException>(() => e.SetPolicy(1, EnforcementMode.Protect, PolicyFlags.None));
     }
 
     [RootFact]
@@ -539,8 +629,10 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
             Assert.False(e.Reused);
             ids = e.ProgramIds();
             Assert.All(ids, id => Assert.NotEqual(0u, id));
+            Assert.Equal(5, ids.Count); // exec, and connect and sendmsg for both families at the hierarchy's root
+            Take(e);
             TrustImage(e);
-            e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+            Protect(e);
             Assert.Equal(Killed, box.Exec(Other, "ok").Exit);
         }
         KernelEnforcer.Release(root);
@@ -568,8 +660,9 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         var root = $"/sys/fs/bpf/zerodrift-test-{Guid.NewGuid():N}";
         using (var e = KernelEnforcer.Open(root))
         {
+            Take(e);
             TrustImage(e);
-            e.SetMode(box.CgroupId, box.CgroupPath, EnforcementMode.Protect);
+            Protect(e);
         }
         Assert.Equal(Killed, box.Exec(Other, "ok").Exit);
 
@@ -609,7 +702,11 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     {
         // Leave the container unenforced whatever the test did, so the next test starts from a known state.
         if (box.CgroupId != 0)
-            using (var e = KernelEnforcer.Open(box.PinRoot)) e.Forget(box.CgroupId);
+            using (var e = KernelEnforcer.Open(box.PinRoot))
+            {
+                e.Forget(box.CgroupId);
+                if (policyKey.Length > 0 && e.Policy(policy)?.Owner == KernelEnforcer.Owner(policyKey)) e.RemovePolicy(policy);
+            }
         enforcer?.Dispose();
     }
 }
@@ -628,10 +725,16 @@ public sealed class ScratchCgroup : IDisposable
         Id = EnforcementFixture.StatInode(FullPath);
     }
 
-    /// <summary>Runs a Python script whose process has moved itself into this cgroup first.</summary>
-    public (int Exit, string Stdout, string Stderr) RunPython(string script)
+    /// <summary>Runs a Python script whose process has moved itself into this cgroup first, in a mount namespace of
+    /// its own: enforcement never acts on processes of the host's (a container's runtime helpers run there).</summary>
+    public (int Exit, string Stdout, string Stderr) RunPython(string script, bool ownMountNamespace = true)
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(ownMountNamespace ? "unshare" : "python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (ownMountNamespace)
+        {
+            start.ArgumentList.Add("--mount");
+            start.ArgumentList.Add("python3");
+        }
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"import os\nopen('{FullPath}/cgroup.procs', 'w').write(str(os.getpid()))\n{script}");
         using var p = Process.Start(start)!;

@@ -29,6 +29,9 @@ public partial class EventLayoutTests
             },
             declared);
         Assert.Equal(EventLayout.HeaderSize, Unsafe.SizeOf<EventHeader>());
+        // zd_exec.parent_class took the place of the last padding: same size, same version.
+        Assert.Equal(EventLayout.ExecSize - 4, (int)Marshal.OffsetOf<ExecRecord>(nameof(ExecRecord.ParentClass)));
+        Assert.Contains("__u32 parent_class;", header, StringComparison.Ordinal);
         Assert.Equal(EventLayout.ExecSize, Unsafe.SizeOf<ExecRecord>());
         Assert.Equal(EventLayout.ExitSize, Unsafe.SizeOf<ExitRecord>());
         Assert.Equal(EventLayout.OpenSize, Unsafe.SizeOf<OpenRecord>());
@@ -59,6 +62,7 @@ public partial class EventLayoutTests
         BitConverter.TryWriteBytes(s[76..], (ushort)c.Length);
         BitConverter.TryWriteBytes(s[128..], 12u); // vpid
         BitConverter.TryWriteBytes(s[140..], 34816u); // tty: /dev/pts/0
+        BitConverter.TryWriteBytes(s[164..], 2u); // parent class: the runtime's exec path (was padding)
         var n = EventLayout.ExecSize;
         p.CopyTo(s[n..]);
         argBytes.CopyTo(s[(n + p.Length)..]);
@@ -77,6 +81,7 @@ public partial class EventLayoutTests
         var e = ev.AsExec();
         Assert.Equal(7u, e.Ppid);
         Assert.Equal(1065939UL, e.ExeIno);
+        Assert.Equal(ExecParentClass.RuntimeExec, e.ParentClass);
         Assert.Equal("upper-layer", Output.JsonEventWriter.ExeOrigin(e.ExeFlags));
         Assert.Equal("/tmp/echo", System.Text.Encoding.UTF8.GetString(ev.ExePath));
         Assert.Equal("/tmp/echo\0hi\0", System.Text.Encoding.UTF8.GetString(ev.Args));

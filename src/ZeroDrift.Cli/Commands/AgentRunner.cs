@@ -113,9 +113,9 @@ public static class AgentRunner
             var syscalls = sensor.ReadSyscallSets();
             var lost = sensor.ReadLost();
             sensor.Dispose();
-            // Kernel enforcement stays pinned while some container is in Protect or Monitor, so blocking goes on while
-            // the agent restarts; with none, nothing of ours is left behind.
-            var idle = enforcement is KernelEnforcement kernelEnforcement && kernelEnforcement.Enforcer.Modes().Count == 0;
+            // Kernel enforcement stays pinned while some policy is in Protect or Monitor (or prevents drift), so
+            // blocking goes on while the agent restarts; with none, nothing of ours is left behind.
+            var idle = enforcement is KernelEnforcement kernelEnforcement && !kernelEnforcement.HoldsEnforcement;
             var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Killed);
             status.Enforcement = () => lastEnforcement; // the enforcer is closed below
             loop.Dispose();

@@ -7,7 +7,7 @@ namespace ZeroDrift.Sensor.Enforcement;
 /// <summary>Reads struct zde_record (enforce.bpf.c) into a <see cref="BlockedAction"/>.</summary>
 internal static class BlockedRecord
 {
-    public const int Size = 72 + PathMax;
+    public const int Size = 80 + PathMax;
     private const int PathMax = 256;
     private const uint KindExec = 1, KindConnect = 2, KindSendmsg = 3;
     private const int IpProtoTcp = 6, IpProtoUdp = 17;
@@ -27,12 +27,14 @@ internal static class BlockedRecord
         var port = BinaryPrimitives.ReadUInt16LittleEndian(r[46..]);
         var protocol = BinaryPrimitives.ReadInt32LittleEndian(r[64..]);
         var pathLength = (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(r[68..]), PathMax);
+        var policy = BinaryPrimitives.ReadUInt32LittleEndian(r[72..]);
+        var signal = BinaryPrimitives.ReadInt32LittleEndian(r[76..]);
         var at = DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks((ktime + clockOffsetNs) / 100);
         switch (kind)
         {
             case KindExec:
-                var path = Encoding.UTF8.GetString(r.Slice(72, pathLength));
-                return new BlockedAction("exec", cgroup, pid, path, dev, ino, null, at) { Reasons = reasons, KernelTimeNs = ktime };
+                var path = Encoding.UTF8.GetString(r.Slice(80, pathLength));
+                return new BlockedAction("exec", cgroup, pid, path, dev, ino, null, at) { Reasons = reasons, KernelTimeNs = ktime, Policy = policy, SignalResult = signal };
             case KindConnect or KindSendmsg:
                 IPAddress? address = family switch
                 {
@@ -43,7 +45,7 @@ internal static class BlockedRecord
                 if (address is null) return null;
                 var proto = protocol switch { IpProtoTcp => "tcp", IpProtoUdp => "udp", _ => kind == KindSendmsg ? "udp" : null };
                 return new BlockedAction("connect", cgroup, pid, null, 0, 0, new IPEndPoint(address, port), at)
-                    { Reasons = reasons, Protocol = proto, KernelTimeNs = ktime };
+                    { Reasons = reasons, Protocol = proto, KernelTimeNs = ktime, Policy = policy };
             default:
                 return null;
         }

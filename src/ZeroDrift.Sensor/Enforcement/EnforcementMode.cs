@@ -1,7 +1,7 @@
 namespace ZeroDrift.Sensor.Enforcement;
 
-/// <summary>What the kernel does for one cgroup: nothing, nothing yet (the sensor's events feed alerts), or block.
-/// The values are those of the zde_mode map.</summary>
+/// <summary>What the kernel does for the cgroups under one policy: nothing, nothing yet (the sensor's events feed
+/// alerts), or block. The values are those of zde_policy.mode.</summary>
 public enum EnforcementMode
 {
     Off = 0,

@@ -36,6 +36,9 @@ public static unsafe partial class RootedPath
     [LibraryImport("libc", EntryPoint = "fstat", SetLastError = true)]
     private static partial int FStat(int fd, byte* buffer);
 
+    [LibraryImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    private static partial int FStatFs(int fd, byte* buffer);
+
     /// <summary>The root <paramref name="pid"/> sees (<c>/</c> for pid 0: the agent's own).</summary>
     public static string RootOf(int pid) => pid > 0 ? $"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}/root" : "/";
 
@@ -63,6 +66,16 @@ public static unsafe partial class RootedPath
     {
         using var handle = Open(root, path, OPath | OCloExec);
         return handle is not null && Stat(handle) is { } facts ? (facts.Device, facts.Inode, facts.Mode) : null;
+    }
+
+    /// <summary>What <c>fstat</c> says of <paramref name="path"/> inside <paramref name="root"/> and the filesystem
+    /// it is on (<c>fstatfs</c>'s f_type), or null when it does not resolve there.</summary>
+    public static (FileFacts Facts, long FileSystem)? StatWithFileSystem(string root, string path)
+    {
+        using var handle = Open(root, path, OPath | OCloExec);
+        if (handle is null || Stat(handle) is not { } facts) return null;
+        var buffer = stackalloc byte[256];
+        return FStatFs((int)handle.DangerousGetHandle(), buffer) == 0 ? (facts, *(long*)buffer) : null;
     }
 
     /// <summary>The names in <paramref name="directory"/> inside <paramref name="root"/> (resolved as <see cref="Stat(string, string)"/>

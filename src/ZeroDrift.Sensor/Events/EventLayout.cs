@@ -27,6 +27,22 @@ public enum ExeFlags : uint
     Deleted = 8,
 }
 
+/// <summary>
+/// Who started a process, as its container's profile knows it (zd_exec.parent_class, bpf/lineage.h; enforcement
+/// decides on the same classes).
+/// </summary>
+public enum ExecParentClass : uint
+{
+    /// <summary>A parent in the same container (same cgroup and pid namespace level), or any parent of a host
+    /// process: known by its executable.</summary>
+    Known = 0,
+    /// <summary>The runtime starting the container's init (pid 1 of its pid namespace): the entrypoint, and what pid 1
+    /// exec's into later.</summary>
+    Entry = 1,
+    /// <summary>The runtime's exec path into a running container: <c>podman exec</c>, <c>kubectl exec</c>.</summary>
+    RuntimeExec = 2,
+}
+
 /// <summary>Why an open was reported (zd_open.reason).</summary>
 [Flags]
 public enum OpenReason : ushort
@@ -120,7 +136,8 @@ public readonly struct ExecRecord
     /// <summary>The parent's executable (its inode and s_dev; 0 when the parent has none).</summary>
     public readonly ulong ParentExeIno;
     public readonly uint ParentExeDev;
-    public readonly uint Pad;
+    /// <summary>Who started it as the profile knows it: the parent above (in the container), or the runtime.</summary>
+    public readonly ExecParentClass ParentClass;
 }
 
 [StructLayout(LayoutKind.Sequential, Pack = 1)]

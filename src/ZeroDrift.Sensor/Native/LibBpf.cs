@@ -102,7 +102,7 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "libbpf_set_print")]
     public static partial nint SetPrint(delegate* unmanaged[Cdecl]<int, byte*, nint, int> print);
 
-    public const ulong Any = 0;
+    public const ulong Any = 0, NoExist = 1, Exist = 2; // BPF_ANY, BPF_NOEXIST, BPF_EXIST
 
     public static string Name(nint program) => Marshal.PtrToStringUTF8((nint)ProgramName(program)) ?? "?";
 
@@ -143,6 +143,37 @@ internal static unsafe partial class LibC
         return Stat(path, buffer) == 0 ? *(ulong*)(buffer + 8) : 0;
     }
 
+    /// <summary>
+    /// The inode of a process's mount namespace (0 when unreadable), from the link's text (<c>mnt:[N]</c>): reading
+    /// the link is allowed where following it is not (pid 1 of a sandbox refuses the latter even to root).
+    /// </summary>
+    public static ulong MountNamespace(string pid)
+    {
+        try
+        {
+            var target = new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget;
+            if (target is ['m', 'n', 't', ':', '[', .., ']'] && ulong.TryParse(target.AsSpan(5, target.Length - 6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ino))
+                return ino;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return Inode($"/proc/{pid}/ns/mnt");
+    }
+
+    /// <summary>The host's mount namespace: pid 1's (the caller itself may run in a private one), else the caller's.</summary>
+    public static ulong HostMountNamespace()
+    {
+        var host = MountNamespace("1");
+        return host != 0 ? host : MountNamespace("self");
+    }
+
+    /// <summary>st_dev and st_ino of a path (symlinks followed), null when it cannot be read.</summary>
+    public static (ulong Device, ulong Inode)? DeviceAndInode(string path)
+    {
+        var buffer = stackalloc byte[256];
+        return Stat(path, buffer) == 0 ? (*(ulong*)buffer, *(ulong*)(buffer + 8)) : null;
+    }
+
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int Open(string path, int flags);
 
@@ -153,6 +184,15 @@ internal static unsafe partial class LibC
     private static partial int StatFs(string path, byte* buffer);
 
     public const int ORdOnly = 0, ODirectory = 0x10000, OCloExec = 0x80000;
+
+    public const ulong MsNoSuid = 2, MsNoDev = 4, MsNoExec = 8;
+    public const int MntDetach = 2;
+
+    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mount(string source, string target, string type, ulong flags, string? data);
+
+    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Umount2(string target, int flags);
 
     /// <summary>The filesystem magic of a path (f_type, the first field of struct statfs), 0 when unreadable.</summary>
     public static long FileSystemType(string path)

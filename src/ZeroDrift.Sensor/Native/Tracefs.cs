@@ -9,7 +9,7 @@ namespace ZeroDrift.Sensor.Native;
 /// tracepoint does not need the mount afterwards. Agents serialise this through a lock file so one agent's
 /// unmount never pulls the mount from under another's attach.
 /// </summary>
-internal sealed partial class Tracefs : IDisposable
+internal sealed class Tracefs : IDisposable
 {
     private const string MountPoint = "/sys/kernel/tracing";
     private const string DebugfsTracing = "/sys/kernel/debug/tracing";
@@ -41,11 +41,11 @@ internal sealed partial class Tracefs : IDisposable
             return new Tracefs(lockFile, true, false, "tracefs already mounted");
         if (!Directory.Exists(MountPoint))
             return new Tracefs(lockFile, false, false, $"{MountPoint} does not exist");
-        if (Mount("nodev", MountPoint, "tracefs", MsNoSuid | MsNoDev | MsNoExec, 0) != 0)
+        if (LibC.Mount("nodev", MountPoint, "tracefs", LibC.MsNoSuid | LibC.MsNoDev | LibC.MsNoExec, null) != 0)
             return new Tracefs(lockFile, false, false, $"cannot mount tracefs: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
         if (!HasSyscallEvents(MountPoint))
         {
-            Umount2(MountPoint, MntDetach);
+            LibC.Umount2(MountPoint, LibC.MntDetach);
             return new Tracefs(lockFile, false, false, "this kernel has no syscall trace events (CONFIG_FTRACE_SYSCALLS)");
         }
         return new Tracefs(lockFile, true, true, "tracefs mounted for the attach, then unmounted");
@@ -87,16 +87,7 @@ internal sealed partial class Tracefs : IDisposable
 
     public void Dispose()
     {
-        if (mountedByUs) Umount2(MountPoint, MntDetach);
+        if (mountedByUs) LibC.Umount2(MountPoint, LibC.MntDetach);
         lockFile?.Dispose();
     }
-
-    private const ulong MsNoSuid = 2, MsNoDev = 4, MsNoExec = 8;
-    private const int MntDetach = 2;
-
-    [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Mount(string source, string target, string type, ulong flags, nint data);
-
-    [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Umount2(string target, int flags);
 }

@@ -59,7 +59,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         PVsid = JsonEncodedText.Encode("vsid"), PTty = JsonEncodedText.Encode("tty"), PLoginUid = JsonEncodedText.Encode("loginuid"),
         PCapPermitted = JsonEncodedText.Encode("capPermitted"), PCapEffective = JsonEncodedText.Encode("capEffective"),
         PCapInheritable = JsonEncodedText.Encode("capInheritable"), PExeSize = JsonEncodedText.Encode("exeSize"),
-        PExeMtime = JsonEncodedText.Encode("exeMtimeNs"), PEnvBytes = JsonEncodedText.Encode("envBytes");
+        PExeMtime = JsonEncodedText.Encode("exeMtimeNs"), PEnvBytes = JsonEncodedText.Encode("envBytes"),
+        PParentClass = JsonEncodedText.Encode("parentClass"), PEntry = JsonEncodedText.Encode("entry"), PRuntimeExec = JsonEncodedText.Encode("runtime-exec");
 
     private static readonly JsonEncodedText PV = JsonEncodedText.Encode("v"), PType = JsonEncodedText.Encode("type"),
         PTime = JsonEncodedText.Encode("time"), PKtime = JsonEncodedText.Encode("ktime"), PPid = JsonEncodedText.Encode("pid"),
@@ -260,6 +261,8 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     {
         var e = ev.AsExec();
         json.WriteNumber(PPpid, e.Ppid);
+        // Only when the parent is the runtime: a parent in the container is the first of the ancestors.
+        if (e.ParentClass != ExecParentClass.Known) json.WriteString(PParentClass, e.ParentClass == ExecParentClass.Entry ? PEntry : PRuntimeExec);
         json.WriteNumber(PUid, e.Uid);
         json.WriteNumber(PGid, e.Gid);
         json.WriteNumber(PEuid, e.Euid);

@@ -67,11 +67,12 @@ public static class CapabilityProbe
                 ? $"syscall results: tracepoints syscalls/sys_exit_* for the 12 reported syscalls only ({how})"
                 : $"syscall results: raw_tp sys_exit on every syscall, dispatching by tail call ({how}; syscall tracepoints unavailable)");
         plan.Add(Loads("tp_btf")
-            ? "exec blocking (next: behaviour engine): bpf_send_signal(SIGKILL) from tp_btf/sched_process_exec, before the new program runs"
+            ? "exec blocking: bpf_send_signal(SIGKILL) from tp_btf/sched_process_exec, before the new program runs; a new container is put under its workload's policy there, at its first exec, from its image"
             : "exec blocking: unavailable (tp_btf refused)");
         plan.Add(Loads("cgroup_sock_addr")
-            ? "network blocking (next: behaviour engine): cgroup/connect4 and connect6 programs on container cgroups"
+            ? "network blocking: cgroup/connect4, connect6, sendmsg4 and sendmsg6 programs attached once at the root of the cgroup v2 hierarchy"
             : "network blocking: unavailable (cgroup/connect4 refused)");
+        plan.Add($"BPF filesystem: {Enforcement.BpfFileSystem.Predict(Enforcement.KernelEnforcer.DefaultPinRoot)}");
         plan.Add(Loads("lsm")
             ? "BPF-LSM hooks load: file and exec decisions could be made in LSM hooks"
             : "BPF-LSM: refused here, not used (no silent downgrade: the hooks above are the plan)");

@@ -66,7 +66,9 @@ struct zd_exec {
 	 * the time user space reads this (httpd's per-request child running a CGI) is still known by its file. */
 	__u64 parent_exe_ino;
 	__u32 parent_exe_dev;
-	__u32 pad;
+	/* Who started it as the profile knows it (lineage.h): 0 a parent in the container (or on the host), known by the
+	 * executable above; 1 the runtime starting the container's init (entry); 2 the runtime's exec path (podman exec). */
+	__u32 parent_class;
 	char data[];     /* path, argv (NUL-separated), cwd, env (NUL-separated) */
 };                       /* 168 + data */
 

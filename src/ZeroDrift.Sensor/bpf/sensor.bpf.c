@@ -9,15 +9,15 @@
  *    AF_INET/AF_INET6; DNS: only UDP port 53) so ordinary reads never reach user space;
  *  - the agent's own process is skipped (zd_config.agent_tgid) so its output never feeds back into the stream.
  *
- * Enforcement (issue 6) is designed to slot in: zd_exec runs at tp_btf/sched_process_exec, where
- * bpf_send_signal(SIGKILL) stops a binary before its first instruction; a per-cgroup mode map and a
- * (cgroup, dev, ino) allow map are looked up there, and cgroup/connect4/6 programs are added next to these. */
+ * Enforcement is a separate object (enforce.bpf.c); lineage.h classes a process's parent (in the container, the
+ * runtime's entry, its exec path) for both, so the exec records say what enforcement decides on. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_endian.h>
 #include "events.h"
+#include "lineage.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -340,22 +340,6 @@ static __always_inline __u32 read_path(struct dentry *dentry, struct vfsmount *v
 	return len;
 }
 
-/* The number of a struct pid in the pid namespace at `level` (the process's own), 0 when the pid is not visible
- * there (a process group or session led from outside the container). numbers[] is indexed by level. */
-static __always_inline __u32 pid_nr_at(struct pid *pid, __u32 level)
-{
-	if (!pid)
-		return 0;
-	__u32 plevel = BPF_CORE_READ(pid, level);
-	if (level > plevel || level > 31)
-		return 0;
-	__u64 at = (__u64)pid + bpf_core_field_offset(struct pid, numbers) + (__u64)level * bpf_core_type_size(struct upid)
-		+ bpf_core_field_offset(struct upid, nr);
-	int nr = 0;
-	bpf_probe_read_kernel(&nr, sizeof(nr), (void *)at);
-	return nr;
-}
-
 /* A capability set (kernel_cap_t: one u64 since 6.3, two u32 before; both read as 8 little-endian bytes). */
 static __always_inline __u64 cap_bits(const kernel_cap_t *set)
 {
@@ -377,10 +361,10 @@ static __always_inline void exec_ids(struct zd_exec *ev, struct task_struct *tas
 	ev->cap_inheritable = cap_bits(&cred->cap_inheritable);
 	struct pid *self = BPF_CORE_READ(task, thread_pid);
 	__u32 level = BPF_CORE_READ(self, level);
-	ev->vpid = pid_nr_at(self, level);
+	ev->vpid = zd_pid_nr_at(self, level);
 	struct signal_struct *sig = BPF_CORE_READ(task, signal);
-	ev->vpgid = pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_PGID]), level);
-	ev->vsid = pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_SID]), level);
+	ev->vpgid = zd_pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_PGID]), level);
+	ev->vsid = zd_pid_nr_at(BPF_CORE_READ(sig, pids[PIDTYPE_SID]), level);
 	struct tty_struct *tty = BPF_CORE_READ(sig, tty);
 	ev->tty = 0;
 	if (tty) {
@@ -430,7 +414,8 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	struct inode *pinode = BPF_CORE_READ(task, real_parent, mm, exe_file, f_inode);
 	ev->parent_exe_ino = pinode ? BPF_CORE_READ(pinode, i_ino) : 0;
 	ev->parent_exe_dev = pinode ? BPF_CORE_READ(pinode, i_sb, s_dev) : 0;
-	ev->pad = 0;
+	struct task_struct *known;
+	ev->parent_class = zd_parent_class(task, ev->h.cgroup_id, &known);
 
 	__u32 off = sizeof(*ev);
 	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
