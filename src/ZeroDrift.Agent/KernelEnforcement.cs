@@ -1,8 +1,7 @@
-using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
-using ZeroDrift.Runtime.Response;
 using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Enforcement;
 
@@ -18,25 +17,24 @@ namespace ZeroDrift.Agent;
 /// <para>
 /// The engine still tells apart what the kernel folds into one (two parents outside the container: conmon and
 /// runc; a parent or executable the container no longer resolves), so a block verdict the kernel did not carry out
-/// falls back to a user-space kill. The kernel's own records (<see cref="KernelEnforcer.ReadBlockedAsync"/>) are matched with the alerts the
-/// sensor's events produced; a block no event explained (a UDP datagram, a lost record) becomes its own alert.
+/// falls back to a user-space kill (the loop's). An alert says blocked only when the kernel's records confirm it: its
+/// per-pid record of execs it killed (<see cref="KilledAtExec"/>) and its blocked records
+/// (<see cref="KernelEnforcer.ReadBlockedAsync"/>), which the loop joins with the sensor's events; a block no event
+/// explained (a UDP datagram, a lost record) becomes its own alert.
 /// </para>
 /// </summary>
 public sealed class KernelEnforcement : IEnforcement
 {
     private readonly KernelEnforcer _enforcer;
-    private readonly UserSpaceEnforcement _fallback;
-    private readonly Action<string> _log;
-    private readonly ConcurrentDictionary<ulong, bool> _protected = new();
+    private readonly ILogger _log;
     private readonly Lock _lock = new();
 
-    public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
+    public KernelEnforcement(KernelEnforcer enforcer, ILogger log)
     {
         _enforcer = enforcer;
-        _fallback = new UserSpaceEnforcement(responder, "the kernel allowed an executable whose parent is new to the profile");
         _log = log;
         Description = $"in the kernel (exec killed at sched_process_exec before its first instruction; connect and sendmsg refused with EPERM "
-            + $"by cgroup programs; pinned under {enforcer.PinRoot}{(enforcer.Reused ? ", adopted from a previous run" : "")}), user-space kill where only the engine can tell";
+            + $"by cgroup programs; pinned under {enforcer.PinRoot}{(enforcer.Reused ? ", adopted from a previous run" : "")}), user-space kill (best effort) where only the engine can tell";
     }
 
     public KernelEnforcer Enforcer => _enforcer;
@@ -51,7 +49,6 @@ public sealed class KernelEnforcement : IEnforcement
             if (mode != ProfileMode.Protect || profile is null)
             {
                 _enforcer.SetMode(container.CgroupId, container.CgroupPath, mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off);
-                _protected.TryRemove(container.CgroupId, out _);
                 return;
             }
             // The allow sets first: from the moment the mode says protect, whatever they do not name is refused.
@@ -64,10 +61,8 @@ public sealed class KernelEnforcement : IEnforcement
                 _enforcer.AllowDestination(container.CgroupId, address, prefix, entry.Port);
                 destinations++;
             }
-            _protected[container.CgroupId] = true;
             _enforcer.SetMode(container.CgroupId, container.CgroupPath, EnforcementMode.Protect);
-            _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
-                + $"{resolved} of {executables.Count} executables ({processes} processes with their parent and name) and {destinations} destinations allowed");
+            _log.KernelProtect(container.ContainerId[..Math.Min(12, container.ContainerId.Length)], resolved, executables.Count, processes, destinations);
         }
     }
 
@@ -165,40 +160,11 @@ public sealed class KernelEnforcement : IEnforcement
         lock (_lock)
         {
             _enforcer.Forget(cgroupId);
-            _protected.TryRemove(cgroupId, out _);
         }
     }
 
-    /// <summary>
-    /// What happened to a block verdict: drift was killed by the kernel at exec; a process outside the profile was
-    /// when the kernel says so (its record of execs it killed, by pid); a refused connect came back with EPERM.
-    /// Otherwise the user-space fallback kills the process.
-    /// </summary>
-    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest r)
-    {
-        var inKernel = r.Kind switch
-        {
-            DeviationKind.Drift => IsProtected(r.CgroupId),
-            DeviationKind.Process => IsProtected(r.CgroupId) && KilledByKernel(r.Pid, r.KernelTimeNs),
-            DeviationKind.Network => r.ConnectResult == -1, // -EPERM: the cgroup program refused it
-            _ => false,
-        };
-        return inKernel ? (AlertAction.Blocked, r.KernelTimeNs) : _fallback.OnBlock(r);
-    }
-
-    private bool KilledByKernel(int pid, long execTimeNs)
-    {
-        // The kernel records the kill in the same exec, before or after the sensor's program for it ran: give it a
-        // few milliseconds when the sensor's event was read first. Only deviations pay this wait.
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            if (_enforcer.KilledAtExec(pid, execTimeNs)) return true;
-            Thread.Sleep(1);
-        }
-        return false;
-    }
-
-    private bool IsProtected(ulong cgroupId) => _protected.ContainsKey(cgroupId);
+    /// <summary>The kernel records the kill by pid before the new program would return to user space.</summary>
+    public bool KilledAtExec(int pid, long execTimeNs) => _enforcer.KilledAtExec(pid, execTimeNs);
 
     public void Dispose()
     {

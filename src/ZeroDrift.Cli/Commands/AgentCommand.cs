@@ -114,7 +114,9 @@ public static class AgentCommand
                 try { AlertSinkSpec.Validate(spec); }
                 catch (FormatException e) { throw new UsageException(e.Message); }
             }
-            await AgentRunner.RunAsync(options, settings, seconds, parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
+            var logLevel = parse.GetValue(GlobalOptions.Debug) ? Microsoft.Extensions.Logging.LogLevel.Debug
+                : parse.GetValue(GlobalOptions.Quiet) ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Information;
+            await AgentRunner.RunAsync(options, settings, seconds, logLevel, token).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;
