@@ -79,6 +79,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private ISensorControl? _sensor;
     private ISensorControl? _wake;
     private ITimer? _timer;
+    private bool _stopped;
     private long _events, _observations;
 
     public BehaviourEngine Engine { get; }
@@ -165,8 +166,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 Failed(AgentError.Input, input.GetType().Name, null, e);
             }
         }
-        // After a poll round every record submitted before it was read: the events have come up to now.
-        _verdicts.Settle(AlertPublisher.MonotonicNs(_clock));
+        // After a poll round every record submitted before it was read: the events have come up to now. Once the last
+        // round ran, nothing waits any more (the records read until the sensor detaches are settled at once).
+        _verdicts.Settle(AlertPublisher.MonotonicNs(_clock), final: _stopped);
     }
 
     private void Dispatch(LoopInput input)
@@ -357,12 +359,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         if (_table.Get(cgroupId) is not { } entry) return;
         var before = entry.Identity?.Key;
         _table.Rebind(entry, WorkloadBinding.For(container, _options.Host));
-        if (entry.Identity is { } identity && identity.Key != before)
-        {
-            // Labels named the pod: the container belongs to another workload, whose mode and profile apply.
-            entry.State = ContainerState.Discovered;
-            Arrived(entry, identity);
-        }
+        // Labels named the pod: the container belongs to another workload, whose mode and profile apply (in the kernel
+        // too, whatever the one before had put there).
+        if (entry.Identity is { } identity && identity.Key != before) Arrived(entry, identity);
     }
 
     private void OnImageTrust(string imageId, ImageTrust? trust)
@@ -755,6 +754,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private void FinalRound()
     {
+        _stopped = true;
         Housekeeping(_clock.GetUtcNow());
         _verdicts.Settle(AlertPublisher.MonotonicNs(_clock), final: true);
         foreach (var workload in _table.Workloads()) UploadProfile(workload.Identity);

@@ -92,6 +92,21 @@ public sealed class ContainerTableTests
         Assert.Equal(before with { CgroupPaths = 0 }, h.Loop.Sizes() with { CgroupPaths = 0 });
     }
 
+    [Fact]
+    public void Labels_fetched_later_move_the_container_to_its_pods_workload_and_the_old_one_goes_with_it()
+    {
+        using var h = new Harness(ProfileMode.Learn);
+        h.Feed(h.Exec(P + 100, 1, "/bin/busybox", ["/bin/httpd"]));
+        Assert.Equal("web", h.Loop.Container(h.Cgroup)!.Identity!.Workload);
+        // The runtime's labels name a Kubernetes pod: fetched in the background, handed to the loop.
+        h.Loop.Post(new LabelsFetched(h.Cgroup, new ContainerInfo(ContainerId, "podman", "web-1", "localhost/web:1", ImageId, Digest, "web-5d9f7", "shop", "0c1e")));
+        h.Loop.Drain();
+        var entry = h.Loop.Container(h.Cgroup)!;
+        Assert.StartsWith("shop/", entry.Identity!.Workload, StringComparison.Ordinal);
+        Assert.Equal("shop", entry.Binding.Kubernetes!.Namespace);
+        Assert.Equal(1, h.Loop.Sizes().Workloads); // the name-based workload had no other container: gone
+    }
+
 #if DEBUG
     [Fact]
     public void Per_container_state_used_from_another_thread_than_the_loops_is_refused()
