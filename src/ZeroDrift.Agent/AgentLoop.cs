@@ -32,6 +32,10 @@ public sealed record AgentParts
     /// <summary>Receives every record after the loop (the JSON event output).</summary>
     public ISensorSink? Inner { get; init; }
 
+    /// <summary>Receives the kernel's syscall set of a cgroup that is gone, as it leaves the kernel (the JSON event
+    /// output writes its <c>syscalls</c> line).</summary>
+    public Action<ulong, IReadOnlyList<int>>? GoneSyscalls { get; init; }
+
     public UserNames? Users { get; init; }
     public ExecutableHashes? Hashes { get; init; }
     public Responder? Responder { get; init; }
@@ -41,9 +45,19 @@ public sealed record AgentParts
 }
 
 /// <summary>The sizes of everything the agent keeps per container, process and workload (tests and the long-lived-node
-/// benchmark check they return to their baseline when containers go).</summary>
+/// benchmark check they return to their baseline when containers go; <c>zerodrift agent status</c> shows them).</summary>
 public sealed record AgentSizes(int Containers, int Workloads, int Processes, int Executables, int UserTables, int AttributedCgroups,
-    int CgroupPaths, int HeldVerdicts, int PendingKills, int KernelRecords, int DnsNames, int QueuedInputs);
+    int CgroupPaths, int HeldVerdicts, int PendingKills, int KernelRecords, int DnsNames, int QueuedInputs)
+{
+    /// <summary>By name, as the status file carries them.</summary>
+    public IReadOnlyDictionary<string, long> ByName() => new Dictionary<string, long>(StringComparer.Ordinal)
+    {
+        ["containers"] = Containers, ["workloads"] = Workloads, ["processes"] = Processes, ["executables"] = Executables,
+        ["userTables"] = UserTables, ["attributedCgroups"] = AttributedCgroups, ["cgroupPaths"] = CgroupPaths,
+        ["heldVerdicts"] = HeldVerdicts, ["pendingKills"] = PendingKills, ["kernelRecords"] = KernelRecords,
+        ["dnsNames"] = DnsNames, ["queuedInputs"] = QueuedInputs,
+    };
+}
 
 /// <summary>
 /// The agent's loop: kernel → sensor → attribution (container, image, workload) → behaviour engine and rules →
@@ -69,6 +83,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly UserNames _users;
     private readonly ExecutableHashes _hashes;
     private readonly AgentUplink? _uplink;
+    private readonly Action<ulong, IReadOnlyList<int>>? _goneSyscalls;
     private readonly ProcFs _proc;
     private readonly string _cgroupRoot;
     private readonly long _wallOffsetNs;
@@ -79,6 +94,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private ISensorControl? _sensor;
     private ISensorControl? _wake;
     private ITimer? _timer;
+    private FileSystemWatcher? _storeWatch;
+    private readonly string? _storePath;
+    private int _storeChangePending;
     private bool _stopped;
     private long _events, _observations;
 
@@ -111,10 +129,12 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         _users = parts.Users ?? new UserNames(clock: _clock);
         _hashes = parts.Hashes ?? new ExecutableHashes();
         _uplink = parts.Uplink;
+        _goneSyscalls = parts.GoneSyscalls;
         _proc = new ProcFs(options.ProcRoot);
         _cgroupRoot = options.CgroupRoot ?? FindCgroupRoot();
         _wallOffsetNs = (_clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100 - AlertPublisher.MonotonicNs(_clock);
         Engine = new BehaviourEngine(parts.Store, TrustFor, options.DefaultMode, options.Learning);
+        _storePath = parts.Store?.Path;
         _verdicts = new Verdicts(options, _enforcement, parts.Responder ?? new Responder(time: _clock), _alerts, pid => _processes.Peek(pid) is null, Unexplained);
         _table.Forgotten += ForgetEverywhere;
         _table.WorkloadGone += w => UploadProfile(w.Identity); // its last container is gone: the server gets its profile now
@@ -147,8 +167,39 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         Post(new SensorAttached(sensor));
     }
 
-    /// <summary>Starts the housekeeping timer, which only posts a <see cref="Tick"/>.</summary>
-    public void Start() => _timer = _clock.CreateTimer(_ => Post(new Tick()), null, _options.SyncInterval, _options.SyncInterval);
+    /// <summary>
+    /// Starts the housekeeping timer, which only posts a <see cref="Tick"/>, and watches the profile store's files: a
+    /// change made by another process (<c>zerodrift profile mode</c>) posts <see cref="StoreChanged"/>, so a user's
+    /// switch applies as soon as it is committed rather than at the next tick (which still catches it where the file
+    /// system cannot be watched).
+    /// </summary>
+    public void Start()
+    {
+        _timer = _clock.CreateTimer(_ => Post(new Tick()), null, _options.SyncInterval, _options.SyncInterval);
+        if (_storePath is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+        {
+            try
+            {
+                _storeWatch = new FileSystemWatcher(directory, Path.GetFileName(path) + "*") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName };
+                _storeWatch.Changed += (_, _) => StoreTouched();
+                _storeWatch.Created += (_, _) => StoreTouched();
+                _storeWatch.EnableRaisingEvents = true;
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            {
+                // inotify's limits reached, say: the ticks pick switches up.
+                _storeWatch?.Dispose();
+                _storeWatch = null;
+                _log.Note($"the profile store is not watched ({e.Message}): switches apply at the next housekeeping round");
+            }
+        }
+    }
+
+    /// <summary>One <see cref="StoreChanged"/> in the queue at a time, however many writes the commit made.</summary>
+    private void StoreTouched()
+    {
+        if (Interlocked.Exchange(ref _storeChangePending, 1) == 0) Post(new StoreChanged());
+    }
 
     /// <summary>
     /// Handles what was posted (as many as were queued when it began: posting faster than this drains does not keep the
@@ -181,7 +232,10 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             case ExecutableHashed h: OnHashed(h); break;
             case LabelsFetched l: OnLabels(l.CgroupId, l.Container); break;
             case ImageTrustLoaded i: OnImageTrust(i.ImageId, i.Trust); break;
-            case StoreChanged: Housekeeping(_clock.GetUtcNow()); break;
+            case StoreChanged:
+                Volatile.Write(ref _storeChangePending, 0);
+                SyncModes(_clock.GetUtcNow());
+                break;
             case SensorAttached a: OnSensorAttached(a.Sensor); break;
             case StopRequested stop:
                 FinalRound();
@@ -332,18 +386,24 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// enforcement).</summary>
     private void ForgetEverywhere(ContainerEntry entry)
     {
-        _attributor.Forget(entry.CgroupId);
-        _users.Forget(entry.CgroupId);
-        _processes.ForgetCgroup(entry.CgroupId);
         try
         {
-            _sensor?.Forget(entry.CgroupId);
+            // The kernel's last word on the cgroup's system calls (those since the last tick too): learned, and handed to
+            // the event output, as the set leaves the kernel.
+            if (_sensor?.Forget(entry.CgroupId) is { Length: > 0 } last)
+            {
+                ObserveSyscalls(entry, last, _clock.GetUtcNow());
+                _goneSyscalls?.Invoke(entry.CgroupId, last);
+            }
             if (entry.Identity is not null) _enforcement.Forget(entry.CgroupId);
         }
         catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException)
         {
             Failed(AgentError.Forget, "forgetting the cgroup in the kernel", entry, e);
         }
+        _attributor.Forget(entry.CgroupId);
+        _users.Forget(entry.CgroupId);
+        _processes.ForgetCgroup(entry.CgroupId);
     }
 
     private void OnSensorAttached(ISensorControl sensor)
@@ -646,16 +706,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             var changes = new List<ModeChange>();
             changes.AddRange(Engine.Tick(now));
             changes.AddRange(Engine.Sync(now));
-            foreach (var change in changes)
-            {
-                _log.ModeChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.From), ModeName(change.To), change.Why);
-                foreach (var entry in _table.OfWorkload(change.Workload.Key))
-                {
-                    Enforce(entry, entry.Pid);
-                    Watch(entry);
-                }
-                UploadProfile(change.Workload);
-            }
+            Apply(changes);
             if (_sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
             foreach (var entry in _table.Entries())
             {
@@ -674,24 +725,55 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         }
     }
 
+    /// <summary>Mode switches a user made in the store, applied (and what was learned saved): the store changed.</summary>
+    private void SyncModes(DateTimeOffset now)
+    {
+        try
+        {
+            Apply(Engine.Sync(now));
+        }
+        catch (Exception e) when (e is ProfileStoreException or Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            Failed(AgentError.Housekeeping, "reading the profile store's modes", null, e);
+        }
+    }
+
+    /// <summary>Each mode change said, pushed to the workload's containers (kernel and watch flag), and its profile uploaded.</summary>
+    private void Apply(IReadOnlyList<ModeChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            _log.ModeChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.From), ModeName(change.To), change.Why);
+            foreach (var entry in _table.OfWorkload(change.Workload.Key))
+            {
+                Enforce(entry, entry.Pid);
+                Watch(entry);
+            }
+            UploadProfile(change.Workload);
+        }
+    }
+
     /// <summary>The syscall numbers each container's cgroup used that were not reported before, as observations.</summary>
     public void ObserveSyscalls(IReadOnlyDictionary<ulong, int[]> sets, DateTimeOffset now)
     {
         _table.AssertOwner();
         foreach (var (cgroup, numbers) in sets)
-        {
-            if (_table.Get(cgroup) is not { Identity: { } identity } entry) continue;
-            var fresh = numbers.Where(entry.SyscallsSeen.Add).Select(SyscallTable.Name).OfType<string>().ToList();
-            if (fresh.Count == 0) continue;
-            var verdict = Observe(new SyscallObservation(identity, now, fresh));
-            if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) continue;
-            var unixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
-            var binding = entry.Binding;
-            var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, null, binding.RuleContainer, identity.Workload, null);
-            // The bitmap is read once per round: the syscall happened within the last round before now.
-            _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, identity.Workload, ModeName(verdict.Mode), AlertAction.Detected, null,
-                unixNs - _wallOffsetNs, null, verdict.Reason, binding.RuleContainer?.Id));
-        }
+            if (_table.Get(cgroup) is { } entry) ObserveSyscalls(entry, numbers, now);
+    }
+
+    private void ObserveSyscalls(ContainerEntry entry, IReadOnlyList<int> numbers, DateTimeOffset now)
+    {
+        if (entry.Identity is not { } identity) return;
+        var fresh = numbers.Where(entry.SyscallsSeen.Add).Select(SyscallTable.Name).OfType<string>().ToList();
+        if (fresh.Count == 0) return;
+        var verdict = Observe(new SyscallObservation(identity, now, fresh));
+        if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
+        var unixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var binding = entry.Binding;
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, null, binding.RuleContainer, identity.Workload, null);
+        // The bitmap is read once per round: the syscall happened within the last round before now.
+        _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, identity.Workload, ModeName(verdict.Mode), AlertAction.Detected, null,
+            unixNs - _wallOffsetNs, null, verdict.Reason, binding.RuleContainer?.Id));
     }
 
     /// <summary>The sizes of what the agent keeps (the loop's thread).</summary>
@@ -731,6 +813,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     {
         if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
         _timer = null;
+        _storeWatch?.Dispose();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(new StopRequested(done));
         try
@@ -772,6 +855,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     public void Dispose()
     {
         _timer?.Dispose();
+        _storeWatch?.Dispose();
         _hashes.Dispose();
         _verdicts.Dispose();
         _enforcement.Dispose();

@@ -32,7 +32,8 @@ public sealed record LabelsFetched(ulong CgroupId, ContainerInfo Container) : Lo
 /// <summary>An image's executables have been read (null: they could not be).</summary>
 public sealed record ImageTrustLoaded(string ImageId, ImageTrust? Trust) : LoopInput;
 
-/// <summary>The profile store changed (a server's <c>set-mode</c> command was carried out): sync now, not at the next tick.</summary>
+/// <summary>The profile store changed (a user's <c>zerodrift profile mode</c>, seen by watching its files; a server's
+/// <c>set-mode</c> command carried out): its modes are synced now, not at the next tick.</summary>
 public sealed record StoreChanged : LoopInput;
 
 /// <summary>The sensor is running: watch flags can be set, syscall sets read, and posting wakes its thread.</summary>

@@ -28,8 +28,9 @@ public interface ISensorControl
     /// <summary>Syscall numbers used per cgroup id since the sensor started (the seccomp material).</summary>
     IReadOnlyDictionary<ulong, int[]> ReadSyscallSets();
 
-    /// <summary>A cgroup is gone: its watch flags and syscall set leave the kernel's maps (its id may be reused).</summary>
-    void Forget(ulong cgroupId);
+    /// <summary>A cgroup is gone: its watch flags and syscall set leave the kernel's maps (its id may be reused).
+    /// Returns the syscall set it had (empty when none), read as it left.</summary>
+    int[] Forget(ulong cgroupId);
 
     /// <summary>From any thread: the polling thread ends its wait now and runs its idle round
     /// (<see cref="ISensorSink.OnIdle"/>) instead of at the next poll timeout.</summary>
@@ -339,21 +340,29 @@ public sealed unsafe class KernelSensor : ISensorControl, IDisposable
             first = false;
             key = next;
             if (LibBpf.MapLookup(syscallsFd, &key, bits) != 0) continue;
-            var numbers = new List<int>();
-            for (var word = 0; word < 8; word++)
-                for (var bit = 0; bit < 64; bit++)
-                    if ((bits[word] & (1UL << bit)) != 0) numbers.Add(word * 64 + bit);
-            result[key] = [.. numbers];
+            result[key] = Numbers(bits);
         }
         return result;
     }
 
-    public void Forget(ulong cgroupId)
+    private static int[] Numbers(ulong* bits)
+    {
+        var numbers = new List<int>();
+        for (var word = 0; word < 8; word++)
+            for (var bit = 0; bit < 64; bit++)
+                if ((bits[word] & (1UL << bit)) != 0) numbers.Add(word * 64 + bit);
+        return [.. numbers];
+    }
+
+    public int[] Forget(ulong cgroupId)
     {
         var key = cgroupId;
+        var bits = stackalloc ulong[8];
+        var last = LibBpf.MapLookup(syscallsFd, &key, bits) == 0 ? Numbers(bits) : [];
         LibBpf.MapDelete(syscallsFd, &key);
         lock (watched)
             if (watched.Contains(cgroupId)) Watch(cgroupId, WatchFlags.None);
+        return last;
     }
 
     /// <summary>Sets (or clears, with <see cref="WatchFlags.None"/>) the watch flags of one cgroup.</summary>

@@ -65,6 +65,25 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
+    public void A_users_switch_is_applied_as_soon_as_the_store_commits_it_not_at_the_next_tick()
+    {
+        // Housekeeping far away: only the store's own change can bring the switch in.
+        using var h = new Harness(syncInterval: TimeSpan.FromHours(1));
+        h.Loop.AttachSensor(h.Sensor);
+        h.Feed(h.Exec(P + 100, 1, "/bin/busybox", ["/bin/httpd"]));
+        h.Tick();
+        h.Loop.Start();
+        var wakes = h.Sensor.Wakes;
+        using (var other = ProfileStore.Open(h.StorePath))
+            other.Save(other.Get(Identity.Key)! with { Mode = ProfileMode.Monitor });
+        // The store's files changed: the loop was posted StoreChanged, which woke the sensor's thread.
+        Assert.True(SpinWait.SpinUntil(() => h.Sensor.Wakes > wakes, TimeSpan.FromSeconds(30)), "the store's change was not seen");
+        h.Loop.Drain();
+        Assert.Contains(h.Log, l => l.Contains("learn -> monitor (switched by a user)", StringComparison.Ordinal));
+        Assert.Equal(ProfileMode.Monitor, h.Enforcement.Applied[^1].Mode);
+    }
+
+    [Fact]
     public void Drift_is_alerted_while_learning_and_never_learned_and_killed_in_protect()
     {
         using var h = new Harness();

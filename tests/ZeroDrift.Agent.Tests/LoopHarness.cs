@@ -86,11 +86,11 @@ internal sealed class RecordingSensor : ISensorControl
 
     public IReadOnlyDictionary<ulong, int[]> ReadSyscallSets() => Sets;
 
-    public void Forget(ulong cgroupId)
+    public int[] Forget(ulong cgroupId)
     {
         Forgotten.Add(cgroupId);
         Watched.Remove(cgroupId);
-        Sets.Remove(cgroupId);
+        return Sets.Remove(cgroupId, out var last) ? last : [];
     }
 
     public void Wake() => Interlocked.Increment(ref _wakes);
@@ -161,7 +161,7 @@ internal sealed class Harness : IDisposable
     };
 
     public Harness(ProfileMode mode = ProfileMode.Learn, ImageTrustCache? trust = null, LearningPolicy? learning = null, RuleSet? ruleSet = null,
-        ExecutableHashes? hashes = null, bool kernel = false, Action<JsonObject>? uplink = null)
+        ExecutableHashes? hashes = null, bool kernel = false, Action<JsonObject>? uplink = null, TimeSpan? syncInterval = null)
     {
         CgroupDir = _dir.Combine($"cgroup/libpod_parent/libpod-{ContainerId}");
         OtherCgroupDir = _dir.Combine($"cgroup/libpod_parent/libpod-{OtherContainerId}");
@@ -193,6 +193,7 @@ internal sealed class Harness : IDisposable
             Clock = Clock,
             ProcRoot = _dir.Combine("proc"),
             CgroupRoot = _dir.Combine("cgroup"),
+            SyncInterval = syncInterval ?? TimeSpan.FromSeconds(1),
         };
         Loop = new AgentLoop(options, new AgentParts
         {

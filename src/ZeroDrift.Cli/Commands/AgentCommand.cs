@@ -184,33 +184,6 @@ public static class AgentCommand
         return command;
     }
 
-    /// <summary>One <c>syscalls</c> line per cgroup seen: the syscall numbers its processes used (seccomp material).</summary>
-    internal static void WriteSyscallSets(Stream stream, IReadOnlyDictionary<ulong, int[]> sets, Attributor attributor)
-    {
-        using var json = new Utf8JsonWriter(stream);
-        foreach (var (cgroup, numbers) in sets)
-        {
-            json.Reset(stream);
-            json.WriteStartObject();
-            json.WriteNumber("v", EventLayout.Version);
-            json.WriteString("type", "syscalls");
-            json.WriteString("time", DateTime.UtcNow);
-            json.WriteNumber("cgroupId", cgroup);
-            var c = attributor.Resolve(cgroup, 0);
-            if (c is null) json.WriteNull("container");
-            else if (c.IsHost) json.WriteString("container", "host");
-            else json.WriteString("containerId", c.Id);
-            json.WriteString("arch", "x86_64");
-            json.WriteStartArray("syscalls");
-            foreach (var n in numbers) json.WriteNumberValue(n);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.Flush();
-            stream.WriteByte((byte)'\n');
-        }
-        stream.Flush();
-    }
-
     private static int RunCheck(FileInfo? file)
     {
         var report = CapabilityProbe.Run();

@@ -84,9 +84,12 @@ public static class AgentRunner
             Rules = rules,
             Trust = trust,
             Inner = writer,
+            GoneSyscalls = writer is null ? null : writer.WriteSyscalls,
             Uplink = uplink,
         }, log);
         running = loop;
+        // The status is written on the sensor's thread, the loop's: it may read the loop's sizes.
+        if (writer is not null) writer.Structures = () => loop.Sizes().ByName();
         var sensor = KernelSensor.Start(options, loop);
         if (writer is not null) writer.Sensor = sensor;
         loop.AttachSensor(sensor);
@@ -114,6 +117,7 @@ public static class AgentRunner
             // settled) while the sensor is still loaded; then detach (the polling thread stops) and write the last
             // lines from this thread alone.
             await loop.StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            if (writer is not null) writer.Structures = null; // the last status is written from this thread, not the loop's
             await stopBlocked.CancelAsync().ConfigureAwait(false);
             await blocked.ConfigureAwait(false);
             var syscalls = sensor.ReadSyscallSets();
@@ -130,7 +134,7 @@ public static class AgentRunner
             }
             if (writer is not null && stream is not null)
             {
-                AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
+                foreach (var (cgroup, numbers) in syscalls) writer.WriteSyscalls(cgroup, numbers);
                 writer.WriteStats(lost);
                 writer.Flush();
                 writer.WriteStatus("stopped", lost: lost);

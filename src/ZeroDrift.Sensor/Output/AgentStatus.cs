@@ -39,6 +39,10 @@ public sealed record AgentStatus
     public required long RssBytes { get; init; }
     public required IReadOnlyList<StatusContainer> Containers { get; init; }
     public required int HostCgroups { get; init; }
+
+    /// <summary>The size of each structure the agent keeps per container, process and workload (containers,
+    /// processes, user tables, …): on a long-lived node each returns to its baseline as containers go.</summary>
+    public IReadOnlyDictionary<string, long>? Structures { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

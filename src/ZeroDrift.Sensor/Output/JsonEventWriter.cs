@@ -50,6 +50,9 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     private long lastStatus = Environment.TickCount64;
     private readonly long[] receivedAtLastStatus = new long[EventLayout.TypeCount];
     private double lastP99Us;
+    /// <summary>The sizes of what the agent keeps, for the status (called on the sensor's thread, with the status).</summary>
+    public Func<IReadOnlyDictionary<string, long>>? Structures { get; set; }
+
     /// <summary>Why the last status write failed (it never stops the agent).</summary>
     public string? StatusError { get; private set; }
 
@@ -465,6 +468,34 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         if (e.StrLen > 0) Utf8(PString, ev.SyscallString);
     }
 
+    private static readonly JsonEncodedText PSyscallsType = JsonEncodedText.Encode("syscalls"), PContainerId = JsonEncodedText.Encode("containerId"),
+        PArch = JsonEncodedText.Encode("arch"), PSyscalls = JsonEncodedText.Encode("syscalls"), X8664 = JsonEncodedText.Encode("x86_64");
+
+    /// <summary>
+    /// A <c>syscalls</c> line: the syscall numbers a cgroup's processes used. Written when the agent forgets a cgroup that
+    /// is gone (the kernel's set goes with it) and, for those still there, at the end. Not counted as an event.
+    /// </summary>
+    public void WriteSyscalls(ulong cgroupId, IReadOnlyList<int> numbers)
+    {
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber(PV, EventLayout.Version);
+        json.WriteString(PType, PSyscallsType);
+        json.WriteString(PTime, DateTime.UtcNow);
+        json.WriteNumber(PCgroup, cgroupId);
+        var c = attributor.Resolve(cgroupId, 0);
+        if (c is null) json.WriteNull(PContainer);
+        else if (c.IsHost) json.WriteString(PContainer, PHost);
+        else json.WriteString(PContainerId, c.Id);
+        json.WriteString(PArch, X8664);
+        json.WriteStartArray(PSyscalls);
+        foreach (var n in numbers) json.WriteNumberValue(n);
+        json.WriteEndArray();
+        json.WriteEndObject();
+        EndLine();
+        Written--;
+    }
+
     private void MaybeStats()
     {
         var now = Environment.TickCount64;
@@ -560,6 +591,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
             RssBytes = Environment.WorkingSet,
             Containers = containers,
             HostCgroups = host,
+            Structures = Structures?.Invoke(),
         };
         try
         {
