@@ -219,8 +219,19 @@ public sealed class ProcessTable<TEntry> : IProcessLineage where TEntry : Proces
 
     public void Apply(scoped in SensorEvent ev)
     {
-        if (ev.Type == EventType.Exec) OnExec(ProcessFacts.FromExec(ev));
-        else if (ev.Type == EventType.Exit) OnExit((int)ev.Header.Tgid);
+        if (ev.Type == EventType.Exec)
+        {
+            // Made from this record already (the loop came first): checked without building the facts' strings.
+            var e = ev.AsExec();
+            if (_processes.TryGetValue((int)e.Header.Tgid, out var known) && known.Facts.Origin == ProcessOrigin.Exec
+                && known.Facts.StartTimeNs == (long)e.Header.KTime && known.Facts.ExeInode == e.ExeIno)
+                return;
+            OnExec(ProcessFacts.FromExec(ev));
+        }
+        else if (ev.Type == EventType.Exit)
+        {
+            OnExit((int)ev.Header.Tgid);
+        }
     }
 
     /// <summary>The path an executable (by the kernel's s_dev and inode) was last exec'd under, if seen.</summary>
