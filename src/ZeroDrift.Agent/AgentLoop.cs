@@ -2,158 +2,481 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Hardening;
 using ZeroDrift.Runtime.Profiles;
+using ZeroDrift.Runtime.Response;
 using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Runtime.Rules.Reference;
 using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Attribution;
 using ZeroDrift.Sensor.Enforcement;
 using ZeroDrift.Sensor.Events;
-using ZeroDrift.Server.Client;
 using ContainerInfo = ZeroDrift.Sensor.Attribution.ContainerInfo;
 
 namespace ZeroDrift.Agent;
 
+/// <summary>What the loop is made of; the command composes it (tests too, with their own parts).</summary>
+public sealed record AgentParts
+{
+    public required Attributor Attributor { get; init; }
+    public required ProcessTable<TrackedProcess> Processes { get; init; }
+    public required AlertPublisher Alerts { get; init; }
+    public required IEnforcement Enforcement { get; init; }
+    public ProfileStore? Store { get; init; }
+    public RuleEngine<SyscallEvent>? Rules { get; init; }
+    public ImageTrustCache? Trust { get; init; }
+
+    /// <summary>Receives every record after the loop (the JSON event output).</summary>
+    public ISensorSink? Inner { get; init; }
+
+    /// <summary>Receives the kernel's syscall set of a cgroup that is gone, as it leaves the kernel (the JSON event
+    /// output writes its <c>syscalls</c> line).</summary>
+    public Action<ulong, IReadOnlyList<int>>? GoneSyscalls { get; init; }
+
+    public UserNames? Users { get; init; }
+    public ExecutableHashes? Hashes { get; init; }
+    public Responder? Responder { get; init; }
+
+    /// <summary>Records for the server (containers, events, profiles; alerts go through <see cref="AlertPublisher.Uplink"/>).</summary>
+    public AgentUplink? Uplink { get; init; }
+}
+
+/// <summary>The sizes of everything the agent keeps per container, process and workload (tests and the long-lived-node
+/// benchmark check they return to their baseline when containers go; <c>zerodrift agent status</c> shows them).</summary>
+public sealed record AgentSizes(int Containers, int Workloads, int Processes, int Executables, int UserTables, int AttributedCgroups,
+    int CgroupPaths, int HeldVerdicts, int PendingKills, int KernelRecords, int DnsNames, int QueuedInputs)
+{
+    /// <summary>By name, as the status file carries them.</summary>
+    public IReadOnlyDictionary<string, long> ByName() => new Dictionary<string, long>(StringComparer.Ordinal)
+    {
+        ["containers"] = Containers, ["workloads"] = Workloads, ["processes"] = Processes, ["executables"] = Executables,
+        ["userTables"] = UserTables, ["attributedCgroups"] = AttributedCgroups, ["cgroupPaths"] = CgroupPaths,
+        ["heldVerdicts"] = HeldVerdicts, ["pendingKills"] = PendingKills, ["kernelRecords"] = KernelRecords,
+        ["dnsNames"] = DnsNames, ["queuedInputs"] = QueuedInputs,
+    };
+}
+
 /// <summary>
 /// The agent's loop: kernel → sensor → attribution (container, image, workload) → behaviour engine and rules →
-/// response and alerts → sinks and server. Runs on the sensor's polling thread, so a verdict is acted on within
-/// the same poll round as the kernel event; what can be slow (reading an image's executables) runs in the
-/// background. <see cref="Housekeeping"/> runs on a timer: mode switches from the profile store, learning's
-/// quiet period, the kernel's per-cgroup syscall sets, enforcement updates.
+/// response and alerts → sinks and server. One thread owns it, the sensor's polling thread: ring-buffer records are
+/// handled in place as they are read (<see cref="OnEvent"/>), and every other input — housekeeping ticks, the
+/// kernel's blocked records, results of background work, server commands — is posted to one queue
+/// (<see cref="Post"/>, from any thread, waking the poller) and handled when the thread drains it after each poll
+/// round (<see cref="Drain"/>). Per-container state lives in the <see cref="ContainerTable"/> and is touched from
+/// that thread only, so nothing in it is locked. Tests drive the loop synchronously: feed records, post, drain.
 /// </summary>
 public sealed class AgentLoop : ISensorSink, IDisposable
 {
     private readonly AgentOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _log;
     private readonly Attributor _attributor;
-    private readonly ProcessCache _processes;
+    private readonly ProcessTable<TrackedProcess> _processes;
     private readonly RuleEngine<SyscallEvent>? _rules;
     private readonly AlertPublisher _alerts;
     private readonly IEnforcement _enforcement;
     private readonly ImageTrustCache? _trust;
     private readonly ISensorSink? _inner;
-    private readonly Action<string> _log;
-    private readonly long _wallOffsetNs;
-    private readonly Dictionary<ulong, WorkloadBinding> _bindings = [];
-    private readonly ConcurrentDictionary<ulong, (WorkloadBinding Binding, int Pid)> _containers = new();
-    private readonly ConcurrentDictionary<string, string> _imageOf = new(StringComparer.Ordinal);
-    private readonly Dictionary<ulong, HashSet<int>> _syscallsSeen = [];
-    private readonly Dictionary<IPAddress, string> _dnsNames = [];
-    private readonly Lock _housekeeping = new();
-    private readonly ConcurrentDictionary<(int Pid, string Kind), long> _recentBlocks = new();
     private readonly UserNames _users;
     private readonly ExecutableHashes _hashes;
-    private readonly ConcurrentDictionary<ulong, bool> _watched = new();
-    private readonly ConcurrentDictionary<ulong, byte> _enforcementPending = new();
-    private long _kernelBlocks;
-    private Timer? _timer;
+    private readonly AgentUplink? _uplink;
+    private readonly Action<ulong, IReadOnlyList<int>>? _goneSyscalls;
+    private readonly ProcFs _proc;
+    private readonly string _cgroupRoot;
+    private readonly long _wallOffsetNs;
+    private readonly ContainerTable _table = new();
+    private readonly Verdicts _verdicts;
+    private readonly ConcurrentQueue<LoopInput> _queue = new();
+    private readonly Dictionary<IPAddress, string> _dnsNames = [];
+    private ISensorControl? _sensor;
+    private ISensorControl? _wake;
+    private ITimer? _timer;
+    private FileSystemWatcher? _storeWatch;
+    private readonly string? _storePath;
+    private int _storeChangePending;
+    private bool _stopped;
     private long _events, _observations;
 
     public BehaviourEngine Engine { get; }
 
-    /// <summary>The sensor, once started: its syscall sets are read on each housekeeping round.</summary>
-    public KernelSensor? Sensor { get; set; }
-
-    /// <summary>Server records (containers, events, profiles: <see cref="ServerRecords"/>); alerts go through <see cref="AlertPublisher.Uplink"/>.</summary>
-    public Action<AgentRecord>? Uplink { get; set; }
+    /// <summary>Failures the agent went on after, per kind (the exit summary shows them).</summary>
+    public AgentErrors Errors { get; } = new();
 
     /// <summary>Executables' content hashes, computed in the background.</summary>
     public ExecutableHashes Hashes => _hashes;
 
     public long Events => Interlocked.Read(ref _events);
     public long Observations => Interlocked.Read(ref _observations);
-    public string? LastError { get; private set; }
 
-    /// <summary>Actions the kernel enforcer reported blocking.</summary>
-    public long KernelBlocks => Interlocked.Read(ref _kernelBlocks);
+    /// <summary>Actions the kernel enforcer reported blocking (read once the loop has stopped).</summary>
+    public long KernelBlocks => _verdicts.KernelBlocks;
 
-    public AgentLoop(AgentOptions options, Attributor attributor, ProcessCache processes, ProfileStore? store, RuleEngine<SyscallEvent>? rules,
-        AlertPublisher alerts, IEnforcement enforcement, ImageTrustCache? trust, ISensorSink? inner, Action<string> log,
-        UserNames? users = null, ExecutableHashes? hashes = null)
+    public AgentLoop(AgentOptions options, AgentParts parts, ILogger? log = null)
     {
-        _users = users ?? new UserNames();
-        _hashes = hashes ?? new ExecutableHashes();
         _options = options;
-        _attributor = attributor;
-        _processes = processes;
-        _rules = rules;
-        _alerts = alerts;
-        _enforcement = enforcement;
-        _trust = trust;
-        _inner = inner;
-        _log = log;
-        _wallOffsetNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100 - AlertPublisher.MonotonicNs();
-        Engine = new BehaviourEngine(store, TrustFor, options.DefaultMode, options.Learning);
+        _clock = options.Clock;
+        _log = log ?? NullLogger.Instance;
+        _attributor = parts.Attributor;
+        _processes = parts.Processes;
+        _rules = parts.Rules;
+        _alerts = parts.Alerts;
+        _enforcement = parts.Enforcement;
+        _trust = parts.Trust;
+        _inner = parts.Inner;
+        _users = parts.Users ?? new UserNames(clock: _clock);
+        _hashes = parts.Hashes ?? new ExecutableHashes();
+        _uplink = parts.Uplink;
+        _goneSyscalls = parts.GoneSyscalls;
+        _proc = new ProcFs(options.ProcRoot);
+        _cgroupRoot = options.CgroupRoot ?? FindCgroupRoot();
+        _wallOffsetNs = (_clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100 - AlertPublisher.MonotonicNs(_clock);
+        Engine = new BehaviourEngine(parts.Store, TrustFor, options.DefaultMode, options.Learning);
+        _storePath = parts.Store?.Path;
+        _verdicts = new Verdicts(options, _enforcement, parts.Responder ?? new Responder(time: _clock), _alerts, pid => _processes.Peek(pid) is null, Unexplained);
+        _table.Forgotten += ForgetEverywhere;
+        _table.WorkloadGone += w => UploadProfile(w.Identity); // its last container is gone: the server gets its profile now
+        // Background work hands its results to the loop's thread.
+        _attributor.LabelsFetched = (cgroup, container) => Post(new LabelsFetched(cgroup, container));
+        if (_trust is not null) _trust.Loaded = (image, trust) => Post(new ImageTrustLoaded(image, trust));
     }
 
-    private ImageTrust? TrustFor(WorkloadIdentity identity) =>
-        _trust is not null && _imageOf.TryGetValue(identity.Key, out var imageId) ? _trust.Get(imageId) : null;
+    private static string FindCgroupRoot()
+    {
+        try { return CgroupPaths.FindV2Root(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "/sys/fs/cgroup"; }
+    }
 
-    /// <summary>Starts the housekeeping timer.</summary>
-    public void Start() => _timer = new Timer(_ => Housekeeping(DateTimeOffset.UtcNow), null, _options.SyncInterval, _options.SyncInterval);
+    private ImageTrust? TrustFor(WorkloadIdentity identity) => _table.Workload(identity.Key)?.Trust;
+
+    // ------------------------------------------------------------------ inputs
+
+    /// <summary>From any thread: queues an input for the loop's thread and wakes it.</summary>
+    public void Post(LoopInput input)
+    {
+        _queue.Enqueue(input);
+        Volatile.Read(ref _wake)?.Wake();
+    }
+
+    /// <summary>The sensor is running: posting wakes its thread from now on, and the loop uses it at its next drain.</summary>
+    public void AttachSensor(ISensorControl sensor)
+    {
+        Volatile.Write(ref _wake, sensor);
+        Post(new SensorAttached(sensor));
+    }
+
+    /// <summary>
+    /// Starts the housekeeping timer, which only posts a <see cref="Tick"/>, and watches the profile store's files: a
+    /// change made by another process (<c>zerodrift profile mode</c>) posts <see cref="StoreChanged"/>, so a user's
+    /// switch applies as soon as it is committed rather than at the next tick (which still catches it where the file
+    /// system cannot be watched).
+    /// </summary>
+    public void Start()
+    {
+        _timer = _clock.CreateTimer(_ => Post(new Tick()), null, _options.SyncInterval, _options.SyncInterval);
+        if (_storePath is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+        {
+            try
+            {
+                _storeWatch = new FileSystemWatcher(directory, Path.GetFileName(path) + "*") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.FileName };
+                _storeWatch.Changed += (_, _) => StoreTouched();
+                _storeWatch.Created += (_, _) => StoreTouched();
+                _storeWatch.EnableRaisingEvents = true;
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+            {
+                // inotify's limits reached, say: the ticks pick switches up.
+                _storeWatch?.Dispose();
+                _storeWatch = null;
+                _log.Note($"the profile store is not watched ({e.Message}): switches apply at the next housekeeping round");
+            }
+        }
+    }
+
+    /// <summary>One <see cref="StoreChanged"/> in the queue at a time, however many writes the commit made.</summary>
+    private void StoreTouched()
+    {
+        if (Interlocked.Exchange(ref _storeChangePending, 1) == 0) Post(new StoreChanged());
+    }
+
+    /// <summary>
+    /// Handles what was posted (as many as were queued when it began: posting faster than this drains does not keep the
+    /// thread from its ring), then settles what waited long enough: held verdicts, kills, unexplained kernel blocks.
+    /// The loop's thread calls it after each poll round; tests call it after they post.
+    /// </summary>
+    public void Drain()
+    {
+        _table.AssertOwner();
+        for (var n = _queue.Count; n > 0 && _queue.TryDequeue(out var input); n--)
+        {
+            try { Dispatch(input); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Failed(AgentError.Input, input.GetType().Name, null, e);
+            }
+        }
+        // After a poll round every record submitted before it was read: the events have come up to now. Once the last
+        // round ran, nothing waits any more (the records read until the sensor detaches are settled at once).
+        _verdicts.Settle(AlertPublisher.MonotonicNs(_clock), final: _stopped);
+    }
+
+    private void Dispatch(LoopInput input)
+    {
+        switch (input)
+        {
+            case Tick t: Housekeeping(t.At ?? _clock.GetUtcNow()); break;
+            case SyscallSetsRead s: ObserveSyscalls(s.Sets, s.At); break;
+            case KernelBlocked k: _verdicts.OnKernelBlocked(k.Action); break;
+            case ExecutableHashed h: OnHashed(h); break;
+            case LabelsFetched l: OnLabels(l.CgroupId, l.Container); break;
+            case ImageTrustLoaded i: OnImageTrust(i.ImageId, i.Trust); break;
+            case StoreChanged:
+                Volatile.Write(ref _storeChangePending, 0);
+                SyncModes(_clock.GetUtcNow());
+                break;
+            case SensorAttached a: OnSensorAttached(a.Sensor); break;
+            case StopRequested stop:
+                FinalRound();
+                stop.Done.TrySetResult();
+                break;
+        }
+    }
 
     public void OnEvent(scoped in SensorEvent ev, long receivedNs)
     {
+        _table.AssertOwner();
         var h = ev.Header;
         Interlocked.Increment(ref _events);
+        ContainerEntry? entry = null;
         try
         {
+            if (h.Type == EventType.Exit) _verdicts.OnExit((int)h.Tgid, ev.AsExit().Signal, (long)h.KTime);
             var container = _attributor.Resolve(h.CgroupId, (int)h.Tgid);
-            if (container is not null) Handle(ev, h, container);
+            if (container is not null)
+            {
+                entry = _table.Get(h.CgroupId) ?? Discover(h.CgroupId, container, (int)h.Tgid);
+                Handle(ev, h, entry);
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // One bad event must not stop the loop; the last error is reported in the summary.
-            LastError = $"{EventLayout.Name(h.Type)} event: {e.GetType().Name}: {e.Message}";
+            // One bad event must not stop the loop.
+            Failed(AgentError.Event, $"{EventLayout.Name(h.Type)} event of pid {h.Tgid}", entry, e);
         }
         _inner?.OnEvent(ev, receivedNs);
         if (h.Type == EventType.Exit) _processes.OnExit((int)h.Tgid);
     }
 
-    public void OnIdle() => _inner?.OnIdle();
-
-    private WorkloadBinding Bind(ulong cgroupId, ContainerInfo container, int pid)
+    public void OnIdle()
     {
-        if (_bindings.TryGetValue(cgroupId, out var known) && ReferenceEquals(known.Container, container))
-        {
-            // Keep a live process of the container at hand: enforcement resolves paths inside its root.
-            if (!known.IsHost && known.Identity is not null && _containers.TryGetValue(cgroupId, out var current) && current.Pid != pid)
-            {
-                _containers[cgroupId] = (known, pid);
-                // While the cgroup's path is unknown (its first processes exited before /proc was read), try this one.
-                if (_cgroupPaths.TryGetValue(cgroupId, out var p) && p is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
-                // Enforcement that could not be applied when the container appeared (its first processes, runc's,
-                // were gone before their cgroup could be read) is applied with the first process that can.
-                RetryEnforcement(cgroupId, known, pid);
-            }
-            return known;
-        }
-        var binding = WorkloadBinding.For(container, _options.Host);
-        _bindings[cgroupId] = binding;
-        if (binding.IsHost || binding.Identity is not { } identity) return binding;
-        if (container.ImageId is { Length: > 0 } imageId)
-        {
-            _imageOf[identity.Key] = imageId;
-            _trust?.Get(imageId); // start reading the image now, while the container starts
-        }
-        if (!_cgroupPaths.TryGetValue(cgroupId, out var known2) || known2 is null) _cgroupPaths[cgroupId] = CgroupPathOf(pid);
-        var first = !_containers.ContainsKey(cgroupId);
-        _containers[cgroupId] = (binding, pid);
-        if (first)
-        {
-            // A workload in Learn has nothing in the kernel (no mode is "off"); others get their mode and sets now.
-            if (Engine.ModeOf(identity) != ProfileMode.Learn) ApplyEnforcement(cgroupId, binding, pid);
-            Watch(cgroupId, identity);
-            Uplink?.Invoke(ServerRecords.Container(container, identity, _options.Hostname, DateTimeOffset.UtcNow));
-        }
-        return binding;
+        Drain();
+        _inner?.OnIdle();
     }
 
-    private void Handle(scoped in SensorEvent ev, EventHeader h, ContainerInfo container)
+    // ------------------------------------------------------------------ containers
+
+    /// <summary>A cgroup's first event: its entry, its workload's image, its mode pushed to the enforcement, its watch flag.</summary>
+    private ContainerEntry Discover(ulong cgroupId, ContainerInfo container, int pid)
+    {
+        var path = _attributor.PathOf(cgroupId) ?? _proc.CgroupPath(pid) ?? "";
+        var entry = _table.Add(cgroupId, path, WorkloadBinding.For(container, _options.Host), pid);
+        if (entry.Binding.IsHost || entry.Identity is not { } identity) return entry;
+        Arrived(entry, identity);
+        return entry;
+    }
+
+    /// <summary>A container of a workload: its image read (once per image), its mode applied, watched, told to the server.</summary>
+    private void Arrived(ContainerEntry entry, WorkloadIdentity identity)
+    {
+        if (_table.Workload(identity.Key) is { ImageId: { } imageId, Trust: null } workload && _trust is not null)
+            workload.Trust = _trust.Get(imageId); // starts reading the image now, while the container starts
+        Enforce(entry, entry.Pid);
+        Watch(entry);
+        _uplink?.Container(entry.Binding.Container, identity);
+    }
+
+    /// <summary>
+    /// Pushes the container's mode (and for Protect its workload's profile) to the enforcement. A workload in Learn
+    /// has nothing in the kernel, so a container first met in Learn is only marked. Files are resolved through a live
+    /// process of the container, never the runtime's init still setting it up (its root may not be the container's
+    /// yet): without one, the container waits for its process (<see cref="ContainerState.AwaitingProcess"/>).
+    /// </summary>
+    private void Enforce(ContainerEntry entry, int pid)
+    {
+        if (entry.Identity is not { } identity) return;
+        var mode = Engine.ModeOf(identity);
+        if (mode == ProfileMode.Learn && entry.State == ContainerState.Discovered)
+        {
+            (entry.State, entry.Mode) = (ContainerState.Enforced, mode);
+            return;
+        }
+        var live = LiveMember(entry.CgroupPath, out var onlyRuntime);
+        if (live is null && onlyRuntime && mode != ProfileMode.Learn)
+        {
+            Await(entry, mode, "the container's first program");
+            return;
+        }
+        try
+        {
+            _enforcement.Apply(new EnforcedContainer(entry.CgroupId, entry.CgroupPath, entry.Binding.Container.Id, live ?? pid), mode,
+                mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            (entry.State, entry.Mode) = (ContainerState.Enforced, mode);
+        }
+        catch (ContainerProcessGoneException)
+        {
+            // Every process the cgroup listed had exited, and so had the event's (a restarting container's runtime
+            // stages), or it exited while its root was read.
+            Await(entry, mode, "a live process of the container");
+        }
+        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
+        {
+            Failed(AgentError.Enforcement, "enforcement", entry, e);
+        }
+    }
+
+    private void Await(ContainerEntry entry, ProfileMode mode, string what)
+    {
+        if (entry.State != ContainerState.AwaitingProcess) _log.EnforcementWaits(entry.Name, what);
+        (entry.State, entry.Mode) = (ContainerState.AwaitingProcess, mode);
+    }
+
+    /// <summary>A container waiting for its process: enforced once a live process that is not the runtime's lets it.</summary>
+    private void Retry(ContainerEntry entry, int pid)
+    {
+        if (entry.State != ContainerState.AwaitingProcess || LiveMember(entry.CgroupPath, out _) is null) return;
+        Enforce(entry, pid);
+    }
+
+    /// <summary>
+    /// Containers of workloads in Learn and Monitor have every open reported by the kernel (reads included), so that
+    /// profiles hold the files read and Monitor alerts reads outside them; in Protect only the kernel's default filter
+    /// (writes, sensitive paths) applies. The flag is per cgroup: other processes' opens stay filtered.
+    /// </summary>
+    private void Watch(ContainerEntry entry)
+    {
+        if (_sensor is not { } sensor || entry.Identity is not { } identity) return;
+        var watch = Engine.ModeOf(identity) is ProfileMode.Learn or ProfileMode.Monitor;
+        if (entry.Watched == watch) return;
+        try
+        {
+            sensor.Watch(entry.CgroupId, watch ? WatchFlags.AllOpens : WatchFlags.None);
+            entry.Watched = watch;
+        }
+        catch (Exception e) when (e is SensorException or ObjectDisposedException)
+        {
+            Failed(AgentError.Watch, "the watch flag", entry, e);
+        }
+    }
+
+    /// <summary>Containers whose cgroup is gone are forgotten (their ids may be reused): one removal from the table.</summary>
+    private void ForgetGone()
+    {
+        foreach (var entry in _table.Entries())
+        {
+            // Only a cgroup known to be gone is forgotten.
+            if (entry.CgroupPath.Length == 0 || Directory.Exists(Path.Join(_cgroupRoot, entry.CgroupPath.TrimStart('/')))) continue;
+            _table.Remove(entry);
+        }
+    }
+
+    /// <summary>What the agent keeps about a container elsewhere than its entry: the attributor's cache, its user-name
+    /// tables, its executables and leftover processes, the kernel's maps (the sensor's watch flag and syscall set, the
+    /// enforcement).</summary>
+    private void ForgetEverywhere(ContainerEntry entry)
+    {
+        try
+        {
+            // The kernel's last word on the cgroup's system calls (those since the last tick too): learned, and handed to
+            // the event output, as the set leaves the kernel.
+            if (_sensor?.Forget(entry.CgroupId) is { Length: > 0 } last)
+            {
+                ObserveSyscalls(entry, last, _clock.GetUtcNow());
+                _goneSyscalls?.Invoke(entry.CgroupId, last);
+            }
+            if (entry.Identity is not null) _enforcement.Forget(entry.CgroupId);
+        }
+        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            Failed(AgentError.Forget, "forgetting the cgroup in the kernel", entry, e);
+        }
+        _attributor.Forget(entry.CgroupId);
+        _users.Forget(entry.CgroupId);
+        _processes.ForgetCgroup(entry.CgroupId);
+    }
+
+    private void OnSensorAttached(ISensorControl sensor)
+    {
+        _sensor = sensor;
+        // Containers met before the sensor was handed over: their watch flags now.
+        foreach (var entry in _table.Entries()) Watch(entry);
+    }
+
+    private void OnLabels(ulong cgroupId, ContainerInfo container)
+    {
+        _attributor.Update(cgroupId, container);
+        if (_table.Get(cgroupId) is not { } entry) return;
+        var before = entry.Identity?.Key;
+        _table.Rebind(entry, WorkloadBinding.For(container, _options.Host));
+        // Labels named the pod: the container belongs to another workload, whose mode and profile apply (in the kernel
+        // too, whatever the one before had put there).
+        if (entry.Identity is { } identity && identity.Key != before) Arrived(entry, identity);
+    }
+
+    private void OnImageTrust(string imageId, ImageTrust? trust)
+    {
+        foreach (var workload in _table.Workloads())
+            if (workload.ImageId == imageId) workload.Trust = trust;
+    }
+
+    private void OnHashed(ExecutableHashed h)
+    {
+        h.Process.ExeSha256 ??= h.Sha256;
+        if (h.Identity is not null && !h.FromWritableLayer) Engine.RecordHash(h.Identity, h.Executable, h.Sha256);
+    }
+
+    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c> that is not the runtime's init (runc's
+    /// stages name themselves <c>runc:[…]</c> until they exec the container's program).</summary>
+    private int? LiveMember(string cgroupPath, out bool onlyRuntime) => LiveMember(ProcsFile(cgroupPath), _proc, out onlyRuntime);
+
+    private string ProcsFile(string cgroupPath) => Path.Join(_cgroupRoot, cgroupPath.TrimStart('/'), "cgroup.procs");
+
+    private static int? LiveMember(string procsFile, ProcFs proc, out bool onlyRuntime)
+    {
+        onlyRuntime = false;
+        try
+        {
+            foreach (var line in File.ReadLines(procsFile))
+            {
+                if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) continue;
+                if (proc.Comm(pid) is not { } comm) continue;
+                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun")
+                {
+                    onlyRuntime = true;
+                    continue;
+                }
+                onlyRuntime = false;
+                return pid;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
+    }
+
+    // ------------------------------------------------------------------ events
+
+    private void Handle(scoped in SensorEvent ev, EventHeader h, ContainerEntry entry)
     {
         var tgid = (int)h.Tgid;
-        var binding = Bind(h.CgroupId, container, tgid);
+        var binding = entry.Binding;
+        if (entry.Pid != tgid && !binding.IsHost)
+        {
+            // Keep a live process of the container at hand; one waiting for its process may now be enforced.
+            entry.Pid = tgid;
+            Retry(entry, tgid);
+        }
         var skip = binding.IsHost && _options.Host == HostPolicy.Skip;
         var unixNs = (long)h.KTime + _wallOffsetNs;
         var at = new DateTimeOffset(DateTime.UnixEpoch.AddTicks(unixNs / 100));
@@ -163,50 +486,49 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             case EventType.Exec:
             {
                 var e = ev.AsExec();
-                var exe = Encoding.UTF8.GetString(ev.ExePath);
-                var args = EventMapper.Args(ev.Args);
+                var facts = ProcessFacts.FromExec(ev);
                 var upper = (e.ExeFlags & ExeFlags.UpperLayer) != 0;
                 var memfd = (e.ExeFlags & ExeFlags.Memfd) != 0;
                 // Names from the process's own root (its mount namespace's /etc/passwd), read once per namespace.
-                var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(h.CgroupId, tgid));
-                var facts = EventMapper.Facts(e, ev.Env, user, group);
-                var process = _processes.OnExec(tgid, (int)e.Ppid, exe, args, Encoding.UTF8.GetString(ev.Cwd), e.Uid, e.Gid, unixNs, upper, memfd,
-                    (long)e.ExeIno, (e.ExeFlags & ExeFlags.Overlay) != 0, facts, e.ExeDev);
+                var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(entry, tgid));
+                var process = _processes.OnExec(facts);
+                process.Describe(EventMapper.Facts(e, ev.Env, user, group));
                 // The runtime's init just became the container's program: enforcement that waited for it goes on now.
-                RetryEnforcement(h.CgroupId, binding, tgid);
+                Retry(entry, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
-                var sha = memfd ? null : Hash(new ExecutableKey(e.ExeDev, e.ExeIno, e.ExeSize, e.ExeMtimeNs), exe, tgid, h.CgroupId, binding, process, upper);
+                var exe = facts.ExePath;
+                var sha = memfd ? null : Hash(new ExecutableKey(e.ExeDev, e.ExeIno, e.ExeSize, e.ExeMtimeNs), exe, tgid, entry, process, upper);
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
                     // A parent that forked without exec (httpd's per-request child running a CGI) was never seen to exec,
                     // and may be gone already: the event names its executable's file (mm->exe_file, what the kernel's
                     // Protect check keys on), known by the path it was exec'd under; else it is read from /proc.
-                    var parent = _processes.Peek((int)e.Ppid)?.Info.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
-                        ?? _processes.Get((int)e.Ppid)?.Info.ExePath;
+                    var parent = _processes.Peek((int)e.Ppid)?.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
+                        ?? _processes.Get((int)e.Ppid)?.ExePath;
                     if (parent is { Length: 0 }) parent = null; // /proc could not name it
                     var userName = user?.Name ?? e.Uid.ToString(CultureInfo.InvariantCulture);
-                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(args, exe)));
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, exe, h.CgroupId);
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(facts.Args, exe)));
+                    Act(verdict, entry, process, (long)h.KTime, unixNs, exe, BlockTarget.Exec);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
                 Match(EventMapper.ExecEvent(Context(process, binding, unixNs, verdict, fromImage), exe), binding, verdict, (long)h.KTime);
-                Upload("exec", binding, at, exe, process);
+                UploadEvent("exec", entry, at, exe, process);
                 break;
             }
             case EventType.Open:
             {
                 if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
                 var open = ev.AsOpen();
-                var path = EventMapper.AbsolutePath(Encoding.UTF8.GetString(ev.OpenPath), open.DirFd, process.Info.Cwd);
+                var path = EventMapper.AbsolutePath(Encoding.UTF8.GetString(ev.OpenPath), open.DirFd, process.Cwd);
                 Verdict? verdict = null;
                 if (identity is not null)
                 {
-                    verdict = Observe(new FileObservation(identity, at, path, EventMapper.Access(open.Flags), process.Info.ExePath, tgid));
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, path, h.CgroupId);
+                    verdict = Observe(new FileObservation(identity, at, path, EventMapper.Access(open.Flags), process.ExePath, tgid));
+                    Act(verdict, entry, process, (long)h.KTime, unixNs, path, BlockTarget.Other);
                 }
                 Match(EventMapper.OpenEvent(open, path, Context(process, binding, unixNs, verdict, null)), binding, verdict, (long)h.KTime);
-                Upload("file", binding, at, path, process);
+                UploadEvent("file", entry, at, path, process);
                 break;
             }
             case EventType.Connect or EventType.Accept or EventType.Bind or EventType.Listen:
@@ -219,11 +541,11 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 if (identity is not null && EventMapper.Network(net, identity, at, process, name) is { } observation)
                 {
                     verdict = Observe(observation);
-                    Act(verdict, binding, process, tgid, (long)h.KTime, unixNs, $"{remote}:{(h.Type == EventType.Accept ? net.LocalPort : net.RemotePort)}", h.CgroupId,
-                        h.Type == EventType.Connect ? net.Result : null);
+                    Act(verdict, entry, process, (long)h.KTime, unixNs, $"{remote}:{(h.Type == EventType.Accept ? net.LocalPort : net.RemotePort)}",
+                        h.Type == EventType.Connect ? BlockTarget.Connect : BlockTarget.Other, h.Type == EventType.Connect ? net.Result : null);
                 }
                 Match(EventMapper.NetworkEvent(net, Context(process, binding, unixNs, verdict, null), name), binding, verdict, (long)h.KTime);
-                if (h.Type is EventType.Connect or EventType.Accept) Upload("network", binding, at, $"{remote}:{net.RemotePort}", process);
+                if (h.Type is EventType.Connect or EventType.Accept) UploadEvent("network", entry, at, $"{remote}:{net.RemotePort}", process);
                 break;
             }
             case EventType.Dns:
@@ -238,7 +560,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                     // A question sent to a resolver with sendto() is egress the sensor reports only as DNS: learned, so
                     // that Protect allows the resolver (the kernel refuses unknown datagrams, and reports them itself).
                     Observe(new NetworkObservation(identity, at, NetworkDirection.Egress, "udp", EventMapper.Address(dns.Family, dns.RemoteAddr), dns.RemotePort,
-                        null, _processes.Peek(tgid)?.Info.ExePath, tgid));
+                        null, _processes.Peek(tgid)?.ExePath, tgid));
                 }
                 break;
             }
@@ -253,60 +575,37 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     }
 
     /// <summary>
-    /// The executable's SHA-256 when already known; otherwise it is queued for the background hashing, which gives it to
-    /// the process (later events carry it) and to the profile of a workload in Learn (the entry learned without it).
-    /// An executable from the writable layer is hashed for alerts, never recorded in the profile (it is drift).
+    /// The executable's SHA-256 when already known; otherwise it is queued for the background hashing, whose result
+    /// comes back to the loop (<see cref="ExecutableHashed"/>) for the process (later events carry it) and the profile
+    /// of a workload in Learn (the entry learned without it). An executable from the writable layer is hashed for
+    /// alerts, never recorded in the profile (it is drift).
     /// </summary>
-    private string? Hash(ExecutableKey key, string exe, int pid, ulong cgroupId, WorkloadBinding binding, TrackedProcess process, bool upper)
+    private string? Hash(ExecutableKey key, string exe, int pid, ContainerEntry entry, TrackedProcess process, bool upper)
     {
         if (_hashes.Get(key) is { } known)
         {
             process.ExeSha256 = known;
             return known;
         }
-        var identity = binding.Identity;
-        var host = binding.IsHost;
-        _hashes.Request(key, exe, () => Candidates(pid, cgroupId, host), sha =>
-        {
-            process.ExeSha256 ??= sha;
-            if (identity is not null && !upper) Engine.RecordHash(identity, exe, sha);
-        });
+        // What the worker needs, copied: it reads files and /proc, never the loop's state.
+        var identity = entry.Identity;
+        var host = entry.Binding.IsHost;
+        var procs = ProcsFile(entry.CgroupPath);
+        var proc = _proc;
+        _hashes.Request(key, exe, () => Candidates(pid, procs, proc, host), sha => Post(new ExecutableHashed(process, identity, exe, upper, sha)));
         return null;
     }
 
-    /// <summary>A process of the container other than <paramref name="pid"/> (which may have exited): the last one seen, else a live member of its cgroup.</summary>
-    private int? OtherMember(ulong cgroupId, int pid) =>
-        _containers.TryGetValue(cgroupId, out var known) && known.Pid != pid ? known.Pid
-        : _cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null ? LiveMember(path, out _) : null;
-
     /// <summary>Processes whose root holds a container's files: the one that ran it, then any live member of its cgroup.</summary>
-    private IEnumerable<int> Candidates(int pid, ulong cgroupId, bool host)
+    private static IEnumerable<int> Candidates(int pid, string procsFile, ProcFs proc, bool host)
     {
         yield return pid;
-        if (_cgroupPaths.TryGetValue(cgroupId, out var path) && path is not null && LiveMember(path, out _) is { } live) yield return live;
+        if (LiveMember(procsFile, proc, out _) is { } live) yield return live;
         if (host) yield return 0;
     }
 
-    /// <summary>
-    /// Containers of workloads in Learn and Monitor have every open reported by the kernel (reads included), so that
-    /// profiles hold the files read and Monitor alerts reads outside them; in Protect only the kernel's default filter
-    /// (writes, sensitive paths) applies. The flag is per cgroup: other processes' opens stay filtered.
-    /// </summary>
-    private void Watch(ulong cgroupId, WorkloadIdentity identity)
-    {
-        if (Sensor is not { } sensor) return;
-        var watch = Engine.ModeOf(identity) is ProfileMode.Learn or ProfileMode.Monitor;
-        if (_watched.TryGetValue(cgroupId, out var current) && current == watch) return;
-        try
-        {
-            sensor.Watch(cgroupId, watch ? WatchFlags.AllOpens : WatchFlags.None);
-            _watched[cgroupId] = watch;
-        }
-        catch (Exception e) when (e is SensorException or ObjectDisposedException)
-        {
-            LastError = $"watch cgroup {cgroupId}: {e.Message}";
-        }
-    }
+    /// <summary>A process of the container other than <paramref name="pid"/> (which may have exited): the last one seen, else a live member of its cgroup.</summary>
+    private int? OtherMember(ContainerEntry entry, int pid) => entry.Pid != pid ? entry.Pid : LiveMember(entry.CgroupPath, out _);
 
     private Verdict Observe(Observation observation)
     {
@@ -326,52 +625,41 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private static string ModeName(ProfileMode mode) => mode.ToString().ToLowerInvariant();
 
-    /// <summary>A deviation: blocked (Protect, through the enforcement in place) and alerted.</summary>
-    private void Act(Verdict verdict, WorkloadBinding binding, TrackedProcess process, int pid, long ktime, long unixNs, string? target, ulong cgroupId, int? connectResult = null)
+    /// <summary>
+    /// A deviation: alerted, and in Protect blocked. What the alert says was done is decided by <see cref="Verdicts"/>
+    /// from what confirms it (the kernel's records, the process's exit), not by the verdict alone.
+    /// </summary>
+    private void Act(Verdict verdict, ContainerEntry entry, TrackedProcess process, long ktime, long unixNs, string? target, BlockTarget on, int? connectResult = null)
     {
         if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
+        var binding = entry.Binding;
         var workload = binding.Identity?.Workload;
-        var action = AlertAction.Alerted;
-        long? blockedAt = null;
-        // The host is never blocked: a profile of the host is for alerting only.
-        if (verdict.Action == EngineAction.Block && !binding.IsHost)
-            (action, blockedAt) = _enforcement.OnBlock(new BlockRequest(pid, verdict.Deviation ?? DeviationKind.Process, workload ?? "", cgroupId, process.Info.ExePath, ktime, connectResult));
-        if (action == AlertAction.Blocked) RememberBlock(pid, verdict.Deviation == DeviationKind.Network ? "connect" : "exec");
         var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process.Info, binding.RuleContainer, workload, target, process.ExeSha256);
-        _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, workload, ModeName(verdict.Mode), action,
-            verdict.Action == EngineAction.Block ? Enforcement : null, ktime, blockedAt, verdict.Reason, binding.RuleContainer?.Id));
+        var context = new AlertContext("profile", verdict.Deviation, workload, ModeName(verdict.Mode), AlertAction.Detected, null, ktime, null, verdict.Reason, binding.RuleContainer?.Id);
+        // The host is never blocked: a profile of the host is for alerting only.
+        if (verdict.Action != EngineAction.Block || binding.IsHost)
+        {
+            _alerts.Publish(alert, context);
+            return;
+        }
+        _verdicts.Block(new BlockVerdict
+        {
+            Alert = alert,
+            Context = context,
+            Pid = process.Pid,
+            Target = on,
+            KernelTimeNs = ktime,
+            KernelProtected = _enforcement.InKernel && entry is { State: ContainerState.Enforced, Mode: ProfileMode.Protect },
+            ConnectResult = connectResult,
+            By = $"profile of {workload} ({(verdict.Deviation ?? DeviationKind.Process).ToString().ToLowerInvariant()} deviation)",
+        });
     }
 
-    private string Enforcement => _enforcement.InKernel ? "kernel" : "user-space";
-
-    private void RememberBlock(int pid, string kind) => _recentBlocks[(pid, kind)] = Environment.TickCount64;
-
-    /// <summary>
-    /// The kernel enforcer's records of what it refused. A block the sensor's events already explained (and alerted,
-    /// marked blocked) is counted; one they did not — a UDP datagram, which the sensor does not report as a connect,
-    /// or a record lost under load — becomes its own alert. The match waits a moment for the sensor's event.
-    /// </summary>
-    public async Task ConsumeBlockedAsync(IAsyncEnumerable<BlockedAction> blocked, CancellationToken token)
-    {
-        try
-        {
-            await foreach (var b in blocked.WithCancellation(token).ConfigureAwait(false))
-            {
-                Interlocked.Increment(ref _kernelBlocks);
-                var action = b;
-                _ = Task.Delay(250, token).ContinueWith(_ => Unexplained(action), token, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-    }
-
+    /// <summary>A kernel block that no sensor event explained (a UDP datagram, which the sensor does not report as a
+    /// connect; a record lost under load): its own alert.</summary>
     private void Unexplained(BlockedAction b)
     {
-        if (_recentBlocks.TryRemove((b.Pid, b.Kind), out _)) return;
-        _containers.TryGetValue(b.CgroupId, out var entry);
-        var binding = entry.Binding;
+        var binding = _table.Get(b.CgroupId)?.Binding;
         var what = b.Kind == "exec" ? $"exec of {b.Executable ?? "?"}" : $"{b.Protocol ?? "connection"} to {b.Destination}";
         var reason = $"{what} blocked in the kernel ({b.Reasons})";
         var unixNs = b.KernelTimeNs + _wallOffsetNs;
@@ -379,7 +667,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         var kind = b.Kind == "exec" ? (b.Reasons & (BlockReasons.WritableLayer | BlockReasons.Memfd | BlockReasons.ScriptDrift)) != 0
             ? DeviationKind.Drift : DeviationKind.Process : DeviationKind.Network;
         var verdict = new Verdict(EngineAction.Block, kind, mode, reason);
-        var process = new Runtime.Rules.Reference.ProcessInfo { Name = b.Executable is { } exe ? ProcessCache.CommName(exe) : "", ExePath = b.Executable ?? "", Pid = b.Pid };
+        var process = new Runtime.Rules.Reference.ProcessInfo { Name = b.Executable is { } exe ? ProcessNode.CommName(exe) : "", ExePath = b.Executable ?? "", Pid = b.Pid };
         var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, process, binding?.RuleContainer, binding?.Identity?.Workload, b.Destination?.ToString() ?? b.Executable);
         _alerts.Publish(alert, new AlertContext("kernel", kind, binding?.Identity?.Workload, ModeName(mode), AlertAction.Blocked, "kernel", b.KernelTimeNs, b.KernelTimeNs,
             reason, binding?.RuleContainer?.Id));
@@ -390,7 +678,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         if (_rules?.FirstMatch(e) is not { } rule) return;
         var alert = rule.CreateAlert(e, e.TimeNanoseconds, _options.Hostname);
         var mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null;
-        _alerts.Publish(alert, new AlertContext("rule", null, binding.Identity?.Workload, mode, AlertAction.Alerted, null, ktime, null, null, binding.RuleContainer?.Id));
+        _alerts.Publish(alert, new AlertContext("rule", null, binding.Identity?.Workload, mode, AlertAction.Detected, null, ktime, null, null, binding.RuleContainer?.Id));
     }
 
     private void RememberNames(DnsMessage message)
@@ -403,225 +691,173 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         }
     }
 
-    private void Upload(string kind, WorkloadBinding binding, DateTimeOffset at, string path, TrackedProcess process)
-    {
-        if (Uplink is not { } uplink || !_options.UploadEvents || binding.IsHost || binding.Identity is not { } identity) return;
-        uplink(ServerRecords.Event(kind, binding.Container, identity, at, path, process));
-    }
+    // ------------------------------------------------------------------ housekeeping
 
     /// <summary>
     /// Applies mode switches and learning's end, saves what was learned, turns the kernel's new per-cgroup syscall
-    /// numbers into observations, and pushes mode changes to the enforcement. Returns the mode changes.
+    /// numbers into observations, pushes mode changes to the enforcement, retries containers waiting for their process
+    /// and forgets those that are gone. Returns the mode changes. The loop's thread only (a posted <see cref="Tick"/>).
     /// </summary>
     public IReadOnlyList<ModeChange> Housekeeping(DateTimeOffset now)
     {
-        if (!_housekeeping.TryEnter()) return [];
+        _table.AssertOwner();
         try
         {
             var changes = new List<ModeChange>();
             changes.AddRange(Engine.Tick(now));
             changes.AddRange(Engine.Sync(now));
-            foreach (var change in changes)
+            Apply(changes);
+            if (_sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
+            foreach (var entry in _table.Entries())
             {
-                _log($"zerodrift: agent: {change.Workload.Workload} ({change.Workload.ImageName ?? change.Workload.ImageDigest}): {ModeName(change.From)} -> {ModeName(change.To)} ({change.Why})");
-                foreach (var (cgroup, (binding, pid)) in _containers)
-                    if (binding.Identity?.Key == change.Workload.Key)
-                    {
-                        ApplyEnforcement(cgroup, binding, pid);
-                        Watch(cgroup, change.Workload);
-                    }
-                UploadProfile(change.Workload);
+                // A flag that could not be set is tried again; a quiet container (a server between requests) may send
+                // no event for long, so one waiting for its process is looked at again here.
+                Watch(entry);
+                Retry(entry, entry.Pid);
             }
-            if (Sensor is { } sensor) ObserveSyscalls(sensor.ReadSyscallSets(), now);
-            // Containers seen before the sensor was handed over, or whose flag could not be set: their watch now.
-            foreach (var (cgroup, (binding, _)) in _containers)
-                if (binding.Identity is { } identity) Watch(cgroup, identity);
-            // Enforcement still waiting for a process of its container: a quiet container may send no event for long
-            // (a server between requests), so its cgroup is looked at again here.
-            foreach (var cgroup in _enforcementPending.Keys)
-                if (_containers.TryGetValue(cgroup, out var pending)) RetryEnforcement(cgroup, pending.Binding, pending.Pid);
-            foreach (var (key, at) in _recentBlocks)
-                if (Environment.TickCount64 - at > 10_000) _recentBlocks.TryRemove(key, out _);
             ForgetGone();
             return changes;
         }
         catch (Exception e) when (e is ProfileStoreException or Microsoft.Data.Sqlite.SqliteException or IOException)
         {
-            LastError = $"housekeeping: {e.Message}";
+            Failed(AgentError.Housekeeping, "housekeeping", null, e);
             return [];
         }
-        finally
+    }
+
+    /// <summary>Mode switches a user made in the store, applied (and what was learned saved): the store changed.</summary>
+    private void SyncModes(DateTimeOffset now)
+    {
+        try
         {
-            _housekeeping.Exit();
+            Apply(Engine.Sync(now));
+        }
+        catch (Exception e) when (e is ProfileStoreException or Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            Failed(AgentError.Housekeeping, "reading the profile store's modes", null, e);
+        }
+    }
+
+    /// <summary>Each mode change said, pushed to the workload's containers (kernel and watch flag), and its profile uploaded.</summary>
+    private void Apply(IReadOnlyList<ModeChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            _log.ModeChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.From), ModeName(change.To), change.Why);
+            foreach (var entry in _table.OfWorkload(change.Workload.Key))
+            {
+                Enforce(entry, entry.Pid);
+                Watch(entry);
+            }
+            UploadProfile(change.Workload);
         }
     }
 
     /// <summary>The syscall numbers each container's cgroup used that were not reported before, as observations.</summary>
     public void ObserveSyscalls(IReadOnlyDictionary<ulong, int[]> sets, DateTimeOffset now)
     {
+        _table.AssertOwner();
         foreach (var (cgroup, numbers) in sets)
-        {
-            if (!_containers.TryGetValue(cgroup, out var entry) || entry.Binding.Identity is not { } identity) continue;
-            if (!_syscallsSeen.TryGetValue(cgroup, out var seen)) _syscallsSeen[cgroup] = seen = [];
-            var fresh = numbers.Where(seen.Add).Select(SyscallTable.Name).OfType<string>().ToList();
-            if (fresh.Count == 0) continue;
-            var verdict = Observe(new SyscallObservation(identity, now, fresh));
-            if (verdict.Action is EngineAction.Alert or EngineAction.Block)
-            {
-                var unixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
-                var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, null, entry.Binding.RuleContainer, identity.Workload, null);
-                // The bitmap is read once per round: the syscall happened within the last round before now.
-                _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, identity.Workload, ModeName(verdict.Mode), AlertAction.Alerted, null,
-                    unixNs - _wallOffsetNs, null, verdict.Reason, entry.Binding.RuleContainer?.Id));
-            }
-        }
+            if (_table.Get(cgroup) is { } entry) ObserveSyscalls(entry, numbers, now);
     }
 
-    /// <summary>Containers whose cgroup is gone are forgotten, in the kernel too (their ids may be reused).</summary>
-    private void ForgetGone()
+    private void ObserveSyscalls(ContainerEntry entry, IReadOnlyList<int> numbers, DateTimeOffset now)
     {
-        foreach (var cgroup in _containers.Keys)
-        {
-            // Only a cgroup known to be gone is forgotten; one whose path was never read stays.
-            if (!_cgroupPaths.TryGetValue(cgroup, out var path) || path is null || Directory.Exists(Path.Join(CgroupRoot.Value, path.TrimStart('/')))) continue;
-            _enforcementPending.TryRemove(cgroup, out _);
-            if (_containers.TryRemove(cgroup, out var gone) && gone.Binding.Identity is { } identity
-                && !_containers.Values.Any(c => c.Binding.Identity?.Key == identity.Key))
-                UploadProfile(identity); // the workload's last container is gone: the server gets its profile now
-            _cgroupPaths.TryRemove(cgroup, out _);
-            _syscallsSeen.Remove(cgroup);
-            _users.Forget(cgroup);
-            if (_watched.TryRemove(cgroup, out var watched) && watched)
-            {
-                try { Sensor?.Watch(cgroup, WatchFlags.None); }
-                catch (Exception e) when (e is SensorException or ObjectDisposedException) { LastError = $"unwatch cgroup {cgroup}: {e.Message}"; }
-            }
-            try { _enforcement.Forget(cgroup); }
-            catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ObjectDisposedException) { LastError = $"forget cgroup {cgroup}: {e.Message}"; }
-        }
+        if (entry.Identity is not { } identity) return;
+        var fresh = numbers.Where(entry.SyscallsSeen.Add).Select(SyscallTable.Name).OfType<string>().ToList();
+        if (fresh.Count == 0) return;
+        var verdict = Observe(new SyscallObservation(identity, now, fresh));
+        if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
+        var unixNs = (now - DateTimeOffset.UnixEpoch).Ticks * 100;
+        var binding = entry.Binding;
+        var alert = ProfileAlerts.Create(verdict, unixNs, _options.Hostname, null, binding.RuleContainer, identity.Workload, null);
+        // The bitmap is read once per round: the syscall happened within the last round before now.
+        _alerts.Publish(alert, new AlertContext("profile", verdict.Deviation, identity.Workload, ModeName(verdict.Mode), AlertAction.Detected, null,
+            unixNs - _wallOffsetNs, null, verdict.Reason, binding.RuleContainer?.Id));
     }
 
-    private readonly ConcurrentDictionary<ulong, string?> _cgroupPaths = new();
-
-    private static readonly Lazy<string> CgroupRoot = new(() =>
+    /// <summary>The sizes of what the agent keeps (the loop's thread).</summary>
+    public AgentSizes Sizes()
     {
-        try { return CgroupPaths.FindV2Root(); }
-        catch (Exception e) when (e is IOException or SensorException or InvalidOperationException) { return "/sys/fs/cgroup"; }
-    });
-
-    /// <summary>Enforcement that waits (see <see cref="ApplyEnforcement"/>) is applied once this process lets it be:
-    /// its cgroup can be read, and it is not the runtime's init.</summary>
-    private void RetryEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
-    {
-        if (!_enforcementPending.ContainsKey(cgroupId) || binding.Identity is not { } identity || Engine.ModeOf(identity) == ProfileMode.Learn) return;
-        if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null) _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
-        if (path is null || LiveMember(path, out _) is null) return;
-        ApplyEnforcement(cgroupId, binding, pid);
+        _table.AssertOwner();
+        return new AgentSizes(_table.Count, _table.WorkloadCount, _processes.Count, _processes.ExecutableCount, _users.Namespaces, _attributor.Count,
+            _attributor.PathCount, _verdicts.AwaitingKernel, _verdicts.AwaitingExit, _verdicts.KernelRecords, _dnsNames.Count, _queue.Count);
     }
 
-    private void ApplyEnforcement(ulong cgroupId, WorkloadBinding binding, int pid)
-    {
-        if (binding.Identity is not { } identity) return;
-        var retry = _enforcementPending.ContainsKey(cgroupId);
-        try
-        {
-            var mode = Engine.ModeOf(identity);
-            // A process that has exited has no /proc entry: the path is read again next time rather than cached as unknown.
-            if (!_cgroupPaths.TryGetValue(cgroupId, out var path) || path is null)
-                _cgroupPaths[cgroupId] = path = CgroupPathOf(pid);
-            // The process that raised the last event may be gone (a forked worker): any live member of the cgroup will
-            // do, but not the runtime's init still setting the container up: its root may not be the container's yet,
-            // and files resolved there would be the host's.
-            var onlyRuntime = false;
-            var live = path is null ? null : LiveMember(path, out onlyRuntime);
-            if (path is not null && live is null && onlyRuntime && mode != ProfileMode.Learn)
-            {
-                if (_enforcementPending.TryAdd(cgroupId, 0))
-                    _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for the container's first program");
-                return;
-            }
-            // Without the cgroup's path the kernel cannot be told (user-space enforcement needs none): tried again
-            // with the container's next process (see Bind), said once.
-            if (path is null && mode != ProfileMode.Learn && _enforcementPending.TryAdd(cgroupId, 0))
-                _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a process whose cgroup can be read");
-            _enforcement.Apply(new EnforcedContainer(cgroupId, path, binding.Container.Id, live ?? pid), mode, mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
-            if (path is not null) _enforcementPending.TryRemove(cgroupId, out _);
-        }
-        catch (ContainerProcessGoneException)
-        {
-            // Every process the cgroup listed had exited, and so had the event's (a restarting container's runtime
-            // stages), or it exited while its root was read: the container's next process applies it (see Bind), or
-            // the next housekeeping tick does.
-            if (_enforcementPending.TryAdd(cgroupId, 0))
-                _log($"zerodrift: agent: enforcement for container {binding.Container.Name ?? binding.Container.Id} waits for a live process of the container");
-        }
-        catch (Exception e) when (e is SensorException or IOException or InvalidOperationException or ArgumentException)
-        {
-            if (!retry && !_enforcementPending.ContainsKey(cgroupId)) _log($"zerodrift: agent: warning: enforcement for container {binding.Container.Name ?? binding.Container.Id}: {e.Message}");
-        }
-    }
+    /// <summary>Makes the calling thread the loop's, once the one before has stopped using it (a test that awaited).</summary>
+    internal void Adopt() => _table.TransferTo();
 
-    /// <summary>The first process listed in a cgroup's <c>cgroup.procs</c> that is not the runtime's init (runc's
-    /// stages name themselves <c>runc:[…]</c> until they exec the container's program).</summary>
-    private static int? LiveMember(string cgroupPath, out bool onlyRuntime)
-    {
-        onlyRuntime = false;
-        try
-        {
-            foreach (var line in File.ReadLines(Path.Join(CgroupRoot.Value, cgroupPath.TrimStart('/'), "cgroup.procs")))
-            {
-                if (!int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) continue;
-                string comm;
-                try { comm = File.ReadAllText($"/proc/{line}/comm").TrimEnd('\n'); }
-                catch (IOException) { continue; }
-                if (comm.StartsWith("runc:[", StringComparison.Ordinal) || comm is "runc" or "crun")
-                {
-                    onlyRuntime = true;
-                    continue;
-                }
-                onlyRuntime = false;
-                return pid;
-            }
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
-    }
+    /// <summary>A container's state (the loop's thread): for tests and status.</summary>
+    public ContainerEntry? Container(ulong cgroupId) => _table.Get(cgroupId);
 
-    /// <summary>The process's cgroup-v2 path (relative to the v2 mount), from /proc.</summary>
-    private static string? CgroupPathOf(int pid)
+    // ------------------------------------------------------------------ server records
+
+    private void UploadEvent(string kind, ContainerEntry entry, DateTimeOffset at, string path, TrackedProcess process)
     {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/cgroup"))
-                if (line.StartsWith("0::", StringComparison.Ordinal)) return line[3..];
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
+        if (_uplink is not { } uplink || !_options.UploadEvents || entry.Binding.IsHost || entry.Identity is not { } identity) return;
+        uplink.Event(kind, entry.Binding.Container, identity, at, path, process);
     }
 
     private void UploadProfile(WorkloadIdentity identity)
     {
-        if (Uplink is not { } uplink || Engine.ProfileOf(identity) is not { } profile) return;
-        uplink(ServerRecords.Profile(identity, profile, DateTimeOffset.UtcNow));
+        if (_uplink is { } uplink && Engine.ProfileOf(identity) is { } profile) uplink.Profile(identity, profile);
     }
 
-    /// <summary>Stops the timer, runs a last housekeeping round (saves what was learned) and uploads every profile.</summary>
+    // ------------------------------------------------------------------ stopping
+
+    /// <summary>
+    /// Stops the timer and has the loop's thread run its last round (held verdicts settled, learning saved, every
+    /// profile uploaded) while the sensor still polls; waits for it at most <paramref name="timeout"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
+        _timer = null;
+        _storeWatch?.Dispose();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(new StopRequested(done));
+        try
+        {
+            await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Failed(AgentError.Housekeeping, "the last round (the loop's thread did not run it in time)", null, new TimeoutException($"{timeout.TotalSeconds:0} s"));
+        }
+    }
+
+    /// <summary>The last round, on the calling thread, which must own the loop (tests; a loop with no sensor thread).</summary>
     public void Stop()
     {
         _timer?.Dispose();
         _timer = null;
-        Housekeeping(DateTimeOffset.UtcNow);
-        foreach (var identity in _containers.Values.Select(c => c.Binding.Identity).OfType<WorkloadIdentity>().DistinctBy(i => i.Key))
-            UploadProfile(identity);
+        Drain();
+        FinalRound();
+    }
+
+    private void FinalRound()
+    {
+        _stopped = true;
+        Housekeeping(_clock.GetUtcNow());
+        _verdicts.Settle(AlertPublisher.MonotonicNs(_clock), final: true);
+        foreach (var workload in _table.Workloads()) UploadProfile(workload.Identity);
         _trust?.Stop();
+    }
+
+    private void Failed(AgentError kind, string what, ContainerEntry? entry, Exception e)
+    {
+        if (!Errors.Count(kind, out var count)) return;
+        var error = $"{e.GetType().Name}: {e.Message}";
+        if (entry is null) _log.Failure(what, count, error);
+        else _log.ContainerFailure(what, entry.Name, count, error);
     }
 
     public void Dispose()
     {
         _timer?.Dispose();
+        _storeWatch?.Dispose();
         _hashes.Dispose();
+        _verdicts.Dispose();
         _enforcement.Dispose();
     }
 }

@@ -1,28 +1,27 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using ZeroDrift.Runtime.Alerts;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Sensor.Output;
-using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent;
 
-/// <summary>What was done about an alert.</summary>
+/// <summary>What was done about an alert, as far as the agent can confirm it.</summary>
 public enum AlertAction
 {
-    /// <summary>Alerted only (Learn, Monitor, or a deviation that cannot be blocked).</summary>
-    Alerted,
+    /// <summary>Detected only: Learn, Monitor, a deviation that cannot be blocked, or a block nothing confirmed.</summary>
+    Detected,
 
-    /// <summary>Refused or killed by the kernel enforcer before the program's first instruction / before the connection.</summary>
+    /// <summary>Refused or killed by the kernel before the program's first instruction or before the connection, as the
+    /// kernel's own record of that exec or connect confirms.</summary>
     Blocked,
 
-    /// <summary>Killed from user space (the fallback where kernel enforcement is not loaded): after the event, not before.</summary>
+    /// <summary>Killed from user space (best effort: after the event), confirmed by the process's exit (killed by SIGKILL).</summary>
     Killed,
 
-    /// <summary>A kill was attempted and failed (the process had already exited, …).</summary>
+    /// <summary>A kill from user space did not land: the process had exited first, or exited otherwise, or was not seen to exit.</summary>
     KillFailed,
 }
 
@@ -37,31 +36,40 @@ public sealed record AlertContext(
     long KernelTimeNs,
     long? BlockedAtNs = null,
     string? Reason = null,
-    string? ContainerId = null);
+    string? ContainerId = null,
+    string? Response = null);
 
 /// <summary>
 /// Turns alerts into one JSON line each (Falco's shape, plus a <c>zerodrift</c> object), hands the line to every
 /// sink and, with an uplink, the alert to the server. Measures the seed's numbers per alert: detect latency (kernel
-/// event → alert written) and block latency (kernel event → block). Thread-safe.
+/// event → alert written) and block latency (kernel event → block), and counts alerts per action. Thread-safe.
 /// </summary>
-public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? monotonicNs = null)
+public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, TimeProvider? clock = null)
 {
-    private readonly Func<long> _now = monotonicNs ?? MonotonicNs;
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private readonly LatencyHistogram _detect = new();
-    private long _published, _blocked, _killed, _sequence;
+    private readonly long[] _byAction = new long[Enum.GetValues<AlertAction>().Length];
+    private long _published, _sequence;
 
-    /// <summary>Receives every alert as a server record (the uplink), when set.</summary>
-    public Action<AlertRecord>? Uplink { get; set; }
+    /// <summary>Receives every alert with its context, for the server (<see cref="AgentUplink.Alert"/>), when set.</summary>
+    public Action<Alert, AlertContext, long>? Uplink { get; set; }
 
     public long Published => Interlocked.Read(ref _published);
-    public long Blocked => Interlocked.Read(ref _blocked);
-    public long Killed => Interlocked.Read(ref _killed);
+
+    /// <summary>Alerts published with this action.</summary>
+    public long Count(AlertAction action) => Interlocked.Read(ref _byAction[(int)action]);
+
     public IReadOnlyList<IAlertSink> Sinks => sinks;
 
-    public static long MonotonicNs() =>
-        Stopwatch.Frequency == 1_000_000_000 ? Stopwatch.GetTimestamp() : (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+    /// <summary>CLOCK_MONOTONIC in nanoseconds (the kernel's event times) as <paramref name="clock"/> reads it.</summary>
+    public static long MonotonicNs(TimeProvider? clock = null)
+    {
+        var c = clock ?? TimeProvider.System;
+        var ts = c.GetTimestamp();
+        return c.TimestampFrequency == 1_000_000_000 ? ts : (long)(ts * (1e9 / c.TimestampFrequency));
+    }
 
     /// <summary>Detect latency quantile in milliseconds over every alert so far.</summary>
     public double DetectLatencyMs(double quantile)
@@ -75,7 +83,7 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
         long sequence;
         lock (_lock)
         {
-            var detectNs = Math.Max(0, _now() - context.KernelTimeNs);
+            var detectNs = Math.Max(0, MonotonicNs(_clock) - context.KernelTimeNs);
             _detect.Add(detectNs);
             _buffer.ResetWrittenCount();
             using (var json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -84,10 +92,9 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
             sequence = ++_sequence;
         }
         Interlocked.Increment(ref _published);
-        if (context.Action == AlertAction.Blocked) Interlocked.Increment(ref _blocked);
-        if (context.Action == AlertAction.Killed) Interlocked.Increment(ref _killed);
+        Interlocked.Increment(ref _byAction[(int)context.Action]);
         foreach (var sink in sinks) sink.Publish(line);
-        Uplink?.Invoke(ServerRecords.Alert(alert, context, $"{Environment.ProcessId}-{alert.UnixTimeNanoseconds}-{sequence}", DateTimeOffset.UtcNow));
+        Uplink?.Invoke(alert, context, sequence);
         return line;
     }
 
@@ -101,6 +108,7 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
         json.WriteString("action", ActionName(c.Action));
         if (c.Enforcement is not null) json.WriteString("enforcement", c.Enforcement);
         if (c.Reason is not null) json.WriteString("reason", c.Reason);
+        if (c.Response is not null) json.WriteString("response", c.Response);
         json.WriteNumber("ktime", c.KernelTimeNs);
         json.WriteNumber("detectLatencyMs", Math.Round(detectNs / 1e6, 3));
         if (c.BlockedAtNs is { } blocked) json.WriteNumber("blockLatencyMs", Math.Round(Math.Max(0, blocked - c.KernelTimeNs) / 1e6, 3));
@@ -112,6 +120,6 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, Func<long>? 
         AlertAction.Blocked => "blocked",
         AlertAction.Killed => "killed",
         AlertAction.KillFailed => "kill-failed",
-        _ => "alerted",
+        _ => "detected",
     };
 }

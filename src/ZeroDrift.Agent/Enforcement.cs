@@ -1,21 +1,17 @@
 using System.Collections.Concurrent;
-using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
-using ZeroDrift.Runtime.Response;
 using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent;
-
-/// <summary>A block verdict and the event's facts the enforcement needs to tell whether the kernel already stopped it.</summary>
-public sealed record BlockRequest(int Pid, DeviationKind Kind, string Workload, ulong CgroupId, string? Executable, long KernelTimeNs, int? ConnectResult = null);
 
 /// <summary>A container the enforcer acts on: its cgroup (id and v2 path) and a process inside it (to resolve paths in its mount namespace).</summary>
 public sealed record EnforcedContainer(ulong CgroupId, string? CgroupPath, string ContainerId, int PidInContainer);
 
 /// <summary>
-/// How Protect is carried out. In the kernel (an exec outside the profile killed before its first instruction, a
-/// connect refused with EPERM), or, where the kernel enforcer cannot load, from user space: the engine's block
-/// verdict kills the process after the event reached the agent.
+/// How Protect is carried out: in the kernel (an exec outside the profile killed before its first instruction, a
+/// connect refused with EPERM), or nothing in the kernel at all, where kernel enforcement cannot load. Either way a
+/// block verdict the kernel did not carry out is a kill from user space, which the loop makes (best effort: after the
+/// event).
 /// </summary>
 public interface IEnforcement : IDisposable
 {
@@ -37,22 +33,22 @@ public interface IEnforcement : IDisposable
     /// <summary>A container went away.</summary>
     void Forget(ulong cgroupId);
 
-    /// <summary>The engine decided to block this process's deviation; returns what was done and when (CLOCK_MONOTONIC ns).</summary>
-    (AlertAction Action, long? AtNs) OnBlock(BlockRequest request);
+    /// <summary>The kernel's own record says it killed process <paramref name="pid"/> at an exec around
+    /// <paramref name="execTimeNs"/> (CLOCK_MONOTONIC). Always false without kernel enforcement.</summary>
+    bool KilledAtExec(int pid, long execTimeNs);
 }
 
 /// <summary>
-/// The fallback: SIGKILL from user space on a block verdict (exec, connect and drift deviations in Protect), through
-/// the <see cref="Responder"/> so each action is recorded. It stops the process after the event, not before: best
-/// effort, and everything that shows it says so.
+/// No enforcement in the kernel: Protect's block verdicts become kills from user space (SIGKILL through a pidfd
+/// after the event reached the agent: the program may have run for a few milliseconds). Everything that shows it says so.
 /// </summary>
-public sealed class UserSpaceEnforcement(Responder responder, string why) : IEnforcement
+public sealed class UserSpaceEnforcement(string why) : IEnforcement
 {
     public const string BestEffort = "best effort: the process may run before it is killed";
 
     private readonly ConcurrentDictionary<ulong, ProfileMode> _modes = new();
 
-    public string Description { get; } = $"user-space response, {BestEffort} (kill by pid after the event): {why}";
+    public string Description { get; } = $"user-space response, {BestEffort} (SIGKILL through a pidfd after the event reached the agent): {why}";
     public bool InKernel => false;
     public string? Degraded => why;
 
@@ -67,12 +63,7 @@ public sealed class UserSpaceEnforcement(Responder responder, string why) : IEnf
 
     public void Forget(ulong cgroupId) => _modes.TryRemove(cgroupId, out _);
 
-    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request)
-    {
-        if (request.Pid <= 0) return (AlertAction.Alerted, null);
-        var result = responder.KillProcess(request.Pid, automatic: true, by: $"profile of {request.Workload} ({request.Kind.ToString().ToLowerInvariant()} deviation)");
-        return (result.Succeeded ? AlertAction.Killed : AlertAction.KillFailed, AlertPublisher.MonotonicNs());
-    }
+    public bool KilledAtExec(int pid, long execTimeNs) => false;
 
     public void Dispose()
     {

@@ -36,20 +36,6 @@ public static class EventMapper
     public static FileAccessKind Access(uint flags) =>
         (flags & 3) switch { 1 => FileAccessKind.Write, 2 => FileAccessKind.ReadWrite, _ => (flags & 0x240) != 0 ? FileAccessKind.ReadWrite : FileAccessKind.Read };
 
-    /// <summary>argv from the kernel's NUL-separated bytes.</summary>
-    public static string[] Args(ReadOnlySpan<byte> raw)
-    {
-        var args = new List<string>();
-        while (!raw.IsEmpty)
-        {
-            var nul = raw.IndexOf((byte)0);
-            var arg = nul < 0 ? raw : raw[..nul];
-            args.Add(Encoding.UTF8.GetString(arg));
-            raw = nul < 0 ? default : raw[(nul + 1)..];
-        }
-        return [.. args];
-    }
-
     /// <summary>The environment from the kernel's NUL-separated <c>NAME=value</c> bytes (a truncated last entry is dropped).</summary>
     public static IReadOnlyDictionary<string, string> Env(ReadOnlySpan<byte> raw, bool truncated)
     {

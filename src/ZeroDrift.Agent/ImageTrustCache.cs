@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ZeroDrift.Artifacts;
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Runtime.Engine;
@@ -9,35 +11,55 @@ namespace ZeroDrift.Agent;
 /// <summary>
 /// The executables each image ships (<see cref="ImageTrust"/>), read once per image in the background: reading an
 /// image takes a moment and the sensor thread must never wait. Until an image is read, drift is told by the
-/// kernel's writable-layer and memfd flags alone; the engine asks again on later events.
+/// kernel's writable-layer and memfd flags alone; the engine asks again on later events. <see cref="Loaded"/> is told
+/// of each image read (from the reading thread; the agent posts it to its loop). Bounded: at most
+/// <see cref="MaxImages"/> images, forgotten all at once when full (an image in use is read again when a new container
+/// of it starts; its workloads keep what they were given). Thread-safe.
 /// </summary>
-public sealed class ImageTrustCache(Func<string, CancellationToken, ImageTrust> load, Action<string>? warn = null)
+public sealed class ImageTrustCache(Func<string, CancellationToken, ImageTrust> load, ILogger? log = null)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ImageTrust?>>> _images = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _log = log ?? NullLogger.Instance;
+
+    public const int MaxImages = 64;
+
+    /// <summary>Images read or being read.</summary>
+    public int Count => _images.Count;
+
+    /// <summary>Called with each image once read (null: it could not be), before <see cref="WhenLoaded"/> completes.</summary>
+    public Action<string, ImageTrust?>? Loaded { get; set; }
 
     /// <summary>The image's trust when read; starts reading it otherwise.</summary>
     public ImageTrust? Get(string imageId)
     {
-        var task = _images.GetOrAdd(imageId, id => new Lazy<Task<ImageTrust?>>(() => Task.Run(() => Load(id)))).Value;
+        var task = Entry(imageId).Value;
         return task.IsCompletedSuccessfully ? task.Result : null;
     }
 
     /// <summary>Waits for an image being read (tests, and the agent's start-up for containers already running).</summary>
     public Task<ImageTrust?> WhenLoaded(string imageId) =>
-        _images.GetOrAdd(imageId, id => new Lazy<Task<ImageTrust?>>(() => Task.Run(() => Load(id)))).Value;
+        Entry(imageId).Value;
+
+    private Lazy<Task<ImageTrust?>> Entry(string imageId)
+    {
+        if (!_images.ContainsKey(imageId) && _images.Count >= MaxImages) _images.Clear();
+        return _images.GetOrAdd(imageId, id => new Lazy<Task<ImageTrust?>>(() => Task.Run(() => Load(id))));
+    }
 
     private ImageTrust? Load(string imageId)
     {
+        ImageTrust? trust = null;
         try
         {
-            return load(imageId, _stop.Token);
+            trust = load(imageId, _stop.Token);
         }
         catch (Exception e) when (e is ArtifactException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            warn?.Invoke($"image {imageId[..Math.Min(12, imageId.Length)]}: its executables could not be read ({e.Message}); drift is told by the kernel's writable-layer and memfd flags only");
-            return null;
+            _log.ImageUnreadable(imageId[..Math.Min(12, imageId.Length)], e.Message);
         }
+        Loaded?.Invoke(imageId, trust);
+        return trust;
     }
 
     public void Stop() => _stop.Cancel();

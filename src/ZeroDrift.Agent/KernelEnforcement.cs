@@ -1,7 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
-using ZeroDrift.Runtime.Response;
 using ZeroDrift.Sensor;
 using ZeroDrift.Sensor.Enforcement;
 
@@ -18,9 +18,12 @@ namespace ZeroDrift.Agent;
 /// <c>sched_process_exec</c> before its first instruction, and a connect or datagram to another destination fails
 /// with EPERM. State is pinned: blocking goes on while the agent restarts.
 /// <para>
-/// The engine still tells apart what the kernel cannot (a parent or executable the container no longer resolves), so
-/// a block verdict the kernel did not carry out falls back to a user-space kill; a verdict is called blocked only when
-/// the kernel's record of killed execs (or the connect's EPERM) says so.
+/// The engine still tells apart what the kernel folds into one (two parents outside the container: conmon and
+/// runc; a parent or executable the container no longer resolves), so a block verdict the kernel did not carry out
+/// falls back to a user-space kill (the loop's). An alert says blocked only when the kernel's records confirm it: its
+/// per-pid record of execs it killed (<see cref="KilledAtExec"/>) and its blocked records
+/// (<see cref="KernelEnforcer.ReadBlockedAsync"/>), which the loop joins with the sensor's events; a block no event
+/// explained (a UDP datagram, a lost record) becomes its own alert.
 /// </para>
 /// </summary>
 public sealed class KernelEnforcement : IEnforcement
@@ -30,8 +33,7 @@ public sealed class KernelEnforcement : IEnforcement
     private const string UnenforcedKey = "zerodrift/unenforced";
 
     private readonly KernelEnforcer _enforcer;
-    private readonly UserSpaceEnforcement _fallback;
-    private readonly Action<string> _log;
+    private readonly ILogger _log;
     private readonly Lock _lock = new();
     private uint? _unenforced;
     private long _lastSweep;
@@ -47,13 +49,12 @@ public sealed class KernelEnforcement : IEnforcement
         public static WorkloadSets Empty(EnforcementMode mode) => new(mode, [], new Dictionary<FileId, ulong>(), []);
     }
 
-    public KernelEnforcement(KernelEnforcer enforcer, Responder responder, Action<string> log)
+    public KernelEnforcement(KernelEnforcer enforcer, ILogger log)
     {
         _enforcer = enforcer;
         // Containers the kernel classified and that ended while no agent ran leave entries behind.
         _enforcer.SweepGoneCgroups();
         _lastSweep = Environment.TickCount64;
-        _fallback = new UserSpaceEnforcement(responder, "the kernel allowed an executable whose parent is new to the profile");
         _log = log;
         Description = $"in the kernel (exec killed at sched_process_exec before its first instruction, new containers put under their workload's policy "
             + $"by the kernel at their first exec; connect and sendmsg refused with EPERM by cgroup programs at the hierarchy's root; pinned under {enforcer.PinRoot}"
@@ -91,8 +92,7 @@ public sealed class KernelEnforcement : IEnforcement
                 var destinations = AllowDestinations(policy, profile);
                 _enforcer.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
                 sets = new WorkloadSets(EnforcementMode.Protect, processes, multiCall, destinations);
-                _log($"zerodrift: agent: kernel enforcement for container {container.ContainerId[..Math.Min(12, container.ContainerId.Length)]}: protect, "
-                    + $"{resolved} of {executables} executables ({processes.Count} processes with their parent and name) and {destinations.Count} destinations allowed");
+                _log.KernelProtect(container.ContainerId[..Math.Min(12, container.ContainerId.Length)], resolved, executables, processes.Count, destinations.Count);
             }
             else
             {
@@ -282,41 +282,8 @@ public sealed class KernelEnforcement : IEnforcement
         }
     }
 
-    /// <summary>
-    /// What happened to a block verdict: an exec is blocked when the kernel's record of the execs it killed (by pid,
-    /// written only once the signal was sent) says so; a refused connect came back with EPERM. Otherwise the
-    /// user-space fallback kills the process.
-    /// </summary>
-    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest r)
-    {
-        var inKernel = r.Kind switch
-        {
-            DeviationKind.Drift or DeviationKind.Process => ExecEnforced(r.CgroupId, r.Kind) && KilledByKernel(r.Pid, r.KernelTimeNs),
-            DeviationKind.Network => r.ConnectResult == -1, // -EPERM: the cgroup program refused it
-            _ => false,
-        };
-        return inKernel ? (AlertAction.Blocked, r.KernelTimeNs) : _fallback.OnBlock(r);
-    }
-
-    /// <summary>Whether the kernel decides this cgroup's execs of that kind (else there is no kill record to wait for).</summary>
-    private bool ExecEnforced(ulong cgroupId, DeviationKind kind)
-    {
-        var policy = _enforcer.CgroupOf(cgroupId)?.Policy ?? _enforcer.DefaultContainerPolicy();
-        return policy is { } id && _enforcer.Policy(id) is { } state
-            && (state.Mode == EnforcementMode.Protect || (kind == DeviationKind.Drift && state.Flags.HasFlag(PolicyFlags.DriftPrevention)));
-    }
-
-    private bool KilledByKernel(int pid, long execTimeNs)
-    {
-        // The kernel records the kill in the same exec, before or after the sensor's program for it ran: give it a
-        // few milliseconds when the sensor's event was read first. Only deviations pay this wait.
-        for (var attempt = 0; attempt < 10; attempt++)
-        {
-            if (_enforcer.KilledAtExec(pid, execTimeNs)) return true;
-            Thread.Sleep(1);
-        }
-        return false;
-    }
+    /// <summary>The kernel records the kill by pid, once the signal is sent, before the new program would return to user space.</summary>
+    public bool KilledAtExec(int pid, long execTimeNs) => _enforcer.KilledAtExec(pid, execTimeNs);
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using ZeroDrift.Runtime.Profiles;
 using ZeroDrift.Runtime.Response;
 using ZeroDrift.Server.Client;
@@ -9,11 +10,12 @@ namespace ZeroDrift.Agent;
 
 /// <summary>
 /// Commands the server hands this agent with each batch answer (docs/server.md, "Agent channel"): <c>set-mode</c>
-/// switches a workload's stored mode, exactly as <c>zerodrift profile mode</c> does (the loop applies it within a
-/// second); <c>kill</c> and <c>pause</c> stop or freeze a container through the <see cref="Responder"/>. Each is
-/// handled once and reported done or failed, so the server stops handing it out.
+/// switches a workload's stored mode, exactly as <c>zerodrift profile mode</c> does, then says so to
+/// <paramref name="storeChanged"/> (the agent posts it to its loop, which applies it at once); <c>kill</c> and
+/// <c>pause</c> stop or freeze a container through the <see cref="Responder"/>. Each is handled once, off the
+/// channel's sender (none of it touches the loop's state), and reported done or failed, so the server stops handing it out.
 /// </summary>
-public sealed class ServerCommands(ServerConnection server, string profilesPath, Responder responder, Action<string> log) : IDisposable
+public sealed class ServerCommands(ServerConnection server, string profilesPath, Responder responder, ILogger log, Action? storeChanged = null) : IDisposable
 {
     private readonly ConcurrentDictionary<string, byte> _handled = new(StringComparer.Ordinal);
     private readonly HttpClient _http = server.CreateHttpClient(TimeSpan.FromSeconds(30));
@@ -26,7 +28,8 @@ public sealed class ServerCommands(ServerConnection server, string profilesPath,
         _ = Task.Run(async () =>
         {
             var (ok, detail) = Handle(command);
-            log($"zerodrift: agent: server command {id} ({command.Kind}): {detail}");
+            log.ServerCommand(id, command.Kind, detail);
+            if (ok && command.Kind == "set-mode") storeChanged?.Invoke();
             try
             {
                 using var response = await _http.PostAsJsonAsync($"api/v1/agent/commands/{id}/done", new CommandOutcome(ok ? "done" : "failed"),

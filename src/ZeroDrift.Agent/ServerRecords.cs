@@ -24,7 +24,7 @@ public static class ServerRecords
     public static ContainerRecord Container(SensorContainer container, WorkloadIdentity identity, string hostname, DateTimeOffset now) => new()
     {
         Id = container.Id, Host = hostname, Workload = identity.Workload, Image = container.Image ?? identity.ImageDigest, ImageDigest = identity.ImageDigest,
-        State = ContainerState.Running, Time = now,
+        State = ZeroDrift.Server.Client.ContainerState.Running, Time = now,
     };
 
     /// <summary>An exec, file or network event of a container's process.</summary>
@@ -55,7 +55,7 @@ public static class ServerRecords
     /// </summary>
     public static AlertRecord Alert(Alert alert, AlertContext c, string id, DateTimeOffset now)
     {
-        var response = Response(c.Action);
+        var response = Response(c);
         var acted = response is AlertResponse.Blocked or AlertResponse.Killed;
         return new AlertRecord
         {
@@ -81,10 +81,11 @@ public static class ServerRecords
         };
     }
 
-    /// <summary>The agent's action as the channel names it. A verdict the enforcement did not carry out is <c>detected</c>.</summary>
-    public static AlertResponse Response(AlertAction action) => action switch
+    /// <summary>The agent's action as the channel names it: an alert with no verdict (Learn, Monitor, a rule) is
+    /// <c>none</c>; a verdict the enforcement did not carry out (it says why) is <c>detected</c>.</summary>
+    public static AlertResponse Response(AlertContext c) => c.Action switch
     {
-        AlertAction.Alerted => AlertResponse.None,
+        AlertAction.Detected => c.Response is null ? AlertResponse.None : AlertResponse.Detected,
         AlertAction.Blocked => AlertResponse.Blocked,
         AlertAction.Killed => AlertResponse.Killed,
         AlertAction.KillFailed => AlertResponse.KillFailed,

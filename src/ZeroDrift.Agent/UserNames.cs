@@ -15,9 +15,9 @@ public sealed record UserEntry(string Name, string Home, string Shell);
 /// be read never replaces one that was. A uid missing from a table reads the files again at most every 10 seconds (a
 /// user added at run time). Bounded: at most <see cref="MaxNamespaces"/> tables (all forgotten when full: they are read again on
 /// use), files over <see cref="MaxFileBytes"/> are not read, at most <see cref="MaxEntries"/> entries per file.
-/// Thread-safe (the sensor thread resolves, housekeeping clears).
+/// Used from the loop's thread; a container that is gone is forgotten with its entry of the container table.
 /// </summary>
-public sealed class UserNames(Func<int, string, byte[]?>? read = null)
+public sealed class UserNames(Func<int, string, byte[]?>? read = null, TimeProvider? clock = null)
 {
     public const int MaxNamespaces = 1024;
     public const int MaxFileBytes = 1 << 20;
@@ -26,7 +26,7 @@ public sealed class UserNames(Func<int, string, byte[]?>? read = null)
 
     private readonly Func<int, string, byte[]?> _read = read ?? ((pid, path) => ContainerFiles.ReadSmall(pid, path, MaxFileBytes));
     private readonly Dictionary<(ulong Cgroup, ulong MountNamespace), Table> _tables = [];
-    private readonly Lock _lock = new();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
     private sealed class Table
     {
@@ -43,12 +43,8 @@ public sealed class UserNames(Func<int, string, byte[]?>? read = null)
     /// <param name="fallback">Another process of the same container, for when <paramref name="pid"/> has exited.</param>
     public (UserEntry? User, string? Group) Resolve(ulong cgroup, ulong mountNamespace, int pid, long uid, long gid, Func<int?>? fallback = null)
     {
-        lock (_lock) return ResolveLocked((cgroup, mountNamespace), pid, uid, gid, fallback);
-    }
-
-    private (UserEntry? User, string? Group) ResolveLocked((ulong, ulong) key, int pid, long uid, long gid, Func<int?>? fallback)
-    {
-        var now = Environment.TickCount64;
+        var key = (cgroup, mountNamespace);
+        var now = (long)_clock.GetElapsedTime(0).TotalMilliseconds;
         if (!_tables.TryGetValue(key, out var table))
         {
             if (_tables.Count >= MaxNamespaces) _tables.Clear();
@@ -66,8 +62,7 @@ public sealed class UserNames(Func<int, string, byte[]?>? read = null)
     /// <summary>Forgets the tables of a cgroup that is gone.</summary>
     public void Forget(ulong cgroup)
     {
-        lock (_lock)
-            foreach (var key in _tables.Keys.Where(k => k.Cgroup == cgroup).ToList()) _tables.Remove(key);
+        foreach (var key in _tables.Keys.Where(k => k.Cgroup == cgroup).ToList()) _tables.Remove(key);
     }
 
     private Table Load(int pid, Func<int?>? fallback, long now)

@@ -14,15 +14,35 @@ public interface ISensorSink
     /// <param name="receivedNs">CLOCK_MONOTONIC at receipt, comparable with the record's ktime.</param>
     void OnEvent(scoped in SensorEvent ev, long receivedNs);
 
-    /// <summary>Called after each poll round with no records pending (a place to flush output).</summary>
+    /// <summary>Called after each poll round, once the records pending were handled (a place to flush output and to
+    /// do work that waits for the thread: see <see cref="ISensorControl.Wake"/>).</summary>
     void OnIdle();
+}
+
+/// <summary>What the agent's loop asks of the running sensor: from the sensor's thread, except <see cref="Wake"/>.</summary>
+public interface ISensorControl
+{
+    /// <summary>Sets (or clears, with <see cref="WatchFlags.None"/>) the watch flags of one cgroup.</summary>
+    void Watch(ulong cgroupId, WatchFlags flags);
+
+    /// <summary>Syscall numbers used per cgroup id since the sensor started (the seccomp material).</summary>
+    IReadOnlyDictionary<ulong, int[]> ReadSyscallSets();
+
+    /// <summary>A cgroup is gone: its watch flags and syscall set leave the kernel's maps (its id may be reused).
+    /// Returns the syscall set it had (empty when none), read as it left.</summary>
+    int[] Forget(ulong cgroupId);
+
+    /// <summary>From any thread: the polling thread ends its wait now and runs its idle round
+    /// (<see cref="ISensorSink.OnIdle"/>) instead of at the next poll timeout.</summary>
+    void Wake();
 }
 
 /// <summary>
 /// The loaded sensor: its programs attached, one ring buffer polled on a dedicated thread. Disposing detaches
-/// everything and closes every map.
+/// everything and closes every map. An eventfd in the ring buffer's epoll set lets another thread wake the poller
+/// (<see cref="Wake"/>): the agent posts its inputs and the poller drains them at once.
 /// </summary>
-public sealed unsafe class KernelSensor : IDisposable
+public sealed unsafe class KernelSensor : ISensorControl, IDisposable
 {
     public const string ObjectName = "sensor.bpf.o";
     public static readonly Version MinimumKernel = new(5, 17);
@@ -33,7 +53,7 @@ public sealed unsafe class KernelSensor : IDisposable
     private readonly GCHandle self;
     private readonly Thread poller;
     private volatile bool stopping;
-    private readonly int lostFd, syscallsFd, watchFd;
+    private readonly int lostFd, syscallsFd, watchFd, wakeFd;
     private long received, malformed;
     private long roundBytes, highWaterBytes;
     private uint[] config = [];
@@ -74,8 +94,45 @@ public sealed unsafe class KernelSensor : IDisposable
             self.Free();
             throw new SensorException($"cannot open the ring buffer: {LibC.ErrorText(Marshal.GetLastPInvokeError())}");
         }
+        wakeFd = AddWakeFd(ring);
+        if (wakeFd < 0)
+        {
+            var error = -wakeFd;
+            LibBpf.RingBufferFree(ring);
+            self.Free();
+            throw new SensorException($"cannot add a wake-up to the ring buffer's epoll set: {LibC.ErrorText(error)}");
+        }
         poller = new Thread(Poll) { IsBackground = true, Name = "zerodrift-sensor" };
     }
+
+    /// <summary>
+    /// An eventfd in libbpf's epoll set. libbpf reads each epoll event's data as the index of a ring to consume: this
+    /// one says ring 0 (the only one), so a wake-up consumes it too, which is harmless. Edge-triggered, so every
+    /// write is one wake-up and the counter never has to be read back.
+    /// </summary>
+    private static int AddWakeFd(nint ring)
+    {
+        var fd = LibC.EventFd(0, LibC.EfdNonBlock | LibC.EfdCloExec);
+        if (fd < 0) return -Marshal.GetLastPInvokeError();
+        if (LibC.EpollAdd(LibBpf.RingBufferEpollFd(ring), fd, LibC.EpollIn | LibC.EpollEt) != 0)
+        {
+            var error = Marshal.GetLastPInvokeError();
+            LibC.Close(fd);
+            return -error;
+        }
+        return fd;
+    }
+
+    public void Wake()
+    {
+        var one = 1UL;
+        // Under the lock Dispose closes the descriptor with: a write must never reach a number reused by another file.
+        lock (wakeGate)
+            if (!wakeClosed) _ = LibC.Write(wakeFd, &one, sizeof(ulong)); // EAGAIN only when the counter is full: a wake-up is pending anyway
+    }
+
+    private readonly Lock wakeGate = new();
+    private bool wakeClosed;
 
     /// <summary>Checks the machine can run the sensor at all; throws one clear line when it cannot.</summary>
     public static void EnsureSupported()
@@ -283,13 +340,29 @@ public sealed unsafe class KernelSensor : IDisposable
             first = false;
             key = next;
             if (LibBpf.MapLookup(syscallsFd, &key, bits) != 0) continue;
-            var numbers = new List<int>();
-            for (var word = 0; word < 8; word++)
-                for (var bit = 0; bit < 64; bit++)
-                    if ((bits[word] & (1UL << bit)) != 0) numbers.Add(word * 64 + bit);
-            result[key] = [.. numbers];
+            result[key] = Numbers(bits);
         }
         return result;
+    }
+
+    private static int[] Numbers(ulong* bits)
+    {
+        var numbers = new List<int>();
+        for (var word = 0; word < 8; word++)
+            for (var bit = 0; bit < 64; bit++)
+                if ((bits[word] & (1UL << bit)) != 0) numbers.Add(word * 64 + bit);
+        return [.. numbers];
+    }
+
+    public int[] Forget(ulong cgroupId)
+    {
+        var key = cgroupId;
+        var bits = stackalloc ulong[8];
+        var last = LibBpf.MapLookup(syscallsFd, &key, bits) == 0 ? Numbers(bits) : [];
+        LibBpf.MapDelete(syscallsFd, &key);
+        lock (watched)
+            if (watched.Contains(cgroupId)) Watch(cgroupId, WatchFlags.None);
+        return last;
     }
 
     /// <summary>Sets (or clears, with <see cref="WatchFlags.None"/>) the watch flags of one cgroup.</summary>
@@ -318,6 +391,11 @@ public sealed unsafe class KernelSensor : IDisposable
         stopping = true;
         if (poller.IsAlive) poller.Join();
         LibBpf.RingBufferFree(ring);
+        lock (wakeGate)
+        {
+            wakeClosed = true;
+            LibC.Close(wakeFd);
+        }
         self.Free();
         bpf.Dispose();
     }

@@ -38,6 +38,27 @@ public sealed class ExecFactsTests
     }
 
     [Fact]
+    public void A_uid_missing_from_the_table_reads_the_files_again_after_ten_seconds_not_before()
+    {
+        var clock = new ManualClock();
+        var passwd = "root:x:0:0:root:/root:/bin/sh\n";
+        var reads = 0;
+        var names = new UserNames((_, path) =>
+        {
+            reads++;
+            return path == "/etc/passwd" ? Bytes(passwd) : null;
+        }, clock);
+        Assert.Null(names.Resolve(1602, 7, 42, 1000, 0).User);
+        Assert.Equal(2, reads);
+        passwd += "app:x:1000:1000::/app:/bin/sh\n"; // a user added at run time
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.Null(names.Resolve(1602, 7, 42, 1000, 0).User);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("app", names.Resolve(1602, 7, 42, 1000, 0).User?.Name);
+        Assert.Equal(4, reads);
+    }
+
+    [Fact]
     public void When_the_process_has_exited_another_of_its_container_is_read_and_an_unreadable_table_is_retried()
     {
         var live = new HashSet<int> { 7 };
@@ -116,12 +137,12 @@ public sealed class ExecFactsTests
         Assert.True(status.State == RuleState.Evaluated, status.Reason);
         Assert.Empty(status.OutputWarnings);
         using var h = new Harness(ProfileMode.Monitor, ruleSet: set);
-        h.Feed(Records.Exec(h.Cgroup, 100, 1, "/bin/busybox", ["sh"], uid: 65534, extra: new ExecExtra
+        h.Feed(h.Exec(Harness.P + 100, 1, "/bin/busybox", ["sh"], uid: 65534, extra: new ExecExtra
         {
             Gid = 65534, Vpid = 7, Vpgid = 7, Vsid = 1, Tty = 34816, CapPermitted = 1UL << 13, CapEffective = 1UL << 13, Env = ["TERM=xterm", "HOME=/"],
         }));
         var alert = h.Sink.Alerts.SingleOrDefault(a => a.GetProperty("rule").GetString() == "Interactive Root Shell In Container");
-        Assert.True(alert.ValueKind == System.Text.Json.JsonValueKind.Object, string.Join("\n", h.Sink.Lines) + string.Join("\n", report.Warnings) + h.Loop.LastError);
+        Assert.True(alert.ValueKind == System.Text.Json.JsonValueKind.Object, string.Join("\n", h.Sink.Lines) + string.Join("\n", report.Warnings) + h.Loop.Errors);
         var fields = alert.GetProperty("output_fields");
         Assert.Equal(7, fields.GetProperty("proc.vpid").GetInt64());
         Assert.Equal(34816, fields.GetProperty("proc.tty").GetInt64());
@@ -145,15 +166,19 @@ public sealed class ExecFactsTests
         using var hashes = new ExecutableHashes((_, _) => File.OpenHandle(content));
         using var h = new Harness(hashes: hashes);
         var extra = new ExecExtra { Gid = 65534, Inode = facts.Inode, Size = (ulong)facts.Size, MtimeNs = facts.MtimeNs };
-        h.Feed(Records.Exec(h.Cgroup, 100, 1, "/bin/busybox", ["sh"], uid: 65534, extra: extra));
+        h.Feed(h.Exec(Harness.P + 100, 1, "/bin/busybox", ["sh"], uid: 65534, extra: extra));
         await hashes.IdleAsync(TimeSpan.FromSeconds(10));
-        h.Loop.Housekeeping(DateTimeOffset.UtcNow);
+        // The hash came back to the loop as a message; the process and the learned entry get it when it drains (on the
+        // thread this test goes on after its await).
+        h.Loop.Adopt();
+        h.Loop.Drain();
+        h.Tick();
         var entry = Assert.Single(h.Store.Get(Harness.Identity.Key)!.Processes);
         Assert.Equal(("nobody", 65534L), (entry.User, entry.Uid!.Value));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(content))), entry.Sha256);
         // The next exec of the file carries the hash at once; a file with other content under the same path is not known.
-        h.Feed(Records.Exec(h.Cgroup, 101, 1, "/bin/busybox", ["sh"], uid: 65534, extra: extra));
-        h.Loop.Housekeeping(DateTimeOffset.UtcNow);
+        h.Feed(h.Exec(Harness.P + 101, 1, "/bin/busybox", ["sh"], uid: 65534, extra: extra));
+        h.Tick();
         Assert.Single(h.Store.Get(Harness.Identity.Key)!.Processes);
     }
 }

@@ -1,6 +1,5 @@
 using ZeroDrift.Runtime.Engine;
 using ZeroDrift.Runtime.Profiles;
-using ZeroDrift.Runtime.Response;
 using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent.Tests;
@@ -14,7 +13,7 @@ internal sealed class SwitchingEnforcement : IEnforcement
     public bool InKernel => Kind == EnforcementKind.Kernel;
     public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile) { }
     public void Forget(ulong cgroupId) { }
-    public (AlertAction Action, long? AtNs) OnBlock(BlockRequest request) => (AlertAction.Alerted, null);
+    public bool KilledAtExec(int pid, long execTimeNs) => false;
     public void Dispose() { }
 }
 
@@ -57,7 +56,7 @@ public sealed class HostRegistrationTests
     [Fact]
     public void User_space_enforcement_reports_why_it_is_not_the_kernel_and_the_containers_it_protects()
     {
-        using var enforcement = new UserSpaceEnforcement(new Responder(), "asked for with --enforcement user-space");
+        using var enforcement = new UserSpaceEnforcement("asked for with --enforcement user-space");
         enforcement.Apply(new EnforcedContainer(1, "/a", "a", 10), ProfileMode.Protect, null);
         enforcement.Apply(new EnforcedContainer(2, "/b", "b", 11), ProfileMode.Protect, null);
         enforcement.Apply(new EnforcedContainer(3, "/c", "c", 12), ProfileMode.Monitor, null);

@@ -60,12 +60,12 @@ internal static class Records
         return bytes;
     }
 
-    public static byte[] Open(ulong cgroup, int pid, string path, uint flags, int result = 3, OpenReason reason = OpenReason.Sensitive)
+    public static byte[] Open(ulong cgroup, int pid, string path, uint flags, int result = 3, OpenReason reason = OpenReason.Sensitive, ulong ktime = 0)
     {
         var p = Encoding.UTF8.GetBytes(path);
         var bytes = new byte[EventLayout.OpenSize + p.Length];
         var s = bytes.AsSpan();
-        Header(s, EventType.Open, bytes.Length, Now(), cgroup, pid);
+        Header(s, EventType.Open, bytes.Length, ktime == 0 ? Now() : ktime, cgroup, pid);
         BitConverter.TryWriteBytes(s[32..], result);
         BitConverter.TryWriteBytes(s[36..], flags);
         BitConverter.TryWriteBytes(s[44..], -100);
@@ -75,11 +75,11 @@ internal static class Records
         return bytes;
     }
 
-    public static byte[] Connect(ulong cgroup, int pid, IPAddress local, IPAddress remote, ushort port, int result = 0)
+    public static byte[] Connect(ulong cgroup, int pid, IPAddress local, IPAddress remote, ushort port, int result = 0, ulong ktime = 0)
     {
         var bytes = new byte[EventLayout.NetSize];
         var s = bytes.AsSpan();
-        Header(s, EventType.Connect, bytes.Length, Now(), cgroup, pid);
+        Header(s, EventType.Connect, bytes.Length, ktime == 0 ? Now() : ktime, cgroup, pid);
         BitConverter.TryWriteBytes(s[32..], result);
         BitConverter.TryWriteBytes(s[36..], (ushort)2);
         s[38] = 6;
@@ -92,12 +92,12 @@ internal static class Records
     }
 
     /// <summary>A DNS question sent to a resolver (direction 0), with a minimal payload.</summary>
-    public static byte[] DnsQuestion(ulong cgroup, int pid, IPAddress server)
+    public static byte[] DnsQuestion(ulong cgroup, int pid, IPAddress server, ulong ktime = 0)
     {
         byte[] payload = [0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, (byte)'a', 0, 0, 1, 0, 1];
         var bytes = new byte[EventLayout.DnsSize + payload.Length];
         var s = bytes.AsSpan();
-        Header(s, EventType.Dns, bytes.Length, Now(), cgroup, pid);
+        Header(s, EventType.Dns, bytes.Length, ktime == 0 ? Now() : ktime, cgroup, pid);
         BitConverter.TryWriteBytes(s[32..], (ushort)2);
         BitConverter.TryWriteBytes(s[36..], (ushort)40000);
         BitConverter.TryWriteBytes(s[38..], (ushort)53);
@@ -108,12 +108,28 @@ internal static class Records
         return bytes;
     }
 
+    /// <summary>An exit record with the wait status the kernel reports (code &lt;&lt; 8 | signal).</summary>
+    public static byte[] Exit(ulong cgroup, int pid, int ppid, int waitStatus, ulong ktime = 0)
+    {
+        var bytes = new byte[EventLayout.ExitSize];
+        var s = bytes.AsSpan();
+        Header(s, EventType.Exit, bytes.Length, ktime == 0 ? Now() : ktime, cgroup, pid);
+        BitConverter.TryWriteBytes(s[32..], (uint)waitStatus);
+        BitConverter.TryWriteBytes(s[36..], (uint)ppid);
+        return bytes;
+    }
+
+    /// <summary>The wait status of a child as .NET reports its exit (128 + signal for a process killed by one).</summary>
+    public static int WaitStatus(int exitCode) => exitCode > 128 ? exitCode - 128 : exitCode << 8;
+
     public static ulong Now() => (ulong)AlertPublisher.MonotonicNs();
 
+    /// <summary>One record handled as the sensor's thread does: in place, then the poll round's drain.</summary>
     public static void Feed(AgentLoop loop, byte[] bytes)
     {
         Assert.True(SensorEvent.TryRead(bytes, out var ev, out var error), error);
         loop.OnEvent(ev, AlertPublisher.MonotonicNs());
+        loop.Drain();
     }
 
     /// <summary>The inode number of a directory: what the kernel reports as a cgroup's id.</summary>

@@ -14,9 +14,9 @@ public class JsonEventWriterTests
         var dir = new TempDir();
         var leaf = Path.Combine(dir.Path, "libpod_parent", "libpod-" + Id);
         Directory.CreateDirectory(leaf);
-        var attributor = new Attributor(new CgroupPaths(dir.Path, dir.Combine("no-proc")), new ContainerMetadata(dir.Combine("no-storage")), fetchLabels: false);
+        var attributor = new Attributor(new CgroupPaths(dir.Path, new ProcFs(dir.Combine("no-proc"))), new ContainerMetadata(dir.Combine("no-storage")), fetchLabels: false);
         var output = new MemoryStream();
-        return (new JsonEventWriter(output, attributor, new ProcessTable()), output, Native.LibC.Inode(leaf), dir);
+        return (new JsonEventWriter(output, attributor, ProcessTable.Create(new ProcFs(dir.Combine("no-proc")))), output, Native.LibC.Inode(leaf), dir);
     }
 
     private static JsonElement Line(MemoryStream output) =>
@@ -59,5 +59,27 @@ public class JsonEventWriterTests
         writer.OnEvent(ev, 123456789);
         writer.Flush();
         Assert.Contains("\uFFFD", Line(output).GetProperty("exe").GetString());
+    }
+
+    [Fact]
+    public void Ancestors_come_from_the_process_table_the_loop_shares_and_one_exec_makes_one_entry()
+    {
+        using var dir = new TempDir();
+        var leaf = Path.Combine(dir.Path, "libpod_parent", "libpod-" + Id);
+        Directory.CreateDirectory(leaf);
+        var attributor = new Attributor(new CgroupPaths(dir.Path, new ProcFs(dir.Combine("no-proc"))), new ContainerMetadata(dir.Combine("no-storage")), fetchLabels: false);
+        var table = ProcessTable.Create(new ProcFs(dir.Combine("no-proc")));
+        table.OnExec(new ProcessFacts { Pid = 7, Ppid = 1, ExePath = "/bin/sh", StartTimeNs = 5 });
+        var output = new MemoryStream();
+        using var writer = new JsonEventWriter(output, attributor, table);
+        var bytes = EventLayoutTests.ExecBytes("/tmp/echo", ["/tmp/echo", "hi"], "/");
+        Assert.True(SensorEvent.TryRead(bytes, out var ev, out _));
+        // The loop, first on the same thread, made the process's entry from this record; the writer reuses it.
+        var made = table.OnExec(ProcessFacts.FromExec(ev));
+        writer.OnEvent(ev, 123456789);
+        writer.Flush();
+        Assert.Same(made, table.Peek(40));
+        var parent = Line(output).GetProperty("ancestors")[0];
+        Assert.Equal((7, "/bin/sh"), (parent.GetProperty("pid").GetInt32(), parent.GetProperty("exe").GetString()));
     }
 }

@@ -114,7 +114,9 @@ public static class AgentCommand
                 try { AlertSinkSpec.Validate(spec); }
                 catch (FormatException e) { throw new UsageException(e.Message); }
             }
-            await AgentRunner.RunAsync(options, settings, seconds, parse.GetValue(GlobalOptions.Quiet), token).ConfigureAwait(false);
+            var logLevel = parse.GetValue(GlobalOptions.Debug) ? Microsoft.Extensions.Logging.LogLevel.Debug
+                : parse.GetValue(GlobalOptions.Quiet) ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Information;
+            await AgentRunner.RunAsync(options, settings, seconds, logLevel, token).ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;
@@ -180,33 +182,6 @@ public static class AgentCommand
             return Task.FromResult(ExitCodes.Ok);
         }, ct));
         return command;
-    }
-
-    /// <summary>One <c>syscalls</c> line per cgroup seen: the syscall numbers its processes used (seccomp material).</summary>
-    internal static void WriteSyscallSets(Stream stream, IReadOnlyDictionary<ulong, int[]> sets, Attributor attributor)
-    {
-        using var json = new Utf8JsonWriter(stream);
-        foreach (var (cgroup, numbers) in sets)
-        {
-            json.Reset(stream);
-            json.WriteStartObject();
-            json.WriteNumber("v", EventLayout.Version);
-            json.WriteString("type", "syscalls");
-            json.WriteString("time", DateTime.UtcNow);
-            json.WriteNumber("cgroupId", cgroup);
-            var c = attributor.Resolve(cgroup, 0);
-            if (c is null) json.WriteNull("container");
-            else if (c.IsHost) json.WriteString("container", "host");
-            else json.WriteString("containerId", c.Id);
-            json.WriteString("arch", "x86_64");
-            json.WriteStartArray("syscalls");
-            foreach (var n in numbers) json.WriteNumberValue(n);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.Flush();
-            stream.WriteByte((byte)'\n');
-        }
-        stream.Flush();
     }
 
     private static int RunCheck(FileInfo? file)

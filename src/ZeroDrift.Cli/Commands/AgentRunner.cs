@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using ZeroDrift.Agent;
 using ZeroDrift.Runtime.Alerts;
 using ZeroDrift.Runtime.Profiles;
@@ -38,58 +39,76 @@ public sealed record AgentSettings(
 /// </summary>
 public static class AgentRunner
 {
-    public static async Task RunAsync(SensorOptions options, AgentSettings settings, double? seconds, bool quiet, CancellationToken token)
+    public static async Task RunAsync(SensorOptions options, AgentSettings settings, double? seconds, LogLevel logLevel, CancellationToken token)
     {
         KernelSensor.EnsureSupported();
         options.Validate();
-        void Log(string line)
-        {
-            if (!quiet) Console.Error.WriteLine(line);
-        }
+        using var logs = new AgentLoggerProvider(Console.Error, logLevel);
+        var log = logs.CreateLogger("zerodrift.agent");
 
-        var rules = LoadRules(settings, Log);
+        var rules = LoadRules(settings, log);
         using var store = ProfileStore.Open(settings.ProfilesPath);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var sinks = settings.Alerts.Select(spec => AlertSinkSpec.Open(spec, () => http)).ToList();
         var alerts = new AlertPublisher(sinks);
         AgentChannel? channel = null;
+        AgentUplink? uplink = null;
         ServerCommands? commands = null;
+        AgentLoop? running = null;
         if (settings.Server is { } server)
         {
             channel = new AgentChannel(server, settings.Agent.Hostname);
-            commands = new ServerCommands(server, settings.ProfilesPath, new Responder(), Log);
+            uplink = new AgentUplink(r => channel.TryEnqueue(r), settings.Agent.Hostname);
+            // A mode set by the server is in the store: the loop syncs at once rather than at its next tick.
+            commands = new ServerCommands(server, settings.ProfilesPath, new Responder(), log, () => running?.Post(new StoreChanged()));
             channel.CommandReceived += commands.OnCommand;
-            alerts.Uplink = r => channel.TryEnqueue(r);
+            alerts.Uplink = uplink.Alert;
         }
 
         Stream? stream = null;
         if (settings.EventStream)
             stream = settings.OutputFile is { } file ? new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.Read) : Console.OpenStandardOutput();
         await using var streamOwner = stream;
-        var processes = new ProcessCache();
+        // One process table for the loop and the event output, both on the sensor's thread.
+        var processes = TrackedProcess.Table();
         processes.SeedFromProc();
+        var known = processes.Count;
         var attributor = new Attributor(new CgroupPaths(), new ContainerMetadata());
-        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, new ProcessTable()) { StatsInterval = settings.StatsInterval };
+        using var writer = stream is null ? null : new JsonEventWriter(stream, attributor, processes) { StatsInterval = settings.StatsInterval };
         var status = new AgentStatusWriter(settings.StatusOrDefault, attributor, writer);
-        var enforcement = OpenEnforcement(settings, Log);
+        var enforcement = OpenEnforcement(settings, log);
         // The registration says how this node enforces Protect; it goes again whenever that changes.
         var registration = channel is null ? null : new HostRegistration(settings.Agent.Hostname, enforcement, channel.TryEnqueue);
         registration?.SendIfChanged(DateTimeOffset.UtcNow);
-        var trust = new ImageTrustCache(ImageTrustCache.FromPodman, w => Log($"zerodrift: agent: warning: {w}"));
-        using var loop = new AgentLoop(settings.Agent, attributor, processes, store, rules, alerts, enforcement, trust, status, Log);
-        status.Enforcement = () => EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Killed);
-        if (channel is not null) loop.Uplink = r => channel.TryEnqueue(r);
+        var trust = new ImageTrustCache(ImageTrustCache.FromPodman, log);
+        using var loop = new AgentLoop(settings.Agent, new AgentParts
+        {
+            Attributor = attributor,
+            Processes = processes,
+            Alerts = alerts,
+            Enforcement = enforcement,
+            Store = store,
+            Rules = rules,
+            Trust = trust,
+            Inner = status,
+            GoneSyscalls = writer is null ? null : writer.WriteSyscalls,
+            Uplink = uplink,
+        }, log);
+        running = loop;
+        status.Enforcement = () => EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed));
+        // The status is written on the sensor's thread, the loop's: it may read the loop's sizes.
+        status.Structures = () => loop.Sizes().ByName();
         var sensor = KernelSensor.Start(options, loop);
         if (writer is not null) writer.Sensor = sensor;
         status.Sensor = sensor;
-        loop.Sensor = sensor;
+        loop.AttachSensor(sensor);
         loop.Start();
         using var registrationTimer = registration is null ? null : new Timer(_ => registration.SendIfChanged(DateTimeOffset.UtcNow), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         using var stopBlocked = new CancellationTokenSource();
-        var blocked = enforcement is KernelEnforcement kernel ? loop.ConsumeBlockedAsync(kernel.Enforcer.ReadBlockedAsync(stopBlocked.Token), stopBlocked.Token) : Task.CompletedTask;
+        var blocked = enforcement is KernelEnforcement kernel ? ForwardBlocksAsync(kernel.Enforcer, loop, stopBlocked.Token) : Task.CompletedTask;
         try
         {
-            Log($"zerodrift: agent: {sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {processes.Count} processes known; syscall results: {sensor.SyscallExitHook}; "
+            log.Note($"{sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {known} processes known; syscall results: {sensor.SyscallExitHook}; "
                 + $"status in {status.File.Path}; "
                 + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name).Concat(channel is null ? [] : ["the server"]))}; "
                 + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
@@ -104,10 +123,12 @@ public static class AgentRunner
         }
         finally
         {
-            // Save what was learned and read the kernel's last syscall sets while the sensor is still loaded; then
-            // detach (the polling thread stops) and write the last lines from this thread alone.
+            // The loop's thread runs the last round (learning saved, the kernel's last syscall sets read, held verdicts
+            // settled) while the sensor is still loaded; then detach (the polling thread stops) and write the last
+            // lines from this thread alone.
             if (registrationTimer is not null) await registrationTimer.DisposeAsync().ConfigureAwait(false);
-            loop.Stop();
+            await loop.StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            status.Structures = null; // the last status is written from this thread, not the loop's
             await stopBlocked.CancelAsync().ConfigureAwait(false);
             await blocked.ConfigureAwait(false);
             var syscalls = sensor.ReadSyscallSets();
@@ -116,17 +137,17 @@ public static class AgentRunner
             // Kernel enforcement stays pinned while some policy is in Protect or Monitor (or prevents drift), so
             // blocking goes on while the agent restarts; with none, nothing of ours is left behind.
             var idle = enforcement is KernelEnforcement kernelEnforcement && !kernelEnforcement.HoldsEnforcement;
-            var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Killed);
+            var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed));
             status.Enforcement = () => lastEnforcement; // the enforcer is closed below
             loop.Dispose();
             if (idle)
             {
                 KernelEnforcer.Release(settings.EnforcementPins);
-                Log($"zerodrift: agent: no container is protected: kernel enforcement under {settings.EnforcementPins} released");
+                log.Note($"no container is protected: kernel enforcement under {settings.EnforcementPins} released");
             }
             if (writer is not null && stream is not null)
             {
-                AgentCommand.WriteSyscallSets(stream, syscalls, attributor);
+                foreach (var (cgroup, numbers) in syscalls) writer.WriteSyscalls(cgroup, numbers);
                 writer.WriteStats(lost);
                 writer.Flush();
             }
@@ -140,35 +161,48 @@ public static class AgentRunner
             commands?.Dispose();
         }
         var inv = CultureInfo.InvariantCulture;
-        Log(string.Create(inv, $"zerodrift: agent: detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Blocked} blocked in the kernel, {alerts.Killed} killed from user space; the kernel reported {loop.KernelBlocks} blocks), ")
+        log.Note(string.Create(inv, $"detached, {loop.Events} events, {alerts.Published} alerts ({alerts.Count(AlertAction.Detected)} detected, {alerts.Count(AlertAction.Blocked)} blocked in the kernel, ")
+            + string.Create(inv, $"{alerts.Count(AlertAction.Killed)} killed from user space (best effort), {alerts.Count(AlertAction.KillFailed)} kill-failed; the kernel reported {loop.KernelBlocks} blocks), ")
             + string.Create(inv, $"detect latency p50 {alerts.DetectLatencyMs(0.5):0.###} ms, p99 {alerts.DetectLatencyMs(0.99):0.###} ms")
             + (writer is null ? "" : $", {writer.Written} events written")
             + (sensor.Malformed > 0 ? $", {sensor.Malformed} records rejected (last: {sensor.LastMalformed})" : "")
-            + (loop.LastError is { } error ? $", last error: {error}" : "")
+            + $", errors: {loop.Errors}"
             + (writer?.OutputError is { } outputError ? $"; writing the events failed: {outputError}" : ""));
+    }
+
+    /// <summary>The kernel enforcer's records of what it refused, read on its own thread, handed to the loop's queue.</summary>
+    private static async Task ForwardBlocksAsync(KernelEnforcer enforcer, AgentLoop loop, CancellationToken token)
+    {
+        try
+        {
+            await foreach (var b in enforcer.ReadBlockedAsync(token).WithCancellation(token).ConfigureAwait(false))
+                loop.Post(new KernelBlocked(b));
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>
     /// Kernel enforcement where it loads (auto, kernel); the user-space fallback where it cannot (auto only: with
     /// kernel the agent refuses to start) or when asked. The start-up line says which one is active and why.
     /// </summary>
-    private static IEnforcement OpenEnforcement(AgentSettings settings, Action<string> log)
+    private static IEnforcement OpenEnforcement(AgentSettings settings, ILogger log)
     {
-        var responder = new Responder();
-        if (settings.Enforcement == "user-space") return new UserSpaceEnforcement(responder, "asked for with --enforcement user-space");
+        if (settings.Enforcement == "user-space") return new UserSpaceEnforcement("asked for with --enforcement user-space");
         try
         {
-            return new KernelEnforcement(KernelEnforcer.Open(settings.EnforcementPins), responder, log);
+            return new KernelEnforcement(KernelEnforcer.Open(settings.EnforcementPins), log);
         }
         catch (SensorException e) when (settings.Enforcement == "auto")
         {
-            return new UserSpaceEnforcement(responder, $"kernel enforcement could not load: {e.Message}");
+            return new UserSpaceEnforcement($"kernel enforcement could not load: {e.Message}");
         }
     }
 
     /// <summary>Built-in rules (unless switched off), then each file in order; a file that does not parse is one error line and exit 2.
     /// A rule that needs a field ZeroDrift does not provide is disabled with a warning naming the field.</summary>
-    private static RuleEngine<SyscallEvent>? LoadRules(AgentSettings settings, Action<string> log)
+    private static RuleEngine<SyscallEvent>? LoadRules(AgentSettings settings, ILogger log)
     {
         if (!settings.DefaultRules && settings.RuleFiles.Count == 0) return null;
         var set = new RuleSet();
@@ -178,12 +212,12 @@ public static class AgentRunner
             if (!File.Exists(file)) throw new UsageException($"--rules {file}: no such file");
             var report = RuleLoader.LoadFile(set, file);
             if (report.Error is { } error) throw new UsageException($"--rules {file}: {error}");
-            foreach (var warning in report.Warnings) log($"zerodrift: agent: warning: {file}: {warning}");
+            foreach (var warning in report.Warnings) log.Warn($"{file}: {warning}");
         }
         var engine = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
         foreach (var status in engine.Statuses.Where(s => s.State is RuleState.MissingField or RuleState.Invalid))
-            log($"zerodrift: agent: warning: rule '{status.Name}' ({Path.GetFileName(status.File)}) disabled: {status.Reason}");
-        log($"zerodrift: agent: {engine.Rules.Count} rules evaluated of {engine.Statuses.Count} loaded");
+            log.Warn($"rule '{status.Name}' ({Path.GetFileName(status.File)}) disabled: {status.Reason}");
+        log.Note($"{engine.Rules.Count} rules evaluated of {engine.Statuses.Count} loaded");
         return engine;
     }
 }

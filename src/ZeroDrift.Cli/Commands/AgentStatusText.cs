@@ -27,6 +27,8 @@ public static class AgentStatusText
         b.AppendLine(c, $"{"total",-9} {s.PerSecond.Values.Sum(),12:0.#} {s.Received.Values.Sum(),12} {s.Lost.Values.Aggregate(0UL, (a, v) => a + v),10}");
         if (s.Malformed > 0) b.AppendLine(c, $"malformed records: {s.Malformed}");
         b.AppendLine(c, $"containers known: {s.Containers.Count} (and {s.HostCgroups} host cgroups)");
+        if (s.Structures is { Count: > 0 } kept)
+            b.AppendLine(c, $"agent keeps: {string.Join(", ", kept.Select(k => $"{k.Key} {k.Value}"))}");
         foreach (var k in s.Containers)
         {
             var id = k.Id.Length > 12 ? k.Id[..12] : k.Id;

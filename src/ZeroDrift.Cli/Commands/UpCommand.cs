@@ -258,7 +258,8 @@ public static class UpCommand
         {
             try
             {
-                await AgentRunner.RunAsync(new SensorOptions(), agentSettings, null, settings.Quiet, stop.Token).ConfigureAwait(false);
+                await AgentRunner.RunAsync(new SensorOptions(), agentSettings, null,
+                    settings.Quiet ? Microsoft.Extensions.Logging.LogLevel.Warning : Microsoft.Extensions.Logging.LogLevel.Information, stop.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

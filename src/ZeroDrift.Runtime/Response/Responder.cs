@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace ZeroDrift.Runtime.Response;
 
@@ -7,7 +6,7 @@ namespace ZeroDrift.Runtime.Response;
 /// Zero loss: stops what the engine or a rule decided to stop — a process killed, a container paused (frozen, its
 /// memory kept for forensics) or stopped — and records every action whether it worked or not.
 /// </summary>
-public sealed partial class Responder
+public sealed class Responder
 {
     private readonly string _runtime;
     private readonly TimeProvider _time;
@@ -26,18 +25,25 @@ public sealed partial class Responder
         get { lock (_lock) return [.. _log]; }
     }
 
-    /// <summary>SIGKILL to <paramref name="pid"/>. A process already gone is reported as such, not as a success.</summary>
+    /// <summary>SIGKILL to <paramref name="pid"/>, through a pidfd. A process already gone is reported as such, not as a
+    /// success; a signal sent is not yet a kill that landed (a process that exited but was not reaped takes it too).</summary>
     public ResponseAction KillProcess(int pid, bool automatic, string by)
     {
-        var ok = Kill(pid, 9) == 0;
-        var detail = ok ? "SIGKILL sent" : Marshal.GetLastPInvokeError() switch
-        {
-            3 => "no such process (it had already exited)",
-            1 => "not permitted",
-            var errno => $"kill failed (errno {errno})",
-        };
-        return Record(new ResponseAction(ResponseKind.KillProcess, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), _time.GetUtcNow(), ok, detail, automatic, by));
+        using var process = PidFd.Open(pid, out var errno);
+        return process is null
+            ? Record(new ResponseAction(ResponseKind.KillProcess, Target(pid), _time.GetUtcNow(), false, PidFd.Describe(errno), automatic, by))
+            : KillProcess(process, automatic, by);
     }
+
+    /// <summary>SIGKILL through a handle the caller keeps (to learn from the process's exit whether it landed).</summary>
+    public ResponseAction KillProcess(PidFd process, bool automatic, string by)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        var ok = process.Signal(9, out var errno);
+        return Record(new ResponseAction(ResponseKind.KillProcess, Target(process.Pid), _time.GetUtcNow(), ok, ok ? "SIGKILL sent" : PidFd.Describe(errno), automatic, by));
+    }
+
+    private static string Target(int pid) => pid.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public ResponseAction PauseContainer(string containerId, bool automatic, string by) => RuntimeVerb(ResponseKind.PauseContainer, "pause", containerId, automatic, by);
 
@@ -81,7 +87,4 @@ public sealed partial class Responder
         lock (_lock) _log.Add(action);
         return action;
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

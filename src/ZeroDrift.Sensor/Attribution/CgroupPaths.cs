@@ -3,24 +3,34 @@ namespace ZeroDrift.Sensor.Attribution;
 /// <summary>
 /// Maps a cgroup v2 id (the inode number of the cgroup's directory, what bpf_get_current_cgroup_id returns) to
 /// its path. Looks at the process's /proc/&lt;pid&gt;/cgroup first (one stat to confirm) and walks the v2 tree
-/// only on a miss, at most every 50 ms, bounded in depth and entries.
+/// only on a miss, at most every 50 ms, bounded in depth and entries. A walk starts the map over from the tree as it
+/// is, so cgroups that are gone do not accumulate; <see cref="Forget"/> drops one as soon as its owner knows.
 /// </summary>
 public sealed class CgroupPaths
 {
     private readonly string root;
-    private readonly string procRoot;
+    private readonly ProcFs proc;
     private readonly Dictionary<ulong, string> paths = [];
     private long lastWalk = long.MinValue;
     private const int MaxDepth = 16;
     private const int MaxEntries = 100_000;
 
-    public CgroupPaths(string? root = null, string procRoot = "/proc")
+    public CgroupPaths(string? root = null, ProcFs? proc = null)
     {
         this.root = root ?? FindV2Root();
-        this.procRoot = procRoot;
+        this.proc = proc ?? new ProcFs();
     }
 
     public string Root => root;
+
+    /// <summary>Paths known (resolved or found by the last walk).</summary>
+    public int Count => paths.Count;
+
+    /// <summary>The path already known for a cgroup, without looking.</summary>
+    public string? Known(ulong cgroupId) => paths.GetValueOrDefault(cgroupId);
+
+    /// <summary>Forgets a cgroup that is gone (its id, an inode number, may be reused).</summary>
+    public void Forget(ulong cgroupId) => paths.Remove(cgroupId);
 
     /// <summary>The cgroup v2 mount: /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified on hybrid ones.</summary>
     public static string FindV2Root()
@@ -39,7 +49,7 @@ public sealed class CgroupPaths
     public string? Resolve(ulong cgroupId, int pid)
     {
         if (paths.TryGetValue(cgroupId, out var known)) return known;
-        if (pid > 0 && FromProc(pid) is { } fromProc && Inode(Path.Join(root, fromProc)) == cgroupId)
+        if (pid > 0 && proc.CgroupPath(pid) is { } fromProc && Inode(Path.Join(root, fromProc)) == cgroupId)
             return paths[cgroupId] = fromProc;
         var now = Environment.TickCount64;
         if (lastWalk != long.MinValue && now - lastWalk < 50) return null; // a burst of events from a vanished cgroup does not turn into a burst of walks
@@ -48,20 +58,9 @@ public sealed class CgroupPaths
         return paths.GetValueOrDefault(cgroupId);
     }
 
-    private string? FromProc(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines(Path.Join(procRoot, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "cgroup")))
-                if (line.StartsWith("0::", StringComparison.Ordinal)) return line[3..];
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
-    }
-
     private void Walk()
     {
+        paths.Clear();
         var count = 0;
         var pending = new Stack<(string Dir, int Depth)>();
         pending.Push((root, 0));

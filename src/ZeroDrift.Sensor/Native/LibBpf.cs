@@ -80,6 +80,9 @@ internal static unsafe partial class LibBpf
     [LibraryImport(Lib, EntryPoint = "ring_buffer__consume", SetLastError = true)]
     public static partial int RingBufferConsume(nint ringBuffer);
 
+    [LibraryImport(Lib, EntryPoint = "ring_buffer__epoll_fd")]
+    public static partial int RingBufferEpollFd(nint ringBuffer);
+
     [LibraryImport(Lib, EntryPoint = "ring_buffer__free")]
     public static partial void RingBufferFree(nint ringBuffer);
 
@@ -179,6 +182,28 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "close")]
     public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initial, int flags);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "epoll_ctl", SetLastError = true)]
+    private static partial int EpollCtl(int epollFd, int operation, int fd, byte* ev);
+
+    public const int EfdNonBlock = 0x800, EfdCloExec = 0x80000;
+    public const uint EpollIn = 0x1, EpollEt = 1u << 31;
+
+    /// <summary>epoll_ctl(EPOLL_CTL_ADD) with the event's data all zero. struct epoll_event is packed on x86_64 (data
+    /// at offset 4) and aligned elsewhere (offset 8): zeroed 16 bytes with the mask first are right for both.</summary>
+    public static int EpollAdd(int epollFd, int fd, uint events)
+    {
+        var ev = stackalloc byte[16];
+        new Span<byte>(ev, 16).Clear();
+        *(uint*)ev = events;
+        return EpollCtl(epollFd, 1 /* EPOLL_CTL_ADD */, fd, ev);
+    }
 
     [LibraryImport("libc", EntryPoint = "statfs", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int StatFs(string path, byte* buffer);

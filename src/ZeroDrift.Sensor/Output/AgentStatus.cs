@@ -60,6 +60,10 @@ public sealed record AgentStatus
     public required int HostCgroups { get; init; }
     /// <summary>Null in files written before the agent reported its enforcement.</summary>
     public StatusEnforcement? Enforcement { get; init; }
+
+    /// <summary>The size of each structure the agent keeps per container, process and workload (containers,
+    /// processes, user tables, …): on a long-lived node each returns to its baseline as containers go.</summary>
+    public IReadOnlyDictionary<string, long>? Structures { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

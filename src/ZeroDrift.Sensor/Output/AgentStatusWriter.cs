@@ -29,6 +29,10 @@ public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, IS
     /// <summary>How the agent enforces Protect, asked at each write (null: no enforcement to report).</summary>
     public Func<StatusEnforcement?>? Enforcement { get; set; }
 
+    /// <summary>The sizes of what the agent keeps per container, process and workload, asked at each write on the
+    /// sensor's thread (the loop's owner); null once that thread is gone.</summary>
+    public Func<IReadOnlyDictionary<string, long>>? Structures { get; set; }
+
     /// <summary>Why the last write failed (it never stops the agent).</summary>
     public string? Error { get; private set; }
 
@@ -105,6 +109,7 @@ public sealed class AgentStatusWriter(StatusFile file, Attributor attributor, IS
             Containers = containers,
             HostCgroups = host,
             Enforcement = Enforcement?.Invoke(),
+            Structures = Structures?.Invoke(),
         };
         try
         {

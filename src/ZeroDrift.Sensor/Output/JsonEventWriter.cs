@@ -14,20 +14,19 @@ namespace ZeroDrift.Sensor.Output;
 /// Writes each record as one JSON line (schema in docs/sensor.md), attributed to its container, plus a
 /// <c>stats</c> line every <see cref="StatsInterval"/> with counts received and lost per type and the latency
 /// from kernel to user space. Allocation-light: one reused <see cref="Utf8JsonWriter"/> over a reused buffer,
-/// UTF-8 written straight from the ring buffer; exec events allocate the process-cache entry, DNS events their
-/// parsed message.
+/// UTF-8 written straight from the ring buffer; exec events allocate the process table's entry (unless the agent's
+/// loop, which shares the table, made it already), DNS events their parsed message.
 /// </summary>
 public sealed class JsonEventWriter : ISensorSink, IDisposable
 {
     private readonly Stream output;
     private readonly Attributor attributor;
-    private readonly ProcessTable processes;
+    private readonly IProcessLineage processes;
     private readonly ArrayBufferWriter<byte> buffer = new(1 << 16);
     private readonly Utf8JsonWriter json;
     private readonly long wallOffsetNs;
     private readonly long[] received = new long[EventLayout.TypeCount];
     private long lastStats = Environment.TickCount64;
-    private readonly ProcessInfo?[] ancestors = new ProcessInfo?[8];
     // Chunks waiting for the output thread, under gate. Not a BlockingCollection: its semaphore spins (sched_yield
     // and pause loops) before it sleeps: about 90 sched_yield calls per hand-off, measured, CPU taken from the
     // workloads observed. Monitor.Wait sleeps at once.
@@ -44,7 +43,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
     public long Written { get; private set; }
     public IReadOnlyList<long> Received => received;
 
-    public JsonEventWriter(Stream output, Attributor attributor, ProcessTable processes)
+    public JsonEventWriter(Stream output, Attributor attributor, IProcessLineage processes)
     {
         this.output = output;
         this.attributor = attributor;
@@ -299,19 +298,17 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         // The environment itself often holds secrets: event lines give its size only (rules read it as proc.env).
         json.WriteNumber(PEnvBytes, e.EnvLen);
 
-        var tgid = (int)e.Header.Tgid;
-        processes.OnExec(tgid, (int)e.Ppid, Encoding.UTF8.GetString(exe));
-        var n = processes.Ancestors(tgid, ancestors);
+        processes.Apply(ev);
         json.WriteStartArray(PAncestors);
-        for (var i = 0; i < n; i++)
+        var ancestor = processes.Peek((int)e.Header.Tgid)?.Parent;
+        for (var i = 0; i < ProcessTable<ProcessNode>.MaxAncestors && ancestor is not null; i++, ancestor = ancestor.Parent)
         {
             json.WriteStartObject();
-            json.WriteNumber(PPid, ancestors[i]!.Pid);
-            json.WriteString(PExe, ancestors[i]!.Exe);
+            json.WriteNumber(PPid, ancestor.Pid);
+            json.WriteString(PExe, ancestor.ExePath);
             json.WriteEndObject();
         }
         json.WriteEndArray();
-        Array.Clear(ancestors);
     }
 
     /// <summary>Where the executable came from: the image's layers, the container's writable layer (written at run
@@ -328,7 +325,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumber(PPpid, e.Ppid);
         json.WriteNumber(PCode, e.Code);
         json.WriteNumber(PSignal, e.Signal);
-        processes.OnExit((int)e.Header.Tgid);
+        processes.Apply(ev);
     }
 
     private static readonly JsonEncodedText RWrite = JsonEncodedText.Encode("write"), RSensitive = JsonEncodedText.Encode("sensitive"),
@@ -458,6 +455,34 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumberValue(e.Arg4);
         json.WriteEndArray();
         if (e.StrLen > 0) Utf8(PString, ev.SyscallString);
+    }
+
+    private static readonly JsonEncodedText PSyscallsType = JsonEncodedText.Encode("syscalls"), PContainerId = JsonEncodedText.Encode("containerId"),
+        PArch = JsonEncodedText.Encode("arch"), PSyscalls = JsonEncodedText.Encode("syscalls"), X8664 = JsonEncodedText.Encode("x86_64");
+
+    /// <summary>
+    /// A <c>syscalls</c> line: the syscall numbers a cgroup's processes used. Written when the agent forgets a cgroup that
+    /// is gone (the kernel's set goes with it) and, for those still there, at the end. Not counted as an event.
+    /// </summary>
+    public void WriteSyscalls(ulong cgroupId, IReadOnlyList<int> numbers)
+    {
+        json.Reset(buffer);
+        json.WriteStartObject();
+        json.WriteNumber(PV, EventLayout.Version);
+        json.WriteString(PType, PSyscallsType);
+        json.WriteString(PTime, DateTime.UtcNow);
+        json.WriteNumber(PCgroup, cgroupId);
+        var c = attributor.Resolve(cgroupId, 0);
+        if (c is null) json.WriteNull(PContainer);
+        else if (c.IsHost) json.WriteString(PContainer, PHost);
+        else json.WriteString(PContainerId, c.Id);
+        json.WriteString(PArch, X8664);
+        json.WriteStartArray(PSyscalls);
+        foreach (var n in numbers) json.WriteNumberValue(n);
+        json.WriteEndArray();
+        json.WriteEndObject();
+        EndLine();
+        Written--;
     }
 
     private void MaybeStats()

@@ -1155,12 +1155,30 @@ struct {
 /* The container runtime's own set-up inside the container's cgroup: runc's init stages name themselves
  * "runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]" until they exec the workload. Their calls (mount,
  * pivot_root, mkdirat, sethostname, ...) are runc's, not the workload's: a seccomp profile made from them would
- * allow what the workload never did. Checked only when a bit is about to be set (the per-CPU cache spares it). */
+ * allow what the workload never did. Before it names itself, runc's init runs its own file re-executed (through
+ * /proc/self/exe, then its memfd copy with execveat, prctl, ...) and may already be in the container's cgroup (runc
+ * puts it there as it starts): told by the file it runs, runc's or crun's from outside any image ("runc", "crun",
+ * "memfd:runc_cloned..."). Checked only when a bit is about to be set (the per-CPU cache spares it). */
 static __always_inline int runtime_init(void)
 {
 	char comm[8] = {};
 	bpf_get_current_comm(comm, sizeof(comm));
-	return comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':' && comm[5] == '[';
+	if (comm[0] == 'r' && comm[1] == 'u' && comm[2] == 'n' && comm[3] == 'c' && comm[4] == ':' && comm[5] == '[')
+		return 1;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	if (!exe)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(exe, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC)
+		return 0; /* a file of an image is the workload's, whatever its name */
+	char name[12] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(exe, f_path.dentry, d_name.name));
+	if ((name[0] == 'r' && name[1] == 'u' && name[2] == 'n' && name[3] == 'c' && name[4] == 0)
+	    || (name[0] == 'c' && name[1] == 'r' && name[2] == 'u' && name[3] == 'n' && name[4] == 0))
+		return 1;
+	return name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':'
+	    && name[6] == 'r' && name[7] == 'u' && name[8] == 'n' && name[9] == 'c';
 }
 
 SEC("raw_tp/sys_enter")

@@ -23,6 +23,23 @@ public sealed class ResponderTests
     }
 
     [Fact]
+    public void A_pidfd_says_when_its_process_exited_and_never_reaches_another_once_it_has()
+    {
+        using var victim = Process.Start(new ProcessStartInfo("sleep", "300"))!;
+        using var handle = PidFd.Open(victim.Id, out var errno);
+        Assert.True(handle is not null, PidFd.Describe(errno));
+        Assert.False(handle.HasExited);
+        var responder = new Responder();
+        Assert.True(responder.KillProcess(handle, automatic: true, by: "test").Succeeded);
+        Assert.True(victim.WaitForExit(TimeSpan.FromSeconds(10)));
+        Assert.Equal(128 + 9, victim.ExitCode);
+        Assert.True(handle.HasExited);
+        // Reaped: the handle still names that process, so the signal goes nowhere, whatever now has its pid.
+        Assert.False(handle.Signal(9, out errno));
+        Assert.Equal(3, errno); // ESRCH
+    }
+
+    [Fact]
     public void Pauses_and_stops_a_real_container()
     {
         using var dir = new TempDir();

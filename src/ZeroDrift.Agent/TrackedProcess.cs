@@ -1,0 +1,98 @@
+using ZeroDrift.Sensor.Attribution;
+using RuleProcess = ZeroDrift.Runtime.Rules.Reference.ProcessInfo;
+
+namespace ZeroDrift.Agent;
+
+/// <summary>
+/// What an exec record says beyond path, argv and cwd (sensor layout version 2), with the user and group resolved
+/// in the container's own /etc/passwd and /etc/group.
+/// </summary>
+public sealed record ExecFacts
+{
+    public long Vpid { get; init; }
+    public long Vpgid { get; init; }
+    public long Vsid { get; init; }
+    public long Tty { get; init; }
+    public long LoginUid { get; init; } = -1;
+    public ulong CapPermitted { get; init; }
+    public ulong CapEffective { get; init; }
+    public ulong CapInheritable { get; init; }
+    public IReadOnlyDictionary<string, string>? Env { get; init; }
+    public long ExeMtimeNs { get; init; }
+    public long ExeCtimeNs { get; init; }
+    public UserEntry? User { get; init; }
+    public string? Group { get; init; }
+}
+
+/// <summary>
+/// One process in the agent's process table: the sensor's facts, plus what Falco's <c>proc.*</c> fields read about it
+/// (name, executable, arguments, cwd, user, lineage), built once so that every event of the process reuses the same
+/// objects (no allocation per event). Made and changed on the loop's thread only.
+/// </summary>
+public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) : ProcessNode(facts, parent)
+{
+    private static readonly Dictionary<string, string> NoEnv = [];
+    private readonly TrackedProcess? _parent = parent is not null && parent.Pid != facts.Pid ? parent : null;
+    private ExecFacts? _details;
+    private RuleProcess? _info;
+    private IReadOnlyList<RuleProcess>? _ancestors;
+
+    /// <summary>A process table of these.</summary>
+    public static ProcessTable<TrackedProcess> Table(ProcFs? proc = null) => new((f, p) => new TrackedProcess(f, p), proc);
+
+    /// <summary>SHA-256 of the executable, once the background hashing has it.</summary>
+    public string? ExeSha256 { get; set; }
+
+    /// <summary>The exec record's further facts and the names of its user and group (before <see cref="Info"/> is read).</summary>
+    public void Describe(ExecFacts details)
+    {
+        _details = details;
+        _info = null;
+    }
+
+    /// <summary>The process as rules read it.</summary>
+    public RuleProcess Info => _info ??= Build();
+
+    /// <summary>Its parent, grandparent, … as rules read them (parent first, at most <see cref="ProcessTable{TEntry}.MaxAncestors"/>).</summary>
+    public IReadOnlyList<RuleProcess> Ancestors => _ancestors ??= _parent is null ? [] : [_parent.Info, .. _parent.Ancestors.Take(ProcessTable<TrackedProcess>.MaxAncestors - 1)];
+
+    private RuleProcess Build()
+    {
+        var f = Facts;
+        var d = _details;
+        var argv0 = f.Args.Count > 0 ? f.Args[0] : f.ExePath;
+        var upper = (f.ExeFlags & Sensor.Events.ExeFlags.UpperLayer) != 0;
+        return new RuleProcess
+        {
+            Name = CommName(argv0.Length > 0 ? argv0 : f.ExePath),
+            Exe = argv0,
+            ExePath = f.ExePath,
+            Args = f.Args.Count > 1 ? [.. f.Args.Skip(1)] : [],
+            Pid = f.Pid,
+            Tid = f.Pid,
+            Cwd = f.Cwd,
+            StartTimeNanoseconds = f.StartTimeNs,
+            Uid = f.Uid,
+            UserName = d?.User?.Name ?? (f.Uid == 0 ? "root" : ""),
+            UserHome = d?.User?.Home ?? "",
+            UserShell = d?.User?.Shell ?? "",
+            Gid = f.Gid,
+            GroupName = d?.Group ?? (f.Gid == 0 ? "root" : ""),
+            Vpid = d?.Vpid ?? 0,
+            Vpgid = d?.Vpgid ?? 0,
+            Sid = d?.Vsid ?? 0,
+            Tty = d?.Tty ?? 0,
+            LoginUid = d?.LoginUid ?? -1,
+            CapPermitted = d is null ? "" : CapabilityNames.Text(d.CapPermitted),
+            CapEffective = d is null ? "" : CapabilityNames.Text(d.CapEffective),
+            CapInheritable = d is null ? "" : CapabilityNames.Text(d.CapInheritable),
+            Env = d?.Env ?? NoEnv,
+            ExeInodeMtime = d?.ExeMtimeNs ?? 0,
+            ExeInodeCtime = d?.ExeCtimeNs ?? 0,
+            IsExeUpperLayer = upper,
+            IsExeWritable = upper,
+            IsExeFromMemfd = (f.ExeFlags & Sensor.Events.ExeFlags.Memfd) != 0,
+            ExeInode = (long)f.ExeInode,
+        };
+    }
+}
