@@ -105,6 +105,10 @@ public sealed partial class HostileSandbox : IDisposable
     private HostileOutcome RunWith(IReadOnlyDictionary<string, string>? environment, string? stdin, string[] args)
     {
         if (_asOtherUser) Chown(Root);
+        // Only what changed from now on counts as written by this run: a sandbox another run left behind with the
+        // same uid (killed before it cleaned up) is not this command's doing.
+        var stamp = Path.Combine(Root, "started");
+        System.IO.File.WriteAllText(stamp, "");
         var rss = Path.Combine(Root, "rss");
         var start = new ProcessStartInfo("/usr/bin/time")
         {
@@ -145,7 +149,7 @@ public sealed partial class HostileSandbox : IDisposable
         }
         clock.Stop();
         var peak = System.IO.File.Exists(rss) && long.TryParse(System.IO.File.ReadAllLines(rss).LastOrDefault(l => l.Trim().Length > 0)?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : -1;
-        return new HostileOutcome(process.ExitCode, stdout.Result, stderr.Result, peak, clock.Elapsed, WrittenOutside(), [.. Directory.EnumerateFiles(_marks).Select(Path.GetFileName)!]);
+        return new HostileOutcome(process.ExitCode, stdout.Result, stderr.Result, peak, clock.Elapsed, WrittenOutside(stamp), [.. Directory.EnumerateFiles(_marks).Select(Path.GetFileName)!]);
     }
 
     /// <summary>True for the marks of a crash: an unhandled exception, an internal error, a .NET stack frame.</summary>
@@ -154,13 +158,14 @@ public sealed partial class HostileSandbox : IDisposable
         || stderr.Contains("internal error", StringComparison.OrdinalIgnoreCase)
         || StackFrame().IsMatch(stderr);
 
-    private IReadOnlyList<string> WrittenOutside()
+    private IReadOnlyList<string> WrittenOutside(string stamp)
     {
         if (!_asOtherUser) return [];
-        // find(1) in the world-writable places for anything owned by the command's own uid, outside the sandbox.
+        // find(1) in the world-writable places for anything owned by the command's own uid, outside the sandbox,
+        // changed since the run started.
         var start = new ProcessStartInfo("find") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in WorldWritable.Where(Directory.Exists)) start.ArgumentList.Add(a);
-        foreach (var a in new[] { "-xdev", "-path", Root, "-prune", "-o", "-uid", _uid.ToString(CultureInfo.InvariantCulture), "-print" }) start.ArgumentList.Add(a);
+        foreach (var a in new[] { "-xdev", "-path", Root, "-prune", "-o", "-uid", _uid.ToString(CultureInfo.InvariantCulture), "-newer", stamp, "-print" }) start.ArgumentList.Add(a);
         using var find = Process.Start(start)!;
         var output = find.StandardOutput.ReadToEndAsync();
         _ = find.StandardError.ReadToEndAsync();
