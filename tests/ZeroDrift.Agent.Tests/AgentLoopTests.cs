@@ -270,7 +270,7 @@ public sealed class AgentLoopTests
         Assert.Equal((ContainerId, "node-1", "web", "localhost/web:1", Digest, "running"), (container.Id, container.Host, container.Workload, container.Image, container.ImageDigest, container.State));
         Assert.Equal(["exec /bin/busybox", "network 10.88.0.7:5432", "exec /tmp/echo"], batch.Events.Select(e => $"{e.Kind} {e.Path}"));
         Assert.All(batch.Events, e => Assert.True(e.ContainerId == ContainerId && e.Workload == "web" && e.Process.Length > 0 && e.At > 0));
-        Assert.Equal(["monitor", "protect"], batch.Profiles.Select(p => p.Mode));
+        Assert.Equal(["monitor", "protect", "protect"], batch.Profiles.Select(p => p.Mode)); // learning ends, a user switches, the agent stops
         var model = System.Text.Json.JsonSerializer.Deserialize(batch.Profiles[0].Body, AgentRecordJson.Default.ProfileModel)!;
         Assert.Equal(["/bin/busybox"], model.Exec);
         Assert.Equal(new ProfileFlow("10.88.0.7", 5432), Assert.Single(model.Network));
