@@ -126,7 +126,7 @@ public sealed class MisconfigDetector : IContentDetector
                     cancellationToken.ThrowIfCancellationRequested();
                     foreach (var resource in Resources(doc))
                     {
-                        issues.AddRange(KubernetesChecks.Check(resource));
+                        issues.AddRange(KubernetesChecks.Check(resource, _options.PssVersion));
                         RunCustom(path, resource, custom, warn, customTime);
                     }
                 }
@@ -237,6 +237,20 @@ public sealed class MisconfigDetector : IContentDetector
         Span = issue.Line > 0 ? TextSpan.Line(issue.Line, issue.Column) : null,
         Message = issue.Message,
         Fingerprint = $"{path}:{rule.Id}:{issue.Key}",
-        Properties = new Dictionary<string, string> { ["location"] = issue.Key },
+        Properties = Properties(rule.Id, issue),
     };
+
+    /// <summary>Where the check looked; for a Pod Security Standards control, also which control, its level and the policy
+    /// version judged, so that a report can be read (and filtered) the way Kubernetes' own admission speaks.</summary>
+    private static Dictionary<string, string> Properties(string ruleId, Issue issue)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["location"] = issue.Key };
+        if (issue.Pss is { } version && PssControls.Of(ruleId) is { } control)
+        {
+            properties["control"] = control.Name;
+            properties["level"] = PssControls.Name(control.Level);
+            properties["pssVersion"] = version.ToString();
+        }
+        return properties;
+    }
 }
