@@ -237,20 +237,21 @@ public sealed class MisconfigDetector : IContentDetector
         Span = issue.Line > 0 ? TextSpan.Line(issue.Line, issue.Column) : null,
         Message = issue.Message,
         Fingerprint = $"{path}:{rule.Id}:{issue.Key}",
-        Properties = Properties(rule.Id, issue),
+        Properties = Properties(issue),
     };
 
     /// <summary>Where the check looked; for a Pod Security Standards control, also which control, its level and the policy
     /// version judged, so that a report can be read (and filtered) the way Kubernetes' own admission speaks.</summary>
-    private static Dictionary<string, string> Properties(string ruleId, Issue issue)
+    private static Dictionary<string, string> Properties(Issue issue)
     {
-        var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["location"] = issue.Key };
-        if (issue.Pss is { } version && PssControls.Of(ruleId) is { } control)
+        if (issue.Pss is not { } version || issue.Control is not { } control)
+            return new Dictionary<string, string>(1, StringComparer.Ordinal) { ["location"] = issue.Key };
+        return new Dictionary<string, string>(4, StringComparer.Ordinal)
         {
-            properties["control"] = control.Name;
-            properties["level"] = PssControls.Name(control.Level);
-            properties["pssVersion"] = version.ToString();
-        }
-        return properties;
+            ["control"] = control.Name,
+            ["level"] = control.LevelName,
+            ["location"] = issue.Key,
+            ["pssVersion"] = version.Name,
+        };
     }
 }

@@ -48,7 +48,7 @@ public class PssVersionTests
         { "ZD-K8S-016", Pod(sc: "        runAsUser: 0\n"), "v1.22", "v1.23" },
         { "ZD-K8S-017", Pod(podSeccomp: null), "v1.18", "v1.19" },
         { "ZD-K8S-018", Pod(drop: "[]"), "v1.21", "v1.22" },
-        { "ZD-K8S-019", Pod(spec: HostUsersFalse, sc: "        procMount: Unmasked\n"), "v1.34", "v1.35" },
+        { "ZD-K8S-015", Pod(spec: HostUsersFalse, sc: "        procMount: Unmasked\n"), "v1.34", "v1.35" },
     };
 
     public static TheoryData<string, string, string, string> Relaxed => new()
@@ -119,7 +119,7 @@ public class PssVersionTests
         var doc = YamlDocuments.Load(Pod(spec: HostUsersFalse, sc: "        procMount: Unmasked\n"))[0]!;
         var newest = PodSecurityStandards.Evaluate(doc["spec"]!, doc["metadata"]);
         var v = Assert.Single(newest.Violations);
-        Assert.Equal(("ZD-K8S-019", "/proc Mount Type", PssLevel.Restricted), (v.CheckId, v.Control, v.Level));
+        Assert.Equal(("ZD-K8S-015", "/proc Mount Type", PssLevel.Restricted), (v.CheckId, v.Control, v.Level));
         Assert.Equal(PssLevel.Baseline, newest.Level);
         Assert.Equal(PssLevel.Privileged, PodSecurityStandards.Evaluate(doc["spec"]!, doc["metadata"], version: PssVersion.Of(34)).Level);
     }
@@ -137,6 +137,14 @@ public class PssVersionTests
         Assert.Equal(("Privilege Escalation", "restricted"), (escalation.Properties["control"], escalation.Properties["level"]));
         // Checks beyond the standard name no control.
         Assert.DoesNotContain("control", findings.Single(f => f.RuleId == "ZD-K8S-020").Properties.Keys);
+    }
+
+    [Fact]
+    public void The_restricted_proc_ban_of_a_user_namespace_pod_names_its_own_control()
+    {
+        var findings = Scan.Text("pod.yaml", Pod(spec: HostUsersFalse, sc: "        procMount: Unmasked\n"), detector: MisconfigDetector.Create(new MisconfigOptions()));
+        var procMount = findings.Single(f => f.Properties.GetValueOrDefault("control") == "/proc Mount Type");
+        Assert.Equal(("ZD-K8S-015", "restricted", "v1.37"), (procMount.RuleId, procMount.Properties["level"], procMount.Properties["pssVersion"]));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ internal static class KubernetesChecks
         if (PodSpecOf(doc) is var (spec, metadata, path))
         {
             foreach (var v in PodSecurityStandards.Evaluate(spec, metadata, path, version).Violations)
-                yield return At(v.CheckId, v.Node ?? spec, v.Message, key, v.Path) with { Pss = version };
+                yield return At(v.CheckId, v.Node ?? spec, v.Message, key, v.Path) with { Pss = version, Control = new PssControl(v.CheckId, v.Control, v.Level) };
             foreach (var issue in Workload(spec, path, key)) yield return issue;
         }
         switch (kindNode.Str)

@@ -113,16 +113,16 @@ public static class PodSecurityStandards
         foreach (var (c, path) in pod.Containers) SeLinux(pod, c["securityContext"], $"{path}.securityContext", $"container {Name(c)}");
 
         // From v1.35 a pod in its own user namespace may unmask /proc under the baseline; the restricted profile keeps the
-        // ban (ZD-K8S-019), as Kubernetes' procMount_restricted check replaces the baseline one there.
+        // ban (PssControls.UserNamespaceProcMount), as Kubernetes' procMount_restricted check does there.
         var userNamespace = version.RelaxesUserNamespacePods && spec["hostUsers"]?.Bool == false;
         foreach (var (c, path) in pod.Containers)
         {
             var procMount = c["securityContext"]?["procMount"];
-            pod.Flag(userNamespace ? "ZD-K8S-019" : "ZD-K8S-009", procMount, $"{path}.securityContext.procMount",
-                n => n.Str is { } s && s != "Default",
-                userNamespace
-                    ? $"container {Name(c)} unmasks /proc (procMount: {procMount?.Str}); allowed with hostUsers: false, but not in the restricted profile"
-                    : $"container {Name(c)} unmasks /proc (procMount: {procMount?.Str})");
+            if (procMount?.Str is not { } type || type == "Default") continue;
+            if (userNamespace)
+                pod.Add(PssControls.UserNamespaceProcMount, $"container {Name(c)} unmasks /proc (procMount: {type}); allowed with hostUsers: false, but not in the restricted profile",
+                    $"{path}.securityContext.procMount", procMount);
+            else pod.Add("ZD-K8S-009", $"container {Name(c)} unmasks /proc (procMount: {type})", $"{path}.securityContext.procMount", procMount);
         }
 
         if (version.SeccompFromFields) SeccompFields(pod);
@@ -295,11 +295,10 @@ public static class PodSecurityStandards
         public List<KeyValuePair<string, DocNode>> Annotations { get; } = [.. metadata?["annotations"]?.Entries ?? []];
         public List<PssViolation> Violations { get; } = [];
 
-        public void Add(string ruleId, string message, string path, DocNode node)
-        {
-            var control = PssControls.Of(ruleId)!;
-            Violations.Add(new(ruleId, control.Name, control.Level, message, path, node));
-        }
+        public void Add(string ruleId, string message, string path, DocNode node) => Add(PssControls.Of(ruleId)!, message, path, node);
+
+        public void Add(PssControl control, string message, string path, DocNode node) =>
+            Violations.Add(new(control.RuleId, control.Name, control.Level, message, path, node));
 
         public void Flag(string ruleId, DocNode? node, string path, Func<DocNode, bool> bad, string message)
         {

@@ -10,12 +10,17 @@ public enum PssLevel
 
 /// <summary>One control of the Pod Security Standards as ZeroDrift reports it: its rule id, the control's name on
 /// kubernetes.io/docs/concepts/security/pod-security-standards, and the lowest level that forbids what it flags.</summary>
-public sealed record PssControl(string RuleId, string Name, PssLevel Level);
+public sealed record PssControl(string RuleId, string Name, PssLevel Level)
+{
+    /// <summary>The level as reports write it: <c>baseline</c> or <c>restricted</c>.</summary>
+    public string LevelName { get; } = Level.ToString().ToLowerInvariant();
+}
 
 /// <summary>
 /// ZeroDrift's misconfiguration rule for each Pod Security Standards control. A control the standard lists under both
-/// profiles with a stricter restricted form (Capabilities, Seccomp, /proc Mount Type) has a rule per level, as
-/// Kubernetes has a check per level: each rule has one level, so a report filtered by rule id is filtered by level.
+/// profiles with a stricter restricted form (Capabilities, Seccomp) has a rule per level, as Kubernetes has a check per
+/// level: each rule has one level, so a report filtered by rule id is filtered by level, and the documented ranges hold
+/// (ZD-K8S-001…012 baseline, 013…018 restricted).
 /// </summary>
 public static class PssControls
 {
@@ -39,14 +44,19 @@ public static class PssControls
         new("ZD-K8S-016", "Running as Non-root user", PssLevel.Restricted),
         new("ZD-K8S-017", "Seccomp", PssLevel.Restricted),
         new("ZD-K8S-018", "Capabilities", PssLevel.Restricted),
-        new("ZD-K8S-019", "/proc Mount Type", PssLevel.Restricted),
     ];
+
+    /// <summary>
+    /// The restricted /proc ban for a pod in its own user namespace (Kubernetes' <c>procMount_restricted</c>, policy v1.35
+    /// on), reported under ZD-K8S-015 with the control it checks. From v1.35 such a pod may run as root, inside its user
+    /// namespace, and is no longer asked for runAsNonRoot: what the restricted profile asks of it instead is a masked
+    /// /proc. It cannot take a rule of its own without leaving the restricted range, nor ZD-K8S-009's, which is baseline.
+    /// </summary>
+    public static PssControl UserNamespaceProcMount { get; } = new("ZD-K8S-015", "/proc Mount Type", PssLevel.Restricted);
 
     private static readonly Dictionary<string, PssControl> ByRule = All.ToDictionary(c => c.RuleId, StringComparer.Ordinal);
 
-    /// <summary>The control a rule checks; null for rules beyond the standard (ZD-K8S-020 on, Dockerfile, Compose, custom).</summary>
+    /// <summary>The control a rule checks; null for rules beyond the standard (ZD-K8S-020 on, Dockerfile, Compose, custom).
+    /// A finding names its own control, which differs only for <see cref="UserNamespaceProcMount"/>.</summary>
     public static PssControl? Of(string ruleId) => ByRule.GetValueOrDefault(ruleId);
-
-    /// <summary>The level as reports write it: <c>baseline</c> or <c>restricted</c>.</summary>
-    public static string Name(PssLevel level) => level.ToString().ToLowerInvariant();
 }

@@ -50,7 +50,12 @@ public readonly record struct PssVersion : IComparable<PssVersion>
     public static bool operator <=(PssVersion a, PssVersion b) => a.Minor <= b.Minor;
     public static bool operator >=(PssVersion a, PssVersion b) => a.Minor >= b.Minor;
 
-    public override string ToString() => $"v1.{Minor}";
+    /// <summary><c>v1.MINOR</c>, made once per version: every finding of a scan carries it.</summary>
+    public string Name => Minor < Names.Length ? Names[Minor] : $"v1.{Minor}";
+
+    public override string ToString() => Name;
+
+    private static readonly string[] Names = [.. Enumerable.Range(0, Newest.Minor + 1).Select(m => $"v1.{m}")]; // after Newest: static fields initialize in text order
 
     private bool Since(int minor) => Minor >= minor;
 
