@@ -9,7 +9,9 @@ namespace ZeroDrift.Cli.Commands;
 /// <param name="PiiMinItems"><c>--pii-min N</c>: report a file's sensitive data only when it holds at least N items.</param>
 /// <param name="CustomCheckFiles"><c>--config-check FILE</c>: the user's CEL misconfiguration checks.</param>
 /// <param name="SecretRules">A gitleaks config's rules (<c>--secret-config</c>); null = the built-in rules.</param>
-public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null);
+/// <param name="PssVersion"><c>--pss-version</c>: the Pod Security policy version Kubernetes manifests are judged at; null = the newest.</param>
+public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null,
+    Misconfig.Kubernetes.PssVersion? PssVersion = null);
 
 /// <summary>
 /// The content scanners <c>--scanners</c> accepts, by name. A scanner is added to ZeroDrift by one line here: its
@@ -21,7 +23,11 @@ public static class ContentScanners
     [
         ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules ?? BuiltInRules.RuleSet), s.ShowSecrets)),
         ("pii", s => SensitiveDataDetector.Create(new SensitiveDataOptions { MinItemsPerFile = s.PiiMinItems })),
-        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = s.CustomCheckFiles ?? [] })),
+        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions
+        {
+            CustomCheckFiles = s.CustomCheckFiles ?? [],
+            PssVersion = s.PssVersion ?? Misconfig.Kubernetes.PssVersion.Newest,
+        })),
     ];
 
     public static IEnumerable<string> Names => Registry.Select(r => r.Name);
