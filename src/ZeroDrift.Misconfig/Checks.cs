@@ -20,16 +20,16 @@ public static class Checks
         K("ZD-K8S-004", "Capabilities beyond the baseline set", Severity.High, "capabilities.add lists a capability outside the baseline set (AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID, SYS_CHROOT).", "Remove the capability from capabilities.add.", Pss),
         K("ZD-K8S-005", "hostPath volume", Severity.High, "hostPath volumes expose the node's file system to the pod (PSS baseline).", "Use a persistentVolumeClaim, configMap, secret, emptyDir or CSI volume instead of hostPath.", Pss),
         K("ZD-K8S-006", "Host port", Severity.Medium, "A container port binds a port on the node (hostPort other than 0; PSS baseline).", "Remove hostPort; expose the pod through a Service.", Pss),
-        K("ZD-K8S-007", "AppArmor profile overridden", Severity.High, "appArmorProfile.type other than RuntimeDefault or Localhost, or an AppArmor annotation other than runtime/default or localhost/* (PSS baseline).", "Use appArmorProfile.type RuntimeDefault (or a Localhost profile), or remove the override.", Pss),
-        K("ZD-K8S-008", "Custom SELinux options", Severity.High, "seLinuxOptions.type outside container_t, container_init_t, container_kvm_t, container_engine_t, or a custom SELinux user or role (PSS baseline).", "Remove seLinuxOptions.user and .role and use an allowed type.", Pss),
-        K("ZD-K8S-009", "Unmasked /proc mount", Severity.High, "securityContext.procMount other than Default unmasks /proc paths (PSS baseline).", "Remove procMount or set it to Default.", Pss),
-        K("ZD-K8S-010", "Seccomp disabled", Severity.High, "seccompProfile.type Unconfined runs the pod or container without a syscall filter (PSS baseline).", "Set seccompProfile.type to RuntimeDefault or Localhost.", Pss),
-        K("ZD-K8S-011", "Unsafe sysctl", Severity.High, "securityContext.sysctls sets a sysctl outside the safe, namespaced set (PSS baseline).", "Remove the sysctl, or set it on the node instead.", Pss),
+        K("ZD-K8S-007", "AppArmor profile overridden", Severity.High, "An appArmorProfile whose type is not RuntimeDefault or Localhost, or an AppArmor annotation other than runtime/default or localhost/* (PSS baseline).", "Use appArmorProfile.type RuntimeDefault (or a Localhost profile), or remove the override.", Pss),
+        K("ZD-K8S-008", "Custom SELinux options", Severity.High, "seLinuxOptions.type outside container_t, container_init_t, container_kvm_t and (since policy v1.31) container_engine_t, or a custom SELinux user or role (PSS baseline).", "Remove seLinuxOptions.user and .role and use an allowed type.", Pss),
+        K("ZD-K8S-009", "Unmasked /proc mount", Severity.High, "securityContext.procMount other than Default unmasks /proc paths (PSS baseline; since policy v1.35 a pod with hostUsers: false may, and the restricted profile's ban is ZD-K8S-015's).", "Remove procMount or set it to Default.", Pss),
+        K("ZD-K8S-010", "Seccomp disabled", Severity.High, "A seccompProfile whose type is not RuntimeDefault or Localhost (Unconfined: no syscall filter), or before policy v1.19 a seccomp annotation other than runtime/default, docker/default or localhost/* (PSS baseline).", "Set seccompProfile.type to RuntimeDefault or Localhost.", Pss),
+        K("ZD-K8S-011", "Unsafe sysctl", Severity.High, "securityContext.sysctls sets a sysctl outside the safe, namespaced set of the policy version (PSS baseline).", "Remove the sysctl, or set it on the node instead.", Pss),
         K("ZD-K8S-012", "Probe or lifecycle hook targets another host", Severity.Medium, "A probe or lifecycle hook's httpGet.host or tcpSocket.host is set, which lets the kubelet reach other hosts on the pod's behalf (PSS baseline since v1.34).", "Remove the host field; probes and hooks then target the pod's own IP.", Pss),
         // Restricted.
-        K("ZD-K8S-013", "Volume type not allowed in the restricted profile", Severity.Medium, "A volume is not one of configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret (PSS restricted).", "Use one of the allowed volume types, with the storage behind a PersistentVolume.", Pss),
+        K("ZD-K8S-013", "Volume type not allowed in the restricted profile", Severity.Medium, "A volume is not one of configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret (PSS restricted).", "Use one of the allowed volume types, with the storage behind a PersistentVolume.", Pss),
         K("ZD-K8S-014", "Privilege escalation allowed", Severity.Medium, "allowPrivilegeEscalation is not set to false, so setuid binaries can gain privileges (PSS restricted).", "Set securityContext.allowPrivilegeEscalation: false on every container.", Pss),
-        K("ZD-K8S-015", "May run as root", Severity.Medium, "runAsNonRoot is not true for the pod or the container (PSS restricted).", "Set securityContext.runAsNonRoot: true on the pod (and not false on any container).", Pss),
+        K("ZD-K8S-015", "May run as root", Severity.Medium, "runAsNonRoot is not true for the pod or the container; since policy v1.35 a pod with hostUsers: false may run as root in its own user namespace, but only with /proc masked, so for it this is a procMount other than Default (PSS restricted).", "Set securityContext.runAsNonRoot: true on the pod (and not false on any container); in a pod with hostUsers: false, remove procMount or set it to Default.", Pss),
         K("ZD-K8S-016", "Runs as user 0", Severity.High, "runAsUser is 0 (root) for the pod or a container (PSS restricted).", "Set runAsUser to a non-zero UID.", Pss),
         K("ZD-K8S-017", "No seccomp profile", Severity.Medium, "Neither the pod nor the container sets seccompProfile.type RuntimeDefault or Localhost (PSS restricted).", "Set securityContext.seccompProfile.type: RuntimeDefault on the pod.", Pss),
         K("ZD-K8S-018", "Capabilities not dropped", Severity.Medium, "The container does not drop ALL capabilities, or adds one other than NET_BIND_SERVICE (PSS restricted).", "Set capabilities.drop: [ALL] and add back at most NET_BIND_SERVICE.", Pss),
@@ -79,4 +79,11 @@ public static class Checks
 
 /// <summary>One check's verdict on one place in a file, before it becomes a <see cref="ContentFinding"/>.</summary>
 /// <param name="Key">What identifies the place across edits (resource and field path), for the fingerprint.</param>
-internal sealed record Issue(string CheckId, int Line, int Column, string Message, string Key);
+internal sealed record Issue(string CheckId, int Line, int Column, string Message, string Key)
+{
+    /// <summary>The Pod Security Standards policy version a PSS control was judged at; null for other checks.</summary>
+    public Kubernetes.PssVersion? Pss { get; init; }
+
+    /// <summary>The Pod Security Standards control judged, with its level; null for other checks.</summary>
+    public Kubernetes.PssControl? Control { get; init; }
+}

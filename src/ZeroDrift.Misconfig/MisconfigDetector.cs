@@ -144,7 +144,7 @@ public sealed class MisconfigDetector : IContentDetector
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var resource in Resources(doc))
             {
-                foreach (var issue in KubernetesChecks.Check(resource)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
+                foreach (var issue in KubernetesChecks.Check(resource, _options.PssVersion)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
                 var custom = new List<(CustomCheck Check, Issue Issue)>();
                 RunCustom(path, resource, custom, warn, customTime);
                 foreach (var (check, issue) in custom) yield return ToFinding(path, check.Rule, issue);
@@ -245,6 +245,21 @@ public sealed class MisconfigDetector : IContentDetector
         Span = issue.Line > 0 ? TextSpan.Line(issue.Line, issue.Column) : null,
         Message = issue.Message,
         Fingerprint = $"{path}:{rule.Id}:{issue.Key}",
-        Properties = new Dictionary<string, string> { ["location"] = issue.Key },
+        Properties = Properties(issue),
     };
+
+    /// <summary>Where the check looked; for a Pod Security Standards control, also which control, its level and the policy
+    /// version judged, so that a report can be read (and filtered) the way Kubernetes' own admission speaks.</summary>
+    private static Dictionary<string, string> Properties(Issue issue)
+    {
+        if (issue.Pss is not { } version || issue.Control is not { } control)
+            return new Dictionary<string, string>(1, StringComparer.Ordinal) { ["location"] = issue.Key };
+        return new Dictionary<string, string>(4, StringComparer.Ordinal)
+        {
+            ["control"] = control.Name,
+            ["level"] = control.LevelName,
+            ["location"] = issue.Key,
+            ["pssVersion"] = version.Name,
+        };
+    }
 }

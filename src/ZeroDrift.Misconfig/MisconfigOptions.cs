@@ -4,8 +4,11 @@ namespace ZeroDrift.Misconfig;
 
 public sealed record MisconfigOptions
 {
-    /// <summary>Files of custom checks in CEL (the CLI's <c>--misconfig-checks</c>); see docs/misconfig.md.</summary>
+    /// <summary>Files of custom checks in CEL (the CLI's <c>--config-check</c>); see docs/misconfig.md.</summary>
     public IReadOnlyList<string> CustomCheckFiles { get; init; } = [];
+
+    /// <summary>The Pod Security Standards policy version Kubernetes manifests are judged at (the CLI's <c>--pss-version</c>).</summary>
+    public Kubernetes.PssVersion PssVersion { get; init; } = Kubernetes.PssVersion.Newest;
 
     /// <summary>YAML and JSON files larger than this are not read as manifests.</summary>
     public long MaxManifestBytes { get; init; } = 8L * 1024 * 1024;

@@ -47,6 +47,28 @@ public class CommandLineTests
         Assert.DoesNotContain("   at ", r.Stderr);
     }
 
+    [Theory]
+    [InlineData("scan", ".", "--scanners", "misconfig", "--pss-version", "v1.x")]
+    [InlineData("policy", "check", "pod.yaml", "--policy", "policy.yaml", "--pss-version", "1.34")]
+    [InlineData("admission", "--policy", "policy.yaml", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--pss-version", "v2.0")]
+    [InlineData("server", "--admission-policy", "policy.yaml", "--pss-version", "v1.034")]
+    public void A_malformed_pss_version_is_one_line_and_exit_2_before_anything_runs(params string[] args)
+    {
+        var r = ZeroDriftRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"zerodrift: error: --pss-version {args[^1]}: must be \"latest\" or \"v1.x\" (a Pod Security policy version, v1.0 to v1.37)", r.Stderr.Trim());
+    }
+
+    [Theory]
+    [InlineData("--pss-version needs --scanners misconfig", "scan", ".", "--scanners", "secret", "--pss-version", "v1.34")]
+    [InlineData("--pss-version needs --admission-policy", "server", "--pss-version", "v1.34")]
+    public void A_pss_version_without_what_it_judges_is_a_usage_error(string message, params string[] args)
+    {
+        var r = ZeroDriftRunner.Run(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal($"zerodrift: error: {message}", r.Stderr.Trim());
+    }
+
     [Fact]
     public void A_missing_target_is_one_line_and_exit_2()
     {

@@ -104,7 +104,7 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
         var (cert, key, ca) = Certificates();
         var port = RegistryServer.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"), "admission", "--policy", policy, "--tls-cert", cert, "--tls-key", key, "--listen", $"127.0.0.1:{port}", "--insecure-registry", Registry.Host })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zerodrift.dll"), "admission", "--policy", policy, "--tls-cert", cert, "--tls-key", key, "--listen", $"127.0.0.1:{port}", "--insecure-registry", Registry.Host, "--pss-version", "v1.34" })
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;
         try
@@ -148,6 +148,18 @@ public sealed class PolicyAdmissionCommandTests : IAsyncLifetime
             Assert.False(pidAnswer["allowed"]!.GetValue<bool>());
             Assert.EndsWith("rule 'shop: podSecurity' failed for Pod rogue: violates Pod Security Standard 'baseline': the pod shares the host's namespace (hostPID: true)",
                 pidAnswer["status"]!["message"]!.GetValue<string>());
+
+            // The webhook judges at --pss-version v1.34: a pod in its own user namespace may not unmask /proc under that
+            // version's baseline (v1.35 and later allow it).
+            var unmasked = review.Replace("\"uid\":\"e2e-1\"", "\"uid\":\"e2e-3\"", StringComparison.Ordinal)
+                .Replace("shop/rogue:1\"}]", "shop/web:1\",\"securityContext\":{\"procMount\":\"Unmasked\"}}],\"hostUsers\":false", StringComparison.Ordinal);
+            using var unmaskedContent = new StringContent(unmasked, Encoding.UTF8);
+            unmaskedContent.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var unmaskedResponse = await http.PostAsync("validate", unmaskedContent);
+            var unmaskedAnswer = JsonNode.Parse(await unmaskedResponse.Content.ReadAsStringAsync())!["response"]!;
+            Assert.False(unmaskedAnswer["allowed"]!.GetValue<bool>());
+            Assert.EndsWith("violates Pod Security Standard 'baseline': container \"c\" unmasks /proc (procMount: Unmasked)",
+                unmaskedAnswer["status"]!["message"]!.GetValue<string>());
         }
         finally
         {

@@ -49,6 +49,7 @@ public class KubernetesCheckTests
         { "ZD-K8S-016", Pod(sc: "        runAsUser: 0 # <-\n") },
         { "ZD-K8S-017", Pod(podSeccomp: null, containerMarker: "# <-") },
         { "ZD-K8S-018", Pod(drop: "[NET_RAW] # <-") },
+        { "ZD-K8S-015", Pod(spec: "  hostUsers: false\n", sc: "        procMount: Unmasked # <-\n") }, // in its own user namespace: the restricted /proc ban
         { "ZD-K8S-018", Pod(sc: "          add: [CHOWN] # <-\n") },
         { "ZD-K8S-020", Pod(limits: "        limits: # <-\n          cpu: 500m\n") },
         { "ZD-K8S-021", Pod(image: "nginx # <-") },
@@ -76,6 +77,7 @@ public class KubernetesCheckTests
         { "ZD-K8S-007", Pod(sc: "        appArmorProfile:\n          type: RuntimeDefault\n", meta: "  annotations:\n    container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-app\n") },
         { "ZD-K8S-008", Pod(sc: "        seLinuxOptions:\n          type: container_t\n          level: s0:c123,c456\n") },
         { "ZD-K8S-009", Pod(sc: "        procMount: Default\n") },
+        { "ZD-K8S-009", Pod(spec: "  hostUsers: false\n", sc: "        procMount: Unmasked\n") }, // its own user namespace: ZD-K8S-015's
         { "ZD-K8S-010", Pod(sc: "        seccompProfile:\n          type: Localhost\n          localhostProfile: app.json\n") },
         { "ZD-K8S-011", Pod(podSc: "    sysctls:\n      - name: net.ipv4.tcp_syncookies\n        value: '1'\n") },
         { "ZD-K8S-012", Pod(container: "      livenessProbe:\n        httpGet:\n          path: /healthz\n          port: 80\n") },
@@ -85,6 +87,7 @@ public class KubernetesCheckTests
         { "ZD-K8S-016", Pod(sc: "        runAsUser: 10001\n") },
         { "ZD-K8S-017", Pod(podSeccomp: null, sc: "        seccompProfile:\n          type: RuntimeDefault\n") },
         { "ZD-K8S-018", Pod(sc: "          add: [NET_BIND_SERVICE]\n") },
+        { "ZD-K8S-015", Pod(spec: "  hostUsers: false\n", sc: "        procMount: Default\n") },
         { "ZD-K8S-020", Pod() },
         { "ZD-K8S-021", Pod(image: "nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31") },
         { "ZD-K8S-022", Pod() },

@@ -24,16 +24,18 @@ public static class AdmissionCommand
         var maxBytes = new Option<int>("--max-request-bytes") { Description = "Largest AdmissionReview accepted; larger ones are denied", DefaultValueFactory = _ => new AdmissionOptions().MaxRequestBytes };
         var noDefaults = new Option<bool>("--no-security-context-defaults") { Description = "Mutation pins digests only; it adds no securityContext defaults" };
         var assets = new Option<string?>("--assets-db") { Description = "Record every image admitted or denied in this asset inventory (see zerodrift assets)" };
+        var pssVersion = PssVersionOption.Create("admitted pods");
         var tagTtl = new Option<int>("--tag-ttl-seconds") { Description = "How long a tag's resolved digest is reused before the registry is asked again", DefaultValueFactory = _ => 30 };
         var command = new Command("admission", "Serve the Kubernetes admission webhook (validating and mutating) that enforces a policy");
-        foreach (var o in new Option[] { policy, cert, key, listen, insecure, maxBytes, noDefaults, tagTtl, assets }) command.Options.Add(o);
+        foreach (var o in new Option[] { policy, cert, key, listen, insecure, maxBytes, noDefaults, tagTtl, assets, pssVersion }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
+            var podSecurity = new MisconfigPodSecurity(PssVersionOption.Read(parse, pssVersion));
             var loaded = SupplyPolicy.Load(parse.GetValue(policy)!);
             if (parse.GetValue(maxBytes) is < 1024 or > (64 << 20)) throw new UsageException("--max-request-bytes must be between 1024 and 67108864");
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
-            var engine = new PolicyEngine(loaded, signing, MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(tagTtl))));
+            var engine = new PolicyEngine(loaded, signing, podSecurity, TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(tagTtl))));
             using var store = parse.GetValue(assets) is { } assetsPath ? new Supply.Assets.AssetStore(AssetsCommand.DbPath(assetsPath)) : null;
             var handler = new AdmissionHandler(engine, new AdmissionOptions
             {
@@ -41,7 +43,7 @@ public static class AdmissionCommand
                 AddSecurityContextDefaults = !parse.GetValue(noDefaults),
             }, store is null ? null : new AssetObserver(store));
             await using var server = await AdmissionServer.StartAsync(handler, parse.GetValue(listen)!, parse.GetValue(cert)!, parse.GetValue(key)!, token).ConfigureAwait(false);
-            Console.Error.WriteLine($"zerodrift admission: serving /validate and /mutate on {string.Join(", ", server.Addresses)} with {loaded.Source}");
+            Console.Error.WriteLine($"zerodrift admission: serving /validate and /mutate on {string.Join(", ", server.Addresses)} with {loaded.Source} (Pod Security policy {podSecurity.Version})");
             try
             {
                 await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);

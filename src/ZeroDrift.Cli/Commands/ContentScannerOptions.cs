@@ -4,8 +4,8 @@ namespace ZeroDrift.Cli.Commands;
 
 /// <summary>
 /// The options of <c>zerodrift scan</c> that tune the sensitive-data and misconfiguration scanners:
-/// <c>--pii-min N</c> (docs/pii.md) and <c>--config-check FILE</c> (docs/misconfig.md, custom CEL checks; the name
-/// Trivy users know for their own checks).
+/// <c>--pii-min N</c> (docs/pii.md), <c>--config-check FILE</c> (docs/misconfig.md, custom CEL checks; the name
+/// Trivy users know for their own checks) and <c>--pss-version</c> (the Pod Security policy version manifests are judged at).
 /// </summary>
 public sealed class ContentScannerOptions
 {
@@ -19,10 +19,13 @@ public sealed class ContentScannerOptions
         Description = "A file of custom misconfiguration checks written in CEL (repeatable; needs --scanners misconfig)",
     };
 
+    private readonly Option<string?> _pssVersion = PssVersionOption.Create("Kubernetes manifests (needs --scanners misconfig)");
+
     public void AddTo(Command command)
     {
         command.Options.Add(_piiMin);
         command.Options.Add(_configCheck);
+        command.Options.Add(_pssVersion);
     }
 
     /// <summary>The options as <see cref="ContentScannerSettings"/>, checked against the chosen scanners.</summary>
@@ -41,6 +44,8 @@ public sealed class ContentScannerOptions
             foreach (var file in checks)
                 if (!file.Exists) throw new UsageException($"{file.FullName}: no such custom check file");
         }
-        return settings with { PiiMinItems = piiMin ?? 1, CustomCheckFiles = [.. checks.Select(f => f.FullName)] };
+        var pssVersion = PssVersionOption.Read(parse, _pssVersion);
+        if (parse.GetValue(_pssVersion) is not null && !scanners.Contains("misconfig")) throw new UsageException("--pss-version needs --scanners misconfig");
+        return settings with { PiiMinItems = piiMin ?? 1, CustomCheckFiles = [.. checks.Select(f => f.FullName)], PssVersion = pssVersion };
     }
 }

@@ -11,8 +11,9 @@ namespace ZeroDrift.Cli.Commands;
 /// <param name="CustomCheckFiles"><c>--config-check FILE</c>: the user's CEL misconfiguration checks.</param>
 /// <param name="SecretRules">A gitleaks config's rules (<c>--secret-config</c>); null = the built-in rules.</param>
 /// <param name="Budget">The budget of each file parsed (from the target's limits); null = the defaults.</param>
+/// <param name="PssVersion"><c>--pss-version</c>: the Pod Security policy version Kubernetes manifests are judged at; null = the newest.</param>
 public sealed record ContentScannerSettings(SecretRuleSet? SecretRules, bool ShowSecrets, int PiiMinItems = 1, IReadOnlyList<string>? CustomCheckFiles = null,
-    ParseBudget? Budget = null);
+    ParseBudget? Budget = null, Misconfig.Kubernetes.PssVersion? PssVersion = null);
 
 /// <summary>
 /// The content scanners <c>--scanners</c> accepts, by name. A scanner is added to ZeroDrift by one line here: its
@@ -24,7 +25,12 @@ public static class ContentScanners
     [
         ("secret", s => new SecretDetector(new SecretScanner(s.SecretRules ?? BuiltInRules.RuleSet), s.ShowSecrets)),
         ("pii", s => SensitiveDataDetector.Create(new SensitiveDataOptions { MinItemsPerFile = s.PiiMinItems })),
-        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions { CustomCheckFiles = s.CustomCheckFiles ?? [], Budget = s.Budget ?? ParseBudget.Default })),
+        ("misconfig", s => MisconfigDetector.Create(new MisconfigOptions
+        {
+            CustomCheckFiles = s.CustomCheckFiles ?? [],
+            Budget = s.Budget ?? ParseBudget.Default,
+            PssVersion = s.PssVersion ?? Misconfig.Kubernetes.PssVersion.Newest,
+        })),
     ];
 
     public static IEnumerable<string> Names => Registry.Select(r => r.Name);

@@ -16,17 +16,19 @@ public static class PolicyCommand
         var policy = new Option<string>("--policy") { Description = "The policy YAML file (docs/policy.md)", Required = true };
         var insecure = SupplyOptions.InsecureRegistry();
         var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
+        var pssVersion = PssVersionOption.Create("pod specs");
         var check = new Command("check", "Print each rule's verdict for the image or workloads; exit 1 when any is denied");
         check.Arguments.Add(target);
-        foreach (var o in new Option[] { policy, insecure, output }) check.Options.Add(o);
+        foreach (var o in new Option[] { policy, insecure, output, pssVersion }) check.Options.Add(o);
         check.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var format = parse.GetValue(output)!;
             if (format is not ("text" or "json")) throw new UsageException($"unknown output '{format}' (text or json)");
+            var podSecurity = new MisconfigPodSecurity(PssVersionOption.Read(parse, pssVersion));
             var loaded = SupplyPolicy.Load(parse.GetValue(policy)!);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
-            var engine = new PolicyEngine(loaded, signing, MisconfigPodSecurity.Instance, TimeSpan.Zero);
+            var engine = new PolicyEngine(loaded, signing, podSecurity, TimeSpan.Zero);
             var subject = parse.GetValue(target)!;
             var results = new List<(string Subject, PolicyDecision Decision)>();
             if (File.Exists(subject))

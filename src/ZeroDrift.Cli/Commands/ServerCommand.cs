@@ -18,19 +18,22 @@ public static class ServerCommand
         var nats = new Option<string?>("--nats") { Description = "Also consume agent batches from NATS JetStream at this URL (nats://HOST:PORT); several replicas share one durable consumer" };
         var admissionPolicy = new Option<FileInfo?>("--admission-policy") { Description = "Also serve the Kubernetes admission webhook (/admission/validate, /admission/mutate) enforcing this policy YAML (docs/policy.md); its decisions are recorded" };
         var insecure = SupplyOptions.InsecureRegistry();
+        var pssVersion = PssVersionOption.Create("pods admitted through --admission-policy");
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
-        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, insecure }) command.Options.Add(o);
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, insecure, pssVersion }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             // The webhook is composed as `zerodrift admission` composes it: the policy, image verification against
             // the registries, the misconfiguration scanner's Pod Security Standards checks.
+            var podSecurity = new MisconfigPodSecurity(PssVersionOption.Read(parse, pssVersion));
+            if (parse.GetValue(pssVersion) is not null && parse.GetValue(admissionPolicy) is null) throw new UsageException("--pss-version needs --admission-policy");
             var signing = parse.GetValue(admissionPolicy) is not null ? SupplyOptions.Signing(parse, insecure) : null;
             using var registry = signing?.Client;
             AdmissionHandler? admission = null;
             if (parse.GetValue(admissionPolicy) is { } policyFile)
             {
                 if (!policyFile.Exists) throw new UsageException($"--admission-policy {policyFile.FullName}: no such file");
-                var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
+                var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, podSecurity, TimeSpan.FromSeconds(30));
                 admission = new AdmissionHandler(engine, new AdmissionOptions());
             }
             var options = new ServerOptions(

@@ -37,14 +37,14 @@ internal static class KubernetesChecks
     public static string ResourceKey(DocNode doc) =>
         $"{doc["kind"]?.Str}/{doc["metadata"]?["namespace"]?.Str ?? ""}/{doc["metadata"]?["name"]?.Str ?? ""}";
 
-    public static IEnumerable<Issue> Check(DocNode doc)
+    public static IEnumerable<Issue> Check(DocNode doc, PssVersion version)
     {
         var key = ResourceKey(doc);
         var kindNode = doc["kind"]!;
         if (PodSpecOf(doc) is var (spec, metadata, path))
         {
-            foreach (var v in PodSecurityStandards.Evaluate(spec, metadata, path).Violations)
-                yield return At(v.CheckId, v.Node ?? spec, v.Message, key, v.Path);
+            foreach (var v in PodSecurityStandards.Evaluate(spec, metadata, path, version).Violations)
+                yield return At(v.CheckId, v.Node ?? spec, v.Message, key, v.Path) with { Pss = version, Control = new PssControl(v.CheckId, v.Control, v.Level) };
             foreach (var issue in Workload(spec, path, key)) yield return issue;
         }
         switch (kindNode.Str)
