@@ -16,6 +16,9 @@ public static class OsvEcosystemMap
     public static OsvQuery? For(Package package, Distro? distro, out string? reason)
     {
         reason = null;
+        // A git or local dependency (package-lock.json, go.mod's "replace => ./dir") has no version: its code is not
+        // a published release, and no range can say whether it is affected.
+        if (package.Version.Length == 0) { reason = "no version (a git or local dependency)"; return null; }
         switch (package.Ecosystem)
         {
             case Ecosystem.Dpkg:

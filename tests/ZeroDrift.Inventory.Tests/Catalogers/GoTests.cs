@@ -54,7 +54,7 @@ public sealed class GoTests
         Assert.Equal("h1:abc=", packages.Single("github.com/new/lib").Metadata["sum"]);
         Assert.False(packages.Single("github.com/pkg/errors").Metadata.ContainsKey("sum"));
         Assert.Equal([
-            "pkg:golang/example.com/local@v0.0.0-00010101000000-000000000000",
+            "pkg:golang/../local",
             "pkg:golang/example.com/pinned@v1.1.0",
             "pkg:golang/github.com/google/uuid@v1.6.0",
             "pkg:golang/github.com/new/lib@v1.5.0",
@@ -66,10 +66,52 @@ public sealed class GoTests
         Assert.Equal("true", packages.Single("golang.org/x/sys").Metadata["indirect"]);
         Assert.False(packages.Single("github.com/google/uuid").Metadata.ContainsKey("indirect"));
         Assert.Equal("github.com/old/lib@v1.0.0", packages.Single("github.com/new/lib").Metadata["replaces"]);
-        Assert.Equal("../local", packages.Single("example.com/local").Metadata["replace"]);
+        // A directory replacement is the directory's code, not the module's: reported as the directory, versionless.
+        var local = packages.Single("../local");
+        Assert.Equal("", local.Version);
+        Assert.Equal("../local", local.Metadata["replace"]);
+        Assert.Equal("example.com/local@v0.0.0-00010101000000-000000000000", local.Metadata["replaces"]);
+        Assert.DoesNotContain(packages, p => p.Name == "example.com/local");
         Assert.False(packages.Single("example.com/pinned").Metadata.ContainsKey("replace"));
         Assert.All(packages, p => Assert.Equal("github.com/example/app", p.Metadata["mainModule"]));
         Assert.DoesNotContain(packages, p => p.Name == "github.com/example/app");
+    }
+
+    [Theory]
+    [InlineData("go 1.16", true)]
+    [InlineData("go 1.12", true)]
+    [InlineData("", true)]
+    [InlineData("go 1.17", false)]
+    [InlineData("go 1.21.4", false)]
+    public void Go_mod_before_1_17_adds_the_modules_go_sum_holds_code_of(string goLine, bool fromSum)
+    {
+        using var dir = new TempDir();
+        dir.File("go.mod", $"module example.com/old\n\n{goLine}\n\nrequire (\n\tgithub.com/a/direct v1.2.0\n\tgithub.com/b/replaced v1.0.0\n)\n\n" +
+            "replace github.com/b/replaced => github.com/b/fork v1.0.1\n\nexclude github.com/e/excluded v0.3.0\n");
+        dir.File("go.sum", """
+            github.com/a/direct v1.1.0 h1:AAA=
+            github.com/a/direct v1.2.0 h1:AAB=
+            github.com/a/direct v1.2.0/go.mod h1:AAC=
+            github.com/b/fork v1.0.1 h1:BBA=
+            github.com/c/indirect v0.9.0 h1:CCA=
+            github.com/c/indirect v0.9.0/go.mod h1:CCB=
+            github.com/c/indirect v0.10.0 h1:CCC=
+            github.com/c/indirect v0.10.0/go.mod h1:CCD=
+            github.com/d/only-go-mod v1.0.0/go.mod h1:DDA=
+            github.com/e/excluded v0.3.0 h1:EEA=
+            """);
+        var result = LanguageScan.Run(dir.Path, new GoModCataloger());
+        Assert.Empty(result.Warnings);
+        var expected = new List<string> { "github.com/a/direct@v1.2.0", "github.com/b/fork@v1.0.1" };
+        // go.sum is sorted by version: the last content line of a module is the version built. A module only its
+        // go.mod was read of, one go.mod already names (or replaces), and an excluded version are not added.
+        if (fromSum) expected.Add("github.com/c/indirect@v0.10.0");
+        Assert.Equal(expected, result.Packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        if (!fromSum) return;
+        var indirect = result.Packages.Single("github.com/c/indirect");
+        Assert.Equal("true", indirect.Metadata["indirect"]);
+        Assert.Equal("h1:CCC=", indirect.Metadata["sum"]);
+        Assert.Equal(["/go.mod", "/go.sum"], indirect.Locations.Select(l => l.Path));
     }
 
     [Theory]

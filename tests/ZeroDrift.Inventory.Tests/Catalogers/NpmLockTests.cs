@@ -223,6 +223,52 @@ public sealed class NpmLockTests
     }
 
     [Fact]
+    public void V2_written_without_packages_is_read_from_its_dependencies_tree()
+    {
+        const string v2 = """
+        {
+          "lockfileVersion": 2, "requires": true,
+          "dependencies": { "ms": { "version": "2.1.3" }, "debug": { "version": "4.3.4", "requires": { "ms": "2.1.3" } } }
+        }
+        """;
+        var result = LockfileHarness.RunText(_cataloger, "package-lock.json", v2);
+        Assert.Equal(["debug@4.3.4", "ms@2.1.3"], result.NameVersions().Order(StringComparer.Ordinal));
+        Assert.Equal(["pkg:npm/ms@2.1.3"], result.DependenciesOf("pkg:npm/debug@4.3.4"));
+    }
+
+    [Fact]
+    public void Git_dependencies_without_a_version_are_reported_versionless_with_their_source()
+    {
+        const string v3 = """
+        {
+          "lockfileVersion": 3,
+          "packages": {
+            "": { "name": "app", "dependencies": { "forked": "github:someone/forked#main" } },
+            "node_modules/forked": { "resolved": "git+ssh://git@github.com/someone/forked.git#0123456789abcdef0123456789abcdef01234567" },
+            "node_modules/no-source": {}
+          }
+        }
+        """;
+        const string v1 = """
+        {
+          "lockfileVersion": 1,
+          "dependencies": {
+            "forked": { "version": "github:someone/forked#0123456789abcdef0123456789abcdef01234567", "from": "github:someone/forked#main" },
+            "local": { "version": "file:libs/local" }
+          }
+        }
+        """;
+        foreach (var lockfile in new[] { v3, v1 })
+        {
+            var result = LockfileHarness.RunText(_cataloger, "package-lock.json", lockfile);
+            var forked = Assert.Single(result.Packages);
+            Assert.Equal("", forked.Version);
+            Assert.Equal("pkg:npm/forked", forked.Purl.ToString());
+            Assert.Contains("0123456789abcdef0123456789abcdef01234567", forked.Metadata["resolved"], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Same_name_and_version_in_several_folders_is_one_package_dev_only_if_every_copy_is()
     {
         const string lockfile = """

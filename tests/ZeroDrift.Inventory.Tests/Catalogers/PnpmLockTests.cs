@@ -324,6 +324,58 @@ public sealed class PnpmLockTests
     }
 
     [Fact]
+    public void V5_keys_of_another_registry_start_with_its_host_and_still_name_the_package()
+    {
+        const string lockfile = """
+        lockfileVersion: 5.4
+        dependencies:
+          left-pad: npm.corp.test/left-pad/1.3.0
+          '@corp/ui': npm.corp.test/@corp/ui/2.1.0_react@18.2.0
+        packages:
+          npm.corp.test/left-pad/1.3.0:
+            resolution: {integrity: sha512-x, registry: https://npm.corp.test/}
+            dev: false
+          npm.corp.test/@corp/ui/2.1.0_react@18.2.0:
+            resolution: {integrity: sha512-y, registry: https://npm.corp.test/}
+            dependencies:
+              left-pad: npm.corp.test/left-pad/1.3.0
+            dev: false
+          gitlab.corp.test/team/tool:
+            resolution: {tarball: https://gitlab.corp.test/team/tool/-/archive/main.tar.gz}
+            dev: false
+          git@bitbucket.test+team/other-repo/0a1b2c3d4e5f60718293a4b5c6d7e8f901234567:
+            resolution: {commit: 0a1b2c3d4e5f60718293a4b5c6d7e8f901234567, repo: 'git@bitbucket.test:team/other-repo.git', type: git}
+            name: named-in-entry
+            version: 3.0.0
+            dev: false
+        """;
+        var result = LockfileHarness.RunText(_cataloger, "pnpm-lock.yaml", lockfile);
+        // A git entry is named by its entry (a commit starting with a digit is no version), or not at all: never "team@tool".
+        Assert.Equal(["@corp/ui@2.1.0", "left-pad@1.3.0", "named-in-entry@3.0.0"], result.NameVersions().Order(StringComparer.Ordinal));
+        Assert.Equal(["pkg:npm/left-pad@1.3.0"], result.DependenciesOf("pkg:npm/%40corp/ui@2.1.0"));
+    }
+
+    [Fact]
+    public void V5_file_packages_are_named_by_their_entry_and_skipped_without_one()
+    {
+        const string lockfile = """
+        lockfileVersion: 5.4
+        packages:
+          file:..:
+            resolution: {directory: .., type: directory}
+            name: parent-project
+            version: 2.0.0
+            dev: false
+          file:../tools/unnamed:
+            resolution: {directory: ../tools/unnamed, type: directory}
+            version: 1.0.0
+            dev: false
+        """;
+        var result = LockfileHarness.RunText(_cataloger, "pnpm-lock.yaml", lockfile);
+        Assert.Equal("parent-project@2.0.0", Assert.Single(result.NameVersions()));
+    }
+
+    [Fact]
     public void Malformed_pnpm_locks_become_warnings()
     {
         using var dir = new TempDir();

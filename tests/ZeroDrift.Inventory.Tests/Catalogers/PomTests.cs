@@ -40,7 +40,7 @@ public sealed class PomTests
             "pkg:maven/io.netty/netty-handler@4.1.101.Final",
             "pkg:maven/io.netty/netty-transport-native-epoll@4.1.101.Final?classifier=linux-x86_64",
             "pkg:maven/org.junit.jupiter/junit-jupiter@5.10.1",
-            "pkg:maven/org.mockito/mockito-core@%5B5.0%2C6.0%29",
+            "pkg:maven/org.mockito/mockito-core@5.0",
             "pkg:maven/javax.servlet/javax.servlet-api@4.0.1",
         ], packages.Select(p => p.Purl.ToString()));
 
@@ -48,6 +48,7 @@ public sealed class PomTests
         Assert.True(byName["junit-jupiter"].Dev); // scope test from the parent's dependencyManagement
         Assert.Equal("test", byName["junit-jupiter"].Metadata["scope"]);
         Assert.True(byName["mockito-core"].Dev);
+        Assert.Equal("[5.0,6.0)", byName["mockito-core"].Metadata["versionRange"]);
         Assert.False(byName["javax.servlet-api"].Dev);
         Assert.Equal("provided", byName["javax.servlet-api"].Metadata["scope"]);
         Assert.Equal("true", byName["commons-text"].Metadata["optional"]);
@@ -95,6 +96,71 @@ public sealed class PomTests
         Assert.Contains("${lib.version}", Assert.Single(warnings), StringComparison.Ordinal);
         var (other, _) = CatalogText(Child("", "acme-other-parent"), ("proj/pom.xml", parent));
         Assert.Single(other);
+    }
+
+    [Fact]
+    public void A_dependency_declared_twice_is_the_last_declaration_as_in_maven()
+    {
+        const string pom = """
+            <project><groupId>g</groupId><artifactId>app</artifactId><version>1</version>
+            <dependencies>
+              <dependency><groupId>org.dup</groupId><artifactId>lib</artifactId><version>1.0.0</version></dependency>
+              <dependency><groupId>org.other</groupId><artifactId>kept</artifactId><version>3.0</version></dependency>
+              <dependency><groupId>org.dup</groupId><artifactId>lib</artifactId><version>1.1.1</version><scope>test</scope></dependency>
+              <dependency><groupId>org.dup</groupId><artifactId>lib</artifactId><version>1.0.0</version><classifier>tests</classifier></dependency>
+            </dependencies></project>
+            """;
+        var (packages, warnings) = CatalogText(pom);
+        Assert.Empty(warnings);
+        Assert.Equal(["pkg:maven/org.dup/lib@1.0.0?classifier=tests", "pkg:maven/org.dup/lib@1.1.1", "pkg:maven/org.other/kept@3.0"],
+            packages.Select(p => p.Purl.ToString()).Order(StringComparer.Ordinal));
+        Assert.True(packages.Single(p => p.Version == "1.1.1").Dev);
+    }
+
+    [Fact]
+    public void Profiles_active_by_default_add_their_dependencies_and_properties()
+    {
+        const string pom = """
+            <project><groupId>g</groupId><artifactId>app</artifactId><version>1</version>
+            <properties><lib.version>1.0</lib.version></properties>
+            <dependencies><dependency><groupId>org.main</groupId><artifactId>main</artifactId><version>${lib.version}</version></dependency></dependencies>
+            <profiles>
+              <profile><id>default</id><activation><activeByDefault>true</activeByDefault></activation>
+                <properties><lib.version>2.0</lib.version></properties>
+                <dependencies><dependency><groupId>org.profile</groupId><artifactId>extra</artifactId><version>4.5</version></dependency></dependencies>
+              </profile>
+              <profile><id>ci</id><activation><property><name>env.CI</name></property></activation>
+                <dependencies><dependency><groupId>org.profile</groupId><artifactId>ci-only</artifactId><version>1.0</version></dependency></dependencies>
+              </profile>
+              <profile><id>manual</id>
+                <dependencies><dependency><groupId>org.profile</groupId><artifactId>manual-only</artifactId><version>1.0</version></dependency></dependencies>
+              </profile>
+            </profiles></project>
+            """;
+        var (packages, warnings) = CatalogText(pom);
+        Assert.Empty(warnings);
+        Assert.Equal(["pkg:maven/org.main/main@2.0", "pkg:maven/org.profile/extra@4.5"],
+            packages.Select(p => p.Purl.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_version_range_is_its_lowest_admitted_version_or_skipped_with_a_warning()
+    {
+        const string pom = """
+            <project><groupId>g</groupId><artifactId>app</artifactId><version>1</version>
+            <properties><jetty.range>[9.4.35.v20201120,9.5)</jetty.range></properties>
+            <dependencies>
+              <dependency><groupId>org.r</groupId><artifactId>from-property</artifactId><version>${jetty.range}</version></dependency>
+              <dependency><groupId>org.r</groupId><artifactId>exact</artifactId><version>[1.2.3]</version></dependency>
+              <dependency><groupId>org.r</groupId><artifactId>open-below</artifactId><version>(,2.0)</version></dependency>
+              <dependency><groupId>org.r</groupId><artifactId>exclusive</artifactId><version>(1.0,2.0)</version></dependency>
+            </dependencies></project>
+            """;
+        var (packages, warnings) = CatalogText(pom);
+        Assert.Equal(["from-property@9.4.35.v20201120", "exact@1.2.3"], packages.Select(p => $"{p.Name}@{p.Version}"));
+        Assert.Equal("[9.4.35.v20201120,9.5)", packages[0].Metadata["versionRange"]);
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains(warnings, w => w.Contains("org.r:open-below version range '(,2.0)' has no lowest version", StringComparison.Ordinal));
     }
 
     [Fact]

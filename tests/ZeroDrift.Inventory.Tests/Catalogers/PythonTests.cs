@@ -171,6 +171,26 @@ public sealed class PythonTests
     }
 
     [Fact]
+    public void Requirements_options_end_the_requirement_wherever_they_start()
+    {
+        using var dir = new TempDir();
+        dir.File("requirements.txt", """
+            short-config==1.0 -C editable_mode=compat
+            after-options==2.0 --hash=sha256:00ff a_stray_word
+            name--hash==3.0
+            hashed==4.0 --hash sha256:00ff --hash=sha256:11ee
+            before-options==5.0 a_stray_word --hash=sha256:00ff
+            """);
+        var result = LanguageScan.Run(dir.Path, new RequirementsTxtCataloger());
+        // pip reads the requirement up to the first word starting with "-"; a stray word before it makes the line
+        // invalid (pip refuses it), one after it is ignored.
+        Assert.Equal(["after-options@2.0", "hashed@4.0", "name--hash@3.0", "short-config@1.0"],
+            result.Packages.Select(p => $"{p.Name}@{p.Version}").Order(StringComparer.Ordinal));
+        Assert.Equal("sha256:00ff sha256:11ee", result.Packages.Single("hashed").Metadata["hashes"]);
+        Assert.False(result.Packages.Single("name--hash").Metadata.ContainsKey("hashes"));
+    }
+
+    [Fact]
     public void Requirements_missing_include_warns_and_deep_includes_are_bounded()
     {
         using var dir = new TempDir();
@@ -441,6 +461,11 @@ public sealed class PythonTests
             zope.interface===6.0
             attrs \
               ==23.1.0
+            alpha==1.0 --hash=sha256:0123abcd --global-option=x
+            gamma==3.0 --hash=sha256:0123abcd trailing_word_after_options
+            epsilon--hash==5.0
+            zeta==6.0 ; python_version >= "3" --hash=sha256:0123abcd
+            eta==7.0 a_word_before_options --hash=sha256:0123abcd
             """);
         dir.File("base.txt", "six==1.16.0\n-r nested/more.txt\n");
         dir.File("nested/more.txt", "PyYAML==6.0.1 ; sys_platform == 'linux'\n");
@@ -462,7 +487,7 @@ public sealed class PythonTests
         var (code, output, error) = ProcessRunner.Run(python, ["-I", "-c", script, dir.Combine("requirements.txt")]);
         Assert.True(code == 0, "pip's parser failed (apt-get install python3-pip): " + error);
         var expected = JsonSerializer.Deserialize<string[]>(output)!.Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(7, expected.Count);
+        Assert.Equal(11, expected.Count);
 
         var result = LanguageScan.Run(dir.Path, new RequirementsTxtCataloger());
         Assert.Empty(result.Warnings);

@@ -39,7 +39,9 @@ public sealed class RustTests
             """);
         var result = LanguageScan.Run(dir.Path, new CargoLockCataloger());
         Assert.Empty(result.Warnings);
-        Assert.Equal(["pkg:cargo/libc@0.2.40", "pkg:cargo/rand@0.4.2"], result.Packages.Select(p => p.Purl.ToString()).Order(StringComparer.Ordinal));
+        // No Cargo.toml says "app" is the workspace's own crate: like every sourceless package, it is a path dependency.
+        Assert.Equal(["pkg:cargo/app@0.1.0", "pkg:cargo/libc@0.2.40", "pkg:cargo/rand@0.4.2"], result.Packages.Select(p => p.Purl.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal("path", result.Packages.Single("app").Metadata["sourceType"]);
         Assert.Equal(["libc@0.2.40"], result.Packages.DependencyNames(result.Packages.Single("rand")));
         Assert.Equal("6fd41f331ac7c5b8ac259b8bf82c75c0fb2e469bbf37d2becbba9a6a2221965b", result.Packages.Single("libc").Metadata["checksum"]);
     }

@@ -224,6 +224,26 @@ public sealed class YarnLockTests
     }
 
     [Fact]
+    public void Classic_block_headed_by_a_bare_name_is_a_package()
+    {
+        const string lockfile = """
+        # yarn lockfile v1
+
+
+        left-pad:
+          version "1.3.0"
+          resolved "https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz"
+
+        "@scope/tool":
+          version "0.2.0"
+          dependencies:
+            left-pad "^1.3.0"
+        """;
+        var result = LockfileHarness.RunText(_cataloger, "yarn.lock", lockfile);
+        Assert.Equal(["@scope/tool@0.2.0", "left-pad@1.3.0"], result.NameVersions().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Malformed_yarn_locks_become_warnings()
     {
         using var dir = new TempDir();

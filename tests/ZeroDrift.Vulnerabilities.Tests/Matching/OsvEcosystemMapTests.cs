@@ -29,4 +29,14 @@ public class OsvEcosystemMapTests
         Assert.Null(reason);
         Assert.Equal(new OsvQuery("AlmaLinux:9", "openssl", expected), query);
     }
+
+    [Theory]
+    [InlineData(Ecosystem.Npm, "raven-js", "pkg:npm/raven-js")]
+    [InlineData(Ecosystem.Go, "./fork/net", "pkg:golang/./fork/net")]
+    public void A_versionless_git_or_local_dependency_is_not_matched_against_every_advisory_of_its_name(Ecosystem ecosystem, string name, string purl)
+    {
+        var package = new Package { Name = name, Version = "", Ecosystem = ecosystem, Purl = PackageUrl.Parse(purl), FoundBy = "test" };
+        Assert.Null(OsvEcosystemMap.For(package, null, out var reason));
+        Assert.Equal("no version (a git or local dependency)", reason);
+    }
 }

@@ -44,6 +44,19 @@ internal sealed record MavenPom
         if (Child(project, "properties") is { } props)
             foreach (var property in props.Elements())
                 properties.TryAdd(property.Name.LocalName, property.Value.Trim());
+        var dependencies = ReadDependencies(Child(project, "dependencies"));
+        var management = ReadDependencies(Child(Child(project, "dependencyManagement"), "dependencies"));
+        // A profile active by default adds to the project what it declares, its properties overriding the project's.
+        // Other activations (JDK, OS, a property, a file) depend on the build machine and are not guessed.
+        foreach (var profile in ActiveByDefaultProfiles(project))
+        {
+            if (Child(profile, "properties") is { } profileProps)
+                foreach (var property in profileProps.Elements())
+                    properties[property.Name.LocalName] = property.Value.Trim();
+            dependencies.AddRange(ReadDependencies(Child(profile, "dependencies")));
+            // The managed entry found first is used: the profile's is put before the project's it overrides.
+            management.InsertRange(0, ReadDependencies(Child(Child(profile, "dependencyManagement"), "dependencies")));
+        }
         return new MavenPom
         {
             GroupId = Text(project, "groupId"),
@@ -52,14 +65,19 @@ internal sealed record MavenPom
             Packaging = Text(project, "packaging"),
             Parent = parent,
             Properties = properties,
-            Dependencies = ReadDependencies(Child(project, "dependencies")),
-            DependencyManagement = ReadDependencies(Child(Child(project, "dependencyManagement"), "dependencies")),
+            Dependencies = dependencies,
+            DependencyManagement = management,
             Licenses = Child(project, "licenses")?.Elements().Where(e => e.Name.LocalName == "license")
                 .Select(l => new PomLicense(Text(l, "name"), Text(l, "url")))
                 .Where(l => l.Name is not null || l.Url is not null)
                 .ToList() ?? [],
         };
     }
+
+    private static IEnumerable<XElement> ActiveByDefaultProfiles(XElement project) =>
+        Child(project, "profiles")?.Elements().Where(e => e.Name.LocalName == "profile")
+            .Where(p => string.Equals(Text(Child(p, "activation"), "activeByDefault"), "true", StringComparison.OrdinalIgnoreCase))
+        ?? [];
 
     private static List<PomDependency> ReadDependencies(XElement? dependencies) =>
         dependencies?.Elements().Where(e => e.Name.LocalName == "dependency")

@@ -40,7 +40,8 @@ public sealed class PomCataloger : ICataloger
             managed.TryAdd(ManagementKey(g, a, m.Type, m.Classifier), m);
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Maven keeps the last of two declarations of one groupId:artifactId:type:classifier (its model builder warns).
+        var declared = new Dictionary<string, Package>(StringComparer.Ordinal);
         foreach (var d in pom.Dependencies)
         {
             var g = properties.Resolve(d.GroupId);
@@ -50,15 +51,30 @@ public sealed class PomCataloger : ICataloger
                 context.Warn($"{entry.Path}: dependency {d.GroupId}:{d.ArtifactId} has an unresolvable groupId or artifactId, skipped");
                 continue;
             }
-            managed.TryGetValue(ManagementKey(g, a, d.Type, d.Classifier), out var management);
-            var declared = d.Version ?? management?.Version;
-            var v = properties.Resolve(declared);
+            var key = ManagementKey(g, a, d.Type, d.Classifier);
+            managed.TryGetValue(key, out var management);
+            var written = d.Version ?? management?.Version;
+            var v = properties.Resolve(written);
             if (string.IsNullOrWhiteSpace(v))
             {
-                context.Warn(declared is null
+                context.Warn(written is null
                     ? $"{entry.Path}: dependency {g}:{a} has no version here or in a dependencyManagement on disk (imported BOM or remote parent?), skipped"
-                    : $"{entry.Path}: dependency {g}:{a} version '{declared}' refers to {PomProperties.FirstReference(declared)}, which is not defined on disk, skipped");
+                    : $"{entry.Path}: dependency {g}:{a} version '{written}' refers to {PomProperties.FirstReference(written)}, which is not defined on disk, skipped");
+                declared.Remove(key);
                 continue;
+            }
+            var range = MavenVersionRange.IsRange(v) ? v : null;
+            if (range is not null)
+            {
+                // Maven picks the highest version of the range a repository has; offline, the lowest one the range
+                // admits is the version known to be allowed (what osv-scalibr reports too).
+                if (MavenVersionRange.LowestVersion(range) is not { } lowest)
+                {
+                    context.Warn($"{entry.Path}: dependency {g}:{a} version range '{range}' has no lowest version to report, skipped");
+                    declared.Remove(key);
+                    continue;
+                }
+                v = lowest;
             }
             var scope = d.Scope ?? management?.Scope ?? "compile";
             var type = d.Type ?? management?.Type;
@@ -67,13 +83,14 @@ public sealed class PomCataloger : ICataloger
             if (classifier is not null) qualifiers.Add(new("classifier", classifier));
             if (type is not null && type != "jar") qualifiers.Add(new("type", type));
             var purl = PackageUrl.For(Ecosystem.Maven, g, a, v, qualifiers);
-            if (!seen.Add(purl.ToString())) continue;
 
             var metadata = new Dictionary<string, string> { ["scope"] = scope };
             if (d.Optional) metadata["optional"] = "true";
             if (d.Version is null) metadata["managedVersion"] = "true";
-            if (declared != v) metadata["declaredVersion"] = declared!;
-            yield return new Package
+            if (written != v) metadata["declaredVersion"] = written!;
+            if (range is not null) metadata["versionRange"] = range;
+            declared.Remove(key);
+            declared[key] = new Package
             {
                 Name = a,
                 Version = v,
@@ -85,6 +102,7 @@ public sealed class PomCataloger : ICataloger
                 Metadata = metadata,
             };
         }
+        return declared.Values;
     }
 
     private static string ManagementKey(string groupId, string artifactId, string? type, string? classifier) =>

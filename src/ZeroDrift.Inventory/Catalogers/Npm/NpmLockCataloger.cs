@@ -88,7 +88,8 @@ public sealed class NpmLockCataloger : ICataloger
 
     /// <summary>
     /// Takes the lockfile's members as they stream past: "lockfileVersion", and each entry of "packages" (v2, v3) and of
-    /// "dependencies" (v1; skipped once the file has said it is v2 or later, as npm writes the version first).
+    /// "dependencies" (v1, and the copy v2 keeps of it: skipped once "packages" has been seen, as npm writes it first;
+    /// a v2 file written without "packages" is read from "dependencies").
     /// </summary>
     private sealed class Reader : IJsonMemberVisitor
     {
@@ -111,7 +112,7 @@ public sealed class NpmLockCataloger : ICataloger
         {
             null => name == "lockfileVersion",
             "packages" => HasPackages,
-            _ => HasLegacy && !HasPackages && Version is null or < 2,
+            _ => HasLegacy && !HasPackages,
         };
 
         public void Visit(string? parent, string name, JsonElement value)
@@ -145,7 +146,10 @@ public sealed class NpmLockCataloger : ICataloger
             .Distinct(StringComparer.Ordinal)
             .ToList();
         var link = json.Flag("link") ? json.Str("resolved") : null;
-        nodes[key] = new Node(key, name, json.Str("version"), declared, dependencies,
+        // A git dependency npm could not name a version of ("resolved": "git+ssh://…#commit") is still installed: it is
+        // reported without a version, its commit in "resolved".
+        var version = json.Str("version") ?? (link is null && json.Str("resolved") is not null ? "" : null);
+        nodes[key] = new Node(key, name, version, declared, dependencies,
             json.Flag("dev"), json.Flag("optional"), json.Flag("devOptional"),
             link is null ? null : LinkKey(link),
             declared is not null && pathName is not null && declared != pathName ? pathName : null,
@@ -164,11 +168,18 @@ public sealed class NpmLockCataloger : ICataloger
             alias = name;
             (name, version) = real;
         }
+        var details = Details.Of(json);
         // A v1 "file:" or "link:" version points at a folder of the project, not at a published version.
         if (version is not null && (version.StartsWith("file:", StringComparison.Ordinal) || version.StartsWith("link:", StringComparison.Ordinal)))
             version = null;
+        // A git or URL dependency ("git+ssh://…#commit", "github:user/repo#commit") has no version: its source is kept.
+        else if (version is not null && version.Contains(':', StringComparison.Ordinal))
+        {
+            details = details with { Resolved = details.Resolved ?? version };
+            version = "";
+        }
         var requires = json.Props("requires").Select(p => p.Name).ToList();
-        nodes[path] = new Node(path, name, version, json.Str("name"), requires, json.Flag("dev"), json.Flag("optional"), false, null, alias, Details.Of(json));
+        nodes[path] = new Node(path, name, version, json.Str("name"), requires, json.Flag("dev"), json.Flag("optional"), false, null, alias, details);
         foreach (var child in json.Props("dependencies")) ReadLegacy(child.Name, child.Value, path, nodes);
     }
 

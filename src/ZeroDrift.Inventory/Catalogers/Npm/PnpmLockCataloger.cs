@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using ZeroDrift.Artifacts.FileSystems;
 using ZeroDrift.Core;
 
@@ -10,7 +11,7 @@ namespace ZeroDrift.Inventory.Catalogers.Npm;
 /// "snapshots"). Variants of one name@version that differ only in peers are one package. 5.x and 6.x mark dev
 /// dependencies themselves; for 9.x a package is dev when only the importers' devDependencies reach it.
 /// </summary>
-public sealed class PnpmLockCataloger : ICataloger
+public sealed partial class PnpmLockCataloger : ICataloger
 {
     public string Name => "pnpm-lock";
 
@@ -38,7 +39,10 @@ public sealed class PnpmLockCataloger : ICataloger
             // In 9.x, facts about the package (resolution, license, engines) stay under "packages" by peer-less key.
             var info = snapshots is null ? fields : packages.Map($"{parsed.Name}@{StripPeers(parsed.Version, slashKeys)}") ?? fields;
             var fromUrl = !LooksLikeVersion(parsed.Version);
-            var name = fromUrl ? info.Str("name") ?? parsed.Name : parsed.Name;
+            // A 5.x key that is not a registry path ("github.com/user/repo", "/foo/bar") names no package: only the
+            // entry's own "name" does. A 6.x/9.x "name@url" key does name it.
+            var name = fromUrl ? info.Str("name") ?? (slashKeys ? null : parsed.Name) : parsed.Name;
+            if (name is null) continue;
             var version = fromUrl ? info.Str("version") ?? "" : StripPeers(parsed.Version, slashKeys);
             if (!NpmPackages.IsValidName(name) || version.Length == 0) continue;
             var dependencies = fields.StringMap("dependencies").Concat(fields.StringMap("optionalDependencies"))
@@ -53,9 +57,10 @@ public sealed class PnpmLockCataloger : ICataloger
         string? ResolveDependency(string name, string reference)
         {
             if (reference.StartsWith("link:", StringComparison.Ordinal) || reference.StartsWith("file:", StringComparison.Ordinal)) return null;
-            // An alias or a full key: "/real/1.0.0" (5.x), "/real@1.0.0" (6.x), "real@1.0.0" (9.x).
-            if (reference.StartsWith('/') || (!char.IsAsciiDigit(reference[0]) && reference.Contains('@', StringComparison.Ordinal)))
-                return ParseKey(reference, slashKeys && reference.StartsWith('/')) is { } aliased
+            // An alias or a full key: "/real/1.0.0" or "registry.host/real/1.0.0" (5.x), "/real@1.0.0" (6.x), "real@1.0.0" (9.x).
+            var slashKey = slashKeys && (reference.StartsWith('/') || IsRegistryHostKey(reference));
+            if (slashKey || reference.StartsWith('/') || (!char.IsAsciiDigit(reference[0]) && reference.Contains('@', StringComparison.Ordinal)))
+                return ParseKey(reference, slashKey) is { } aliased
                     ? idByNameVersion.GetValueOrDefault($"{aliased.Name}@{StripPeers(aliased.Version, slashKeys)}")
                     : null;
             return idByNameVersion.GetValueOrDefault($"{name}@{StripPeers(reference, slashKeys)}");
@@ -110,14 +115,19 @@ public sealed class PnpmLockCataloger : ICataloger
     }
 
     /// <summary>
-    /// "/@scope/name/1.0.0_peer@2" (slash form) or "/name@1.0.0(peer@2)", "name@1.0.0" (at form) → name and the
-    /// version still carrying its peer suffix.
+    /// "/@scope/name/1.0.0_peer@2" or "registry.host/name/1.0.0" (slash form), "/name@1.0.0(peer@2)" or "name@1.0.0"
+    /// (at form) → name and the version still carrying its peer suffix; null for a "file:" key.
     /// </summary>
     private static (string Name, string Version)? ParseKey(string key, bool slashForm)
     {
+        // "file:../dir": a folder of the project, named only by its entry.
+        if (key.StartsWith("file:", StringComparison.Ordinal)) return null;
         var k = key.TrimStart('/');
         if (slashForm)
         {
+            // A package from another registry than the default is keyed by that registry's host:
+            // "registry.example.org/foo/1.1.0", "example.com/@scope/bar/1.0.0_peer@2.0.0".
+            if (IsRegistryHostKey(key)) k = k[(k.IndexOf('/') + 1)..];
             var parts = k.Split('/');
             var nameParts = k.StartsWith('@') ? 2 : 1;
             if (parts.Length < nameParts + 1) return null;
@@ -129,6 +139,11 @@ public sealed class PnpmLockCataloger : ICataloger
         if (at <= 0) return null;
         return (k[..at], k[(at + 1)..]);
     }
+
+    /// <summary>A 5.x key or reference starting with a registry's host name rather than "/".</summary>
+    private static bool IsRegistryHostKey(string key) =>
+        !key.StartsWith('/') && key.IndexOf('/') is var slash and > 0 && key[..slash].Contains('.', StringComparison.Ordinal)
+        && key[..slash].All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-');
 
     /// <summary>"1.0.0_peer@2.0.0" (5.x) or "1.0.0(peer@2.0.0)" (6.x, 9.x) → "1.0.0".</summary>
     private static string StripPeers(string version, bool slashForm)
@@ -143,7 +158,11 @@ public sealed class PnpmLockCataloger : ICataloger
         return version;
     }
 
-    private static bool LooksLikeVersion(string s) => s.Length > 0 && char.IsAsciiDigit(s[0]);
+    /// <summary>npm versions are semver: "1.2.3…". A commit hash that happens to start with a digit is not one.</summary>
+    private static bool LooksLikeVersion(string s) => SemverStart().IsMatch(s);
+
+    [GeneratedRegex(@"^\d+\.\d+\.\d+")]
+    private static partial Regex SemverStart();
 
     private static Dictionary<string, object?> Merge(Dictionary<string, object?> info, Dictionary<string, object?> snapshot)
     {

@@ -56,7 +56,8 @@ public sealed class YarnLockCataloger : ICataloger
     private static Block? FromClassic(YarnClassicParser.Entry e)
     {
         if (!e.Fields.TryGetValue("version", out var version) || e.Specs.Count == 0) return null;
-        if (NpmPackages.SplitSpec(e.Specs[0]) is not { } first) return null;
+        // A block may be headed by the bare name ("balanced-match:"), as tools that write classic lockfiles do.
+        var first = NpmPackages.SplitSpec(e.Specs[0]) ?? (e.Specs[0], "");
         var name = first.Name;
         var metadata = new Dictionary<string, string>();
         // "alias@npm:real@^1.0.0": the block is the real package, installed under another name.

@@ -179,20 +179,17 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
     /// <summary>"name[extras] == 1.2.3 ; markers --hash=sha256:…" → a pin; null for anything that is not one exact version.</summary>
     internal static Pin? ParsePin(string line)
     {
+        var (requirement, options) = SplitOptions(line);
         var hashes = new List<string>();
-        foreach (Match h in HashOption().Matches(line)) hashes.Add(h.Groups["hash"].Value);
-        line = HashOption().Replace(line, " ");
-        // Other per-requirement options (--global-option, --config-settings) do not change the version.
-        var options = line.IndexOf(" --", StringComparison.Ordinal);
-        if (options >= 0) line = line[..options];
+        foreach (Match h in HashOption().Matches(options)) hashes.Add(h.Groups["hash"].Value);
         string? markers = null;
-        var semicolon = line.IndexOf(';', StringComparison.Ordinal);
+        var semicolon = requirement.IndexOf(';', StringComparison.Ordinal);
         if (semicolon >= 0)
         {
-            markers = line[(semicolon + 1)..].Trim();
-            line = line[..semicolon];
+            markers = requirement[(semicolon + 1)..].Trim();
+            requirement = requirement[..semicolon];
         }
-        var m = PinPattern().Match(line.Trim());
+        var m = PinPattern().Match(requirement.Trim());
         if (!m.Success) return null;
         var version = m.Groups["version"].Value;
         if (version.Contains('*', StringComparison.Ordinal)) return null;
@@ -200,10 +197,25 @@ public sealed partial class RequirementsTxtCataloger : ICataloger
         return new Pin(m.Groups["name"].Value, version, extras, markers, hashes);
     }
 
+    /// <summary>
+    /// As pip splits a line: the requirement is every word before the first one starting with "-"; the rest are its
+    /// options (--hash, --config-settings or -C, --global-option), and words among them that are no option are ignored.
+    /// A "-" inside a word ("foo--hash==1.0") starts nothing.
+    /// </summary>
+    private static (string Requirement, string Options) SplitOptions(string line)
+    {
+        for (var i = 0; i < line.Length; i++)
+        {
+            if (line[i] == '-' && (i == 0 || char.IsWhiteSpace(line[i - 1])))
+                return (line[..i], line[i..]);
+        }
+        return (line, "");
+    }
+
     [GeneratedRegex(@"^(?:-r|--requirement)(?:\s+|=)(?<file>\S+)$")]
     private static partial Regex IncludeOption();
 
-    [GeneratedRegex(@"--hash(?:\s+|=)(?<hash>\S+)")]
+    [GeneratedRegex(@"(?<!\S)--hash(?:\s+|=)(?<hash>[^\s-]\S*)")]
     private static partial Regex HashOption();
 
     [GeneratedRegex(@"^(?<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[(?<extras>[^\]]*)\])?\s*===?\s*(?<version>[A-Za-z0-9][A-Za-z0-9.!+_*-]*)$")]

@@ -8,8 +8,9 @@ namespace ZeroDrift.Inventory.Catalogers.Rust;
 /// <summary>
 /// Cargo.lock, lock format v1 to v4: each <c>[[package]]</c> with a <c>source</c> (registry, git, sparse registry),
 /// and the path dependencies. Cargo.lock writes no source for the workspace's own crates nor for path dependencies;
-/// the Cargo.toml beside it tells them apart (its <c>[package]</c> and <c>[workspace] members</c>), and without it
-/// every sourceless package is taken for a workspace crate and not reported.
+/// the Cargo.toml beside it tells them apart (its <c>[package]</c> and <c>[workspace] members</c>). Without it every
+/// sourceless package is reported as a path dependency, as Trivy, Syft and osv-scalibr do: hiding them would hide
+/// real code, while a workspace crate reported too is at worst a package no advisory names.
 /// The graph comes from <c>dependencies</c>: "name", "name version" or "name version (source)" as the format gives it.
 /// </summary>
 public sealed class CargoLockCataloger : ICataloger
@@ -90,8 +91,8 @@ public sealed class CargoLockCataloger : ICataloger
 
     /// <summary>
     /// Names of the workspace's own crates: the root package and the <c>[workspace] members</c> (a trailing "*" segment
-    /// expanded over one directory level); null when they cannot be known, and every sourceless package is then taken
-    /// for a workspace crate.
+    /// expanded over one directory level); none without a Cargo.toml; null when a Cargo.toml names members that cannot
+    /// be known, and every sourceless package is then taken for a workspace crate.
     /// </summary>
     private static HashSet<string>? WorkspaceCrates(CatalogContext context, FileEntry entry)
     {
@@ -99,7 +100,7 @@ public sealed class CargoLockCataloger : ICataloger
         try
         {
             var manifest = ReadManifest(context, VirtualPath.Combine(directory, "Cargo.toml"));
-            if (manifest is null) return null;
+            if (manifest is null) return [];
             var names = new HashSet<string>(StringComparer.Ordinal);
             if (manifest.Table("package")?.String("name") is { } root) names.Add(root);
             var members = manifest.Table("workspace")?.Strings("members").ToList() ?? [];
