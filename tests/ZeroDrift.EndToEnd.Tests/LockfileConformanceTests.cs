@@ -23,7 +23,7 @@ public sealed partial class LockfileConformanceTests(ITestOutputHelper output)
     [Fact]
     public void Zerodrift_inventories_osv_scalibrs_lockfile_fixtures_at_or_above_the_thresholds()
     {
-        var suite = Path.Combine(RepoPaths.Conformance, "lockfiles");
+        var suite = RepoPaths.Conformance("lockfiles");
         Assert.True(File.Exists(Path.Combine(suite, "expected.json")), $"{suite} is missing: the lockfile conformance suite comes with ../shared");
         using var expected = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(suite, "expected.json")));
         var fixtures = expected.RootElement.GetProperty("fixtures").EnumerateArray().Select(f =>

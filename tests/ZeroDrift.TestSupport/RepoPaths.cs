@@ -8,9 +8,6 @@ public static class RepoPaths
     /// <summary><c>../shared/data</c> beside the repository: real OSV, rules, schemas and version vectors.</summary>
     public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
 
-    /// <summary><c>../shared/conformance</c> beside the repository: peers' own test suites with their runners (issue 17).</summary>
-    public static string Conformance => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance"));
-
     public static string Schema(string name) => Path.Combine(SharedData, "schemas", name);
 
     /// <summary><c>../shared/conformance/SUITE</c>: the public test suites of peer tools, each with its data and runner.</summary>
