@@ -504,8 +504,16 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                     // A parent that forked without exec (httpd's per-request child running a CGI) was never seen to exec,
                     // and may be gone already: the event names its executable's file (mm->exe_file, what the kernel's
                     // Protect check keys on), known by the path it was exec'd under; else it is read from /proc.
-                    var parent = _processes.Peek((int)e.Ppid)?.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
-                        ?? _processes.Get((int)e.Ppid)?.ExePath;
+                    // A parent outside the container is the runtime's, classed by the kernel at the exec itself: one
+                    // stable identity per way in, whether or not runc was still there (or its pid reused) when the
+                    // record was read, and the same class the kernel's Protect decides on.
+                    var parent = e.ParentClass switch
+                    {
+                        ExecParentClass.Entry => RuntimeParent.Entry,
+                        ExecParentClass.RuntimeExec => RuntimeParent.Exec,
+                        _ => _processes.Peek((int)e.Ppid)?.ExePath ?? _processes.ExecutablePath(e.ParentExeDev, e.ParentExeIno)
+                            ?? _processes.Get((int)e.Ppid)?.ExePath,
+                    };
                     if (parent is { Length: 0 }) parent = null; // /proc could not name it
                     var userName = user?.Name ?? e.Uid.ToString(CultureInfo.InvariantCulture);
                     verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(facts.Args, exe)));

@@ -244,13 +244,12 @@ public sealed class KernelEnforcement : IEnforcement
         return KernelEnforcer.ResolveInRoot(root, parent) is { } id ? ExecParent.Of(id) : ExecParent.RuntimeExec;
     }
 
-    private static ExecParent? RuntimeClass(string path)
+    private static ExecParent? RuntimeClass(string path) => RuntimeParent.Canonical(path) switch
     {
-        if (path.StartsWith("memfd:", StringComparison.Ordinal) || path.StartsWith("/memfd:", StringComparison.Ordinal)) return ExecParent.RuntimeExec;
-        var name = ProgramName.BaseName(path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^10] : path);
-        if (name == "conmon" || name.StartsWith("containerd-shim", StringComparison.Ordinal)) return ExecParent.Entry;
-        return name is "runc" or "crun" or "youki" or "runsc" ? ExecParent.RuntimeExec : null;
-    }
+        RuntimeParent.Entry => ExecParent.Entry,
+        RuntimeParent.Exec => ExecParent.RuntimeExec,
+        _ => null,
+    };
 
     private static bool TryParsePeer(string peer, out IPAddress address, out int prefix)
     {

@@ -33,6 +33,30 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
+    public void A_process_the_runtime_starts_has_one_parent_per_way_in_whoever_won_the_race()
+    {
+        using var h = new Harness(ruleSet: new ZeroDrift.Runtime.Rules.RuleSet()); // profile alerts only: the rules' shell alerts aside
+        // Learned: the entrypoint's shell (started by conmon, long gone) and a health check entering through podman
+        // exec, whose runc the agent never saw: the kernel's class names the parent, not what the table happens to hold.
+        h.Feed(h.Exec(P + 100, 4242, "/bin/sh", ["sh", "/entrypoint.sh"], extra: new ExecExtra { ParentClass = ExecParentClass.Entry }));
+        h.Feed(h.Exec(P + 200, 4343, "/usr/bin/redis-cli", ["redis-cli", "ping"], extra: new ExecExtra { ParentClass = ExecParentClass.RuntimeExec }));
+        h.Tick();
+        var learned = h.Store.Get(Identity.Key)!.Processes;
+        Assert.Contains(learned, p => p.Executable == "/bin/sh" && p.Parent == RuntimeParent.Entry);
+        Assert.Contains(learned, p => p.Executable == "/usr/bin/redis-cli" && p.Parent == RuntimeParent.Exec);
+
+        h.SwitchTo(ProfileMode.Monitor);
+        // The same health check again, its runc's pid now reused by an unrelated process the table knows: still known.
+        h.Feed(h.Exec(4343, 1, "/usr/bin/python3", ["python3"], ExeFlags.None, cgroup: h.HostCgroup));
+        h.Feed(h.Exec(P + 201, 4343, "/usr/bin/redis-cli", ["redis-cli", "ping"], extra: new ExecExtra { ParentClass = ExecParentClass.RuntimeExec }));
+        Assert.True(h.Sink.Lines.IsEmpty, string.Join('\n', h.Sink.Lines));
+        // A shell entering through podman exec is not the entrypoint's shell.
+        h.Feed(h.Exec(P + 202, 4444, "/bin/sh", ["sh", "-c", "id"], extra: new ExecExtra { ParentClass = ExecParentClass.RuntimeExec }));
+        var alert = Assert.Single(h.Sink.Alerts);
+        Assert.Contains("/bin/sh started by the runtime's exec path (podman exec, kubectl exec)", alert.GetProperty("output").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_users_mode_switch_in_the_store_is_applied_and_deviations_are_then_alerted_in_falco_shape()
     {
         using var h = new Harness();

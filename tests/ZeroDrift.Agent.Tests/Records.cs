@@ -53,6 +53,7 @@ internal static class Records
         BitConverter.TryWriteBytes(s[140..], x.Tty);
         BitConverter.TryWriteBytes(s[144..], uint.MaxValue);
         BitConverter.TryWriteBytes(s[148..], (ushort)envBytes.Length);
+        BitConverter.TryWriteBytes(s[164..], (uint)x.ParentClass);
         p.CopyTo(s[n..]);
         argBytes.CopyTo(s[(n + p.Length)..]);
         c.CopyTo(s[(n + p.Length + argBytes.Length)..]);
@@ -159,4 +160,6 @@ internal sealed record ExecExtra
     public uint Vsid { get; init; }
     public uint Tty { get; init; }
     public string[] Env { get; init; } = [];
+    /// <summary>Who started it, as the kernel classes the parent.</summary>
+    public ExecParentClass ParentClass { get; init; }
 }

@@ -149,10 +149,10 @@ public sealed class BehaviourEngine
         if (state.Mode == ProfileMode.Learn)
         {
             if (exec.Sha256 is not null && state.Builder!.FillHash(exec.Executable, exec.Sha256)) state.Dirty = true;
-            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, exec.Parent, exec.User, exec.Uid, exec.Name), exec.At));
+            return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, RuntimeParent.Canonical(exec.Parent), exec.User, exec.Uid, exec.Name), exec.At));
         }
         return state.Matcher!.Knows(exec) ? Verdict.Known
-            : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable}{(exec.Name is null ? "" : $" (as {exec.Name})")} started by {exec.Parent ?? "nothing known"} as {exec.User ?? "?"} is not in the profile");
+            : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable}{(exec.Name is null ? "" : $" (as {exec.Name})")} started by {RuntimeParent.Describe(RuntimeParent.Canonical(exec.Parent))} as {exec.User ?? "?"} is not in the profile");
     }
 
     private static Verdict OnFile(WorkloadState state, FileObservation file)

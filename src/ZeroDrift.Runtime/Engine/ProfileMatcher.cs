@@ -21,8 +21,9 @@ public sealed class ProfileMatcher
     {
         foreach (var p in profile.Processes)
         {
-            _processes.Add((p.Executable, p.Parent));
-            if (!_processDetails.TryGetValue((p.Executable, p.Parent), out var list)) _processDetails[(p.Executable, p.Parent)] = list = [];
+            var key = (p.Executable, RuntimeParent.Canonical(p.Parent));
+            _processes.Add(key);
+            if (!_processDetails.TryGetValue(key, out var list)) _processDetails[key] = list = [];
             // Profiles recorded before user names were resolved hold the uid as the user: they still match by uid.
             list.Add((p, p.Uid ?? (long.TryParse(p.User, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null)));
         }
@@ -39,8 +40,9 @@ public sealed class ProfileMatcher
     /// <summary>An executable run by the same parent executable under the same name, as the same user and with the same content when those were recorded.</summary>
     public bool Knows(ExecObservation exec)
     {
-        if (!_processes.Contains((exec.Executable, exec.Parent))) return false;
-        foreach (var (p, numericUser) in _processDetails[(exec.Executable, exec.Parent)])
+        var key = (exec.Executable, RuntimeParent.Canonical(exec.Parent));
+        if (!_processes.Contains(key)) return false;
+        foreach (var (p, numericUser) in _processDetails[key])
             if (p.Name == exec.Name && (p.User is null || p.User == exec.User || (numericUser is not null && numericUser == exec.Uid))
                 && (p.Sha256 is null || exec.Sha256 is null || p.Sha256 == exec.Sha256))
                 return true;

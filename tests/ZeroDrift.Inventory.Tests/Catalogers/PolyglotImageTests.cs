@@ -49,7 +49,7 @@ public sealed class PolyglotImageTests
         Assert.Equal(["anyio@4.4.0"], Found("python-uv-lock"));
         Assert.Equal(["github.com/google/uuid@v1.6.0"], Found("go-mod"));
         Assert.Equal(["example.com/old@v1.0.0", "golang.org/x/text@v0.3.7", "stdlib@v1.22.1"], Found("go-binary"));
-        Assert.Equal(["itoa@1.0.9"], Found("rust-cargo-lock"));
+        Assert.Equal(["app@0.1.0", "itoa@1.0.9"], Found("rust-cargo-lock")); // no Cargo.toml beside it: the root crate is a path crate too (docs/inventory.md)
         Assert.Equal(["cc@1.0.83", "myapp@0.3.0", "serde@1.0.193", "serde_derive@1.0.193"], Found("rust-cargo-auditable"));
         Assert.Equal(["rack@3.0.8"], Found("ruby-gemfile-lock"));
         Assert.Equal(["rack@3.0.8"], Found("ruby-gemspec"));

@@ -77,6 +77,32 @@ public sealed class ProfileHashAndUserTests
     }
 
     [Fact]
+    public void The_runtimes_processes_are_one_parent_per_way_in_and_profiles_that_named_them_by_path_still_match()
+    {
+        Assert.Equal(RuntimeParent.Entry, RuntimeParent.Canonical("/usr/bin/conmon"));
+        Assert.Equal(RuntimeParent.Entry, RuntimeParent.Canonical("/usr/bin/containerd-shim-runc-v2"));
+        Assert.Equal(RuntimeParent.Exec, RuntimeParent.Canonical("/usr/sbin/runc"));
+        Assert.Equal(RuntimeParent.Exec, RuntimeParent.Canonical("/usr/bin/crun (deleted)"));
+        Assert.Equal(RuntimeParent.Exec, RuntimeParent.Canonical("memfd:runc_cloned:/proc/self/exe"));
+        Assert.Equal("/bin/sh", RuntimeParent.Canonical("/bin/sh"));
+        Assert.Null(RuntimeParent.Canonical(null));
+
+        // A profile learned before the stable names: the entrypoint's shell under conmon, a health check under runc.
+        var profile = ProfileFixtures.Web() with
+        {
+            Mode = ProfileMode.Protect,
+            Processes = [new ProcessEntry("/bin/sh", Parent: "/usr/bin/conmon"), new ProcessEntry("/usr/bin/redis-cli", Parent: "/usr/sbin/runc")],
+        };
+        var m = new ZeroDrift.Runtime.Engine.ProfileMatcher(profile);
+        ZeroDrift.Runtime.Engine.ExecObservation Exec(string exe, string parent) => new(profile.Identity, ProfileFixtures.T0, exe, parent, "root", Uid: 0);
+        Assert.True(m.Knows(Exec("/bin/sh", RuntimeParent.Entry)));
+        Assert.True(m.Knows(Exec("/usr/bin/redis-cli", RuntimeParent.Exec)));
+        Assert.True(m.Knows(Exec("/usr/bin/redis-cli", "/usr/bin/crun")));
+        // A shell entering through the exec path is not the entrypoint's shell.
+        Assert.False(m.Knows(Exec("/bin/sh", RuntimeParent.Exec)));
+    }
+
+    [Fact]
     public void Yaml_carries_the_uid_and_refuses_one_out_of_range()
     {
         var profile = ProfileFixtures.Web() with { Processes = [new ProcessEntry("/bin/httpd", HashA, "/bin/sh", "www-data", 33)] };
