@@ -47,7 +47,7 @@ public sealed record AgentParts
 /// <summary>The sizes of everything the agent keeps per container, process and workload (tests and the long-lived-node
 /// benchmark check they return to their baseline when containers go; <c>zerodrift agent status</c> shows them).</summary>
 public sealed record AgentSizes(int Containers, int Workloads, int Processes, int Executables, int UserTables, int AttributedCgroups,
-    int CgroupPaths, int HeldVerdicts, int PendingKills, int KernelRecords, int DnsNames, int QueuedInputs)
+    int CgroupPaths, int HeldVerdicts, int PendingKills, int KernelRecords, int DnsNames, int QueuedInputs, int ExecutableHashes)
 {
     /// <summary>By name, as the status file carries them.</summary>
     public IReadOnlyDictionary<string, long> ByName() => new Dictionary<string, long>(StringComparer.Ordinal)
@@ -55,7 +55,7 @@ public sealed record AgentSizes(int Containers, int Workloads, int Processes, in
         ["containers"] = Containers, ["workloads"] = Workloads, ["processes"] = Processes, ["executables"] = Executables,
         ["userTables"] = UserTables, ["attributedCgroups"] = AttributedCgroups, ["cgroupPaths"] = CgroupPaths,
         ["heldVerdicts"] = HeldVerdicts, ["pendingKills"] = PendingKills, ["kernelRecords"] = KernelRecords,
-        ["dnsNames"] = DnsNames, ["queuedInputs"] = QueuedInputs,
+        ["dnsNames"] = DnsNames, ["queuedInputs"] = QueuedInputs, ["executableHashes"] = ExecutableHashes,
     };
 }
 
@@ -403,6 +403,14 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         }
         _attributor.Forget(entry.CgroupId);
         _users.Forget(entry.CgroupId);
+        if (entry.OverlayDevices.Count > 0)
+        {
+            // A container's overlay is its own device; another entry that ran from it (none, but for a cgroup the
+            // runtime moved a process into) keeps its hashes.
+            var live = _table.Entries().SelectMany(e => e.OverlayDevices).ToHashSet();
+            foreach (var device in entry.OverlayDevices)
+                if (!live.Contains(device)) _hashes.Forget(device);
+        }
         _processes.ForgetCgroup(entry.CgroupId);
     }
 
@@ -497,6 +505,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 Retry(entry, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
                 var exe = facts.ExePath;
+                if (!binding.IsHost && (e.ExeFlags & ExeFlags.Overlay) != 0) entry.OverlayDevices.Add(e.ExeDev);
                 var sha = memfd ? null : Hash(new ExecutableKey(e.ExeDev, e.ExeIno, e.ExeSize, e.ExeMtimeNs), exe, tgid, entry, process, upper);
                 Verdict? verdict = null;
                 if (identity is not null)
@@ -789,7 +798,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     {
         _table.AssertOwner();
         return new AgentSizes(_table.Count, _table.WorkloadCount, _processes.Count, _processes.ExecutableCount, _users.Namespaces, _attributor.Count,
-            _attributor.PathCount, _verdicts.AwaitingKernel, _verdicts.AwaitingExit, _verdicts.KernelRecords, _dnsNames.Count, _queue.Count);
+            _attributor.PathCount, _verdicts.AwaitingKernel, _verdicts.AwaitingExit, _verdicts.KernelRecords, _dnsNames.Count, _queue.Count, _hashes.Count);
     }
 
     /// <summary>Makes the calling thread the loop's, once the one before has stopped using it (a test that awaited).</summary>

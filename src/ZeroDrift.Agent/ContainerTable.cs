@@ -58,6 +58,9 @@ public sealed class ContainerEntry
 
     /// <summary>Syscall numbers of the kernel's set for this cgroup already turned into observations.</summary>
     public HashSet<int> SyscallsSeen { get; } = [];
+
+    /// <summary>The overlay devices its executables ran from (its own root's, a device of its own): their hashes go with it.</summary>
+    public HashSet<uint> OverlayDevices { get; } = [];
 }
 
 /// <summary>One workload while it has containers here: what belongs to it rather than to one of its containers.</summary>

@@ -18,7 +18,7 @@ public readonly record struct ExecutableKey(uint Device, ulong Inode, ulong Size
 /// opens it inside the container's root (through <c>/proc/PID/root</c>, resolved in that root), checks with
 /// <c>fstat</c> that it is still the file the kernel reported (inode, size, mtime), hashes it and calls back.
 /// Bounded: a queue of <see cref="QueueCapacity"/> files (a request beyond it is dropped and counted; the next exec
-/// of the file asks again), a cache of <see cref="CacheCapacity"/> hashes (forgotten all at once when full), files
+/// of the file asks again), a cache of <see cref="CacheCapacity"/> hashes (forgotten all at once when full, and a container's with it: <see cref="Forget"/>), files
 /// up to <see cref="MaxFileBytes"/>.
 /// </summary>
 public sealed class ExecutableHashes : IDisposable
@@ -49,6 +49,17 @@ public sealed class ExecutableHashes : IDisposable
     public long Dropped => Interlocked.Read(ref _dropped);
     public long Failed => Interlocked.Read(ref _failed);
     public int Count => _hashes.Count;
+
+    /// <summary>
+    /// Forgets the hashes of files on <paramref name="device"/>: a container's overlay, gone with the container (each
+    /// container's overlay is a device of its own, so on a long-lived node its hashes would otherwise stay until the
+    /// cache is full; and the device's number is given to a later mount).
+    /// </summary>
+    public void Forget(uint device)
+    {
+        foreach (var key in _hashes.Keys)
+            if (key.Device == device) _hashes.TryRemove(key, out _);
+    }
 
     /// <summary>The hash, lowercase hex, when the file was hashed.</summary>
     public string? Get(in ExecutableKey key) => _hashes.TryGetValue(key, out var hash) ? hash : null;

@@ -93,6 +93,32 @@ public sealed class ContainerTableTests
     }
 
     [Fact]
+    public async Task A_gone_containers_executable_hashes_leave_the_cache_and_the_hosts_stay()
+    {
+        using var dir = new TempDir();
+        var content = dir.File("busybox", "not really busybox");
+        FileFacts facts;
+        using (var handle = File.OpenHandle(content)) facts = RootedPath.Stat(handle)!.Value;
+        using var hashes = new ExecutableHashes((_, _) => File.OpenHandle(content));
+        using var h = new Harness(hashes: hashes);
+        h.Loop.Drain();
+        // The same file run in the container (on its overlay: a device of the container's own) and on the host.
+        var file = new ExecExtra { Inode = facts.Inode, Size = (ulong)facts.Size, MtimeNs = facts.MtimeNs };
+        h.Feed(h.Exec(P + 100, 1, "/bin/busybox", ["/bin/httpd"], extra: file with { Device = 77 }));
+        h.Feed(h.Exec(P + 200, 1, "/bin/busybox", ["busybox"], ExeFlags.None, extra: file with { Device = 41 }, cgroup: h.HostCgroup));
+        await hashes.IdleAsync(TimeSpan.FromSeconds(10));
+        h.Loop.Adopt();
+        h.Loop.Drain();
+        Assert.Equal(2, h.Loop.Sizes().ExecutableHashes);
+        // The container goes: its overlay's hashes with it (a new container's overlay is a new device: they would
+        // only pile up); the host's stays.
+        h.Stop();
+        h.Tick();
+        Assert.Equal(1, h.Loop.Sizes().ExecutableHashes);
+        Assert.NotNull(hashes.Get(new ExecutableKey(41, facts.Inode, (ulong)facts.Size, facts.MtimeNs)));
+    }
+
+    [Fact]
     public void Labels_fetched_later_move_the_container_to_its_pods_workload_and_the_old_one_goes_with_it()
     {
         using var h = new Harness(ProfileMode.Learn);

@@ -151,14 +151,14 @@ public sealed class BehaviourEngine
             if (exec.Sha256 is not null && state.Builder!.FillHash(exec.Executable, exec.Sha256)) state.Dirty = true;
             return Learned(state, state.Builder!.ObserveProcess(new ProcessEntry(exec.Executable, exec.Sha256, RuntimeParent.Canonical(exec.Parent), exec.User, exec.Uid, exec.Name), exec.At));
         }
-        return state.Matcher!.Knows(exec) ? Verdict.Known
+        return state.Matcher!.Knows(exec) ? Verdict.KnownIn(state.Mode)
             : Deviation(state, DeviationKind.Process, blockable: true, $"process {exec.Executable}{(exec.Name is null ? "" : $" (as {exec.Name})")} started by {RuntimeParent.Describe(RuntimeParent.Canonical(exec.Parent))} as {exec.User ?? "?"} is not in the profile");
     }
 
     private static Verdict OnFile(WorkloadState state, FileObservation file)
     {
         if (state.Mode == ProfileMode.Learn) return Learned(state, state.Builder!.ObserveFile(file.Path, file.Access, file.At));
-        return state.Matcher!.Knows(file) ? Verdict.Known
+        return state.Matcher!.Knows(file) ? Verdict.KnownIn(state.Mode)
             // Without BPF-LSM (refused by this kernel) an open cannot be denied: alerted, and response can kill the process.
             : Deviation(state, DeviationKind.File, blockable: false, $"{(file.Access.HasFlag(FileAccessKind.Write) ? "write to" : "read of")} {file.Path}{By(file.Executable)} is not in the profile");
     }
@@ -169,7 +169,7 @@ public sealed class BehaviourEngine
         var normalised = network with { Peer = peer };
         if (state.Mode == ProfileMode.Learn)
             return Learned(state, state.Builder!.ObserveNetwork(new NetworkEntry(network.Direction, network.Protocol, peer.ToString(), network.Port, network.DnsName), network.At));
-        if (state.Matcher!.Knows(normalised)) return Verdict.Known;
+        if (state.Matcher!.Knows(normalised)) return Verdict.KnownIn(state.Mode);
         var what = network.Direction == NetworkDirection.Egress
             ? $"connection to {peer}{(network.DnsName is null ? "" : $" ({network.DnsName})")} {network.Protocol}/{network.Port}"
             : $"connection from {peer} to port {network.Protocol}/{network.Port}";
@@ -186,14 +186,14 @@ public sealed class BehaviourEngine
             return Learned(state, grew);
         }
         var unknown = syscalls.Syscalls.Where(s => !state.Matcher!.KnowsSyscall(s)).Order(StringComparer.Ordinal).ToList();
-        return unknown.Count == 0 ? Verdict.Known
+        return unknown.Count == 0 ? Verdict.KnownIn(state.Mode)
             : Deviation(state, DeviationKind.Syscall, blockable: false, $"system calls not in the profile: {string.Join(", ", unknown)} (a generated seccomp profile blocks them)");
     }
 
     private static Verdict OnCapability(WorkloadState state, CapabilityObservation capability)
     {
         if (state.Mode == ProfileMode.Learn) return Learned(state, state.Builder!.ObserveCapability(capability.Capability, capability.At));
-        return state.Matcher!.KnowsCapability(capability.Capability) ? Verdict.Known
+        return state.Matcher!.KnowsCapability(capability.Capability) ? Verdict.KnownIn(state.Mode)
             : Deviation(state, DeviationKind.Capability, blockable: false, $"capability {capability.Capability}{By(capability.Executable)} is not in the profile");
     }
 
@@ -201,7 +201,7 @@ public sealed class BehaviourEngine
 
     private static Verdict Learned(WorkloadState state, bool grew)
     {
-        if (!grew) return Verdict.Known with { Mode = state.Mode };
+        if (!grew) return Verdict.KnownIn(state.Mode);
         state.Dirty = true;
         return new Verdict(EngineAction.Learned, null, state.Mode, "learned");
     }

@@ -30,4 +30,10 @@ public enum EngineAction
 public sealed record Verdict(EngineAction Action, DeviationKind? Deviation, Profiles.ProfileMode Mode, string Reason)
 {
     public static readonly Verdict Known = new(EngineAction.None, null, Profiles.ProfileMode.Learn, "");
+
+    private static readonly Verdict[] KnownByMode = [.. Enum.GetValues<Profiles.ProfileMode>().Select(m => Known with { Mode = m })];
+
+    /// <summary>Known behaviour of a workload in <paramref name="mode"/>: alerts on the same event (the rules') say that
+    /// mode, not Learn's. One instance per mode: the hot path allocates nothing for it.</summary>
+    public static Verdict KnownIn(Profiles.ProfileMode mode) => KnownByMode[(int)mode];
 }

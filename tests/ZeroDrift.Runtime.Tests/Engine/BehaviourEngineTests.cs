@@ -71,6 +71,17 @@ public sealed class BehaviourEngineTests
         Assert.All(Normal(T0.AddHours(2)), o => Assert.Equal(Verdict.Known.Action, engine.Observe(o).Action));
     }
 
+    [Theory]
+    [InlineData(ProfileMode.Monitor)]
+    [InlineData(ProfileMode.Protect)]
+    public void Known_behaviour_of_a_workload_outside_learn_carries_its_mode(ProfileMode mode)
+    {
+        // The rules' alerts on the same event say the verdict's mode: a protected workload's shell is not "learn".
+        var engine = Learned(mode);
+        foreach (var verdict in Normal(T0.AddHours(2)).Select(engine.Observe))
+            Assert.Equal((EngineAction.None, mode), (verdict.Action, verdict.Mode));
+    }
+
     [Fact]
     public void Drift_is_never_learned_and_is_blocked_in_protect()
     {
