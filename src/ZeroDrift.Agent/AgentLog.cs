@@ -18,6 +18,9 @@ public static partial class AgentLog
     [LoggerMessage(Level = LogLevel.Information, Message = "{Workload} ({Image}): {From} -> {To} ({Why})")]
     public static partial void ModeChanged(this ILogger log, string workload, string image, string from, string to, string why);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Workload} ({Image}): {Why}, in {Mode}")]
+    public static partial void DriftPreventionChanged(this ILogger log, string workload, string image, string mode, string why);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "enforcement for container {Container} waits for {What}")]
     public static partial void EnforcementWaits(this ILogger log, string container, string what);
 

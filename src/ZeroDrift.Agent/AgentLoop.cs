@@ -307,21 +307,23 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     {
         if (entry.Identity is not { } identity) return;
         var mode = Engine.ModeOf(identity);
-        if (mode == ProfileMode.Learn && entry.State == ContainerState.Discovered)
+        // Drift prevention puts even a container in Learn under its workload's policy in the kernel.
+        var drift = DriftPrevented(entry, identity);
+        if (mode == ProfileMode.Learn && !drift && entry.State == ContainerState.Discovered)
         {
             (entry.State, entry.Mode) = (ContainerState.Enforced, mode);
             return;
         }
         var live = LiveMember(entry.CgroupPath, out var onlyRuntime);
-        if (live is null && onlyRuntime && mode != ProfileMode.Learn)
+        if (live is null && onlyRuntime && (mode != ProfileMode.Learn || drift))
         {
             Await(entry, mode, "the container's first program");
             return;
         }
         try
         {
-            _enforcement.Apply(new EnforcedContainer(entry.CgroupId, entry.CgroupPath, entry.Binding.Container.Id, live ?? pid), mode,
-                mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity));
+            _enforcement.Apply(new EnforcedContainer(entry.CgroupId, entry.CgroupPath, entry.Binding.Container.Id, live ?? pid, identity.Key), mode,
+                mode == ProfileMode.Learn ? null : Engine.ProfileOf(identity), drift);
             (entry.State, entry.Mode) = (ContainerState.Enforced, mode);
         }
         catch (ContainerProcessGoneException)
@@ -335,6 +337,10 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             Failed(AgentError.Enforcement, "enforcement", entry, e);
         }
     }
+
+    /// <summary>Drift prevention applies to the container: the agent's own covers it, or its workload's profile asks for it.</summary>
+    private bool DriftPrevented(ContainerEntry entry, WorkloadIdentity identity) =>
+        !entry.Binding.IsHost && (_options.DriftPrevention.Covers(entry.CgroupPath) || Engine.DriftPreventionOf(identity));
 
     private void Await(ContainerEntry entry, ProfileMode mode, string what)
     {
@@ -525,8 +531,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                     };
                     if (parent is { Length: 0 }) parent = null; // /proc could not name it
                     var userName = user?.Name ?? e.Uid.ToString(CultureInfo.InvariantCulture);
-                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(facts.Args, exe)));
-                    Act(verdict, entry, process, (long)h.KTime, unixNs, exe, BlockTarget.Exec);
+                    verdict = Observe(new ExecObservation(identity, at, exe, parent, userName, upper, memfd, sha, tgid, e.Uid, ProgramName.Of(facts.Args, exe),
+                        DriftPrevention: !binding.IsHost && _options.DriftPrevention.Covers(entry.CgroupPath)));
+                    Act(verdict, entry, process, (long)h.KTime, unixNs, exe, BlockTarget.Exec, driftAtExec: upper || memfd);
                 }
                 var fromImage = upper || memfd ? false : identity is not null && TrustFor(identity) is { } trust ? trust.Ships(exe) : (bool?)null;
                 Match(EventMapper.ExecEvent(Context(process, binding, unixNs, verdict, fromImage), exe), binding, verdict, (long)h.KTime);
@@ -646,7 +653,11 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     /// A deviation: alerted, and in Protect blocked. What the alert says was done is decided by <see cref="Verdicts"/>
     /// from what confirms it (the kernel's records, the process's exit), not by the verdict alone.
     /// </summary>
-    private void Act(Verdict verdict, ContainerEntry entry, TrackedProcess process, long ktime, long unixNs, string? target, BlockTarget on, int? connectResult = null)
+    /// <paramref name="driftAtExec"/>: an exec from the writable layer or a memfd, which the kernel kills in a policy
+    /// with drift prevention whatever the container's mode (the agent's default container policy covers containers it
+    /// has not classified): its record is waited for, as in Protect.
+    private void Act(Verdict verdict, ContainerEntry entry, TrackedProcess process, long ktime, long unixNs, string? target, BlockTarget on, int? connectResult = null,
+        bool driftAtExec = false)
     {
         if (verdict.Action is not (EngineAction.Alert or EngineAction.Block)) return;
         var binding = entry.Binding;
@@ -666,7 +677,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             Pid = process.Pid,
             Target = on,
             KernelTimeNs = ktime,
-            KernelProtected = _enforcement.InKernel && entry is { State: ContainerState.Enforced, Mode: ProfileMode.Protect },
+            KernelProtected = _enforcement.InKernel && (entry is { State: ContainerState.Enforced, Mode: ProfileMode.Protect }
+                || (driftAtExec && verdict.Deviation == DeviationKind.Drift)),
             ConnectResult = connectResult,
             By = $"profile of {workload} ({(verdict.Deviation ?? DeviationKind.Process).ToString().ToLowerInvariant()} deviation)",
         });
@@ -760,7 +772,10 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     {
         foreach (var change in changes)
         {
-            _log.ModeChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.From), ModeName(change.To), change.Why);
+            if (change.DriftPrevention is null)
+                _log.ModeChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.From), ModeName(change.To), change.Why);
+            else
+                _log.DriftPreventionChanged(change.Workload.Workload, change.Workload.ImageName ?? change.Workload.ImageDigest, ModeName(change.To), change.Why);
             foreach (var entry in _table.OfWorkload(change.Workload.Key))
             {
                 Enforce(entry, entry.Pid);

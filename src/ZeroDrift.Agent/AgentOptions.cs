@@ -14,6 +14,9 @@ public sealed record AgentOptions
 
     public HostPolicy Host { get; init; } = HostPolicy.Rules;
 
+    /// <summary>The agent's own drift prevention (<c>--drift-prevention</c>); profiles may ask for it per workload besides.</summary>
+    public DriftPreventionSetting DriftPrevention { get; init; } = DriftPreventionSetting.PerWorkload;
+
     /// <summary>How often mode switches made with <c>zerodrift profile mode</c> are picked up, learning is saved and
     /// quiet periods are checked: at most this long plus one poll until a switch applies (the contract is 2 s).</summary>
     public TimeSpan SyncInterval { get; init; } = TimeSpan.FromSeconds(1);

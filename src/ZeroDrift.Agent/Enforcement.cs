@@ -4,8 +4,9 @@ using ZeroDrift.Server.Client;
 
 namespace ZeroDrift.Agent;
 
-/// <summary>A container the enforcer acts on: its cgroup (id and v2 path) and a process inside it (to resolve paths in its mount namespace).</summary>
-public sealed record EnforcedContainer(ulong CgroupId, string? CgroupPath, string ContainerId, int PidInContainer);
+/// <summary>A container the enforcer acts on: its cgroup (id and v2 path), a process inside it (to resolve paths in its
+/// mount namespace), and its workload's key (whose policy it is put under).</summary>
+public sealed record EnforcedContainer(ulong CgroupId, string? CgroupPath, string ContainerId, int PidInContainer, string? WorkloadKey = null);
 
 /// <summary>
 /// How Protect is carried out: in the kernel (an exec outside the profile killed before its first instruction, a
@@ -27,8 +28,10 @@ public interface IEnforcement : IDisposable
     /// <summary>Why Protect is not enforced in the kernel (<c>kernel enforcement could not load: …</c>); null when it is.</summary>
     string? Degraded => null;
 
-    /// <summary>A workload's container appeared, or its mode or profile changed: push what the kernel needs.</summary>
-    void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile);
+    /// <summary>A workload's container appeared, or its mode, profile or drift prevention changed: push what the kernel
+    /// needs. <paramref name="driftPrevention"/>: an executable from the writable layer or a memfd is killed at exec in
+    /// this container whatever the mode.</summary>
+    void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile, bool driftPrevention = false);
 
     /// <summary>A container went away.</summary>
     void Forget(ulong cgroupId);
@@ -55,9 +58,10 @@ public sealed class UserSpaceEnforcement(string why) : IEnforcement
     /// <summary>Containers of workloads in Protect: the ones whose deviations this kills.</summary>
     public int Protected => _modes.Values.Count(m => m == ProfileMode.Protect);
 
-    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
+    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile, bool driftPrevention = false)
     {
-        // Nothing to push: the verdicts arrive through OnBlock. The mode is kept only to say how many are protected.
+        // Nothing to push: the verdicts (drift prevention's too) arrive as block verdicts and become kills from user
+        // space. The mode is kept only to say how many are protected.
         _modes[container.CgroupId] = mode;
     }
 

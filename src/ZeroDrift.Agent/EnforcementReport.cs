@@ -27,7 +27,8 @@ public static class EnforcementReport
     /// <summary>The enforcement with what it did so far, for the status file.</summary>
     /// <param name="kernelBlocks">Blocks the kernel reported (its own records).</param>
     /// <param name="userSpaceKills">Processes killed from user space after their event.</param>
-    public static StatusEnforcement Status(IEnforcement enforcement, long kernelBlocks, long userSpaceKills)
+    /// <param name="driftPrevention">The agent's drift prevention, said with how it is carried out.</param>
+    public static StatusEnforcement Status(IEnforcement enforcement, long kernelBlocks, long userSpaceKills, DriftPreventionSetting? driftPrevention = null)
     {
         var registration = Registration(enforcement);
         var kernel = KernelOf(enforcement);
@@ -41,6 +42,7 @@ public static class EnforcementReport
             ContainersProtected = kernel?.Modes().Count(m => m.Value == EnforcementMode.Protect) ?? (enforcement as UserSpaceEnforcement)?.Protected ?? 0,
             KernelBlocks = kernelBlocks,
             UserSpaceKills = userSpaceKills,
+            DriftPrevention = (driftPrevention ?? DriftPreventionSetting.PerWorkload).Describe(enforcement),
         };
     }
 

@@ -32,6 +32,9 @@ public sealed class KernelEnforcement : IEnforcement
     /// shared image never enforces another workload's profile on them.</summary>
     private const string UnenforcedKey = "zerodrift/unenforced";
 
+    /// <summary>The default container policy with the agent's drift prevention: mode off, drift killed.</summary>
+    private const string DriftPreventionKey = "zerodrift/drift-prevention";
+
     private readonly KernelEnforcer _enforcer;
     private readonly ILogger _log;
     private readonly Lock _lock = new();
@@ -43,15 +46,31 @@ public sealed class KernelEnforcement : IEnforcement
     /// several workloads share is mapped to the union of their sets (<see cref="Publish"/>).</summary>
     private readonly Dictionary<ImageKey, Dictionary<uint, WorkloadSets>> _images = [];
 
-    private sealed record WorkloadSets(EnforcementMode Mode, IReadOnlyList<(FileId File, ExecParent Parent, ulong Name)> Processes,
+    private sealed record WorkloadSets(EnforcementMode Mode, PolicyFlags Flags, IReadOnlyList<(FileId File, ExecParent Parent, ulong Name)> Processes,
         IReadOnlyDictionary<FileId, ulong> MultiCall, IReadOnlyList<(IPAddress Address, int Prefix, int Port)> Destinations)
     {
-        public static WorkloadSets Empty(EnforcementMode mode) => new(mode, [], new Dictionary<FileId, ulong>(), []);
+        public static WorkloadSets Empty(EnforcementMode mode, PolicyFlags flags) => new(mode, flags, [], new Dictionary<FileId, ulong>(), []);
     }
 
-    public KernelEnforcement(KernelEnforcer enforcer, ILogger log)
+    /// <param name="driftPrevention">The agent's own drift prevention: with it, containers the agent has not classified
+    /// (of an image nobody mapped) are put by the kernel, at their first exec, under a policy in mode off that kills
+    /// drift; its scope limits the kernel's own classification. Without it, a default a previous agent left is removed.</param>
+    public KernelEnforcement(KernelEnforcer enforcer, ILogger log, DriftPreventionSetting? driftPrevention = null)
     {
         _enforcer = enforcer;
+        var drift = driftPrevention ?? DriftPreventionSetting.PerWorkload;
+        _enforcer.SetClassificationScope(drift.Everywhere ? drift.Scope : null);
+        if (drift.Everywhere)
+        {
+            var policy = _enforcer.PolicyFor(DriftPreventionKey);
+            _enforcer.SetPolicy(policy, EnforcementMode.Off, PolicyFlags.DriftPrevention);
+            _enforcer.SetDefaultContainerPolicy(policy);
+        }
+        else if (_enforcer.DefaultContainerPolicy() is { } left)
+        {
+            // A previous agent's drift prevention: removed, or it would go on killing drift in every container.
+            _enforcer.RemovePolicy(left);
+        }
         // Containers the kernel classified and that ended while no agent ran leave entries behind.
         _enforcer.SweepGoneCgroups();
         _lastSweep = Environment.TickCount64;
@@ -69,36 +88,40 @@ public sealed class KernelEnforcement : IEnforcement
     /// are then kept when the agent exits.</summary>
     public bool HoldsEnforcement => _enforcer.Policies().Values.Any(p => p.Mode != EnforcementMode.Off || p.Flags != PolicyFlags.None);
 
-    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
+    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile, bool driftPrevention = false)
     {
         // Held open for the whole pass: a process that exits half-way would otherwise leave later paths unresolved,
         // and the workload's sets (shared by all its containers) would be pruned to what did resolve.
         using var pinned = PinnedRoot.Of(container.PidInContainer);
         var root = pinned.Path;
+        var flags = driftPrevention ? PolicyFlags.DriftPrevention : PolicyFlags.None;
         lock (_lock)
         {
-            if (mode == ProfileMode.Learn || profile is null)
+            var key = profile?.Identity.Key ?? container.WorkloadKey;
+            if (key is null || (mode != ProfileMode.Learn && profile is null) || (mode == ProfileMode.Learn && !driftPrevention))
             {
                 Unenforce(container.CgroupId);
                 return;
             }
-            var policy = _enforcer.PolicyFor(profile.Identity.Key);
+            var policy = _enforcer.PolicyFor(key);
             WorkloadSets sets;
-            if (mode == ProfileMode.Protect)
+            if (mode == ProfileMode.Protect && profile is not null)
             {
                 // The allow sets first: from the moment the policy says protect, whatever they do not name is refused.
                 var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).Count();
                 var (resolved, processes, multiCall) = AllowProcesses(policy, root, profile);
                 var destinations = AllowDestinations(policy, profile);
-                _enforcer.SetPolicy(policy, EnforcementMode.Protect, PolicyFlags.None);
-                sets = new WorkloadSets(EnforcementMode.Protect, processes, multiCall, destinations);
+                _enforcer.SetPolicy(policy, EnforcementMode.Protect, flags);
+                sets = new WorkloadSets(EnforcementMode.Protect, flags, processes, multiCall, destinations);
                 _log.KernelProtect(container.ContainerId[..Math.Min(12, container.ContainerId.Length)], resolved, executables, processes.Count, destinations.Count);
             }
             else
             {
+                // Learn reaches here only with drift prevention: the workload's own policy, mode off, drift killed, and
+                // its image mapped, so that its next container has it from its first exec.
                 var kernelMode = mode == ProfileMode.Monitor ? EnforcementMode.Monitor : EnforcementMode.Off;
-                _enforcer.SetPolicy(policy, kernelMode, PolicyFlags.None);
-                sets = WorkloadSets.Empty(kernelMode);
+                _enforcer.SetPolicy(policy, kernelMode, flags);
+                sets = WorkloadSets.Empty(kernelMode, flags);
             }
             _enforcer.AssignCgroup(container.CgroupId, policy);
             // The next container of this image is the workload's from its first exec.
@@ -135,14 +158,17 @@ public sealed class KernelEnforcement : IEnforcement
         _enforcer.PruneExecutables(union, processes, multiCall.Keys);
         _enforcer.PruneDestinations(union, destinations);
         var all = members.Values.All(m => m.Mode == EnforcementMode.Protect);
-        _enforcer.SetPolicy(union, all ? EnforcementMode.Protect : EnforcementMode.Off, PolicyFlags.None);
+        // Drift is killed in the image's new containers only when every workload running it asks for it.
+        var drift = members.Values.All(m => m.Flags.HasFlag(PolicyFlags.DriftPrevention)) ? PolicyFlags.DriftPrevention : PolicyFlags.None;
+        _enforcer.SetPolicy(union, all ? EnforcementMode.Protect : EnforcementMode.Off, drift);
         _enforcer.MapImage(image, union);
     }
 
     /// <summary>
     /// Takes a container out of enforcement: its cgroup goes under the unenforced policy, and the policy it was under
-    /// (its workload's, switched back to learning) stops enforcing and loses its images, so no new container of the
-    /// workload is enforced by the kernel's guess either.
+    /// (its workload's, switched back to learning without drift prevention) stops enforcing and loses its images, so no
+    /// new container of the workload is enforced by the kernel's guess either (the agent's drift prevention, when on,
+    /// still covers it through the default container policy).
     /// </summary>
     private void Unenforce(ulong cgroupId)
     {

@@ -16,9 +16,19 @@ internal static partial class AgentScenario
     private static partial int Kill(int pid, int signal);
 
     /// <summary>Starts <c>zerodrift agent ARGS</c> and waits until its programs are attached (or it reports an error).</summary>
-    public static Process StartAgent(ConcurrentQueue<(DateTime At, string Line)> stderr, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Process StartAgent(ConcurrentQueue<(DateTime At, string Line)> stderr, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        StartAgent(stderr, environment, wrapper: null, args);
+
+    /// <summary>The same through <paramref name="wrapper"/>, a command that ends by exec'ing its arguments (the agent's
+    /// command line), so that the process started is the agent's: <c>unshare --mount …</c>.</summary>
+    public static Process StartAgent(ConcurrentQueue<(DateTime At, string Line)> stderr, IReadOnlyDictionary<string, string>? environment, string[]? wrapper, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(wrapper?[0] ?? "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        if (wrapper is not null)
+        {
+            foreach (var w in wrapper[1..]) start.ArgumentList.Add(w);
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(Dll);
         start.ArgumentList.Add("agent");
         foreach (var a in args) start.ArgumentList.Add(a);

@@ -11,7 +11,7 @@ internal sealed class SwitchingEnforcement : IEnforcement
     public string? Degraded { get; set; }
     public string Description => "switching";
     public bool InKernel => Kind == EnforcementKind.Kernel;
-    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile) { }
+    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile, bool driftPrevention = false) { }
     public void Forget(ulong cgroupId) { }
     public bool KilledAtExec(int pid, long execTimeNs) => false;
     public void Dispose() { }

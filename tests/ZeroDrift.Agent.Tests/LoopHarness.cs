@@ -39,6 +39,9 @@ internal sealed class RecordingEnforcement(bool inKernel = false) : IEnforcement
     public List<(EnforcedContainer Container, ProfileMode Mode, BehaviourProfile? Profile)> Applied { get; } = [];
     public List<ulong> Forgotten { get; } = [];
     public HashSet<int> KilledExecs { get; } = [];
+
+    /// <summary>The drift prevention last asked for each cgroup.</summary>
+    public Dictionary<ulong, bool> DriftPrevention { get; } = [];
     public string Description => "recording";
     public bool InKernel => inKernel;
 
@@ -49,7 +52,7 @@ internal sealed class RecordingEnforcement(bool inKernel = false) : IEnforcement
     /// <summary>How many of the next applies fail as a kernel that refuses an update does.</summary>
     public int FailNextApplies { get; set; }
 
-    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile)
+    public void Apply(EnforcedContainer container, ProfileMode mode, BehaviourProfile? profile, bool driftPrevention = false)
     {
         if (FailNextApplies > 0)
         {
@@ -62,6 +65,7 @@ internal sealed class RecordingEnforcement(bool inKernel = false) : IEnforcement
             throw new ContainerProcessGoneException(container.PidInContainer);
         }
         Applied.Add((container, mode, profile));
+        DriftPrevention[container.CgroupId] = driftPrevention;
     }
 
     public void Forget(ulong cgroupId) => Forgotten.Add(cgroupId);

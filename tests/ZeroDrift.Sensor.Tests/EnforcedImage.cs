@@ -143,6 +143,25 @@ public sealed class EnforcedImage : IDisposable
 
     public static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Removes a cgroup made for a test's containers (<c>--cgroup-parent</c>): podman (cgroupfs, v1 on this hybrid host) leaves the parent, and conmon's cgroup in it, in every v1
+    /// hierarchy; runc may leave it in the unified one.</summary>
+    public static void RemoveCgroupEverywhere(string path)
+    {
+        foreach (var hierarchy in Directory.EnumerateDirectories("/sys/fs/cgroup"))
+        {
+            var dir = Path.Join(hierarchy, path);
+            for (var attempt = 0; attempt < 50 && Directory.Exists(dir); attempt++)
+            {
+                try
+                {
+                    foreach (var child in Directory.EnumerateDirectories(dir)) Directory.Delete(child);
+                    Directory.Delete(dir);
+                }
+                catch (IOException) { Thread.Sleep(100); }
+            }
+        }
+    }
+
     public void Dispose()
     {
         foreach (var c in containers)

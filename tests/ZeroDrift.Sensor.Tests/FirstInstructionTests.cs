@@ -217,26 +217,7 @@ public sealed class FirstInstructionTests
             e.SetClassificationScope(null);
             e.Dispose();
             KernelEnforcer.Release(root);
-            RemoveCgroupEverywhere(scope);
-        }
-    }
-
-    /// <summary>podman (cgroupfs, v1 on this hybrid host) leaves the parent, and conmon's cgroup in it, in every v1
-    /// hierarchy; runc may leave it in the unified one.</summary>
-    private static void RemoveCgroupEverywhere(string path)
-    {
-        foreach (var hierarchy in Directory.EnumerateDirectories("/sys/fs/cgroup"))
-        {
-            var dir = Path.Join(hierarchy, path);
-            for (var attempt = 0; attempt < 50 && Directory.Exists(dir); attempt++)
-            {
-                try
-                {
-                    foreach (var child in Directory.EnumerateDirectories(dir)) Directory.Delete(child);
-                    Directory.Delete(dir);
-                }
-                catch (IOException) { Thread.Sleep(100); }
-            }
+            EnforcedImage.RemoveCgroupEverywhere(scope);
         }
     }
 

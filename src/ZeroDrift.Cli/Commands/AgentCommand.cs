@@ -42,12 +42,14 @@ public static class AgentCommand
         var apiToken = new Option<string?>("--token") { Description = "API token for --server (default: $ZERODRIFT_TOKEN)" };
         var enforcement = new Option<string>("--enforcement") { Description = "How Protect blocks: auto (the kernel where enforcement loads, else user-space kill; default), kernel (fail when it cannot load) or user-space", DefaultValueFactory = _ => "auto" };
         var pins = new Option<string>("--pin-root") { Description = "bpffs directory where kernel enforcement is pinned: it survives agent restarts (default /sys/fs/bpf/zerodrift)", DefaultValueFactory = _ => KernelEnforcer.DefaultPinRoot };
+        var driftPrevention = new Option<bool>("--drift-prevention") { Description = "Kill, at exec and in every mode (Learn included), an executable from a container's writable layer or a memfd: every container, with or without a profile (profiles may ask for it per workload: `zerodrift profile drift-prevention`)" };
+        var driftScope = new Option<string?>("--drift-prevention-scope") { Description = "Limit --drift-prevention (and the kernel's own classification of new containers) to containers whose cgroup lies under this one, relative to the cgroup v2 mount (e.g. /kubepods.slice)" };
         var release = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
         var statusFile = new Option<FileInfo>("--status-file") { Description = $"Where the running agent writes its status every 2 s, for `zerodrift agent status` (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
         var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
 
         var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, pins, release, server, apiToken, serverCert, statusFile })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, driftPrevention, driftScope, pins, release, server, apiToken, serverCert, statusFile })
             command.Options.Add(o);
         command.Subcommands.Add(CreateStatus());
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
@@ -84,6 +86,12 @@ public static class AgentCommand
                 "none" => (ProfileMode?)null,
                 var m => ParseMode(m, "--auto-advance"),
             };
+            var scope = parse.GetValue(driftScope);
+            if (scope is not null && !parse.GetValue(driftPrevention)) throw new UsageException("--drift-prevention-scope needs --drift-prevention");
+            if (scope is not null && (!scope.StartsWith('/') || scope.Split('/').Any(p => p is "." or "..")))
+                throw new UsageException($"--drift-prevention-scope {scope}: expected a cgroup path from the v2 mount's root, e.g. /kubepods.slice");
+            if (scope is not null && CgroupRootOrNull() is { } cgroups && !Directory.Exists(Path.Join(cgroups, scope)))
+                throw new UsageException($"--drift-prevention-scope {scope}: no such cgroup under {cgroups}");
             if (advance == ProfileMode.Learn) throw new UsageException("--auto-advance learn: learning already is the mode being left (use monitor, protect or none)");
             var settings = new AgentSettings(
                 EventStream: format == "json",
@@ -100,6 +108,7 @@ public static class AgentCommand
                         "workload" => HostPolicy.Workload,
                         var h => throw new UsageException($"--host-processes {h}: expected skip, rules or workload"),
                     },
+                    DriftPrevention = parse.GetValue(driftPrevention) ? new DriftPreventionSetting(true, scope) : DriftPreventionSetting.PerWorkload,
                 },
                 Alerts: parse.GetValue(alerts) is { Length: > 0 } a ? a : ["stdout"],
                 RuleFiles: parse.GetValue(rules) ?? [],
@@ -120,6 +129,12 @@ public static class AgentCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    private static string? CgroupRootOrNull()
+    {
+        try { return CgroupPaths.FindV2Root(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SensorException) { return null; }
     }
 
     private static ServerConnection Connect(string url, string? token, string? certificate)

@@ -95,7 +95,8 @@ public static class AgentRunner
             Uplink = uplink,
         }, log);
         running = loop;
-        status.Enforcement = () => EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed));
+        var drift = settings.Agent.DriftPrevention;
+        status.Enforcement = () => EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed), drift);
         // The status is written on the sensor's thread, the loop's: it may read the loop's sizes.
         status.Structures = () => loop.Sizes().ByName();
         var sensor = KernelSensor.Start(options, loop);
@@ -111,7 +112,7 @@ public static class AgentRunner
             log.Note($"{sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {known} processes known; syscall results: {sensor.SyscallExitHook}; "
                 + $"status in {status.File.Path}; "
                 + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name).Concat(channel is null ? [] : ["the server"]))}; "
-                + $"profiles in {store.Path}; enforcement: {enforcement.Description}");
+                + $"profiles in {store.Path}; enforcement: {enforcement.Description}; drift prevention: {drift.Describe(enforcement)}");
             try
             {
                 await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
@@ -137,7 +138,7 @@ public static class AgentRunner
             // Kernel enforcement stays pinned while some policy is in Protect or Monitor (or prevents drift), so
             // blocking goes on while the agent restarts; with none, nothing of ours is left behind.
             var idle = enforcement is KernelEnforcement kernelEnforcement && !kernelEnforcement.HoldsEnforcement;
-            var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed));
+            var lastEnforcement = EnforcementReport.Status(enforcement, loop.KernelBlocks, alerts.Count(AlertAction.Killed), drift);
             status.Enforcement = () => lastEnforcement; // the enforcer is closed below
             loop.Dispose();
             if (idle)
@@ -192,7 +193,16 @@ public static class AgentRunner
         if (settings.Enforcement == "user-space") return new UserSpaceEnforcement("asked for with --enforcement user-space");
         try
         {
-            return new KernelEnforcement(KernelEnforcer.Open(settings.EnforcementPins), log);
+            var enforcer = KernelEnforcer.Open(settings.EnforcementPins);
+            try
+            {
+                return new KernelEnforcement(enforcer, log, settings.Agent.DriftPrevention);
+            }
+            catch
+            {
+                enforcer.Dispose();
+                throw;
+            }
         }
         catch (SensorException e) when (settings.Enforcement == "auto")
         {

@@ -57,6 +57,7 @@ public static class AgentStatusText
         if (e.Reason is { } why) b.AppendLine(c, $"  why: {why}");
         if (e.PinRoot is { } pins) b.AppendLine(c, $"  pin root: {pins} (BPF filesystem {(e.MountedBpfFs ? "mounted by the agent" : "mounted before the agent")})");
         else b.AppendLine(c, $"  BPF filesystem: {(e.MountedBpfFs ? "mounted by the agent" : "not used")}");
+        if (e.DriftPrevention is { } drift) b.AppendLine(c, $"  drift prevention: {drift}");
         b.AppendLine(c, $"  containers protected: {e.ContainersProtected}, kernel blocks: {e.KernelBlocks}, user-space kills: {e.UserSpaceKills}");
     }
 

@@ -30,6 +30,7 @@ public static class ProfileCommand
         profile.Subcommands.Add(Export());
         profile.Subcommands.Add(Import());
         profile.Subcommands.Add(Mode());
+        profile.Subcommands.Add(DriftPrevention());
         profile.Subcommands.Add(Seccomp());
         profile.Subcommands.Add(NetworkPolicy());
         return profile;
@@ -155,6 +156,32 @@ public static class ProfileCommand
             {
                 store.Save(p with { Mode = parse.GetValue(mode), Updated = DateTimeOffset.UtcNow });
                 Console.Out.WriteLine($"{p.Identity.Key}: {p.Mode.ToString().ToLowerInvariant()} -> {parse.GetValue(mode).ToString().ToLowerInvariant()}");
+            }
+            return Task.FromResult(ExitCodes.Ok);
+        }, ct));
+        return command;
+    }
+
+    private static Command DriftPrevention()
+    {
+        var selector = Selector();
+        var state = new Argument<string>("on|off") { Description = "on: an executable from the writable layer or a memfd is killed at exec in every mode; off: only the mode decides" };
+        var command = new Command("drift-prevention", "Turn a workload's drift prevention on or off, in every mode (a running agent applies it within 2 seconds)") { selector, state };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>
+        {
+            var on = parse.GetValue(state)!.ToLowerInvariant() switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new UsageException($"drift-prevention {other}: expected on or off"),
+            };
+            using var store = OpenStore(parse);
+            var found = store.Find(parse.GetValue(selector)!);
+            if (found.Count == 0) throw new UsageException($"no profile matches '{parse.GetValue(selector)}' ('zerodrift profile list' shows them)");
+            foreach (var p in found)
+            {
+                store.SetDriftPrevention(p.Identity.Key, on);
+                Console.Out.WriteLine($"{p.Identity.Key}: drift prevention {(p.DriftPrevention ? "on" : "off")} -> {(on ? "on" : "off")}");
             }
             return Task.FromResult(ExitCodes.Ok);
         }, ct));

@@ -8,15 +8,17 @@ public sealed record LearningPolicy(TimeSpan QuietPeriod, ProfileMode? AdvanceTo
     public static readonly LearningPolicy Default = new(TimeSpan.FromHours(1));
 }
 
-/// <summary>A workload's mode changed, by learning's auto-advance or by a user's switch picked up from the store.</summary>
-public sealed record ModeChange(WorkloadIdentity Workload, ProfileMode From, ProfileMode To, string Why);
+/// <summary>A workload's mode changed, by learning's auto-advance or by a user's switch picked up from the store; or,
+/// with <paramref name="DriftPrevention"/> set (its new value), a user turned the workload's drift prevention on or off.</summary>
+public sealed record ModeChange(WorkloadIdentity Workload, ProfileMode From, ProfileMode To, string Why, bool? DriftPrevention = null);
 
 /// <summary>
 /// Zero trust from immutability. Per workload: in Learn the profile grows with what the workload does; in Monitor
 /// what lies outside it is alerted; in Protect it is blocked where the kernel can block it (an exec is killed
 /// before it runs, a connect is refused) and alerted. Drift — an executable the image did not ship, written into
 /// the container or run from memory — is never learned: alerted in Learn and Monitor, blocked in Protect, from the
-/// first second.
+/// first second. With drift prevention (the agent's, for the container, or the workload's profile's) an executable
+/// from the writable layer or a memfd is blocked in every mode, Learn included.
 /// </summary>
 public sealed class BehaviourEngine
 {
@@ -105,13 +107,21 @@ public sealed class BehaviourEngine
         if (_store is null) return changes;
         lock (_lock)
         {
-            var modes = _store.Modes();
+            var settings = _store.Settings();
             foreach (var state in _workloads.Values)
             {
-                if (modes.TryGetValue(state.Identity.Key, out var stored) && stored != state.Mode)
+                if (settings.TryGetValue(state.Identity.Key, out var stored))
                 {
-                    changes.Add(new ModeChange(state.Identity, state.Mode, stored, "switched by a user"));
-                    state.SwitchTo(stored, now);
+                    if (stored.Mode != state.Mode)
+                    {
+                        changes.Add(new ModeChange(state.Identity, state.Mode, stored.Mode, "switched by a user"));
+                        state.SwitchTo(stored.Mode, now);
+                    }
+                    if (stored.DriftPrevention != state.DriftPrevention)
+                    {
+                        state.DriftPrevention = stored.DriftPrevention;
+                        changes.Add(new ModeChange(state.Identity, state.Mode, state.Mode, $"drift prevention turned {(stored.DriftPrevention ? "on" : "off")} by a user", stored.DriftPrevention));
+                    }
                 }
                 if (state.Dirty)
                 {
@@ -138,8 +148,18 @@ public sealed class BehaviourEngine
         return state;
     }
 
+    /// <summary>Whether the workload's profile asks for drift prevention (the agent's own, for all containers, is not counted here).</summary>
+    public bool DriftPreventionOf(WorkloadIdentity workload)
+    {
+        lock (_lock) return _workloads.TryGetValue(workload.Key, out var state) ? state.DriftPrevention : _store?.Get(workload.Key)?.DriftPrevention ?? false;
+    }
+
     private static Verdict OnExec(WorkloadState state, ExecObservation exec)
     {
+        // What the kernel's drift prevention kills at exec, whatever the mode: a file written after start, or memory.
+        if ((exec.FromMemfd || exec.FromWritableLayer) && (exec.DriftPrevention || state.DriftPrevention))
+            return new Verdict(EngineAction.Block, DeviationKind.Drift, state.Mode,
+                $"drift: {exec.Executable} {(exec.FromMemfd ? "runs from memory (memfd)" : "lies in the container's writable layer: written after start")}, and drift prevention is on");
         var drift = exec.FromMemfd ? "runs from memory (memfd), not from a file the image shipped"
             : exec.FromWritableLayer ? "lies in the container's writable layer: written after start, not shipped in the image"
             : state.Trust is { } trust && !trust.Ships(exec.Executable) ? $"is not an executable of image {state.Identity.ImageName ?? state.Identity.ImageDigest}"
@@ -227,11 +247,17 @@ public sealed class BehaviourEngine
         public WorkloadIdentity Identity => _profile.Identity;
         public ImageTrust? Trust { get; set; }
         public ProfileMode Mode => _profile.Mode;
+
+        public bool DriftPrevention
+        {
+            get => _profile.DriftPrevention;
+            set => _profile = _profile with { DriftPrevention = value };
+        }
         public ProfileBuilder? Builder { get; private set; }
         public ProfileMatcher? Matcher { get; private set; }
         public bool Dirty { get; set; }
 
-        public BehaviourProfile Current(DateTimeOffset now) => Builder is null ? _profile : Builder.Build(now) with { Mode = _profile.Mode };
+        public BehaviourProfile Current(DateTimeOffset now) => Builder is null ? _profile : Builder.Build(now) with { Mode = _profile.Mode, DriftPrevention = _profile.DriftPrevention };
 
         public void SwitchTo(ProfileMode mode, DateTimeOffset now)
         {

@@ -45,6 +45,11 @@ public sealed record BehaviourProfile
 {
     public required WorkloadIdentity Identity { get; init; }
     public ProfileMode Mode { get; init; } = ProfileMode.Learn;
+
+    /// <summary>Drift prevention for this workload in every mode: an executable from the container's writable layer
+    /// or a memfd is killed at exec, with or without a profile (<c>zerodrift profile drift-prevention</c>). Like the
+    /// mode, a user's setting: learning never changes it.</summary>
+    public bool DriftPrevention { get; init; }
     public DateTimeOffset Created { get; init; }
     public DateTimeOffset Updated { get; init; }
 

@@ -4,6 +4,9 @@ using Microsoft.Data.Sqlite;
 
 namespace ZeroDrift.Runtime.Profiles;
 
+/// <summary>What users decide for a workload and learning never changes: its mode and whether drift is prevented.</summary>
+public readonly record struct WorkloadSettings(ProfileMode Mode, bool DriftPrevention);
+
 /// <summary>A profile store that cannot be used: one line saying why.</summary>
 public sealed class ProfileStoreException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -13,7 +16,7 @@ public sealed class ProfileStoreException(string message, Exception? inner = nul
 /// </summary>
 public sealed class ProfileStore : IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
     private readonly SqliteConnection _connection;
 
@@ -61,61 +64,86 @@ public sealed class ProfileStore : IDisposable
         {
             Execute($"""
                 CREATE TABLE profiles(key TEXT PRIMARY KEY, workload TEXT NOT NULL, image_digest TEXT NOT NULL, image_name TEXT,
-                    mode TEXT NOT NULL, updated TEXT NOT NULL, document TEXT NOT NULL);
+                    mode TEXT NOT NULL, drift_prevention INTEGER NOT NULL DEFAULT 0, updated TEXT NOT NULL, document TEXT NOT NULL);
                 CREATE INDEX profiles_digest ON profiles(image_digest);
                 PRAGMA user_version = {SchemaVersion};
                 """);
             return;
         }
         using var version = Command("PRAGMA user_version");
-        if ((long)version.ExecuteScalar()! != SchemaVersion)
-            throw new ProfileStoreException($"{Path}: profile store schema {version.ExecuteScalar()}, this zerodrift reads {SchemaVersion}");
+        var found = (long)version.ExecuteScalar()!;
+        // Schema 1 had no drift prevention: the column is added, off for every stored workload.
+        if (found == 1)
+        {
+            // Under the write lock, read again: another process (the agent, a `zerodrift profile` command) may have
+            // upgraded it since.
+            Execute("BEGIN IMMEDIATE");
+            using var again = Command("PRAGMA user_version");
+            if ((long)again.ExecuteScalar()! == 1)
+                Execute($"ALTER TABLE profiles ADD COLUMN drift_prevention INTEGER NOT NULL DEFAULT 0; PRAGMA user_version = {SchemaVersion};");
+            Execute("COMMIT");
+            return;
+        }
+        if (found != SchemaVersion)
+            throw new ProfileStoreException($"{Path}: profile store schema {found}, this zerodrift reads {SchemaVersion}");
     }
 
     public void Save(BehaviourProfile profile) =>
-        Upsert(profile, "ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, mode = excluded.mode, updated = excluded.updated, document = excluded.document");
+        Upsert(profile, "ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, mode = excluded.mode, drift_prevention = excluded.drift_prevention, updated = excluded.updated, document = excluded.document");
 
     /// <summary>
-    /// Stores what was learned without touching the mode of a stored profile: the mode belongs to users
-    /// (<c>zerodrift profile mode</c>) and to learning's auto-advance, and an agent saving its growth must not undo
-    /// a switch made a moment ago. A new profile is stored with its own mode.
+    /// Stores what was learned without touching the mode or the drift prevention of a stored profile: they belong to
+    /// users (<c>zerodrift profile mode</c>, <c>zerodrift profile drift-prevention</c>) and the mode to learning's
+    /// auto-advance, and an agent saving its growth must not undo a switch made a moment ago. A new profile is stored
+    /// with its own.
     /// </summary>
     public void SaveBehaviour(BehaviourProfile profile) =>
         Upsert(profile, "ON CONFLICT(key) DO UPDATE SET image_name = excluded.image_name, updated = excluded.updated, document = excluded.document");
 
     private void Upsert(BehaviourProfile profile, string onConflict)
     {
-        using var command = Command($"INSERT INTO profiles(key, workload, image_digest, image_name, mode, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $updated, $document) {onConflict}");
+        using var command = Command($"INSERT INTO profiles(key, workload, image_digest, image_name, mode, drift_prevention, updated, document) VALUES ($key, $workload, $digest, $name, $mode, $drift, $updated, $document) {onConflict}");
         command.Parameters.AddWithValue("$key", profile.Identity.Key);
         command.Parameters.AddWithValue("$workload", profile.Identity.Workload);
         command.Parameters.AddWithValue("$digest", profile.Identity.ImageDigest);
         command.Parameters.AddWithValue("$name", (object?)profile.Identity.ImageName ?? DBNull.Value);
         command.Parameters.AddWithValue("$mode", profile.Mode.ToString());
+        command.Parameters.AddWithValue("$drift", profile.DriftPrevention ? 1 : 0);
         command.Parameters.AddWithValue("$updated", profile.Updated.ToString("O", CultureInfo.InvariantCulture));
         command.Parameters.AddWithValue("$document", JsonSerializer.Serialize(profile, Json));
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The stored mode of every profile, cheaply: what a running agent polls to apply mode switches.</summary>
-    public IReadOnlyDictionary<string, ProfileMode> Modes()
+    /// <summary>The stored mode and drift prevention of every profile, cheaply: what a running agent polls to apply users' switches.</summary>
+    public IReadOnlyDictionary<string, WorkloadSettings> Settings()
     {
-        using var command = Command("SELECT key, mode FROM profiles");
-        var result = new Dictionary<string, ProfileMode>(StringComparer.Ordinal);
+        using var command = Command("SELECT key, mode, drift_prevention FROM profiles");
+        var result = new Dictionary<string, WorkloadSettings>(StringComparer.Ordinal);
         using var reader = command.ExecuteReader();
         while (reader.Read())
-            if (Enum.TryParse<ProfileMode>(reader.GetString(1), out var mode)) result[reader.GetString(0)] = mode;
+            if (Enum.TryParse<ProfileMode>(reader.GetString(1), out var mode)) result[reader.GetString(0)] = new WorkloadSettings(mode, reader.GetInt64(2) != 0);
         return result;
+    }
+
+    /// <summary>Turns a stored workload's drift prevention on or off, leaving what was learned and its mode alone.</summary>
+    public bool SetDriftPrevention(string key, bool on)
+    {
+        using var command = Command("UPDATE profiles SET drift_prevention = $drift, updated = $updated WHERE key = $key");
+        command.Parameters.AddWithValue("$drift", on ? 1 : 0);
+        command.Parameters.AddWithValue("$updated", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$key", key);
+        return command.ExecuteNonQuery() > 0;
     }
 
     public IReadOnlyList<BehaviourProfile> List()
     {
-        using var command = Command("SELECT key, document, mode FROM profiles ORDER BY workload, image_digest");
+        using var command = Command("SELECT key, document, mode, drift_prevention FROM profiles ORDER BY workload, image_digest");
         return Read(command);
     }
 
     public BehaviourProfile? Get(string key)
     {
-        using var command = Command("SELECT key, document, mode FROM profiles WHERE key = $key");
+        using var command = Command("SELECT key, document, mode, drift_prevention FROM profiles WHERE key = $key");
         command.Parameters.AddWithValue("$key", key);
         return Read(command).FirstOrDefault();
     }
@@ -152,8 +180,9 @@ public sealed class ProfileStore : IDisposable
             try
             {
                 var profile = JsonSerializer.Deserialize<BehaviourProfile>(reader.GetString(1), Json) ?? throw new JsonException("null");
-                // The mode column is authoritative (see SaveBehaviour).
-                result.Add(Enum.TryParse<ProfileMode>(reader.GetString(2), out var mode) ? profile with { Mode = mode } : profile);
+                // The mode and drift prevention columns are authoritative (see SaveBehaviour).
+                if (Enum.TryParse<ProfileMode>(reader.GetString(2), out var mode)) profile = profile with { Mode = mode };
+                result.Add(profile with { DriftPrevention = reader.GetInt64(3) != 0 });
             }
             catch (JsonException e)
             {

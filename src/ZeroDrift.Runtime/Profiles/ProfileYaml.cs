@@ -52,6 +52,7 @@ public static class ProfileYaml
         Spec = new Spec
         {
             Mode = profile.Mode.ToString().ToLowerInvariant(),
+            DriftPrevention = profile.DriftPrevention ? true : null,
             Processes = profile.Processes.Select(p => new Process { Executable = p.Executable, Name = p.Name, Sha256 = p.Sha256, Parent = p.Parent, User = p.User, Uid = p.Uid }).ToList(),
             Files = profile.Files.Select(f => new FileRule { Path = f.Path, Access = f.Access switch { FileAccessKind.Read => "r", FileAccessKind.Write => "w", _ => "rw" } }).ToList(),
             Network = profile.Network.Select(n => new NetworkRule
@@ -105,6 +106,7 @@ public static class ProfileYaml
             Identity = new WorkloadIdentity(metadata.Workload, metadata.ImageDigest, metadata.Image),
             Mode = Enum.TryParse<ProfileMode>(spec.Mode, ignoreCase: true, out var mode) && !int.TryParse(spec.Mode, out _)
                 ? mode : throw new ProfileFormatException($"{source}: spec.mode '{spec.Mode}': expected learn, monitor or protect"),
+            DriftPrevention = spec.DriftPrevention ?? false,
             Created = Time(metadata.Created, "metadata.created", source),
             Updated = Time(metadata.Updated, "metadata.updated", source),
             LastNewBehaviour = Time(metadata.LastNewBehaviour ?? metadata.Updated, "metadata.lastNewBehaviour", source),
@@ -174,6 +176,7 @@ public static class ProfileYaml
     private sealed class Spec
     {
         public string? Mode { get; set; } = "learn";
+        public bool? DriftPrevention { get; set; }
         public List<Process> Processes { get; set; } = [];
         public List<FileRule> Files { get; set; } = [];
         public List<NetworkRule> Network { get; set; } = [];

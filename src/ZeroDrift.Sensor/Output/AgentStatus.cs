@@ -23,6 +23,8 @@ public sealed record StatusEnforcement
     public long KernelBlocks { get; init; }
     /// <summary>Processes killed from user space after their event.</summary>
     public long UserSpaceKills { get; init; }
+    /// <summary>Where drift prevention applies and how it is carried out (null: not reported).</summary>
+    public string? DriftPrevention { get; init; }
 }
 
 /// <summary>

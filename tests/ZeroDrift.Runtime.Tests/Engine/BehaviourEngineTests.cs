@@ -105,6 +105,51 @@ public sealed class BehaviourEngineTests
     }
 
     [Fact]
+    public void With_drift_prevention_drift_from_the_writable_layer_or_memory_is_blocked_in_every_mode_and_never_learned()
+    {
+        var dropped = new ExecObservation(Web, T0, "/tmp/x", "/bin/sh", "root", FromWritableLayer: true, DriftPrevention: true);
+        var memfd = new ExecObservation(Web, T0, "/memfd:payload", "/bin/sh", "root", FromMemfd: true, DriftPrevention: true);
+        foreach (var mode in Enum.GetValues<ProfileMode>())
+        {
+            var engine = Engine(mode);
+            foreach (var exec in new[] { dropped, memfd })
+            {
+                var verdict = engine.Observe(exec);
+                Assert.Equal((EngineAction.Block, DeviationKind.Drift, mode), (verdict.Action, verdict.Deviation, verdict.Mode));
+                Assert.Contains("drift prevention is on", verdict.Reason);
+            }
+            Assert.DoesNotContain(engine.ProfileOf(Web)!.Processes, p => p.Executable is "/tmp/x" or "/memfd:payload");
+        }
+        // Drift the kernel cannot tell (a path the image lacks, not in the writable layer) keeps its mode's verdict.
+        Assert.Equal(EngineAction.Alert, Engine().Observe(new ExecObservation(Web, T0, "/usr/local/bin/miner", "/bin/sh", "root", DriftPrevention: true)).Action);
+        // Without it, Learn only alerts.
+        Assert.Equal(EngineAction.Alert, Engine().Observe(dropped with { DriftPrevention = false }).Action);
+    }
+
+    [Fact]
+    public void A_profile_that_asks_for_drift_prevention_has_it_and_a_users_switch_is_picked_up_without_a_mode_change()
+    {
+        using var dir = new TempDir();
+        using var store = ProfileStore.Open(dir.Combine("profiles.db"));
+        var engine = Engine(store: store);
+        var dropped = new ExecObservation(Web, T0, "/tmp/x", "/bin/sh", "root", FromWritableLayer: true);
+        Assert.Equal(EngineAction.Alert, engine.Observe(dropped).Action);
+        Assert.Empty(engine.Sync(T0)); // saves the new profile
+
+        Assert.True(store.SetDriftPrevention(Web.Key, true));
+        var change = Assert.Single(engine.Sync(T0.AddSeconds(1)));
+        Assert.Equal((ProfileMode.Learn, ProfileMode.Learn, (bool?)true), (change.From, change.To, change.DriftPrevention));
+        Assert.True(engine.DriftPreventionOf(Web));
+        Assert.Equal(EngineAction.Block, engine.Observe(dropped).Action);
+
+        // What the agent saves of its learning leaves the user's setting alone.
+        engine.Observe(new ExecObservation(Web, T0.AddSeconds(2), "/bin/httpd", "/bin/sh", "www-data"));
+        Assert.Empty(engine.Sync(T0.AddSeconds(3)));
+        Assert.True(store.Get(Web.Key)!.DriftPrevention);
+        Assert.True(ProfileYaml.Parse(ProfileYaml.Export(store.Get(Web.Key)!), "test").DriftPrevention);
+    }
+
+    [Fact]
     public void Outside_the_profile_monitor_alerts_and_protect_blocks_what_the_kernel_can_block()
     {
         foreach (var (mode, blockable) in new[] { (ProfileMode.Monitor, EngineAction.Alert), (ProfileMode.Protect, EngineAction.Block) })
