@@ -18,8 +18,8 @@ namespace ZeroDrift.Agent;
 /// <c>sched_process_exec</c> before its first instruction, and a connect or datagram to another destination fails
 /// with EPERM. State is pinned: blocking goes on while the agent restarts.
 /// <para>
-/// The engine still tells apart what the kernel folds into one (two parents outside the container: conmon and
-/// runc; a parent or executable the container no longer resolves), so a block verdict the kernel did not carry out
+/// The engine still tells apart what the kernel cannot (a parent or executable the container no longer resolves; a
+/// container the kernel has not classified yet), so a block verdict the kernel did not carry out
 /// falls back to a user-space kill (the loop's). An alert says blocked only when the kernel's records confirm it: its
 /// per-pid record of execs it killed (<see cref="KilledAtExec"/>) and its blocked records
 /// (<see cref="KernelEnforcer.ReadBlockedAsync"/>), which the loop joins with the sensor's events; a block no event
