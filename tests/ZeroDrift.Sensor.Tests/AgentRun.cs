@@ -85,6 +85,11 @@ public sealed partial class AgentRun : IDisposable
         throw new TimeoutException("the agent did not attach within 90 seconds");
     }
 
+    /// <summary>Stops the agent's process (SIGSTOP) until <see cref="Resume"/>: its ring buffer is then read by no one.</summary>
+    public void Pause() => Tool.Run("kill", "-STOP", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public void Resume() => Tool.Run("kill", "-CONT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Names of loaded BPF programs (bpftool prog show), to see ours come and go.</summary>
     public static IReadOnlyList<string> LoadedPrograms() => [.. Loaded().Select(p => p.Name)];
 

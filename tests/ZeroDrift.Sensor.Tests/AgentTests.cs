@@ -345,9 +345,18 @@ public class AgentFloodTests
         using var dir = new TempDir();
         var target = dir.Combine("flood");
         using var agent = AgentRun.Start("--ringbuf-size", "4096", "--events", "open", "--stats-interval", "1");
-        // 200k opens for writing in a tight loop: far more than a 4 KiB buffer holds between two polls.
-        Tool.Run("python3", "-c", $"import os\nfor _ in range(200000):\n    os.close(os.open('{target}', os.O_WRONLY | os.O_CREAT, 0o600))");
-        Thread.Sleep(1500);
+        // 200k opens for writing while the agent reads nothing (stopped): a 4 KiB buffer holds a few dozen records,
+        // whatever the machine's speed; the rest must be counted as drops, and the agent must go on once it runs again.
+        agent.Pause();
+        try
+        {
+            Tool.Run("python3", "-c", $"import os\nfor _ in range(200000):\n    os.close(os.open('{target}', os.O_WRONLY | os.O_CREAT, 0o600))");
+        }
+        finally
+        {
+            agent.Resume();
+        }
+        Thread.Sleep(2500);
         var events = agent.Stop();
         Assert.True(agent.ExitCode == 0, agent.Stderr);
         var stats = events.Last(e => e.GetProperty("type").GetString() == "stats");
