@@ -10,6 +10,9 @@ public static class RepoPaths
 
     public static string Schema(string name) => Path.Combine(SharedData, "schemas", name);
 
+    /// <summary><c>../shared/conformance/SUITE</c> beside the repository: peers' own test suites (CI has them).</summary>
+    public static string Conformance(string suite) => Path.GetFullPath(Path.Combine(Root, "..", "shared", "conformance", suite));
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
