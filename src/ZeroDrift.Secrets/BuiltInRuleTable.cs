@@ -340,8 +340,9 @@ internal static class BuiltInRuleTable
         KA("squarespace-access-token", "Squarespace access token", "squarespace", "squarespace", Uuid, 3.0),
         KA("etsy-access-token", "Etsy API key", "etsy", Word("etsy"), @"[A-Za-z0-9]{24}", 3.0),
         KA("freshbooks-access-token", "FreshBooks access token", "freshbooks", "freshbooks", @"[A-Za-z0-9]{64}", 3.0),
-        KA("lob-api-key", "Lob API key", "lob", Word("lob"), @"(?:live|test)_[a-f0-9]{35}", 3.0),
-        KA("lob-publishable-key", "Lob publishable API key", "lob", Word("lob"), @"(?:live|test)_pub_[a-f0-9]{31}", 3.0),
+        // Keyed on the value's prefix: "lob" is in every "global" and "blob" (20,000 lines of a node_modules tree, 800 hold live_ or test_).
+        KA("lob-api-key", "Lob API key", "live_,test_", Word("lob"), @"(?:live|test)_[a-f0-9]{35}", 3.0),
+        KA("lob-publishable-key", "Lob publishable API key", "live_pub_,test_pub_", Word("lob"), @"(?:live|test)_pub_[a-f0-9]{31}", 3.0),
 
         // ---- Private keys and signed tokens
         R("pem-private-key", "PEM private key (RSA, EC, DSA, PKCS#8, encrypted)", "-----begin", @"(-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]{64,}?-----END (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----)"),
