@@ -8,6 +8,8 @@
 # README's fastest install: the framework and ZeroDrift precompiled into one composite ReadyToRun image; about 90 s).
 # The two commands run alternately RUNS times (default 5) so that load on a shared machine hits both alike; the
 # medians are compared, wall time and CPU time (user + sys), which load distorts less.
+# BEFORE=COMMIT also publishes that commit the same way and runs it in the same rotation (ripgrep, before, after), so
+# that a change to the rules or the engine is judged against the same load (ripgrep searches the work tree's keywords).
 # Needs: ripgrep (apt-get install ripgrep).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,10 +25,17 @@ if [ ! -d "$tree" ]; then
   mv "$tree.tmp" "$tree"
 fi
 runs=${RUNS:-5}
+before=${BEFORE:-}
 bin=/tmp/zerodrift-bench-bin-$(id -u)-$$
+old=/tmp/zerodrift-bench-before-$(id -u)-$$
+keywords=$(mktemp); report=$(mktemp); trap 'rm -rf "$keywords" "$report" "$bin" "$old"' EXIT
 dotnet publish "$root/src/ZeroDrift.Cli" -c Release -r linux-x64 --self-contained true -o "$bin" --nologo -v q >/dev/null
+if [ -n "$before" ]; then
+  mkdir -p "$old/src"
+  git -C "$root" archive "$before" | tar -xf - -C "$old/src"
+  dotnet publish "$old/src/src/ZeroDrift.Cli" -c Release -r linux-x64 --self-contained true -o "$old/bin" --nologo -v q >/dev/null
+fi
 dotnet build "$root/bench/ZeroDrift.Benchmarks" -c Release --nologo -v q >/dev/null
-keywords=$(mktemp); report=$(mktemp); trap 'rm -rf "$keywords" "$report" "$bin"' EXIT
 "$root/bench/ZeroDrift.Benchmarks/bin/Release/net10.0/ZeroDrift.Benchmarks" secrets-keywords >"$keywords"
 bytes=$(find "$tree" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
 files=$(find "$tree" -type f | wc -l)
@@ -34,16 +43,31 @@ files=$(find "$tree" -type f | wc -l)
 median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 rg -i -F -c --no-messages -f "$keywords" "$tree" >/dev/null || true   # warm the page cache
 "$bin/zerodrift" scan "$tree" --scanners secret --format json --quiet --output "$report" >/dev/null 2>&1 || true
-rg_times=(); zd_times=(); rg_cpus=(); zd_cpus=(); zd_rss=0
+rg_times=(); zd_times=(); rg_cpus=(); zd_cpus=(); zd_rss=0; old_times=(); old_cpus=(); old_rss=0
 for _ in $(seq "$runs"); do
   read -r s u y < <( { /usr/bin/time -f "%e %U %S" rg -i -F -c --no-messages -f "$keywords" "$tree" >/dev/null || true; } 2>&1 | tail -1)
   rg_times+=("$s"); rg_cpus+=("$(python3 -c "print($u + $y)")")
+  if [ -n "$before" ]; then
+    read -r s kb u y < <(/usr/bin/time -f "%e %M %U %S" "$old/bin/zerodrift" scan "$tree" --scanners secret --format json --quiet \
+                     --output "$report.before" 2>&1 >/dev/null | tail -1)
+    old_times+=("$s"); old_cpus+=("$(python3 -c "print($u + $y)")"); old_rss=$((kb > old_rss ? kb : old_rss))
+  fi
   read -r s kb u y < <(/usr/bin/time -f "%e %M %U %S" "$bin/zerodrift" scan "$tree" --scanners secret --format json --quiet \
                    --output "$report" 2>&1 >/dev/null | tail -1)
   zd_times+=("$s"); zd_cpus+=("$(python3 -c "print($u + $y)")"); zd_rss=$((kb > zd_rss ? kb : zd_rss))
 done
 rg_wall=$(median "${rg_times[@]}"); zd_wall=$(median "${zd_times[@]}")
 rg_cpu=$(median "${rg_cpus[@]}"); zd_cpu=$(median "${zd_cpus[@]}")
+if [ -n "$before" ]; then
+  old_wall=$(median "${old_times[@]}"); old_cpu=$(median "${old_cpus[@]}")
+  old_findings=$(python3 -c "import json; d=json.load(open('$report.before')); print(len(d['contentFindings']))")
+  rm -f "$report.before"
+  python3 - <<PY
+rg, zd = $rg_wall, $old_wall
+print(f"before ($before), same rotation (median): {zd:.2f}s  peak RSS {$old_rss/1024:.0f} MiB  (runs: ${old_times[*]}); "
+      f"ratio {rg/zd:.2f}x wall, {$rg_cpu/$old_cpu:.2f}x CPU ({$old_cpu:.2f}s); $old_findings findings")
+PY
+fi
 findings=$(python3 -c "import json; d=json.load(open('$report')); print(len(d['contentFindings']), d['content']['filesScanned'], d['content']['bytesScanned'])")
 python3 - <<PY
 b, rg, zd = $bytes, $rg_wall, $zd_wall

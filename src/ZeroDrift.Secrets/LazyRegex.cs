@@ -53,6 +53,7 @@ public sealed class LazyRegex
             PrefixMaxLength = prefix;
         }
         MaxLength = MaxMatchLength.Of(net) is { } n ? n + PrefixMaxLength : null;
+        MaxNewlines = MaxMatchLength.Newlines(net);
         _compiled = new(() => (LinearRegex.CompileTranslated(net), true));
         // The syntax check, without the NonBacktracking build cost, of the pattern that runs; kept as the probe.
         _probe = new(() => new Regex(net, RegexOptions.CultureInvariant, ProbeTimeout));
@@ -72,6 +73,13 @@ public sealed class LazyRegex
 
     /// <summary>The longest whole match (the left-out prefix included), or null when unbounded or not measured.</summary>
     public int? MaxLength { get; }
+
+    /// <summary>
+    /// The most line ends one match can hold (0: the pattern never spans lines), or null when unbounded or not measured
+    /// (a wrapped regex). Decided from what the pattern can match, not from how it is spelled: <c>[\s'"]</c> or
+    /// <c>[^"]</c> admit a line end, <c>[ \t]</c> does not.
+    /// </summary>
+    public int? MaxNewlines { get; }
 
     /// <summary>The pattern began with <c>\b</c>, left out of <see cref="Value"/>: a match counts only where <see cref="AtWordBoundary"/>.</summary>
     public bool LeadingWordBoundary { get; }

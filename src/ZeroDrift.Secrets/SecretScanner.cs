@@ -22,7 +22,7 @@ public sealed class SecretScanner
     private static readonly string[] InlineMarkers = ["zerodrift:allow", "gitleaks:allow"];
 
     private readonly SecretRule[] _rules;
-    private readonly bool[] _multiLine;
+    private readonly int[] _newlines;        // the most line ends one match can hold, -1 when unbounded or not measured
     private readonly int[] _maxLength;       // the rule's longest match, 0 when unbounded or not measured
     private readonly int[] _keywordLength;
     private readonly int[][] _rulesByKeyword;
@@ -43,7 +43,7 @@ public sealed class SecretScanner
     {
         RuleSet = ruleSet;
         _rules = [.. ruleSet.Rules];
-        _multiLine = _rules.Select(r => r.Pattern is { } p && SpansLines(p)).ToArray();
+        _newlines = _rules.Select(r => r.Matcher?.MaxNewlines ?? -1).ToArray();
         _maxLength = _rules.Select(r => boundWindows ? r.Matcher?.MaxLength ?? 0 : 0).ToArray();
         _globalAllowlists = [.. ruleSet.Allowlists];
         var keywordIds = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -69,19 +69,7 @@ public sealed class SecretScanner
         _alwaysRun = [.. always];
     }
 
-    /// <summary>
-    /// Whether an RE2 pattern can plausibly match across a line end: dot-all mode, an explicit newline, or a
-    /// "anything" class. Such rules run over the whole chunk instead of keyword lines.
-    /// </summary>
-    private static bool SpansLines(string pattern)
-    {
-        // \\[nr] and \\n in gitleaks patterns are a literal backslash-n (an escaped newline inside a string), not a line end.
-        var p = pattern.Replace(@"\\[nr]", "", StringComparison.Ordinal).Replace(@"\\n", "", StringComparison.Ordinal);
-        return p.Contains("(?s", StringComparison.Ordinal) || p.Contains(@"[\s\S", StringComparison.Ordinal)
-            || p.Contains(@"\n", StringComparison.Ordinal);
-    }
-
-    /// <summary>Scans a file's bytes; binary files (a NUL byte in the first 8 KB) yield nothing.</summary>
+    /// <summary>Scans a file's bytes; binary files (a NUL byte in the first 8 KB) yield only path-only rules' findings.</summary>
     public IReadOnlyList<SecretFinding> Scan(string path, Stream content)
     {
         var state = RentState();
@@ -89,7 +77,13 @@ public sealed class SecretScanner
         {
             var sniff = state.Reader.Bytes;
             var read = BinaryContent.ReadHead(content, sniff.AsSpan(0, BinaryContent.SniffBytes));
-            if (BinaryContent.IsBinary(sniff.AsSpan(0, read))) return [];
+            if (BinaryContent.IsBinary(sniff.AsSpan(0, read)))
+            {
+                // Binary: no text to search, but a rule on the path alone still reports the file (a PKCS#12 file is binary).
+                var fileFindings = new List<SecretFinding>();
+                ActiveRules(path, fileFindings);
+                return fileFindings;
+            }
             if (read >= 2 && (sniff[0], sniff[1]) is (0xFF, 0xFE) or (0xFE, 0xFF))
             {
                 // UTF-16 with a byte-order mark (and no NUL byte: all of it outside Latin-1): rare enough for a StreamReader.
@@ -217,7 +211,7 @@ public sealed class SecretScanner
         public readonly List<int> Touched = [];
         public int Length;
         public bool[] Active = [];
-        public bool[] MultiLine = [];
+        public int[] Newlines = [];
         public int[] MaxLength = [];
         public int[] KeywordLength = [];
         public int[][] RulesByKeyword = [];
@@ -237,7 +231,7 @@ public sealed class SecretScanner
         state.Length = chunkLength;
         var chunk = state.Buffer.AsSpan(0, chunkLength);
         state.Active = active;
-        state.MultiLine = _multiLine;
+        state.Newlines = _newlines;
         state.MaxLength = _maxLength;
         state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
@@ -247,32 +241,29 @@ public sealed class SecretScanner
             {
                 if (!s.Active[r]) continue;
                 var windows = s.Windows[r];
-                var text = s.Buffer.AsSpan(0, s.Length);
-                var max = s.MaxLength[r];
-                if (s.MultiLine[r] || max == 0)
+                var length = s.Length;
+                var newlines = s.Newlines[r];
+                if (newlines < 0)
                 {
-                    if (windows.Count == 0) s.Touched.Add(r);
-                    else if (end < windows[^1].End) continue;   // already inside this rule's last window
-                    if (s.MultiLine[r]) { windows.Add(new(0, s.Length, 0, s.Length)); continue; }
-                    var lineStart = end == 0 ? 0 : text[..(end + 1)].LastIndexOf('\n') + 1;
-                    var lineEnd = text[end..].IndexOf('\n');
-                    var lineStop = lineEnd < 0 ? s.Length : end + lineEnd;
-                    windows.Add(new(lineStart, lineStop, lineStart, lineStop));
+                    // A match may span any number of lines: the whole chunk, once.
+                    if (windows.Count == 0) { s.Touched.Add(r); windows.Add(new(0, length, 0, length)); }
                     continue;
                 }
-                // A bounded rule's match holding this keyword lies within its maximum length L around it. The window
-                // is the line, cut 2L from the keyword on a long line; a cut edge only admits matches at least L
-                // inside it, so an anchor or \b that sees the cut instead of the real text never yields a finding,
-                // and such an edge match cannot overlap (and so hide) a match that holds the keyword.
+                // A match holding this keyword lies within the N lines above and below the keyword's line (N: the most
+                // line ends the pattern can match; 0 for most rules, which then run on the keyword's line), and within
+                // the rule's maximum length L of the keyword. On a long line the window is cut 2L from the keyword; a
+                // cut edge only admits matches at least L inside it, so an anchor or \b that sees the cut instead of the
+                // real text never yields a finding, and such an edge match cannot overlap (and so hide) a match that
+                // holds the keyword.
+                var text = s.Buffer.AsSpan(0, length);
+                var max = s.MaxLength[r];
                 var keywordStart = end - s.KeywordLength[keyword] + 1;
-                var from = Math.Max(0, end + 1 - 2 * max);
-                var nlBefore = text[from..(end + 1)].LastIndexOf('\n');
-                var start = nlBefore >= 0 ? from + nlBefore + 1 : from;
-                var cutStart = nlBefore < 0 && from > 0;
-                var to = (int)Math.Min(s.Length, (long)keywordStart + 2 * max);
-                var nlAfter = to > end ? text[end..to].IndexOf('\n') : -1;
-                var stop = nlAfter >= 0 ? end + nlAfter : to;
-                var cutEnd = nlAfter < 0 && to < s.Length;
+                var from = max == 0 ? 0 : Math.Max(0, end + 1 - 2 * max);
+                var start = LineStartAbove(text, from, keywordStart, newlines);
+                var cutStart = start == from && from > 0 && text[from - 1] != '\n';
+                var to = max == 0 ? length : (int)Math.Min(length, (long)keywordStart + 2 * max);
+                var stop = LineEndBelow(text, end, to, newlines);
+                var cutEnd = stop == to && to < length && text[to] != '\n';
                 var window = new Window(start, stop, cutStart ? start + max : start, cutEnd ? stop - max : stop);
                 if (windows.Count == 0) { s.Touched.Add(r); windows.Add(window); continue; }
                 var last = windows[^1];
@@ -291,6 +282,34 @@ public sealed class SecretScanner
         foreach (var r in state.Touched)
             foreach (var window in state.Windows[r])
                 Run(r, state.Buffer, chunkLength, window, reportBefore, path, lines, findings);
+    }
+
+    /// <summary>The start of the line <paramref name="lines"/> lines above the one holding <paramref name="index"/>, or <paramref name="floor"/> if that comes first.</summary>
+    private static int LineStartAbove(ReadOnlySpan<char> text, int floor, int index, int lines)
+    {
+        var at = index;
+        for (var n = 0; n <= lines; n++)
+        {
+            var nl = text[floor..at].LastIndexOf('\n');
+            if (nl < 0) return floor;
+            at = floor + nl;
+        }
+        return at + 1;
+    }
+
+    /// <summary>The end (exclusive, before its line end) of the line <paramref name="lines"/> lines below the one holding <paramref name="index"/>, or <paramref name="ceiling"/> if that comes first.</summary>
+    private static int LineEndBelow(ReadOnlySpan<char> text, int index, int ceiling, int lines)
+    {
+        var at = index;
+        for (var n = 0; n <= lines; n++)
+        {
+            if (at >= ceiling) return ceiling;
+            var nl = text[at..ceiling].IndexOf('\n');
+            if (nl < 0) return ceiling;
+            at += nl;
+            if (n < lines) at++;
+        }
+        return at;
     }
 
     private void Run(int r, char[] buffer, int chunkLength, Window w, int reportBefore, string path, LineIndex lines,

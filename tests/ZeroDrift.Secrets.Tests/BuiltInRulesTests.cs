@@ -17,13 +17,29 @@ public partial class BuiltInRulesTests
         Assert.Empty(set.Warnings);
         Assert.True(set.Rules.Count >= 150, $"{set.Rules.Count} rules");
         Assert.Equal(set.Rules.Count, set.Rules.Select(r => r.Id).Distinct().Count());
-        Assert.All(set.Rules, r => Assert.True(r.NonBacktracking, r.Id));
+        // Rules on the path alone (a PKCS#12 file) have no pattern; every other rule has one, keywords and samples.
+        var patterned = set.Rules.Where(r => r.Matcher is not null).ToList();
+        Assert.All(set.Rules.Except(patterned), r => Assert.NotNull(r.Path));
+        Assert.All(patterned, r => Assert.True(r.NonBacktracking, r.Id));
         // Built-in patterns are not validated at load (see LazyRegex): the quick probe must build for each, and match no empty text.
-        Assert.All(set.Rules, r => Assert.False(r.Matcher!.MayMatch(""), r.Id));
-        Assert.All(set.Rules.SelectMany(r => r.Allowlists).SelectMany(a => a.Regexes).Concat(set.Allowlists.SelectMany(a => a.Paths)),
+        Assert.All(patterned, r => Assert.False(r.Matcher!.MayMatch(""), r.Id));
+        Assert.All(set.Rules.SelectMany(r => r.Allowlists).SelectMany(a => a.Regexes)
+                .Concat(set.Allowlists.SelectMany(a => a.Paths)).Concat(set.Rules.Select(r => r.Path).OfType<LazyRegex>()),
             r => Assert.False(r.IsMatch("\u0001"), r.ToString()));
-        Assert.All(set.Rules, r => Assert.NotEmpty(r.Keywords));
-        Assert.Equal(set.Rules.Select(r => r.Id).Order(), BuiltInRuleSamples.Rows.Select(r => r.Id).Order());
+        Assert.All(patterned, r => Assert.NotEmpty(r.Keywords));
+        Assert.Equal(patterned.Select(r => r.Id).Order(), BuiltInRuleSamples.Rows.Select(r => r.Id).Order());
+    }
+
+    [Theory]
+    [InlineData("certs/client.p12")]
+    [InlineData("deploy/SIGNING.PFX")]
+    public void A_PKCS12_key_store_is_reported_by_its_path_even_though_it_is_binary(string path)
+    {
+        byte[] der = [0x30, 0x82, 0x0A, 0x00, 0x02, 0x01, 0x03, 0x30, 0x00, 0x00, 0x06, 0x09];
+        var finding = Assert.Single(Scanner.Scan(path, new MemoryStream(der)));
+        Assert.Equal("pkcs12-file", finding.RuleId);
+        Assert.Equal("file detected: " + path, finding.Match);
+        Assert.Empty(Scanner.Scan("docs/p12.md", new MemoryStream(der)));
     }
 
     [Theory]
@@ -31,7 +47,7 @@ public partial class BuiltInRulesTests
     public void True_positive(string id)
     {
         var (line, secret) = Sample(id, positive: true);
-        var findings = Scanner.Scan("deploy/app.env", new StringReader("# settings\n" + line + "\n"));
+        var findings = Scanner.Scan(BuiltInRuleSamples.PathOf(id), new StringReader("# settings\n" + line + "\n"));
         Assert.Contains(findings, f => f.RuleId == id && f.Secret == secret && f.Line == 2);
     }
 
@@ -40,7 +56,7 @@ public partial class BuiltInRulesTests
     public void Near_miss_is_not_reported(string id)
     {
         var (line, _) = Sample(id, positive: false);
-        var findings = Scanner.Scan("deploy/app.env", new StringReader(line + "\n"));
+        var findings = Scanner.Scan(BuiltInRuleSamples.PathOf(id), new StringReader(line + "\n"));
         Assert.DoesNotContain(findings, f => f.RuleId == id);
     }
 
@@ -122,7 +138,7 @@ public class BuiltInRulesRealWorldTests
     [Fact]
     public void Lockfiles_are_skipped_by_the_global_allowlist()
     {
-        var line = "GITHUB_TOKEN=ghp_" + "Zq8Xw2Lr5Tn9Vb3Mk7Pj1Hc6Fd4Gs0Ay2Eu8Q" + "\n";
+        var line = "GITHUB_TOKEN=ghp_" + "Zq8Xw2Lr5Tn9Vb3Mk7Pj1Hc6Fd4Gs0Ay2Eu8" + "\n";
         Assert.NotEmpty(Scanner.Scan("web/.env", new StringReader(line)));
         Assert.Empty(Scanner.Scan("web/package-lock.json", new StringReader(line)));
     }

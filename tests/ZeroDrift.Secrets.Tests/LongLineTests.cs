@@ -24,9 +24,10 @@ public class LongLineTests
     [Fact]
     public void Every_built_in_token_and_assignment_rule_is_bounded()
     {
-        var unbounded = BuiltInRules.RuleSet.Rules.Where(r => r.Matcher!.MaxLength is null).Select(r => r.Id).ToList();
-        // Key blocks, JWTs and headers stay unbounded: they run over the whole line.
-        Assert.True(unbounded.Count <= 24, string.Join(", ", unbounded));
+        var unbounded = BuiltInRules.RuleSet.Rules.Where(r => r.Matcher is { MaxLength: null }).Select(r => r.Id).ToList();
+        // Key blocks, JWTs (also in base64), Fly.io macaroons, headers and curl command lines (continued with '\') stay
+        // unbounded: they run over the whole line, or the lines their pattern can span.
+        Assert.True(unbounded.Count <= 29, string.Join(", ", unbounded));
         Assert.DoesNotContain("generic-api-key", unbounded);
         Assert.DoesNotContain("github-pat", unbounded);
         Assert.DoesNotContain("url-password", unbounded);
