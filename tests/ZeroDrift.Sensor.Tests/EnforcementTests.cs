@@ -400,9 +400,13 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
     public void A_pinned_root_still_resolves_after_its_process_exited()
     {
         // A short-lived container's process may exit while its files are resolved: the pinned root keeps them. (A
-        // mount namespace of its own: a process of the host's is no container's, see below.)
-        using var sleeper = Process.Start("unshare", "--mount sleep 30")!;
-        Thread.Sleep(300); // unshare has exec'd sleep, in its own mount namespace
+        // mount namespace and a root of its own, as a container's process has: a process on the host's is no
+        // container's, see below.)
+        using var rootfs = new TempDir();
+        Directory.CreateDirectory(rootfs.Combine("bin"));
+        File.Copy("/bin/busybox", rootfs.Combine("bin/busybox"));
+        using var sleeper = Process.Start("unshare", $"--mount --root={rootfs.Path} /bin/busybox sleep 30")!;
+        Thread.Sleep(300); // unshare has exec'd sleep, in its own mount namespace and root
         using var pinned = PinnedRoot.Of(sleeper.Id);
         var before = KernelEnforcer.ResolveInRoot(pinned.Path, "/bin/busybox");
         Assert.NotNull(before);
@@ -416,6 +420,19 @@ public sealed class EnforcementTests(EnforcementFixture box) : IClassFixture<Enf
         // its root is the host's, never a container's.
         var host = Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(Environment.ProcessId));
         Assert.Contains("host's mount namespace", host.Message, StringComparison.Ordinal);
+        // Then in a mount namespace of its own, before it pivots to the container's root: still the host's root.
+        using var unpivoted = Process.Start("unshare", "--mount sleep 30")!;
+        try
+        {
+            Thread.Sleep(300);
+            var early = Assert.Throws<ContainerProcessGoneException>(() => PinnedRoot.Of(unpivoted.Id));
+            Assert.Contains("host's root", early.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            unpivoted.Kill();
+            unpivoted.WaitForExit();
+        }
     }
 
     [RootFact]

@@ -26,9 +26,10 @@ public sealed class PinnedRoot : IDisposable
 
     /// <summary>
     /// The root of process <paramref name="pid"/>, a process of a container; <see cref="ContainerProcessGoneException"/>
-    /// when it has exited, or when it is still in the host's mount namespace: the runtime's init can be in the
-    /// container's cgroup before it enters the container (runc init exec'd into the cgroup), and its root is then
-    /// the host's, whose files would fill a workload's sets with the host's identities.
+    /// when it has exited, or when it has not entered its container yet: the runtime's init is in the container's
+    /// cgroup before that (runc init exec'd into the cgroup, in the host's mount namespace; then in a mount namespace
+    /// of its own but still on the host's root until it pivots), and the host's files would fill a workload's sets
+    /// with the host's identities, pruning what its containers really run.
     /// </summary>
     public static PinnedRoot Of(int pid)
     {
@@ -41,8 +42,17 @@ public sealed class PinnedRoot : IDisposable
             pinned.Dispose();
             throw mountNamespace == 0 ? new ContainerProcessGoneException(pid) : new ContainerProcessGoneException(pid, "is in the host's mount namespace (not in its container yet)");
         }
+        if (LibC.DeviceAndInode(pinned.Path) is not { } root || root == HostRoot())
+        {
+            pinned.Dispose();
+            throw new ContainerProcessGoneException(pid, "still has the host's root (not in its container yet)");
+        }
         return pinned;
     }
+
+    /// <summary>The host's root directory: pid 1's, or where following pid 1's link is refused (as it can be, even to
+    /// root) the agent's own, which is the host's unless the agent runs in a container of its own.</summary>
+    private static (ulong Device, ulong Inode)? HostRoot() => LibC.DeviceAndInode(RootedPath.RootOf(1)) ?? LibC.DeviceAndInode("/");
 
     public void Dispose() => handle.Dispose();
 }
