@@ -86,6 +86,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly Action<ulong, IReadOnlyList<int>>? _goneSyscalls;
     private readonly ProcFs _proc;
     private readonly string _cgroupRoot;
+    /// <summary>Tells a gone cgroup from its id when its path was never known (null off a cgroup v2 hierarchy).</summary>
+    private readonly CgroupHandles? _cgroupIds;
     private readonly long _wallOffsetNs;
     private readonly ContainerTable _table = new();
     private readonly Verdicts _verdicts;
@@ -132,6 +134,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         _goneSyscalls = parts.GoneSyscalls;
         _proc = new ProcFs(options.ProcRoot);
         _cgroupRoot = options.CgroupRoot ?? FindCgroupRoot();
+        _cgroupIds = CgroupHandles.TryOpen(_cgroupRoot);
         _wallOffsetNs = (_clock.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks * 100 - AlertPublisher.MonotonicNs(_clock);
         Engine = new BehaviourEngine(parts.Store, TrustFor, options.DefaultMode, options.Learning);
         _storePath = parts.Store?.Path;
@@ -380,12 +383,17 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private void ForgetGone()
     {
         foreach (var entry in _table.Entries())
-        {
-            // Only a cgroup known to be gone is forgotten.
-            if (entry.CgroupPath.Length == 0 || Directory.Exists(Path.Join(_cgroupRoot, entry.CgroupPath.TrimStart('/')))) continue;
-            _table.Remove(entry);
-        }
+            if (Gone(entry)) _table.Remove(entry);
     }
+
+    /// <summary>
+    /// Only a cgroup known to be gone: its directory is not there any more, or the kernel calls its id stale. The id
+    /// matters for a cgroup met without a path (a late event of a container already forgotten, whose processes had
+    /// exited): by its path alone it would never be forgotten, nor its watch flag taken out of the kernel.
+    /// </summary>
+    private bool Gone(ContainerEntry entry) =>
+        (entry.CgroupPath.Length > 0 && !Directory.Exists(Path.Join(_cgroupRoot, entry.CgroupPath.TrimStart('/'))))
+        || _cgroupIds?.Exists(entry.CgroupId) == false;
 
     /// <summary>What the agent keeps about a container elsewhere than its entry: the attributor's cache, its user-name
     /// tables, its executables and leftover processes, the kernel's maps (the sensor's watch flag and syscall set, the
@@ -891,5 +899,6 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         _hashes.Dispose();
         _verdicts.Dispose();
         _enforcement.Dispose();
+        _cgroupIds?.Dispose();
     }
 }

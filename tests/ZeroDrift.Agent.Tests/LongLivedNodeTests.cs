@@ -29,6 +29,7 @@ namespace ZeroDrift.Agent.Tests;
 /// the agent reports over a few seconds once ours are gone against the largest over a few seconds before them, and a
 /// map entry counts only when its cgroup is gone in two reads three seconds apart.
 /// </remarks>
+[Collection("long-lived node")]
 public sealed class LongLivedNodeTests(ITestOutputHelper output) : IDisposable
 {
     private const int Lifecycles = 60;
@@ -281,3 +282,8 @@ public sealed class LongLivedNodeTests(ITestOutputHelper output) : IDisposable
         _dir.Dispose();
     }
 }
+
+/// <summary>The long-lived node's run alone: the other tests' containers, started and removed by the dozen meanwhile,
+/// are not what it measures, and under a loaded run one of them once left this agent's watch flag for a second.</summary>
+[CollectionDefinition("long-lived node", DisableParallelization = true)]
+public sealed class LongLivedNodeCollection;

@@ -8,10 +8,23 @@ namespace ZeroDrift.Sensor.Enforcement;
 /// and the handle of a cgroup is its id (FILEID_KERNFS), so <c>open_by_handle_at</c> on the hierarchy's mount
 /// answers without walking the tree; a removed cgroup's handle is stale. Needs CAP_DAC_READ_SEARCH (root).
 /// </summary>
-internal sealed unsafe partial class CgroupHandles : IDisposable
+public sealed unsafe partial class CgroupHandles : IDisposable
 {
     private const int FileIdKernfs = 0xfe, OPath = 0x200000, Estale = 116;
+    private const long Cgroup2Magic = 0x63677270;
     private readonly int mountFd;
+
+    /// <summary>
+    /// Handles on <paramref name="hierarchyRoot"/> when it is a cgroup v2 hierarchy that can be opened; null otherwise.
+    /// Another filesystem would call every kernfs handle stale (ext4 and tmpfs do not know the type), so ids could not
+    /// be told there.
+    /// </summary>
+    public static CgroupHandles? TryOpen(string hierarchyRoot)
+    {
+        if (LibC.FileSystemType(hierarchyRoot) != Cgroup2Magic) return null;
+        try { return new CgroupHandles(hierarchyRoot); }
+        catch (SensorException) { return null; }
+    }
 
     public CgroupHandles(string hierarchyRoot)
     {
