@@ -30,7 +30,9 @@ public sealed class SeccompFromLearningTests(ITestOutputHelper output) : IDispos
     {
         BuildImage();
         var stderr = new ConcurrentQueue<(DateTime At, string Line)>();
-        var agent = StartAgent(stderr, null, "--output", "none", "--mode", "learn", "--learn-quiet", "4s", "--auto-advance", "monitor",
+        // Learning ends after 15 s without new behaviour: a loaded machine's podman restart and exec take seconds each,
+        // and with a shorter quiet time the exec below came after the switch to monitor, unlearned.
+        var agent = StartAgent(stderr, null, "--output", "none", "--mode", "learn", "--learn-quiet", "15s", "--auto-advance", "monitor",
             "--profiles", Profiles, "--enforcement", "user-space", "--host-processes", "skip");
         try
         {
