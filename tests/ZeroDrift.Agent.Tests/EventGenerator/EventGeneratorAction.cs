@@ -24,7 +24,7 @@ public sealed record EventGeneratorAction(string Name, string Rule, Place Place 
     /// <summary>The script's file name in the image (or, on the host, in the test's directory).</summary>
     public string ScriptName => Name + ".py";
 
-    /// <summary>The script's text; <c>{MARKER}</c> is the run's unique marker (host actions put it in their command line).</summary>
+    /// <summary>The script's text; <c>{MARKER}</c> is unique to the action and the run (host actions put it in their command line).</summary>
     public string Script { get; init; } = "";
 
     /// <summary>The rule Falco fires for the action (Falco's default <c>rule_matching: first</c> fires one rule per
