@@ -19,6 +19,7 @@ public sealed class HostPackageImage
 
     private readonly List<(string Path, byte[] Content, int Mode, string Owner)> _files = [];
     private readonly List<(string Path, int Mode, string Owner)> _directories = [];
+    private readonly List<(string Path, string Target)> _links = [];
     private readonly List<string> _changes = [];
 
     /// <summary>The image reference without tag, e.g. <c>localhost/zd-redis-1a2b3c</c>.</summary>
@@ -41,6 +42,16 @@ public sealed class HostPackageImage
     public HostPackageImage Directory(string path, int mode = 0b111_101_101, string owner = "root")
     {
         _directories.Add((path, mode, owner));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a symlink: what a package's maintainer script makes and <c>dpkg -L</c> does not list, such as an
+    /// alternative (<c>/usr/bin/nc</c> → <c>/usr/bin/nc.openbsd</c>, <c>libblas.so.3</c>).
+    /// </summary>
+    public HostPackageImage Symlink(string path, string target)
+    {
+        _links.Add((path, target));
         return this;
     }
 
@@ -99,6 +110,7 @@ public sealed class HostPackageImage
             var (uid, gid) = Ids(users, owner);
             layout.Own(path, content, mode, uid, gid);
         }
+        foreach (var (path, target) in _links) layout.Link(path, target);
         using var file = System.IO.File.Create(tarPath);
         using var writer = new TarWriter(file, TarEntryFormat.Pax);
         layout.WriteTo(writer);
@@ -199,6 +211,14 @@ public sealed class HostPackageImage
             _entries[path.TrimStart('/')] = content is null
                 ? w => w.WriteEntry(new PaxTarEntry(TarEntryType.Directory, path.TrimStart('/')) { Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = Epoch })
                 : w => w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, path.TrimStart('/')) { DataStream = new MemoryStream(content), Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = Epoch });
+        }
+
+        /// <summary>A symlink of the image's own at <paramref name="path"/>, in place of what the packages have there.</summary>
+        public void Link(string path, string target)
+        {
+            path = ResolveParents(path) ?? path;
+            AddParents(path);
+            _entries[path.TrimStart('/')] = w => w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, path.TrimStart('/')) { LinkName = target, Mode = (UnixFileMode)0b111_111_111, ModificationTime = Epoch });
         }
 
         /// <summary>Parents before their entries (ordinal order puts a folder before what it holds), each name once.</summary>
