@@ -105,12 +105,11 @@ public static class CaptureAnalysis
                 return c.Value ? Tri.True : Tri.False;
             case CheckExpr c:
                 if (c.Field is { Name: "evt.type", Argument: null, Transformers.Count: 0 }) return EventType(c, type);
-                if (Empty(c.Field, type, capture) is { } why || (c.Operand is FieldOperand f && Empty(f.Field, type, capture) is { } other && (why = other) is not null))
-                {
-                    empties.TryAdd(Describe(c, type, capture), why);
-                    return Tri.False;
-                }
-                return Tri.Unknown;
+                // A field without value on either side makes the check false (val(other) included).
+                var empty = Empty(c.Field, type, capture) ?? (c.Operand is FieldOperand f ? Empty(f.Field, type, capture) : null);
+                if (empty is null) return Tri.Unknown;
+                empties.TryAdd(Describe(c, type, capture), empty);
+                return Tri.False;
             default:
                 return Tri.Unknown;
         }
