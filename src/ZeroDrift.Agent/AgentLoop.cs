@@ -76,6 +76,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
     private readonly Attributor _attributor;
     private readonly ProcessTable<TrackedProcess> _processes;
     private readonly RuleEngine<SyscallEvent>? _rules;
+    private long _eventNumber;
     private readonly AlertPublisher _alerts;
     private readonly IEnforcement _enforcement;
     private readonly ImageTrustCache? _trust;
@@ -440,7 +441,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         _attributor.Update(cgroupId, container);
         if (_table.Get(cgroupId) is not { } entry) return;
         var before = entry.Identity?.Key;
-        _table.Rebind(entry, WorkloadBinding.For(container, _options.Host));
+        _table.Rebind(entry, WithStart(WorkloadBinding.For(container, _options.Host), entry.Binding.RuleContainer?.StartTimeNanoseconds ?? 0));
         // Labels named the pod: the container belongs to another workload, whose mode and profile apply (in the kernel
         // too, whatever the one before had put there).
         if (entry.Identity is { } identity && identity.Key != before) Arrived(entry, identity);
@@ -491,6 +492,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private void Handle(scoped in SensorEvent ev, EventHeader h, ContainerEntry entry)
     {
+        // Falco's evt.num: every record the loop handles is numbered, from 1, whether or not a rule sees it.
+        _eventNumber++;
         var tgid = (int)h.Tgid;
         var binding = entry.Binding;
         if (entry.Pid != tgid && !binding.IsHost)
@@ -514,7 +517,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 // Names from the process's own root (its mount namespace's /etc/passwd), read once per namespace.
                 var (user, group) = skip ? default : _users.Resolve(h.CgroupId, e.MntNs, tgid, e.Uid, e.Gid, () => OtherMember(entry, tgid));
                 var process = _processes.OnExec(facts);
-                process.Describe(EventMapper.Facts(e, ev.Env, user, group));
+                process.Describe(EventMapper.Facts(e, ev.Env, user, group, (long)h.KTime + _wallOffsetNs));
+                if (!binding.IsHost && e.Vpid == 1) binding = ContainerStarted(entry, process);
                 // The runtime's init just became the container's program: enforcement that waited for it goes on now.
                 Retry(entry, tgid);
                 if (skip || (!binding.IsHost && process.RuntimeInit)) return;
@@ -653,7 +657,7 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             Mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null,
             Workload = binding.Identity?.Workload,
             ExeSha256 = process.ExeSha256,
-        });
+        }, _eventNumber);
 
     private static string ModeName(ProfileMode mode) => mode.ToString().ToLowerInvariant();
 
@@ -710,12 +714,29 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             reason, binding?.RuleContainer?.Id));
     }
 
+    /// <summary>
+    /// Falco's container.start_ts is the start of the container's pid-namespace init: here the exec of its pid 1 (the
+    /// runtime's init becoming the container's program), kept across later rebinds. A container already running when
+    /// the agent started has none.
+    /// </summary>
+    private WorkloadBinding ContainerStarted(ContainerEntry entry, TrackedProcess init)
+    {
+        if (entry.Binding.RuleContainer is not { StartTimeNanoseconds: 0 }) return entry.Binding;
+        _table.Rebind(entry, WithStart(entry.Binding, init.Info.StartTimeNanoseconds));
+        return entry.Binding;
+    }
+
+    private static WorkloadBinding WithStart(WorkloadBinding binding, long startNs) =>
+        startNs > 0 && binding.RuleContainer is { } rc ? binding with { RuleContainer = rc with { StartTimeNanoseconds = startNs } } : binding;
+
     private void Match(SyscallEvent e, WorkloadBinding binding, Verdict? verdict, long ktime)
     {
         if (_rules?.FirstMatch(e) is not { } rule) return;
         var alert = rule.CreateAlert(e, e.TimeNanoseconds, _options.Hostname);
         var mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null;
-        _alerts.Publish(alert, new AlertContext("rule", null, binding.Identity?.Workload, mode, AlertAction.Detected, null, ktime, null, null, binding.RuleContainer?.Id));
+        // The profile already holds this behaviour (a shell learned in Learn): the alert says so, for the console to group apart.
+        _alerts.Publish(alert, new AlertContext("rule", null, binding.Identity?.Workload, mode, AlertAction.Detected, null, ktime, null, null, binding.RuleContainer?.Id,
+            Learned: e.ZeroDrift.InProfile == true));
     }
 
     private void RememberNames(DnsMessage message)

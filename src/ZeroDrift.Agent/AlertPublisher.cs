@@ -37,7 +37,8 @@ public sealed record AlertContext(
     long? BlockedAtNs = null,
     string? Reason = null,
     string? ContainerId = null,
-    string? Response = null);
+    string? Response = null,
+    bool Learned = false);
 
 /// <summary>
 /// Turns alerts into one JSON line each (Falco's shape, plus a <c>zerodrift</c> object), hands the line to every
@@ -109,6 +110,8 @@ public sealed class AlertPublisher(IReadOnlyList<IAlertSink> sinks, TimeProvider
         if (c.Enforcement is not null) json.WriteString("enforcement", c.Enforcement);
         if (c.Reason is not null) json.WriteString("reason", c.Reason);
         if (c.Response is not null) json.WriteString("response", c.Response);
+        // A rule's alert for behaviour the workload's profile already holds: still raised, as Falco's would be.
+        if (c.Learned) json.WriteBoolean("learned", true);
         json.WriteNumber("ktime", c.KernelTimeNs);
         json.WriteNumber("detectLatencyMs", Math.Round(detectNs / 1e6, 3));
         if (c.BlockedAtNs is { } blocked) json.WriteNumber("blockLatencyMs", Math.Round(Math.Max(0, blocked - c.KernelTimeNs) / 1e6, 3));

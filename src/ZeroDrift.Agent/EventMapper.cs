@@ -52,9 +52,11 @@ public static class EventMapper
         return env;
     }
 
-    /// <summary>The exec record's facts for <c>proc.*</c>, <c>thread.*</c> and <c>user.*</c>.</summary>
-    public static ExecFacts Facts(in ExecRecord e, ReadOnlySpan<byte> env, UserEntry? user, string? group) => new()
+    /// <summary>The exec record's facts for <c>proc.*</c>, <c>thread.*</c> and <c>user.*</c>; <paramref name="execUnixNs"/> is
+    /// the exec's time on the wall clock, the clock rule events carry (proc.duration subtracts it from theirs).</summary>
+    public static ExecFacts Facts(in ExecRecord e, ReadOnlySpan<byte> env, UserEntry? user, string? group, long execUnixNs) => new()
     {
+        StartUnixNs = execUnixNs,
         Vpid = e.Vpid,
         Vpgid = e.Vpgid,
         Vsid = e.Vsid,
@@ -127,7 +129,8 @@ public static class EventMapper
     {
         var fd = new FileDescriptorInfo { Type = "file", Name = absolutePath, Number = open.Result >= 0 ? open.Result : -1 };
         var args = new Dictionary<string, string>(3, StringComparer.Ordinal) { ["flags"] = OpenFlags(open.Flags), ["name"] = absolutePath, ["fd"] = open.Result.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        if ((open.Flags & 0x40) != 0) args["mode"] = "0" + Convert.ToString(open.Mode, 8);
+        // The mode matters only when the open creates a file (O_CREAT, or O_TMPFILE's 0x410000): evt.is_open_exec reads it.
+        if ((open.Flags & 0x40) != 0 || (open.Flags & 0x410000) == 0x410000) args["mode"] = "0" + Convert.ToString(open.Mode, 8);
         return c.Event("openat", open.Result, fd, args);
     }
 
@@ -154,7 +157,11 @@ public static class EventMapper
             case "mount": args["dir"] = Encoding.UTF8.GetString(text); break;
             case "umount2" or "pivot_root": args["name"] = Encoding.UTF8.GetString(text); break;
             case "memfd_create": args["name"] = Encoding.UTF8.GetString(text); break;
-            case "setns" or "unshare": args["flags"] = sc.Arg1.ToString(inv); break;
+            // setns(fd, nstype); unshare(flags) has its flags first.
+            case "setns": args["flags"] = sc.Arg1.ToString(inv); break;
+            case "unshare": args["flags"] = sc.Arg0.ToString(inv); break;
+            // Falco renders bpf's command by name; BPF_PROG_LOAD (5) is what its rules test.
+            case "bpf": args["cmd"] = sc.Arg0 == 5 ? "BPF_PROG_LOAD" : sc.Arg0.ToString(inv); break;
         }
         var e = c.Event(name, null, null, args);
         return e with { Direction = "<" };
@@ -162,13 +169,16 @@ public static class EventMapper
 
     private static readonly Dictionary<string, string> Empty = new();
 
-    /// <summary>What every event of one process in one container shares.</summary>
-    public readonly record struct Context(TrackedProcess Process, WorkloadBinding Binding, long TimeNs, string Hostname, ZeroDriftInfo ZeroDrift)
+    /// <summary>What every event of one process in one container shares. <paramref name="Number"/> is Falco's
+    /// <c>evt.num</c>: the agent numbers the sensor's records from 1 (never 0, which Falco's <c>never_true</c> macro
+    /// tests).</summary>
+    public readonly record struct Context(TrackedProcess Process, WorkloadBinding Binding, long TimeNs, string Hostname, ZeroDriftInfo ZeroDrift, long Number)
     {
         public SyscallEvent Event(string type, long? result, FileDescriptorInfo? fd, IReadOnlyDictionary<string, string> args) => new()
         {
             Type = type,
             Direction = "<",
+            Number = Number,
             TimeNanoseconds = TimeNs,
             Result = result,
             Args = args,

@@ -78,6 +78,7 @@ public static class ServerRecords
             ActionTime = !acted ? null : c.BlockedAtNs is { } blocked ? FromUnixNs(alert.UnixTimeNanoseconds + Math.Max(0, blocked - c.KernelTimeNs)) : now,
             Enforcement = response is AlertResponse.None || !WireEnumConverter<EnforcementKind>.TryParse(c.Enforcement, out var where) ? null : where,
             Output = alert.Output,
+            Learned = c.Learned ? true : null,
         };
     }
 

@@ -9,6 +9,8 @@ namespace ZeroDrift.Agent;
 /// </summary>
 public sealed record ExecFacts
 {
+    /// <summary>When the process exec'd, in Unix ns (the sensor's kernel time moved to the wall clock).</summary>
+    public long StartUnixNs { get; init; }
     public long Vpid { get; init; }
     public long Vpgid { get; init; }
     public long Vsid { get; init; }
@@ -71,7 +73,9 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
             Pid = f.Pid,
             Tid = f.Pid,
             Cwd = f.Cwd,
-            StartTimeNanoseconds = f.StartTimeNs,
+            // On the clock events carry (Unix ns): the kernel's boot-based time would make proc.duration decades long.
+            // A process met in /proc (before the agent) has no exec time: 0, an old process.
+            StartTimeNanoseconds = d?.StartUnixNs ?? 0,
             Uid = f.Uid,
             UserName = d?.User?.Name ?? (f.Uid == 0 ? "root" : ""),
             UserHome = d?.User?.Home ?? "",

@@ -44,6 +44,8 @@ public sealed record WorkloadBinding(SensorContainer Container, WorkloadIdentity
             ImageDigest = container.ImageDigest ?? "",
             ImageId = container.ImageId ?? "",
             Runtime = container.Runtime,
+            Privileged = container.Privileged,
+            Mounts = container.Mounts is { } mounts ? [.. mounts.Select(m => new MountInfo(m.Source, m.Destination, m.Mode, m.ReadWrite, m.Propagation))] : null,
         };
         KubernetesInfo? k8s = container.PodName is null ? null : new KubernetesInfo
         {

@@ -170,6 +170,8 @@ public sealed record AlertRecord : AgentRecord
     public EnforcementKind? Enforcement { get; init; }
     /// <summary>The alert's sentence (Falco's <c>output</c>).</summary>
     public string? Output { get; init; }
+    /// <summary>A rule's alert for behaviour the workload's profile already holds (absent: new behaviour).</summary>
+    public bool? Learned { get; init; }
 
     internal override string? Problem() =>
         NonEmpty(Id, "id") ?? NonEmpty(Rule, "rule") ?? NonEmpty(ContainerId, "containerId") ?? NonEmpty(Workload, "workload");

@@ -207,7 +207,7 @@ internal sealed class Harness : IDisposable
             Alerts = Alerts,
             Enforcement = Enforcement,
             Store = Store,
-            Rules = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create()),
+            Rules = AgentCapture.Compile(set),
             Trust = trust,
             Users = new UserNames((_, path) => ImageFiles.TryGetValue(path, out var text) ? System.Text.Encoding.UTF8.GetBytes(text) : null, Clock),
             Hashes = hashes ?? new ExecutableHashes((_, _) => null),

@@ -11,12 +11,16 @@ public sealed class RulesCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Empty(r.Stderr);
         var lines = r.Stdout.Split('\n');
-        Assert.Contains(lines, l => l.EndsWith("falco_rules.yaml: 25 rules loaded, 25 fully evaluated, 0 not evaluated", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.EndsWith("falco-incubating_rules.yaml: 31 rules loaded, 31 fully evaluated, 0 not evaluated", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.EndsWith("falco-sandbox_rules.yaml: 37 rules loaded, 25 fully evaluated, 12 not evaluated", StringComparison.Ordinal));
+        // Judged against what the agent captures (CapturedEventTypes, AgentCapture): counts as of the sensor at this commit.
+        Assert.Contains(lines, l => l.EndsWith("falco_rules.yaml: 25 rules loaded, 20 fully evaluated, 1 partly evaluated, 4 not evaluated (4 need what the agent does not capture)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("falco-incubating_rules.yaml: 31 rules loaded, 27 fully evaluated, 3 partly evaluated, 1 not evaluated (1 need what the agent does not capture)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("falco-sandbox_rules.yaml: 37 rules loaded, 21 fully evaluated, 1 partly evaluated, 15 not evaluated (3 need what the agent does not capture)", StringComparison.Ordinal));
         Assert.Contains("  disabled: Java Process Class File Download: field 'evt.buffer' is not provided by ZeroDrift", lines);
         Assert.Contains("  disabled: Container Run as Root User: disabled in the rule file (enabled: false)", lines);
-        Assert.Contains("total: 93 rules loaded, 81 fully evaluated, 12 not evaluated", lines);
+        Assert.Contains("  not evaluable: Create Symlink Over Sensitive Files: cannot fire: event types symlink, symlinkat not captured", lines);
+        Assert.Contains("  not evaluable: Mkdir binary dirs: cannot fire: event types mkdir, mkdirat not captured", lines);
+        Assert.Contains("  partly evaluated: Contact EC2 Instance Metadata Service From Container: event types sendmsg, sendto not captured", lines);
+        Assert.Contains("total: 93 rules loaded, 68 fully evaluated, 5 partly evaluated, 20 not evaluated (8 need what the agent does not capture)", lines);
     }
 
     [Fact]
@@ -43,7 +47,7 @@ public sealed class RulesCommandTests
             """);
         var r = ZeroDriftRunner.Run("rules", "check", file);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("custom.yaml: 3 rules loaded, 1 fully evaluated, 2 not evaluated", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("custom.yaml: 3 rules loaded, 1 fully evaluated, 0 partly evaluated, 2 not evaluated (0 need what the agent does not capture)", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("  disabled: Uses a plugin field: field 'fd.types' is not provided by ZeroDrift", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("  disabled: Broken syntax: syntax error: expected a ')' token", r.Stdout, StringComparison.Ordinal);
     }
@@ -70,6 +74,8 @@ public sealed class RulesCommandTests
         File.WriteAllText(empty, "");
         var r = ZeroDriftRunner.Run("rules", "check", "--with-defaults", empty);
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("zerodrift_rules.yaml (built in): 19 rules loaded, 19 fully evaluated, 0 not evaluated", r.Stdout, StringComparison.Ordinal);
+        // Five of the built-in rules read what the sensor does not report (stdio types, dup, results of syscalls seen at entry).
+        Assert.Contains("zerodrift_rules.yaml (built in): 19 rules loaded, 14 fully evaluated, 0 partly evaluated, 5 not evaluated (5 need what the agent does not capture)", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  not evaluable: ZeroDrift Reverse Shell: cannot fire: zerodrift.stdin_type has no value", r.Stdout, StringComparison.Ordinal);
     }
 }

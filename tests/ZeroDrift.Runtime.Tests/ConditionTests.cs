@@ -66,14 +66,27 @@ public sealed class ConditionTests
     {
         var e = Exec(Process("sh", "/bin/sh")) with
         {
-            Container = Container with { Mounts = new Dictionary<string, string> { ["/var/run/docker.sock"] = "/run/docker.sock", ["/host/etc"] = "/etc" } },
+            Container = Container with { Mounts = [new("/run/docker.sock", "/var/run/docker.sock", "", true, "rprivate"), new("/etc", "/host/etc", "", false, "rprivate")] },
             Kubernetes = new Rules.Reference.KubernetesInfo { PodLabels = new Dictionary<string, string> { ["app"] = "web" } },
             Args = new Dictionary<string, string> { ["flags"] = "O_RDONLY" },
         };
-        Assert.True(Condition("container.mount.dest[/var/run/docker.sock] = /var/run/docker.sock")(e), "dest");
-        Assert.True(Condition("container.mount.dest[/host*] exists")(e), "dest prefix");
-        Assert.False(Condition("container.mount.dest[/proc*] exists")(e), "no /proc mount");
-        Assert.True(Condition("container.mount.source[/host/etc] = /etc")(e), "source");
+        // As Falco: container.mount.dest[X] and the others are keyed by the mount's source (a glob) or an index;
+        // container.mount.source[X] by the destination.
+        Assert.True(Condition("container.mount.dest[/run/docker.sock] = /var/run/docker.sock")(e), "dest by source");
+        Assert.True(Condition("container.mount.dest[/et*] = /host/etc")(e), "dest by source glob");
+        Assert.True(Condition("container.mount.source[/host/etc] = /etc and container.mount.source[/host/*] = /etc")(e), "source by destination");
+        Assert.True(Condition("container.mount.source[0] = /run/docker.sock and container.mount.dest[1] = /host/etc")(e), "by index");
+        Assert.True(Condition("container.mount.rdwr[/etc] = false and container.mount.rdwr[/run/docker.sock] = true and container.mount.propagation[/etc] = rprivate")(e), "rdwr");
+        Assert.True(Condition("container.mount[1] = '/etc:/host/etc::false:rprivate' and container.mount[/nothing] = none")(e), "mount");
+        Assert.True(Condition("container.mounts = '/run/docker.sock:/var/run/docker.sock::true:rprivate,/etc:/host/etc::false:rprivate'")(e), "mounts");
+        // No mount of /proc: "N/A", so both forms of Falco's sensitive_mount macro are false for this container.
+        Assert.True(Condition("container.mount.dest[/proc*] = N/A and container.mount.dest[5] = N/A")(e), "no /proc mount");
+        Assert.False(Condition("not container.mount.dest[/proc*] in (\"<NA>\",\"N/A\")")(e), "sandbox macro form");
+        Assert.False(Condition("container.mount.dest[/proc*] != \"N/A\"")(e), "older macro form");
+        Assert.True(Condition("not container.mount.dest[/run/docker.sock] in (\"<NA>\",\"N/A\")")(e), "a real sensitive mount");
+        // Mounts unknown (a runtime ZeroDrift cannot read): no value, as Falco before its lookup completes.
+        var unknown = e with { Container = Container with { Mounts = null } };
+        Assert.False(Condition("container.mount.dest[/proc*] exists")(unknown), "unknown mounts");
         Assert.True(Condition("k8s.pod.label[app] = web and not k8s.pod.label[tier] exists")(e), "labels");
         Assert.True(Condition("evt.arg[flags] = O_RDONLY and evt.arg.flags = O_RDONLY and not evt.arg.mode exists")(e), "args");
     }

@@ -90,6 +90,43 @@ public class RuntimeMetadataTests
     }
 
     [Fact]
+    public void Docker_privileged_and_mounts_come_from_hostconfig_and_mount_points()
+    {
+        using var dir = new TempDir();
+        dir.File($"docker/containers/{Id}/config.v2.json", $$$$"""
+            {"ID":"{{{{Id}}}}","Name":"/agent","Image":"{{{{ImageId}}}}","Config":{"Image":"agent:1"},
+             "MountPoints":{"/host/proc":{"Source":"/proc","Destination":"/host/proc","RW":false,"Name":"","Driver":"","Type":"bind","Propagation":"rprivate","Spec":{}},
+               "/var/run/docker.sock":{"Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","RW":true,"Type":"bind","Propagation":"rprivate"}}}
+            """);
+        dir.File($"docker/containers/{Id}/hostconfig.json", """{"Binds":["/proc:/host/proc:ro"],"Privileged":true,"NetworkMode":"default"}""");
+        var info = new ContainerMetadata(Roots(dir)).Describe(new CgroupContainer("docker", Id, null));
+        Assert.True(info.Privileged);
+        Assert.Equal([("/proc", "/host/proc", false), ("/var/run/docker.sock", "/var/run/docker.sock", true)],
+            info.Mounts!.Select(m => (m.Source, m.Destination, m.ReadWrite)).OrderBy(m => m.Item2));
+    }
+
+    [Theory]
+    [InlineData(true, false, true)]   // every capability, no seccomp filter, nothing masked: --privileged
+    [InlineData(true, true, false)]   // a seccomp filter: not privileged, whatever the capabilities
+    [InlineData(false, false, false)] // the default capability set
+    public void An_oci_spec_without_podmans_annotation_is_privileged_by_its_shape(bool allCaps, bool seccomp, bool expected)
+    {
+        using var dir = new TempDir();
+        var caps = allCaps
+            ? "\"CAP_CHOWN\",\"CAP_SYS_ADMIN\",\"CAP_SYS_MODULE\",\"CAP_SYS_RAWIO\",\"CAP_SYS_PTRACE\",\"CAP_NET_ADMIN\",\"CAP_MAC_ADMIN\""
+            : "\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"";
+        var linux = seccomp ? "{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"},\"maskedPaths\":[\"/proc/kcore\"]}" : "{}";
+        dir.File($"containerd/io.containerd.runtime.v2.task/k8s.io/{Id}/config.json",
+            $"{{\"ociVersion\":\"1.1.0\",\"process\":{{\"capabilities\":{{\"bounding\":[{caps}]}}}},\"linux\":{linux},"
+            + $"\"mounts\":[{{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}},"
+            + $"{{\"destination\":\"/host\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"rslave\",\"ro\"]}}]}}");
+        var info = new ContainerMetadata(Roots(dir)).Describe(new CgroupContainer("containerd", Id, null));
+        Assert.Equal(expected, info.Privileged);
+        var mount = Assert.Single(info.Mounts!); // the proc filesystem is not a bind mount
+        Assert.Equal(("/", "/host", false, "rslave"), (mount.Source, mount.Destination, mount.ReadWrite, mount.Propagation));
+    }
+
+    [Fact]
     public void Corrupt_or_missing_runtime_records_leave_what_the_cgroup_path_told()
     {
         using var dir = new TempDir();

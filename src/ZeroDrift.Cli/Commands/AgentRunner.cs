@@ -225,10 +225,13 @@ public static class AgentRunner
             if (report.Error is { } error) throw new UsageException($"--rules {file}: {error}");
             foreach (var warning in report.Warnings) log.Warn($"{file}: {warning}");
         }
-        var engine = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
+        var engine = AgentCapture.Compile(set);
         foreach (var status in engine.Statuses.Where(s => s.State is RuleState.MissingField or RuleState.Invalid))
             log.Warn($"rule '{status.Name}' ({Path.GetFileName(status.File)}) disabled: {status.Reason}");
-        log.Note($"{engine.Rules.Count} rules evaluated of {engine.Statuses.Count} loaded");
+        // One summary line; what each rule lacks at debug (what `zerodrift rules check` prints).
+        log.Note("rules: " + RuleCoverage.Summary(engine.Statuses));
+        foreach (var line in RuleCoverage.Details(engine.Statuses.Where(s => s.State is not (RuleState.MissingField or RuleState.Invalid))))
+            log.LogDebug("rule {Line}", line);
         return engine;
     }
 }

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using ZeroDrift.Runtime.Rules;
-using ZeroDrift.Runtime.Rules.Reference;
+using ZeroDrift.Agent;
 
 namespace ZeroDrift.Cli.Commands;
 
 /// <summary>
 /// <c>zerodrift rules check FILE…</c>: loads Falco-format rule files in order (as the agent will) and prints, per
-/// file, the rules loaded, the rules fully evaluated and each rule not evaluated with its reason. Exit 0 when every
+/// file, the rules loaded, fully evaluated (the agent's events can fire them and they read nothing uncaptured), partly
+/// evaluated and not evaluated, with each rule's reason or gaps. Exit 0 when every
 /// file parses; 2 with one line when a file is not YAML or not rules.
 /// </summary>
 public static class RulesCommand
@@ -42,7 +43,8 @@ public static class RulesCommand
                     errors.Add(e is RuleFileException ? e.Message : $"{file}: {e.Message}");
                 }
             }
-            var engine = RuleEngine<SyscallEvent>.Compile(set, SyscallFields.Create());
+            // Judged against what the agent captures: a rule is called evaluated only if the agent's events can fire it.
+            var engine = AgentCapture.Compile(set);
             Print(Console.Out, set, engine.Statuses);
             foreach (var error in errors) Console.Error.WriteLine($"zerodrift: error: {error}");
             return Task.FromResult(errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Usage);
@@ -55,18 +57,15 @@ public static class RulesCommand
         foreach (var file in set.Files)
         {
             var mine = statuses.Where(s => s.File == file.Path).ToList();
-            var evaluated = mine.Count(s => s.IsEvaluated);
-            output.WriteLine($"{file.Path}: {mine.Count} rules loaded, {evaluated} fully evaluated, {mine.Count - evaluated} not evaluated");
-            foreach (var s in mine.Where(s => !s.IsEvaluated))
-                output.WriteLine($"  disabled: {s.Name}: {s.Reason}");
+            output.WriteLine($"{file.Path}: {RuleCoverage.Summary(mine)}");
+            foreach (var line in RuleCoverage.Details(mine))
+                output.WriteLine("  " + line);
             foreach (var s in mine.Where(s => s.IsEvaluated))
                 foreach (var w in s.OutputWarnings)
                     output.WriteLine($"  warning: {s.Name}: {w}");
             foreach (var w in file.Warnings)
                 output.WriteLine($"  warning: {w}");
         }
-        var total = statuses.Count;
-        var all = statuses.Count(s => s.IsEvaluated);
-        output.WriteLine($"total: {total} rules loaded, {all} fully evaluated, {total - all} not evaluated");
+        output.WriteLine($"total: {RuleCoverage.Summary(statuses)}");
     }
 }

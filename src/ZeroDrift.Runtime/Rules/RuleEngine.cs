@@ -3,7 +3,8 @@ namespace ZeroDrift.Runtime.Rules;
 /// <summary>Whether a loaded rule runs, and if not, why.</summary>
 public enum RuleState
 {
-    /// <summary>Compiled with every field bound: fully evaluated.</summary>
+    /// <summary>Compiled with every field bound and able to fire; fully evaluated unless <see cref="RuleStatus.Gaps"/> lists
+    /// what it needs that the source does not capture (then it is partly evaluated).</summary>
     Evaluated,
     /// <summary>Compiles, but the rule file disabled it (<c>enabled: false</c>).</summary>
     DisabledByFile,
@@ -13,12 +14,21 @@ public enum RuleState
     MissingField,
     /// <summary>A syntax error, an undefined macro or list, a bad value or operator, a broken definition.</summary>
     Invalid,
+    /// <summary>Compiles, but cannot fire: every event type it needs is uncaptured, or fields it requires are always empty.</summary>
+    NotCaptured,
 }
 
 /// <summary>What happened to one rule when the set was compiled.</summary>
 public sealed record RuleStatus(string Name, string File, RuleState State, string? Reason, EventTypeSet? EventTypes, IReadOnlyList<string> OutputWarnings)
 {
+    /// <summary>The rule runs and can fire.</summary>
     public bool IsEvaluated => State == RuleState.Evaluated;
+
+    /// <summary>The rule runs, can fire, and nothing it reads is left uncaptured.</summary>
+    public bool IsFullyEvaluated => IsEvaluated && Gaps.Count == 0;
+
+    /// <summary>What the rule needs that the source does not capture (event types, empty fields, missing arguments).</summary>
+    public IReadOnlyList<string> Gaps { get; init; } = [];
 }
 
 /// <summary>A rule ready to run: its compiled condition and output, and what the alert carries.</summary>
@@ -70,8 +80,12 @@ public sealed class RuleEngine<TEvent>
         if (eventType is null) _otherTypes = [.. rules];
     }
 
-    /// <summary>Compiles every enabled syscall rule of <paramref name="set"/> against <paramref name="fields"/>.</summary>
-    public static RuleEngine<TEvent> Compile(RuleSet set, FieldTable<TEvent> fields)
+    /// <summary>
+    /// Compiles every enabled syscall rule of <paramref name="set"/> against <paramref name="fields"/>. With
+    /// <paramref name="capture"/>, a rule that cannot fire under it is not run (<see cref="RuleState.NotCaptured"/>), and
+    /// one that can but reads something uncaptured says so in <see cref="RuleStatus.Gaps"/>.
+    /// </summary>
+    public static RuleEngine<TEvent> Compile(RuleSet set, FieldTable<TEvent> fields, CaptureProfile? capture = null)
     {
         var compiler = new ConditionCompiler<TEvent>(fields);
         var rules = new List<CompiledRule<TEvent>>();
@@ -82,7 +96,8 @@ public sealed class RuleEngine<TEvent>
             order++;
             if (definition.Source != "syscall")
             {
-                statuses.Add(new(definition.Name, definition.File, RuleState.OtherSource, $"source '{definition.Source}' is not evaluated by ZeroDrift", null, []));
+                statuses.Add(new(definition.Name, definition.File, RuleState.OtherSource,
+                    $"needs plugin source '{definition.Source}', which the agent does not capture (only syscall events)", null, []));
                 continue;
             }
             if (definition.DefinitionError is { } broken)
@@ -114,8 +129,15 @@ public sealed class RuleEngine<TEvent>
                     statuses.Add(new(definition.Name, definition.File, RuleState.DisabledByFile, "disabled in the rule file (enabled: false)", eventTypes, outputWarnings));
                     continue;
                 }
+                var assessment = capture is null ? CaptureAssessment.Complete : CaptureAnalysis.Assess(expr, eventTypes, capture);
+                if (!assessment.CanFire)
+                {
+                    statuses.Add(new(definition.Name, definition.File, RuleState.NotCaptured, "cannot fire: " + string.Join("; ", assessment.Missing), eventTypes, outputWarnings)
+                        { Gaps = assessment.Missing });
+                    continue;
+                }
                 rules.Add(new CompiledRule<TEvent> { Definition = definition, Condition = condition, Output = output, EventTypes = eventTypes, Order = order });
-                statuses.Add(new(definition.Name, definition.File, RuleState.Evaluated, null, eventTypes, outputWarnings));
+                statuses.Add(new(definition.Name, definition.File, RuleState.Evaluated, null, eventTypes, outputWarnings) { Gaps = assessment.Missing });
             }
             catch (RuleCompileException e)
             {

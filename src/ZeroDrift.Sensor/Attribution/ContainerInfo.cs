@@ -11,7 +11,9 @@ public sealed record ContainerInfo(
     string? PodName = null,
     string? PodNamespace = null,
     string? PodUid = null,
-    IReadOnlyDictionary<string, string>? Labels = null)
+    IReadOnlyDictionary<string, string>? Labels = null,
+    bool? Privileged = null,
+    IReadOnlyList<ContainerMount>? Mounts = null)
 {
     public static readonly ContainerInfo Host = new("host", "host");
 

@@ -52,7 +52,7 @@ public sealed class ContainerMetadata
         var basic = new ContainerInfo(container.Id, container.Runtime, PodUid: container.PodUid);
         return container.Runtime switch
         {
-            "podman" => FromPodmanStorage(roots.Storage, basic),
+            "podman" => WithOciSpec(FromPodmanStorage(roots.Storage, basic), PodmanSpec(basic.Id), PodmanDirs(basic.Id)),
             "cri-o" => FromCriO(basic),
             "containerd" => FromContainerd(basic),
             "docker" => FromDockerFiles(roots.Docker, basic),
@@ -70,7 +70,7 @@ public sealed class ContainerMetadata
         foreach (var root in new[] { roots.Storage, roots.RunStorage })
         {
             var spec = Path.Join(root, "overlay-containers", basic.Id, "userdata", "config.json");
-            if (File.Exists(spec)) return FromOciAnnotations(ReadObject(spec, MaxSpecFile), info);
+            if (File.Exists(spec)) return WithOciSpec(FromOciAnnotations(ReadObject(spec, MaxSpecFile), info), spec, PodmanDirs(basic.Id));
         }
         return info;
     }
@@ -84,12 +84,25 @@ public sealed class ContainerMetadata
             foreach (var ns in Directory.EnumerateDirectories(tasks).Take(64))
             {
                 var spec = Path.Join(ns, basic.Id, "config.json");
-                if (File.Exists(spec)) return FromOciAnnotations(ReadObject(spec, MaxSpecFile), basic);
+                if (File.Exists(spec)) return WithOciSpec(FromOciAnnotations(ReadObject(spec, MaxSpecFile), basic), spec, [Path.Join(ns, basic.Id)]);
             }
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         return basic;
+    }
+
+    /// <summary>podman's OCI spec for the container (written before runc creates it).</summary>
+    private string PodmanSpec(string id) => Path.Join(roots.Storage, "overlay-containers", id, "userdata", "config.json");
+
+    /// <summary>Where containers/storage keeps a container's own files (hosts, resolv.conf, shm…): not the user's mounts.</summary>
+    private string[] PodmanDirs(string id) => [Path.Join(roots.Storage, "overlay-containers", id), Path.Join(roots.RunStorage, "overlay-containers", id)];
+
+    /// <summary>Privileged and mounts from the OCI runtime spec at <paramref name="specPath"/>; unreadable leaves them unknown.</summary>
+    private static ContainerInfo WithOciSpec(ContainerInfo info, string specPath, IReadOnlyList<string> runtimeDirs)
+    {
+        using var spec = ReadObject(specPath, MaxSpecFile);
+        return spec is null ? info : RuntimeSecurity.FromOciSpec(spec.RootElement, info, runtimeDirs);
     }
 
     /// <summary>Name, image and Kubernetes pod from the annotations of an OCI runtime spec (containerd's CRI plugin or CRI-O).</summary>
@@ -137,6 +150,8 @@ public sealed class ContainerMetadata
     public static ContainerInfo FromDockerFiles(string dockerRoot, ContainerInfo basic)
     {
         var info = FromDockerInspect(ReadObject(Path.Join(dockerRoot, "containers", basic.Id, "config.v2.json"), MaxSpecFile), basic);
+        using (var hostConfig = ReadObject(Path.Join(dockerRoot, "containers", basic.Id, "hostconfig.json"), MaxSpecFile))
+            if (hostConfig is not null) info = RuntimeSecurity.FromDockerHostConfig(hostConfig.RootElement, info);
         if (info.ImageId is null || info.ImageDigest is not null) return info;
         try
         {
@@ -173,6 +188,7 @@ public sealed class ContainerMetadata
                         if (p.Value.ValueKind == JsonValueKind.String && labels.Count < 256) labels[p.Name] = p.Value.GetString()!;
             }
             var name = Str(c, "Name");
+            basic = RuntimeSecurity.FromInspect(c, basic);
             return basic with
             {
                 Name = name is null ? basic.Name : name.TrimStart('/'),
@@ -363,6 +379,7 @@ public sealed class ContainerMetadata
             using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 64 });
             if (doc.RootElement.ValueKind != JsonValueKind.Array || doc.RootElement.GetArrayLength() == 0) return basic;
             var c = doc.RootElement[0];
+            basic = RuntimeSecurity.FromInspect(c, basic);
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             if (c.TryGetProperty("Config", out var config) && config.ValueKind == JsonValueKind.Object
                 && config.TryGetProperty("Labels", out var l) && l.ValueKind == JsonValueKind.Object)

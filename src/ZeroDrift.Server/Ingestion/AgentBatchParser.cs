@@ -61,7 +61,7 @@ public static class AgentBatchParser
                     break;
                 case AlertRecord a:
                     alerts.Add(new AlertRow(a.Id, a.Rule, WireEnumConverter<AlertSeverity>.Name(a.Severity), Ms(a.EventTime), Ms(a.Time) ?? now, a.ContainerId, a.Workload,
-                        WireEnumConverter<AlertResponse>.Name(a.Action), Ms(a.ActionTime), Encoding.UTF8.GetString(line)));
+                        WireEnumConverter<AlertResponse>.Name(a.Action), Ms(a.ActionTime), Encoding.UTF8.GetString(line), a.Learned == true));
                     break;
                 case ProfileRecord p:
                     // Stored as the type reads it: what the console and the analyses read back is this same shape.

@@ -53,7 +53,8 @@ public sealed record SbomIngest(string Subject, string Format, long ReceivedAt, 
 public sealed record HostRow(string Name, string Attrs, long Seen, AgentEnforcement? Enforcement = null);
 public sealed record ContainerRow(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long Seen);
 public sealed record EventRow(string Kind, long At, string ContainerId, string Workload, string Path, string Process, string Detail);
-public sealed record AlertRow(string AgentAlertId, string Rule, string Severity, long EventAt, long RaisedAt, string ContainerId, string Workload, string Action, long? ActionAt, string Detail);
+public sealed record AlertRow(string AgentAlertId, string Rule, string Severity, long EventAt, long RaisedAt, string ContainerId, string Workload, string Action, long? ActionAt, string Detail,
+    bool Learned = false);
 public sealed record ProfileRow(string Workload, string Mode, string Body, long At);
 
 public sealed record AgentBatch(IReadOnlyList<HostRow> Hosts, IReadOnlyList<ContainerRow> Containers, IReadOnlyList<EventRow> Events, IReadOnlyList<AlertRow> Alerts, IReadOnlyList<ProfileRow> Profiles)

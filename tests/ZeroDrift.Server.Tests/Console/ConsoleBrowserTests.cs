@@ -66,6 +66,17 @@ public sealed class ConsoleBrowserTests
             await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=timeline]')?.textContent.includes('shell spawned by the service')",
                 null, new PageWaitForFunctionOptions { Timeout = 15_000 });
             Assert.Contains("the agent blocked it at the source", await page.InnerTextAsync("[data-testid=timeline]"), StringComparison.Ordinal);
+            // A rule's alert for a shell the workload's profile learned is listed apart from new behaviour.
+            await using (var agent = new AgentChannel(harness.Connection(agentToken), "node-1-agent"))
+            {
+                await agent.EnqueueAsync(Alert("al-3", "ZeroDrift Shell Spawned in Container", "medium", T0 + 2000, "c0ffee01", "shop/web") with { Learned = true });
+                await agent.FlushAndStopAsync(TimeSpan.FromSeconds(30));
+            }
+            await page.WaitForSelectorAsync("[data-testid=learned-alerts]", new PageWaitForSelectorOptions { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+            var learned = await page.TextContentAsync("[data-testid=learned-alerts]");
+            Assert.Contains("1 alert(s) for learned behaviour", learned, StringComparison.Ordinal);
+            Assert.Contains("ZeroDrift Shell Spawned in Container", learned, StringComparison.Ordinal);
+            Assert.DoesNotContain("ZeroDrift Shell Spawned in Container", await page.InnerTextAsync("[data-testid=timeline]"), StringComparison.Ordinal);
 
             // Switch the workload to Protect: stored, audited, and sent to the agent that runs it.
             await page.ClickAsync("nav a[href='#assets']");

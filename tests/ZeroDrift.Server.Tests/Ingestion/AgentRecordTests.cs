@@ -112,6 +112,28 @@ public sealed class AgentRecordTests : IDisposable
     }
 
     [Fact]
+    public async Task A_rule_alert_for_learned_behaviour_keeps_its_mark_and_is_filed_apart_in_the_incident()
+    {
+        var learned = new AlertRecord
+        {
+            Id = "4242-2", Rule = "ZeroDrift Shell Spawned in Container", Severity = AlertSeverity.Medium, EventTime = T, ContainerId = "c0ffee01",
+            Workload = "shop/web", Learned = true,
+        };
+        var fresh = learned with { Id = "4242-3", EventTime = T.AddSeconds(1), Learned = null };
+        var (store, db) = await IngestAsync(learned, fresh);
+        await using (store)
+        {
+            var detail = Row(db, "SELECT detail FROM alerts WHERE agent_alert_id = '4242-2'");
+            Assert.Equal(learned, AgentRecordCodec.Read(Encoding.UTF8.GetBytes((string)detail[0])));
+            Assert.Contains("\"learned\":true", (string)detail[0], StringComparison.Ordinal);
+            var incident = Assert.Single(await store.IncidentsAsync(null, 10, default));
+            var kinds = (await store.TimelineAsync(incident.Id, default)).Select(e => e.Kind).ToList();
+            Assert.Equal(1, kinds.Count(k => k == "alert-learned"));
+            Assert.Equal(1, kinds.Count(k => k == "alert"));
+        }
+    }
+
+    [Fact]
     public async Task A_profile_record_round_trips_and_is_read_back_through_its_type()
     {
         var profile = new ProfileRecord

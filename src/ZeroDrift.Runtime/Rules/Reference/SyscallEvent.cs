@@ -131,14 +131,23 @@ public sealed record ContainerInfo
     public string ImageDigest { get; init; } = "";
     public string ImageId { get; init; } = "";
     public string Runtime { get; init; } = "";
-    public bool Privileged { get; init; }
+    /// <summary>container.privileged: as the runtime's own record says (podman's and docker's "privileged"); null unknown.</summary>
+    public bool? Privileged { get; init; }
+    /// <summary>container.start_ts: start of the container's pid-namespace init (its pid 1), Unix ns; 0 unknown.</summary>
     public long StartTimeNanoseconds { get; init; }
-    /// <summary>Mount destination → source; container.mount.dest[/etc] gives the source mounted there.</summary>
-    public IReadOnlyDictionary<string, string> Mounts { get; init; } = new Dictionary<string, string>();
+    /// <summary>The mounts the user asked for (volumes and bind mounts), in the runtime's order; null unknown.</summary>
+    public IReadOnlyList<MountInfo>? Mounts { get; init; }
 
-    /// <summary>Mount destinations as an array, computed once (iterating the dictionary's interface would allocate per event).</summary>
-    public string[] MountDestinations => Derived.Get(ref _mountDestinations, Mounts, m => m.Keys.ToArray());
-    private Derived.Slot<IReadOnlyDictionary<string, string>, string[]>? _mountDestinations;
+    /// <summary>container.mounts: every mount as <c>source:dest:mode:rdrw:propagation</c>, joined by commas, computed once.</summary>
+    public string? MountsText => Mounts is null ? null : Derived.Get(ref _mountsText, Mounts, m => string.Join(',', m));
+    private Derived.Slot<IReadOnlyList<MountInfo>, string>? _mountsText;
+}
+
+/// <summary>One mount of a container, as Falco's container fields describe it.</summary>
+public sealed record MountInfo(string Source, string Destination, string Mode = "", bool ReadWrite = true, string Propagation = "")
+{
+    /// <summary>Falco's <c>source:dest:mode:rdrw:propagation</c>.</summary>
+    public override string ToString() => $"{Source}:{Destination}:{Mode}:{(ReadWrite ? "true" : "false")}:{Propagation}";
 }
 
 public sealed record KubernetesInfo

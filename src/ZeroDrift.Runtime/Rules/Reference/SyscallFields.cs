@@ -29,7 +29,8 @@ public static class SyscallFields
          .Add("evt.args", e => e.ArgsText)
          .Add("evt.is_open_read", e => IsOpen(e) ? HasFlag(e, "O_RDONLY") || HasFlag(e, "O_RDWR") : false)
          .Add("evt.is_open_write", e => IsOpen(e) ? HasFlag(e, "O_WRONLY") || HasFlag(e, "O_RDWR") : false)
-         .Add("evt.is_open_exec", e => IsOpen(e) ? HasFlag(e, "O_EXEC") || HasFlag(e, "__FMODE_EXEC") : false)
+         // libsinsp: a file created (O_CREAT or O_TMPFILE) with an execute bit in its mode.
+         .Add("evt.is_open_exec", e => IsOpen(e) && (HasFlag(e, "O_CREAT") || HasFlag(e, "O_TMPFILE")) && ExecutableMode(e))
          .AddKeyed("evt.arg", (e, name) => e.Args.TryGetValue(name, out var v) ? v : null, dotted: true, description: "evt.arg.NAME / evt.arg[NAME]");
 
         // proc.* and thread.*
@@ -129,9 +130,17 @@ public static class SyscallFields
          .Add("container.image.id", e => e.Container?.ImageId)
          .Add("container.type", e => e.Container?.Runtime)
          .Add("container.privileged", e => e.Container?.Privileged)
-         .Add("container.start_ts", e => e.Container?.StartTimeNanoseconds)
-         .AddKeyed("container.mount.source", (e, dest) => e.Container is { } c && c.Mounts.TryGetValue(dest, out var src) ? src : null)
-         .AddKeyed("container.mount.dest", (e, pattern) => e.Container is { } c ? MountDest(c, pattern) : null);
+         .Add("container.start_ts", e => e.Container is { StartTimeNanoseconds: > 0 } c ? c.StartTimeNanoseconds : null)
+         .Add("container.duration", e => e.Container is { StartTimeNanoseconds: > 0 } c ? e.TimeNanoseconds - c.StartTimeNanoseconds : null)
+         .Add("container.mounts", e => e.Container?.MountsText)
+         // Falco's keyed mount fields: [N] is the N-th mount; otherwise a glob over the mount's source, except for
+         // container.mount.source, keyed by destination. No match gives "N/A" (container.mount: "none"); see docs/rules.md.
+         .AddKeyed("container.mount", (e, key) => Mount(e, key, bySource: true) is var (found, m) && found ? m?.ToString() ?? "none" : null)
+         .AddKeyed("container.mount.source", (e, key) => Mount(e, key, bySource: false) is var (found, m) && found ? m?.Source ?? NoMount : null)
+         .AddKeyed("container.mount.dest", (e, key) => Mount(e, key, bySource: true) is var (found, m) && found ? m?.Destination ?? NoMount : null)
+         .AddKeyed("container.mount.mode", (e, key) => Mount(e, key, bySource: true) is var (found, m) && found ? m?.Mode ?? NoMount : null)
+         .AddKeyed("container.mount.rdwr", (e, key) => Mount(e, key, bySource: true) is var (found, m) && found ? (m is null ? NoMount : m.ReadWrite ? "true" : "false") : null)
+         .AddKeyed("container.mount.propagation", (e, key) => Mount(e, key, bySource: true) is var (found, m) && found ? m?.Propagation ?? NoMount : null);
 
         // k8s.*
         t.Add("k8s.ns.name", e => e.Kubernetes?.Namespace)
@@ -154,6 +163,20 @@ public static class SyscallFields
 
     private static bool HasFlag(SyscallEvent e, string flag) =>
         e.Args.TryGetValue("flags", out var flags) && flags.Contains(flag, StringComparison.Ordinal);
+
+    /// <summary>The open's mode argument (octal, as Falco renders it) has an execute bit for user, group or others.</summary>
+    private static bool ExecutableMode(SyscallEvent e)
+    {
+        if (!e.Args.TryGetValue("mode", out var text) || text.Length == 0) return false;
+        var mode = 0;
+        foreach (var c in text)
+        {
+            if (c is < '0' or > '7') return false;
+            mode = mode * 8 + (c - '0');
+            if (mode > 0xFFFF) return false;
+        }
+        return (mode & 0b001_001_001) != 0;
+    }
 
     private static ProcessInfo? Parent(SyscallEvent e) => e.Ancestors.Count > 0 ? e.Ancestors[0] : null;
 
@@ -202,26 +225,23 @@ public static class SyscallFields
         _ => null,
     };
 
-    /// <summary>container.mount.dest[pattern]: the destination of the first mount whose destination matches the glob.</summary>
-    private static string? MountDest(ContainerInfo c, string pattern)
+    private const string NoMount = "N/A";
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Glob> MountGlobs = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The mount a keyed container.mount* field names: (false, _) when the event has no container or its mounts are
+    /// unknown (no value); (true, null) when the container has none that matches; else (true, the mount). A numeric key
+    /// is an index; any other is an fnmatch glob over the source (over the destination with <paramref name="bySource"/>
+    /// false), the first match winning as in Falco.
+    /// </summary>
+    private static (bool Known, MountInfo? Mount) Mount(SyscallEvent e, string key, bool bySource)
     {
-        var star = pattern.EndsWith('*');
-        var prefix = star ? pattern[..^1] : pattern;
-        foreach (var dest in c.MountDestinations)
-            if (star ? dest.StartsWith(prefix, StringComparison.Ordinal) : dest == pattern) return dest;
-        return null;
+        if (e.Container?.Mounts is not { } mounts) return (false, null);
+        if (int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+            return (true, n < mounts.Count ? mounts[n] : null);
+        var glob = MountGlobs.Count < 4096 ? MountGlobs.GetOrAdd(key, k => new Glob(k, ignoreCase: false)) : new Glob(key, ignoreCase: false);
+        for (var i = 0; i < mounts.Count; i++) // indexed: a foreach over the interface would allocate per event
+            if (glob.IsMatch(bySource ? mounts[i].Source : mounts[i].Destination)) return (true, mounts[i]);
+        return (true, null);
     }
-}
-
-/// <summary>Linux errno names for evt.res, as Falco prints a failed syscall's result.</summary>
-public static class Errno
-{
-    private static readonly string[] Names =
-    [
-        "SUCCESS", "EPERM", "ENOENT", "ESRCH", "EINTR", "EIO", "ENXIO", "E2BIG", "ENOEXEC", "EBADF", "ECHILD", "EAGAIN",
-        "ENOMEM", "EACCES", "EFAULT", "ENOTBLK", "EBUSY", "EEXIST", "EXDEV", "ENODEV", "ENOTDIR", "EISDIR", "EINVAL",
-        "ENFILE", "EMFILE", "ENOTTY", "ETXTBSY", "EFBIG", "ENOSPC", "ESPIPE", "EROFS", "EMLINK", "EPIPE", "EDOM", "ERANGE",
-    ];
-
-    public static string Name(long result) => result >= 0 ? "SUCCESS" : -result < Names.Length ? Names[-result] : "EUNKNOWN";
 }

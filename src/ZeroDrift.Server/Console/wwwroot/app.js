@@ -280,11 +280,17 @@ const views = {
             try { await api(`/api/v1/incidents/${id}/transition`, { method: 'POST', body: JSON.stringify({ state: s, note: '' }) }); toast(`incident ${id}: ${s}`); await open(id); }
             catch (e) { toast(e.message); } } }, s))
         : [];
+      const learned = d.timeline.filter(e => e.kind === 'alert-learned');
+      const fresh = d.timeline.filter(e => e.kind !== 'alert-learned');
       detail.replaceChildren(h('h2', {}, `Incident ${d.incident.id}: ${d.incident.title}`),
         h('p', {}, h('span', { class: `state-${d.incident.state}`, 'data-testid': 'incident-state' }, d.incident.state), ` · ${d.incident.workload} · opened ${time(d.incident.openedAt)}`,
           d.incident.containedBy ? ` · contained by ${d.incident.containedBy}` : ''),
         h('div', {}, actions),
-        h('ol', { class: 'timeline', 'data-testid': 'timeline' }, d.timeline.map(e => h('li', { class: e.automatic ? 'auto' : 'human' }, `${time(e.at)} ${e.actor} — ${e.kind}: ${e.detail}`))));
+        h('ol', { class: 'timeline', 'data-testid': 'timeline' }, fresh.map(e => h('li', { class: e.automatic ? 'auto' : 'human' }, `${time(e.at)} ${e.actor} — ${e.kind}: ${e.detail}`))),
+        // Rule alerts for behaviour the workload's profile already holds (a shell learned in Learn): apart from new behaviour.
+        learned.length === 0 ? '' : h('details', { 'data-testid': 'learned-alerts' },
+          h('summary', {}, `${learned.length} alert(s) for learned behaviour (already in the workload's profile)`),
+          h('ol', { class: 'timeline' }, learned.map(e => h('li', { class: 'auto' }, `${time(e.at)} ${e.actor} — ${e.detail}`)))));
     };
     if (incidents.some(i => i.id === state.incident)) await open(state.incident);
     return h('div', {}, h('h1', {}, 'Incidents'),
