@@ -87,13 +87,22 @@ public static class RekorEntryBody
         var envelope = SigstoreJson.RequiredObject(inner, "envelope", what);
         if (SigstoreJson.String(envelope, "payloadType", what) != dsse.PayloadType) throw new SupplyException("log entry: it records another payload type");
         RequirePayloadHash(SigstoreJson.RequiredObject(inner, "payloadHash", what), dsse.Payload, what);
-        // intoto 0.0.2 stores the payload and each signature base64-encoded once more than the envelope does.
+        // intoto 0.0.2 stores the payload and each signature base64-encoded once more than the envelope does (some
+        // Rekor versions stored signatures encoded once: both forms are read, and must then equal the envelope's).
         if (SigstoreJson.OptionalBase64(envelope, "payload", what) is { } payload
-            && !SigstoreJson.Base64(Encoding.ASCII.GetString(payload), what).AsSpan().SequenceEqual(dsse.Payload))
+            && !Unwrap(payload).AsSpan().SequenceEqual(dsse.Payload))
             throw new SupplyException("log entry: it records another DSSE payload");
         RequireSameSignatures(SigstoreJson.Array(envelope, "signatures", what, 16).Select(s =>
-            (SigstoreJson.Base64(Encoding.ASCII.GetString(SigstoreJson.RequiredBase64(s, "sig", what)), what),
+            (Unwrap(SigstoreJson.RequiredBase64(s, "sig", what)),
              Encoding.UTF8.GetString(SigstoreJson.RequiredBase64(s, "publicKey", what)))).ToList(), content);
+    }
+
+    /// <summary>The bytes under a second base64 layer when there is one, else the bytes themselves.</summary>
+    private static byte[] Unwrap(byte[] once)
+    {
+        var text = Encoding.ASCII.GetString(once);
+        var buffer = new byte[once.Length];
+        return once.All(b => b < 0x80) && Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : once;
     }
 
     private static void DsseV001(JsonElement spec, SignedContent content)

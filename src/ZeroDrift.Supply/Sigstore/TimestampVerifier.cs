@@ -16,14 +16,17 @@ public static class TimestampVerifier
     {
         if (root.TimestampAuthorities.Count == 0) throw new SupplyException("timestamp: the trusted root has no timestamp authority");
         if (!Rfc3161TimestampToken.TryDecode(TokenOf(signedTimestamp), out var token, out _) || token is null)
-            throw new SupplyException("timestamp: not an RFC 3161 timestamp token");
+            // TryDecode also refuses a token whose embedded signer certificate does not match its ESS signing-certificate
+            // attribute or was not valid at the token's own time.
+            throw new SupplyException("timestamp: not a valid RFC 3161 token (malformed, or its embedded signer certificate was not valid at its time)");
         var candidates = new X509Certificate2Collection();
         foreach (var authority in root.TimestampAuthorities) candidates.AddRange(authority.Chain.ToArray());
         X509Certificate2? signer;
         try
         {
+            if (!token.TokenInfo.GetMessageHash().Span.SequenceEqual(Imprint(token.TokenInfo.HashAlgorithmId.Value, signature))) throw new SupplyException("timestamp: it covers another signature (message imprint mismatch)");
             if (!token.VerifySignatureForData(signature, out signer, candidates) || signer is null)
-                throw new SupplyException("timestamp: it does not cover this signature, or its signature does not verify");
+                throw new SupplyException("timestamp: its signature does not verify with any timestamp authority's certificate of the trusted root or the token");
         }
         catch (CryptographicException e)
         {
@@ -34,6 +37,14 @@ public static class TimestampVerifier
             throw new SupplyException($"timestamp: its signer does not chain to a timestamp authority of the trusted root valid at {time:O}");
         return time;
     }
+
+    private static byte[] Imprint(string? oid, byte[] data) => oid switch
+    {
+        "2.16.840.1.101.3.4.2.1" => SHA256.HashData(data),
+        "2.16.840.1.101.3.4.2.2" => SHA384.HashData(data),
+        "2.16.840.1.101.3.4.2.3" => SHA512.HashData(data),
+        _ => throw new SupplyException($"timestamp: unsupported imprint hash {oid}"),
+    };
 
     /// <summary>Bundles carry a TimeStampResp (status, then the token) or the bare token (a CMS ContentInfo).</summary>
     private static byte[] TokenOf(byte[] der)
