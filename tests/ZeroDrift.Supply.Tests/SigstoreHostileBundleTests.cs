@@ -138,4 +138,36 @@ public sealed class SigstoreHostileBundleTests
         checkpoint["envelope"] = text.Replace("\u2014 rekor.sigstore.dev ", "\u2014 rekor.example.org ", StringComparison.Ordinal);
         Assert.Contains("checkpoint", Refusal(Bytes(other)), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_proof_for_another_entry_is_refused()
+    {
+        // happy-path-v0.2's inclusion proof and checkpoint are genuine, signed by the same log, but for another entry.
+        var other = JsonNode.Parse(File.ReadAllText(Path.Combine(Cases, "happy-path-v0.2", "bundle.sigstore.json")))!;
+        var bundle = Happy();
+        bundle["verificationMaterial"]!["tlogEntries"]![0]!["inclusionProof"] = other["verificationMaterial"]!["tlogEntries"]![0]!["inclusionProof"]!.DeepClone();
+        Assert.Contains("inclusion proof", Refusal(Bytes(bundle)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hostile_trusted_root_is_refused_with_one_line()
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Conformance("sigstore"), "production", "trusted_root.json")))!;
+        var certs = root["certificateAuthorities"]![0]!["certChain"]!["certificates"]!.AsArray();
+        for (var i = 0; i < 10; i++) certs.Add(certs[0]!.DeepClone());
+        var e = Assert.Throws<SupplyException>(() => TrustedRoot.Parse(Bytes(root), "trusted root"));
+        Assert.Contains("more than", e.Message, StringComparison.Ordinal);
+        Assert.Throws<SupplyException>(() => TrustedRoot.Parse(Encoding.UTF8.GetBytes("{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\",\"tlogs\":{}}"), "trusted root"));
+        Assert.Throws<SupplyException>(() => TrustedRoot.Parse(Encoding.UTF8.GetBytes("{\"mediaType\":\"something else\"}"), "trusted root"));
+    }
+
+    [Fact]
+    public void The_shipped_trusted_root_is_sigstores_production_root()
+    {
+        var shipped = TrustedRoot.Production();
+        Assert.Contains(shipped.TransparencyLogs, l => l.BaseUrl == "https://rekor.sigstore.dev");
+        Assert.Contains(shipped.CertificateAuthorities, a => a.Uri == "https://fulcio.sigstore.dev");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(RepoPaths.Conformance("sigstore"), "production", "trusted_root.json")),
+            File.ReadAllBytes(Path.Combine(RepoPaths.Root, "src", "ZeroDrift.Supply", "Sigstore", "Resources", "trusted_root.json")));
+    }
 }
