@@ -25,7 +25,7 @@ public static class VerifyBundleCommand
         var command = new Command("verify-bundle", "Verify a Sigstore bundle (keyless or managed key) over an artifact, offline; exit 1 when refused");
         command.Arguments.Add(artifact);
         foreach (var o in new Option[] { bundle, identity, identityRegex, issuer, issuerRegex, trustedRoot, key }) command.Options.Add(o);
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, cancel =>
         {
             var keyPath = parse.GetValue(key);
             var policy = new IdentityPolicy(parse.GetValue(identity), parse.GetValue(identityRegex), parse.GetValue(issuer), parse.GetValue(issuerRegex));
@@ -35,6 +35,17 @@ public static class VerifyBundleCommand
             if (keyPath is null && !(hasIdentity && hasIssuer))
                 throw new UsageException("give --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp], or --key");
 
+            foreach (var pattern in new[] { policy.IdentityRegex, policy.IssuerRegex }.OfType<string>())
+            {
+                try
+                {
+                    _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(200));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException($"invalid regular expression '{pattern}': {e.Message}");
+                }
+            }
             var root = parse.GetValue(trustedRoot) is { } rootPath ? TrustedRoot.Load(rootPath) : TrustedRoot.Production();
             var publicKey = keyPath is null ? null : SigstorePublicKey.FromPem(BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
             var input = ArtifactInput.Parse(parse.GetValue(artifact)!);

@@ -57,5 +57,12 @@ public sealed class SigstoreBundleConformanceTests
         var noPolicy = ZeroDriftRunner.Run("verify-bundle", "--bundle", bundle, digest);
         Assert.Equal(2, noPolicy.ExitCode);
         Assert.Single(noPolicy.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var badRegex = ZeroDriftRunner.Run("verify-bundle", "--bundle", bundle, "--certificate-identity-regexp", "(", "--certificate-oidc-issuer", DefaultIssuer, digest);
+        Assert.Equal(2, badRegex.ExitCode);
+
+        var notRegular = ZeroDriftRunner.Run("verify-bundle", "--bundle", "/dev/zero", "--certificate-identity", DefaultIdentity, "--certificate-oidc-issuer", DefaultIssuer, digest);
+        Assert.Equal(2, notRegular.ExitCode);
+        Assert.Single(notRegular.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
