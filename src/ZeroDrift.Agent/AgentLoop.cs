@@ -428,6 +428,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
         _processes.ForgetCgroup(entry.CgroupId);
     }
 
+    private long _eventNumber;
+
     private void OnSensorAttached(ISensorControl sensor)
     {
         _sensor = sensor;
@@ -599,7 +601,20 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             case EventType.Syscall:
             {
                 if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
-                if (EventMapper.NotableEvent(ev.AsSyscall(), ev.SyscallString, Context(process, binding, unixNs, null, null)) is { } notable)
+                var sc = ev.AsSyscall();
+                var mntNs = process.MountNamespace;
+                // A successful setuid/setgid-family call: the process is the new user from now on (Falco's user.uid on
+                // the exit event is the effective uid after the call), named in the process's own passwd.
+                if (!sc.AtEntry && sc.Result == 0 && NotableSyscalls.NameOf((int)sc.Nr) is { } call && call.StartsWith("set", StringComparison.Ordinal)
+                    && (call.EndsWith("uid", StringComparison.Ordinal) || call.EndsWith("gid", StringComparison.Ordinal))
+                    && (sc.Euid != process.Info.Uid || sc.Egid != process.Info.Gid))
+                {
+                    var (user, group) = _users.Resolve(h.CgroupId, mntNs, tgid, sc.Euid, sc.Egid, () => OtherMember(entry, tgid));
+                    process.ChangeCredentials(sc.Euid, sc.Egid, user, group);
+                }
+                var atCall = process.AtCall(Comm16.Text(sc.Comm), sc.CapPermitted, sc.CapEffective, sc.CapInheritable);
+                string? UserName(long uid) => _users.Resolve(h.CgroupId, mntNs, tgid, uid, process.Info.Gid, () => OtherMember(entry, tgid)).User?.Name;
+                if (EventMapper.NotableEvent(sc, EventMapper.NotableText.From(ev), Context(process, binding, unixNs, null, null), atCall, UserName) is { } notable)
                     Match(notable, binding, null, (long)h.KTime);
                 break;
             }
@@ -712,6 +727,8 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private void Match(SyscallEvent e, WorkloadBinding binding, Verdict? verdict, long ktime)
     {
+        // evt.num: Falco numbers events from 1, and its never_true macro is (evt.num=0). Kept if the event has one.
+        if (e.Number == 0) e = e with { Number = ++_eventNumber };
         if (_rules?.FirstMatch(e) is not { } rule) return;
         var alert = rule.CreateAlert(e, e.TimeNanoseconds, _options.Hostname);
         var mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null;

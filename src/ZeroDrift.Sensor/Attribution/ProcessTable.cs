@@ -39,7 +39,7 @@ public sealed record ProcessFacts
     public uint ExeDevice { get; init; }
     public ExeFlags ExeFlags { get; init; }
 
-    /// <summary>The kernel's name of the process as /proc showed it (empty for an exec record).</summary>
+    /// <summary>The kernel's name of the process (comm): the exec record's, or as /proc showed it.</summary>
     public string Comm { get; init; } = "";
 
     public ProcessOrigin Origin { get; init; }
@@ -62,6 +62,7 @@ public sealed record ProcessFacts
             ExeInode = e.ExeIno,
             ExeDevice = e.ExeDev,
             ExeFlags = e.ExeFlags,
+            Comm = Comm16.Text(e.Comm),
         };
     }
 
