@@ -600,8 +600,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             }
             case EventType.Syscall:
             {
-                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
+                if (skip) return;
                 var sc = ev.AsSyscall();
+                if ((_processes.Get(tgid) ?? Forked(tgid, (int)sc.Ppid, Comm16.Text(sc.Comm))) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
                 var mntNs = process.MountNamespace;
                 // A successful setuid/setgid-family call: the process is the new user from now on (Falco's user.uid on
                 // the exit event is the effective uid after the call), named in the process's own passwd.
@@ -619,6 +620,15 @@ public sealed class AgentLoop : ISensorSink, IDisposable
                 break;
             }
         }
+    }
+
+    /// <summary>A child forked without exec and gone before its record was read: known through its parent (the exec
+    /// record's further facts included: user names, capabilities), as Falco knows a clone's child.</summary>
+    private TrackedProcess? Forked(int pid, int ppid, string comm)
+    {
+        if (_processes.Forked(pid, ppid, comm) is not { } child) return null;
+        if (_processes.Peek(ppid)?.Details is { } details) child.Describe(details);
+        return child;
     }
 
     /// <summary>

@@ -43,6 +43,9 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
     /// <summary>The user and group after a successful setuid/setgid family call: what later events carry, as in Falco.</summary>
     private sealed record Credentials(long Uid, long Gid, UserEntry? User, string? Group);
 
+    /// <summary>What the exec record said beyond the facts (null when the exec was not seen).</summary>
+    public ExecFacts? Details => _details;
+
     /// <summary>The mount namespace of the exec (0 when it was not seen).</summary>
     public ulong MountNamespace => _details?.MntNs ?? 0;
 

@@ -2,6 +2,8 @@ namespace ZeroDrift.Agent.Tests;
 
 public sealed class FalcoArgsTests
 {
+    private static uint Octal(string digits) => Convert.ToUInt32(digits, 8);
+
     [Theory]
     [InlineData("/etc/shadow", "", "/etc/shadow")]
     [InlineData("shadow", "/etc", "/etc/shadow")]
@@ -16,9 +18,9 @@ public sealed class FalcoArgsTests
     [Fact]
     public void Modes_read_as_libsinsps_chmod_mode_names()
     {
-        Assert.Equal("S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID", FalcoArgs.Mode(0o4755));
-        Assert.Equal("S_IXGRP|S_ISGID", FalcoArgs.Mode(0o2010));
-        Assert.Equal("04755(S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID)", FalcoArgs.ModeWithValue(0o4755));
+        Assert.Equal("S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID", FalcoArgs.Mode(Octal("4755")));
+        Assert.Equal("S_IXGRP|S_ISGID", FalcoArgs.Mode(Octal("2010")));
+        Assert.Equal("04755(S_IXOTH|S_IROTH|S_IXGRP|S_IRGRP|S_IXUSR|S_IWUSR|S_IRUSR|S_ISUID)", FalcoArgs.ModeWithValue(Octal("4755")));
     }
 
     [Fact]

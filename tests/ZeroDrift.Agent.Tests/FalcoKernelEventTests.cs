@@ -58,7 +58,7 @@ public sealed class FalcoKernelEventsScenario : IDisposable
         var own = _dir.File("script.yaml", """
             - rule: ZeroDrift Test Script Exec
               desc: the test's #! script, to check that proc.name is the kernel's comm (the script's name)
-              condition: evt.type = execve and proc.exepath = /bin/busybox and proc.cmdline contains zd-kubectl
+              condition: evt.type = execve and proc.exepath = /bin/busybox and proc.args = /usr/local/bin/zd-kubectl
               output: script (name=%proc.name exepath=%proc.exepath cmdline=%proc.cmdline)
               priority: NOTICE
             """);

@@ -34,6 +34,7 @@ public partial class EventLayoutTests
         Assert.Equal(EventLayout.ExecSize - 16, (int)Marshal.OffsetOf<ExecRecord>(nameof(ExecRecord.Comm)));
         Assert.Equal(88, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Result)));
         Assert.Equal(136, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Comm)));
+        Assert.Equal(160, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Ppid)));
         Assert.Contains("__u32 parent_class;", header, StringComparison.Ordinal);
         Assert.Equal(EventLayout.ExecSize, Unsafe.SizeOf<ExecRecord>());
         Assert.Equal(EventLayout.ExitSize, Unsafe.SizeOf<ExitRecord>());

@@ -257,6 +257,19 @@ public sealed class ProcessTable<TEntry> : IProcessLineage where TEntry : Proces
         return Add(FromProc(p, Peek(p.Ppid), seeded: false));
     }
 
+    /// <summary>
+    /// A process met without its exec and already gone from /proc: a child forked without exec (busybox's shell runs
+    /// its applets so) that exited before its record was read. Known through its parent, as Falco knows a clone's
+    /// child: the parent's executable, arguments, cwd and user, with the kernel's <paramref name="comm"/>. Null when the
+    /// parent is not known either.
+    /// </summary>
+    public TEntry? Forked(int pid, int ppid, string comm)
+    {
+        if (pid <= 0 || ppid == pid || Peek(ppid) is not { } parent) return null;
+        var f = parent.Facts;
+        return Add(_create(f with { Pid = pid, Ppid = ppid, Comm = comm.Length > 0 ? comm : f.Comm, Origin = ProcessOrigin.Proc, StartTimeNs = 0 }, parent));
+    }
+
     /// <summary>Known only: no /proc read (for parents, which may have exited).</summary>
     public TEntry? Peek(int pid) => _processes.GetValueOrDefault(pid);
 

@@ -69,7 +69,7 @@ public static class EventLayout
     public const int OpenSize = 56;
     public const int NetSize = 80;
     public const int DnsSize = 64;
-    public const int SyscallSize = 160;
+    public const int SyscallSize = 168;
 
     public static string Name(EventType type) => type switch
     {
@@ -218,6 +218,9 @@ public readonly struct SyscallRecord
     public readonly ushort Str2Len, BaseLen, Base2Len;
     /// <summary>1: reported at the syscall's entry (this kernel has no exit hook for it): <see cref="Result"/> means nothing.</summary>
     public readonly ushort Flags;
+    /// <summary>The parent's process id (real_parent): how a child forked without exec and gone from /proc is known.</summary>
+    public readonly uint Ppid;
+    public readonly uint Pad;
 
     public bool AtEntry => (Flags & 1) != 0;
 }

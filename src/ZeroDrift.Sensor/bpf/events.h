@@ -134,7 +134,10 @@ struct zd_syscall {
 	__u16 base_len;  /* directory the first string is relative to (empty when absolute) */
 	__u16 base2_len; /* directory the second string is relative to */
 	__u16 flags;     /* 1: reported at entry (no exit hook for it on this kernel): ret means nothing */
+	__u32 ppid;      /* real_parent's tgid: a child forked without exec (busybox sh runs applets so) and gone before
+	                  * user space reads /proc is known through its parent, as Falco's clone handling knows it */
+	__u32 pad;
 	char data[];     /* string, string 2, base, base 2 */
-};                       /* 160 + data */
+};                       /* 168 + data */
 
 #endif

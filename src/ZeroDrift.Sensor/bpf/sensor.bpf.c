@@ -1202,6 +1202,8 @@ static __noinline int notable_exit(struct pt_regs *regs, long nr, long ret, int 
 	ev->base_len = 0;
 	ev->base2_len = 0;
 	ev->flags = at_entry ? ZD_SC_AT_ENTRY : 0;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->pad = 0;
 
 	__u32 off = sizeof(*ev);
 	__u32 k1 = NOTABLE_STR1(v), k2 = NOTABLE_STR2(v);
