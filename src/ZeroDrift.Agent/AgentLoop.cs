@@ -602,12 +602,35 @@ public sealed class AgentLoop : ISensorSink, IDisposable
             }
             case EventType.Syscall:
             {
-                if (skip || _processes.Get(tgid) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
-                if (EventMapper.NotableEvent(ev.AsSyscall(), ev.SyscallString, Context(process, binding, unixNs, null, null)) is { } notable)
+                if (skip) return;
+                var sc = ev.AsSyscall();
+                if ((_processes.Get(tgid) ?? Forked(tgid, (int)sc.Ppid, Comm16.Text(sc.Comm))) is not { } process || (process.RuntimeInit && !binding.IsHost)) return;
+                var mntNs = process.MountNamespace;
+                // A successful setuid/setgid-family call: the process is the new user from now on (Falco's user.uid on
+                // the exit event is the effective uid after the call), named in the process's own passwd.
+                if (!sc.AtEntry && sc.Result == 0 && NotableSyscalls.NameOf((int)sc.Nr) is { } call && call.StartsWith("set", StringComparison.Ordinal)
+                    && (call.EndsWith("uid", StringComparison.Ordinal) || call.EndsWith("gid", StringComparison.Ordinal))
+                    && (sc.Euid != process.Info.Uid || sc.Egid != process.Info.Gid))
+                {
+                    var (user, group) = _users.Resolve(h.CgroupId, mntNs, tgid, sc.Euid, sc.Egid, () => OtherMember(entry, tgid));
+                    process.ChangeCredentials(sc.Euid, sc.Egid, user, group);
+                }
+                var atCall = process.AtCall(Comm16.Text(sc.Comm), sc.CapPermitted, sc.CapEffective, sc.CapInheritable);
+                string? UserName(long uid) => _users.Resolve(h.CgroupId, mntNs, tgid, uid, process.Info.Gid, () => OtherMember(entry, tgid)).User?.Name;
+                if (EventMapper.NotableEvent(sc, EventMapper.NotableText.From(ev), Context(process, binding, unixNs, null, null), atCall, UserName) is { } notable)
                     Match(notable, binding, null, (long)h.KTime);
                 break;
             }
         }
+    }
+
+    /// <summary>A child forked without exec and gone before its record was read: known through its parent (the exec
+    /// record's further facts included: user names, capabilities), as Falco knows a clone's child.</summary>
+    private TrackedProcess? Forked(int pid, int ppid, string comm)
+    {
+        if (_processes.Forked(pid, ppid, comm) is not { } child) return null;
+        if (_processes.Peek(ppid)?.Details is { } details) child.Describe(details);
+        return child;
     }
 
     /// <summary>
@@ -731,6 +754,9 @@ public sealed class AgentLoop : ISensorSink, IDisposable
 
     private void Match(SyscallEvent e, WorkloadBinding binding, Verdict? verdict, long ktime)
     {
+        // evt.num: Falco numbers events from 1, and its never_true macro is (evt.num=0). Every record Handle takes is
+        // numbered; an event built without its record's number gets it here.
+        if (e.Number == 0) e = e with { Number = Math.Max(1, _eventNumber) };
         if (_rules?.FirstMatch(e) is not { } rule) return;
         var alert = rule.CreateAlert(e, e.TimeNanoseconds, _options.Hostname);
         var mode = binding.Identity is { } id ? ModeName(verdict?.Mode ?? Engine.ModeOf(id)) : null;

@@ -70,6 +70,7 @@ public static class EventMapper
         ExeCtimeNs = e.ExeCtimeNs,
         User = user,
         Group = group,
+        MntNs = e.MntNs,
     };
 
     /// <summary>The open's path made absolute against the process's cwd (a dirfd-relative path stays as given).</summary>
@@ -137,34 +138,92 @@ public static class EventMapper
     public static SyscallEvent ExecEvent(Context c, string exePath) =>
         c.Event("execve", 0, null, new Dictionary<string, string>(1, StringComparer.Ordinal) { ["filename"] = exePath });
 
-    /// <summary>A notable syscall, reported at entry: its result is unknown (<c>evt.rawres</c> has no value).</summary>
-    public static SyscallEvent? NotableEvent(in SyscallRecord sc, ReadOnlySpan<byte> text, Context c)
+    /// <summary>A notable syscall's strings, copied out of the ring buffer.</summary>
+    public readonly record struct NotableText(string Str, string Str2, string Base, string Base2)
+    {
+        public static NotableText From(scoped in SensorEvent ev) => new(Encoding.UTF8.GetString(ev.SyscallString), Encoding.UTF8.GetString(ev.SyscallString2),
+            Encoding.UTF8.GetString(ev.SyscallBase), Encoding.UTF8.GetString(ev.SyscallBase2));
+    }
+
+    /// <summary>
+    /// A notable syscall, reported at its exit: its result, and its arguments under Falco's names and as libsinsp
+    /// renders them (paths absolute, modes and flags by name). Path-carrying calls name their file in <c>fd.name</c>.
+    /// <paramref name="process"/> is the process as it was at the call (its comm, credentials and capabilities then);
+    /// <paramref name="userName"/> names a uid in the process's own passwd (Falco shows setuid's uid by name).
+    /// </summary>
+    public static SyscallEvent? NotableEvent(in SyscallRecord sc, NotableText text, Context c, ProcessInfo process, Func<long, string?> userName)
     {
         var name = SyscallTable.Name((int)sc.Nr);
         if (name is null) return null;
-        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        var args = new List<KeyValuePair<string, string>>(6);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
+        void Add(string key, string value) => args.Add(new(key, value));
+        string Path1() => FalcoArgs.Path(text.Str, text.Base);
+        string Path2() => FalcoArgs.Path(text.Str2, text.Base2);
+        string? file = null;
+        long? result = sc.AtEntry ? null : sc.Result;
+        var res = result?.ToString(inv) ?? "";
         switch (name)
         {
             case "ptrace":
-                args["request"] = sc.Arg0 switch { 16 => "PTRACE_ATTACH", 0x4206 => "PTRACE_SEIZE", 4 => "PTRACE_POKETEXT", 5 => "PTRACE_POKEDATA", 0 => "PTRACE_TRACEME", _ => sc.Arg0.ToString(inv) };
-                args["pid"] = sc.Arg1.ToString(inv);
+                Add("request", sc.Arg0 switch { 16 => "PTRACE_ATTACH", 0x4206 => "PTRACE_SEIZE", 4 => "PTRACE_POKETEXT", 5 => "PTRACE_POKEDATA", 0 => "PTRACE_TRACEME", _ => sc.Arg0.ToString(inv) });
+                Add("pid", sc.Arg1.ToString(inv));
                 break;
-            case "setuid" or "setfsuid": args["uid"] = ((uint)sc.Arg0).ToString(inv); break;
-            case "setgid" or "setfsgid": args["gid"] = ((uint)sc.Arg0).ToString(inv); break;
-            case "setreuid" or "setresuid": args["ruid"] = ((uint)sc.Arg0).ToString(inv); args["euid"] = ((uint)sc.Arg1).ToString(inv); break;
-            case "setregid" or "setresgid": args["rgid"] = ((uint)sc.Arg0).ToString(inv); args["egid"] = ((uint)sc.Arg1).ToString(inv); break;
-            case "mount": args["dir"] = Encoding.UTF8.GetString(text); break;
-            case "umount2" or "pivot_root": args["name"] = Encoding.UTF8.GetString(text); break;
-            case "memfd_create": args["name"] = Encoding.UTF8.GetString(text); break;
-            // setns(fd, nstype); unshare(flags) has its flags first.
-            case "setns": args["flags"] = sc.Arg1.ToString(inv); break;
-            case "unshare": args["flags"] = sc.Arg0.ToString(inv); break;
+            case "setuid" or "setfsuid": Add("uid", Named(sc.Arg0)); break;
+            case "setgid" or "setfsgid": Add("gid", FalcoArgs.Id(sc.Arg0)); break;
+            case "setreuid": Add("ruid", Named(sc.Arg0)); Add("euid", Named(sc.Arg1)); break;
+            case "setresuid": Add("ruid", Named(sc.Arg0)); Add("euid", Named(sc.Arg1)); Add("suid", Named(sc.Arg2)); break;
+            case "setregid": Add("rgid", FalcoArgs.Id(sc.Arg0)); Add("egid", FalcoArgs.Id(sc.Arg1)); break;
+            case "setresgid": Add("rgid", FalcoArgs.Id(sc.Arg0)); Add("egid", FalcoArgs.Id(sc.Arg1)); Add("sgid", FalcoArgs.Id(sc.Arg2)); break;
+            case "mount": Add("dir", text.Str); break;
+            case "umount2" or "pivot_root": Add("name", text.Str); break;
+            case "memfd_create": Add("name", text.Str); break;
+            case "unshare": Add("flags", FalcoArgs.CloneFlags(sc.Arg0)); break;
+            case "setns": Add("fd", FalcoArgs.Fd(sc.Arg0)); Add("nstype", FalcoArgs.CloneFlags(sc.Arg1)); break;
+            case "link": Add("oldpath", Path1()); Add("newpath", file = Path2()); break;
+            case "linkat":
+                Add("olddir", FalcoArgs.Fd(sc.Arg0)); Add("oldpath", Path1()); Add("newdir", FalcoArgs.Fd(sc.Arg2)); Add("newpath", file = Path2());
+                Add("flags", (sc.Arg4 & 0x400) != 0 ? "AT_SYMLINK_FOLLOW" : (sc.Arg4 & 0xffffffff).ToString(inv));
+                break;
+            case "symlink": Add("target", text.Str2); Add("linkpath", file = Path1()); break;
+            case "symlinkat": Add("target", text.Str2); Add("linkdirfd", FalcoArgs.Fd(sc.Arg1)); Add("linkpath", file = Path1()); break;
+            case "mkdir": Add("path", file = Path1()); Add("mode", (sc.Arg1 & 0xffffffff).ToString("X", inv)); break;
+            case "mkdirat": Add("dirfd", FalcoArgs.Fd(sc.Arg0)); Add("path", file = Path1()); Add("mode", (sc.Arg2 & 0xffffffff).ToString("X", inv)); break;
+            case "rename": Add("oldpath", Path1()); Add("newpath", file = Path2()); break;
+            case "renameat" or "renameat2":
+                Add("olddirfd", FalcoArgs.Fd(sc.Arg0)); Add("oldpath", Path1()); Add("newdirfd", FalcoArgs.Fd(sc.Arg2)); Add("newpath", file = Path2());
+                if (name == "renameat2") Add("flags", (sc.Arg4 & 0xffffffff).ToString(inv));
+                break;
+            case "unlink" or "rmdir": Add("path", file = Path1()); break;
+            case "unlinkat":
+                Add("dirfd", FalcoArgs.Fd(sc.Arg0)); Add("name", file = Path1());
+                Add("flags", (sc.Arg2 & 0x200) != 0 ? "AT_REMOVEDIR" : (sc.Arg2 & 0xffffffff).ToString(inv));
+                break;
+            case "chmod": Add("filename", file = Path1()); Add("mode", FalcoArgs.Mode((uint)sc.Arg1)); break;
+            case "fchmod": Add("fd", FalcoArgs.Fd(sc.Arg0)); Add("mode", FalcoArgs.Mode((uint)sc.Arg1)); file = text.Base.Length > 0 ? text.Base : null; break;
+            case "fchmodat": Add("dirfd", FalcoArgs.Fd(sc.Arg0)); Add("filename", file = Path1()); Add("mode", FalcoArgs.Mode((uint)sc.Arg2)); break;
+            case "socket":
+                Add("domain", FalcoArgs.Family(sc.Arg0)); Add("type", (sc.Arg1 & 0xffffffff).ToString(inv)); Add("proto", (sc.Arg2 & 0xffffffff).ToString(inv));
+                if (result is not null) Add("fd", res);
+                break;
+            case "userfaultfd": Add("flags", (sc.Arg0 & 0xffffffff).ToString(inv)); break;
             // Falco renders bpf's command by name; BPF_PROG_LOAD (5) is what its rules test.
-            case "bpf": args["cmd"] = sc.Arg0 == 5 ? "BPF_PROG_LOAD" : sc.Arg0.ToString(inv); break;
+            case "bpf": Add("cmd", sc.Arg0 == 5 ? "BPF_PROG_LOAD" : sc.Arg0.ToString(inv)); break;
         }
-        var e = c.Event(name, null, null, args);
-        return e with { Direction = "<" };
+        if (result is not null) Add("res", res);
+        var dictionary = new Dictionary<string, string>(args.Count, StringComparer.Ordinal);
+        foreach (var (k, v) in args) dictionary.TryAdd(k, v);
+        FileDescriptorInfo? fd = file is { Length: > 0 }
+            ? new FileDescriptorInfo { Type = name is "mkdir" or "mkdirat" or "rmdir" ? "directory" : "file", Name = file, Number = name == "fchmod" ? (int)sc.Arg0 : -1 }
+            : null;
+        // evt.args shows a mode with its value, as libsinsp does.
+        var modeShown = FalcoArgs.ModeWithValue((uint)(name == "fchmodat" ? sc.Arg2 : sc.Arg1));
+        var shown = name is "chmod" or "fchmod" or "fchmodat"
+            ? args.Select(a => a.Key == "mode" ? new KeyValuePair<string, string>("mode", modeShown) : a)
+            : args;
+        return c.Event(name, result, fd, dictionary) with { Process = process, ArgsText = FalcoArgs.Text(shown) };
+
+        string Named(ulong id) => (uint)id == uint.MaxValue ? "-1" : userName((uint)id) ?? ((uint)id).ToString(inv);
     }
 
     private static readonly Dictionary<string, string> Empty = new();

@@ -24,6 +24,8 @@ public sealed record ExecFacts
     public long ExeCtimeNs { get; init; }
     public UserEntry? User { get; init; }
     public string? Group { get; init; }
+    /// <summary>The mount namespace the process ran in at its exec (0 unknown): where its user names are read.</summary>
+    public ulong MntNs { get; init; }
 }
 
 /// <summary>
@@ -38,6 +40,16 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
     private ExecFacts? _details;
     private RuleProcess? _info;
     private IReadOnlyList<RuleProcess>? _ancestors;
+    private Credentials? _credentials;
+
+    /// <summary>The user and group after a successful setuid/setgid family call: what later events carry, as in Falco.</summary>
+    private sealed record Credentials(long Uid, long Gid, UserEntry? User, string? Group);
+
+    /// <summary>What the exec record said beyond the facts (null when the exec was not seen).</summary>
+    public ExecFacts? Details => _details;
+
+    /// <summary>The mount namespace of the exec (0 when it was not seen).</summary>
+    public ulong MountNamespace => _details?.MntNs ?? 0;
 
     /// <summary>A process table of these.</summary>
     public static ProcessTable<TrackedProcess> Table(ProcFs? proc = null) => new((f, p) => new TrackedProcess(f, p), proc);
@@ -52,6 +64,29 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
         _info = null;
     }
 
+    /// <summary>The process changed its user or group (a successful setuid, setresuid, setgid … call).</summary>
+    public void ChangeCredentials(long uid, long gid, UserEntry? user, string? group)
+    {
+        _credentials = new Credentials(uid, gid, user, group);
+        _info = null;
+    }
+
+    /// <summary>
+    /// The process as it was at a notable syscall: the kernel's comm at the call (runc's init stages rename themselves
+    /// after their exec) and its capability sets then. The same object as <see cref="Info"/> when nothing differs.
+    /// </summary>
+    public RuleProcess AtCall(string comm, ulong capPermitted, ulong capEffective, ulong capInheritable)
+    {
+        var info = Info;
+        var permitted = CapabilityNames.Text(capPermitted);
+        var effective = CapabilityNames.Text(capEffective);
+        var inheritable = CapabilityNames.Text(capInheritable);
+        if (comm.Length == 0) comm = info.Name;
+        return comm == info.Name && permitted == info.CapPermitted && effective == info.CapEffective && inheritable == info.CapInheritable
+            ? info
+            : info with { Name = comm, CapPermitted = permitted, CapEffective = effective, CapInheritable = inheritable };
+    }
+
     /// <summary>The process as rules read it.</summary>
     public RuleProcess Info => _info ??= Build();
 
@@ -64,9 +99,11 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
         var d = _details;
         var argv0 = f.Args.Count > 0 ? f.Args[0] : f.ExePath;
         var upper = (f.ExeFlags & Sensor.Events.ExeFlags.UpperLayer) != 0;
+        var c = _credentials;
         return new RuleProcess
         {
-            Name = CommName(argv0.Length > 0 ? argv0 : f.ExePath),
+            // Falco's proc.name is the kernel's comm (the exec record's, or /proc's), not argv[0]: a #! script's file name.
+            Name = f.Comm.Length > 0 ? f.Comm : CommName(argv0.Length > 0 ? argv0 : f.ExePath),
             Exe = argv0,
             ExePath = f.ExePath,
             Args = f.Args.Count > 1 ? [.. f.Args.Skip(1)] : [],
@@ -76,12 +113,12 @@ public sealed class TrackedProcess(ProcessFacts facts, TrackedProcess? parent) :
             // On the clock events carry (Unix ns): the kernel's boot-based time would make proc.duration decades long.
             // A process met in /proc (before the agent) has no exec time: 0, an old process.
             StartTimeNanoseconds = d?.StartUnixNs ?? 0,
-            Uid = f.Uid,
-            UserName = d?.User?.Name ?? (f.Uid == 0 ? "root" : ""),
-            UserHome = d?.User?.Home ?? "",
-            UserShell = d?.User?.Shell ?? "",
-            Gid = f.Gid,
-            GroupName = d?.Group ?? (f.Gid == 0 ? "root" : ""),
+            Uid = c?.Uid ?? f.Uid,
+            UserName = c is not null ? c.User?.Name ?? (c.Uid == 0 ? "root" : "") : d?.User?.Name ?? (f.Uid == 0 ? "root" : ""),
+            UserHome = (c is not null ? c.User?.Home : d?.User?.Home) ?? "",
+            UserShell = (c is not null ? c.User?.Shell : d?.User?.Shell) ?? "",
+            Gid = c?.Gid ?? f.Gid,
+            GroupName = c is not null ? c.Group ?? (c.Gid == 0 ? "root" : "") : d?.Group ?? (f.Gid == 0 ? "root" : ""),
             Vpid = d?.Vpid ?? 0,
             Vpgid = d?.Vpgid ?? 0,
             Sid = d?.Vsid ?? 0,

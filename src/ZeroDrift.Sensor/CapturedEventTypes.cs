@@ -1,23 +1,17 @@
 namespace ZeroDrift.Sensor;
 
 /// <summary>
-/// The event types (Falco's <c>evt.type</c> names) the sensor's records become in the agent: the one source of truth
-/// for what <c>zerodrift rules check</c> and the agent's load summary call captured. A rule that needs another type
-/// cannot fire for it. Kept a plain literal set so that adding a hook means adding its name here.
+/// The Falco event types (<c>evt.type</c>) the agent reports to rules: the one list that says what a rule can see.
+/// Execs are reported as <c>execve</c> (execveat too), every open as <c>openat</c> (open, creat and openat2 too),
+/// accept4 as <c>accept</c>; the notable syscalls under their own names. <c>socket</c> is reported for families
+/// other than AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK only (those sockets are seen through connect, bind, listen and
+/// accept). Kept true by construction: the notable names come from <see cref="NotableSyscalls.X64"/>.
 /// </summary>
 public static class CapturedEventTypes
 {
-    public static readonly IReadOnlySet<string> Names = new HashSet<string>(StringComparer.Ordinal)
-    {
-        // sched_process_exec: execve and execveat both arrive as execve.
-        "execve",
-        // open, openat, openat2 and creat, reported as openat with the absolute path.
-        "openat",
-        // Sockets: accept4 arrives as accept.
-        "connect", "accept", "bind", "listen",
-        // NotableSyscalls.X64, reported at the syscall's entry.
-        "ptrace", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid", "capset",
-        "mount", "umount2", "pivot_root", "init_module", "finit_module", "setns", "unshare", "memfd_create", "bpf",
-        "perf_event_open", "kexec_load", "kexec_file_load",
-    };
+    /// <summary>The event types with a record of their own (exec, open, network records).</summary>
+    public static readonly IReadOnlyList<string> FromRecords = ["execve", "openat", "connect", "accept", "bind", "listen"];
+
+    public static readonly IReadOnlySet<string> Names =
+        new HashSet<string>(FromRecords.Concat(NotableSyscalls.X64.Select(e => e.Name)), StringComparer.Ordinal);
 }

@@ -76,6 +76,9 @@ public sealed unsafe class KernelSensor : ISensorControl, IDisposable
 
     /// <summary>How syscall results are collected on this host (per-syscall exit tracepoints or the raw sys_exit fallback), and why.</summary>
     public string SyscallExitHook { get; private set; } = "";
+
+    /// <summary>Notable syscalls reported at their entry (without a result) because this kernel has no exit trace event for them.</summary>
+    public IReadOnlyList<string> NotableAtEntry { get; private set; } = [];
     public long Received => Interlocked.Read(ref received);
     public long Malformed => Interlocked.Read(ref malformed);
     public string? LastMalformed { get; private set; }
@@ -166,10 +169,22 @@ public sealed unsafe class KernelSensor : ISensorControl, IDisposable
                 // plan either way: never a silent downgrade.
                 var perSyscall = tracefs.Available;
                 bpf.AttachAll((name, section) => perSyscall
-                    ? name == "zd_sys_exit"
+                    ? name == "zd_sys_exit" || (section.StartsWith("tracepoint/", StringComparison.Ordinal) && !tracefs.Has(section["tracepoint/".Length..]))
                     : section.StartsWith("tracepoint/syscalls/", StringComparison.Ordinal));
+                // A notable syscall whose exit has no trace event on this kernel is reported at its entry instead
+                // (no result), by the raw sys_enter program that runs anyway.
+                var atEntry = perSyscall ? NotableSyscalls.X64.Where(e => !tracefs.Has("syscalls/sys_exit_" + e.Tracepoint)).ToList() : [];
+                var notable = bpf.MapFd("zd_notable");
+                foreach (var entry in atEntry)
+                {
+                    var key = (uint)entry.Nr;
+                    var value = entry.KernelSpec | NotableSyscalls.AtEntry;
+                    Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
+                }
+                sensor.NotableAtEntry = [.. atEntry.Select(e => e.Name)];
                 sensor.SyscallExitHook = perSyscall
                     ? $"tracepoint syscalls/sys_exit_* for the reported syscalls ({tracefs.Reason})"
+                        + (atEntry.Count > 0 ? $"; {string.Join(", ", sensor.NotableAtEntry)} at entry (no exit trace event)" : "")
                     : $"raw_tp/sys_exit for every syscall (syscall tracepoints unavailable: {tracefs.Reason})";
             }
             sensor.poller.Start();
@@ -216,7 +231,7 @@ public sealed unsafe class KernelSensor : ISensorControl, IDisposable
         foreach (var entry in NotableSyscalls.X64)
         {
             var key = (uint)entry.Nr;
-            var value = (byte)(entry.StringArg < 0 ? 1 : 2 + entry.StringArg);
+            var value = entry.KernelSpec;
             Check(LibBpf.MapUpdate(notable, &key, &value, LibBpf.Any), "zd_notable");
         }
         var config = new uint[6];

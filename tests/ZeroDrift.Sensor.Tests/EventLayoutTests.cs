@@ -29,8 +29,12 @@ public partial class EventLayoutTests
             },
             declared);
         Assert.Equal(EventLayout.HeaderSize, Unsafe.SizeOf<EventHeader>());
-        // zd_exec.parent_class took the place of the last padding: same size, same version.
-        Assert.Equal(EventLayout.ExecSize - 4, (int)Marshal.OffsetOf<ExecRecord>(nameof(ExecRecord.ParentClass)));
+        // Version 3: the comm follows parent_class at the end of zd_exec; the syscall record's strings follow its fixed part.
+        Assert.Equal(EventLayout.ExecSize - 20, (int)Marshal.OffsetOf<ExecRecord>(nameof(ExecRecord.ParentClass)));
+        Assert.Equal(EventLayout.ExecSize - 16, (int)Marshal.OffsetOf<ExecRecord>(nameof(ExecRecord.Comm)));
+        Assert.Equal(88, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Result)));
+        Assert.Equal(136, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Comm)));
+        Assert.Equal(160, (int)Marshal.OffsetOf<SyscallRecord>(nameof(SyscallRecord.Ppid)));
         Assert.Contains("__u32 parent_class;", header, StringComparison.Ordinal);
         Assert.Equal(EventLayout.ExecSize, Unsafe.SizeOf<ExecRecord>());
         Assert.Equal(EventLayout.ExitSize, Unsafe.SizeOf<ExitRecord>());

@@ -39,7 +39,7 @@ public sealed record ProcessFacts
     public uint ExeDevice { get; init; }
     public ExeFlags ExeFlags { get; init; }
 
-    /// <summary>The kernel's name of the process as /proc showed it (empty for an exec record).</summary>
+    /// <summary>The kernel's name of the process (comm): the exec record's, or as /proc showed it.</summary>
     public string Comm { get; init; } = "";
 
     public ProcessOrigin Origin { get; init; }
@@ -62,6 +62,7 @@ public sealed record ProcessFacts
             ExeInode = e.ExeIno,
             ExeDevice = e.ExeDev,
             ExeFlags = e.ExeFlags,
+            Comm = Comm16.Text(e.Comm),
         };
     }
 
@@ -254,6 +255,19 @@ public sealed class ProcessTable<TEntry> : IProcessLineage where TEntry : Proces
         if (_processes.TryGetValue(pid, out var known)) return known;
         if (pid <= 0 || _proc.Read(pid) is not { } p) return null;
         return Add(FromProc(p, Peek(p.Ppid), seeded: false));
+    }
+
+    /// <summary>
+    /// A process met without its exec and already gone from /proc: a child forked without exec (busybox's shell runs
+    /// its applets so) that exited before its record was read. Known through its parent, as Falco knows a clone's
+    /// child: the parent's executable, arguments, cwd and user, with the kernel's <paramref name="comm"/>. Null when the
+    /// parent is not known either.
+    /// </summary>
+    public TEntry? Forked(int pid, int ppid, string comm)
+    {
+        if (pid <= 0 || ppid == pid || Peek(ppid) is not { } parent) return null;
+        var f = parent.Facts;
+        return Add(_create(f with { Pid = pid, Ppid = ppid, Comm = comm.Length > 0 ? comm : f.Comm, Origin = ProcessOrigin.Proc, StartTimeNs = 0 }, parent));
     }
 
     /// <summary>Known only: no /proc read (for parents, which may have exited).</summary>

@@ -59,16 +59,17 @@ public enum OpenReason : ushort
 /// </summary>
 public static class EventLayout
 {
-    /// <summary>2: exec records carry the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env and the parent's executable.</summary>
-    public const ushort Version = 2;
+    /// <summary>2: exec records carry the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env and the parent's executable.
+    /// 3: exec records carry the task's comm; notable syscalls come at their exit with the result, comm, credentials, capabilities and path arguments.</summary>
+    public const ushort Version = 3;
     public const int TypeCount = 10;
     public const int HeaderSize = 32;
-    public const int ExecSize = 168;
+    public const int ExecSize = 184;
     public const int ExitSize = 40;
     public const int OpenSize = 56;
     public const int NetSize = 80;
     public const int DnsSize = 64;
-    public const int SyscallSize = 88;
+    public const int SyscallSize = 168;
 
     public static string Name(EventType type) => type switch
     {
@@ -138,6 +139,8 @@ public readonly struct ExecRecord
     public readonly uint ParentExeDev;
     /// <summary>Who started it as the profile knows it: the parent above (in the container), or the runtime.</summary>
     public readonly ExecParentClass ParentClass;
+    /// <summary>The task's name after the exec (TASK_COMM_LEN bytes, NUL-padded): what Falco's proc.name reads.</summary>
+    public readonly Comm16 Comm;
 }
 
 [StructLayout(LayoutKind.Sequential, Pack = 1)]
@@ -203,6 +206,38 @@ public readonly struct SyscallRecord
     public readonly uint Nr;
     public readonly uint StrLen;
     public readonly ulong Arg0, Arg1, Arg2, Arg3, Arg4, Arg5;
+    /// <summary>The syscall's return value.</summary>
+    public readonly long Result;
+    /// <summary>Credentials after the call.</summary>
+    public readonly uint Uid, Gid, Euid, Egid;
+    /// <summary>Capability sets after the call (bit n = capability n).</summary>
+    public readonly ulong CapPermitted, CapEffective, CapInheritable;
+    /// <summary>The task's name at the call.</summary>
+    public readonly Comm16 Comm;
+    /// <summary>Second string argument, and the directories the first and second start from (empty when absolute).</summary>
+    public readonly ushort Str2Len, BaseLen, Base2Len;
+    /// <summary>1: reported at the syscall's entry (this kernel has no exit hook for it): <see cref="Result"/> means nothing.</summary>
+    public readonly ushort Flags;
+    /// <summary>The parent's process id (real_parent): how a child forked without exec and gone from /proc is known.</summary>
+    public readonly uint Ppid;
+    public readonly uint Pad;
+
+    public bool AtEntry => (Flags & 1) != 0;
+}
+
+/// <summary>A task's comm: 16 bytes, NUL-terminated unless all 16 are used.</summary>
+[System.Runtime.CompilerServices.InlineArray(16)]
+public struct Comm16
+{
+    private byte element;
+
+    /// <summary>The name as text (up to the first NUL).</summary>
+    public static string Text(in Comm16 comm)
+    {
+        ReadOnlySpan<byte> bytes = comm;
+        var nul = bytes.IndexOf((byte)0);
+        return System.Text.Encoding.UTF8.GetString(nul < 0 ? bytes : bytes[..nul]);
+    }
 }
 
 /// <summary>16 address bytes (IPv4 uses the first 4).</summary>

@@ -41,7 +41,7 @@ public readonly ref struct SensorEvent
             EventType.Exec => Exec(bytes) is var e ? e.PathLen + e.ArgsLen + e.CwdLen + e.EnvLen : 0,
             EventType.Open => MemoryMarshal.Read<OpenRecord>(bytes).PathLen,
             EventType.Dns => MemoryMarshal.Read<DnsRecord>(bytes).PayloadLen,
-            EventType.Syscall => (int)Math.Min(MemoryMarshal.Read<SyscallRecord>(bytes).StrLen, int.MaxValue),
+            EventType.Syscall => MemoryMarshal.Read<SyscallRecord>(bytes) is var sc ? (int)Math.Min(sc.StrLen, int.MaxValue / 2) + sc.Str2Len + sc.BaseLen + sc.Base2Len : 0,
             _ => 0,
         };
         if (fixedSize + variable > bytes.Length) { error = $"{EventLayout.Name(h.Type)} record declares {variable} bytes of strings beyond its {bytes.Length} bytes"; return false; }
@@ -70,6 +70,13 @@ public readonly ref struct SensorEvent
     public ReadOnlySpan<byte> OpenPath => Bytes.Slice(EventLayout.OpenSize, AsOpen().PathLen);
     public ReadOnlySpan<byte> DnsPayload => Bytes.Slice(EventLayout.DnsSize, AsDns().PayloadLen);
     public ReadOnlySpan<byte> SyscallString => Bytes.Slice(EventLayout.SyscallSize, (int)AsSyscall().StrLen);
+    /// <summary>The second string argument (rename's new path, link's new path, symlink's link path).</summary>
+    public ReadOnlySpan<byte> SyscallString2 { get { var s = AsSyscall(); return Bytes.Slice(EventLayout.SyscallSize + (int)s.StrLen, s.Str2Len); } }
+    /// <summary>The directory the first string starts from when it is relative (its dirfd's path or the cwd); for a
+    /// call on a descriptor alone (fchmod), the descriptor's path.</summary>
+    public ReadOnlySpan<byte> SyscallBase { get { var s = AsSyscall(); return Bytes.Slice(EventLayout.SyscallSize + (int)s.StrLen + s.Str2Len, s.BaseLen); } }
+    /// <summary>The directory the second string starts from when it is relative.</summary>
+    public ReadOnlySpan<byte> SyscallBase2 { get { var s = AsSyscall(); return Bytes.Slice(EventLayout.SyscallSize + (int)s.StrLen + s.Str2Len + s.BaseLen, s.Base2Len); } }
 
     /// <summary>An address as .NET sees it (allocates: for consumers off the hot path).</summary>
     public static IPAddress Address(ushort family, in Addr16 bytes) =>

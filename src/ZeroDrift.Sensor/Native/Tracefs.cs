@@ -64,6 +64,11 @@ internal sealed class Tracefs : IDisposable
 
     private static bool HasSyscallEvents(string root) => File.Exists(Path.Combine(root, "events/syscalls/sys_exit_openat/id"));
 
+    /// <summary>Whether this kernel has the trace event (e.g. "syscalls/sys_exit_init_module"): some syscalls have
+    /// none (module loading, kexec on kernels that leave them out of the syscall events).</summary>
+    public bool Has(string tracepoint) =>
+        Available && (File.Exists(Path.Combine(MountPoint, "events", tracepoint, "id")) || File.Exists(Path.Combine(DebugfsTracing, "events", tracepoint, "id")));
+
     /// <summary>An exclusive lock shared by every agent on the host (held for the attach only, a few milliseconds).</summary>
     private static FileStream? TakeLock()
     {

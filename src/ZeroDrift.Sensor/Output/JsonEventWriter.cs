@@ -265,6 +265,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumber(PUid, e.Uid);
         json.WriteNumber(PGid, e.Gid);
         json.WriteNumber(PEuid, e.Euid);
+        Comm(e.Comm);
         var exe = ev.ExePath;
         Utf8(PExe, exe);
         json.WriteStartArray(PArgs);
@@ -455,7 +456,28 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumberValue(e.Arg4);
         json.WriteEndArray();
         if (e.StrLen > 0) Utf8(PString, ev.SyscallString);
+        if (e.Str2Len > 0) Utf8(PString2, ev.SyscallString2);
+        if (e.BaseLen > 0) Utf8(PBase, ev.SyscallBase);
+        if (e.Base2Len > 0) Utf8(PBase2, ev.SyscallBase2);
+        if (!e.AtEntry) json.WriteNumber(PResult, e.Result);
+        Comm(e.Comm);
+        json.WriteNumber(PUid, e.Uid);
+        json.WriteNumber(PGid, e.Gid);
+        json.WriteNumber(PEuid, e.Euid);
+        json.WriteNumber(PCapPermitted, e.CapPermitted);
+        json.WriteNumber(PCapEffective, e.CapEffective);
     }
+
+    /// <summary>The task's comm: up to its first NUL, at most 16 bytes.</summary>
+    private void Comm(in Comm16 comm)
+    {
+        ReadOnlySpan<byte> bytes = comm;
+        var nul = bytes.IndexOf((byte)0);
+        Utf8(PComm, nul < 0 ? bytes : bytes[..nul]);
+    }
+
+    private static readonly JsonEncodedText PString2 = JsonEncodedText.Encode("string2"), PBase = JsonEncodedText.Encode("base"),
+        PBase2 = JsonEncodedText.Encode("base2"), PComm = JsonEncodedText.Encode("comm");
 
     private static readonly JsonEncodedText PSyscallsType = JsonEncodedText.Encode("syscalls"), PContainerId = JsonEncodedText.Encode("containerId"),
         PArch = JsonEncodedText.Encode("arch"), PSyscalls = JsonEncodedText.Encode("syscalls"), X8664 = JsonEncodedText.Encode("x86_64");

@@ -4,8 +4,10 @@
 #ifndef ZERODRIFT_EVENTS_H
 #define ZERODRIFT_EVENTS_H
 
-/* 2: exec carries the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env */
-#define ZD_VERSION 2
+/* 2: exec carries the executable's size and times, capabilities, ids in the pid namespace, tty, loginuid, env
+ * 3: exec carries the task's comm; notable syscalls are reported at exit with their result, the comm, credentials
+ *    and capabilities after the call, and up to two string arguments with the directories relative paths start from */
+#define ZD_VERSION 3
 
 enum zd_type {
 	ZD_EXEC = 1,
@@ -69,8 +71,9 @@ struct zd_exec {
 	/* Who started it as the profile knows it (lineage.h): 0 a parent in the container (or on the host), known by the
 	 * executable above; 1 the runtime starting the container's init (entry); 2 the runtime's exec path (podman exec). */
 	__u32 parent_class;
+	char comm[16];   /* the task's name after the exec (TASK_COMM_LEN): a script's file name, not its interpreter's */
 	char data[];     /* path, argv (NUL-separated), cwd, env (NUL-separated) */
-};                       /* 168 + data */
+};                       /* 184 + data */
 
 struct zd_exit {
 	struct zd_hdr h;
@@ -115,12 +118,26 @@ struct zd_dns {
 	char data[];
 };                       /* 64 + data */
 
+/* A notable syscall at its exit. Relative path arguments come with the directory they start from (the dirfd's path,
+ * or the cwd for AT_FDCWD), read in the kernel at the call, so user space joins them as Falco does without a fd table.
+ * For a call on a descriptor alone (fchmod), base is that descriptor's path. */
 struct zd_syscall {
 	struct zd_hdr h;
 	__u32 nr;
-	__u32 str_len;
+	__u32 str_len;   /* first string argument */
 	__u64 args[6];
-	char data[];     /* a string argument: memfd name, mount source, module params */
-};                       /* 88 + data */
+	__s64 ret;
+	__u32 uid, gid, euid, egid;  /* credentials after the call */
+	__u64 cap_permitted, cap_effective, cap_inheritable; /* capability sets after the call */
+	char comm[16];   /* the task's name at the call (runc's init stages name themselves "runc:[1:CHILD]", ...) */
+	__u16 str2_len;  /* second string argument (rename, link, symlink) */
+	__u16 base_len;  /* directory the first string is relative to (empty when absolute) */
+	__u16 base2_len; /* directory the second string is relative to */
+	__u16 flags;     /* 1: reported at entry (no exit hook for it on this kernel): ret means nothing */
+	__u32 ppid;      /* real_parent's tgid: a child forked without exec (busybox sh runs applets so) and gone before
+	                  * user space reads /proc is known through its parent, as Falco's clone handling knows it */
+	__u32 pad;
+	char data[];     /* string, string 2, base, base 2 */
+};                       /* 168 + data */
 
 #endif

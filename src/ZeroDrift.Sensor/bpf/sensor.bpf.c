@@ -160,12 +160,12 @@ struct {
 	__type(value, struct zd_sc_cache);
 } zd_sc_cache SEC(".maps");
 
-/* syscall nr -> 0 ignore, 1 report, 2 + k report with argument k read as a user string. */
+/* syscall nr -> what to report at its exit (NOTABLE_* below; 0 ignore). Filled by user space (NotableSyscalls.cs). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 512);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u32);
 } zd_notable SEC(".maps");
 
 struct {
@@ -416,6 +416,7 @@ int BPF_PROG(zd_exec, struct task_struct *task, pid_t old_pid, struct linux_binp
 	ev->parent_exe_dev = pinode ? BPF_CORE_READ(pinode, i_sb, s_dev) : 0;
 	struct task_struct *known;
 	ev->parent_class = zd_parent_class(task, ev->h.cgroup_id, &known);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 
 	__u32 off = sizeof(*ev);
 	__u32 plen = read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &buf[off]);
@@ -1104,6 +1105,144 @@ int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
 
 /* ---------------------------------------------------------------- syscalls: bitmap and notable calls */
 
+/* ---------------------------------------------------------------- notable syscalls, at their exit */
+
+/* zd_notable's value per syscall: what to read of its arguments (argument index + 1 in each nibble, 0 none). */
+#define NOTABLE_REPORT (1u << 16)
+#define NOTABLE_PATH1 (1u << 17)   /* string 1 is a path: a relative one comes with its directory */
+#define NOTABLE_PATH2 (1u << 18)
+#define NOTABLE_INET_SOCKET (1u << 19) /* socket(): AF_UNIX/INET/INET6/NETLINK are left to connect/bind/... */
+#define NOTABLE_ENTRY (1u << 20)   /* no exit trace event on this kernel: reported at entry, without a result */
+#define ZD_SC_AT_ENTRY 1           /* zd_syscall.flags */
+#define NOTABLE_STR1(v) ((v) & 15)
+#define NOTABLE_STR2(v) (((v) >> 4) & 15)
+#define NOTABLE_DIR1(v) (((v) >> 8) & 15)
+#define NOTABLE_DIR2(v) (((v) >> 12) & 15)
+#define AT_FDCWD -100
+#define SLOT 256 /* bytes read per string: ZD_PATH_MAX */
+
+static __always_inline __u64 nth_arg(__u64 *args, __u32 k)
+{
+	/* k is 1-based (0: none) */
+	return k == 1 ? args[0] : k == 2 ? args[1] : k == 3 ? args[2] : k == 4 ? args[3] : k == 5 ? args[4] : args[5];
+}
+
+static __always_inline struct file *file_of_fd(struct task_struct *task, __s32 fd)
+{
+	if (fd < 0)
+		return 0;
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return 0;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = 0;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* The directory a path argument starts from: none when it is absolute, the descriptor's path for a dirfd, else the
+ * cwd. With no path (fd-only calls, k == 0) and a descriptor argument, the descriptor's own path. */
+static __always_inline __u32 base_of(char *dst, struct task_struct *task, __u64 *args, __u32 strk, __u32 dirk, char first)
+{
+	if (strk && first == '/')
+		return 0;
+	if (!strk && !dirk)
+		return 0;
+	__s32 dirfd = dirk ? (__s32)nth_arg(args, dirk) : AT_FDCWD;
+	if (dirfd == AT_FDCWD) {
+		if (!strk)
+			return 0;
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		return read_path(BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), dst);
+	}
+	struct file *file = file_of_fd(task, dirfd);
+	if (!file)
+		return 0;
+	return read_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), dst);
+}
+
+static __noinline int notable_exit(struct pt_regs *regs, long nr, long ret, int at_entry)
+{
+	if (nr < 0 || nr >= 512 || !regs)
+		return 0;
+	__u32 key = nr;
+	__u32 *spec = bpf_map_lookup_elem(&zd_notable, &key);
+	if (!spec || !(*spec & NOTABLE_REPORT) || !at_entry != !(*spec & NOTABLE_ENTRY) || !wanted(ZD_SYSCALL))
+		return 0;
+	__u32 v = *spec;
+	__u64 a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if ((v & NOTABLE_INET_SOCKET) && (a0 == 1 || a0 == AF_INET || a0 == AF_INET6 || a0 == 16))
+		return 0;
+	char *buf = evbuf();
+	if (!buf)
+		return 0;
+	struct zd_syscall *ev = (void *)buf;
+	fill_hdr(&ev->h, ZD_SYSCALL);
+	ev->nr = nr;
+	ev->ret = ret;
+	ev->args[0] = a0;
+	ev->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	ev->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	ev->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	ev->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	ev->args[5] = 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	ev->uid = BPF_CORE_READ(cred, uid.val);
+	ev->gid = BPF_CORE_READ(cred, gid.val);
+	ev->euid = BPF_CORE_READ(cred, euid.val);
+	ev->egid = BPF_CORE_READ(cred, egid.val);
+	ev->cap_permitted = cap_bits(&cred->cap_permitted);
+	ev->cap_effective = cap_bits(&cred->cap_effective);
+	ev->cap_inheritable = cap_bits(&cred->cap_inheritable);
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->str_len = 0;
+	ev->str2_len = 0;
+	ev->base_len = 0;
+	ev->base2_len = 0;
+	ev->flags = at_entry ? ZD_SC_AT_ENTRY : 0;
+	ev->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	ev->pad = 0;
+
+	__u32 off = sizeof(*ev);
+	__u32 k1 = NOTABLE_STR1(v), k2 = NOTABLE_STR2(v);
+	char first1 = 0, first2 = 0;
+	if (k1) {
+		long n = bpf_probe_read_user_str(&buf[off], SLOT, (const void *)nth_arg(ev->args, k1));
+		if (n > 0) {
+			ev->str_len = (n - 1) & (SLOT - 1);
+			first1 = buf[off];
+		}
+	}
+	off = (sizeof(*ev) + ev->str_len) & 1023;
+	if (k2) {
+		long n = bpf_probe_read_user_str(&buf[off], SLOT, (const void *)nth_arg(ev->args, k2));
+		if (n > 0) {
+			ev->str2_len = (n - 1) & (SLOT - 1);
+			first2 = buf[off];
+		}
+	}
+	off = (off + ev->str2_len) & 1023;
+	if (v & NOTABLE_PATH1) {
+		ev->base_len = base_of(&buf[off], task, ev->args, k1, NOTABLE_DIR1(v), first1) & (SLOT - 1);
+		off = (off + ev->base_len) & 1023;
+	}
+	if (v & NOTABLE_PATH2) {
+		ev->base2_len = base_of(&buf[off], task, ev->args, k2, NOTABLE_DIR2(v), first2) & (SLOT - 1);
+		off = (off + ev->base2_len) & 2047;
+	}
+	emit(buf, off, ZD_SYSCALL);
+	return 0;
+}
+
+/* The raw sys_exit fallback's handler for every notable syscall (zd_exit_calls). */
+SEC("raw_tp")
+int BPF_PROG(zd_notable_exit, struct pt_regs *regs, long ret)
+{
+	return notable_exit(regs, BPF_CORE_READ(regs, orig_ax), ret, 0);
+}
+
 /* Per-syscall handlers, reached by tail call from the two raw syscall tracepoints (raw tracepoints need no
  * tracefs, and one dispatch costs less than one program per syscall tracepoint). x86_64 numbers. */
 struct {
@@ -1149,6 +1288,45 @@ struct {
 		[50] = (void *)&zd_listen_exit,
 		[45] = (void *)&zd_recvfrom_exit,
 		[47] = (void *)&zd_recvmsg_exit,
+		[101] = (void *)&zd_notable_exit, /* ptrace */
+		[105] = (void *)&zd_notable_exit, /* setuid */
+		[106] = (void *)&zd_notable_exit, /* setgid */
+		[113] = (void *)&zd_notable_exit, /* setreuid */
+		[114] = (void *)&zd_notable_exit, /* setregid */
+		[117] = (void *)&zd_notable_exit, /* setresuid */
+		[119] = (void *)&zd_notable_exit, /* setresgid */
+		[122] = (void *)&zd_notable_exit, /* setfsuid */
+		[123] = (void *)&zd_notable_exit, /* setfsgid */
+		[126] = (void *)&zd_notable_exit, /* capset */
+		[165] = (void *)&zd_notable_exit, /* mount */
+		[166] = (void *)&zd_notable_exit, /* umount */
+		[155] = (void *)&zd_notable_exit, /* pivot_root */
+		[175] = (void *)&zd_notable_exit, /* init_module */
+		[313] = (void *)&zd_notable_exit, /* finit_module */
+		[308] = (void *)&zd_notable_exit, /* setns */
+		[272] = (void *)&zd_notable_exit, /* unshare */
+		[319] = (void *)&zd_notable_exit, /* memfd_create */
+		[321] = (void *)&zd_notable_exit, /* bpf */
+		[298] = (void *)&zd_notable_exit, /* perf_event_open */
+		[246] = (void *)&zd_notable_exit, /* kexec_load */
+		[320] = (void *)&zd_notable_exit, /* kexec_file_load */
+		[86] = (void *)&zd_notable_exit, /* link */
+		[265] = (void *)&zd_notable_exit, /* linkat */
+		[88] = (void *)&zd_notable_exit, /* symlink */
+		[266] = (void *)&zd_notable_exit, /* symlinkat */
+		[83] = (void *)&zd_notable_exit, /* mkdir */
+		[258] = (void *)&zd_notable_exit, /* mkdirat */
+		[82] = (void *)&zd_notable_exit, /* rename */
+		[264] = (void *)&zd_notable_exit, /* renameat */
+		[316] = (void *)&zd_notable_exit, /* renameat2 */
+		[87] = (void *)&zd_notable_exit, /* unlink */
+		[263] = (void *)&zd_notable_exit, /* unlinkat */
+		[84] = (void *)&zd_notable_exit, /* rmdir */
+		[90] = (void *)&zd_notable_exit, /* chmod */
+		[91] = (void *)&zd_notable_exit, /* fchmod */
+		[268] = (void *)&zd_notable_exit, /* fchmodat */
+		[41] = (void *)&zd_notable_exit, /* socket */
+		[323] = (void *)&zd_notable_exit, /* userfaultfd */
 	},
 };
 
@@ -1208,34 +1386,14 @@ int BPF_PROG(zd_sys_enter, struct pt_regs *regs, long nr)
 		}
 	}
 
-	/* Syscalls with their own handler (opens, sockets, DNS) continue there; the tail call does not return. */
+	/* Syscalls with their own handler (opens, sockets, DNS) continue there; the tail call does not return. Notable
+	 * syscalls are reported at their exit (notable_exit), with the result and the credentials after the call; those
+	 * whose exit this kernel cannot hook (no trace event: init_module, kexec_load, ...) here, at their entry. */
 	bpf_tail_call(ctx, &zd_enter_calls, nr & 511);
-
 	__u32 key = nr;
-	__u8 *notable = bpf_map_lookup_elem(&zd_notable, &key);
-	if (!notable || !*notable || !wanted(ZD_SYSCALL))
-		return 0;
-	char *buf = evbuf();
-	if (!buf)
-		return 0;
-	struct zd_syscall *ev = (void *)buf;
-	fill_hdr(&ev->h, ZD_SYSCALL);
-	ev->nr = nr;
-	ev->args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
-	ev->args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
-	ev->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
-	ev->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
-	ev->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
-	ev->args[5] = 0;
-	ev->str_len = 0;
-	__u8 which = *notable;
-	if (which >= 2 && which <= 6) {
-		__u64 ptr = which == 2 ? ev->args[0] : which == 3 ? ev->args[1] : which == 4 ? ev->args[2] : which == 5 ? ev->args[3] : ev->args[4];
-		long n = bpf_probe_read_user_str(&buf[sizeof(*ev)], ZD_STR_MAX, (const void *)ptr);
-		if (n > 0)
-			ev->str_len = n - 1;
-	}
-	emit(buf, sizeof(*ev) + (ev->str_len & (ZD_STR_MAX - 1)), ZD_SYSCALL);
+	__u32 *spec = bpf_map_lookup_elem(&zd_notable, &key);
+	if (spec && (*spec & NOTABLE_ENTRY))
+		notable_exit(regs, nr, 0, 1);
 	return 0;
 }
 
@@ -1278,3 +1436,50 @@ ZD_EXIT_TP(bind, bind_exit)
 ZD_EXIT_TP(listen, listen_exit)
 ZD_EXIT_TP(recvfrom, recvfrom_exit)
 ZD_EXIT_TP(recvmsg, recvmsg_exit)
+
+/* Notable syscalls' exits. The tracepoint gives the number and the result; the arguments are read from the task's
+ * saved user registers, which the syscall leaves as they were (x86_64). umount2 is SYSCALL_DEFINE'd as "umount". */
+#define ZD_NOTABLE_TP(call) \
+	SEC("tracepoint/syscalls/sys_exit_" #call) \
+	int zd_n_##call(struct zd_exit_ctx *ctx) \
+	{ return notable_exit((struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf()), ctx->nr, ctx->ret, 0); }
+
+ZD_NOTABLE_TP(ptrace)
+ZD_NOTABLE_TP(setuid)
+ZD_NOTABLE_TP(setgid)
+ZD_NOTABLE_TP(setreuid)
+ZD_NOTABLE_TP(setregid)
+ZD_NOTABLE_TP(setresuid)
+ZD_NOTABLE_TP(setresgid)
+ZD_NOTABLE_TP(setfsuid)
+ZD_NOTABLE_TP(setfsgid)
+ZD_NOTABLE_TP(capset)
+ZD_NOTABLE_TP(mount)
+ZD_NOTABLE_TP(umount)
+ZD_NOTABLE_TP(pivot_root)
+ZD_NOTABLE_TP(init_module)
+ZD_NOTABLE_TP(finit_module)
+ZD_NOTABLE_TP(setns)
+ZD_NOTABLE_TP(unshare)
+ZD_NOTABLE_TP(memfd_create)
+ZD_NOTABLE_TP(bpf)
+ZD_NOTABLE_TP(perf_event_open)
+ZD_NOTABLE_TP(kexec_load)
+ZD_NOTABLE_TP(kexec_file_load)
+ZD_NOTABLE_TP(link)
+ZD_NOTABLE_TP(linkat)
+ZD_NOTABLE_TP(symlink)
+ZD_NOTABLE_TP(symlinkat)
+ZD_NOTABLE_TP(mkdir)
+ZD_NOTABLE_TP(mkdirat)
+ZD_NOTABLE_TP(rename)
+ZD_NOTABLE_TP(renameat)
+ZD_NOTABLE_TP(renameat2)
+ZD_NOTABLE_TP(unlink)
+ZD_NOTABLE_TP(unlinkat)
+ZD_NOTABLE_TP(rmdir)
+ZD_NOTABLE_TP(chmod)
+ZD_NOTABLE_TP(fchmod)
+ZD_NOTABLE_TP(fchmodat)
+ZD_NOTABLE_TP(socket)
+ZD_NOTABLE_TP(userfaultfd)
