@@ -203,6 +203,9 @@ public sealed class LazyRegex
         ? null
         : Volatile.Read(ref _compiledProbe) ?? _probe.Value;
 
+    /// <summary>Probes and bounded matches that ran out of time so far (for tests).</summary>
+    internal int Timeouts => Volatile.Read(ref _probeTimeouts);
+
     /// <summary>A match on <see cref="Bounded"/> ran out of time: counts as a probe timeout.</summary>
     internal void BoundedTimedOut() => Interlocked.Increment(ref _probeTimeouts);
 
