@@ -18,9 +18,9 @@ trap 'rm -rf "$work"' EXIT
 checkout() { # commit-or-empty destination
   mkdir -p "$2"
   if [ -z "$1" ]; then
-    (cd "$root" && tar --exclude=bin --exclude=obj -cf - Directory.Build.props Directory.Packages.props global.json src/ZeroDrift.Core src/ZeroDrift.Artifacts src/ZeroDrift.Secrets) | tar -xf - -C "$2"
+    (cd "$root" && tar --exclude=bin --exclude=obj -cf - Directory.Build.props Directory.Packages.props global.json src/ZeroDrift.Core src/ZeroDrift.Artifacts src/ZeroDrift.Parsing src/ZeroDrift.Secrets) | tar -xf - -C "$2"
   else
-    (cd "$root" && git archive "$1" Directory.Build.props Directory.Packages.props global.json src/ZeroDrift.Core src/ZeroDrift.Artifacts src/ZeroDrift.Secrets) | tar -xf - -C "$2"
+    (cd "$root" && git archive "$1" Directory.Build.props Directory.Packages.props global.json src/ZeroDrift.Core src/ZeroDrift.Artifacts src/ZeroDrift.Parsing src/ZeroDrift.Secrets) | tar -xf - -C "$2"
   fi
   mkdir -p "$2/harness"
   cat >"$2/harness/harness.csproj" <<'XML'

@@ -1,20 +1,17 @@
-using System.Text.RegularExpressions;
-
 namespace ZeroDrift.Secrets;
 
 /// <summary>The rows of <see cref="BuiltInRules"/>; kept apart so the table reads as data.</summary>
 internal static class BuiltInRuleTable
 {
-    private const RegexOptions Fast = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
-
-    // Built on first use: only files with a finding need the allowlists.
-    private static LazyRegex Lazy(string pattern, RegexOptions options) => new(() => new Regex(pattern, options));
+    // Built on first use: only files with a finding need the allowlists. Like the rules' own allowlists, they run on
+    // the bounded backtracking engine (see LazyRegex.IsMatch), not on a NonBacktracking engine built for them.
+    private static LazyRegex Lazy(string re2) => new(re2, validate: false);
 
     /// <summary>Obvious placeholders and examples that are never real secrets.</summary>
     public static readonly SecretAllowlist Placeholders = new()
     {
         Description = "placeholders",
-        Regexes = [Lazy(@"(?i)^(?:x{6,}|\*{6,}|0{8,}|(?:your|my|example|sample|dummy|fake|changeme|placeholder)[_-][\w-]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$[A-Z_][A-Z0-9_]*|pass(?:word|wd)?|secret|changeme|admin|root|guest|user(?:name)?)$", Fast)],
+        Regexes = [Lazy(@"(?i)^(?:x{6,}|\*{6,}|0{8,}|(?:your|my|example|sample|dummy|fake|changeme|placeholder)[_-][\w-]*|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|\$[A-Z_][A-Z0-9_]*|pass(?:word|wd)?|secret|changeme|admin|root|guest|user(?:name)?)$")],
         StopWords = ["example", "xxxxxxxx", "placeholder", "changeme", "your_", "your-", "redacted", "dummy"],
     };
 
@@ -22,7 +19,7 @@ internal static class BuiltInRuleTable
     public static readonly SecretAllowlist GlobalPaths = new()
     {
         Description = "lockfiles, checksums and binary-ish assets",
-        Paths = [Lazy(@"(?i)(?:^|/)(?:go\.sum|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|composer\.lock|Gemfile\.lock|packages\.lock\.json)$|\.(?:png|jpe?g|gif|svg|ico|woff2?|ttf|eot|pdf)$", Fast)],
+        Paths = [Lazy(@"(?i)(?:^|/)(?:go\.sum|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|poetry\.lock|Cargo\.lock|composer\.lock|Gemfile\.lock|packages\.lock\.json)$|\.(?:png|jpe?g|gif|svg|ico|woff2?|ttf|eot|pdf)$")],
     };
 
     private static BuiltInRules.Definition R(string id, string description, string keywords, string regex, double entropy = 0, int group = 0) =>

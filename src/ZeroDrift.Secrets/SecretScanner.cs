@@ -12,7 +12,7 @@ namespace ZeroDrift.Secrets;
 /// chunk repeating the last <see cref="Overlap"/> characters so a secret on the cut is still seen whole).
 /// Per chunk, one Aho–Corasick pass finds every rule keyword; a rule's regex then runs only on the lines that
 /// hold one of its keywords (the whole chunk for rules that span lines, such as private keys; always for rules
-/// without keywords). Regexes run on the linear-time engine (the interpreter probe has a time bound), so no input can make a scan hang.
+/// without keywords). Regexes run on the backtracking engine under a time bound, and on the linear-time engine where that runs out, so no input can make a scan hang.
 /// Thread-safe: one scanner serves parallel scans.
 /// </summary>
 public sealed class SecretScanner
@@ -29,6 +29,7 @@ public sealed class SecretScanner
     private readonly int[] _alwaysRun;
     private readonly KeywordMatcher _keywords;
     private readonly SecretAllowlist[] _globalAllowlists;
+    private readonly RuleCosts? _costs;
 
     public SecretRuleSet RuleSet { get; }
 
@@ -39,9 +40,17 @@ public sealed class SecretScanner
     /// <param name="ruleSet">The rules.</param>
     /// <param name="boundWindows">Run a bounded rule only within twice its maximum match length around its keyword on
     /// a long line (the default); false runs it over the whole line (a reference for tests and benchmarks).</param>
-    public SecretScanner(SecretRuleSet ruleSet, bool boundWindows)
+    public SecretScanner(SecretRuleSet ruleSet, bool boundWindows) : this(ruleSet, boundWindows, costs: null)
+    {
+    }
+
+    /// <param name="ruleSet">The rules.</param>
+    /// <param name="boundWindows">See <see cref="SecretScanner(SecretRuleSet, bool)"/>.</param>
+    /// <param name="costs">Where to add up each rule's time (bench's profile); null in normal use.</param>
+    internal SecretScanner(SecretRuleSet ruleSet, bool boundWindows, RuleCosts? costs)
     {
         RuleSet = ruleSet;
+        _costs = costs;
         _rules = [.. ruleSet.Rules];
         _newlines = _rules.Select(r => r.Matcher?.MaxNewlines ?? -1).ToArray();
         _maxLength = _rules.Select(r => boundWindows ? r.Matcher?.MaxLength ?? 0 : 0).ToArray();
@@ -235,6 +244,7 @@ public sealed class SecretScanner
         state.MaxLength = _maxLength;
         state.KeywordLength = _keywordLength;
         state.RulesByKeyword = _rulesByKeyword;
+        var keywordsFrom = _costs is null ? 0 : RuleCosts.Now;
         _keywords.Scan(chunk, ref state, [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (ref ChunkState s, int end, int keyword) =>
         {
             foreach (var r in s.RulesByKeyword[keyword])
@@ -276,6 +286,11 @@ public sealed class SecretScanner
             }
         });
 
+        if (_costs is not null)
+        {
+            _costs.KeywordTicks += RuleCosts.Now - keywordsFrom;
+            _costs.KeywordChars += chunkLength;
+        }
         var lines = new LineIndex(state.Buffer, firstLine, firstColumnOffset);
         foreach (var r in _alwaysRun)
             if (active[r]) Run(r, state.Buffer, chunkLength, new(0, chunkLength, 0, chunkLength), reportBefore, path, lines, findings);
@@ -315,49 +330,94 @@ public sealed class SecretScanner
     private void Run(int r, char[] buffer, int chunkLength, Window w, int reportBefore, string path, LineIndex lines,
         List<SecretFinding> findings)
     {
-        var (start, length) = (w.Start, w.End - w.Start);
         var chunk = buffer.AsSpan(0, chunkLength);
-        var rule = _rules[r];
+        var matcher = _rules[r].Matcher!;
         try
         {
             // Almost every window holds no match: a capture-free, allocation-free test on a cheaply built engine settles
             // those (see LazyRegex.MayMatch).
-            var matcher = rule.Matcher!;
-            if (!matcher.MayMatch(chunk.Slice(start, length))) return;
-            // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
-            // exactly as Match(chunk, start, length) would treat it.
-            var window = new string(chunk.Slice(start, length));
-            for (var m = matcher.Value.Match(window); m.Success; m = m.NextMatch())
-            {
-                var index = start + m.Index;
-                // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
-                var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, index, start) : index;
-                var matchLength = index + m.Length - matchStart;
-                if (matchStart >= reportBefore) break;
-                if (matchLength == 0 || matchStart < w.AcceptFrom || matchStart + matchLength > w.AcceptTo) continue;
-                if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, index)) continue;
-                var secret = SecretOf(rule, m);
-                if (secret.Length == 0) continue;
-                var entropy = ShannonEntropy.Of(secret);
-                if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
-                var (line, column, lineStart) = lines.Locate(matchStart);
-                var lastLineFrom = matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1;
-                var lineEndIndex = chunk[lastLineFrom..].IndexOf('\n');
-                var lineText = new string(chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lastLineFrom + lineEndIndex)].TrimEnd('\r'));
-                if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
-                var value = matchStart == index ? m.Value : new string(chunk.Slice(matchStart, matchLength));
-                if (Allowed(rule, path, secret, value, lineText)) continue;
-                findings.Add(new SecretFinding
-                {
-                    RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
-                    EndLine = line + chunk.Slice(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
-                    Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
-                });
-            }
+            var probeFrom = _costs is null ? 0 : RuleCosts.Now;
+            var mayMatch = matcher.MayMatch(chunk[w.Start..w.End]);
+            _costs?.Probe(r, w.End - w.Start, RuleCosts.Now - probeFrom, mayMatch);
+            if (!mayMatch) return;
+            var matchFrom = _costs is null ? 0 : RuleCosts.Now;
+            var before = findings.Count;
+            Matches(r, chunk, w, reportBefore, path, lines, findings);
+            _costs?.Match(r, RuleCosts.Now - matchFrom, findings.Count - before);
         }
         catch (RegexMatchTimeoutException)
         {
             // A wrapped regex with a time bound (a caller's own, not a loaded pattern) hit it: this window yields nothing.
+        }
+    }
+
+    /// <summary>
+    /// The findings of a window whose probe found a candidate. They come from the probe's backtracking engine (compiled
+    /// once hot) under its time bound, as RE2 and gitleaks define a match (leftmost-first): the NonBacktracking engine's
+    /// construction (for the generic rule 40-110 ms, and the JIT of its generic code) and its matching over 741
+    /// candidate windows of the benchmark tree cost more than the rest of the rule. A window that runs out of time is
+    /// matched again, from scratch, on the linear-time engine, which stays the bound on what crafted input can cost.
+    /// </summary>
+    private void Matches(int r, ReadOnlySpan<char> chunk, Window w, int reportBefore, string path, LineIndex lines,
+        List<SecretFinding> findings)
+    {
+        var matcher = _rules[r].Matcher!;
+        // Only a window that matches becomes a string (Match needs one); it is the whole input the regex sees,
+        // exactly as Match(chunk, start, length) would treat it.
+        var window = new string(chunk[w.Start..w.End]);
+        if (matcher.Bounded is { } bounded)
+        {
+            var before = findings.Count;
+            try
+            {
+                Collect(r, bounded, window, chunk, w, reportBefore, path, lines, findings);
+                return;
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                findings.RemoveRange(before, findings.Count - before);
+                matcher.BoundedTimedOut();
+            }
+        }
+        Collect(r, matcher.Value, window, chunk, w, reportBefore, path, lines, findings);
+    }
+
+    /// <summary>Adds the findings of <paramref name="regex"/>'s matches in the window.</summary>
+    private void Collect(int r, Regex regex, string window, ReadOnlySpan<char> chunk, Window w, int reportBefore, string path, LineIndex lines,
+        List<SecretFinding> findings)
+    {
+        var start = w.Start;
+        var rule = _rules[r];
+        var matcher = rule.Matcher!;
+        for (var m = regex.Match(window); m.Success; m = m.NextMatch())
+        {
+            var index = start + m.Index;
+            // A left-out identifier prefix is put back: the finding starts where the whole pattern's match does.
+            var matchStart = matcher.PrefixMaxLength > 0 ? matcher.PrefixStart(chunk, index, start) : index;
+            var matchLength = index + m.Length - matchStart;
+            if (matchStart >= reportBefore) break;
+            if (matchLength == 0 || matchStart < w.AcceptFrom || matchStart + matchLength > w.AcceptTo) continue;
+            if (matcher.LeadingWordBoundary && !LazyRegex.AtWordBoundary(chunk, index)) continue;
+            var secret = SecretOf(rule, m);
+            if (secret.Length == 0) continue;
+            var entropy = ShannonEntropy.Of(secret);
+            if (rule.Entropy > 0 && entropy <= rule.Entropy) continue;
+            var (line, column, lineStart) = lines.Locate(matchStart);
+            var lastLineFrom = matchStart + matchLength - 1 < lineStart ? lineStart : matchStart + matchLength - 1;
+            var lineEndIndex = chunk[lastLineFrom..].IndexOf('\n');
+            var lineText = new string(chunk[lineStart..(lineEndIndex < 0 ? chunk.Length : lastLineFrom + lineEndIndex)].TrimEnd('\r'));
+            if (InlineMarkers.Any(marker => lineText.Contains(marker, StringComparison.Ordinal))) continue;
+            var value = matchStart == index ? m.Value : new string(chunk.Slice(matchStart, matchLength));
+            var allowFrom = _costs is null ? 0 : RuleCosts.Now;
+            var allowed = Allowed(rule, path, secret, value, lineText);
+            _costs?.Allow(r, RuleCosts.Now - allowFrom);
+            if (allowed) continue;
+            findings.Add(new SecretFinding
+            {
+                RuleId = rule.Id, Description = rule.Description, File = path, Line = line, Column = column,
+                EndLine = line + chunk.Slice(matchStart, matchLength).Count('\n'), Match = value, Secret = secret,
+                Entropy = Math.Round(entropy, 4), Tags = rule.Tags,
+            });
         }
     }
 

@@ -210,4 +210,36 @@ public class SecretScannerTests
         var finding = Assert.Single(new SecretScanner(set).Scan("f", new StringReader(text)));
         Assert.Equal(("314159", 2), (finding.Secret, finding.Line));
     }
+
+    [Fact]
+    public void Secrets_around_a_run_a_nested_pattern_backtracks_on_are_each_reported_once()
+    {
+        // A window's matches come from the backtracking engine under a time bound, or, if it runs out, from the
+        // NonBacktracking engine after the window's findings so far are dropped: either way each secret once, in order.
+        var set = SecretRuleSet.ParseGitleaks("""
+            [[rules]]
+            id = "nested"
+            regex = '''(?:x+x+)+y=(\d{6})'''
+            """);
+        var text = "xxy=314159 " + new string('x', 20_000) + "\nxxy=271828\n";
+        var findings = new SecretScanner(set).Scan("f", new StringReader(text));
+        Assert.Equal([("314159", 1), ("271828", 2)], findings.Select(f => (f.Secret, f.Line)));
+    }
+
+    [Fact]
+    public void A_window_whose_matching_runs_out_of_time_is_matched_again_on_the_linear_time_engine()
+    {
+        // The probe finds the first match at once; looking for the next one, the backtracking engine tries the
+        // exponentially many ways (?:a|aa)+ splits a long run of a without "!" and runs out of time. The window's findings
+        // so far are dropped and the NonBacktracking engine matches it again: each secret once.
+        var set = SecretRuleSet.ParseGitleaks("""
+            [[rules]]
+            id = "splits"
+            regex = '''((?:a|aa)+)!'''
+            """);
+        var text = "aa! " + new string('a', 200) + "?\naaa!\n";
+        var findings = new SecretScanner(set).Scan("f", new StringReader(text));
+        Assert.Equal([("aa", 1), ("aaa", 2)], findings.Select(f => (f.Secret, f.Line)));
+        Assert.Equal(1, set.Rules[0].Matcher!.Timeouts);
+    }
 }
