@@ -13,7 +13,12 @@ namespace ZeroDrift.Agent;
 /// </summary>
 public static class AgentCapture
 {
-    private static readonly IReadOnlySet<string> EntryOnly = NotableSyscalls.X64.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+    /// <summary>
+    /// Notable syscalls reported at their entry, without a result: those whose exit trace event a kernel lacks. The
+    /// running agent knows its kernel's (<c>KernelSensor.NotableAtEntry</c>, said at start); judged without a kernel,
+    /// these four, which kernels of this project's kind have no <c>sys_exit_*</c> event for.
+    /// </summary>
+    public static readonly IReadOnlySet<string> EntryOnly = Set("init_module", "finit_module", "kexec_load", "kexec_file_load");
 
     public static readonly CaptureProfile Profile = new()
     {
@@ -26,7 +31,6 @@ public static class AgentCapture
         EmptyFields = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["user.loginname"] = "the agent does not name the login user",
-            ["evt.args"] = "the agent does not render all arguments as one string",
             ["fd.ino"] = "the sensor does not read the file's inode at open",
             ["fd.types"] = "the agent keeps no process fd table",
             ["zerodrift.stdin_type"] = "the sensor does not read the type of standard input at exec",
@@ -38,6 +42,8 @@ public static class AgentCapture
             ["evt.rawres"] = (EntryOnly, "reported at the syscall's entry, before its result"),
             ["evt.failed"] = (EntryOnly, "reported at the syscall's entry, before its result"),
             ["fd.num"] = (Set("connect", "accept", "bind", "listen"), "the sensor does not report the socket's descriptor number"),
+            // Notable syscalls render their arguments as libsinsp does (EventMapper.NotableEvent); records of their own do not.
+            ["evt.args"] = (CapturedEventTypes.FromRecords.ToHashSet(StringComparer.Ordinal), "the agent renders all arguments as one string for notable syscalls only"),
         },
         Args = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal)
         {
@@ -49,16 +55,33 @@ public static class AgentCapture
             ["setgid"] = Set("gid"),
             ["setfsgid"] = Set("gid"),
             ["setreuid"] = Set("ruid", "euid"),
-            ["setresuid"] = Set("ruid", "euid"),
+            ["setresuid"] = Set("ruid", "euid", "suid"),
             ["setregid"] = Set("rgid", "egid"),
-            ["setresgid"] = Set("rgid", "egid"),
+            ["setresgid"] = Set("rgid", "egid", "sgid"),
             ["mount"] = Set("dir"),
             ["umount2"] = Set("name"),
             ["pivot_root"] = Set("name"),
             ["memfd_create"] = Set("name"),
-            ["setns"] = Set("flags"),
+            ["setns"] = Set("fd", "nstype"),
             ["unshare"] = Set("flags"),
             ["bpf"] = Set("cmd"),
+            ["link"] = Set("oldpath", "newpath"),
+            ["linkat"] = Set("olddir", "oldpath", "newdir", "newpath", "flags"),
+            ["symlink"] = Set("target", "linkpath"),
+            ["symlinkat"] = Set("target", "linkdirfd", "linkpath"),
+            ["mkdir"] = Set("path", "mode"),
+            ["mkdirat"] = Set("dirfd", "path", "mode"),
+            ["rename"] = Set("oldpath", "newpath"),
+            ["renameat"] = Set("olddirfd", "oldpath", "newdirfd", "newpath"),
+            ["renameat2"] = Set("olddirfd", "oldpath", "newdirfd", "newpath", "flags"),
+            ["unlink"] = Set("path"),
+            ["rmdir"] = Set("path"),
+            ["unlinkat"] = Set("dirfd", "name", "flags"),
+            ["chmod"] = Set("filename", "mode"),
+            ["fchmod"] = Set("fd", "mode"),
+            ["fchmodat"] = Set("dirfd", "filename", "mode"),
+            ["socket"] = Set("domain", "type", "proto", "fd"),
+            ["userfaultfd"] = Set("flags"),
         },
     };
 
@@ -70,7 +93,6 @@ public static class AgentCapture
     {
         var t = SyscallFields.Create();
         t.Add("user.loginname", _ => (string?)null)
-         .Add("evt.args", _ => (string?)null)
          .Add("fd.ino", _ => (long?)null)
          .Add("fd.num", e => e.Fd is { Number: >= 0 } f ? f.Number : e.Type == "openat" ? -1 : null)
          .Add("zerodrift.stdin_type", _ => (string?)null)

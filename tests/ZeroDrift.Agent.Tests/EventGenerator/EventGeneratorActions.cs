@@ -174,7 +174,7 @@ public static class EventGeneratorActions
             os.write(fd, content); os.close(fd)
             subprocess.run([path])
             os.remove(path)
-            """) with { AlsoFalco = ["Write below binary dir"] },
+            """) with { AlsoFalco = ["Write below binary dir", "Modify binary dirs"] },
         Py("DisallowedSSHConnectionNonStandardPort", "Disallowed SSH Connection Non Standard Port", """
             try: subprocess.run(["/usr/bin/ssh", "-o", "ConnectTimeout=2", "-p", "2222", "203.0.113.1"], stdin=subprocess.DEVNULL, timeout=10)
             except subprocess.TimeoutExpired: pass
@@ -304,7 +304,7 @@ public static class EventGeneratorActions
             path = "/bin/created-by-event-generator"
             with open(path, "wb"): pass
             os.remove(path)
-            """),
+            """) with { AlsoFalco = ["Modify binary dirs"] },
         Py("WriteBelowEtc", "Write below etc", """
             fd, path = tempfile.mkstemp(dir="/etc", prefix="falco-event-generator-syscall-WriteBelowEtc-")
             os.close(fd); os.remove(path)
@@ -325,7 +325,7 @@ public static class EventGeneratorActions
         Py("MkdirBinaryDirs", "Mkdir binary dirs", """
             os.mkdir("/bin/directory-created-by-event-generator", 0o755)
             os.rmdir("/bin/directory-created-by-event-generator")
-            """),
+            """) with { AlsoFalco = ["Modify binary dirs"] },
         Py("DetectCryptoMinersUsingTheStratumProtocol", "Detect crypto miners using the Stratum protocol", """
             subprocess.run(["ls", "-o stratum+tcp", "-u user", "-p pass"])
             """),
