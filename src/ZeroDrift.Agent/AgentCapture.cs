@@ -83,6 +83,10 @@ public static class AgentCapture
             ["socket"] = Set("domain", "type", "proto", "fd"),
             ["userfaultfd"] = Set("flags"),
         },
+        // The path-carrying calls added for Falco's rules carry libsinsp's argument names for their exit event, all of
+        // them: a condition asking one of them for another call's argument is false in Falco too.
+        ArgsAsFalco = Set("link", "linkat", "symlink", "symlinkat", "mkdir", "mkdirat", "rename", "renameat", "renameat2",
+            "unlink", "unlinkat", "rmdir", "chmod", "fchmod", "fchmodat", "userfaultfd"),
     };
 
     /// <summary>

@@ -26,6 +26,13 @@ public sealed record CaptureProfile
 
     /// <summary><c>evt.arg.NAME</c> names per event type; a captured type absent from the map carries none.</summary>
     public IReadOnlyDictionary<string, IReadOnlySet<string>> Args { get; init; } = new Dictionary<string, IReadOnlySet<string>>();
+
+    /// <summary>
+    /// Event types whose <see cref="Args"/> are all that Falco's event of that type carries: a rule asking such an event
+    /// for another argument (<c>evt.arg.name</c> of a rename, in a condition written for unlinkat too) is false there in
+    /// Falco as well, so that is no gap in what is captured.
+    /// </summary>
+    public IReadOnlySet<string> ArgsAsFalco { get; init; } = new HashSet<string>();
 }
 
 /// <summary>Whether a rule can fire under a <see cref="CaptureProfile"/>, and what it needs that is not captured.</summary>
@@ -106,6 +113,7 @@ public static class CaptureAnalysis
             case CheckExpr c:
                 if (c.Field is { Name: "evt.type", Argument: null, Transformers.Count: 0 }) return EventType(c, type);
                 // A field without value on either side makes the check false (val(other) included).
+                if (AbsentAsInFalco(c.Field, type, capture) || (c.Operand is FieldOperand g && AbsentAsInFalco(g.Field, type, capture))) return Tri.False;
                 var empty = Empty(c.Field, type, capture) ?? (c.Operand is FieldOperand f ? Empty(f.Field, type, capture) : null);
                 if (empty is null) return Tri.Unknown;
                 empties.TryAdd(Describe(c, type, capture), empty);
@@ -123,12 +131,23 @@ public static class CaptureAnalysis
         _ => Tri.Unknown,
     };
 
+    /// <summary>An argument Falco's event of this type does not carry either: the check is false in Falco too.</summary>
+    private static bool AbsentAsInFalco(FieldRef field, string type, CaptureProfile capture)
+    {
+        if (!capture.ArgsAsFalco.Contains(type)) return false;
+        var key = ArgumentName(field);
+        return key is not null && !(capture.Args.TryGetValue(type, out var names) && names.Contains(key));
+    }
+
+    private static string? ArgumentName(FieldRef field) =>
+        field.Name == "evt.arg" ? field.Argument : field.Name.StartsWith("evt.arg.", StringComparison.Ordinal) ? field.Name["evt.arg.".Length..] : null;
+
     /// <summary>Why the field has no value for events of this type, or null when it may have one.</summary>
     private static string? Empty(FieldRef field, string type, CaptureProfile capture)
     {
         if (capture.EmptyFields.TryGetValue(field.Name, out var why)) return why;
         if (capture.EmptyForTypes.TryGetValue(field.Name, out var some) && some.Types.Contains(type)) return some.Why;
-        var key = field.Name == "evt.arg" ? field.Argument : field.Name.StartsWith("evt.arg.", StringComparison.Ordinal) ? field.Name["evt.arg.".Length..] : null;
+        var key = ArgumentName(field);
         if (key is null) return null;
         return capture.Args.TryGetValue(type, out var names) && names.Contains(key) ? null : $"{type} events carry no argument '{key}'";
     }
