@@ -39,7 +39,7 @@ public sealed partial class ProfileContentScenarioTests(ITestOutputHelper output
         var rules = _dir.File("terminal.yaml", $"""
             - rule: ZeroDrift Test Terminal Sleep
               desc: a sleep started on a terminal in the test's container, to check the ids the kernel gives
-              condition: evt.type = execve and proc.name = sleep and proc.tty != 0 and container.name = {Terminal}
+              condition: evt.type = execve and proc.exe = sleep and proc.tty != 0 and container.name = {Terminal}
               output: terminal sleep (vpid=%proc.vpid vpgid=%proc.vpgid sid=%proc.sid tty=%proc.tty user=%user.name caps=%thread.cap_effective)
               priority: NOTICE
             """);
@@ -53,7 +53,8 @@ public sealed partial class ProfileContentScenarioTests(ITestOutputHelper output
             // The reader, as nobody: reads a config file every round; later (in Monitor) a file it never read.
             Podman("run", "-d", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--user", "nobody", "--name", Reader, Image,
                 "sh", "-c", "while :; do cat /srv/data/config.txt > /dev/null; [ -f /tmp/go ] && cat /srv/data/other.txt > /dev/null; sleep 0.3; done");
-            // With a terminal: the inner shell prints its pid (as the container sees it) and becomes the sleep the rule matches.
+            // With a terminal: the inner shell prints its pid (as the container sees it) and becomes the sleep the rule matches
+            // (by argv[0], Falco's proc.exe: busybox runs the applet through /proc/self/exe, so the task's name, proc.name, is "exe").
             terminalOutput = Podman("run", "-t", "--rm", "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", "--name", Terminal, Image,
                 "sh", "-c", "readlink /proc/self/fd/0; sh -c 'echo VPID $$; exec sleep 1'; true");
             WaitFor(stderr, l => l.Contains($"{Reader} (", StringComparison.Ordinal) && l.Contains("learn -> monitor", StringComparison.Ordinal), 90, "the reader's learning to end");
