@@ -39,6 +39,9 @@ public sealed class EnforcementFixture : IDisposable
         File.Copy("/bin/busybox", Path.Combine(root, "usr/local/bin/ls")); // the one test that modifies a file uses this one
         foreach (var applet in new[] { "sh", "cp", "cat", "echo", "nc", "sleep", "ls", "true" })
             File.CreateSymbolicLink(Path.Combine(root, "bin", applet), "busybox");
+        // A layer of its own: podman shares identical layers between images, and with them the files' identities, by
+        // which other tests' enforcement (running at the same time) classifies new containers of their workloads.
+        File.WriteAllText(Path.Combine(root, "image-id"), Guid.NewGuid().ToString());
         dir.File("ctx/Containerfile", "FROM scratch\nCOPY root/ /\nCMD [\"/bin/sh\"]\n");
         Tool.Run("podman", "build", "--runtime", "runc", "--quiet", "--tag", Image, dir.Combine("ctx"));
         Tool.Run("podman", "run", "--detach", "--name", Name, "--runtime", "runc", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", Image, "sleep", "3600");
