@@ -694,11 +694,10 @@ int BPF_PROG(zd_openat2_enter, struct pt_regs *regs, long nr)
 
 /* ---------------------------------------------------------------- network */
 
-static __always_inline struct sock *sock_of_fd(__s32 fd)
+static __always_inline struct file *file_of_fd(struct task_struct *task, __s32 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	unsigned int max = BPF_CORE_READ(fdt, max_fds);
 	if ((unsigned int)fd >= max)
@@ -706,6 +705,12 @@ static __always_inline struct sock *sock_of_fd(__s32 fd)
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	struct file *file = 0;
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline struct sock *sock_of_fd(__s32 fd)
+{
+	struct file *file = file_of_fd((void *)bpf_get_current_task(), fd);
 	if (!file)
 		return 0;
 	umode_t imode = BPF_CORE_READ(file, f_inode, i_mode);
@@ -1127,19 +1132,6 @@ static __always_inline __u64 nth_arg(__u64 *args, __u32 k)
 	return k == 1 ? args[0] : k == 2 ? args[1] : k == 3 ? args[2] : k == 4 ? args[3] : k == 5 ? args[4] : args[5];
 }
 
-static __always_inline struct file *file_of_fd(struct task_struct *task, __s32 fd)
-{
-	if (fd < 0)
-		return 0;
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
-	if ((unsigned int)fd >= max)
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = 0;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
 
 /* The directory a path argument starts from: none when it is absolute, the descriptor's path for a dirfd, else the
  * cwd. With no path (fd-only calls, k == 0) and a descriptor argument, the descriptor's own path. */
