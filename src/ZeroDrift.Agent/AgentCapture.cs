@@ -42,6 +42,7 @@ public static class AgentCapture
             ["evt.rawres"] = (EntryOnly, "reported at the syscall's entry, before its result"),
             ["evt.failed"] = (EntryOnly, "reported at the syscall's entry, before its result"),
             ["fd.num"] = (Set("connect", "accept", "bind", "listen"), "the sensor does not report the socket's descriptor number"),
+            ["fd.name"] = (Set("dup", "dup2", "dup3"), "the sensor reports a duplicated socket's family, not its addresses"),
             // Notable syscalls render their arguments as libsinsp does (EventMapper.NotableEvent); records of their own do not.
             ["evt.args"] = (CapturedEventTypes.FromRecords.ToHashSet(StringComparer.Ordinal), "the agent renders all arguments as one string for notable syscalls only"),
         },
@@ -82,11 +83,14 @@ public static class AgentCapture
             ["fchmodat"] = Set("dirfd", "filename", "mode"),
             ["socket"] = Set("domain", "type", "proto", "fd"),
             ["userfaultfd"] = Set("flags"),
+            ["dup"] = Set("oldfd", "res"),
+            ["dup2"] = Set("oldfd", "newfd", "res"),
+            ["dup3"] = Set("oldfd", "newfd", "flags", "res"),
         },
         // The path-carrying calls added for Falco's rules carry libsinsp's argument names for their exit event, all of
         // them: a condition asking one of them for another call's argument is false in Falco too.
         ArgsAsFalco = Set("link", "linkat", "symlink", "symlinkat", "mkdir", "mkdirat", "rename", "renameat", "renameat2",
-            "unlink", "unlinkat", "rmdir", "chmod", "fchmod", "fchmodat", "userfaultfd"),
+            "unlink", "unlinkat", "rmdir", "chmod", "fchmod", "fchmodat", "userfaultfd", "dup", "dup2", "dup3"),
     };
 
     /// <summary>

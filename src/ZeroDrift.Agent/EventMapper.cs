@@ -161,6 +161,7 @@ public static class EventMapper
         string Path1() => FalcoArgs.Path(text.Str, text.Base);
         string Path2() => FalcoArgs.Path(text.Str2, text.Base2);
         string? file = null;
+        FileDescriptorInfo? socket = null;
         long? result = sc.AtEntry ? null : sc.Result;
         var res = result?.ToString(inv) ?? "";
         switch (name)
@@ -207,15 +208,23 @@ public static class EventMapper
                 if (result is not null) Add("fd", res);
                 break;
             case "userfaultfd": Add("flags", (sc.Arg0 & 0xffffffff).ToString(inv)); break;
+            // Reported only for a socket duplicated onto 0, 1 or 2, with its family in Arg5 (the sensor's filter). Like
+            // libsinsp, the event's descriptor is the old one: fd.type is the socket's.
+            case "dup" or "dup2" or "dup3":
+                Add("oldfd", FalcoArgs.Fd(sc.Arg0));
+                if (name != "dup") Add("newfd", FalcoArgs.Fd(sc.Arg1));
+                if (name == "dup3") Add("flags", (sc.Arg2 & 0xffffffff).ToString(inv));
+                socket = new FileDescriptorInfo { Type = SocketType(sc.Arg5), Number = (int)sc.Arg0 };
+                break;
             // Falco renders bpf's command by name; BPF_PROG_LOAD (5) is what its rules test.
             case "bpf": Add("cmd", sc.Arg0 == 5 ? "BPF_PROG_LOAD" : sc.Arg0.ToString(inv)); break;
         }
         if (result is not null) Add("res", res);
         var dictionary = new Dictionary<string, string>(args.Count, StringComparer.Ordinal);
         foreach (var (k, v) in args) dictionary.TryAdd(k, v);
-        FileDescriptorInfo? fd = file is { Length: > 0 }
+        var fd = file is { Length: > 0 }
             ? new FileDescriptorInfo { Type = name is "mkdir" or "mkdirat" or "rmdir" ? "directory" : "file", Name = file, Number = name == "fchmod" ? (int)sc.Arg0 : -1 }
-            : null;
+            : socket;
         // evt.args shows a mode with its value, as libsinsp does.
         var modeShown = FalcoArgs.ModeWithValue((uint)(name == "fchmodat" ? sc.Arg2 : sc.Arg1));
         var shown = name is "chmod" or "fchmod" or "fchmodat"
@@ -225,6 +234,9 @@ public static class EventMapper
 
         string Named(ulong id) => (uint)id == uint.MaxValue ? "-1" : userName((uint)id) ?? ((uint)id).ToString(inv);
     }
+
+    /// <summary>Falco's fd.type for a socket of this address family.</summary>
+    private static string SocketType(ulong family) => family switch { 2 => "ipv4", 10 => "ipv6", 1 => "unix", 16 => "netlink", _ => "unknown" };
 
     private static readonly Dictionary<string, string> Empty = new();
 

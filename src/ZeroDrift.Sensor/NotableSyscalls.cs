@@ -3,7 +3,7 @@ namespace ZeroDrift.Sensor;
 /// <summary>
 /// Syscalls reported one by one at their exit (x86_64 numbers): privilege changes, ptrace, module loading, mount,
 /// namespace changes, memfd_create, and the file-system and socket calls Falco's rules read (links, mkdir, rename,
-/// unlink, chmod, packet sockets, userfaultfd). <see cref="StringArg"/> and <see cref="String2Arg"/> are the arguments
+/// unlink, chmod, packet sockets, userfaultfd, sockets duplicated onto the standard streams). <see cref="StringArg"/> and <see cref="String2Arg"/> are the arguments
 /// read as strings (-1 for none); <see cref="DirArg"/> and <see cref="Dir2Arg"/> the descriptors a relative path
 /// starts from (-1: the cwd); <see cref="Entry.Path1"/> and <see cref="Entry.Path2"/> say whether the strings are paths whose directory the kernel
 /// reads (a path relative to the cwd or a dirfd is joined to it, as Falco does). sensor.bpf.c has an exit program for
@@ -12,12 +12,12 @@ namespace ZeroDrift.Sensor;
 public static class NotableSyscalls
 {
     public sealed record Entry(int Nr, string Name, int StringArg = -1, int String2Arg = -1, int DirArg = -1, int Dir2Arg = -1, bool Path1 = false,
-        bool Path2 = false, bool UncommonSocketsOnly = false)
+        bool Path2 = false, bool UncommonSocketsOnly = false, bool SocketOntoStdOnly = false)
     {
         /// <summary>The value of the kernel's zd_notable map (NOTABLE_* in sensor.bpf.c).</summary>
         public uint KernelSpec =>
             (uint)(StringArg + 1) | (uint)(String2Arg + 1) << 4 | (uint)(DirArg + 1) << 8 | (uint)(Dir2Arg + 1) << 12 | 1u << 16
-            | (Path1 ? 1u << 17 : 0) | (Path2 ? 1u << 18 : 0) | (UncommonSocketsOnly ? 1u << 19 : 0);
+            | (Path1 ? 1u << 17 : 0) | (Path2 ? 1u << 18 : 0) | (UncommonSocketsOnly ? 1u << 19 : 0) | (SocketOntoStdOnly ? 1u << 21 : 0);
 
         /// <summary>The syscall's name in the kernel's trace events (SYSCALL_DEFINE's: umount2 is "umount").</summary>
         public string Tracepoint => Name == "umount2" ? "umount" : Name;
@@ -71,6 +71,11 @@ public static class NotableSyscalls
         // seen through connect/bind/listen/accept): AF_PACKET and the rest, which Falco's rules single out.
         new(41, "socket", UncommonSocketsOnly: true),
         new(323, "userfaultfd"),
+        // A socket duplicated onto stdin, stdout or stderr (a reverse shell), with the socket's family in Arg5; the
+        // dups of files and pipes, every shell redirection, are not reported.
+        new(32, "dup", SocketOntoStdOnly: true),
+        new(33, "dup2", SocketOntoStdOnly: true),
+        new(292, "dup3", SocketOntoStdOnly: true),
     ];
 
     private static readonly Dictionary<int, Entry> ByNr = X64.ToDictionary(e => e.Nr);

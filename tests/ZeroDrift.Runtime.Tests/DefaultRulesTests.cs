@@ -54,8 +54,8 @@ public sealed class DefaultRulesTests
         },
         {
             "ZeroDrift Standard Stream Redirected to Network",
-            Syscall("dup2", [], process: Process("python3", "/usr/bin/python3")) with { Fd = new FileDescriptorInfo { Number = 1, Type = "ipv4", Name = "10.0.0.2:4000->1.2.3.4:4444" } },
-            Syscall("dup2", [], process: Process("python3", "/usr/bin/python3")) with { Fd = new FileDescriptorInfo { Number = 7, Type = "ipv4", Name = "10.0.0.2:4000->1.2.3.4:4444" } }
+            Syscall("dup2", [], result: 1, process: Process("python3", "/usr/bin/python3")) with { Fd = new FileDescriptorInfo { Number = 5, Type = "ipv4", Name = "10.0.0.2:4000->1.2.3.4:4444" } },
+            Syscall("dup2", [], result: 7, process: Process("python3", "/usr/bin/python3")) with { Fd = new FileDescriptorInfo { Number = 5, Type = "ipv4", Name = "10.0.0.2:4000->1.2.3.4:4444" } }
         },
         {
             "ZeroDrift Crypto Miner Launched",

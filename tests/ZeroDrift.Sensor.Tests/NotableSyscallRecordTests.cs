@@ -63,4 +63,33 @@ public sealed class NotableSyscallRecordTests
         Assert.True(One("userfaultfd").GetProperty("result").GetInt64() >= 0);
         Assert.All(mine, e => Assert.Equal(0, e.GetProperty("euid").GetInt32()));
     }
+
+    [RootFact]
+    public void A_socket_duplicated_onto_a_standard_stream_comes_with_its_family_and_other_dups_do_not()
+    {
+        IReadOnlyList<JsonElement> events;
+        using (var agent = AgentRun.Start("--events", "syscall,exec,exit"))
+        {
+            // A reverse shell's mark (a connected socket onto stdout), between dups every shell makes: a pipe saved to a
+            // high descriptor and put back, a file onto stdin.
+            Tool.Run("python3", "-c", string.Join('\n',
+                "import os, socket",
+                "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)",
+                "c = socket.create_connection(srv.getsockname())",
+                "saved = os.dup(1)",
+                "os.dup2(c.fileno(), 1)",
+                "os.dup2(saved, 1)",
+                "f = os.open('/etc/hostname', os.O_RDONLY); os.dup2(f, 0)",
+                "s6 = socket.socket(socket.AF_INET6); os.dup2(s6.fileno(), 2, inheritable=False)"));
+            Thread.Sleep(1500);
+            events = agent.Stop();
+        }
+        var dups = events.Where(e => e.GetProperty("type").GetString() == "syscall" && e.TryGetProperty("comm", out var c) && c.GetString() == "python3"
+            && e.GetProperty("name").GetString() is "dup" or "dup2" or "dup3").ToList();
+        Assert.Equal(2, dups.Count);
+        var inet = Assert.Single(dups, e => e.GetProperty("name").GetString() == "dup2");
+        Assert.Equal((2L, 1L), (inet.GetProperty("socketFamily").GetInt64(), inet.GetProperty("result").GetInt64())); // AF_INET onto stdout
+        var inet6 = Assert.Single(dups, e => e.GetProperty("name").GetString() == "dup3"); // python's dup2(…, inheritable=False) is dup3
+        Assert.Equal((10L, 2L), (inet6.GetProperty("socketFamily").GetInt64(), inet6.GetProperty("result").GetInt64()));
+    }
 }

@@ -68,7 +68,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         PImage = JsonEncodedText.Encode("image"), PImageId = JsonEncodedText.Encode("imageId"), PImageDigest = JsonEncodedText.Encode("imageDigest"),
         PPod = JsonEncodedText.Encode("pod"), PNamespace = JsonEncodedText.Encode("namespace"), PPodUid = JsonEncodedText.Encode("podUid"),
         PPpid = JsonEncodedText.Encode("ppid"), PUid = JsonEncodedText.Encode("uid"), PGid = JsonEncodedText.Encode("gid"),
-        PEuid = JsonEncodedText.Encode("euid"), PExe = JsonEncodedText.Encode("exe"), PArgs = JsonEncodedText.Encode("args"),
+        PSocketFamily = JsonEncodedText.Encode("socketFamily"), PEuid = JsonEncodedText.Encode("euid"), PExe = JsonEncodedText.Encode("exe"), PArgs = JsonEncodedText.Encode("args"),
         PArgsTruncated = JsonEncodedText.Encode("argsTruncated"), PCwd = JsonEncodedText.Encode("cwd"), PPidNs = JsonEncodedText.Encode("pidNs"),
         PMntNs = JsonEncodedText.Encode("mntNs"), PExeIno = JsonEncodedText.Encode("exeIno"), PExeDev = JsonEncodedText.Encode("exeDev"),
         PExeOrigin = JsonEncodedText.Encode("exeOrigin"), PExeDeleted = JsonEncodedText.Encode("exeDeleted"), PAncestors = JsonEncodedText.Encode("ancestors"),
@@ -455,6 +455,7 @@ public sealed class JsonEventWriter : ISensorSink, IDisposable
         json.WriteNumberValue(e.Arg3);
         json.WriteNumberValue(e.Arg4);
         json.WriteEndArray();
+        if (NotableSyscalls.Of((int)e.Nr) is { SocketOntoStdOnly: true }) json.WriteNumber(PSocketFamily, e.Arg5);
         if (e.StrLen > 0) Utf8(PString, ev.SyscallString);
         if (e.Str2Len > 0) Utf8(PString2, ev.SyscallString2);
         if (e.BaseLen > 0) Utf8(PBase, ev.SyscallBase);

@@ -1118,6 +1118,7 @@ int BPF_PROG(zd_recvmsg_exit, struct pt_regs *regs, long ret)
 #define NOTABLE_PATH2 (1u << 18)
 #define NOTABLE_INET_SOCKET (1u << 19) /* socket(): AF_UNIX/INET/INET6/NETLINK are left to connect/bind/... */
 #define NOTABLE_ENTRY (1u << 20)   /* no exit trace event on this kernel: reported at entry, without a result */
+#define NOTABLE_STD_SOCKET (1u << 21) /* dup*: only a socket duplicated onto descriptor 0, 1 or 2 (args[5]: its family) */
 #define ZD_SC_AT_ENTRY 1           /* zd_syscall.flags */
 #define NOTABLE_STR1(v) ((v) & 15)
 #define NOTABLE_STR2(v) (((v) >> 4) & 15)
@@ -1166,6 +1167,17 @@ static __noinline int notable_exit(struct pt_regs *regs, long nr, long ret, int 
 	__u64 a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	if ((v & NOTABLE_INET_SOCKET) && (a0 == 1 || a0 == AF_INET || a0 == AF_INET6 || a0 == 16))
 		return 0;
+	/* A shell's every redirection is a dup onto 0, 1 or 2 of a file or a pipe; a socket there is a reverse shell's
+	 * mark, which is all Falco's rules ask of dup. The old descriptor is still open at the exit. */
+	__u64 family = 0;
+	if (v & NOTABLE_STD_SOCKET) {
+		if (ret < 0 || ret > 2)
+			return 0;
+		struct sock *sk = sock_of_fd((__s32)a0);
+		if (!sk)
+			return 0;
+		family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	}
 	char *buf = evbuf();
 	if (!buf)
 		return 0;
@@ -1178,7 +1190,7 @@ static __noinline int notable_exit(struct pt_regs *regs, long nr, long ret, int 
 	ev->args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
 	ev->args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
 	ev->args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
-	ev->args[5] = 0;
+	ev->args[5] = family;
 	struct task_struct *task = (void *)bpf_get_current_task();
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	ev->uid = BPF_CORE_READ(cred, uid.val);
@@ -1319,6 +1331,9 @@ struct {
 		[268] = (void *)&zd_notable_exit, /* fchmodat */
 		[41] = (void *)&zd_notable_exit, /* socket */
 		[323] = (void *)&zd_notable_exit, /* userfaultfd */
+		[32] = (void *)&zd_notable_exit, /* dup */
+		[33] = (void *)&zd_notable_exit, /* dup2 */
+		[292] = (void *)&zd_notable_exit, /* dup3 */
 	},
 };
 
@@ -1475,3 +1490,6 @@ ZD_NOTABLE_TP(fchmod)
 ZD_NOTABLE_TP(fchmodat)
 ZD_NOTABLE_TP(socket)
 ZD_NOTABLE_TP(userfaultfd)
+ZD_NOTABLE_TP(dup)
+ZD_NOTABLE_TP(dup2)
+ZD_NOTABLE_TP(dup3)

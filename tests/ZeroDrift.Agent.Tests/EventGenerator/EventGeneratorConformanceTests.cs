@@ -33,18 +33,20 @@ public sealed class EventGeneratorConformanceTests(ITestOutputHelper output) : I
     public const int TargetExtraAlerts = 3;
 
     /// <summary>
-    /// Actions firing the rule Falco fires: 56 of 59 since evt.num, the new event types, proc.name, setuid's user, the
-    /// errno table and the container fields landed (18 before them, 2026-12-07). The three that do not: Redirect
-    /// STDOUT/STDIN (dup is not captured), Execution from /dev/shm and Disallowed SSH Connection Non Standard Port.
+    /// Actions firing the rule Falco fires: all 57 (18 of 59 before evt.num, the new event types, proc.name, setuid's
+    /// user, the errno table, the container fields and dup landed, 2026-12-07). Execution from /dev/shm and Disallowed
+    /// SSH Connection Non Standard Port were counted until their re-enactments were read against the rules: Falco fires
+    /// nothing for either (their notes say why); the two variants show those rules fire on the branch the generator
+    /// misses.
     /// </summary>
-    public const int FiredFloor = 56;
+    public const int FiredFloor = 57;
 
     /// <summary>
-    /// Alerts Falco would not raise: 4, all "Non sudo setuid" (the System user interactive, Sudo, Polkit and userfaultfd
-    /// actions, each switching users). Not yet diagnosed: taking user.uid at exec from the effective uid, as libsinsp
-    /// does, was tried and left all four. The target is 3.
+    /// Alerts Falco would not raise: none. The four "Non sudo setuid" alerts of the System user interactive, Sudo, Polkit
+    /// and userfaultfd actions were counted here until libsinsp's setuid semantics were read: Falco raises them too
+    /// (<c>SwitchesUser</c> in <see cref="EventGeneratorActions"/>).
     /// </summary>
-    public const int ExtraCeiling = 4;
+    public const int ExtraCeiling = 0;
 
     private const int Parallelism = 3;
 
@@ -112,12 +114,14 @@ public sealed class EventGeneratorConformanceTests(ITestOutputHelper output) : I
 
         var results = Judge(File.Exists(Alerts) ? File.ReadAllLines(Alerts) : []);
         output.WriteLine(Table(results, runs));
-        var fired = results.Count(r => r.Fired);
+        var generator = results.Where(r => !r.Action.IsVariant).ToList();
+        var fired = generator.Count(r => r.Fired);
         var extra = results.Sum(r => r.Extra.Count);
-        output.WriteLine($"{fired} of {results.Count(r => r.Action.FalcoFires is not null)} actions Falco fires for fire Falco's rule (target {Target}, floor {FiredFloor}); " +
+        output.WriteLine($"{fired} of {generator.Count(r => r.Action.FalcoFires is not null)} actions Falco fires for fire Falco's rule (target {Target}, floor {FiredFloor}); " +
             $"{extra} alerts Falco would not raise (target {TargetExtraAlerts}, ceiling {ExtraCeiling}); {(DateTime.UtcNow - started).TotalSeconds:0} s");
         Assert.True(fired >= FiredFloor, $"{fired} actions fire their rule, fewer than the floor of {FiredFloor}");
         Assert.True(extra <= ExtraCeiling, $"{extra} alerts Falco would not raise, more than the ceiling of {ExtraCeiling}");
+        Assert.All(results.Where(r => r.Action.IsVariant), r => Assert.True(r.Fired, $"{r.Action.Name}: '{r.Action.FalcoFires}' did not fire"));
     }
 
     /// <summary>Per action run: whether its rule fired, and the alerts for it that are neither its rule nor one Falco fires as well.</summary>
