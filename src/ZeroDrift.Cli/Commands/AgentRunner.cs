@@ -44,6 +44,7 @@ public static class AgentRunner
         KernelSensor.EnsureSupported();
         options.Validate();
         NativeHeap.LimitArenas(2);
+        using var heapTrim = NativeHeap.TrimEvery(TimeSpan.FromSeconds(30));
         using var logs = new AgentLoggerProvider(Console.Error, logLevel);
         var log = logs.CreateLogger("zerodrift.agent");
 
