@@ -147,10 +147,17 @@ print("kernel map entries of gone cgroups (in both reads, 5 s apart), of all ent
 for name, ((total, one), (_, two)) in left.items():
     print(f"  {name:14} {len(one & two)} of {total}")
 acts = {}
+stops = []
 for line in open(alerts):
-    a = json.loads(line)["zerodrift"]
+    doc = json.loads(line)
+    a = doc["zerodrift"]
     acts[a.get("action")] = acts.get(a.get("action"), 0) + 1
+    if a.get("action") not in ("detected", None):
+        stops.append(doc.get("output", "").strip())
 print(f"alerts: {sum(acts.values())} {acts}")
+# Nothing here attacks: every block or kill is a learned behaviour stopped, shown whole so that it can be diagnosed.
+for output in stops:
+    print(f"  stopped: {output}")
 PY
 grep -o "the kernel reported [0-9]* blocks" "$work/agent.err" || true
 grep -o "errors: .*" "$work/agent.err" || true
