@@ -49,15 +49,14 @@ public static class FixDependenciesCommand
                 if (parse.GetValue(lockfileTool))
                     foreach (var line in NpmLockTool.Refresh(plan, token)) Console.Error.WriteLine($"zerodrift: {line}");
             }
-            await ReportOutput.WriteDocumentAsync(parse.GetValue(output), stream =>
+            if (kind == "json") await ReportOutput.WriteDocumentAsync(parse.GetValue(output), stream => FixJsonWriter.Write(plan, applied, stream)).ConfigureAwait(false);
+            else
             {
-                if (kind == "json") FixJsonWriter.Write(plan, applied, stream);
-                else
-                {
-                    using var writer = new StreamWriter(stream, leaveOpen: true);
-                    foreach (var change in plan.Changes) writer.Write(UnifiedDiff.Of(change.File, change.Before, change.After));
-                }
-            }).ConfigureAwait(false);
+                // The diff goes out exactly as patch and git apply read it: nothing at all when there is nothing to change.
+                var diff = string.Concat(plan.Changes.Select(c => UnifiedDiff.Of(c.File, c.Before, c.After)));
+                if (parse.GetValue(output) is { } file) await File.WriteAllTextAsync(file.FullName, diff, token).ConfigureAwait(false);
+                else await Console.Out.WriteAsync(diff).ConfigureAwait(false);
+            }
             foreach (var u in plan.Upgrades)
             {
                 var ids = string.Join(", ", u.Advisories);

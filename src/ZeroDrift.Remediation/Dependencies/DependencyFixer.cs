@@ -49,13 +49,14 @@ public sealed class DependencyFixer(VulnerabilityDatabase database)
         var upgrades = new UpgradePlanner(database).Plan(report.Active.Select(f => f.Finding), options.AllowMajor, warnings);
         var set = new UpgradeSet(upgrades);
         var transitive = Transitive(inventory.Packages);
+        var ecosystems = set.All.Select(u => u.Ecosystem).ToHashSet();
 
         var changes = new List<FileChange>();
         var notes = new List<string>();
         foreach (var file in ManifestFiles(root, warnings, cancellationToken))
         {
             var name = Path.GetFileName(file);
-            var editor = Editors.FirstOrDefault(e => e.Handles(name));
+            var editor = Editors.FirstOrDefault(e => e.Handles(name) && ecosystems.Contains(e.Ecosystem));
             if (editor is null) continue;
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             string text;

@@ -69,6 +69,9 @@ internal sealed record EditContext(string Root, string File, UpgradeSet Upgrades
 /// <summary>One ecosystem's manifest or lock file format, edited in place with its formatting kept.</summary>
 internal interface IManifestEditor
 {
+    /// <summary>Files of an ecosystem without upgrades are not even parsed: a broken, unrelated manifest is no warning.</summary>
+    Ecosystem Ecosystem { get; }
+
     bool Handles(string fileName);
 
     EditResult Edit(EditContext context, string text);

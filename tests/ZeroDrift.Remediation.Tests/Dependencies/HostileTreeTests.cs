@@ -13,13 +13,19 @@ public sealed class HostileTreeTests(AdvisoryDatabase db)
         using var tree = new TempDir();
         tree.File("requirements.txt", "jinja2==2.10\n");
         tree.File("web/package.json", "{\"dependencies\": {\"lodash\": \"4.17.15\"");
-        tree.File("svc/pom.xml", "<project><dependencies><dependency><version>&xxe;</version></dependency></dependencies></project>");
+        tree.File("web/package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/lodash\": {\n      \"version\": \"4.17.15\"\n    }\n  }\n}\n");
+        const string Pom = "<?xml version=\"1.0\"?>\n<!DOCTYPE project [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<project><dependencies><dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.14.1</version><scope>&xxe;</scope></dependency></dependencies></project>\n";
+        tree.File("svc/pom.xml", Pom);
 
         var plan = FixHarness.Apply(db, tree.Path);
 
-        Assert.Contains(plan.Warnings, w => w.StartsWith("svc/pom.xml: not edited:", StringComparison.Ordinal) && !w.Contains('\n'));
-        Assert.Equal("jinja2==2.11.3\n", File.ReadAllText(tree.Combine("requirements.txt")));
+        var warning = Assert.Single(plan.Warnings, w => w.StartsWith("web/package.json: not edited:", StringComparison.Ordinal));
+        Assert.DoesNotContain('\n', warning);
         Assert.Equal("{\"dependencies\": {\"lodash\": \"4.17.15\"", File.ReadAllText(tree.Combine("web/package.json")));
+        Assert.Contains("\"version\": \"4.17.21\"", File.ReadAllText(tree.Combine("web/package-lock.json")), StringComparison.Ordinal);
+        Assert.Equal("jinja2==2.11.3\n", File.ReadAllText(tree.Combine("requirements.txt")));
+        // A DTD (external entity) is never processed: the pom is left as it was, whatever the catalogers made of it.
+        Assert.Equal(Pom, File.ReadAllText(tree.Combine("svc/pom.xml")));
     }
 
     [Fact]

@@ -23,6 +23,8 @@ internal sealed partial class CargoEditor : IManifestEditor
     [GeneratedRegex(@"^\s*(?<key>name|version|checksum)\s*=\s*""(?<value>[^""]*)""")]
     private static partial Regex LockField();
 
+    public Ecosystem Ecosystem => Ecosystem.Cargo;
+
     public bool Handles(string fileName) => fileName is "Cargo.toml" or "Cargo.lock";
 
     public EditResult Edit(EditContext context, string text) =>

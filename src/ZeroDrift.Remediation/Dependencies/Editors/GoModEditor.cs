@@ -14,6 +14,8 @@ internal sealed partial class GoModEditor : IManifestEditor
     [GeneratedRegex(@"^(?<lead>\s*(require\s+)?)(?<path>[^\s()/][^\s()]*)\s+(?<version>v[^\s/]+)", RegexOptions.None)]
     private static partial Regex Require();
 
+    public Ecosystem Ecosystem => Ecosystem.Go;
+
     public bool Handles(string fileName) => fileName == "go.mod";
 
     public EditResult Edit(EditContext context, string text)

@@ -11,6 +11,8 @@ namespace ZeroDrift.Remediation.Dependencies.Editors;
 /// </summary>
 internal sealed class MavenEditor : IManifestEditor
 {
+    public Ecosystem Ecosystem => Ecosystem.Maven;
+
     public bool Handles(string fileName) => fileName == "pom.xml";
 
     public EditResult Edit(EditContext context, string text)

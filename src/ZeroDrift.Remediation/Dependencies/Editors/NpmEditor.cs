@@ -12,6 +12,8 @@ internal sealed class NpmEditor : IManifestEditor
 {
     private static readonly string[] DependencySections = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
 
+    public Ecosystem Ecosystem => Ecosystem.Npm;
+
     public bool Handles(string fileName) => fileName is "package.json" or "package-lock.json" or "npm-shrinkwrap.json";
 
     public EditResult Edit(EditContext context, string text) =>

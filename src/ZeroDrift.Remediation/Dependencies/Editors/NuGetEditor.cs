@@ -14,6 +14,8 @@ internal sealed class NuGetEditor : IManifestEditor
 {
     private static readonly string[] ReferenceElements = ["PackageReference", "PackageVersion", "GlobalPackageReference"];
 
+    public Ecosystem Ecosystem => Ecosystem.NuGet;
+
     public bool Handles(string fileName) =>
         fileName.EndsWith(".csproj", StringComparison.Ordinal) || fileName.EndsWith(".fsproj", StringComparison.Ordinal)
         || fileName.EndsWith(".vbproj", StringComparison.Ordinal) || fileName is "Directory.Packages.props" or "Directory.Build.props" or "packages.lock.json";

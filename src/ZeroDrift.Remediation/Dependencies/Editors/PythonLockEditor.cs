@@ -13,6 +13,8 @@ internal sealed partial class PythonLockEditor : IManifestEditor
     [GeneratedRegex(@"^\s*(?<key>name|version)\s*=\s*""(?<value>[^""]*)""")]
     private static partial Regex Field();
 
+    public Ecosystem Ecosystem => Ecosystem.PyPI;
+
     public bool Handles(string fileName) => fileName is "poetry.lock" or "uv.lock";
 
     public EditResult Edit(EditContext context, string text)

@@ -12,6 +12,8 @@ internal sealed partial class RequirementsEditor : IManifestEditor
     [GeneratedRegex(@"^(?<lead>\s*(?<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*===?\s*)(?<version>[^\s;#\\,]+)", RegexOptions.Multiline)]
     private static partial Regex Pin();
 
+    public Ecosystem Ecosystem => Ecosystem.PyPI;
+
     public bool Handles(string fileName) =>
         fileName.EndsWith(".txt", StringComparison.Ordinal) && fileName.StartsWith("requirements", StringComparison.Ordinal)
         || fileName is "constraints.txt";
