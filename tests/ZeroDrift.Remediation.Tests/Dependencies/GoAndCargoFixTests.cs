@@ -7,12 +7,7 @@ public sealed class GoAndCargoFixTests(AdvisoryDatabase db)
     [Fact]
     public void Go_require_lines_move_and_a_transitive_module_gets_an_indirect_require()
     {
-        using var tree = new TempDir();
-        // Go 1.16: go.mod did not yet list every indirect module, so go.sum is where the scanner finds x/crypto.
-        tree.File("go.mod", "module example.com/app\n\ngo 1.16\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/text v0.3.0 // indirect\n)\n");
-        tree.File("go.sum", "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\ngithub.com/pkg/errors v0.9.1/go.mod h1:bwawxfHBFNV+L2hUp1rHADufV3IMtnDRdf1r5NINEl0=\n"
-            + "golang.org/x/crypto v0.0.0-20200622213623-75b288015ac9 h1:psW17arqaxU48Z5kZ0CQnkZWQJsqcURM6tKiBApRjXI=\n"
-            + "golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=\n");
+        using var tree = GoTree();
 
         var plan = FixHarness.Apply(db, tree.Path);
 
@@ -32,20 +27,63 @@ public sealed class GoAndCargoFixTests(AdvisoryDatabase db)
         Assert.Contains($"require golang.org/x/crypto {crypto.To} // indirect\n", goMod, StringComparison.Ordinal);
         Assert.Equal(["golang.org/x/crypto v0.52.0 GO-2026-5932"], FixHarness.Findings(db, tree.Path));
 
-        // Go's own parser reads the edited file (offline: go mod edit needs no download).
-        if (Tools.Find("go") is not null)
-        {
-            var (code, json) = Tools.Run(tree.Path, "go", "mod", "edit", "-json");
-            Assert.True(code == 0, json);
-            Assert.Contains($"\"Version\": \"{text.To}\"", json, StringComparison.Ordinal);
-            Assert.Contains($"\"Version\": \"{crypto.To}\"", json, StringComparison.Ordinal);
-        }
+    }
+
+    [ToolFact("go")]
+    public void Go_reads_the_edited_go_mod()
+    {
+        using var tree = GoTree();
+        FixHarness.Apply(db, tree.Path);
+        // Offline: go mod edit parses go.mod without downloading anything.
+        var (code, json) = Tools.Run(tree.Path, "go", "mod", "edit", "-json");
+        Assert.True(code == 0, json);
+        Assert.Contains("\"Path\": \"golang.org/x/text\",\n\t\t\t\"Version\": \"v0.39.0\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"Path\": \"golang.org/x/crypto\",\n\t\t\t\"Version\": \"v0.52.0\"", json, StringComparison.Ordinal);
+    }
+
+    private static TempDir GoTree()
+    {
+        var tree = new TempDir();
+        // Go 1.16: go.mod did not yet list every indirect module, so go.sum is where the scanner finds x/crypto.
+        tree.File("go.mod", "module example.com/app\n\ngo 1.16\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1\n\tgolang.org/x/text v0.3.0 // indirect\n)\n");
+        tree.File("go.sum", "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=\ngithub.com/pkg/errors v0.9.1/go.mod h1:bwawxfHBFNV+L2hUp1rHADufV3IMtnDRdf1r5NINEl0=\n"
+            + "golang.org/x/crypto v0.0.0-20200622213623-75b288015ac9 h1:psW17arqaxU48Z5kZ0CQnkZWQJsqcURM6tKiBApRjXI=\n"
+            + "golang.org/x/text v0.3.0 h1:g61tztE5qeGQ89tm6NTjjM9VPIm088od1l6aSorWRWg=\n");
+        return tree;
     }
 
     [Fact]
     public void Cargo_requirement_and_lock_entry_move_and_the_checksum_goes()
     {
-        using var tree = new TempDir();
+        using var tree = CargoTree();
+
+        var plan = FixHarness.Apply(db, tree.Path);
+
+        var smallvec = FixHarness.Upgrade(plan, "smallvec");
+        Assert.Equal(("1.6.0", "1.6.1"), (smallvec.From, smallvec.To));
+        Assert.Equal(["CVE-2021-25900"], smallvec.Advisories);
+        Assert.Contains("smallvec = { version = \"1.6.1\", features = [\"union\"] }", File.ReadAllText(tree.Combine("Cargo.toml")), StringComparison.Ordinal);
+        var lockText = File.ReadAllText(tree.Combine("Cargo.lock"));
+        Assert.Contains("name = \"smallvec\"\nversion = \"1.6.1\"\nsource", lockText, StringComparison.Ordinal);
+        Assert.DoesNotContain("checksum", lockText, StringComparison.Ordinal);
+        Assert.Empty(FixHarness.Findings(db, tree.Path));
+
+    }
+
+    [ToolFact("cargo")]
+    public void Cargo_reads_the_edited_manifest_offline()
+    {
+        using var tree = CargoTree();
+        FixHarness.Apply(db, tree.Path);
+        // Resolving the lock would need the crate itself, which no registry here serves: the manifest is what cargo checks offline.
+        var (code, output) = Tools.Run(tree.Path, "cargo", "metadata", "--offline", "--no-deps", "--format-version", "1");
+        Assert.True(code == 0, output);
+        Assert.Contains("\"req\":\"^1.6.1\"", output, StringComparison.Ordinal);
+    }
+
+    private static TempDir CargoTree()
+    {
+        var tree = new TempDir();
         tree.File("Cargo.toml", "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsmallvec = { version = \"1.6.0\", features = [\"union\"] }\n");
         tree.File("src/main.rs", "fn main() {}\n");
         tree.File("Cargo.lock", """
@@ -67,24 +105,6 @@ public sealed class GoAndCargoFixTests(AdvisoryDatabase db)
             checksum = "fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c441533bf5c6e7990bb42604e"
 
             """);
-
-        var plan = FixHarness.Apply(db, tree.Path);
-
-        var smallvec = FixHarness.Upgrade(plan, "smallvec");
-        Assert.Equal(("1.6.0", "1.6.1"), (smallvec.From, smallvec.To));
-        Assert.Equal(["CVE-2021-25900"], smallvec.Advisories);
-        Assert.Contains("smallvec = { version = \"1.6.1\", features = [\"union\"] }", File.ReadAllText(tree.Combine("Cargo.toml")), StringComparison.Ordinal);
-        var lockText = File.ReadAllText(tree.Combine("Cargo.lock"));
-        Assert.Contains("name = \"smallvec\"\nversion = \"1.6.1\"\nsource", lockText, StringComparison.Ordinal);
-        Assert.DoesNotContain("checksum", lockText, StringComparison.Ordinal);
-        Assert.Empty(FixHarness.Findings(db, tree.Path));
-
-        // cargo reads the edited manifest offline; resolving the lock needs the crate, which no registry here serves.
-        if (Tools.Find("cargo") is not null)
-        {
-            var (code, output) = Tools.Run(tree.Path, "cargo", "metadata", "--offline", "--no-deps", "--format-version", "1");
-            Assert.True(code == 0, output);
-            Assert.Contains("\"req\":\"^1.6.1\"", output, StringComparison.Ordinal);
-        }
+        return tree;
     }
 }
