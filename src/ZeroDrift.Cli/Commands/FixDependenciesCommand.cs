@@ -19,12 +19,13 @@ public static class FixDependenciesCommand
         var output = new Option<FileInfo?>("--output", "-f") { Description = "Write the diff or JSON to this file instead of standard output" };
         var allowMajor = new Option<bool>("--allow-major") { Description = "Take upgrades that cross a major version (skipped and reported otherwise)" };
         var lockfileTool = new Option<bool>("--lockfile-tool") { Description = "After --apply, let npm refresh package-lock.json (npm install --package-lock-only --ignore-scripts; no project script runs)" };
+        var checkRegistry = new Option<bool>("--check-registry") { Description = "Ask npm's and NuGet's public registries whether each planned version was published (offline by default)" };
         var maxDbAge = new Option<int>("--max-db-age") { Description = "Refuse a database last updated more than this many days ago (default 30; 0 = no limit)", DefaultValueFactory = _ => 30 };
         var allowStale = new Option<bool>("--allow-stale-db") { Description = "Only warn when the database is older than --max-db-age" };
 
         var command = new Command("fix", "Propose (or --apply) the smallest dependency upgrades that remove a source tree's known vulnerabilities");
         command.Arguments.Add(path);
-        foreach (var o in new Option[] { apply, format, output, allowMajor, lockfileTool, DbCommand.DbOption, maxDbAge, allowStale })
+        foreach (var o in new Option[] { apply, format, output, allowMajor, lockfileTool, checkRegistry, DbCommand.DbOption, maxDbAge, allowStale })
             command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
@@ -37,7 +38,9 @@ public static class FixDependenciesCommand
             if (parse.GetValue(lockfileTool) && !parse.GetValue(apply)) throw new UsageException("--lockfile-tool needs --apply (it rewrites package-lock.json)");
 
             using var database = ScanCommand.OpenDatabase(parse.GetValue(DbCommand.DbOption), parse.GetValue(maxDbAge), parse.GetValue(allowStale));
-            var plan = await new DependencyFixer(database).PlanAsync(root, new DependencyFixOptions { AllowMajor = parse.GetValue(allowMajor) }, token).ConfigureAwait(false);
+            using var http = parse.GetValue(checkRegistry) ? new HttpClient { Timeout = TimeSpan.FromSeconds(20) } : null;
+            var options = new DependencyFixOptions { AllowMajor = parse.GetValue(allowMajor), Registry = http is null ? null : new RegistryCheck(http) };
+            var plan = await new DependencyFixer(database).PlanAsync(root, options, token).ConfigureAwait(false);
             foreach (var warning in plan.Warnings) Terminal.Warn(warning);
             var applied = parse.GetValue(apply);
             var writeFailures = 0;

@@ -16,6 +16,9 @@ public sealed record DependencyFixOptions
     public bool AllowMajor { get; init; }
 
     public ScanLimits Limits { get; init; } = ScanLimits.Default;
+
+    /// <summary>When set, each planned version is looked up in its public registry (npm, NuGet); null stays offline.</summary>
+    public RegistryCheck? Registry { get; init; }
 }
 
 /// <summary>
@@ -47,6 +50,7 @@ public sealed class DependencyFixer(VulnerabilityDatabase database)
         var warnings = new List<string>(inventory.Warnings);
         warnings.AddRange(report.Warnings);
         var upgrades = new UpgradePlanner(database).Plan(report.Active.Select(f => f.Finding), options.AllowMajor, warnings);
+        if (options.Registry is { } registry) upgrades = await ConfirmAsync(registry, upgrades, cancellationToken).ConfigureAwait(false);
         var set = new UpgradeSet(upgrades);
         var transitive = Transitive(inventory.Packages);
         var ecosystems = set.All.Select(u => u.Ecosystem).ToHashSet();
@@ -83,6 +87,21 @@ public sealed class DependencyFixer(VulnerabilityDatabase database)
         var unedited = upgrades.Where(u => u.Taken && !edited.Contains((u.Ecosystem, u.Name.ToLowerInvariant())))
             .Select(u => $"{u.Ecosystem.DisplayName()} {u.Name} {u.From} → {u.To}: no manifest or lock file the fixer edits declares it").ToList();
         return new DependencyFixPlan { Root = root, Upgrades = upgrades, Changes = changes, Notes = notes.Distinct().ToList(), Warnings = warnings, Unedited = unedited };
+    }
+
+    /// <summary>A version its registry says was never published is not written into a manifest: it could not resolve.</summary>
+    private static async Task<IReadOnlyList<DependencyUpgrade>> ConfirmAsync(RegistryCheck registry, IReadOnlyList<DependencyUpgrade> upgrades, CancellationToken cancellationToken)
+    {
+        var checkedUpgrades = new List<DependencyUpgrade>(upgrades.Count);
+        foreach (var u in upgrades)
+        {
+            if (!u.Taken) { checkedUpgrades.Add(u); continue; }
+            var exists = await registry.ExistsAsync(u.Ecosystem, u.Name, u.To!, cancellationToken).ConfigureAwait(false);
+            checkedUpgrades.Add(exists == false
+                ? u with { Confirmed = false, SkipReason = $"{u.To} is not published in the {u.Ecosystem.DisplayName()} registry" }
+                : u with { Confirmed = exists });
+        }
+        return checkedUpgrades;
     }
 
     /// <summary>

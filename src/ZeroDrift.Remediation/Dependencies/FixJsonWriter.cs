@@ -27,7 +27,7 @@ public static class FixJsonWriter
             json.WriteBoolean("crossesMajor", u.CrossesMajor);
             json.WriteString("status", u.Taken ? "proposed" : "skipped");
             if (u.SkipReason is not null) json.WriteString("reason", u.SkipReason);
-            json.WriteString("registry", u.Confirmed switch { true => "confirmed", false => "not found", null => "not checked (offline)" });
+            json.WriteString("registry", u.Confirmed switch { true => "confirmed", false => "not found", null => "not checked" });
             json.WriteStartArray("advisories");
             foreach (var id in u.Advisories) json.WriteStringValue(id);
             json.WriteEndArray();

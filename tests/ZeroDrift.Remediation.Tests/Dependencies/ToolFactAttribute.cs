@@ -56,3 +56,12 @@ public static class Tools
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
+
+/// <summary>A test that talks to a public registry: skipped, with the reason, when it does not answer from this machine.</summary>
+public sealed class RegistryFactAttribute : FactAttribute
+{
+    public RegistryFactAttribute(string url)
+    {
+        if (!Tools.Reachable(url)) Skip = $"{url} does not answer from this machine";
+    }
+}
