@@ -88,6 +88,40 @@ public sealed class PyPIFixTests(AdvisoryDatabase db)
         Assert.DoesNotContain(FixHarness.Findings(db, tree.Path), f => f.StartsWith("jinja2", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Uv_lock_entry_is_moved_and_a_hashed_pin_is_named_in_a_note()
+    {
+        using var tree = new TempDir();
+        tree.File("uv.lock", """
+            version = 1
+            requires-python = ">=3.8"
+
+            [[package]]
+            name = "jinja2"
+            version = "2.10"
+            source = { registry = "https://pypi.org/simple" }
+            dependencies = [
+                { name = "markupsafe" },
+            ]
+
+            [[package]]
+            name = "markupsafe"
+            version = "2.1.5"
+            source = { registry = "https://pypi.org/simple" }
+
+            """);
+        tree.File("sub/requirements.txt", "jinja2==2.10 \\\n    --hash=sha256:74c935a1b8bb9a3947c50a54766a969d4846290e1e788ea44c1392163723c3bd\n");
+
+        var plan = FixHarness.Apply(db, tree.Path);
+
+        Assert.Contains("name = \"jinja2\"\nversion = \"2.11.3\"\n", File.ReadAllText(tree.Combine("uv.lock")), StringComparison.Ordinal);
+        Assert.Contains("name = \"markupsafe\"\nversion = \"2.1.5\"\n", File.ReadAllText(tree.Combine("uv.lock")), StringComparison.Ordinal);
+        Assert.StartsWith("jinja2==2.11.3 \\\n", File.ReadAllText(tree.Combine("sub/requirements.txt")), StringComparison.Ordinal);
+        Assert.Contains(plan.Notes, n => n.StartsWith("sub/requirements.txt:1: jinja2's --hash options", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Contains("`uv lock`", StringComparison.Ordinal));
+        Assert.DoesNotContain(FixHarness.Findings(db, tree.Path), f => f.StartsWith("jinja2", StringComparison.Ordinal));
+    }
+
     [ToolFact("pip", "https://pypi.org/simple/jinja2/")]
     public void Pip_resolves_the_fixed_requirements()
     {
