@@ -24,7 +24,10 @@ using ZeroDrift.TestSupport;
 // cached decision's service time and allocations are measured in-process on the handler alone (no TLS, no Kestrel).
 // With `high` as fourth argument, the generator and the webhook run at high priority (nice -11, needs root) once the setup
 // is done: as a webhook with a guaranteed CPU request would in a cluster, on a machine busy with other work.
-// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high]
+// With `keyless` as fifth argument, images are signed keylessly (a private Sigstore made here: Fulcio-like CA with SCTs,
+// Rekor-like log with SETs and checkpoints) and the policy trusts an identity instead of a key: the webhook then runs the
+// whole Sigstore verification (chain, SCT, SET, inclusion proof, checkpoint, identity) on each first verification.
+// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high] [keyed|keyless]
 
 if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePort, var serveRegistry])
     return await ServeAsync(servePolicy, serveCert, serveKey, servePort, serveRegistry);
@@ -33,22 +36,30 @@ var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var firstImages = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
 var highPriority = args.Length > 3 && args[3] == "high";
+var keyless = args.Length > 4 && args[4] == "keyless";
 
 using var dir = new TempDir();
 await using var registry = await RegistryServer.StartAsync();
 using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 dir.File("release.pub", SigningKeys.Pem("PUBLIC KEY", key.ExportSubjectPublicKeyInfo()));
+using var sigstore = new TestSigstore("bench");
+sigstore.WriteTrustedRoot(dir.Path);
+var signer = new TestIdentity("https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main", "https://token.actions.githubusercontent.com");
+var trust = keyless
+    ? $"identities:\n      - subject: {signer.San}\n        issuer: {signer.Issuer}"
+    : "signatures:\n      keys: [release.pub]";
 var policyPath = dir.File("policy.yaml", $"""
     apiVersion: zerodrift.dev/v1
     kind: ImagePolicy
+    trustedRoot: trusted_root.json
     allowedRegistries: ["{registry.Host}"]
     images:
       - name: apps
         match: ["{registry.Host}/**"]
-        signatures:
-          keys: [release.pub]
+        {trust}
         podSecurity: baseline
     """);
+Console.WriteLine($"signatures: {(keyless ? "keyless (identity in policy)" : "key pair")}");
 
 var clientOptions = new RegistryClientOptions { InsecureRegistries = [registry.Host] };
 using var setupClient = new RegistryClient(clientOptions);
@@ -74,7 +85,12 @@ async Task<string> PushSignedAsync(string repo, string tag, int n)
     }.ToJsonString());
     await setupClient.PushManifestAsync(repository, tag, manifest, MediaTypes.OciManifest, CancellationToken.None);
     var image = await signing.ResolveAsync(ImageReference.Parse($"{registry.Host}/{repo}:{tag}"), CancellationToken.None);
-    await signing.SignAsync(image, key, SignatureFormat.Bundle, CancellationToken.None);
+    if (keyless)
+    {
+        var statement = InTotoStatement.Create(image.RepositoryName, image.Digest, PredicateTypes.CosignSign, new JsonObject());
+        await signing.AttachBundleAsync(image, sigstore.SignDsse(DsseEnvelope.InTotoPayloadType, statement, signer), PredicateTypes.CosignSign, CancellationToken.None);
+    }
+    else await signing.SignAsync(image, key, SignatureFormat.Bundle, CancellationToken.None);
     return $"{registry.Host}/{repo}:{tag}";
 }
 var cachedImage = await PushSignedAsync("bench/cached", "1", 0);
