@@ -1,15 +1,12 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Security;
-using ZeroDrift.Supply.Tuf;
-
-namespace ZeroDrift.Supply.Tests;
+namespace ZeroDrift.TestSupport;
 
 /// <summary>A TUF signing key made in the test: Ed25519 (BouncyCastle) or ECDSA P-256 (.NET), as python-tuf writes them.</summary>
 public sealed class TufKey
@@ -21,8 +18,7 @@ public sealed class TufKey
         Json = json;
         _sign = sign;
         // TUF's key id: SHA-256 of the key's canonical JSON.
-        using var doc = JsonDocument.Parse(json.ToJsonString());
-        Id = Convert.ToHexStringLower(SHA256.HashData(CanonicalJson.Encode(doc.RootElement)));
+        Id = Convert.ToHexStringLower(SHA256.HashData(TufTestRepository.Canonical(json)));
     }
 
     public string Id { get; }
@@ -67,8 +63,7 @@ public sealed class TufTestRepository(string directory)
 
     public static byte[] Sign(JsonObject signed, params TufKey[] signers)
     {
-        using var doc = JsonDocument.Parse(signed.ToJsonString());
-        var canonical = CanonicalJson.Encode(doc.RootElement);
+        var canonical = Canonical(signed);
         var envelope = new JsonObject
         {
             ["signatures"] = new JsonArray(signers.Select(k => (JsonNode)new JsonObject { ["keyid"] = k.Id, ["sig"] = Convert.ToHexStringLower(k.Sign(canonical)) }).ToArray()),
@@ -92,6 +87,56 @@ public sealed class TufTestRepository(string directory)
             ["keys"] = new JsonObject(all.Select(k => KeyValuePair.Create(k.Id, (JsonNode?)k.Json.DeepClone()))),
             ["roles"] = new JsonObject { ["root"] = Role(root), ["timestamp"] = Role(timestamp), ["snapshot"] = Role(snapshot), ["targets"] = Role(targets) },
         };
+    }
+
+    /// <summary>OLPC canonical JSON, written independently of the product's encoder (sorted keys, no spaces, only \ and " escaped).</summary>
+    public static byte[] Canonical(JsonNode node)
+    {
+        var s = new StringBuilder();
+        void Write(JsonNode? n)
+        {
+            switch (n)
+            {
+                case JsonObject o:
+                    s.Append('{');
+                    var first = true;
+                    foreach (var p in o.OrderBy(p => p.Key, StringComparer.Ordinal))
+                    {
+                        if (!first) s.Append(',');
+                        first = false;
+                        Str(p.Key);
+                        s.Append(':');
+                        Write(p.Value);
+                    }
+                    s.Append('}');
+                    break;
+                case JsonArray a:
+                    s.Append('[');
+                    for (var i = 0; i < a.Count; i++)
+                    {
+                        if (i > 0) s.Append(',');
+                        Write(a[i]);
+                    }
+                    s.Append(']');
+                    break;
+                case null: s.Append("null"); break;
+                case JsonValue v when v.TryGetValue<string>(out var text): Str(text); break;
+                case JsonValue v when v.TryGetValue<bool>(out var b): s.Append(b ? "true" : "false"); break;
+                case JsonValue v: s.Append(v.ToJsonString()); break;
+            }
+        }
+        void Str(string text)
+        {
+            s.Append('"');
+            foreach (var c in text)
+            {
+                if (c is '\\' or '"') s.Append('\\');
+                s.Append(c);
+            }
+            s.Append('"');
+        }
+        Write(node);
+        return Encoding.UTF8.GetBytes(s.ToString());
     }
 
     public void WriteRoot(int version, byte[] root) => File.WriteAllBytes(Path.Combine(directory, $"{version}.root.json"), root);
