@@ -31,6 +31,8 @@ using ZeroDrift.TestSupport;
 
 if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePort, var serveRegistry])
     return await ServeAsync(servePolicy, serveCert, serveKey, servePort, serveRegistry);
+if (args is ["verifycost", .. var costArgs])
+    return VerifyCost(costArgs.Length > 0 ? int.Parse(costArgs[0], CultureInfo.InvariantCulture) : 200);
 
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
@@ -272,6 +274,45 @@ static async Task<int> ServeAsync(string policyPath, string cert, string key, st
     var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(client), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
     await using var server = await AdmissionServer.StartAsync(new AdmissionHandler(engine, new AdmissionOptions()), $"127.0.0.1:{port}", cert, key, CancellationToken.None);
     await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+// CPU cost of one first verification's crypto, in-process, no registry: a keyless bundle (Fulcio chain with X509Chain,
+// SCT, Rekor body binding, SET, inclusion proof, checkpoint, DSSE signature, identity) against a key-pair DSSE envelope,
+// alternated bundle by bundle so both see the same machine. Usage: -- verifycost [N=200]
+static int VerifyCost(int n)
+{
+    using var sigstore = new TestSigstore("cost");
+    using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    var identity = new TestIdentity("https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main", "https://token.actions.githubusercontent.com");
+    var root = ZeroDrift.Supply.Sigstore.TrustedRoot.Parse(sigstore.TrustedRootJson(), "root");
+    var policy = new ZeroDrift.Supply.Sigstore.IdentityPolicy(identity.San, null, identity.Issuer, null);
+    var digest = SHA256.HashData(BitConverter.GetBytes(42));
+    var statement = InTotoStatement.Create("registry.example/web", "sha256:" + Convert.ToHexStringLower(digest), PredicateTypes.CosignSign, new JsonObject());
+    var keyless = Enumerable.Range(0, n).Select(_ => sigstore.SignDsse(DsseEnvelope.InTotoPayloadType, statement, identity)).ToArray();
+    var keyed = Enumerable.Range(0, n).Select(_ => SigstoreBundle.Create(DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, statement, key), SigningKeys.Hint(key))).ToArray();
+    var verifier = new ZeroDrift.Supply.Sigstore.BundleVerifier(root);
+    var artifact = ZeroDrift.Supply.Sigstore.ArtifactInput.FromDigest(digest);
+    double Keyless(int i)
+    {
+        var t = Stopwatch.GetTimestamp();
+        verifier.VerifyKeyless(ZeroDrift.Supply.Sigstore.SigstoreBundleDocument.Parse(keyless[i]), artifact, policy);
+        return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+    double Keyed(int i)
+    {
+        var t = Stopwatch.GetTimestamp();
+        if (!SigstoreBundle.Envelope(keyed[i], "bench").VerifiedBy(key)) throw new InvalidOperationException("keyed bundle did not verify");
+        return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+    for (var i = 0; i < Math.Min(n, 20); i++) { Keyless(i); Keyed(i); }
+    var a = new double[n];
+    var b = new double[n];
+    for (var i = 0; i < n; i++) { a[i] = Keyless(i); b[i] = Keyed(i); }
+    Array.Sort(a);
+    Array.Sort(b);
+    Console.WriteLine($"verification CPU, {n} bundles each, alternated: keyless p50 {P(a, 0.5):0.000} ms p99 {P(a, 0.99):0.000} ms; key pair p50 {P(b, 0.5):0.000} ms p99 {P(b, 0.99):0.000} ms; ratio p50 {P(a, 0.5) / P(b, 0.5):0.0}x");
+    Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
     return 0;
 }
 
