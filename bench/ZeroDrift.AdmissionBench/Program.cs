@@ -24,31 +24,44 @@ using ZeroDrift.TestSupport;
 // cached decision's service time and allocations are measured in-process on the handler alone (no TLS, no Kestrel).
 // With `high` as fourth argument, the generator and the webhook run at high priority (nice -11, needs root) once the setup
 // is done: as a webhook with a guaranteed CPU request would in a cluster, on a machine busy with other work.
-// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high]
+// With `keyless` as fifth argument, images are signed keylessly (a private Sigstore made here: Fulcio-like CA with SCTs,
+// Rekor-like log with SETs and checkpoints) and the policy trusts an identity instead of a key: the webhook then runs the
+// whole Sigstore verification (chain, SCT, SET, inclusion proof, checkpoint, identity) on each first verification.
+// Usage: dotnet run -c Release --project bench/ZeroDrift.AdmissionBench -- [RATE=200] [SECONDS=10] [FIRST_IMAGES=400] [normal|high] [keyed|keyless]
 
 if (args is ["serve", var servePolicy, var serveCert, var serveKey, var servePort, var serveRegistry])
     return await ServeAsync(servePolicy, serveCert, serveKey, servePort, serveRegistry);
+if (args is ["verifycost", .. var costArgs])
+    return VerifyCost(costArgs.Length > 0 ? int.Parse(costArgs[0], CultureInfo.InvariantCulture) : 200);
 
 var rate = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 200;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var firstImages = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 400;
 var highPriority = args.Length > 3 && args[3] == "high";
+var keyless = args.Length > 4 && args[4] == "keyless";
 
 using var dir = new TempDir();
 await using var registry = await RegistryServer.StartAsync();
 using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 dir.File("release.pub", SigningKeys.Pem("PUBLIC KEY", key.ExportSubjectPublicKeyInfo()));
+using var sigstore = new TestSigstore("bench");
+sigstore.WriteTrustedRoot(dir.Path);
+var signer = new TestIdentity("https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main", "https://token.actions.githubusercontent.com");
+var trust = keyless
+    ? $"identities:\n      - subject: {signer.San}\n        issuer: {signer.Issuer}"
+    : "signatures:\n      keys: [release.pub]";
 var policyPath = dir.File("policy.yaml", $"""
     apiVersion: zerodrift.dev/v1
     kind: ImagePolicy
+    trustedRoot: trusted_root.json
     allowedRegistries: ["{registry.Host}"]
     images:
       - name: apps
         match: ["{registry.Host}/**"]
-        signatures:
-          keys: [release.pub]
+        {trust}
         podSecurity: baseline
     """);
+Console.WriteLine($"signatures: {(keyless ? "keyless (identity in policy)" : "key pair")}");
 
 var clientOptions = new RegistryClientOptions { InsecureRegistries = [registry.Host] };
 using var setupClient = new RegistryClient(clientOptions);
@@ -74,7 +87,12 @@ async Task<string> PushSignedAsync(string repo, string tag, int n)
     }.ToJsonString());
     await setupClient.PushManifestAsync(repository, tag, manifest, MediaTypes.OciManifest, CancellationToken.None);
     var image = await signing.ResolveAsync(ImageReference.Parse($"{registry.Host}/{repo}:{tag}"), CancellationToken.None);
-    await signing.SignAsync(image, key, SignatureFormat.Bundle, CancellationToken.None);
+    if (keyless)
+    {
+        var statement = InTotoStatement.Create(image.RepositoryName, image.Digest, PredicateTypes.CosignSign, new JsonObject());
+        await signing.AttachBundleAsync(image, sigstore.SignDsse(DsseEnvelope.InTotoPayloadType, statement, signer), PredicateTypes.CosignSign, CancellationToken.None);
+    }
+    else await signing.SignAsync(image, key, SignatureFormat.Bundle, CancellationToken.None);
     return $"{registry.Host}/{repo}:{tag}";
 }
 var cachedImage = await PushSignedAsync("bench/cached", "1", 0);
@@ -256,6 +274,45 @@ static async Task<int> ServeAsync(string policyPath, string cert, string key, st
     var engine = new PolicyEngine(SupplyPolicy.Load(policyPath), new ImageSigning(client), MisconfigPodSecurity.Instance, TimeSpan.FromSeconds(30));
     await using var server = await AdmissionServer.StartAsync(new AdmissionHandler(engine, new AdmissionOptions()), $"127.0.0.1:{port}", cert, key, CancellationToken.None);
     await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+// CPU cost of one first verification's crypto, in-process, no registry: a keyless bundle (Fulcio chain with X509Chain,
+// SCT, Rekor body binding, SET, inclusion proof, checkpoint, DSSE signature, identity) against a key-pair DSSE envelope,
+// alternated bundle by bundle so both see the same machine. Usage: -- verifycost [N=200]
+static int VerifyCost(int n)
+{
+    using var sigstore = new TestSigstore("cost");
+    using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    var identity = new TestIdentity("https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main", "https://token.actions.githubusercontent.com");
+    var root = ZeroDrift.Supply.Sigstore.TrustedRoot.Parse(sigstore.TrustedRootJson(), "root");
+    var policy = new ZeroDrift.Supply.Sigstore.IdentityPolicy(identity.San, null, identity.Issuer, null);
+    var digest = SHA256.HashData(BitConverter.GetBytes(42));
+    var statement = InTotoStatement.Create("registry.example/web", "sha256:" + Convert.ToHexStringLower(digest), PredicateTypes.CosignSign, new JsonObject());
+    var keyless = Enumerable.Range(0, n).Select(_ => sigstore.SignDsse(DsseEnvelope.InTotoPayloadType, statement, identity)).ToArray();
+    var keyed = Enumerable.Range(0, n).Select(_ => SigstoreBundle.Create(DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, statement, key), SigningKeys.Hint(key))).ToArray();
+    var verifier = new ZeroDrift.Supply.Sigstore.BundleVerifier(root);
+    var artifact = ZeroDrift.Supply.Sigstore.ArtifactInput.FromDigest(digest);
+    double Keyless(int i)
+    {
+        var t = Stopwatch.GetTimestamp();
+        verifier.VerifyKeyless(ZeroDrift.Supply.Sigstore.SigstoreBundleDocument.Parse(keyless[i]), artifact, policy);
+        return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+    double Keyed(int i)
+    {
+        var t = Stopwatch.GetTimestamp();
+        if (!SigstoreBundle.Envelope(keyed[i], "bench").VerifiedBy(key)) throw new InvalidOperationException("keyed bundle did not verify");
+        return Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+    }
+    for (var i = 0; i < Math.Min(n, 20); i++) { Keyless(i); Keyed(i); }
+    var a = new double[n];
+    var b = new double[n];
+    for (var i = 0; i < n; i++) { a[i] = Keyless(i); b[i] = Keyed(i); }
+    Array.Sort(a);
+    Array.Sort(b);
+    Console.WriteLine($"verification CPU, {n} bundles each, alternated: keyless p50 {P(a, 0.5):0.000} ms p99 {P(a, 0.99):0.000} ms; key pair p50 {P(b, 0.5):0.000} ms p99 {P(b, 0.99):0.000} ms; ratio p50 {P(a, 0.5) / P(b, 0.5):0.0}x");
+    Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Split(' ')[0]} on {Environment.ProcessorCount} cores");
     return 0;
 }
 

@@ -27,6 +27,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(SignCommands.Attest());
         root.Subcommands.Add(SignCommands.VerifyAttestation());
         root.Subcommands.Add(VerifyBundleCommand.Create());
+        root.Subcommands.Add(TrustCommand.Create());
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AdmissionCommand.Create());
         root.Subcommands.Add(AssetsCommand.Create());

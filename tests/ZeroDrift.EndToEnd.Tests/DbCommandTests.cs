@@ -92,7 +92,7 @@ public class DbCommandTests
         using var dir = new TempDir();
         using var server = new OsvMirror(Osv);
         var db = dir.Combine("v.db");
-        var r = await Task.Run(() => ZeroDriftRunner.Run("db", "update", "--source", server.BaseUrl, "--ecosystems", "Go,crates.io,NoSuchEcosystem", "--db", db));
+        var r = await Task.Run(() => ZeroDriftRunner.Run("db", "update", "--source", server.BaseUrl, "--ecosystems", "Go,crates.io,NoSuchEcosystem", "--insecure-skip-verify", "--db", db));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("NoSuchEcosystem/all.zip: not found; NoSuchEcosystem skipped", r.Stderr);
         using var json = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", db).Stdout);
@@ -104,10 +104,65 @@ public class DbCommandTests
     public void Update_from_a_folder_imports_every_ecosystem_in_it()
     {
         using var dir = new TempDir();
-        var r = ZeroDriftRunner.Run("db", "update", "--source", Osv, "--db", dir.Combine("v.db"));
+        var r = ZeroDriftRunner.Run("db", "update", "--source", Osv, "--insecure-skip-verify", "--db", dir.Combine("v.db"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var json = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", dir.Combine("v.db")).Stdout);
         Assert.Equal(["AlmaLinux", "Debian", "Go", "PyPI", "crates.io"], json.RootElement.GetProperty("ecosystems").EnumerateArray().Select(e => e.GetProperty("ecosystem").GetString()!).ToArray());
+    }
+
+    [Fact]
+    public void A_mirror_must_be_signed_and_a_tampered_export_is_refused()
+    {
+        using var dir = new TempDir();
+        var mirror = Directory.CreateDirectory(Path.Combine(dir.Path, "mirror", "Go")).FullName;
+        File.Copy(Path.Combine(Osv, "Go", "all.zip"), Path.Combine(mirror, "all.zip"));
+        var source = dir.Combine("mirror");
+        var db = dir.Combine("v.db");
+        var password = new Dictionary<string, string> { ["ZERODRIFT_PASSWORD"] = "mirror" };
+        Assert.Equal(0, ZeroDriftRunner.Run(password, null, "key", "generate", "--output-prefix", dir.Combine("mirror-key")).ExitCode);
+
+        var unconfigured = ZeroDriftRunner.Run("db", "update", "--source", source, "--db", db);
+        Assert.Equal(2, unconfigured.ExitCode);
+        Assert.Contains("is a mirror: give --key", unconfigured.Stderr, StringComparison.Ordinal);
+
+        var unsigned = ZeroDriftRunner.Run("db", "update", "--source", source, "--key", dir.Combine("mirror-key.pub"), "--db", db);
+        Assert.Equal(1, unsigned.ExitCode);
+        Assert.Equal($"zerodrift: db update refused: Go/all.zip from {source}: unsigned: no all.zip.sigstore.json beside it", unsigned.Stderr.Trim());
+
+        var sign = ZeroDriftRunner.Run(password, null, "db", "sign", source, "--key", dir.Combine("mirror-key.key"));
+        Assert.True(sign.ExitCode == 0, sign.Stderr);
+        var ok = ZeroDriftRunner.Run("db", "update", "--source", source, "--key", dir.Combine("mirror-key.pub"), "--db", db);
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+
+        Assert.Equal(0, ZeroDriftRunner.Run(password, null, "key", "generate", "--output-prefix", dir.Combine("other")).ExitCode);
+        var otherKey = ZeroDriftRunner.Run("db", "update", "--source", source, "--key", dir.Combine("other.pub"), "--db", db);
+        Assert.Equal(1, otherKey.ExitCode);
+        Assert.Contains("signature: it does not verify", otherKey.Stderr, StringComparison.Ordinal);
+
+        using (var zip = File.OpenWrite(Path.Combine(mirror, "all.zip")))
+        {
+            zip.Seek(100, SeekOrigin.Begin);
+            zip.WriteByte(0x42);
+        }
+        var tampered = ZeroDriftRunner.Run("db", "update", "--source", source, "--key", dir.Combine("mirror-key.pub"), "--db", db);
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("bundle: the message digest is not the artifact's", tampered.Stderr, StringComparison.Ordinal);
+        Assert.Single(tampered.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        // Keyless: a private Sigstore signs the export; the identity and its trusted root verify it.
+        using var sigstore = new TestSigstore();
+        File.Copy(Path.Combine(Osv, "Go", "all.zip"), Path.Combine(mirror, "all.zip"), overwrite: true);
+        File.WriteAllBytes(Path.Combine(mirror, "all.zip.sigstore.json"), sigstore.SignMessage(File.ReadAllBytes(Path.Combine(mirror, "all.zip")), new TestIdentity("mirror@example.com", "https://accounts.example.com")));
+        var root = sigstore.WriteTrustedRoot(dir.Path);
+        var keyless = ZeroDriftRunner.Run("db", "update", "--source", source, "--certificate-identity", "mirror@example.com", "--certificate-oidc-issuer", "https://accounts.example.com", "--trusted-root", root, "--db", db);
+        Assert.True(keyless.ExitCode == 0, keyless.Stderr);
+        var wrongIdentity = ZeroDriftRunner.Run("db", "update", "--source", source, "--certificate-identity", "attacker@example.com", "--certificate-oidc-issuer", "https://accounts.example.com", "--trusted-root", root, "--db", db);
+        Assert.Equal(1, wrongIdentity.ExitCode);
+        Assert.Contains("identity: the certificate names mirror@example.com", wrongIdentity.Stderr, StringComparison.Ordinal);
+
+        var skipped = ZeroDriftRunner.Run("db", "update", "--source", source, "--insecure-skip-verify", "--db", db);
+        Assert.True(skipped.ExitCode == 0, skipped.Stderr);
+        Assert.Contains("signatures not verified (--insecure-skip-verify)", skipped.Stderr, StringComparison.Ordinal);
     }
 
     /// <summary>A real HTTP server on loopback serving a folder in the OSV export layout.</summary>

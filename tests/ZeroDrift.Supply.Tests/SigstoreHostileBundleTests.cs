@@ -80,6 +80,30 @@ public sealed class SigstoreHostileBundleTests
     }
 
     [Fact]
+    public void GitHub_workflow_extensions_are_read_and_matched_exactly_or_by_regexp()
+    {
+        var identity = Verify(Bytes(Happy())).Identity!;
+        // The real Fulcio certificate carries both the legacy (raw text) and the v2 (DER UTF8String) extensions.
+        Assert.Equal("sigstore-conformance/extremely-dangerous-public-oidc-beacon", identity.Extensions["githubWorkflowRepository"]);
+        Assert.Equal("refs/heads/main", identity.Extensions["githubWorkflowRef"]);
+        Assert.Equal("workflow_dispatch", identity.Extensions["githubWorkflowTrigger"]);
+        Assert.Equal("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon", identity.Extensions["sourceRepositoryURI"]);
+        Assert.Equal("refs/heads/main", identity.Extensions["sourceRepositoryRef"]);
+        Assert.Equal("github-hosted", identity.Extensions["runnerEnvironment"]);
+        Assert.Equal("workflow_dispatch", identity.Extensions["buildTrigger"]);
+        Assert.Equal("public", identity.Extensions["sourceRepositoryVisibilityAtSigning"]);
+        Assert.StartsWith("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/", identity.Extensions["buildSignerURI"], StringComparison.Ordinal);
+
+        IdentityPolicy With(params ExtensionRequirement[] e) => new(Identity, null, Issuer, null, e);
+        Verify(Bytes(Happy()), policy: With(new ExtensionRequirement("sourceRepositoryURI", "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon", null),
+            new ExtensionRequirement("sourceRepositoryRef", null, "^refs/heads/"), new ExtensionRequirement("githubWorkflowRepository", "sigstore-conformance/extremely-dangerous-public-oidc-beacon", null)));
+        Assert.Equal("identity: the certificate's sourceRepositoryRef is 'refs/heads/main', not refs/heads/release",
+            Refusal(Bytes(Happy()), policy: With(new ExtensionRequirement("sourceRepositoryRef", "refs/heads/release", null))));
+        Assert.Contains("runnerEnvironment", Refusal(Bytes(Happy()), policy: With(new ExtensionRequirement("runnerEnvironment", null, "^self-hosted$"))), StringComparison.Ordinal);
+        Assert.Contains("unknown certificate extension", Refusal(Bytes(Happy()), policy: With(new ExtensionRequirement("repo", "x", null))), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Another_identity_or_issuer_is_refused_and_regular_expressions_match_as_cosigns()
     {
         Assert.Contains("identity:", Refusal(Bytes(Happy()), policy: new IdentityPolicy("https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main", null, Issuer, null)), StringComparison.Ordinal);

@@ -23,6 +23,7 @@ public static class DbCommand
         db.Subcommands.Add(Import());
         db.Subcommands.Add(Update());
         db.Subcommands.Add(Info());
+        db.Subcommands.Add(Sign());
         return db;
     }
 
@@ -40,16 +41,86 @@ public static class DbCommand
 
     private static Command Update()
     {
-        var source = new Option<string>("--source") { Description = $"Base URL or folder laid out as <Ecosystem>/all.zip (default {OsvUpdater.PublicExport})", DefaultValueFactory = _ => OsvUpdater.PublicExport };
+        var source = new Option<string>("--source") { Description = $"Base URL or folder laid out as <Ecosystem>/all.zip (default {OsvUpdater.PublicExport}); a mirror's exports must be signed (<Ecosystem>/all.zip.sigstore.json)", DefaultValueFactory = _ => OsvUpdater.PublicExport };
         var ecosystems = new Option<string[]>("--ecosystems") { Description = "Ecosystems to fetch, comma-separated (default: all in a folder; the ones ZeroDrift catalogs for a URL)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("update", "Fetch the OSV export (or a mirror, or a folder) and import it") { source, ecosystems };
+        var key = new Option<string?>("--key") { Description = "Public key the mirror's exports are signed with (`db sign --key`)" };
+        var identity = new IdentityOptions();
+        var insecure = new Option<bool>("--insecure-skip-verify") { Description = "Import a mirror's exports without verifying their signatures" };
+        var command = new Command("update", "Fetch the OSV export (or a signed mirror, or a folder) and import it; exit 1 when a mirror's signature is refused") { source, ecosystems, key, insecure };
+        identity.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
+            var from = parse.GetValue(source)!;
+            var trust = ExportTrust(parse, key, identity, insecure, from);
             var list = parse.GetValue(ecosystems) is { Length: > 0 } e ? e.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null;
             using var temp = new PrivateTempDirectory("osv");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
-            var zips = await new OsvUpdater(http).FetchAsync(parse.GetValue(source)!, list, temp.Path, Terminal.Warn, token).ConfigureAwait(false);
+            var zips = await new OsvUpdater(http).FetchAsync(from, list, temp.Path, Terminal.Warn, token, withSignatures: trust is not null).ConfigureAwait(false);
+            if (trust is not null)
+            {
+                // Every export is verified before anything is imported: one refused file refuses the update.
+                foreach (var zip in zips)
+                {
+                    var name = $"{Path.GetFileName(Path.GetDirectoryName(zip))}/all.zip";
+                    try
+                    {
+                        Supply.Signing.ExportSignatures.Verify(zip, trust);
+                    }
+                    catch (Supply.SupplyException ex)
+                    {
+                        Console.Error.WriteLine($"zerodrift: db update refused: {name} from {from}: {ex.Message}");
+                        return ExitCodes.Findings;
+                    }
+                }
+            }
+            else if (from != OsvUpdater.PublicExport)
+            {
+                Terminal.Warn($"{from}: signatures not verified (--insecure-skip-verify)");
+            }
             return RunImport(parse, zips.SelectMany(z => OsvSourceReader.Read(z, Terminal.Warn)), token);
+        }, ct));
+        return command;
+    }
+
+    /// <summary>
+    /// A mirror (any source but OSV's own export, which publishes no signatures and is reached over HTTPS from its
+    /// owner) must be verified: with --key, or keylessly with an identity; --insecure-skip-verify opts out. Null means
+    /// nothing to verify.
+    /// </summary>
+    private static Supply.Signing.FileTrust? ExportTrust(ParseResult parse, Option<string?> key, IdentityOptions identity, Option<bool> insecure, string from)
+    {
+        var keyPath = parse.GetValue(key);
+        var keyless = identity.Given(parse);
+        if (keyPath is not null && keyless) throw new UsageException("--key and --certificate-* are exclusive");
+        if (parse.GetValue(insecure))
+        {
+            if (keyPath is not null || keyless) throw new UsageException("--insecure-skip-verify and --key/--certificate-* are exclusive");
+            return null;
+        }
+        if (keyPath is null && !keyless)
+        {
+            if (from == OsvUpdater.PublicExport) return null;
+            throw new UsageException($"{from} is a mirror: give --key or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] to verify its signatures, or --insecure-skip-verify");
+        }
+        var publicKey = keyPath is null ? null : Supply.Sigstore.SigstorePublicKey.FromPem(Core.IO.BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
+        return new Supply.Signing.FileTrust(publicKey, keyless ? identity.Policy(parse) : null, identity.Root(parse));
+    }
+
+    /// <summary><c>db sign FOLDER --key K</c>: signs each <c>&lt;Ecosystem&gt;/all.zip</c> of an export folder for a mirror.</summary>
+    private static Command Sign()
+    {
+        var folder = new Argument<string>("folder") { Description = "An export folder laid out as <Ecosystem>/all.zip" };
+        var key = new Option<string>("--key") { Description = "Private key file (`key generate`)", Required = true };
+        var command = new Command("sign", "Sign a folder of OSV exports for a mirror (writes <Ecosystem>/all.zip.sigstore.json)") { folder, key };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, _ =>
+        {
+            var root = parse.GetValue(folder)!;
+            if (!Directory.Exists(root)) throw new UsageException($"folder {root} not found");
+            var zips = Directory.GetDirectories(root).Select(d => Path.Combine(d, "all.zip")).Where(File.Exists).Order(StringComparer.Ordinal).ToList();
+            if (zips.Count == 0) throw new UsageException($"{root}: no <Ecosystem>/all.zip files");
+            using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
+            foreach (var zip in zips) Console.Out.WriteLine($"Signed {Supply.Signing.ExportSignatures.Sign(zip, privateKey)}");
+            return Task.FromResult(ExitCodes.Ok);
         }, ct));
         return command;
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZeroDrift.Supply.Signing;
+using ZeroDrift.Supply.Sigstore;
 using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Cli.Commands;
@@ -37,25 +38,41 @@ public static class SignCommands
     public static Command Verify()
     {
         var image = SupplyOptions.Image();
-        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable (any one verifying is enough)", Required = true, AllowMultipleArgumentsPerToken = false };
+        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable (any one verifying is enough). Without it, --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] verify keyless signatures", AllowMultipleArgumentsPerToken = false };
+        var identity = new IdentityOptions();
         var insecure = SupplyOptions.InsecureRegistry();
         var output = new Option<string>("--output", "-o") { Description = "text or json", DefaultValueFactory = _ => "text" };
-        var command = new Command("verify", "Verify an image's signatures (both cosign layouts) with public keys; exit 1 when none verifies");
+        var command = new Command("verify", "Verify an image's signatures (both cosign layouts) with public keys or keyless identities; exit 1 when none verifies");
         command.Arguments.Add(image);
         command.Options.Add(keys);
+        identity.AddTo(command);
         command.Options.Add(insecure);
         command.Options.Add(output);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
-            var trusted = SupplyOptions.PublicKeys(parse.GetValue(keys)!);
+            var (trusted, keyless) = Trust(parse, keys, identity);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
             var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
-            var checks = await signing.VerifySignaturesAsync(resolved, trusted, token).ConfigureAwait(false);
+            var checks = keyless is not null
+                ? await signing.VerifyKeylessSignaturesAsync(resolved, keyless, token).ConfigureAwait(false)
+                : await signing.VerifySignaturesAsync(resolved, trusted, token).ConfigureAwait(false);
             Report(resolved, checks, parse.GetValue(output)!, "signature");
             return checks.Any(c => c.Verified) ? ExitCodes.Ok : ExitCodes.Findings;
         }, ct));
         return command;
+    }
+
+    /// <summary>Keys, or (without --key) the keyless identity and trusted root; both at once is ambiguous.</summary>
+    private static (List<TrustedKey> Keys, KeylessTrust? Keyless) Trust(ParseResult parse, Option<string[]> keys, IdentityOptions identity)
+    {
+        var keyPaths = parse.GetValue(keys) ?? [];
+        var keyless = identity.Given(parse);
+        if (keyPaths.Length > 0 && keyless) throw new UsageException("--key and --certificate-* are exclusive: verify with keys or keylessly");
+        if (keyPaths.Length == 0 && !keyless) throw new UsageException("give --key, or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]");
+        if (!keyless) return (SupplyOptions.PublicKeys(keyPaths), null);
+        var policy = identity.Policy(parse);
+        return ([], new KeylessTrust(identity.Root(parse), [new TrustedIdentity(policy.Describe(), policy)]));
     }
 
     public static Command Attest()
@@ -94,21 +111,26 @@ public static class SignCommands
     public static Command VerifyAttestation()
     {
         var image = SupplyOptions.Image();
-        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable", Required = true, AllowMultipleArgumentsPerToken = false };
-        var type = new Option<string?>("--type") { Description = "Only this predicate type (cyclonedx, spdx, vuln, custom, or a URI)" };
+        var keys = new Option<string[]>("--key") { Description = "Public key file; repeatable. Without it, --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] verify keyless attestations", AllowMultipleArgumentsPerToken = false };
+        var identity = new IdentityOptions();
+        var type = new Option<string?>("--type") { Description = "Only this predicate type (cyclonedx, spdx, vuln, custom, slsaprovenance, slsaprovenance1, or a URI)" };
         var insecure = SupplyOptions.InsecureRegistry();
         var output = new Option<string>("--output", "-o") { Description = "text (summary) or json (with the statements)", DefaultValueFactory = _ => "text" };
-        var command = new Command("verify-attestation", "Verify and print an image's attestations; exit 1 when none verifies");
+        var command = new Command("verify-attestation", "Verify and print an image's attestations (keyed or keyless); exit 1 when none verifies");
         command.Arguments.Add(image);
-        foreach (var o in new Option[] { keys, type, insecure, output }) command.Options.Add(o);
+        command.Options.Add(keys);
+        identity.AddTo(command);
+        foreach (var o in new Option[] { type, insecure, output }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var predicateType = parse.GetValue(type) is { } t ? PredicateTypes.Resolve(t) : null;
-            var trusted = SupplyOptions.PublicKeys(parse.GetValue(keys)!);
+            var (trusted, keyless) = Trust(parse, keys, identity);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
             var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
-            var checks = await signing.VerifyAttestationsAsync(resolved, trusted, predicateType, token).ConfigureAwait(false);
+            var checks = keyless is not null
+                ? await signing.VerifyKeylessAttestationsAsync(resolved, keyless, predicateType, token).ConfigureAwait(false)
+                : await signing.VerifyAttestationsAsync(resolved, trusted, predicateType, token).ConfigureAwait(false);
             Report(resolved, checks, parse.GetValue(output)!, "attestation");
             return checks.Any(c => c.Verified) ? ExitCodes.Ok : ExitCodes.Findings;
         }, ct));
@@ -127,6 +149,16 @@ public static class SignCommands
                 ["location"] = c.Location,
                 ["verified"] = c.Verified,
                 ["key"] = c.VerifiedBy,
+                ["signer"] = c.Signer is { } signer ? new JsonObject
+                {
+                    ["subjectAlternativeNames"] = new JsonArray(signer.SubjectAlternativeNames.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray()),
+                    ["issuer"] = signer.Issuer,
+                    ["extensions"] = new JsonObject(signer.Extensions.Select(e => KeyValuePair.Create(e.Key, (JsonNode?)JsonValue.Create(e.Value)))),
+                } : null,
+                ["provenance"] = c.Statement is { } st && Supply.Provenance.SlsaProvenance.Of(st) is { } p ? new JsonObject
+                {
+                    ["builderId"] = p.BuilderId, ["buildType"] = p.BuildType, ["sourceRepository"] = p.SourceRepository, ["ref"] = p.Ref,
+                } : null,
                 ["failure"] = c.Failure,
                 ["predicateType"] = c.Statement?.PredicateType,
                 ["statementType"] = c.Statement?.Type,

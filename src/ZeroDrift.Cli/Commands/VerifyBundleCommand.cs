@@ -16,37 +16,22 @@ public static class VerifyBundleCommand
     {
         var artifact = new Argument<string>("file-or-digest") { Description = "The artifact (or, for an in-toto attestation, a subject): a file, or sha256:<hex>" };
         var bundle = new Option<string>("--bundle") { Description = "The Sigstore bundle (v0.1, v0.2 or v0.3 JSON)", Required = true };
-        var identity = new Option<string?>("--certificate-identity") { Description = "The signer's identity (certificate SAN), exactly" };
-        var identityRegex = new Option<string?>("--certificate-identity-regexp") { Description = "The signer's identity, by regular expression (unanchored, as cosign)" };
-        var issuer = new Option<string?>("--certificate-oidc-issuer") { Description = "The OIDC issuer in the certificate, exactly" };
-        var issuerRegex = new Option<string?>("--certificate-oidc-issuer-regexp") { Description = "The OIDC issuer, by regular expression" };
-        var trustedRoot = new Option<string?>("--trusted-root") { Description = "A Sigstore trusted_root.json (default: the public-good root shipped with ZeroDrift)" };
+        var identityOptions = new IdentityOptions();
         var key = new Option<string?>("--key") { Description = "PEM public key of a managed-key bundle (instead of an identity)" };
         var command = new Command("verify-bundle", "Verify a Sigstore bundle (keyless or managed key) over an artifact, offline; exit 1 when refused");
         command.Arguments.Add(artifact);
-        foreach (var o in new Option[] { bundle, identity, identityRegex, issuer, issuerRegex, trustedRoot, key }) command.Options.Add(o);
+        command.Options.Add(bundle);
+        identityOptions.AddTo(command);
+        command.Options.Add(key);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, cancel =>
         {
             var keyPath = parse.GetValue(key);
-            var policy = new IdentityPolicy(parse.GetValue(identity), parse.GetValue(identityRegex), parse.GetValue(issuer), parse.GetValue(issuerRegex));
-            var hasIdentity = policy.Identity is not null || policy.IdentityRegex is not null;
-            var hasIssuer = policy.Issuer is not null || policy.IssuerRegex is not null;
-            if (keyPath is not null && (hasIdentity || hasIssuer)) throw new UsageException("--key and --certificate-* are exclusive: a bundle is signed either with a key or keylessly");
-            if (keyPath is null && !(hasIdentity && hasIssuer))
+            var keyless = identityOptions.Given(parse);
+            if (keyPath is not null && keyless) throw new UsageException("--key and --certificate-* are exclusive: a bundle is signed either with a key or keylessly");
+            if (keyPath is null && !keyless)
                 throw new UsageException("give --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp], or --key");
-
-            foreach (var pattern in new[] { policy.IdentityRegex, policy.IssuerRegex }.OfType<string>())
-            {
-                try
-                {
-                    _ = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromMilliseconds(200));
-                }
-                catch (ArgumentException e)
-                {
-                    throw new UsageException($"invalid regular expression '{pattern}': {e.Message}");
-                }
-            }
-            var root = parse.GetValue(trustedRoot) is { } rootPath ? TrustedRoot.Load(rootPath) : TrustedRoot.Production();
+            var policy = keyless ? identityOptions.Policy(parse) : null;
+            var root = identityOptions.Root(parse);
             var publicKey = keyPath is null ? null : SigstorePublicKey.FromPem(BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
             var input = ArtifactInput.Parse(parse.GetValue(artifact)!);
             var bundlePath = parse.GetValue(bundle)!;
@@ -56,7 +41,7 @@ public static class VerifyBundleCommand
             {
                 var document = SigstoreBundleDocument.Load(bundlePath);
                 var verifier = new BundleVerifier(root);
-                result = publicKey is null ? verifier.VerifyKeyless(document, input, policy) : verifier.VerifyWithKey(document, input, publicKey);
+                result = publicKey is null ? verifier.VerifyKeyless(document, input, policy!) : verifier.VerifyWithKey(document, input, publicKey);
             }
             catch (SupplyException e)
             {

@@ -6,7 +6,9 @@ using ZeroDrift.Core;
 using ZeroDrift.Core.Budgets;
 using ZeroDrift.Parsing.Yaml;
 using ZeroDrift.Supply.Keys;
+using ZeroDrift.Supply.Provenance;
 using ZeroDrift.Supply.Signing;
+using ZeroDrift.Supply.Sigstore;
 using ZeroDrift.Core.IO;
 
 namespace ZeroDrift.Supply.Policy;
@@ -18,7 +20,32 @@ internal sealed class PolicyFile
     public string? Kind { get; set; }
     public List<string>? AllowedRegistries { get; set; }
     public string? Unmatched { get; set; }
+    public string? TrustedRoot { get; set; }
     public List<ImageRuleFile>? Images { get; set; }
+}
+
+/// <summary>One keyless signer (Kyverno's keyless attestor: subject, issuer, and their regexps; plus Fulcio extensions).</summary>
+internal sealed class IdentityFile
+{
+    public string? Name { get; set; }
+    public string? Subject { get; set; }
+    public string? SubjectRegExp { get; set; }
+    public string? Issuer { get; set; }
+    public string? IssuerRegExp { get; set; }
+    public Dictionary<string, string>? Extensions { get; set; }
+    public Dictionary<string, string>? ExtensionsRegExp { get; set; }
+}
+
+internal sealed class ProvenanceFile
+{
+    public string? BuilderId { get; set; }
+    public string? BuilderIdRegExp { get; set; }
+    public string? BuildType { get; set; }
+    public string? BuildTypeRegExp { get; set; }
+    public string? SourceRepository { get; set; }
+    public string? SourceRepositoryRegExp { get; set; }
+    public string? Ref { get; set; }
+    public string? RefRegExp { get; set; }
 }
 
 internal sealed class ImageRuleFile
@@ -26,6 +53,8 @@ internal sealed class ImageRuleFile
     public string? Name { get; set; }
     public List<string>? Match { get; set; }
     public SignaturesFile? Signatures { get; set; }
+    public List<IdentityFile>? Identities { get; set; }
+    public ProvenanceFile? Provenance { get; set; }
     public List<string>? Attestations { get; set; }
     public VulnerabilitiesFile? Vulnerabilities { get; set; }
     public bool? NoSecrets { get; set; }
@@ -76,7 +105,17 @@ public sealed record ImageRule(
         return new Regex(regex, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
     }
 
-    public bool NeedsRegistryEvidence => Keys.Count > 0 || Attestations.Count > 0 || MaxSeverity is not null || NoSecrets;
+    /// <summary>Keyless signers whose signatures (and attestations) count, with the Sigstore root that vouches for them.</summary>
+    public KeylessTrust? Keyless { get; init; }
+
+    /// <summary>What a verified SLSA provenance attestation must say, when the rule asks for one.</summary>
+    public ProvenanceRequirement? Provenance { get; init; }
+
+    public IReadOnlyList<TrustedIdentity> Identities => Keyless?.Identities ?? [];
+
+    public bool NeedsAttestations => Attestations.Count > 0 || MaxSeverity is not null || NoSecrets || Provenance is not null;
+
+    public bool NeedsRegistryEvidence => Keys.Count > 0 || Identities.Count > 0 || NeedsAttestations;
 }
 
 /// <summary>A checked policy: allowed registries, then image rules in order (the first matching rule applies).</summary>
@@ -122,6 +161,20 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
             var other => throw new SupplyException($"{source}: unmatched must be deny or allow, not '{other}'"),
         };
         var rules = new List<ImageRule>();
+        TrustedRoot? root = null;
+        TrustedRoot Root()
+        {
+            if (root is not null) return root;
+            try
+            {
+                root = file.TrustedRoot is { } r ? TrustedRoot.Load(Path.IsPathRooted(r) ? r : Path.Combine(baseDirectory, r)) : TrustedRootStore.Default();
+            }
+            catch (SupplyException e)
+            {
+                throw new SupplyException($"{source}: trustedRoot: {e.Message}", e);
+            }
+            return root;
+        }
         foreach (var (rule, index) in (file.Images ?? []).Select((r, i) => (r, i)))
         {
             var name = rule.Name ?? $"images[{index}]";
@@ -145,12 +198,54 @@ public sealed record SupplyPolicy(IReadOnlyList<string> AllowedRegistries, bool 
             PodSecurityLevel? pss = rule.PodSecurity is { } p
                 ? Enum.TryParse<PodSecurityLevel>(p, ignoreCase: true, out var level) ? level : throw new SupplyException($"{where}: podSecurity must be privileged, baseline or restricted, not '{p}'")
                 : null;
-            var needsEvidence = max is not null || rule.NoSecrets == true || attestations.Count > 0;
-            if (needsEvidence && keys.Count == 0)
-                throw new SupplyException($"{where}: attestation, vulnerability and secret rules need signatures.keys (attestations are trusted only when a listed key signed them)");
-            rules.Add(new ImageRule(name, patterns, keys, require, attestations, max, rule.Vulnerabilities?.FixedOnly ?? false, rule.NoSecrets ?? false, pss, rule.Skip ?? false));
+            var identities = (rule.Identities ?? []).Select((i, n) => Identity(i, $"{where}: identities[{n}]")).ToList();
+            var provenance = rule.Provenance is { } pf ? Provenance(pf, $"{where}: provenance") : null;
+            var needsEvidence = max is not null || rule.NoSecrets == true || attestations.Count > 0 || provenance is not null;
+            if (needsEvidence && keys.Count == 0 && identities.Count == 0)
+                throw new SupplyException($"{where}: attestation, provenance, vulnerability and secret rules need signatures.keys or identities (attestations are trusted only when a listed key or identity signed them)");
+            rules.Add(new ImageRule(name, patterns, keys, require, attestations, max, rule.Vulnerabilities?.FixedOnly ?? false, rule.NoSecrets ?? false, pss, rule.Skip ?? false)
+            {
+                Keyless = identities.Count > 0 ? new KeylessTrust(Root(), identities) : null,
+                Provenance = provenance,
+            });
         }
         return new SupplyPolicy(file.AllowedRegistries ?? [], denyUnmatched, rules, source);
+    }
+
+    private static TrustedIdentity Identity(IdentityFile file, string where)
+    {
+        var extensions = (file.Extensions ?? []).Select(e => new ExtensionRequirement(e.Key, e.Value, null))
+            .Concat((file.ExtensionsRegExp ?? []).Select(e => new ExtensionRequirement(e.Key, null, e.Value))).ToList();
+        var policy = new IdentityPolicy(file.Subject, file.SubjectRegExp, file.Issuer, file.IssuerRegExp, extensions);
+        if (policy.Identity is null && policy.IdentityRegex is null) throw new SupplyException($"{where}: needs subject or subjectRegExp");
+        if (policy.Issuer is null && policy.IssuerRegex is null) throw new SupplyException($"{where}: needs issuer or issuerRegExp");
+        if (policy.Problem() is { } problem) throw new SupplyException($"{where}: {problem}");
+        foreach (var pattern in new[] { policy.IdentityRegex, policy.IssuerRegex }.Concat(extensions.Select(e => e.Regex)).OfType<string>())
+        {
+            try { _ = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(200)); }
+            catch (ArgumentException e) { throw new SupplyException($"{where}: invalid regular expression '{pattern}'", e); }
+        }
+        return new TrustedIdentity(file.Name ?? file.Subject ?? file.SubjectRegExp!, policy);
+    }
+
+    private static ProvenanceRequirement Provenance(ProvenanceFile file, string where)
+    {
+        var fields = new List<ProvenanceField>();
+        void Add(string name, string? exact, string? pattern)
+        {
+            if (exact is null && pattern is null) return;
+            try { fields.Add(new ProvenanceField(name, exact, pattern)); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
+            {
+                throw new SupplyException($"{where}: invalid regular expression '{pattern}' for {name}", e);
+            }
+        }
+        Add("builderId", file.BuilderId, file.BuilderIdRegExp);
+        Add("buildType", file.BuildType, file.BuildTypeRegExp);
+        Add("sourceRepository", file.SourceRepository, file.SourceRepositoryRegExp);
+        Add("ref", file.Ref, file.RefRegExp);
+        if (fields.Count == 0) throw new SupplyException($"{where}: name at least one of builderId, buildType, sourceRepository, ref (or their RegExp forms)");
+        return new ProvenanceRequirement(fields);
     }
 
     private static TrustedKey LoadKey(string entry, string baseDirectory, string where)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ZeroDrift.Artifacts;
 using ZeroDrift.Artifacts.Registry;
 using ZeroDrift.Core;
+using ZeroDrift.Supply.Provenance;
 using ZeroDrift.Supply.Signing;
 
 namespace ZeroDrift.Supply.Policy;
@@ -21,13 +22,24 @@ public sealed record PolicyDecision(IReadOnlyList<RuleVerdict> Verdicts, IReadOn
 /// <summary>Signatures and attestations of one digest, verified with one rule's keys.</summary>
 public sealed record ImageEvidence(ResolvedImage Image, IReadOnlyList<SignatureCheck> Signatures, IReadOnlyList<SignatureCheck> Attestations)
 {
+    /// <summary>Keyless signatures, each verified against the rule's Sigstore root and matched to its identities.</summary>
+    public IReadOnlyList<SignatureCheck> KeylessSignatures { get; init; } = [];
+
+    /// <summary>Keyless attestations, verified the same way.</summary>
+    public IReadOnlyList<SignatureCheck> KeylessAttestations { get; init; } = [];
+
+    /// <summary>Every attestation a listed key or identity verified.</summary>
+    public IEnumerable<SignatureCheck> TrustedAttestations => Attestations.Concat(KeylessAttestations).Where(a => a.Verified);
+
     /// <summary>The newest verified vuln attestation's scan, read once per digest (cached evidence is judged on every
     /// admission request; reading a large report each time would dominate the cached path).</summary>
-    public ScanEvidence? Scan { get; } = Attestations
-        .Where(a => a.Verified && a.Statement?.PredicateType == PredicateTypes.Vuln)
+    public ScanEvidence? Scan => (_scan ??= new Lazy<ScanEvidence?>(() => TrustedAttestations
+        .Where(a => a.Statement?.PredicateType == PredicateTypes.Vuln)
         .Select(a => ScanEvidence.FromVulnPredicate(a.Statement!.Predicate))
         .OrderByDescending(s => s.FinishedOn, StringComparer.Ordinal)
-        .FirstOrDefault();
+        .FirstOrDefault())).Value;
+
+    private Lazy<ScanEvidence?>? _scan;
 }
 
 /// <summary>
@@ -215,13 +227,33 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
                 ? $"signed by {string.Join(", ", signedBy.Order(StringComparer.Ordinal))}"
                 : $"requires {(rule.Require == KeyRequirement.All ? "all of" : "one of")} {string.Join(", ", rule.Keys.Select(k => k.Name))}; {found}"));
         }
-        var verifiedAttestations = evidence.Attestations.Where(a => a.Verified).ToList();
+        if (rule.Identities.Count > 0)
+        {
+            var verified = evidence.KeylessSignatures.Where(s => s.Verified).ToList();
+            verdicts.Add(verified.Count > 0
+                ? new RuleVerdict($"{rule.Name}: identities", subject, true, $"signed keylessly by {verified[0].VerifiedBy} ({verified[0].Location})")
+                : new RuleVerdict($"{rule.Name}: identities", subject, false, evidence.KeylessSignatures.Count == 0
+                    ? $"requires a keyless signature by one of {string.Join(", ", rule.Identities.Select(i => i.Name))}; no keyless signatures found"
+                    : $"requires a keyless signature by one of {string.Join(", ", rule.Identities.Select(i => i.Name))}; {evidence.KeylessSignatures.Count} found, none counts: {evidence.KeylessSignatures[0].Failure}"));
+        }
+        var verifiedAttestations = evidence.TrustedAttestations.ToList();
+        var allAttestations = evidence.Attestations.Concat(evidence.KeylessAttestations).ToList();
         foreach (var type in rule.Attestations)
         {
             var match = verifiedAttestations.FirstOrDefault(a => a.Statement?.PredicateType == type);
             verdicts.Add(new RuleVerdict($"{rule.Name}: attestation {type}", subject, match is not null, match is not null
                 ? $"verified by {match.VerifiedBy} ({match.Location})"
-                : $"no {type} attestation signed by a trusted key ({evidence.Attestations.Count(a => a.Statement?.PredicateType == type)} unverified)"));
+                : $"no {type} attestation signed by {Signers(rule)} ({allAttestations.Count(a => a.Statement?.PredicateType == type)} unverified)"));
+        }
+        if (rule.Provenance is { } required)
+        {
+            var provenances = verifiedAttestations.Select(a => (Check: a, Provenance: a.Statement is { } st ? SlsaProvenance.Of(st) : null)).Where(p => p.Provenance is not null).ToList();
+            var satisfied = provenances.FirstOrDefault(p => required.Mismatch(p.Provenance!) is null);
+            verdicts.Add(satisfied.Provenance is not null
+                ? new RuleVerdict($"{rule.Name}: provenance", subject, true, $"built by {satisfied.Provenance.BuilderId} from {satisfied.Provenance.SourceRepository}@{satisfied.Provenance.Ref} (SLSA {satisfied.Provenance.PredicateType[(satisfied.Provenance.PredicateType.LastIndexOf('/') + 1)..]}, verified by {satisfied.Check.VerifiedBy})")
+                : new RuleVerdict($"{rule.Name}: provenance", subject, false, provenances.Count == 0
+                    ? $"no SLSA provenance attestation signed by {Signers(rule)} ({allAttestations.Count(a => a.Statement is { } st && SlsaProvenance.IsProvenance(st.PredicateType))} unverified)"
+                    : $"no verified provenance matches: {required.Mismatch(provenances[0].Provenance!)}"));
         }
         if (rule.MaxSeverity is not null || rule.NoSecrets)
         {
@@ -229,7 +261,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
             if (rule.MaxSeverity is { } max)
             {
                 if (scan is null)
-                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "no vulnerability attestation signed by a trusted key"));
+                    verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, $"no vulnerability attestation signed by {Signers(rule)}"));
                 else if (!scan.VulnerabilitiesScanned)
                     verdicts.Add(new RuleVerdict($"{rule.Name}: vulnerabilities", subject, false, "the attested scan did not look for vulnerabilities"));
                 else
@@ -247,7 +279,7 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
             {
                 verdicts.Add(scan?.Secrets switch
                 {
-                    null => new RuleVerdict($"{rule.Name}: noSecrets", subject, false, scan is null ? "no scan attestation signed by a trusted key" : "the attested scan did not look for secrets"),
+                    null => new RuleVerdict($"{rule.Name}: noSecrets", subject, false, scan is null ? $"no scan attestation signed by {Signers(rule)}" : "the attested scan did not look for secrets"),
                     0 => new RuleVerdict($"{rule.Name}: noSecrets", subject, true, "the attested scan found no secrets"),
                     var n => new RuleVerdict($"{rule.Name}: noSecrets", subject, false, $"the attested scan found {n} secret(s)"),
                 });
@@ -255,6 +287,9 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
         }
         return [.. verdicts];
     }
+
+    /// <summary>Who may sign the evidence a rule reads, in words.</summary>
+    private static string Signers(ImageRule rule) => rule.Identities.Count == 0 ? "a trusted key" : rule.Keys.Count == 0 ? "a trusted identity" : "a trusted key or identity";
 
     private static string Name(Severity s) => s.ToString().ToLowerInvariant();
 
@@ -327,13 +362,17 @@ public sealed class PolicyEngine(SupplyPolicy policy, ImageSigning signing, IPod
     {
         // Not tied to one request's cancellation: the result serves every request waiting for this digest.
         using var timeout = new CancellationTokenSource(signing.Client.Options.RequestTimeout);
-        var signatures = rule.Keys.Count > 0
-            ? signing.VerifySignaturesAsync(image, rule.Keys, timeout.Token)
-            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
-        var attestations = rule.Attestations.Count > 0 || rule.MaxSeverity is not null || rule.NoSecrets
-            ? signing.VerifyAttestationsAsync(image, rule.Keys, null, timeout.Token)
-            : Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
-        await Task.WhenAll(signatures, attestations).ConfigureAwait(false);
-        return new ImageEvidence(image, await signatures.ConfigureAwait(false), await attestations.ConfigureAwait(false));
+        var none = Task.FromResult<IReadOnlyList<SignatureCheck>>([]);
+        var signatures = rule.Keys.Count > 0 ? signing.VerifySignaturesAsync(image, rule.Keys, timeout.Token) : none;
+        var attestations = rule.NeedsAttestations && rule.Keys.Count > 0 ? signing.VerifyAttestationsAsync(image, rule.Keys, null, timeout.Token) : none;
+        // Keyless evidence is gathered alongside keyed evidence: one lookup chain's latency, not two.
+        var keylessSignatures = rule.Keyless is { } trust ? signing.VerifyKeylessSignaturesAsync(image, trust, timeout.Token) : none;
+        var keylessAttestations = rule.Keyless is { } trust2 && rule.NeedsAttestations ? signing.VerifyKeylessAttestationsAsync(image, trust2, null, timeout.Token) : none;
+        await Task.WhenAll(signatures, attestations, keylessSignatures, keylessAttestations).ConfigureAwait(false);
+        return new ImageEvidence(image, await signatures.ConfigureAwait(false), await attestations.ConfigureAwait(false))
+        {
+            KeylessSignatures = await keylessSignatures.ConfigureAwait(false),
+            KeylessAttestations = await keylessAttestations.ConfigureAwait(false),
+        };
     }
 }

@@ -38,7 +38,8 @@ public sealed record SignResult(ResolvedImage Image, SignatureFormat Format, str
 /// <param name="VerifiedBy">The name of the key that verified it, or null.</param>
 /// <param name="Failure">Why it does not count, when it does not.</param>
 /// <param name="Statement">For DSSE content, the statement (predicate type and predicate).</param>
-public sealed record SignatureCheck(SignatureFormat Format, string Location, string? VerifiedBy, string? Failure, InTotoStatement? Statement)
+/// <param name="Signer">For a keyless signature whose certificate verified, who the certificate names.</param>
+public sealed record SignatureCheck(SignatureFormat Format, string Location, string? VerifiedBy, string? Failure, InTotoStatement? Statement, Sigstore.FulcioIdentity? Signer = null)
 {
     public bool Verified => VerifiedBy is not null && Failure is null;
 }
@@ -48,7 +49,7 @@ public sealed record SignatureCheck(SignatureFormat Format, string Location, str
 /// both layouts. Everything read back is digest-verified by the registry client; a signature counts only when its key
 /// verifies it and its payload names the image's digest and repository.
 /// </summary>
-public sealed class ImageSigning(RegistryClient client)
+public sealed partial class ImageSigning(RegistryClient client)
 {
     private const long MaxBlobBytes = 16 << 20;
 
@@ -99,10 +100,15 @@ public sealed class ImageSigning(RegistryClient client)
     /// <summary>A referrer manifest as cosign 3 writes one: the bundle as its only layer, the empty config, the image as subject.</summary>
     private async Task<SignResult> AttachBundleAsync(ResolvedImage image, ECDsa key, string predicateType, JsonNode predicate, CancellationToken cancellationToken)
     {
-        var repository = image.Reference.RepositoryRef;
         var statement = InTotoStatement.Create(image.RepositoryName, image.Digest, predicateType, predicate);
         var envelope = DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, statement, key);
-        var bundle = SigstoreBundle.Create(envelope, Keys.SigningKeys.Hint(key));
+        return await AttachBundleAsync(image, SigstoreBundle.Create(envelope, Keys.SigningKeys.Hint(key)), predicateType, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Attaches a Sigstore bundle (made here or by a keyless signer) to the image as an OCI referrer.</summary>
+    public async Task<SignResult> AttachBundleAsync(ResolvedImage image, byte[] bundle, string predicateType, CancellationToken cancellationToken)
+    {
+        var repository = image.Reference.RepositoryRef;
         var layer = await client.PushBlobAsync(repository, bundle, SigstoreBundle.MediaType, cancellationToken).ConfigureAwait(false);
         await client.PushBlobAsync(repository, "{}"u8.ToArray(), EmptyMediaType, cancellationToken).ConfigureAwait(false);
         var annotations = new Dictionary<string, string>
@@ -127,7 +133,7 @@ public sealed class ImageSigning(RegistryClient client)
     }
 
     /// <summary>Adds a layer to the <c>sha256-&lt;hex&gt;.sig</c> or <c>.att</c> manifest, keeping the layers already there (signatures accumulate).</summary>
-    private async Task<SignResult> AppendLegacyLayerAsync(ResolvedImage image, string suffix, byte[] blob, string mediaType,
+    public async Task<SignResult> AppendLegacyLayerAsync(ResolvedImage image, string suffix, byte[] blob, string mediaType,
         Dictionary<string, string> annotations, CancellationToken cancellationToken)
     {
         var repository = image.Reference.RepositoryRef;
@@ -194,14 +200,19 @@ public sealed class ImageSigning(RegistryClient client)
         catch (FormatException) { return new(SignatureFormat.Legacy, location, null, "the signature annotation is not base64", null); }
         var key = keys.FirstOrDefault(k => Ecdsa.Verify(k.Key, blob, signature));
         if (key is null) return new(SignatureFormat.Legacy, location, null, signature.Length == 0 ? "no signature" : "no trusted key verifies the signature", null);
+        return new(SignatureFormat.Legacy, location, key.Name, SimpleSigningFailure(image, blob, location), null);
+    }
+
+    /// <summary>Why a verified simple-signing payload does not count for this image, or null when it names it.</summary>
+    private static string? SimpleSigningFailure(ResolvedImage image, byte[] blob, string location)
+    {
         SimpleSigning.Claims claims;
         try { claims = SimpleSigning.Parse(blob, location); }
-        catch (SupplyException e) { return new(SignatureFormat.Legacy, location, null, e.Message, null); }
-        var failure = claims.Digest != image.Digest ? $"the payload names digest {claims.Digest}, not {image.Digest}"
+        catch (SupplyException e) { return e.Message; }
+        return claims.Digest != image.Digest ? $"the payload names digest {claims.Digest}, not {image.Digest}"
             : claims.Type != SimpleSigning.Type ? $"the payload type is '{claims.Type}'"
             : !SameRepository(claims.DockerReference, image) ? $"the payload names repository {claims.DockerReference}, not {image.RepositoryName}"
             : null;
-        return new(SignatureFormat.Legacy, location, key.Name, failure, null);
     }
 
     /// <summary>Every attestation of the image in both layouts (optionally of one predicate type), each checked.</summary>
@@ -259,14 +270,18 @@ public sealed class ImageSigning(RegistryClient client)
         return layers.Select((l, i) => ($"{tag} layer {l.Index}", l.Layer, blobs[i])).ToList();
     }
 
-    private async Task<List<SignatureCheck>> BundlesAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, CancellationToken cancellationToken)
+    private Task<List<SignatureCheck>> BundlesAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, CancellationToken cancellationToken) =>
+        BundlesAsync(image, (location, blob) => CheckEnvelope(SignatureFormat.Bundle, location, SigstoreBundle.Envelope(blob, location), image, keys), cancellationToken);
+
+    /// <summary>Every Sigstore bundle attached to the image as an OCI referrer, each judged by <paramref name="check"/>.</summary>
+    private async Task<List<SignatureCheck>> BundlesAsync(ResolvedImage image, Func<string, byte[], SignatureCheck> check, CancellationToken cancellationToken)
     {
         var referrers = await client.GetReferrersAsync(image.Reference.RepositoryRef, image.Digest, SigstoreBundle.MediaType, cancellationToken).ConfigureAwait(false);
-        var checks = await Task.WhenAll(referrers.Referrers.Take(MaxEntries).Select(r => CheckBundleAsync(image, keys, r, cancellationToken))).ConfigureAwait(false);
+        var checks = await Task.WhenAll(referrers.Referrers.Take(MaxEntries).Select(r => CheckBundleAsync(image, check, r, cancellationToken))).ConfigureAwait(false);
         return [.. checks];
     }
 
-    private async Task<SignatureCheck> CheckBundleAsync(ResolvedImage image, IReadOnlyList<TrustedKey> keys, Descriptor referrer, CancellationToken cancellationToken)
+    private async Task<SignatureCheck> CheckBundleAsync(ResolvedImage image, Func<string, byte[], SignatureCheck> check, Descriptor referrer, CancellationToken cancellationToken)
     {
         var repository = image.Reference.RepositoryRef;
         var location = $"referrer {referrer.Digest}";
@@ -280,7 +295,7 @@ public sealed class ImageSigning(RegistryClient client)
             var layer = Layers(manifest.Content, location).FirstOrDefault(l => l.MediaType == SigstoreBundle.MediaType);
             if (layer is null) return new(SignatureFormat.Bundle, location, null, "no bundle layer", null);
             var blob = await client.GetBlobAsync(repository, layer, MaxBlobBytes, cancellationToken).ConfigureAwait(false);
-            return CheckEnvelope(SignatureFormat.Bundle, location, SigstoreBundle.Envelope(blob, location), image, keys);
+            return check(location, blob);
         }
         catch (Exception e) when (e is Artifacts.ArtifactException or JsonException)
         {

@@ -19,8 +19,11 @@ public static class PredicateTypes
         "spdx" or "spdxjson" => Spdx,
         "vuln" => Vuln,
         "custom" => Custom,
+        // cosign's names for SLSA provenance predicates.
+        "slsaprovenance" or "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
+        "slsaprovenance1" => "https://slsa.dev/provenance/v1",
         _ when Uri.TryCreate(type, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" => type,
-        _ => throw new SupplyException($"unknown attestation type '{type}' (cyclonedx, spdx, vuln, custom, or a predicate type URI)"),
+        _ => throw new SupplyException($"unknown attestation type '{type}' (cyclonedx, spdx, vuln, custom, slsaprovenance, slsaprovenance1, or a predicate type URI)"),
     };
 }
 

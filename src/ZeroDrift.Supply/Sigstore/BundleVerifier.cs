@@ -48,6 +48,15 @@ public sealed class BundleVerifier(TrustedRoot root)
     /// <summary>Keyless: the certificate must match <paramref name="policy"/>.</summary>
     public BundleVerification VerifyKeyless(SigstoreBundleDocument bundle, ArtifactInput artifact, IdentityPolicy policy)
     {
+        var result = VerifyKeylessSigner(bundle, artifact);
+        policy.Require(result.Identity!);
+        return result;
+    }
+
+    /// <summary>Keyless, everything but the identity policy: the caller matches <see cref="BundleVerification.Identity"/>
+    /// against its own alternatives (a policy's list of trusted identities).</summary>
+    public BundleVerification VerifyKeylessSigner(SigstoreBundleDocument bundle, ArtifactInput artifact)
+    {
         var leaf = bundle.Leaf ?? throw new SupplyException("bundle: signed with a key, not a certificate (verify it with --key)");
         if (bundle.ChainHoldsRoot) throw new SupplyException("bundle: the certificate chain holds a root certificate (roots come from the trusted root, never the bundle)");
         if (CertificateChainVerifier.IsCertificateAuthority(leaf)) throw new SupplyException("certificate: the signing certificate is a CA certificate");
@@ -63,7 +72,6 @@ public sealed class BundleVerifier(TrustedRoot root)
         }
         SignedCertificateTimestamps.Verify(leaf, issuer!, root);
         var identity = FulcioIdentity.Of(leaf);
-        policy.Require(identity);
         return new BundleVerification(bundle.Version, identity, indexes, times);
     }
 

@@ -17,7 +17,11 @@ public sealed class OsvUpdater(HttpClient http)
 
     private const long MaxDownloadBytes = 4L << 30;
 
-    public async Task<IReadOnlyList<string>> FetchAsync(string source, IReadOnlyList<string>? ecosystems, string downloadDirectory, Action<string> warn, CancellationToken cancellationToken)
+    /// <summary>The Sigstore bundle a mirror publishes next to each export (<c>&lt;Ecosystem&gt;/all.zip.sigstore.json</c>).</summary>
+    public const string SignatureSuffix = ".sigstore.json";
+    private const long MaxSignatureBytes = 1 << 20;
+
+    public async Task<IReadOnlyList<string>> FetchAsync(string source, IReadOnlyList<string>? ecosystems, string downloadDirectory, Action<string> warn, CancellationToken cancellationToken, bool withSignatures = false)
     {
         if (Directory.Exists(source))
         {
@@ -59,6 +63,16 @@ public sealed class OsvUpdater(HttpClient http)
                 {
                     if ((total += read) > MaxDownloadBytes) throw new VulnerabilityDatabaseException($"{uri}: larger than {MaxDownloadBytes} bytes");
                     await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            // The signature beside it, when the mirror has one (whether one is needed is the caller's policy).
+            if (withSignatures)
+            {
+                using var signature = await GetAsync(new Uri(uri + SignatureSuffix), cancellationToken).ConfigureAwait(false);
+                if (signature.IsSuccessStatusCode && signature.Content.Headers.ContentLength is null or <= MaxSignatureBytes)
+                {
+                    var bytes = await signature.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                    if (bytes.Length <= MaxSignatureBytes) await File.WriteAllBytesAsync(file + SignatureSuffix, bytes, cancellationToken).ConfigureAwait(false);
                 }
             }
             result.Add(file);

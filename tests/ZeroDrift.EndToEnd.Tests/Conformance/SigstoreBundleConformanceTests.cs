@@ -46,6 +46,29 @@ public sealed class SigstoreBundleConformanceTests
     }
 
     [Fact]
+    public void The_GitHub_workflow_and_extension_options_match_the_certificate()
+    {
+        var dir = Path.Combine(RepoPaths.Conformance("sigstore"), "assets", "bundle-verify");
+        var bundle = Path.Combine(dir, "happy-path-v0.3", "bundle.sigstore.json");
+        string[] Args(params string[] extra) => ["verify-bundle", "--bundle", bundle, "--certificate-identity", DefaultIdentity, "--certificate-oidc-issuer", DefaultIssuer, .. extra, Path.Combine(dir, "a.txt")];
+
+        var ok = ZeroDriftRunner.Run(Args("--certificate-github-workflow-repository", "sigstore-conformance/extremely-dangerous-public-oidc-beacon",
+            "--certificate-github-workflow-ref", "refs/heads/main", "--certificate-github-workflow-trigger", "workflow_dispatch",
+            "--certificate-extension", "runnerEnvironment=github-hosted", "--certificate-extension-regexp", "sourceRepositoryURI=^https://github\\.com/sigstore-conformance/"));
+        Assert.Equal(0, ok.ExitCode);
+
+        var otherRepo = ZeroDriftRunner.Run(Args("--certificate-github-workflow-repository", "attacker/fork"));
+        Assert.Equal(1, otherRepo.ExitCode);
+        Assert.Equal("zerodrift: verification failed: identity: the certificate's githubWorkflowRepository is 'sigstore-conformance/extremely-dangerous-public-oidc-beacon', not attacker/fork", otherRepo.Stderr.Trim());
+
+        var unknown = ZeroDriftRunner.Run(Args("--certificate-extension", "nosuch=x"));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Single(unknown.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(2, ZeroDriftRunner.Run(Args("--certificate-extension", "novalue")).ExitCode);
+        Assert.Equal(2, ZeroDriftRunner.Run(Args("--certificate-extension-regexp", "buildTrigger=(")).ExitCode);
+    }
+
+    [Fact]
     public void A_digest_stands_for_the_artifact_and_usage_errors_exit_2()
     {
         var dir = Path.Combine(RepoPaths.Conformance("sigstore"), "assets", "bundle-verify");
