@@ -36,8 +36,9 @@ public sealed class HttpDriver(Uri baseUri) : IDisposable
         {
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token).ConfigureAwait(false);
             var headers = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-                headers[name.ToLowerInvariant()] = string.Join(", ", values);
+            // As sent (not parsed into product tokens: "Apache/2.4.41 (Ubuntu)" stays one string).
+            foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
+                headers[name.ToLowerInvariant()] = values.ToString();
             exchange = new HttpExchange(method.Method, pathAndQuery, (int)response.StatusCode, headers, await ReadBoundedAsync(response.Content, token).ConfigureAwait(false));
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException && !token.IsCancellationRequested)

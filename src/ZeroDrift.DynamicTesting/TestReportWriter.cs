@@ -196,7 +196,7 @@ public static class TestReportWriter
         }
         foreach (var f in report.Findings)
         {
-            w.WriteLine($"{f.Severity.ToString().ToUpperInvariant(),-8} {f.Kind.ToString().ToLowerInvariant(),-7} {f.Id}: {f.Title}");
+            w.WriteLine($"{f.Severity.ToString().ToUpperInvariant(),-8} {f.Kind.ToString().ToLowerInvariant(),-7} {f.Id}{(f.Title == f.Id ? "" : ": " + f.Title)}");
             w.WriteLine($"         {f.Detail}");
             if (f.Evidence is not null) w.WriteLine($"         {f.Evidence}");
         }
