@@ -31,6 +31,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(AdmissionCommand.Create());
         root.Subcommands.Add(AssetsCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
+        root.Subcommands.Add(VexCommand.Create());
         return root;
     }
 

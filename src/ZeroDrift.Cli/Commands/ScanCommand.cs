@@ -228,7 +228,7 @@ public static class ScanCommand
     }
 
     /// <summary>Never silently zero: no database, an empty one or a stale one stops the scan with what to do.</summary>
-    private static VulnerabilityDatabase OpenDatabase(string? path, int maxAgeDays, bool allowStale)
+    internal static VulnerabilityDatabase OpenDatabase(string? path, int maxAgeDays, bool allowStale)
     {
         var database = VulnerabilityDatabase.Open(DatabaseLocation.Resolve(path), create: false);
         var info = database.Info();
