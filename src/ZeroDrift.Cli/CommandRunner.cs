@@ -30,6 +30,11 @@ public static class CommandRunner
             if (debug) Console.Error.WriteLine(e);
             return ExitCodes.Usage;
         }
+        catch (Commands.AttestationMissingException e)
+        {
+            Console.Error.WriteLine($"zerodrift: {e.Message}");
+            return ExitCodes.Findings;
+        }
         catch (Exception e) when (!debug)
         {
             Console.Error.WriteLine($"zerodrift: internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]} (run with --debug for details)");
