@@ -24,11 +24,16 @@ public static class CommandRunner
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException
-            or Sensor.SensorException or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException)
+            or Sensor.SensorException or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException or DynamicTesting.DynamicTestException)
         {
             Console.Error.WriteLine($"zerodrift: error: {e.Message}");
             if (debug) Console.Error.WriteLine(e);
             return ExitCodes.Usage;
+        }
+        catch (Commands.AttestationMissingException e)
+        {
+            Console.Error.WriteLine($"zerodrift: {e.Message}");
+            return ExitCodes.Findings;
         }
         catch (Exception e) when (!debug)
         {

@@ -32,6 +32,8 @@ public static class ZeroDriftApp
         root.Subcommands.Add(AdmissionCommand.Create());
         root.Subcommands.Add(AssetsCommand.Create());
         root.Subcommands.Add(FixDependenciesCommand.Create());
+        root.Subcommands.Add(TestCommand.Create());
+        root.Subcommands.Add(VexCommand.Create());
         return root;
     }
 

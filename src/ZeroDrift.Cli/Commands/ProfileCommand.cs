@@ -33,6 +33,8 @@ public static class ProfileCommand
         profile.Subcommands.Add(DriftPrevention());
         profile.Subcommands.Add(Seccomp());
         profile.Subcommands.Add(NetworkPolicy());
+        profile.Subcommands.Add(ProfileAttestCommands.Attest());
+        profile.Subcommands.Add(ProfileAttestCommands.ImportAttested(ProfilesOption));
         return profile;
     }
 
