@@ -32,7 +32,7 @@ public static partial class ArmTemplate
         {
             if (n is not ScalarNode { Type: ScalarType.String } s || !s.Value.StartsWith('[') || s.Value.StartsWith("[[", StringComparison.Ordinal)) return null;
             var m = Reference().Match(s.Value);
-            if (m.Success && (m.Groups[1].Value == "parameters" ? parameters : variables).TryGetValue(m.Groups[2].Value, out var value)) return value;
+            if (m.Success && (m.Groups[1].Value == "parameters" ? parameters : variables).TryGetValue(m.Groups[2].Value, out var value)) return value with { Start = s.Start };
             return s with { Type = ScalarType.Unknown };
         }
         var output = new List<IacResource>();

@@ -22,7 +22,7 @@ public static class CloudFormationTemplate
         var defaults = new Dictionary<string, DocNode>(StringComparer.Ordinal);
         foreach (var p in doc["Parameters"]?.Entries ?? [])
             if (p.Value["Default"] is ScalarNode d) defaults[p.Key] = d;
-        DocNode? Resolve(DocNode n) => n is MapNode { Pairs: [{ Key: "Ref", Value: ScalarNode { Value: var name } }] } && defaults.TryGetValue(name, out var v) ? v : null;
+        DocNode? Resolve(DocNode n) => n is MapNode { Pairs: [{ Key: "Ref", Value: ScalarNode { Value: var name } }] } && defaults.TryGetValue(name, out var v) ? v with { Start = n.Start } : null;
         foreach (var entry in ((MapNode)doc["Resources"]!).Pairs)
         {
             if (entry.Value["Type"]?.Str is not { } type) continue;

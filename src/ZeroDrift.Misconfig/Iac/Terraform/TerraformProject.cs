@@ -161,7 +161,8 @@ public sealed class TerraformProject
     internal static MapNode BodyValue(HclBody body, HclEvaluator ev, int line)
     {
         var pairs = new List<MapEntry>();
-        foreach (var a in body.Attributes) pairs.Add(new MapEntry(a.Name, new Mark(a.Line, 1), ev.Evaluate(a.Value)));
+        // A value from elsewhere (a variable's default, a .tfvars file) is reported at the attribute that uses it.
+        foreach (var a in body.Attributes) pairs.Add(new MapEntry(a.Name, new Mark(a.Line, 1), ev.Evaluate(a.Value) with { Start = new Mark(a.Line, 1) }));
         var blocks = new List<(string Type, MapNode Value, int Line)>();
         foreach (var b in body.Blocks)
         {
