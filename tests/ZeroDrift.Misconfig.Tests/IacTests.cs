@@ -376,3 +376,37 @@ public sealed class IacHostileInputTests
         Assert.Single(warnings, w => w.StartsWith("/g/main.tf: not valid HCL"));
     }
 }
+
+public sealed class RbacTests
+{
+    [Fact]
+    public void Roles_granting_exec_secrets_kube_system_pods_impersonation_and_escalation_are_reported()
+    {
+        var findings = Scan.Text("rbac.yaml", """
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata: {name: ops}
+            rules:
+              - apiGroups: [""]
+                resources: [pods/exec, secrets, pods]
+                verbs: [get, create]
+              - apiGroups: [""]
+                resources: [serviceaccounts]
+                verbs: [impersonate]
+              - apiGroups: [rbac.authorization.k8s.io]
+                resources: [clusterroles]
+                verbs: [bind]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: reader, namespace: app}
+            rules:
+              - apiGroups: [""]
+                resources: [configmaps, pods]
+                verbs: [get, list, create]
+            """);
+        Assert.Equal(["ZD-K8S-030", "ZD-K8S-031", "ZD-K8S-032", "ZD-K8S-033", "ZD-K8S-034"],
+            findings.Select(f => f.RuleId).Where(id => string.CompareOrdinal(id, "ZD-K8S-030") >= 0).Distinct().Order().ToArray());
+        Assert.All(findings.Where(f => f.RuleId.StartsWith("ZD-K8S-03", StringComparison.Ordinal)), f => Assert.StartsWith("ClusterRole ops", f.Message));
+    }
+}
