@@ -55,6 +55,9 @@ public sealed class MisconfigDetector : IDeferredContentDetector
     /// <summary>The Terraform files of the target, judged together once all are read (<see cref="Complete"/>).</summary>
     private TerraformProject _terraform = new();
 
+    /// <summary>Facts of the target's Kubernetes manifests that span documents (RBAC, NetworkPolicies), judged in <see cref="Complete"/>.</summary>
+    private ClusterModel _cluster = new();
+
     public static FileKind KindOf(string path)
     {
         var name = Path.GetFileName(path);
@@ -184,9 +187,12 @@ public sealed class MisconfigDetector : IDeferredContentDetector
     public IEnumerable<ContentFinding> Complete(Action<string> warn, CancellationToken cancellationToken)
     {
         var project = Interlocked.Exchange(ref _terraform, new TerraformProject());
-        if (project.IsEmpty) return [];
+        var cluster = Interlocked.Exchange(ref _cluster, new ClusterModel());
+        var findings = cluster.Judge().Select(x => ToFinding(x.File, Checks.Get(x.Issue.CheckId), x.Issue)).ToList();
+        if (project.IsEmpty) return findings;
         var resources = project.Resources(warn, cancellationToken).ToList();
-        return IacJudge.Judge(resources, _custom, warn, cancellationToken).Select(x => ToFinding(x.File, x.Rule, x.Issue)).ToList();
+        findings.AddRange(IacJudge.Judge(resources, _custom, warn, cancellationToken).Select(x => ToFinding(x.File, x.Rule, x.Issue)));
+        return findings;
     }
 
     /// <summary>Findings document by document, as the file is parsed: the caller may stop reading when it has enough.</summary>
@@ -198,6 +204,7 @@ public sealed class MisconfigDetector : IDeferredContentDetector
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var resource in Resources(doc))
             {
+                _cluster.Add(path, resource);
                 foreach (var issue in KubernetesChecks.Check(resource, _options.PssVersion)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
                 var custom = new List<(CustomCheck Check, Issue Issue)>();
                 RunCustom(path, resource, custom, warn, customTime);

@@ -410,3 +410,80 @@ public sealed class RbacTests
         Assert.All(findings.Where(f => f.RuleId.StartsWith("ZD-K8S-03", StringComparison.Ordinal)), f => Assert.StartsWith("ClusterRole ops", f.Message));
     }
 }
+
+public sealed class ClusterExposureTests
+{
+    private const string Deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          template:
+            metadata: {labels: {app: web, tier: front}}
+            spec:
+              serviceAccountName: web
+              containers: [{name: c, image: "x:1"}]
+        """;
+
+    [Fact]
+    public void A_pod_whose_token_carries_a_broad_role_bound_in_another_file_is_reported_at_the_workload()
+    {
+        var findings = IacScan.Files(new Dictionary<string, string>
+        {
+            ["/chart/deploy.yaml"] = Deployment,
+            ["/chart/rbac.yaml"] = """
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRole
+                metadata: {name: reader}
+                rules: [{apiGroups: [""], resources: [secrets], verbs: [list]}]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: ClusterRoleBinding
+                metadata: {name: web-reader}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: reader}
+                subjects: [{kind: ServiceAccount, name: web, namespace: shop}]
+                """,
+        });
+        var f = Assert.Single(findings, f => f.RuleId == "ZD-K8S-035");
+        Assert.Equal("/chart/deploy.yaml", f.Path);
+        Assert.Equal(2, f.Span!.StartLine);
+        Assert.Contains("read secrets", f.Message);
+    }
+
+    [Fact]
+    public void Automount_off_on_the_service_account_or_a_narrow_role_is_not_reported()
+    {
+        var rbac = """
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: web, namespace: shop}
+            automountServiceAccountToken: false
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: web-admin, namespace: shop}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}
+            subjects: [{kind: ServiceAccount, name: web}]
+            """;
+        Assert.DoesNotContain(IacScan.Files(new Dictionary<string, string> { ["/a/d.yaml"] = Deployment, ["/a/r.yaml"] = rbac }), f => f.RuleId == "ZD-K8S-035");
+        var narrow = rbac.Replace("automountServiceAccountToken: false", "").Replace("name: admin", "name: view");
+        Assert.DoesNotContain(IacScan.Files(new Dictionary<string, string> { ["/b/d.yaml"] = Deployment, ["/b/r.yaml"] = narrow }), f => f.RuleId == "ZD-K8S-035");
+        var broad = rbac.Replace("automountServiceAccountToken: false", "");
+        Assert.Contains(IacScan.Files(new Dictionary<string, string> { ["/c/d.yaml"] = Deployment, ["/c/r.yaml"] = broad }), f => f.RuleId == "ZD-K8S-035");
+    }
+
+    [Theory]
+    [InlineData("podSelector: {}", false)]
+    [InlineData("podSelector: {matchLabels: {app: web}}", false)]
+    [InlineData("podSelector: {matchExpressions: [{key: tier, operator: In, values: [front, back]}]}", false)]
+    [InlineData("podSelector: {matchLabels: {app: db}}", true)]
+    [InlineData("podSelector: {matchExpressions: [{key: tier, operator: DoesNotExist}]}", true)]
+    public void Pods_no_network_policy_selects_are_reported(string selector, bool reported)
+    {
+        var policy = $"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: shop}}\nspec:\n  {selector}\n  policyTypes: [Ingress]\n";
+        var findings = IacScan.Files(new Dictionary<string, string> { ["/n/d.yaml"] = Deployment, ["/n/p.yaml"] = policy });
+        Assert.Equal(reported, findings.Any(f => f.RuleId == "ZD-K8S-036"));
+        var otherNamespace = IacScan.Files(new Dictionary<string, string> { ["/m/d.yaml"] = Deployment, ["/m/p.yaml"] = policy.Replace("namespace: shop", "namespace: other") });
+        Assert.Contains(otherNamespace, f => f.RuleId == "ZD-K8S-036" && f.Message.Contains("namespace shop"));
+    }
+}

@@ -122,7 +122,8 @@ public class KubernetesCheckTests
     [Fact]
     public void Every_kubernetes_check_has_a_failing_and_a_passing_example()
     {
-        var ids = Checks.All.Select(c => c.Id).Where(id => id.StartsWith("ZD-K8S-", StringComparison.Ordinal)).ToHashSet();
+        // ZD-K8S-035 and 036 judge the target's manifests together: ClusterExposureTests.
+        var ids = Checks.All.Select(c => c.Id).Where(id => id.StartsWith("ZD-K8S-", StringComparison.Ordinal) && id is not ("ZD-K8S-035" or "ZD-K8S-036")).ToHashSet();
         Assert.Equal(ids, Failing.Select(row => (string)row[0]).ToHashSet());
         Assert.Equal(ids, Passing.Select(row => (string)row[0]).ToHashSet());
     }

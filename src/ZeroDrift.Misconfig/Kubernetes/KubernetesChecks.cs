@@ -75,6 +75,15 @@ internal static class KubernetesChecks
         }
     }
 
+    /// <summary>Why a Role or ClusterRole is broad (a wildcard, or a power that leads to more); null when it is not.</summary>
+    public static string? Broad(DocNode role)
+    {
+        var rules = role["rules"]?.Items ?? [];
+        if (rules.Any(r => (r["verbs"]?.Items ?? []).Any(v => v.Str == "*") || (r["resources"]?.Items ?? []).Any(v => v.Str == "*")))
+            return "it grants \"*\"";
+        return RbacPowers(role, "").Select(i => i.Message[(i.Message.IndexOf(" lets ", StringComparison.Ordinal) + 1)..]).FirstOrDefault();
+    }
+
     /// <summary>The powers a rule hands out that lead to more (exec, secrets, pod creation in kube-system, impersonation,
     /// escalate/bind); a rule of "*" verbs on "*" resources is ZD-K8S-027's alone.</summary>
     private static IEnumerable<Issue> RbacPowers(DocNode doc, string key)
