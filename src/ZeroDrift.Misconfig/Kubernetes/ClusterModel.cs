@@ -60,9 +60,11 @@ internal sealed class ClusterModel
         _workloads.Add(new Workload(file, doc["kind"]!.Start?.Line ?? 0, KubernetesChecks.ResourceKey(doc), ns, kind, name, labels, account, spec["automountServiceAccountToken"]?.Bool));
     }
 
-    /// <summary>The findings of the whole target: ZD-K8S-035 (a pod's automounted token carries a broad role) and
-    /// ZD-K8S-036 (no NetworkPolicy of the target selects the pod).</summary>
-    public IEnumerable<(string File, Issue Issue)> Judge()
+    /// <summary>The findings of the whole target: ZD-K8S-035 (a pod's automounted token carries a broad role), then
+    /// ZD-K8S-036 (namespaces whose pods no NetworkPolicy of the target selects).</summary>
+    public IEnumerable<(string File, Issue Issue)> Judge() => Tokens().Concat(UnselectedNamespaces());
+
+    private IEnumerable<(string File, Issue Issue)> Tokens()
     {
         var accounts = _accounts.GroupBy(a => (a.Namespace, a.Name)).ToDictionary(g => g.Key, g => g.First());
         var roles = _roles.ToList();
@@ -84,9 +86,20 @@ internal sealed class ClusterModel
                     break;
                 }
             }
-            if (!_policies.Any(p => p.Namespace == w.Namespace && Selects(p.Selector, w.Labels)))
-                yield return (w.File, new Issue("ZD-K8S-036", w.Line, 1,
-                    $"{w.Kind} {w.Name}: no NetworkPolicy in namespace {w.Namespace} selects its pods, so they accept traffic from anywhere", $"{w.Key}:networkPolicy"));
+        }
+    }
+
+    /// <summary>ZD-K8S-036, once per namespace (the finding is the namespace's, not each pod's): at the first workload
+    /// of the namespace that no NetworkPolicy of the target selects, naming how many there are.</summary>
+    public IEnumerable<(string File, Issue Issue)> UnselectedNamespaces()
+    {
+        foreach (var group in _workloads.Where(w => !_policies.Any(p => p.Namespace == w.Namespace && Selects(p.Selector, w.Labels)))
+            .GroupBy(w => w.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var list = group.OrderBy(w => w.File, StringComparer.Ordinal).ThenBy(w => w.Line).ToList();
+            var names = string.Join(", ", list.Take(5).Select(w => $"{w.Kind} {w.Name}")) + (list.Count > 5 ? $" and {list.Count - 5} more" : "");
+            yield return (list[0].File, new Issue("ZD-K8S-036", list[0].Line, 1,
+                $"namespace {group.Key}: no NetworkPolicy selects the pods of {names}, so they accept traffic from anywhere", $"Namespace//{group.Key}:networkPolicy"));
         }
     }
 

@@ -51,7 +51,15 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         {
             try
             {
-                foreach (var finding in detector.Complete(collector.Warn, cancellationToken)) collector.Add(finding);
+                // The per-file bound holds for findings judged across files too: they count against the file they name.
+                var perFile = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var finding in detector.Complete(collector.Warn, cancellationToken))
+                {
+                    var count = perFile[finding.Path] = perFile.GetValueOrDefault(finding.Path) + 1;
+                    if (count == options.MaxFindingsPerFile + 1)
+                        collector.Warn($"{finding.Path}: more than {options.MaxFindingsPerFile} {detector.Class.ToString().ToLowerInvariant()} findings judged across files; the rest are not reported");
+                    if (count <= options.MaxFindingsPerFile) collector.Add(finding);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
