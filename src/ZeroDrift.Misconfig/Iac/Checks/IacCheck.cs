@@ -23,6 +23,11 @@ public sealed class IacContext(IReadOnlyList<IacResource> resources)
 {
     public IReadOnlyList<IacResource> Resources => resources;
 
+    // Candidates by (type, directory), built once: a check asks for each of its resources, and a tree of thousands of
+    // buckets must not compare every bucket with every resource.
+    private readonly ILookup<(string Type, string Dir), IacResource> _byTypeAndDir =
+        resources.ToLookup(r => (r.Type, TerraformProject.DirectoryOf(r.File)));
+
     /// <summary>Resources of <paramref name="type"/> in the same file's directory whose attributes name
     /// <paramref name="target"/>: by address in a reference (<c>aws_s3_bucket.logs.id</c>), by a CloudFormation
     /// <c>Ref</c>, or by the target's literal name.</summary>
@@ -33,8 +38,7 @@ public sealed class IacContext(IReadOnlyList<IacResource> resources)
         var local = target.Address.StartsWith("module.", StringComparison.Ordinal)
             ? target.Address[..(target.Address.LastIndexOf('.', target.Address.LastIndexOf('.') - 1) + 1)] : "";
         var bare = target.Address[local.Length..];
-        return resources.Where(r => r.Type == type && r != target && TerraformProject.DirectoryOf(r.File) == dir
-            && Names(r.Attributes, bare, target.Address, name));
+        return _byTypeAndDir[(type, dir)].Where(r => r != target && Names(r.Attributes, bare, target.Address, name));
     }
 
     private static bool Names(DocNode node, string address, string full, string? name) => node switch
@@ -52,9 +56,11 @@ public sealed class IacContext(IReadOnlyList<IacResource> resources)
 public static class V
 {
     /// <summary>The value at a dotted path; a list on the way (a nested block) gives its first element.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> Paths = new(StringComparer.Ordinal);
+
     public static DocNode? Get(DocNode? n, string path)
     {
-        foreach (var part in path.Split('.'))
+        foreach (var part in Paths.GetOrAdd(path, p => p.Split('.')))
         {
             if (n is SeqNode q) n = q.Children.Count > 0 ? q.Children[0] : null;
             n = n?[part];

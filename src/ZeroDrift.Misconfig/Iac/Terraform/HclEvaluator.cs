@@ -42,16 +42,23 @@ public sealed class HclEvaluator
         if (++_values > MaxValues) throw new HclException($"evaluating the module took more than {MaxValues} values");
     }
 
-    /// <summary>A value with an extra name in scope (a for-expression's or a dynamic block's iterator).</summary>
+    /// <summary>A value with extra names in scope (a for-expression's or a dynamic block's iterators).</summary>
     public DocNode With(IReadOnlyDictionary<string, DocNode> names, Func<DocNode> evaluate)
     {
-        var saved = names.Keys.Where(_scope.ContainsKey).ToDictionary(k => k, k => _scope[k]);
-        foreach (var (k, v) in names) _scope[k] = v;
+        // Scopes nest rarely and hold one or two names: save what they shadow in a small array, not a dictionary.
+        var saved = new (string Key, DocNode? Value)[names.Count];
+        var i = 0;
+        foreach (var (k, v) in names)
+        {
+            saved[i++] = (k, _scope.TryGetValue(k, out var old) ? old : null);
+            _scope[k] = v;
+        }
         try { return evaluate(); }
         finally
         {
-            foreach (var k in names.Keys) _scope.Remove(k);
-            foreach (var (k, v) in saved) _scope[k] = v;
+            foreach (var (k, old) in saved)
+                if (old is null) _scope.Remove(k);
+                else _scope[k] = old;
         }
     }
 

@@ -30,7 +30,10 @@ public sealed record HclObject(int Line, IReadOnlyList<(HclExpr Key, HclExpr Val
 /// <summary>A variable and what follows it: <c>var.name</c>, <c>aws_s3_bucket.logs.id</c>, <c>local.x[0]</c>.</summary>
 public sealed record HclTraversal(int Line, string Root, IReadOnlyList<HclStep> Steps) : HclExpr(Line)
 {
-    public override string ToString() => Root + string.Concat(Steps.Select(s => s.ToString()));
+    // The text of a reference is what an unknown value keeps; a module evaluates the same reference many times.
+    private string? _text;
+
+    public override string ToString() => _text ??= Root + string.Concat(Steps.Select(s => s.ToString()));
 }
 
 /// <summary>A step of a traversal: <c>.name</c>, <c>[index]</c>, or a splat (<c>.*</c>, <c>[*]</c>).</summary>

@@ -158,6 +158,9 @@ public sealed class TerraformProject
 
     /// <summary>A block body as a value: attributes evaluated, nested blocks as lists of maps under their type
     /// (dynamic blocks expanded when their for_each is static, once with an unknown iterator otherwise).</summary>
+    /// <summary>For benchmarks: <see cref="BodyValue"/>.</summary>
+    public static MapNode BodyValuePublic(HclBody body, HclEvaluator ev, int line) => BodyValue(body, ev, line);
+
     internal static MapNode BodyValue(HclBody body, HclEvaluator ev, int line)
     {
         var pairs = new List<MapEntry>();
