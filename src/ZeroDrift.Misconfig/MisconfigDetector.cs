@@ -5,6 +5,10 @@ using ZeroDrift.Misconfig.Compose;
 using ZeroDrift.Misconfig.Custom;
 using ZeroDrift.Misconfig.Documents;
 using ZeroDrift.Misconfig.Dockerfiles;
+using ZeroDrift.Misconfig.Iac;
+using ZeroDrift.Misconfig.Iac.Arm;
+using ZeroDrift.Misconfig.Iac.CloudFormation;
+using ZeroDrift.Misconfig.Iac.Terraform;
 using ZeroDrift.Misconfig.Kubernetes;
 using ZeroDrift.Parsing;
 using ZeroDrift.Parsing.Streams;
@@ -16,7 +20,7 @@ namespace ZeroDrift.Misconfig;
 /// (by name), and Kubernetes manifests (any YAML or JSON file whose documents have apiVersion and kind), plus the
 /// user's custom CEL checks on Kubernetes resources. Findings point at file:line:column.
 /// </summary>
-public sealed class MisconfigDetector : IContentDetector
+public sealed class MisconfigDetector : IDeferredContentDetector
 {
     private readonly MisconfigOptions _options;
     private readonly IReadOnlyList<CustomCheck> _custom;
@@ -32,7 +36,7 @@ public sealed class MisconfigDetector : IContentDetector
         foreach (var c in custom)
             if (!ids.Add(c.Rule.Id)) throw new CustomCheckFileException($"custom check id {c.Rule.Id} is defined in more than one file");
         _custom = custom;
-        Rules = [.. Checks.All, .. custom.Select(c => c.Rule)];
+        Rules = [.. Checks.All, .. Iac.Checks.IacChecks.Rules, .. custom.Select(c => c.Rule)];
     }
 
     /// <summary>Creates the detector; custom check files are loaded now (a missing or malformed file throws an
@@ -46,7 +50,13 @@ public sealed class MisconfigDetector : IContentDetector
     /// <summary>Warnings from loading custom checks; also passed once to the first scan's warning callback.</summary>
     public IReadOnlyList<string> LoadWarnings => _loadWarnings;
 
-    public enum FileKind { None, Dockerfile, Compose, Manifest }
+    public enum FileKind { None, Dockerfile, Compose, Manifest, Terraform }
+
+    /// <summary>The Terraform files of the target, judged together once all are read (<see cref="Complete"/>).</summary>
+    private TerraformProject _terraform = new();
+
+    /// <summary>Facts of the target's Kubernetes manifests that span documents (RBAC, NetworkPolicies), judged in <see cref="Complete"/>.</summary>
+    private ClusterModel _cluster = new();
 
     public static FileKind KindOf(string path)
     {
@@ -57,6 +67,8 @@ public sealed class MisconfigDetector : IContentDetector
             || lower.EndsWith(".containerfile", StringComparison.Ordinal))
             return FileKind.Dockerfile;
         var ext = Path.GetExtension(lower);
+        if (ext == ".tf" || TerraformProject.IsVarsFile(lower)) return FileKind.Terraform;
+        if (ext is ".template") return FileKind.Manifest;
         if (ext is ".yaml" or ".yml")
         {
             var stem = Path.GetFileNameWithoutExtension(lower);
@@ -70,7 +82,7 @@ public sealed class MisconfigDetector : IContentDetector
     public bool FileRequired(string path, long size) => KindOf(path) switch
     {
         FileKind.Dockerfile => size <= _options.MaxDockerfileBytes,
-        FileKind.Compose or FileKind.Manifest => size <= _options.MaxManifestBytes,
+        FileKind.Compose or FileKind.Manifest or FileKind.Terraform => size <= _options.MaxManifestBytes,
         _ => false,
     };
 
@@ -121,7 +133,13 @@ public sealed class MisconfigDetector : IContentDetector
                 }
             case FileKind.Compose:
                 return Compose(path, text, warn);
+            case FileKind.Terraform:
+                _terraform.Add(path, text, _options.Budget.MaxDepth, warn);
+                return [];
             default:
+                // Infrastructure templates are recognised by their content, whatever their name.
+                if (CloudFormationTemplate.MayBe(text) || ArmTemplate.MayBe(text) || TerraformPlan.MayBe(text))
+                    return Templates(path, text, warn, cancellationToken);
                 // Cheap test before parsing: most YAML and JSON files in a tree are not Kubernetes objects.
                 if (!text.Contains("apiVersion", StringComparison.Ordinal) || !text.Contains("kind", StringComparison.Ordinal)) return [];
                 return Manifests(path, text, warn, cancellationToken);
@@ -135,6 +153,48 @@ public sealed class MisconfigDetector : IContentDetector
                 foreach (var issue in ComposeChecks.Check(doc!)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
     }
 
+    /// <summary>CloudFormation, ARM and Terraform plan documents (a file recognised as none of them is read as manifests).</summary>
+    private IEnumerable<ContentFinding> Templates(string path, string text, Action<string> warn, CancellationToken cancellationToken)
+    {
+        var resources = new List<IacResource>();
+        var kubernetes = false;
+        using (var documents = YamlDocuments.Read(new StringReader(text), _options.Budget, path, intrinsicTags: true).GetEnumerator())
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!documents.MoveNext()) break;
+                }
+                catch (DocumentException e)
+                {
+                    warn($"{e.Message}; {(resources.Count > 0 ? "checked the resources before it" : "not checked")}");
+                    break;
+                }
+                var doc = documents.Current;
+                if (CloudFormationTemplate.Is(doc)) resources.AddRange(CloudFormationTemplate.Resources(doc!, path));
+                else if (ArmTemplate.Is(doc)) resources.AddRange(ArmTemplate.Resources(doc!, path));
+                else if (TerraformPlan.Is(doc)) resources.AddRange(TerraformPlan.Resources(doc!, path));
+                else if (KubernetesChecks.IsResource(doc)) kubernetes = true;
+            }
+        }
+        var findings = IacJudge.Judge(resources, _custom, warn, cancellationToken).Select(x => ToFinding(x.File, x.Rule, x.Issue)).ToList();
+        if (kubernetes) findings.AddRange(Manifests(path, text, warn, cancellationToken));
+        return findings;
+    }
+
+    /// <summary>The Terraform modules of the target, evaluated and checked once all their files are read.</summary>
+    public IEnumerable<ContentFinding> Complete(Action<string> warn, CancellationToken cancellationToken)
+    {
+        var project = Interlocked.Exchange(ref _terraform, new TerraformProject());
+        var cluster = Interlocked.Exchange(ref _cluster, new ClusterModel());
+        var findings = cluster.Judge().Select(x => ToFinding(x.File, Checks.Get(x.Issue.CheckId), x.Issue)).ToList();
+        if (project.IsEmpty) return findings;
+        var resources = project.Resources(warn, cancellationToken).ToList();
+        findings.AddRange(IacJudge.Judge(resources, _custom, warn, cancellationToken).Select(x => ToFinding(x.File, x.Rule, x.Issue)));
+        return findings;
+    }
+
     /// <summary>Findings document by document, as the file is parsed: the caller may stop reading when it has enough.</summary>
     private IEnumerable<ContentFinding> Manifests(string path, string text, Action<string> warn, CancellationToken cancellationToken)
     {
@@ -144,6 +204,7 @@ public sealed class MisconfigDetector : IContentDetector
             cancellationToken.ThrowIfCancellationRequested();
             foreach (var resource in Resources(doc))
             {
+                _cluster.Add(path, resource);
                 foreach (var issue in KubernetesChecks.Check(resource, _options.PssVersion)) yield return ToFinding(path, Checks.Get(issue.CheckId), issue);
                 var custom = new List<(CustomCheck Check, Issue Issue)>();
                 RunCustom(path, resource, custom, warn, customTime);

@@ -151,3 +151,50 @@ public class ContentScannerTests
         return buffer.ToArray();
     }
 }
+
+public class DeferredDetectorTests
+{
+    /// <summary>Counts the files it was given and reports, once all are read, one finding per file counted (and
+    /// <paramref name="extra"/> more against the first), as a detector judging files together does.</summary>
+    private sealed class CountingDetector(int extra = 0) : IDeferredContentDetector
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<string> _seen = [];
+        public FindingClass Class => FindingClass.Misconfig;
+        public IReadOnlyList<RuleDescriptor> Rules => [];
+        public bool FileRequired(string path, long size) => path.EndsWith(".tf", StringComparison.Ordinal);
+
+        public IEnumerable<ContentFinding> Scan(string path, Stream content, Action<string> warn, CancellationToken cancellationToken)
+        {
+            _seen.Add(path);
+            return [];
+        }
+
+        public IEnumerable<ContentFinding> Complete(Action<string> warn, CancellationToken cancellationToken)
+        {
+            var paths = _seen.Order(StringComparer.Ordinal).ToList();
+            foreach (var p in paths.Concat(Enumerable.Repeat(paths[0], extra)))
+                yield return new ContentFinding { Class = FindingClass.Misconfig, RuleId = "T", Title = "T", Severity = Severity.Low, Path = p, Fingerprint = $"{p}:{paths.Count}" };
+        }
+    }
+
+    [Fact]
+    public void Detectors_that_judge_files_together_report_after_every_file_of_a_directory_is_read()
+    {
+        using var dir = new TempDir();
+        for (var i = 0; i < 20; i++) dir.File($"m{i}/main.tf", "x");
+        var result = new ContentScanner([new CountingDetector()], new ContentScanOptions()).ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Equal(20, result.Findings.Count);
+        Assert.All(result.Findings, f => Assert.EndsWith(":20", f.Fingerprint, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Findings_judged_across_files_keep_the_per_file_bound()
+    {
+        using var dir = new TempDir();
+        dir.File("a.tf", "x");
+        var result = new ContentScanner([new CountingDetector(extra: 50)], new ContentScanOptions { MaxFindingsPerFile = 10 })
+            .ScanFileSystem(new DirectoryFileSystem(dir.Path), CancellationToken.None);
+        Assert.Equal(10, result.Findings.Count);
+        Assert.Single(result.Warnings, w => w.Contains("more than 10 misconfig findings judged across files"));
+    }
+}

@@ -70,6 +70,7 @@ public static class ScanCommand
             var reportFormat = parse.GetValue(format);
             if (reportFormat == ReportFormat.CycloneDx && !vuln)
                 throw new UsageException("--format cyclonedx reports vulnerabilities: add vuln to --scanners, or use json or sarif");
+            using var stdin = target.ReadStdin(parse);
             var reference = target.Reference(parse);
             if (parse.GetValue(git) && reference.Kind != TargetKind.Directory)
                 throw new UsageException("--git needs a directory target (a git working tree)");

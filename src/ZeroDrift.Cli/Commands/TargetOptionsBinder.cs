@@ -56,7 +56,42 @@ public sealed class TargetOptionsBinder
         Progress = progress,
     };
 
-    public TargetReference Reference(ParseResult parse) => TargetReference.Parse(parse.GetValue(Target)!);
+    public TargetReference Reference(ParseResult parse) =>
+        parse.GetValue(Target) == "-" && _stdinFile is not null ? new TargetReference(TargetKind.File, _stdinFile) : TargetReference.Parse(parse.GetValue(Target)!);
+
+    private string? _stdinFile;
+
+    /// <summary>
+    /// <c>-</c> as the target: standard input (rendered manifests, <c>helm template … | zerodrift scan - --scanners misconfig</c>),
+    /// kept in a private temporary file named <c>stdin.yaml</c> that the scan then reads as a file target; at most
+    /// <c>--max-file-bytes</c> are read (more is one error line, exit 2). Null when the target is not <c>-</c>.
+    /// </summary>
+    public Artifacts.Temp.PrivateTempDirectory? ReadStdin(ParseResult parse)
+    {
+        if (parse.GetValue(Target) != "-") return null;
+        var limit = Limits(parse).MaxFileBytes;
+        var dir = new Artifacts.Temp.PrivateTempDirectory("stdin");
+        var file = System.IO.Path.Combine(dir.Path, "stdin.yaml");
+        using (var input = Console.OpenStandardInput())
+        using (var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            var buffer = new byte[1 << 16];
+            long total = 0;
+            int read;
+            while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                total += read;
+                if (total > limit)
+                {
+                    dir.Dispose();
+                    throw new UsageException($"standard input is larger than --max-file-bytes ({limit} bytes)");
+                }
+                output.Write(buffer, 0, read);
+            }
+        }
+        _stdinFile = file;
+        return dir;
+    }
 
     /// <summary>Opens the target and catalogs it, with a layer progress bar on a terminal unless --quiet.</summary>
     public async Task<Inventory.Inventory> InventoryAsync(ParseResult parse, CancellationToken cancellationToken)

@@ -88,3 +88,14 @@ public interface IContentDetector
     /// warning through <paramref name="warn"/>, never an exception that stops the scan.</summary>
     IEnumerable<ContentFinding> Scan(string path, Stream content, Action<string> warn, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A detector that judges some files only together with others of the same target (Terraform: a directory is a module,
+/// and modules call each other). It gathers what it needs in <see cref="IContentDetector.Scan"/> and reports those
+/// findings when the target's files have all been read.
+/// </summary>
+public interface IDeferredContentDetector : IContentDetector
+{
+    /// <summary>Called once, after every file of the target went through <see cref="IContentDetector.Scan"/>.</summary>
+    IEnumerable<ContentFinding> Complete(Action<string> warn, CancellationToken cancellationToken);
+}

@@ -20,10 +20,12 @@ public sealed class CustomCheck
     private readonly CelProgramDelegate _program;
     private readonly CelMeter _meter;
 
-    internal CustomCheck(RuleDescriptor rule, IReadOnlyList<string> kinds, string expression, string? message, CelProgramDelegate program, CelMeter meter)
+    internal CustomCheck(RuleDescriptor rule, IReadOnlyList<string> kinds, string expression, string? message, CelProgramDelegate program, CelMeter meter,
+        IReadOnlyList<string>? resourceTypes = null)
     {
         Rule = rule;
         Kinds = kinds;
+        ResourceTypes = resourceTypes ?? [];
         Expression = expression;
         Message = message;
         _program = program;
@@ -35,7 +37,13 @@ public sealed class CustomCheck
     public string Expression { get; }
     public string? Message { get; }
 
-    public bool Matches(string? kind) => Kinds.Count == 0 || Kinds.Contains("*") || (kind is not null && Kinds.Contains(kind));
+    /// <summary>Infrastructure-code resource types the check applies to (<c>match.resourceTypes</c>: <c>aws_s3_bucket</c>,
+    /// <c>AWS::S3::Bucket</c>, <c>*</c>); a check with resource types and no kinds does not apply to Kubernetes objects.</summary>
+    public IReadOnlyList<string> ResourceTypes { get; }
+
+    public bool Matches(string? kind) => (Kinds.Count == 0 && ResourceTypes.Count == 0) || Kinds.Contains("*") || (kind is not null && Kinds.Contains(kind));
+
+    public bool MatchesResource(string type) => ResourceTypes.Contains("*") || ResourceTypes.Contains(type);
 
     /// <summary>
     /// True when the resource passes; <see cref="CelBudgetExceededException"/> when the evaluation went over its cost
@@ -120,7 +128,7 @@ public static class CustomCheckLoader
             string Required(string field) => item[field]?.Str is { Length: > 0 } v ? v
                 : throw new CustomCheckFileException($"custom check file {source}, line {line}: '{field}' is required");
             var id = Required("id");
-            if (!ids.Add(id) || Checks.All.Any(r => r.Id == id))
+            if (!ids.Add(id) || Checks.All.Any(r => r.Id == id) || Iac.Checks.IacChecks.Get(id) is not null)
                 throw new CustomCheckFileException($"custom check file {source}, line {line}: check id {id} is already used");
             var expression = Required("expression");
             var severity = ParseSeverity(item["severity"]?.Str, source, line);
@@ -151,7 +159,8 @@ public static class CustomCheckLoader
                 References = [.. (item["references"]?.Items ?? []).Select(r => r.Str).OfType<string>()],
             };
             var kinds = (item["match"]?["kinds"]?.Items ?? []).Select(k => k.Str).OfType<string>().ToList();
-            checks.Add(new CustomCheck(rule, kinds, expression, item["message"]?.Str, program, meter));
+            var resourceTypes = (item["match"]?["resourceTypes"]?.Items ?? []).Select(k => k.Str).OfType<string>().ToList();
+            checks.Add(new CustomCheck(rule, kinds, expression, item["message"]?.Str, program, meter, resourceTypes));
         }
         return checks;
     }

@@ -12,6 +12,10 @@ public enum ScalarType
     Int,
     Float,
     Null,
+
+    /// <summary>A value known only when infrastructure code is applied (a reference, a function of one): the text keeps
+    /// the expression; checks treat it as neither true nor false.</summary>
+    Unknown,
 }
 
 /// <summary>

@@ -28,9 +28,11 @@ public static class YamlDocuments
     /// tree at a time. A malformed or oversized document ends the enumeration with a <see cref="DocumentException"/>, after
     /// the documents before it.
     /// </summary>
-    public static IEnumerable<DocNode?> Read(TextReader reader, ParseBudget budget, string source)
+    /// <param name="intrinsicTags">CloudFormation's short forms: a node tagged <c>!Ref</c>, <c>!Sub</c>, <c>!GetAtt</c>, … is read
+    /// as its long form (<c>{Ref: …}</c>, <c>{"Fn::Sub": …}</c>, <c>{"Fn::GetAtt": [resource, attribute]}</c>).</param>
+    public static IEnumerable<DocNode?> Read(TextReader reader, ParseBudget budget, string source, bool intrinsicTags = false)
     {
-        var documents = new DocumentReader(new BoundedYamlParser(reader, budget.Start(source, "YAML nodes")), source);
+        var documents = new DocumentReader(new BoundedYamlParser(reader, budget.Start(source, "YAML nodes")), source, intrinsicTags);
         while (documents.TryRead(out var document)) yield return document;
     }
 
@@ -83,7 +85,7 @@ public static class YamlDocuments
     }
 
     /// <summary>Reads documents one by one from the parser, turning its errors into <see cref="DocumentException"/>s.</summary>
-    private sealed class DocumentReader(BoundedYamlParser parser, string source)
+    private sealed class DocumentReader(BoundedYamlParser parser, string source, bool intrinsicTags)
     {
         private bool _started;
 
@@ -102,7 +104,7 @@ public static class YamlDocuments
                     parser.Consume<StreamEnd>();
                     return false;
                 }
-                var root = parser.Accept<DocumentEnd>(out _) ? null : new Builder(parser, source).Read();
+                var root = parser.Accept<DocumentEnd>(out _) ? null : new Builder(parser, source, intrinsicTags).Read();
                 parser.Consume<DocumentEnd>();
                 document = root is ScalarNode { Type: ScalarType.Null } ? null : root;
                 return true;
@@ -119,8 +121,20 @@ public static class YamlDocuments
     }
 
     /// <summary>Builds one document's tree. Recursion is safe: the parser refuses nesting past the budget before it gets here.</summary>
-    private sealed class Builder(IParser parser, string source)
+    private sealed class Builder(IParser parser, string source, bool intrinsicTags)
     {
+        /// <summary>A CloudFormation short-form tag as its long form; other nodes unchanged.</summary>
+        private DocNode Intrinsic(NodeEvent ev, DocNode node)
+        {
+            if (!intrinsicTags || ev.Tag.IsEmpty || ev.Tag.IsNonSpecific || !ev.Tag.Value.StartsWith('!')) return node;
+            var name = ev.Tag.Value[1..];
+            var key = name is "Ref" or "Condition" ? name : "Fn::" + name;
+            if (name == "GetAtt" && node is ScalarNode { Value: var v } && v.IndexOf('.') is > 0 and var dot)
+                node = new SeqNode(node.Start, [new ScalarNode(node.Start, v[..dot], ScalarType.String), new ScalarNode(node.Start, v[(dot + 1)..], ScalarType.String)]);
+            else if (node is ScalarNode sn && sn.Type != ScalarType.String) node = sn with { Type = ScalarType.String };
+            return new MapNode(node.Start, [new MapEntry(key, node.Start, node)]);
+        }
+
         private readonly Dictionary<string, DocNode> _anchors = new(StringComparer.Ordinal);
 
         public DocNode Read()
@@ -140,14 +154,14 @@ public static class YamlDocuments
                     var type = s.Style is ScalarStyle.Plain && tag.Length == 0 ? ScalarNode.Resolve(s.Value) : ScalarType.String;
                     if (tag is "tag:yaml.org,2002:int") type = ScalarType.Int;
                     if (tag is "tag:yaml.org,2002:bool") type = ScalarType.Bool;
-                    return Anchor(s.Anchor, new ScalarNode(mark, s.Value, type));
+                    return Anchor(s.Anchor, Intrinsic(s, new ScalarNode(mark, s.Value, type)));
                 }
                 case SequenceStart q:
                 {
                     parser.MoveNext();
                     var items = new List<DocNode>();
                     while (!parser.TryConsume<SequenceEnd>(out _)) items.Add(Read());
-                    return Anchor(q.Anchor, new SeqNode(mark, items));
+                    return Anchor(q.Anchor, Intrinsic(q, new SeqNode(mark, items)));
                 }
                 case MappingStart m:
                 {
@@ -169,7 +183,7 @@ public static class YamlDocuments
                             value = value with { Start = km };
                         pairs.Add(new MapEntry(key is ScalarNode k ? k.Value : "", key.Start, value));
                     }
-                    return Anchor(m.Anchor, new MapNode(mark, pairs));
+                    return Anchor(m.Anchor, Intrinsic(m, new MapNode(mark, pairs)));
                 }
                 default:
                     throw new DocumentException($"{source}: unexpected YAML event {ev.GetType().Name} at line {mark.Line}");

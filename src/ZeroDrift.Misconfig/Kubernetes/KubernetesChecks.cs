@@ -62,6 +62,7 @@ internal static class KubernetesChecks
                         }
                     }
                 }
+                foreach (var issue in RbacPowers(doc, key)) yield return issue;
                 break;
             case "RoleBinding" or "ClusterRoleBinding":
                 if (doc["roleRef"]?["name"] is { Str: "cluster-admin" } roleName && doc["roleRef"]?["kind"]?.Str is null or "ClusterRole")
@@ -71,6 +72,50 @@ internal static class KubernetesChecks
                 if (doc["spec"]?["type"] is { Str: "NodePort" or "LoadBalancer" } type)
                     yield return At("ZD-K8S-029", type, $"Service {doc["metadata"]?["name"]?.Str} is of type {type.Str}", key, "spec.type");
                 break;
+        }
+    }
+
+    /// <summary>Why a Role or ClusterRole is broad (a wildcard, or a power that leads to more); null when it is not.</summary>
+    public static string? Broad(DocNode role)
+    {
+        var rules = role["rules"]?.Items ?? [];
+        if (rules.Any(r => (r["verbs"]?.Items ?? []).Any(v => v.Str == "*") || (r["resources"]?.Items ?? []).Any(v => v.Str == "*")))
+            return "it grants \"*\"";
+        return RbacPowers(role, "").Select(i => i.Message[(i.Message.IndexOf(" lets ", StringComparison.Ordinal) + 1)..]).FirstOrDefault();
+    }
+
+    /// <summary>The powers a rule hands out that lead to more (exec, secrets, pod creation in kube-system, impersonation,
+    /// escalate/bind); a rule of "*" verbs on "*" resources is ZD-K8S-027's alone.</summary>
+    private static IEnumerable<Issue> RbacPowers(DocNode doc, string key)
+    {
+        var kind = doc["kind"]!.Str;
+        var name = doc["metadata"]?["name"]?.Str;
+        var ns = doc["metadata"]?["namespace"]?.Str;
+        var rules = doc["rules"]?.Items ?? [];
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var rule = rules[i];
+            var verbs = (rule["verbs"]?.Items ?? []).Select(v => v.Str).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var resources = (rule["resources"]?.Items ?? []).Select(v => v.Str).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var groups = (rule["apiGroups"]?.Items ?? []).Select(v => v.Str ?? "").ToHashSet(StringComparer.Ordinal);
+            if (verbs.Contains("*") && resources.Contains("*")) continue;
+            bool Grants(string group, string resource, params string[] anyVerb) =>
+                (groups.Contains("*") || groups.Contains(group)) && (resources.Contains("*") || resources.Contains(resource))
+                && (verbs.Contains("*") || anyVerb.Any(verbs.Contains));
+            var at = rule["verbs"] ?? rule;
+            var who = $"{kind} {name}";
+            if (Grants("", "pods/exec", "create", "get"))
+                yield return At("ZD-K8S-030", at, $"{who} lets its subjects exec into pods", key, $"rules[{i}]");
+            if (Grants("", "secrets", "get", "list", "watch"))
+                yield return At("ZD-K8S-031", at, $"{who} lets its subjects read secrets", key, $"rules[{i}]");
+            var creates = new[] { ("", "pods"), ("apps", "deployments"), ("apps", "daemonsets"), ("apps", "statefulsets"), ("batch", "jobs"), ("batch", "cronjobs") }
+                .Where(r => Grants(r.Item1, r.Item2, "create")).Select(r => r.Item2).ToList();
+            if (creates.Count > 0 && (kind == "ClusterRole" || ns == "kube-system"))
+                yield return At("ZD-K8S-032", at, $"{who} lets its subjects create {string.Join(", ", creates)} {(kind == "ClusterRole" ? "in any namespace it is bound for, kube-system included" : "in kube-system")}", key, $"rules[{i}]");
+            if (new[] { "users", "groups", "serviceaccounts", "userextras", "uids" }.Any(r => Grants("", r, "impersonate") || Grants("authentication.k8s.io", r, "impersonate")))
+                yield return At("ZD-K8S-033", at, $"{who} lets its subjects impersonate other users, groups or service accounts", key, $"rules[{i}]");
+            if (new[] { "roles", "clusterroles" }.Any(r => Grants("rbac.authorization.k8s.io", r, "escalate", "bind")))
+                yield return At("ZD-K8S-034", at, $"{who} lets its subjects escalate or bind roles (grant permissions they do not hold)", key, $"rules[{i}]");
         }
     }
 

@@ -40,7 +40,32 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
                     collector.Warn($"{entry.Path}: cannot read: {e.Message.Split('\n')[0]}");
                 }
             });
+        Finish(collector, cancellationToken);
         return collector.Result();
+    }
+
+    /// <summary>The findings of detectors that judge files together (Terraform modules), once all files are read.</summary>
+    public void Finish(ContentCollector collector, CancellationToken cancellationToken)
+    {
+        foreach (var detector in detectors.OfType<IDeferredContentDetector>())
+        {
+            try
+            {
+                // The per-file bound holds for findings judged across files too: they count against the file they name.
+                var perFile = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var finding in detector.Complete(collector.Warn, cancellationToken))
+                {
+                    var count = perFile[finding.Path] = perFile.GetValueOrDefault(finding.Path) + 1;
+                    if (count == options.MaxFindingsPerFile + 1)
+                        collector.Warn($"{finding.Path}: more than {options.MaxFindingsPerFile} {detector.Class.ToString().ToLowerInvariant()} findings judged across files; the rest are not reported");
+                    if (count <= options.MaxFindingsPerFile) collector.Add(finding);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                collector.Warn($"{detector.Class.ToString().ToLowerInvariant()} scan failed: {e.Message.Split('\n')[0]}");
+            }
+        }
     }
 
     /// <summary>
@@ -205,6 +230,7 @@ public sealed class ContentScanner(IReadOnlyList<IContentDetector> detectors, Co
         {
             _queue.CompleteAdding();
             Task.WaitAll(_workers, _cancellationToken);
+            _scanner.Finish(_collector, _cancellationToken);
         }
 
         public void Dispose()
