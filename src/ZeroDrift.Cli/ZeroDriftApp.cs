@@ -30,6 +30,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AdmissionCommand.Create());
         root.Subcommands.Add(AssetsCommand.Create());
+        root.Subcommands.Add(FixCommand.Create());
         return root;
     }
 
