@@ -104,8 +104,11 @@ public sealed class PatchLayerBuilder(IFileSystem image, DpkgDatabase database, 
                         return;
                     }
                     var file = Copy(entry, TarEntryType.RegularFile, path[1..]);
-                    file.DataStream = entry.DataStream;
-                    Write(writer, file);
+                    using (var data = Seekable(entry.DataStream, entry.Length))
+                    {
+                        file.DataStream = data;
+                        Write(writer, file);
+                    }
                     return;
                 case TarEntryType.SymbolicLink:
                     Write(writer, Copy(entry, TarEntryType.SymbolicLink, path[1..]));
@@ -291,6 +294,18 @@ public sealed class PatchLayerBuilder(IFileSystem image, DpkgDatabase database, 
         if (_written.Contains(path)) return;
         var slash = path.LastIndexOf('/');
         WriteFile(writer, path[1..(slash + 1)] + ".wh." + path[(slash + 1)..], [], 0);
+    }
+
+    /// <summary>TarWriter needs a data stream of known length: small files in memory, large ones in a temporary file.</summary>
+    private static Stream Seekable(Stream? stream, long length)
+    {
+        if (stream is null) return new MemoryStream();
+        Stream copy = length <= 16L << 20
+            ? new MemoryStream(checked((int)Math.Max(length, 0)))
+            : new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        stream.CopyTo(copy);
+        copy.Position = 0;
+        return copy;
     }
 
     private static byte[] ReadAll(Stream? stream, long length)
