@@ -117,7 +117,7 @@ public static class OciImageWriter
         return (digest, size, OciLayer + compression);
     }
 
-    /// <summary>The layout as a docker archive (<c>manifest.json</c> beside the OCI files), as <c>podman load</c> and <c>docker load</c> read it.</summary>
+    /// <summary>The layout as a docker archive (<c>manifest.json</c> naming the config and the layer blobs), as <c>podman load</c> and <c>docker load</c> read it.</summary>
     public static void WriteDockerArchive(PatchedImage image, string? repoTag, string path)
     {
         using var manifest = JsonDocument.Parse(image.Manifest);
@@ -132,8 +132,7 @@ public static class OciImageWriter
         using var writer = new TarWriter(file, TarEntryFormat.Pax);
         foreach (var blob in Directory.EnumerateFiles(Path.Combine(image.LayoutDirectory, "blobs", "sha256")).Order(StringComparer.Ordinal))
             writer.WriteEntry(blob, "blobs/sha256/" + Path.GetFileName(blob));
-        writer.WriteEntry(Path.Combine(image.LayoutDirectory, "index.json"), "index.json");
-        writer.WriteEntry(Path.Combine(image.LayoutDirectory, "oci-layout"), "oci-layout");
+        // No index.json or oci-layout: with them podman load takes the archive for an OCI one and ignores RepoTags.
         var manifestJson = new PaxTarEntry(TarEntryType.RegularFile, "manifest.json")
         {
             DataStream = new MemoryStream(Encoding.UTF8.GetBytes(docker.ToJsonString(Compact))),
