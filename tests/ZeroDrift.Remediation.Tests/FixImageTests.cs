@@ -231,13 +231,14 @@ public sealed class FixImageTests
         return JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "blobs", "sha256", digest[7..]))).RootElement.Clone();
     }
 
-    internal static Dictionary<string, string> LayerFiles(string layout, string digest)
+    internal static Dictionary<string, string> LayerFiles(string layout, string digest, Func<string, bool>? wanted = null)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         using var gz = new GZipStream(File.OpenRead(Path.Combine(layout, "blobs", "sha256", digest[7..])), CompressionMode.Decompress);
         using var tar = new TarReader(gz);
         while (tar.GetNextEntry() is { } e)
         {
+            if (wanted is not null && !wanted(e.Name)) continue;
             if (e.DataStream is null) { files[e.Name] = ""; continue; }
             using var reader = new StreamReader(e.DataStream);
             files[e.Name] = reader.ReadToEnd();
