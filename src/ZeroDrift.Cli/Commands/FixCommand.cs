@@ -78,7 +78,7 @@ public static class FixCommand
             using var source = TargetOpener.CreateSource(reference, options);
             var image = await source.ResolveAsync(options.Platform, token).ConfigureAwait(false);
             var warnings = new List<string>();
-            using var fs = await new LayerSquasher(limits, e => inventory.Requires(e) || DpkgDatabase.Requires(e), warnings.Add).SquashAsync(image, token).ConfigureAwait(false);
+            using var fs = await new LayerSquasher(limits, e => Artifacts.OsRelease.IsReleaseFile(e.Path) || inventory.Requires(e) || DpkgDatabase.Requires(e), warnings.Add).SquashAsync(image, token).ConfigureAwait(false);
             using var opened = new Target(reference, fs, image.Metadata, Artifacts.OsRelease.Detect(fs), warnings);
             var before = scanner.Scan(inventory.Scan(opened, limits, token), new ScanOptions { Severities = severities });
             var requests = before.Active
