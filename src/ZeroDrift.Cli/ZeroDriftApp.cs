@@ -31,7 +31,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(PolicyCommand.Create());
         root.Subcommands.Add(AdmissionCommand.Create());
         root.Subcommands.Add(AssetsCommand.Create());
-        root.Subcommands.Add(FixDependenciesCommand.Create());
+        root.Subcommands.Add(FixCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(VexCommand.Create());
         return root;

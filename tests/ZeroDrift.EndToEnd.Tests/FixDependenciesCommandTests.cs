@@ -47,7 +47,7 @@ public sealed class FixDependenciesCommandTests(OsvDatabaseFixture osv) : IClass
         var file = tree.File("requirements.txt", "jinja2==2.10\n");
         var r = ZeroDriftRunner.Run("fix", file, "--db", osv.Db, "--allow-stale-db");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"zerodrift: error: {file}: not a directory (zerodrift fix PATH fixes a source tree's dependencies)", r.Stderr.Trim());
+        Assert.Equal($"zerodrift: error: {file}: not a directory (a source tree) nor a named image form (docker-archive:PATH, oci-archive:PATH, oci-dir:PATH)", r.Stderr.Trim());
         var bad = ZeroDriftRunner.Run("fix", tree.Path, "--db", osv.Db, "--allow-stale-db", "--format", "xml");
         Assert.Equal(2, bad.ExitCode);
         Assert.Single(bad.Stderr.Trim().Split('\n'));

@@ -39,7 +39,8 @@ public static class TargetOpener
         return new Target(reference, fs, image.Metadata, OsRelease.Detect(fs), new WarningList(warnings, null));
     }
 
-    private static IImageSource CreateSource(TargetReference reference, TargetOptions options) => reference.Kind switch
+    /// <summary>The image source for an image target, for callers that need its layers as stored (the image patcher).</summary>
+    public static IImageSource CreateSource(TargetReference reference, TargetOptions options) => reference.Kind switch
     {
         TargetKind.DockerArchive => new DockerArchiveSource(reference.Value, null, options.Limits),
         TargetKind.OciArchive => OciLayoutSource.FromArchive(reference.Value, null, options.Limits),

@@ -59,7 +59,7 @@ public sealed class DockerArchiveSource : IImageSource
         metadata = ImageConfigParser.WithLayers(metadata,
             layerPaths.Select(p => ((string?)BlobDigestFromPath(p), (string?)null, "application/vnd.docker.image.rootfs.diff.tar", index.Length(p) ?? -1)).ToList(), _path);
         var blobs = metadata.Layers.Select((info, i) => new LayerBlob(info, _ => Task.FromResult(index.Open(layerPaths[i])!))).ToList();
-        return Task.FromResult(new ResolvedImage(metadata, blobs));
+        return Task.FromResult(new ResolvedImage(metadata, blobs) { ConfigJson = configBytes });
     }
 
     /// <summary>Newer archives store layers as <c>blobs/sha256/HEX</c>: that names the stored blob's digest.</summary>

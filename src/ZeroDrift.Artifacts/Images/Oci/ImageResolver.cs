@@ -83,7 +83,7 @@ public sealed class ImageResolver(Func<Descriptor, CancellationToken, Task<byte[
         metadata = ImageConfigParser.WithLayers(metadata,
             layers.Select(x => ((string?)x.Digest, (string?)null, x.MediaType, x.Size)).ToList(), what);
         var blobs = metadata.Layers.Select((info, i) => new LayerBlob(info, token => openLayer(layers[i], token))).ToList();
-        return new ResolvedImage(metadata, blobs);
+        return new ResolvedImage(metadata, blobs) { ConfigJson = configContent };
     }
 
     private JsonDocument Parse(byte[] content, string what) => ImageConfigParser.ParseJson(content, limits, what);
