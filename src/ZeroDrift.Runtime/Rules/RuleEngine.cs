@@ -145,7 +145,7 @@ public sealed class RuleEngine<TEvent>
                 if (!assessment.CanFire && assessment.Missing.Count == 0)
                 {
                     statuses.Add(new(definition.Name, definition.File, RuleState.NeverTrue,
-                        "cannot fire as shipped: its condition is false for every event (a placeholder macro the file leaves for you to override)", eventTypes, outputWarnings));
+                        "its condition is false for every event (a placeholder macro the file leaves for you to override)", eventTypes, outputWarnings));
                     continue;
                 }
                 if (!assessment.CanFire)
