@@ -30,6 +30,9 @@ public static class JsonFields
         return table;
     }
 
+    /// <summary>The json plugin's value at a pointer, for a table that answers some pointers itself.</summary>
+    public static Func<TEvent, string, string?> PointerText<TEvent>(Func<TEvent, JsonElement> root) => (e, pointer) => JsonValues.AsText(Pointer(root(e), pointer));
+
     public static string Iso8601(long ns)
     {
         var seconds = Math.DivRem(ns, 1_000_000_000, out var rest);

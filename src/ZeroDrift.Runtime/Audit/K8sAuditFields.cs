@@ -90,6 +90,11 @@ public static class K8sAuditFields
         t.Add("ka.useragent", e => Text(e, "userAgent"));
         Indexed(t, ref slot, "ka.sourceips", (e, i) => Values(e, i, "sourceIPs"));
         JsonFields.AddTo(t, e => e.Root, e => e.Json, e => e.Number, e => e.TimeNs);
+        // Every rule of the file starts with jevt.value[/stage] (macro kevt): answer it from the stage read once,
+        // not with a pointer walk and a new string per rule.
+        var pointer = JsonFields.PointerText<K8sAuditEvent>(e => e.Root);
+        foreach (var name in new[] { "jevt.value", "json.value" })
+            t.AddKeyed(name, (e, p) => p == "/stage" ? e.Stage : pointer(e, p), description: "the value at a JSON pointer (json plugin)");
         _slots = slot;
         return t;
     }
