@@ -29,6 +29,7 @@ public static class RuleCoverage
             {
                 RuleState.Evaluated => $"partly evaluated: {s.Name}: {string.Join("; ", s.Gaps)}",
                 RuleState.NotCaptured or RuleState.OtherSource => $"not evaluable: {s.Name}: {s.Reason}",
+                RuleState.NeverTrue => $"cannot fire as shipped: {s.Name}: {s.Reason}",
                 _ => $"disabled: {s.Name}: {s.Reason}",
             };
         }

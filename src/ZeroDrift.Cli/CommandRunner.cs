@@ -24,7 +24,8 @@ public static class CommandRunner
             return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is ArtifactException or UsageException or IOException or UnauthorizedAccessException or Vulnerabilities.Database.VulnerabilityDatabaseException
-            or Sensor.SensorException or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException or DynamicTesting.DynamicTestException)
+            or Sensor.SensorException or Runtime.Audit.AuditInputException or Runtime.Rules.RuleFileException or Runtime.Profiles.ProfileFormatException or Runtime.Profiles.ProfileStoreException
+            or DynamicTesting.DynamicTestException)
         {
             Console.Error.WriteLine($"zerodrift: error: {e.Message}");
             if (debug) Console.Error.WriteLine(e);

@@ -21,6 +21,7 @@ public static class ZeroDriftApp
         root.Subcommands.Add(ProfileCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(RulesCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(SignCommands.Sign());
         root.Subcommands.Add(SignCommands.Verify());

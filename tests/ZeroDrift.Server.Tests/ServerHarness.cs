@@ -25,11 +25,12 @@ public sealed class ServerHarness : IAsyncDisposable
         _ownsDir = ownsDir;
     }
 
-    public static async Task<ServerHarness> StartAsync(string? db = null, int port = 0, TempDir? dir = null, ZeroDrift.Admission.AdmissionHandler? admission = null)
+    public static async Task<ServerHarness> StartAsync(string? db = null, int port = 0, TempDir? dir = null, ZeroDrift.Admission.AdmissionHandler? admission = null,
+        ZeroDrift.Runtime.Audit.AuditJudge? audit = null)
     {
         var owns = dir is null;
         dir ??= new TempDir();
-        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission), default);
+        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission, Audit: audit), default);
         return new ServerHarness(dir, server, owns);
     }
 

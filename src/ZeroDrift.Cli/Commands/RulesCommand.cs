@@ -1,12 +1,13 @@
 using System.CommandLine;
 using ZeroDrift.Runtime.Rules;
 using ZeroDrift.Agent;
+using ZeroDrift.Runtime.Audit;
 
 namespace ZeroDrift.Cli.Commands;
 
 /// <summary>
 /// <c>zerodrift rules check FILE…</c>: loads Falco-format rule files in order (as the agent will) and prints, per
-/// file, the rules loaded, fully evaluated (the agent's events can fire them and they read nothing uncaptured), partly
+/// file, the rules loaded, fully evaluated (their source's events can fire them and they read nothing uncaptured), partly
 /// evaluated and not evaluated, with each rule's reason or gaps. Exit 0 when every
 /// file parses; 2 with one line when a file is not YAML or not rules.
 /// </summary>
@@ -43,13 +44,34 @@ public static class RulesCommand
                     errors.Add(e is RuleFileException ? e.Message : $"{file}: {e.Message}");
                 }
             }
-            // Judged against what the agent captures: a rule is called evaluated only if the agent's events can fire it.
-            var engine = AgentCapture.Compile(set);
-            Print(Console.Out, set, engine.Statuses);
+            // Each rule is judged by its source's input: syscall rules against what the agent captures, k8s_audit and
+            // aws_cloudtrail rules against the audit inputs' fields; a rule is called evaluated only if its input can fire it.
+            Print(Console.Out, set, Judge(set));
             foreach (var error in errors) Console.Error.WriteLine($"zerodrift: error: {error}");
             return Task.FromResult(errors.Count == 0 ? ExitCodes.Ok : ExitCodes.Usage);
         }, ct));
         return command;
+    }
+
+    /// <summary>One status per rule in file order: every engine lists every rule, so they line up by position.</summary>
+    internal static IReadOnlyList<RuleStatus> Judge(RuleSet set)
+    {
+        var syscall = AgentCapture.Compile(set).Statuses;
+        var k8s = AuditSources.CompileK8sAudit(set).Statuses;
+        var trail = AuditSources.CompileCloudTrail(set).Statuses;
+        var statuses = new List<RuleStatus>(syscall.Count);
+        for (var i = 0; i < syscall.Count; i++)
+        {
+            var source = set.Rules[i].Source;
+            statuses.Add(source switch
+            {
+                AuditSources.K8sAudit => k8s[i],
+                AuditSources.CloudTrail => trail[i],
+                "syscall" => syscall[i],
+                _ => syscall[i] with { Reason = $"needs plugin source '{source}', which ZeroDrift does not read (it reads syscall, k8s_audit and aws_cloudtrail)" },
+            });
+        }
+        return statuses;
     }
 
     private static void Print(TextWriter output, RuleSet set, IReadOnlyList<RuleStatus> statuses)

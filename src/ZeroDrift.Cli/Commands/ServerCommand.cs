@@ -17,10 +17,15 @@ public static class ServerCommand
         var data = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the server keeps its files (default $XDG_DATA_HOME/zerodrift/server)" };
         var nats = new Option<string?>("--nats") { Description = "Also consume agent batches from NATS JetStream at this URL (nats://HOST:PORT); several replicas share one durable consumer" };
         var admissionPolicy = new Option<FileInfo?>("--admission-policy") { Description = "Also serve the Kubernetes admission webhook (/admission/validate, /admission/mutate) enforcing this policy YAML (docs/policy.md); its decisions are recorded" };
+        var auditRules = new Option<string[]>("--audit-rules")
+        {
+            Description = "Judge Kubernetes audit events and CloudTrail logs posted to /api/v1/audit-events/ with these Falco rule files (k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml, overrides; docs/audit.md)",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var insecure = SupplyOptions.InsecureRegistry();
         var pssVersion = PssVersionOption.Create("pods admitted through --admission-policy");
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
-        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, insecure, pssVersion }) command.Options.Add(o);
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, auditRules, insecure, pssVersion }) command.Options.Add(o);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             // The webhook is composed as `zerodrift admission` composes it: the policy, image verification against
@@ -36,6 +41,14 @@ public static class ServerCommand
                 var engine = new PolicyEngine(SupplyPolicy.Load(policyFile.FullName), signing!, podSecurity, TimeSpan.FromSeconds(30));
                 admission = new AdmissionHandler(engine, new AdmissionOptions());
             }
+            ZeroDrift.Runtime.Audit.AuditJudge? audit = null;
+            if (parse.GetValue(auditRules) is { Length: > 0 } ruleFiles)
+            {
+                audit = ZeroDrift.Runtime.Audit.AuditJudge.FromFiles(ruleFiles, hostname: Environment.MachineName);
+                var evaluated = audit.K8s.Rules.Count + audit.CloudTrail.Rules.Count;
+                if (evaluated == 0) throw new UsageException("--audit-rules: the files hold no k8s_audit or aws_cloudtrail rule that can fire");
+                Console.Error.WriteLine($"zerodrift: audit events judged by {audit.K8s.Rules.Count} k8s_audit and {audit.CloudTrail.Rules.Count} aws_cloudtrail rules");
+            }
             var options = new ServerOptions(
                 Listen: parse.GetValue(listen)!,
                 TlsCertificate: parse.GetValue(cert)?.FullName,
@@ -44,6 +57,7 @@ public static class ServerCommand
                 DataDirectory: parse.GetValue(data)?.FullName,
                 Nats: parse.GetValue(nats),
                 Admission: admission,
+                Audit: audit,
                 AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null);
             ZeroDriftServer server;
             try

@@ -33,6 +33,13 @@ public sealed record CaptureProfile
     /// Falco as well, so that is no gap in what is captured.
     /// </summary>
     public IReadOnlySet<string> ArgsAsFalco { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// Number fields every event carries with a value above zero (an audit event's <c>jevt.rawtime</c>, <c>evt.num</c>):
+    /// <c>exists</c> and <c>&gt; 0</c> on them are true, <c>= 0</c> false. Falco's audit rule files build their
+    /// always-true and never-true placeholder macros from these, so the judge can tell a rule that can never fire.
+    /// </summary>
+    public IReadOnlySet<string> PositiveNumbers { get; init; } = new HashSet<string>();
 }
 
 /// <summary>Whether a rule can fire under a <see cref="CaptureProfile"/>, and what it needs that is not captured.</summary>
@@ -112,6 +119,7 @@ public static class CaptureAnalysis
                 return c.Value ? Tri.True : Tri.False;
             case CheckExpr c:
                 if (c.Field is { Name: "evt.type", Argument: null, Transformers.Count: 0 }) return EventType(c, type);
+                if (c.Field is { Argument: null, Transformers.Count: 0 } && capture.PositiveNumbers.Contains(c.Field.Name)) return Positive(c);
                 // A field without value on either side makes the check false (val(other) included).
                 if (AbsentAsInFalco(c.Field, type, capture) || (c.Operand is FieldOperand g && AbsentAsInFalco(g.Field, type, capture))) return Tri.False;
                 var empty = Empty(c.Field, type, capture) ?? (c.Operand is FieldOperand f ? Empty(f.Field, type, capture) : null);
@@ -128,6 +136,17 @@ public static class CaptureAnalysis
         ("=" or "==", ValueOperand v) => v.Value == type ? Tri.True : Tri.False,
         ("!=", ValueOperand v) => v.Value != type ? Tri.True : Tri.False,
         ("in", ListOperand l) => l.Items.Contains(type) ? Tri.True : Tri.False,
+        _ => Tri.Unknown,
+    };
+
+    /// <summary>A check on a number every event has above zero.</summary>
+    private static Tri Positive(CheckExpr c) => (c.Operator, c.Operand) switch
+    {
+        ("exists", _) => Tri.True,
+        ("=" or "==" or "<=", ValueOperand { Value: "0" }) => Tri.False,
+        ("<", ValueOperand { Value: "0" or "1" }) => Tri.False,
+        ("!=" or ">", ValueOperand { Value: "0" }) => Tri.True,
+        (">=", ValueOperand { Value: "0" or "1" }) => Tri.True,
         _ => Tri.Unknown,
     };
 

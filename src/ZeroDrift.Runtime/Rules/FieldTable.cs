@@ -84,13 +84,15 @@ public sealed class FieldTable<TEvent>
 
     /// <summary>
     /// A string field taking an index (<c>proc.aname[N]</c>); with <paramref name="any"/> the bare name
-    /// (<c>proc.aname</c>) is a list field matching any of its values.
+    /// (<c>proc.aname</c>) is a list field matching any of its values, or with <paramref name="match"/>
+    /// <see cref="ListMatch.Set"/> a plugin's list field (<c>ka.req.pod.containers.image</c>: <c>in</c> means all in).
     /// </summary>
-    public FieldTable<TEvent> AddIndexed(string name, Func<TEvent, int, string?> get, Func<TEvent, IReadOnlyList<string>?>? any = null, string description = "") =>
+    public FieldTable<TEvent> AddIndexed(string name, Func<TEvent, int, string?> get, Func<TEvent, IReadOnlyList<string>?>? any = null, string description = "",
+        ListMatch match = ListMatch.Any) =>
         Put(new()
         {
             Name = name, Kind = FieldKind.String, Argument = FieldArgument.Index, Indexed = get, Bare = any,
-            ArgumentOptional = any is not null, ListMatch = ListMatch.Any, Description = description,
+            ArgumentOptional = any is not null, ListMatch = match, Description = description,
         });
 
     public FieldTable<TEvent> AddIndexed(string name, Func<TEvent, int, long?> get, string description = "") =>

@@ -16,6 +16,11 @@ public enum RuleState
     Invalid,
     /// <summary>Compiles, but cannot fire: every event type it needs is uncaptured, or fields it requires are always empty.</summary>
     NotCaptured,
+    /// <summary>
+    /// Compiles, but its condition is false for every event whatever the event holds: the file ships it behind a
+    /// placeholder macro (<c>k8s_audit_never_true</c>) for the user to override.
+    /// </summary>
+    NeverTrue,
 }
 
 /// <summary>What happened to one rule when the set was compiled.</summary>
@@ -85,7 +90,12 @@ public sealed class RuleEngine<TEvent>
     /// <paramref name="capture"/>, a rule that cannot fire under it is not run (<see cref="RuleState.NotCaptured"/>), and
     /// one that can but reads something uncaptured says so in <see cref="RuleStatus.Gaps"/>.
     /// </summary>
-    public static RuleEngine<TEvent> Compile(RuleSet set, FieldTable<TEvent> fields, CaptureProfile? capture = null)
+    /// <remarks>
+    /// <paramref name="source"/> is the rules' <c>source:</c> this event type serves (syscall for the agent's events,
+    /// k8s_audit and aws_cloudtrail for the audit inputs); rules of other sources are listed as
+    /// <see cref="RuleState.OtherSource"/> so every engine reports every rule, in file order.
+    /// </remarks>
+    public static RuleEngine<TEvent> Compile(RuleSet set, FieldTable<TEvent> fields, CaptureProfile? capture = null, string source = "syscall")
     {
         var compiler = new ConditionCompiler<TEvent>(fields);
         var rules = new List<CompiledRule<TEvent>>();
@@ -94,10 +104,11 @@ public sealed class RuleEngine<TEvent>
         foreach (var definition in set.Rules)
         {
             order++;
-            if (definition.Source != "syscall")
+            if (definition.Source != source)
             {
-                statuses.Add(new(definition.Name, definition.File, RuleState.OtherSource,
-                    $"needs plugin source '{definition.Source}', which the agent does not capture (only syscall events)", null, []));
+                statuses.Add(new(definition.Name, definition.File, RuleState.OtherSource, source == "syscall"
+                    ? $"needs plugin source '{definition.Source}', which the agent does not capture (only syscall events)"
+                    : $"needs source '{definition.Source}', not '{source}'", null, []));
                 continue;
             }
             if (definition.DefinitionError is { } broken)
@@ -122,7 +133,8 @@ public sealed class RuleEngine<TEvent>
                 var output = OutputTemplate<TEvent>.Compile(definition.Output, fields);
                 var eventTypes = EventTypeSet.Of(expr);
                 var outputWarnings = output.MissingFields.Select(f => $"output field '{f}' is not provided by ZeroDrift (prints <NA>)").ToList();
-                if (eventTypes.IsAny && definition.WarnEventTypes)
+                // Plugin sources have no evt.type: their rules run for every event of the source, as in Falco.
+                if (eventTypes.IsAny && definition.WarnEventTypes && source == "syscall")
                     outputWarnings.Add("condition does not restrict evt.type: the rule runs for every event");
                 if (!definition.Enabled)
                 {
@@ -130,6 +142,12 @@ public sealed class RuleEngine<TEvent>
                     continue;
                 }
                 var assessment = capture is null ? CaptureAssessment.Complete : CaptureAnalysis.Assess(expr, eventTypes, capture);
+                if (!assessment.CanFire && assessment.Missing.Count == 0)
+                {
+                    statuses.Add(new(definition.Name, definition.File, RuleState.NeverTrue,
+                        "its condition is false for every event (a placeholder macro the file leaves for you to override)", eventTypes, outputWarnings));
+                    continue;
+                }
                 if (!assessment.CanFire)
                 {
                     statuses.Add(new(definition.Name, definition.File, RuleState.NotCaptured, "cannot fire: " + string.Join("; ", assessment.Missing), eventTypes, outputWarnings)

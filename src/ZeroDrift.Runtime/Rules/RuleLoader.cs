@@ -23,6 +23,9 @@ public static class RuleLoader
     /// The Falco rules engine version whose rule syntax this loader implements (the version Falco's own rule files
     /// of that generation require); a file requiring a newer engine is refused, as Falco refuses it.
     /// </summary>
+    /// <summary>Plugins whose fields ZeroDrift provides itself (the k8saudit variants read the same audit.k8s.io events).</summary>
+    private static readonly HashSet<string> ProvidedPlugins = new(StringComparer.Ordinal) { "container", "k8saudit", "cloudtrail", "json" };
+
     public static readonly Version EngineVersion = new(0, 57, 0);
 
     public const long MaxFileBytes = 16 * 1024 * 1024;
@@ -138,7 +141,8 @@ public static class RuleLoader
                     var pluginName = Scalar(p, "name") ?? "?";
                     var version = Scalar(p, "version") ?? "";
                     report.RequiredPlugins.Add((pluginName, version));
-                    if (pluginName != "container")
+                    // The container plugin's fields come from the agent; k8saudit, cloudtrail and json from the audit inputs (Audit/).
+                    if (!ProvidedPlugins.Contains(pluginName))
                         report.Warnings.Add($"plugin '{pluginName}' {version} is required by the file; its fields are not provided by ZeroDrift");
                 }
             }

@@ -51,6 +51,7 @@ internal static class ServerEndpoints
         var api = app.MapGroup("/api/v1");
         MapAuth(api);
         MapIngestion(api);
+        AuditEndpoints.Map(api);
         MapAssets(api);
         MapIncidents(api);
     }
@@ -110,7 +111,7 @@ internal static class ServerEndpoints
         api.MapPost("/tokens", async (CreateTokenRequest request, HttpContext context, IServerStore store, TimeProvider clock, CancellationToken ct) =>
         {
             if (Validate.Name(request.Name, "name") is { } bad) return bad;
-            if (request.Role is not { } role || !Roles.IsTokenRole(role)) return Problem.Result(StatusCodes.Status400BadRequest, "role must be agent, ci or viewer");
+            if (request.Role is not { } role || !Roles.IsTokenRole(role)) return Problem.Result(StatusCodes.Status400BadRequest, "role must be agent, ci, audit or viewer");
             var token = Secrets.NewToken();
             var id = await store.CreateTokenAsync(request.Name!, Secrets.Digest(token), role, Caller(context).Actor, Now(clock), ct);
             await store.AuditAsync(Caller(context).Actor, "token.create", request.Name!, $"role {role}, id {id}", Now(clock), ct);

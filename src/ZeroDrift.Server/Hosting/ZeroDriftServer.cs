@@ -163,6 +163,7 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         builder.Services.AddSingleton<ServerMetrics>();
         builder.Services.AddSingleton<LiveFeed>();
         builder.Services.AddSingleton(new SessionSettings(options.SessionLifetime ?? TimeSpan.FromHours(12)));
+        builder.Services.AddSingleton(new AuditSettings(options.Audit));
         builder.Services.AddOpenApi("v1");
         // Password guessing: ten login attempts a minute per client address, then 429.
         builder.Services.AddRateLimiter(o =>
@@ -230,3 +231,6 @@ public sealed class ZeroDriftServer : IAsyncDisposable
 }
 
 public sealed record SessionSettings(TimeSpan Lifetime);
+
+/// <summary>The audit rules the server judges audit events with; null when started without <c>--audit-rules</c>.</summary>
+public sealed record AuditSettings(ZeroDrift.Runtime.Audit.AuditJudge? Judge);

@@ -12,9 +12,11 @@ public static class Roles
     public const string Agent = "agent";
     /// <summary>API token for CI: uploads scans and SBOMs.</summary>
     public const string Ci = "ci";
+    /// <summary>API token for audit sources: the Kubernetes API server's audit webhook, CloudTrail uploads.</summary>
+    public const string Audit = "audit";
 
     public static bool IsUserRole(string role) => role is Admin or Viewer;
-    public static bool IsTokenRole(string role) => role is Agent or Ci or Viewer;
+    public static bool IsTokenRole(string role) => role is Agent or Ci or Viewer or Audit;
 }
 
 public sealed record UserRecord(long Id, string Name, string PasswordHash, string Role);
@@ -53,8 +55,9 @@ public sealed record SbomIngest(string Subject, string Format, long ReceivedAt, 
 public sealed record HostRow(string Name, string Attrs, long Seen, AgentEnforcement? Enforcement = null);
 public sealed record ContainerRow(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long Seen);
 public sealed record EventRow(string Kind, long At, string ContainerId, string Workload, string Path, string Process, string Detail);
+/// <param name="Origin">Where an alert not raised on a container comes from (a Kubernetes audit event, a CloudTrail record), for the timeline.</param>
 public sealed record AlertRow(string AgentAlertId, string Rule, string Severity, long EventAt, long RaisedAt, string ContainerId, string Workload, string Action, long? ActionAt, string Detail,
-    bool Learned = false);
+    bool Learned = false, string? Origin = null);
 public sealed record ProfileRow(string Workload, string Mode, string Body, long At);
 
 public sealed record AgentBatch(IReadOnlyList<HostRow> Hosts, IReadOnlyList<ContainerRow> Containers, IReadOnlyList<EventRow> Events, IReadOnlyList<AlertRow> Alerts, IReadOnlyList<ProfileRow> Profiles)

@@ -101,7 +101,9 @@ internal sealed partial class SqlStore
         await ExecAsync(c, t, "UPDATE alerts SET incident_id = @i WHERE id = @a", ct, ("@i", incident), ("@a", alertId)).ConfigureAwait(false);
         // Kind "alert-learned": behaviour the workload's profile holds, which the console lists apart from new behaviour.
         await TimelineAsync(c, t, incident, alert.RaisedAt, $"agent:{agent}", true, alert.Learned ? "alert-learned" : "alert",
-            $"{alert.Severity} \"{alert.Rule}\" in container {Short(alert.ContainerId)} (kernel event at {DateTimeOffset.FromUnixTimeMilliseconds(alert.EventAt):O})", ct).ConfigureAwait(false);
+            alert.Origin is { } origin
+                ? $"{alert.Severity} \"{alert.Rule}\" from {origin} (event at {DateTimeOffset.FromUnixTimeMilliseconds(alert.EventAt):O})"
+                : $"{alert.Severity} \"{alert.Rule}\" in container {Short(alert.ContainerId)} (kernel event at {DateTimeOffset.FromUnixTimeMilliseconds(alert.EventAt):O})", ct).ConfigureAwait(false);
 
         if (BlockingActions.Contains(alert.Action) && alert.ActionAt is { } actedAt)
         {
