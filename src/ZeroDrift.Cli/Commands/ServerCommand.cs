@@ -24,8 +24,10 @@ public static class ServerCommand
         };
         var insecure = SupplyOptions.InsecureRegistry();
         var pssVersion = PssVersionOption.Create("pods admitted through --admission-policy");
+        var patch = new ServerPatchOptions();
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
         foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, auditRules, insecure, pssVersion }) command.Options.Add(o);
+        patch.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             // The webhook is composed as `zerodrift admission` composes it: the policy, image verification against
@@ -58,7 +60,8 @@ public static class ServerCommand
                 Nats: parse.GetValue(nats),
                 Admission: admission,
                 Audit: audit,
-                AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null);
+                AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null,
+                ImagePatch: patch.Settings(parse, parse.GetValue(insecure) ?? []));
             ZeroDriftServer server;
             try
             {

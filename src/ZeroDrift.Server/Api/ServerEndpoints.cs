@@ -31,7 +31,7 @@ internal static class ServerEndpoints
     private static readonly string[] Readers = [Roles.Admin, Roles.Viewer];
     private static readonly string[] Uploaders = [Roles.Admin, Roles.Ci, Roles.Agent];
     private static readonly string[] Stages = ["build", "registry", "runtime"];
-    private static readonly string[] PlaybookActions = ["kill", "pause", "protect", "quarantine"];
+    private static readonly string[] PlaybookActions = ["kill", "pause", "protect", "quarantine", "patch-image"];
 
     private static long Now(TimeProvider clock) => clock.GetUtcNow().ToUnixTimeMilliseconds();
     private static Principal Caller(HttpContext context) => AuthMiddleware.Get(context) ?? throw new InvalidOperationException("endpoint reached without a principal");
@@ -52,6 +52,7 @@ internal static class ServerEndpoints
         MapAuth(api);
         MapIngestion(api);
         AuditEndpoints.Map(api);
+        RemediationEndpoints.Map(api);
         MapAssets(api);
         MapIncidents(api);
     }
@@ -130,7 +131,7 @@ internal static class ServerEndpoints
 
     private static void MapIngestion(RouteGroupBuilder api)
     {
-        api.MapPost("/scans", async (HttpContext context, IServerStore store, ServerMetrics metrics, LiveFeed live, TimeProvider clock, string? workload, string? stage, CancellationToken ct) =>
+        api.MapPost("/scans", async (HttpContext context, IServerStore store, ServerMetrics metrics, LiveFeed live, Remediation.RemediationSignal remediation, TimeProvider clock, string? workload, string? stage, CancellationToken ct) =>
         {
             stage ??= "build";
             if (!Stages.Contains(stage)) return Problem.Result(StatusCodes.Status400BadRequest, "stage must be build, registry or runtime");
@@ -142,9 +143,11 @@ internal static class ServerEndpoints
             metrics.Ingested("findings", result.Findings);
             metrics.Ingested("content_findings", result.ContentFindings);
             live.Publish("risks");
+            if (result.Remediations.Count > 0) remediation.Notify();
             return Results.Ok(new
             {
                 scanId = result.ScanId, findings = result.Findings, @new = result.New, @fixed = result.Fixed,
+                fixedByZeroDrift = result.FixedByZeroDrift, remediations = result.Remediations,
                 contentFindings = result.ContentFindings, contentNew = result.ContentNew, contentFixed = result.ContentFixed,
             });
         }).Allow(Uploaders).Accepts<JsonElement>("application/json")
@@ -283,9 +286,11 @@ internal static class ServerEndpoints
             if (request.RuleContains is not { Length: > 0 and <= 200 }) return Problem.Result(StatusCodes.Status400BadRequest, "ruleContains: the text an alert's rule must contain (1 to 200 characters)");
             var severity = request.MinSeverity ?? "high";
             if (!AgentBatchParser.Severities.Contains(severity)) return Problem.Result(StatusCodes.Status400BadRequest, "minSeverity must be critical, high, medium, low or info");
-            if (request.Action is not { } action || !PlaybookActions.Contains(action)) return Problem.Result(StatusCodes.Status400BadRequest, "action must be kill, pause, protect or quarantine");
+            if (request.Action is not { } action || !PlaybookActions.Contains(action)) return Problem.Result(StatusCodes.Status400BadRequest, "action must be kill, pause, protect, quarantine or patch-image");
             var id = await store.CreatePlaybookAsync(request.Name!, request.RuleContains, severity, action, Caller(context).Actor, Now(clock), ct);
-            await store.AuditAsync(Caller(context).Actor, "playbook.create", request.Name!, $"{action} when rule contains \"{request.RuleContains}\" at {severity} or above", Now(clock), ct);
+            await store.AuditAsync(Caller(context).Actor, "playbook.create", request.Name!, action == "patch-image"
+                ? $"patch-image when a registry scan finds a fixable OS vulnerability whose id or package contains \"{request.RuleContains}\" at {severity} or above"
+                : $"{action} when rule contains \"{request.RuleContains}\" at {severity} or above", Now(clock), ct);
             return Results.Created($"/api/v1/playbooks/{id}", new Created(id));
         }).Allow(Roles.Admin);
         api.MapGet("/commands", async (IServerStore store, int? limit, CancellationToken ct) => Results.Ok((await store.CommandsAsync(Math.Clamp(limit ?? 200, 1, 5000), ct)))).Allow(Readers);

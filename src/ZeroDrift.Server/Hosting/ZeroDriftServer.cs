@@ -173,6 +173,12 @@ public sealed class ZeroDriftServer : IAsyncDisposable
                 _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
             o.OnRejected = (context, _) => new ValueTask(Problem.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "too many login attempts: wait a minute"));
         });
+        builder.Services.AddSingleton<Remediation.RemediationSignal>();
+        if (options.ImagePatch is { } patching)
+        {
+            builder.Services.AddSingleton(patching);
+            builder.Services.AddHostedService<Remediation.ImagePatchWorker>();
+        }
         if (options.Nats is { } nats)
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<NatsIngestor>(sp, nats));
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
@@ -188,6 +194,10 @@ public sealed class ZeroDriftServer : IAsyncDisposable
             catch (IngestException e)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            }
+            catch (StoreNotFoundException e)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status404NotFound, e.Message).ConfigureAwait(false);
             }
             catch (StoreConflictException e)
             {

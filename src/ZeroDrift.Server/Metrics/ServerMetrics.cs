@@ -49,6 +49,16 @@ public sealed class ServerMetrics
         Sample("zerodrift_vulnerabilities_fixed", "severity=\"high\"", seed.FixedHigh);
         Sample("zerodrift_vulnerabilities_fixed", "severity=\"medium\"", seed.FixedMedium);
         Quantiles("zerodrift_vulnerability_response_seconds", "First seen to fixed.", seed.VulnerabilityResponse);
+        Family("zerodrift_vulnerabilities_fixed_by_source", "gauge", "Vulnerabilities fixed, by who fixed them: zerodrift (a rescan of an image it patched, a dependency fix reported back) or scan (only seen gone in a later scan).");
+        foreach (var (source, counts) in new[] { ("zerodrift", seed.FixedByZeroDrift), ("scan", seed.FixedSeenInLaterScans) })
+        {
+            Sample("zerodrift_vulnerabilities_fixed_by_source", $"source=\"{source}\",severity=\"critical\"", counts.Critical);
+            Sample("zerodrift_vulnerabilities_fixed_by_source", $"source=\"{source}\",severity=\"high\"", counts.High);
+            Sample("zerodrift_vulnerabilities_fixed_by_source", $"source=\"{source}\",severity=\"medium\"", counts.Medium);
+            Sample("zerodrift_vulnerabilities_fixed_by_source", $"source=\"{source}\",severity=\"all\"", counts.Total);
+        }
+        Quantiles("zerodrift_vulnerability_response_by_zerodrift_seconds", "First seen to fixed, for the fixes ZeroDrift made.", seed.VulnerabilityResponseByZeroDrift);
+        Quantiles("zerodrift_vulnerability_response_seen_in_scans_seconds", "First seen to fixed, for fixes only seen in later scans.", seed.VulnerabilityResponseSeenInLaterScans);
         Quantiles("zerodrift_time_to_detect_seconds", "Offending kernel event to alert.", seed.TimeToDetect);
         Quantiles("zerodrift_time_to_block_seconds", "First offending kernel event to automatic containment.", seed.TimeToBlock);
         Family("zerodrift_manual_intervention_seconds_total", "gauge", "Time people spent on incidents: first human action to resolution.");

@@ -64,6 +64,19 @@ public interface IServerStore : IAsyncDisposable
     /// <summary>Records the wanted mode of a workload; the agent learns it through a set-mode command.</summary>
     Task<bool> SetWorkloadModeAsync(string workload, string mode, long now, CancellationToken ct);
 
+    // Remediation: fixes ZeroDrift makes (docs/remediation.md, "On the server").
+    /// <summary>A person (or CI) asks for a fix; conflict when one is already pending, claimed or done for this subject and image.</summary>
+    Task<long> RequestRemediationAsync(RemediationRequest request, CancellationToken ct);
+    /// <summary>Hands the oldest pending job (or one whose claim lapsed) of <paramref name="kind"/> to <paramref name="claimer"/> until <paramref name="leaseUntil"/>.</summary>
+    Task<RemediationView?> ClaimRemediationAsync(string kind, string claimer, long now, long leaseUntil, CancellationToken ct);
+    /// <summary>The claimer reports the patched image; vulnerabilities a scan of that digest already closed are credited to the job. Null when the job is not claimed by <paramref name="claimer"/>.</summary>
+    Task<RemediationView?> CompleteRemediationAsync(long id, string claimer, string patchedImage, string patchedDigest, long now, CancellationToken ct);
+    Task<bool> FailRemediationAsync(long id, string claimer, string error, long now, CancellationToken ct);
+    /// <summary>CI applied a dependency fix for a workload: a later scan that no longer shows these vulnerabilities credits it.</summary>
+    Task<long> ReportDependencyFixAsync(string subject, IReadOnlyList<string> findings, string reportedBy, long now, CancellationToken ct);
+    Task<IReadOnlyList<RemediationView>> RemediationsAsync(int limit, CancellationToken ct);
+    Task<RemediationView?> RemediationAsync(long id, CancellationToken ct);
+
     // The seed's numbers.
     Task<SeedFacts> SeedFactsAsync(long since, CancellationToken ct);
 }

@@ -83,5 +83,16 @@ internal static class Migrations
             ALTER TABLE hosts ADD COLUMN bpffs_mounted BIGINT NOT NULL DEFAULT 0;
             ALTER TABLE hosts ADD COLUMN pin_root TEXT;
             """),
+        // Fixes ZeroDrift makes (docs/remediation.md, "On the server"): a remediation job per vulnerable image (or a
+        // dependency fix CI reports), and on each fixed vulnerability the scan that closed it and the job it credits.
+        (5, "remediations", """
+            CREATE TABLE remediations (id {id}, subject TEXT NOT NULL, kind TEXT NOT NULL, image TEXT NOT NULL, image_digest TEXT NOT NULL, state TEXT NOT NULL,
+                requested_by TEXT NOT NULL, automatic BIGINT NOT NULL, findings TEXT NOT NULL, incident_id BIGINT, created_at BIGINT NOT NULL,
+                claimed_by TEXT, claimed_at BIGINT, lease_until BIGINT, done_at BIGINT, patched_image TEXT, patched_digest TEXT, error TEXT);
+            CREATE INDEX remediations_state ON remediations(state, id);
+            CREATE INDEX remediations_subject ON remediations(subject, image_digest);
+            ALTER TABLE vuln_state ADD COLUMN fixed_scan BIGINT;
+            ALTER TABLE vuln_state ADD COLUMN fixed_by_remediation BIGINT;
+            """),
     ];
 }

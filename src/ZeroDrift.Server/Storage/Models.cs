@@ -39,6 +39,10 @@ public sealed record ScanIngest(string Subject, string Stage, string TargetName,
 }
 public sealed record ScanIngestResult(long ScanId, int Findings, int New, int Fixed)
 {
+    /// <summary>Of <see cref="Fixed"/>, the vulnerabilities a ZeroDrift fix closed (a rescan of the image it patched).</summary>
+    public int FixedByZeroDrift { get; init; }
+    /// <summary>Remediation jobs a patch-image playbook created for this scan's image.</summary>
+    public IReadOnlyList<long> Remediations { get; init; } = [];
     public int ContentFindings { get; init; }
     public int ContentNew { get; init; }
     public int ContentFixed { get; init; }
@@ -69,7 +73,34 @@ public sealed record BatchResult(bool Duplicate, int Records, int NewAlerts, IRe
 
 public sealed record HostView(string Name, string Agent, long FirstSeen, long LastSeen, int RunningContainers, AgentEnforcement? Enforcement = null);
 public sealed record ContainerView(string Id, string Host, string Workload, string Image, string ImageDigest, string State, bool Exposed, long StartedAt, long LastSeen);
-public sealed record ImageView(string Image, string ImageDigest, int RunningContainers, IReadOnlyList<string> Hosts, IReadOnlyList<string> Workloads);
+public sealed record ImageView(string Image, string ImageDigest, int RunningContainers, IReadOnlyList<string> Hosts, IReadOnlyList<string> Workloads)
+{
+    /// <summary>Open vulnerabilities of the image's latest scan that have a fixed version.</summary>
+    public int FixableNow { get; init; }
+    /// <summary>The newest remediation job for this image (any state), with the patched image once done.</summary>
+    public RemediationView? Remediation { get; init; }
+    /// <summary>An agent reports a running container of the patched digest.</summary>
+    public bool PatchedDeployed { get; init; }
+}
+
+/// <summary>Kinds and states of remediation jobs (docs/remediation.md, "On the server").</summary>
+public static class Remediations
+{
+    public const string PatchImage = "patch-image";
+    public const string Dependencies = "dependencies";
+    public const string Pending = "pending", Claimed = "claimed", Done = "done", Failed = "failed";
+}
+
+/// <summary>
+/// A fix ZeroDrift makes: <c>patch-image</c> (the server or CI runs <c>zerodrift fix IMAGE --push</c>; done with the
+/// patched image's digest) or <c>dependencies</c> (a dependency fix CI applied and reported). <paramref name="Findings"/>
+/// are the vulnerability ids it was asked to close.
+/// </summary>
+public sealed record RemediationView(long Id, string Subject, string Kind, string Image, string ImageDigest, string State, string RequestedBy, bool Automatic,
+    IReadOnlyList<string> Findings, long? IncidentId, long CreatedAt, string? ClaimedBy, long? ClaimedAt, long? LeaseUntil, long? DoneAt,
+    string? PatchedImage, string? PatchedDigest, string? Error);
+
+public sealed record RemediationRequest(string Subject, string Kind, string Image, string ImageDigest, string RequestedBy, bool Automatic, IReadOnlyList<string> Findings, long Now);
 public sealed record WorkloadView(string Name, string Mode, bool Exposed, int RunningContainers, IReadOnlyList<string> Images);
 public sealed record OpenVulnerability(string Subject, string VulnId, string Purl, string Package, string Version, string Severity, double? Score, string? FixedIn, IReadOnlyList<string> Paths, string Summary, long FirstSeen);
 
@@ -94,4 +125,12 @@ public sealed record SeedFacts(
     long AttacksBlocked,
     IReadOnlyList<(long Day, string Series, long Count)> Daily,
     long Events,
-    long Alerts);
+    long Alerts)
+{
+    /// <summary>Of <see cref="FixedBySeverity"/>, the fixes ZeroDrift made (a rescan of an image it patched, or a dependency fix reported back).</summary>
+    public IReadOnlyDictionary<string, long> FixedByZeroDriftBySeverity { get; init; } = new Dictionary<string, long>();
+    /// <summary>First seen → fixed of the fixes ZeroDrift made; <see cref="ResponseTimesMs"/> has every fix.</summary>
+    public IReadOnlyList<long> ZeroDriftResponseTimesMs { get; init; } = [];
+    /// <summary>First seen → fixed of the fixes only seen in later scans (made by someone else).</summary>
+    public IReadOnlyList<long> ScanResponseTimesMs { get; init; } = [];
+}

@@ -105,6 +105,10 @@ internal sealed partial class SqlStore
         var fixedBySeverity = (await QueryAsync(c, null, "SELECT severity, COUNT(*) FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_at >= @since GROUP BY severity",
             r => (S(r, 0), L(r, 1)), ct, ("@since", since)).ConfigureAwait(false)).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
         var response = await Durations("SELECT fixed_at - first_seen FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_at >= @since").ConfigureAwait(false);
+        var fixedByZeroDrift = (await QueryAsync(c, null, "SELECT severity, COUNT(*) FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_by_remediation IS NOT NULL AND fixed_at >= @since GROUP BY severity",
+            r => (S(r, 0), L(r, 1)), ct, ("@since", since)).ConfigureAwait(false)).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+        var zeroDriftResponse = await Durations("SELECT fixed_at - first_seen FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_by_remediation IS NOT NULL AND fixed_at >= @since").ConfigureAwait(false);
+        var scanResponse = await Durations("SELECT fixed_at - first_seen FROM vuln_state WHERE fixed_at IS NOT NULL AND fixed_by_remediation IS NULL AND fixed_at >= @since").ConfigureAwait(false);
         var detect = await Durations("SELECT raised_at - event_at FROM alerts WHERE raised_at >= @since ORDER BY raised_at DESC LIMIT 100000").ConfigureAwait(false);
         var block = await Durations("SELECT contained_at - first_event_at FROM incidents WHERE contained_by = 'automation' AND contained_at >= @since").ConfigureAwait(false);
         var manual = await Durations("SELECT resolved_at - first_human_at FROM incidents WHERE first_human_at IS NOT NULL AND resolved_at IS NOT NULL AND resolved_at >= @since").ConfigureAwait(false);
@@ -123,6 +127,9 @@ internal sealed partial class SqlStore
         // MAX(id) reads the key index's last entry: constant time where COUNT(*) over millions of events is not.
         var events = await Count("SELECT COALESCE(MAX(id), 0) FROM events").ConfigureAwait(false);
         var alerts = await Count("SELECT COALESCE(MAX(id), 0) FROM alerts").ConfigureAwait(false);
-        return new SeedFacts(risks, contentRisks, denied, fixedBySeverity, response, detect, block, manual, automatic, open, blocked, daily, events, alerts);
+        return new SeedFacts(risks, contentRisks, denied, fixedBySeverity, response, detect, block, manual, automatic, open, blocked, daily, events, alerts)
+        {
+            FixedByZeroDriftBySeverity = fixedByZeroDrift, ZeroDriftResponseTimesMs = zeroDriftResponse, ScanResponseTimesMs = scanResponse,
+        };
     }, ct);
 }

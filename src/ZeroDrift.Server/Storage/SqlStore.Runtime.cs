@@ -51,7 +51,7 @@ internal sealed partial class SqlStore
         var newAlerts = 0;
         if (batch.Alerts.Count > 0)
         {
-            var playbooks = (await QueryAsync(c, t, "SELECT id, name, rule_contains, min_severity, action, enabled FROM playbooks WHERE enabled = 1 ORDER BY id",
+            var playbooks = (await QueryAsync(c, t, "SELECT id, name, rule_contains, min_severity, action, enabled FROM playbooks WHERE enabled = 1 AND action <> 'patch-image' ORDER BY id",
                 r => new PlaybookRecord(L(r, 0), S(r, 1), S(r, 2), S(r, 3), S(r, 4), true), ct).ConfigureAwait(false));
             foreach (var alert in batch.Alerts)
             {
@@ -208,6 +208,18 @@ internal sealed partial class SqlStore
                 [.. g.Select(x => x.Workload).Distinct().Order(StringComparer.Ordinal)])).ToList();
         foreach (var (name, digest) in scanned)
             if (!images.Any(i => i.Image == name || (digest.Length > 0 && i.ImageDigest == digest))) images.Add(new ImageView(name, digest, 0, [], []));
+
+        // What can be done about each: fixable findings of its latest scan, the newest patch-image job and whether an
+        // agent runs its patched digest.
+        var fixable = await FixableByImageAsync(ct).ConfigureAwait(false);
+        var jobs = (await RemediationsAsync(5000, ct).ConfigureAwait(false)).Where(r => r.Kind == Remediations.PatchImage).ToList();
+        var running = containers.Where(x => x.State == "running" && x.ImageDigest.Length > 0).Select(x => x.ImageDigest).ToHashSet(StringComparer.Ordinal);
+        images = [.. images.Select(i =>
+        {
+            var job = jobs.FirstOrDefault(r => (i.ImageDigest.Length > 0 && r.ImageDigest == i.ImageDigest) || (i.ImageDigest.Length == 0 && r.Image == i.Image));
+            var count = fixable.Where(f => f.Key.Item1 == i.Image && (i.ImageDigest.Length == 0 || f.Key.Item2 == i.ImageDigest)).Select(f => f.Value).DefaultIfEmpty(0).Max();
+            return i with { FixableNow = count, Remediation = job, PatchedDeployed = job?.PatchedDigest is { } d && running.Contains(d) };
+        })];
         return [.. images.OrderByDescending(i => i.RunningContainers).ThenBy(i => i.Image, StringComparer.Ordinal)];
     }
 

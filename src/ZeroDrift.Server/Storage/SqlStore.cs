@@ -213,7 +213,7 @@ internal sealed partial class SqlStore : IServerStore
                 score = excluded.score, fixed_in = excluded.fixed_in, paths = excluded.paths, summary = excluded.summary, last_seen = excluded.last_seen,
                 first_seen = CASE WHEN vuln_state.fixed_at IS NULL THEN vuln_state.first_seen ELSE excluded.first_seen END,
                 first_stage = CASE WHEN vuln_state.fixed_at IS NULL THEN vuln_state.first_stage ELSE excluded.first_stage END,
-                fixed_at = NULL
+                fixed_at = NULL, fixed_scan = NULL, fixed_by_remediation = NULL
             """, ("@s", scan.Subject), ("@v", ""), ("@purl", ""), ("@pkg", ""), ("@ver", ""), ("@sev", ""), ("@score", null), ("@fix", null), ("@paths", ""), ("@sum", ""), ("@at", scan.ReceivedAt), ("@stage", scan.Stage)))
         {
             foreach (var f in scan.Findings)
@@ -239,9 +239,14 @@ internal sealed partial class SqlStore : IServerStore
         }
         var fixedCount = 0;
         foreach (var (vuln, purl) in open.Where(k => !present.Contains(k)))
-            fixedCount += await ExecAsync(c, t, "UPDATE vuln_state SET fixed_at = @at WHERE subject = @s AND vuln_id = @v AND purl = @purl AND fixed_at IS NULL", ct,
-                ("@at", scan.ReceivedAt), ("@s", scan.Subject), ("@v", vuln), ("@purl", purl)).ConfigureAwait(false);
-        return new ScanIngestResult(scanId, scan.Findings.Count, added, fixedCount) { ContentFindings = scan.Content.Count, ContentNew = contentNew, ContentFixed = contentFixed };
+            fixedCount += await ExecAsync(c, t, "UPDATE vuln_state SET fixed_at = @at, fixed_scan = @scan WHERE subject = @s AND vuln_id = @v AND purl = @purl AND fixed_at IS NULL", ct,
+                ("@at", scan.ReceivedAt), ("@scan", scanId), ("@s", scan.Subject), ("@v", vuln), ("@purl", purl)).ConfigureAwait(false);
+        var credited = fixedCount == 0 ? 0 : await CreditFixesAsync(c, t, scan, scanId, ct).ConfigureAwait(false);
+        var jobs = await PatchPlaybooksAsync(c, t, scan, ct).ConfigureAwait(false);
+        return new ScanIngestResult(scanId, scan.Findings.Count, added, fixedCount)
+        {
+            ContentFindings = scan.Content.Count, ContentNew = contentNew, ContentFixed = contentFixed, FixedByZeroDrift = credited, Remediations = jobs,
+        };
     }, ct);
 
     /// <summary>
@@ -326,6 +331,9 @@ internal sealed partial class SqlStore : IServerStore
 
 /// <summary>The database is not in a state this server can use; one line for the operator.</summary>
 public class StoreException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>A request about something the store does not have (HTTP 404).</summary>
+public sealed class StoreNotFoundException(string message) : StoreException(message);
 
 /// <summary>A create that names something that already exists (HTTP 409).</summary>
 public sealed class StoreConflictException(string message) : StoreException(message);

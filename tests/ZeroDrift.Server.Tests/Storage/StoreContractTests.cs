@@ -4,7 +4,7 @@ using ZeroDrift.Server.Storage;
 namespace ZeroDrift.Server.Tests.Storage;
 
 /// <summary>The storage contract, run as it is against SQLite and against a real PostgreSQL.</summary>
-public abstract class StoreContractTests
+public abstract partial class StoreContractTests
 {
     protected abstract Task<IServerStore> CreateStoreAsync();
 
