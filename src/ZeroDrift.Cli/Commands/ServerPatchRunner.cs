@@ -47,15 +47,16 @@ public sealed class ServerPatchRunner(ServerPatchConfig config, TimeSpan? timeou
             throw new ImagePatchException($"zerodrift fix answered no JSON report: {e.Message}");
         }
         var report = await RunAsync(["scan", published, "--format", "json", .. common], ct).ConfigureAwait(false);
-        return new ImagePatchOutcome(published, digest, System.Text.Encoding.UTF8.GetBytes(report));
+        // Recorded with its tag and digest (name:tag@sha256:…): the tag says where to find it, the digest what it is.
+        return new ImagePatchOutcome($"{destination}@{digest}", digest, System.Text.Encoding.UTF8.GetBytes(report));
     }
 
-    /// <summary>This program again: the apphost, or <c>dotnet zerodrift.dll</c> when run through the dotnet host.</summary>
+    /// <summary>This program again: the zerodrift executable (apphost or single file), else <c>dotnet zerodrift.dll</c> beside this assembly (the dotnet host, a test host).</summary>
     internal static (string File, string[] Prefix) Self()
     {
-        var process = Environment.ProcessPath ?? "zerodrift";
-        var dll = Path.Combine(AppContext.BaseDirectory, "zerodrift.dll");
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" || !File.Exists(process) ? ("dotnet", [dll]) : (process, []);
+        var process = Environment.ProcessPath;
+        if (process is not null && Path.GetFileNameWithoutExtension(process) == "zerodrift") return (process, []);
+        return ("dotnet", [Path.Combine(AppContext.BaseDirectory, "zerodrift.dll")]);
     }
 
     private async Task<string> RunAsync(IReadOnlyList<string> args, CancellationToken ct)

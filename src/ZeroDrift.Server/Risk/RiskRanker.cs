@@ -5,7 +5,11 @@ namespace ZeroDrift.Server.Risk;
 /// <summary>An open vulnerability with its rank and the reasons for it, strongest first.</summary>
 public sealed record RankedRisk(
     string Subject, string VulnId, string Package, string Version, string Purl, string Severity, double? Cvss, string? FixedIn,
-    double Risk, int RunningContainers, IReadOnlyList<string> Hosts, bool InUse, bool Exposed, IReadOnlyList<string> Reasons, long FirstSeen, string Summary);
+    double Risk, int RunningContainers, IReadOnlyList<string> Hosts, bool InUse, bool Exposed, IReadOnlyList<string> Reasons, long FirstSeen, string Summary)
+{
+    /// <summary>The newest remediation job of the workload that was asked to close this vulnerability (pending, claimed, done with the patched image, failed).</summary>
+    public RemediationView? Remediation { get; init; }
+}
 
 /// <summary>
 /// Ranks open vulnerabilities with what only runtime knows: does the affected thing run (containers of the scanned
@@ -26,6 +30,7 @@ public static class RiskRanker
         var containers = await store.ContainersAsync(ct).ConfigureAwait(false);
         var workloads = (await store.WorkloadsAsync(ct).ConfigureAwait(false)).ToDictionary(w => w.Name, StringComparer.Ordinal);
         var observed = new Dictionary<string, IReadOnlyDictionary<string, long>>(StringComparer.Ordinal);
+        var remediations = await store.RemediationsAsync(5000, ct).ConfigureAwait(false);
         var ranked = new List<RankedRisk>(open.Count);
         foreach (var v in open)
         {
@@ -81,7 +86,10 @@ public static class RiskRanker
             }
             else reasons.Add("no fix available yet");
             ranked.Add(new RankedRisk(v.Subject, v.VulnId, v.Package, v.Version, v.Purl, v.Severity, v.Score, v.FixedIn, Math.Round(risk, 2), running.Count,
-                [.. running.Select(x => x.Host).Distinct().Order(StringComparer.Ordinal)], inUse, exposed, reasons, v.FirstSeen, v.Summary));
+                [.. running.Select(x => x.Host).Distinct().Order(StringComparer.Ordinal)], inUse, exposed, reasons, v.FirstSeen, v.Summary)
+            {
+                Remediation = remediations.FirstOrDefault(r => r.Subject == v.Subject && r.Findings.Contains(v.VulnId, StringComparer.Ordinal)),
+            });
         }
         return [.. ranked.OrderByDescending(r => r.Risk).ThenBy(r => r.VulnId, StringComparer.Ordinal).Take(limit)];
     }

@@ -209,6 +209,11 @@ function serviceGraph(graph) {
       graph.edges.map(e => h('tr', {}, h('td', {}, e.from), h('td', {}, e.to), h('td', {}, e.port ?? 'any'), h('td', {}, e.protocol)))));
 }
 
+// A remediation job as one line: what it is waiting for, or the patched image it made.
+const remediationText = r => r.state === 'done'
+  ? (r.patchedDigest ? `patched: ${r.patchedImage}` : `${r.kind} fix reported by ${r.claimedBy}`)
+  : r.state === 'failed' ? `patch failed: ${r.error}` : `patch ${r.state} (job ${r.id})`;
+
 const views = {
   async dashboard() {
     const [n, hosts] = await Promise.all([api('/api/v1/numbers'), api('/api/v1/assets/hosts')]);
@@ -219,8 +224,10 @@ const views = {
       h('div', { class: 'cards' },
         card('Risks found before deployment', n.risksFoundBeforeDeployment, 'risks-in-advance',
           `${n.risksBeforeDeploymentByKind.vulnerabilities} vulnerabilities · ${n.risksBeforeDeploymentByKind.contentFindings} secrets/PII/misconfigurations · ${n.risksBeforeDeploymentByKind.deploymentsDenied} deployments denied`),
-        card('Critical / high / medium fixed', `${n.fixedCritical} / ${n.fixedHigh} / ${n.fixedMedium}`, 'fixed'),
-        card('Vulnerability response (median · p90)', `${seconds(n.vulnerabilityResponse.medianSeconds)} · ${seconds(n.vulnerabilityResponse.p90Seconds)}`, 'response'),
+        card('Critical / high / medium fixed', `${n.fixedCritical} / ${n.fixedHigh} / ${n.fixedMedium}`, 'fixed',
+          `by ZeroDrift ${n.fixedByZeroDrift.critical} / ${n.fixedByZeroDrift.high} / ${n.fixedByZeroDrift.medium} · seen in later scans ${n.fixedSeenInLaterScans.critical} / ${n.fixedSeenInLaterScans.high} / ${n.fixedSeenInLaterScans.medium}`),
+        card('Vulnerability response (median · p90)', `${seconds(n.vulnerabilityResponse.medianSeconds)} · ${seconds(n.vulnerabilityResponse.p90Seconds)}`, 'response',
+          `by ZeroDrift ${seconds(n.vulnerabilityResponseByZeroDrift.medianSeconds)} (${n.vulnerabilityResponseByZeroDrift.count}) · seen in later scans ${seconds(n.vulnerabilityResponseSeenInLaterScans.medianSeconds)} (${n.vulnerabilityResponseSeenInLaterScans.count})`),
         card('Time to detect (median · p90)', `${seconds(n.timeToDetect.medianSeconds)} · ${seconds(n.timeToDetect.p90Seconds)}`, 'detect'),
         card('Time to block (median · p90)', `${seconds(n.timeToBlock.medianSeconds)} · ${seconds(n.timeToBlock.p90Seconds)}`, 'block'),
         card('Manual intervention', `${seconds(n.manualInterventionSeconds)} over ${n.incidentsHandledByPeople} incident(s)`, 'manual'),
@@ -244,7 +251,7 @@ const views = {
         risks.map(r => h('tr', {},
           h('td', {}, r.risk.toFixed(1)),
           h('td', { class: `sev-${r.severity}` }, r.vulnId, h('div', { class: 'muted' }, r.summary)),
-          h('td', {}, `${r.package} ${r.version}`, r.fixedIn ? h('div', { class: 'muted' }, `fixed in ${r.fixedIn}`) : null),
+          h('td', {}, `${r.package} ${r.version}`, r.fixedIn ? h('div', { class: 'muted' }, `fixed in ${r.fixedIn}`) : null, r.remediation ? h('div', { class: 'muted' }, remediationText(r.remediation)) : null),
           h('td', {}, r.subject),
           h('td', {}, h('ul', { class: 'reasons' }, r.reasons.map(x => h('li', {}, x))))))),
       h('h2', {}, 'Secrets, personal data and misconfigurations'),
@@ -393,8 +400,12 @@ const views = {
       h('table', { 'data-testid': 'workloads' }, h('tr', {}, h('th', {}, 'workload'), h('th', {}, 'mode'), h('th', {}, 'exposed'), h('th', {}, 'running'), h('th', {}, 'images')),
         workloads.map(w => h('tr', {}, h('td', {}, w.name), h('td', {}, modeControl(w)), h('td', {}, w.exposed ? 'yes' : 'no'), h('td', {}, w.runningContainers), h('td', {}, w.images.join(', '))))),
       h('h2', {}, 'Images and where they run'),
-      h('table', {}, h('tr', {}, h('th', {}, 'image'), h('th', {}, 'digest'), h('th', {}, 'running'), h('th', {}, 'hosts'), h('th', {}, 'workloads')),
-        images.map(i => h('tr', {}, h('td', {}, i.image), h('td', { class: 'muted' }, i.imageDigest.slice(0, 19)), h('td', {}, i.runningContainers), h('td', {}, i.hosts.join(', ')), h('td', {}, i.workloads.join(', '))))),
+      h('table', { 'data-testid': 'images' }, h('tr', {}, h('th', {}, 'image'), h('th', {}, 'digest'), h('th', {}, 'running'), h('th', {}, 'hosts'), h('th', {}, 'workloads'),
+          h('th', {}, 'fixable now'), h('th', {}, 'patched image'), h('th', {}, 'patch deployed')),
+        images.map(i => h('tr', { 'data-image': i.image, 'data-digest': i.imageDigest }, h('td', {}, i.image), h('td', { class: 'muted' }, i.imageDigest.slice(0, 19)), h('td', {}, i.runningContainers), h('td', {}, i.hosts.join(', ')), h('td', {}, i.workloads.join(', ')),
+          h('td', { 'data-testid': 'fixable', class: i.fixableNow > 0 ? 'sev-high' : '' }, i.fixableNow),
+          h('td', { 'data-testid': 'patched' }, i.remediation ? remediationText(i.remediation) : '—'),
+          h('td', { 'data-testid': 'deployed' }, !i.remediation?.patchedDigest ? '—' : i.patchedDeployed ? 'yes: an agent runs the patched digest' : 'no: no agent reports it running')))),
       h('h2', {}, 'Hosts'),
       h('table', { 'data-testid': 'hosts' }, h('tr', {}, h('th', {}, 'host'), h('th', {}, 'agent'), h('th', {}, 'enforcement'), h('th', {}, 'running containers'), h('th', {}, 'last seen')),
         hosts.map(x => h('tr', {}, h('td', {}, x.name), h('td', {}, x.agent),
