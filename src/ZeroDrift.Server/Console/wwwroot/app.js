@@ -342,7 +342,7 @@ const views = {
       h('input', { name: 'name', placeholder: 'name', required: true }), ' ',
       h('input', { name: 'rule', placeholder: 'rule contains', required: true }), ' ',
       h('select', { name: 'severity' }, ['critical', 'high', 'medium', 'low'].map(x => h('option', { value: x, selected: x === 'high' }, x))), ' ',
-      h('select', { name: 'action' }, ['kill', 'pause', 'protect', 'quarantine'].map(x => h('option', { value: x }, x))), ' ',
+      h('select', { name: 'action' }, ['kill', 'pause', 'protect', 'quarantine', 'patch-image'].map(x => h('option', { value: x }, x))), ' ',
       h('button', { type: 'submit' }, 'Add playbook')) : null;
     return h('div', {}, h('h1', {}, 'Policies and automation'),
       h('h2', {}, 'Playbooks: act without a person'),
