@@ -85,7 +85,8 @@ public sealed class ServerPatchRunner(ServerPatchConfig config, TimeSpan? timeou
         if (process.ExitCode != 0)
         {
             var line = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? $"exit code {process.ExitCode}";
-            throw new ImagePatchException($"zerodrift {args[0]}: {line}");
+            const string Prefix = "zerodrift: error: ";
+            throw new ImagePatchException($"zerodrift {args[0]}: {(line.StartsWith(Prefix, StringComparison.Ordinal) ? line[Prefix.Length..] : line)}");
         }
         return output;
     }

@@ -27,9 +27,10 @@ internal sealed class ImagePatchWorker(IServerStore store, ImagePatchSettings se
                     await RunAsync(job, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
-            catch (System.Data.Common.DbException e)
+            catch (Exception e)
             {
-                log.LogWarning("remediation worker: the store did not answer: {Message}", e.Message.Split('\n')[0]);
+                // A store that does not answer is tried again at the next poll; the server stays up.
+                log.LogWarning("remediation worker: {Message}", e.Message.Split('\n')[0]);
             }
             await signal.WaitAsync(poll, stoppingToken).ConfigureAwait(false);
         }
@@ -45,9 +46,11 @@ internal sealed class ImagePatchWorker(IServerStore store, ImagePatchSettings se
             var outcome = await settings.Runner.PatchAsync(job, destination, ct).ConfigureAwait(false);
             await RemediationReports.CompleteAsync(store, job, Claimer, outcome.PatchedImage, outcome.PatchedDigest, outcome.RescanReport, Now(), ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ImagePatchException or IngestException)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await store.FailRemediationAsync(job.Id, Claimer, e.Message, Now(), CancellationToken.None).ConfigureAwait(false);
+            // Whatever went wrong (the runner, its program missing, the rescan refused) is the job's failure, in one
+            // line; the worker, and with it the server, keeps running.
+            await store.FailRemediationAsync(job.Id, Claimer, e is ImagePatchException or IngestException ? e.Message : $"{e.GetType().Name}: {e.Message.Split('\n')[0]}", Now(), CancellationToken.None).ConfigureAwait(false);
         }
         live.Publish("risks");
         live.Publish("incidents");

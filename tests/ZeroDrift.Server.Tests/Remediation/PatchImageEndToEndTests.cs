@@ -109,6 +109,47 @@ public sealed class PatchImageEndToEndTests
         }
     }
 
+    [Fact]
+    public async Task A_patch_the_repository_cannot_vouch_for_fails_the_job_with_one_line_and_pushes_nothing()
+    {
+        using var repo = new AptTestRepo();
+        using var stranger = new AptTestRepo();
+        var vulnerable = repo.BuildPackage("zdtest", "1.0");
+        repo.BuildPackage("zdtest", "1.1");
+        repo.Publish();
+        using var work = new TempDir();
+        VulnerableImage.Build(vulnerable).WriteOciLayout(work.Combine("image"));
+        var db = VulnerableImage.Database(work);
+        await using var registry = await RegistryServer.StartAsync();
+        var original = $"{registry.Host}/zd/app-{Guid.NewGuid():N}"[..40] + ":1.0";
+        Tools.Tool("skopeo", ["--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false", $"oci:{work.Combine("image")}:latest", $"docker://{original}"]);
+
+        // The server trusts another key than the one the repository is signed with.
+        var runner = new ServerPatchRunner(new ServerPatchConfig([repo.RepoLine], [stranger.Keyring], false, db, [registry.Host], null));
+        await using var harness = await ServerHarness.StartAsync(imagePatch: new ImagePatchSettings(runner, PollInterval: TimeSpan.FromSeconds(2)));
+        using var admin = await harness.LoginAsync();
+        using (var created = await admin.PostAsJsonAsync("/api/v1/playbooks", new { name = "patch", ruleContains = "zdtest", minSeverity = "high", action = "patch-image" }))
+            Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var ciToken = await harness.CreateTokenAsync(admin, "ci", "ci");
+        var scan = Tools.ZeroDrift(new Dictionary<string, string> { ["ZERODRIFT_TOKEN"] = ciToken }, "scan", original, "--db", db, "--insecure-registry", registry.Host,
+            "--server", harness.Address.ToString(), "--server-ca", work.File("server.crt", harness.CertificatePem), "--workload", "shop/app", "--stage", "registry");
+        Assert.True(scan.ExitCode == 0, scan.Stderr);
+
+        var job = await WaitForJobAsync(admin, TimeSpan.FromMinutes(4));
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        var error = job.GetProperty("error").GetString()!;
+        Assert.StartsWith("zerodrift fix: ", error, StringComparison.Ordinal);
+        Assert.Contains("InRelease: bad signature", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("patchedDigest").ValueKind);
+        // Nothing was pushed, nothing counts as fixed, the finding is still an open risk.
+        Assert.NotEqual(0, Tools.Run("skopeo", ["inspect", "--tls-verify=false", $"docker://{original}-zdpatched"], null, null).ExitCode);
+        var numbers = await admin.GetFromJsonAsync<JsonElement>("/api/v1/numbers");
+        Assert.Equal(0, numbers.GetProperty("fixedByZeroDrift").GetProperty("total").GetInt64());
+        var risk = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/v1/risks")).EnumerateArray());
+        Assert.Equal("failed", risk.GetProperty("remediation").GetProperty("state").GetString());
+    }
+
     private static JsonElement ImageRow(JsonElement images, string digest) => images.EnumerateArray().Single(i => i.GetProperty("imageDigest").GetString() == digest);
 
     private static async Task<JsonElement> WaitForJobAsync(HttpClient admin, TimeSpan timeout)
