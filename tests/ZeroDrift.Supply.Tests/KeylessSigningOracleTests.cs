@@ -102,6 +102,26 @@ public sealed class KeylessSigningOracleTests : IDisposable
         Assert.Throws<SupplyException>(() => verifier.VerifyKeyless(bundle, ArtifactInput.FromDigest(new byte[32]), new IdentityPolicy(Email, null, Issuer, null)));
     }
 
+    [SigstoreJsFact]
+    public void An_attestation_with_only_a_sha512_subject_verifies_against_the_file_and_not_another()
+    {
+        // GitHub's and npm's attestations may name their subject by SHA-512 only.
+        using var mock = new MockSigstore(_dir.Path);
+        var artifact = Write("package.tgz", RandomNumberGenerator.GetBytes(2048));
+        var sha512 = Convert.ToHexStringLower(SHA512.HashData(File.ReadAllBytes(artifact)));
+        var statement = Write("statement512.json", Encoding.UTF8.GetBytes($$$"""{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"pkg:npm/x@1.0.0","digest":{"sha512":"{{{sha512}}}"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{}}"""));
+        var bundlePath = _dir.Combine("js-512.sigstore.json");
+        var (code, output) = SigstoreJsOracle.Node("sign.js", mock.Url.ToString().TrimEnd('/'), SigstoreJsOracle.Token(Email, Issuer), statement, bundlePath, "intoto", DsseEnvelope.InTotoPayloadType);
+        Assert.True(code == 0, $"sigstore-js could not attest: {output}");
+        var verifier = new BundleVerifier(TrustedRoot.Load(mock.TrustedRootPath));
+        var bundle = SigstoreBundleDocument.Load(bundlePath);
+        var policy = new IdentityPolicy(Email, null, Issuer, null);
+        verifier.VerifyKeyless(bundle, ArtifactInput.FromFile(artifact), policy);
+        verifier.VerifyKeyless(bundle, ArtifactInput.Parse("sha512:" + sha512), policy);
+        var e = Assert.Throws<SupplyException>(() => verifier.VerifyKeyless(bundle, ArtifactInput.FromBytes(new byte[2048]), policy));
+        Assert.Contains("no subject has the artifact's digest", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_token_subject_is_its_email_else_its_sub_and_a_non_jwt_is_refused_in_one_line()
     {
