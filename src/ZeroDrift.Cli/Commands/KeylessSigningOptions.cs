@@ -20,9 +20,10 @@ internal sealed class KeylessSigningOptions
     private readonly Option<string?> _rekor = new("--rekor-url") { Description = $"Rekor's base URL (default: ${RekorVariable}, else https://rekor.sigstore.dev)" };
     private readonly Option<string?> _bundle = new("--bundle") { Description = "Where to write the Sigstore bundle of a signed file (default: FILE.sigstore.json)" };
 
-    public void AddTo(Command command)
+    public void AddTo(Command command, bool withBundle = true)
     {
-        foreach (var o in new Option[] { _token, _fulcio, _rekor, _bundle }) command.Options.Add(o);
+        foreach (var o in new Option[] { _token, _fulcio, _rekor }) command.Options.Add(o);
+        if (withBundle) command.Options.Add(_bundle);
     }
 
     public bool Given(ParseResult parse) => parse.GetValue(_token) is not null || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(TokenVariable));
@@ -30,12 +31,18 @@ internal sealed class KeylessSigningOptions
     public async Task<int> SignBlobAsync(ParseResult parse, string path, CancellationToken cancellationToken)
     {
         var output = parse.GetValue(_bundle) ?? path + ".sigstore.json";
+        await SignFileAsync(parse, path, output, cancellationToken).ConfigureAwait(false);
+        Console.Out.WriteLine($"Signed {path} keylessly as {KeylessSigner.TokenSubject(Token(parse))}: {output}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Signs a file keylessly into the bundle <paramref name="output"/> (one Fulcio certificate per file, as cosign sign-blob).</summary>
+    public async Task SignFileAsync(ParseResult parse, string path, string output, CancellationToken cancellationToken)
+    {
         var artifact = BoundedFile.ReadAllBytes(path, 1L << 30, "artifact");
         using var http = Http();
         var bundle = await Signer(parse, http).SignBlobAsync(artifact, Token(parse), cancellationToken).ConfigureAwait(false);
         File.WriteAllBytes(output, bundle);
-        Console.Out.WriteLine($"Signed {path} keylessly as {KeylessSigner.TokenSubject(Token(parse))}: {output}");
-        return ExitCodes.Ok;
     }
 
     /// <summary>cosign 3's keyless image signature: an in-toto statement (cosign's sign predicate) in a DSSE bundle, attached as a referrer.</summary>
