@@ -165,6 +165,58 @@ public class DbCommandTests
         Assert.Contains("signatures not verified (--insecure-skip-verify)", skipped.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_export_updates_an_empty_database_to_the_same_findings_and_a_tampered_export_is_refused()
+    {
+        using var dir = new TempDir();
+        var db = dir.Combine("source.db");
+        Assert.Equal(0, ZeroDriftRunner.Run("db", "import", Path.Combine(RepoPaths.Root, "tests", "ZeroDrift.EndToEnd.Tests", "Fixtures", "osv"), "--db", db).ExitCode);
+        dir.File("p/etc/os-release", "ID=alpine\nVERSION_ID=3.18.4\n");
+        dir.File("p/lib/apk/db/installed", "P:libssl3\nV:3.1.3-r0\nA:x86_64\no:openssl\n\n");
+        dir.File("p/web/package-lock.json", """{"name":"web","lockfileVersion":3,"packages":{"":{"name":"web"},"node_modules/lodash":{"version":"4.17.20"}}}""");
+        dir.File("p/ruby/Gemfile.lock", "GEM\n  remote: https://rubygems.example.test/\n  specs:\n    rack (2.2.3)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n");
+        string[] Findings(string database)
+        {
+            var r = ZeroDriftRunner.Run("scan", dir.Combine("p"), "--db", database, "--scanners", "vuln", "--format", "json", "--quiet");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            using var json = JsonDocument.Parse(r.Stdout);
+            return json.RootElement.GetProperty("findings").EnumerateArray()
+                .Select(f => $"{f.GetProperty("package").GetProperty("name").GetString()} {f.GetProperty("id").GetString()} fixed={f.GetProperty("fixedIn").GetString()}")
+                .Order(StringComparer.Ordinal).ToArray();
+        }
+        var before = Findings(db);
+        Assert.Equal(3, before.Length);
+
+        var password = new Dictionary<string, string> { ["ZERODRIFT_PASSWORD"] = "export" };
+        Assert.Equal(0, ZeroDriftRunner.Run(password, null, "key", "generate", "--output-prefix", dir.Combine("k")).ExitCode);
+        var export = ZeroDriftRunner.Run(password, null, "db", "export", dir.Combine("mirror"), "--key", dir.Combine("k.key"), "--db", db);
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        Assert.All(Directory.GetDirectories(dir.Combine("mirror")), d => Assert.True(File.Exists(Path.Combine(d, "all.zip.sigstore.json")), d));
+
+        var copy = dir.Combine("copy.db");
+        var update = ZeroDriftRunner.Run("db", "update", "--source", dir.Combine("mirror"), "--key", dir.Combine("k.pub"), "--db", copy);
+        Assert.True(update.ExitCode == 0, update.Stderr);
+        Assert.Equal(before, Findings(copy));
+        using (var a = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", db).Stdout))
+        using (var b = JsonDocument.Parse(ZeroDriftRunner.Run("db", "info", "--json", "--db", copy).Stdout))
+        {
+            Assert.Equal(a.RootElement.GetProperty("advisories").GetInt32(), b.RootElement.GetProperty("advisories").GetInt32());
+            Assert.Equal(a.RootElement.GetProperty("ecosystems").GetRawText(), b.RootElement.GetProperty("ecosystems").GetRawText());
+        }
+
+        var again = ZeroDriftRunner.Run(password, null, "db", "export", dir.Combine("mirror"), "--key", dir.Combine("k.key"), "--db", db);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("is not an empty folder", again.Stderr, StringComparison.Ordinal);
+
+        var zip = Directory.GetFiles(dir.Combine("mirror"), "all.zip", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        var bytes = File.ReadAllBytes(zip);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(zip, bytes);
+        var tampered = ZeroDriftRunner.Run("db", "update", "--source", dir.Combine("mirror"), "--key", dir.Combine("k.pub"), "--db", dir.Combine("third.db"));
+        Assert.Equal(1, tampered.ExitCode);
+        Assert.Contains("the message digest is not the artifact's", tampered.Stderr, StringComparison.Ordinal);
+    }
+
     /// <summary>A real HTTP server on loopback serving a folder in the OSV export layout.</summary>
     private sealed class OsvMirror : IDisposable
     {

@@ -24,6 +24,7 @@ public static class DbCommand
         db.Subcommands.Add(Update());
         db.Subcommands.Add(Info());
         db.Subcommands.Add(Sign());
+        db.Subcommands.Add(Export());
         return db;
     }
 
@@ -121,6 +122,43 @@ public static class DbCommand
             using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
             foreach (var zip in zips) Console.Out.WriteLine($"Signed {Supply.Signing.ExportSignatures.Sign(zip, privateKey)}");
             return Task.FromResult(ExitCodes.Ok);
+        }, ct));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>db export DIR (--key K | --identity-token T | --unsigned)</c>: the local database in the mirror layout
+    /// <c>db update --source DIR|URL</c> reads, each <c>all.zip</c> signed beside it, for an air-gapped site.
+    /// </summary>
+    private static Command Export()
+    {
+        var directory = new Argument<string>("directory") { Description = "Where to write <Ecosystem>/all.zip (+ .sigstore.json): a new or empty folder" };
+        var key = new Option<string?>("--key") { Description = "Private key file (`key generate`) to sign each export with" };
+        var unsigned = new Option<bool>("--unsigned") { Description = "Write the exports without signatures (db update then needs --insecure-skip-verify)" };
+        var keyless = new KeylessSigningOptions();
+        var command = new Command("export", "Export the local vulnerability database as a signed mirror (<Ecosystem>/all.zip, as db update --source reads)") { directory, key, unsigned };
+        keyless.AddTo(command, withBundle: false);
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
+        {
+            var target = parse.GetValue(directory)!;
+            var keyPath = parse.GetValue(key);
+            var signers = (keyPath is null ? 0 : 1) + (keyless.Given(parse) ? 1 : 0) + (parse.GetValue(unsigned) ? 1 : 0);
+            if (signers != 1) throw new UsageException("give one of --key, --identity-token (keyless) or --unsigned");
+            if (File.Exists(target) || Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+                throw new UsageException($"{target} exists and is not an empty folder: export into a new one");
+            using var privateKey = keyPath is null ? null : SupplyOptions.PrivateKey(keyPath);
+            Directory.CreateDirectory(target);
+            IReadOnlyList<string> zips;
+            using (var database = VulnerabilityDatabase.Open(DatabaseLocation.Resolve(parse.GetValue(DbOption)), create: false))
+                zips = database.Export(target, Terminal.Warn, token);
+            if (zips.Count == 0) throw new UsageException("the database holds no advisories to export");
+            foreach (var zip in zips)
+            {
+                if (privateKey is not null) Supply.Signing.ExportSignatures.Sign(zip, privateKey);
+                else if (keyless.Given(parse)) await keyless.SignFileAsync(parse, zip, zip + Supply.Signing.ExportSignatures.Suffix, token).ConfigureAwait(false);
+            }
+            Console.Out.WriteLine($"Exported {zips.Count} ecosystem(s) to {target}{(parse.GetValue(unsigned) ? " (unsigned)" : ", each signed")}");
+            return ExitCodes.Ok;
         }, ct));
         return command;
     }

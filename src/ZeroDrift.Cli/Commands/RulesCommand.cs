@@ -17,6 +17,8 @@ public static class RulesCommand
     {
         var command = new Command("rules", "Work with Falco-format rule files");
         command.Subcommands.Add(CreateCheck());
+        command.Subcommands.Add(RuleBundleCommands.Update());
+        command.Subcommands.Add(RuleBundleCommands.Sign());
         return command;
     }
 

@@ -12,24 +12,44 @@ public static class SignCommands
 {
     public static Command Sign()
     {
-        var image = SupplyOptions.Image();
-        var key = new Option<string>("--key") { Description = "Private key file (cosign's encrypted format)", Required = true };
+        var target = new Argument<string>("artifact-or-image") { Description = "A file to sign into a bundle (keyless), or an image: host[:port]/repo[:tag|@digest]" };
+        var key = new Option<string?>("--key") { Description = "Private key file (cosign's encrypted format); without it, --identity-token signs keylessly" };
+        var keyless = new KeylessSigningOptions();
         var format = SupplyOptions.FormatOption();
         var insecure = SupplyOptions.InsecureRegistry();
-        var command = new Command("sign", "Sign an image's manifest digest in a registry, as cosign does");
-        command.Arguments.Add(image);
+        var command = new Command("sign", "Sign an image's manifest digest (with a key or keylessly, as cosign does) or a file keylessly into a Sigstore bundle");
+        command.Arguments.Add(target);
         command.Options.Add(key);
+        keyless.AddTo(command);
         command.Options.Add(format);
         command.Options.Add(insecure);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var signatureFormat = SupplyOptions.ParseFormat(parse.GetValue(format)!);
-            using var privateKey = SupplyOptions.PrivateKey(parse.GetValue(key)!);
+            var what = parse.GetValue(target)!;
+            var keyPath = parse.GetValue(key);
+            if (keyPath is not null && keyless.Given(parse)) throw new UsageException("--key and --identity-token are exclusive: sign with a key or keylessly");
+            if (keyPath is null)
+            {
+                if (!keyless.Given(parse)) throw new UsageException("give --key, or --identity-token TOKEN|@FILE to sign keylessly");
+                if (File.Exists(what)) return await keyless.SignBlobAsync(parse, what, token).ConfigureAwait(false);
+                if (signatureFormat == SignatureFormat.Legacy) throw new UsageException("keyless signing writes Sigstore bundles (cosign 3); --signature-format legacy needs --key");
+            }
+            else if (File.Exists(what)) throw new UsageException($"{what} is a file: files are signed keylessly (--identity-token), images with --key");
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
-            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(parse.GetValue(image)!), token).ConfigureAwait(false);
-            var result = await signing.SignAsync(resolved, privateKey, signatureFormat, token).ConfigureAwait(false);
-            Console.Out.WriteLine($"Signed {resolved.RepositoryName}@{resolved.Digest} ({Name(signatureFormat)}: {result.Location}, {result.ManifestDigest})");
+            var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(what), token).ConfigureAwait(false);
+            SignResult result;
+            if (keyPath is null)
+            {
+                result = await keyless.SignImageAsync(parse, signing, resolved, token).ConfigureAwait(false);
+            }
+            else
+            {
+                using var privateKey = SupplyOptions.PrivateKey(keyPath);
+                result = await signing.SignAsync(resolved, privateKey, signatureFormat, token).ConfigureAwait(false);
+            }
+            Console.Out.WriteLine($"Signed {resolved.RepositoryName}@{resolved.Digest} ({Name(result.Format)}: {result.Location}, {result.ManifestDigest})");
             return ExitCodes.Ok;
         }, ct));
         return command;

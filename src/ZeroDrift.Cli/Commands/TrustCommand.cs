@@ -14,8 +14,8 @@ public static class TrustCommand
 {
     public static Command Create()
     {
-        var from = new Option<string>("--from") { Description = "The TUF repository: a base URL (https://…/ or http on loopback) or a folder, metadata at its top, targets/ beneath", Required = true };
-        var root = new Option<string?>("--root") { Description = "The repository's root.json, obtained out of band: needed the first time, afterwards the stored root is the anchor" };
+        var from = new Option<string>("--from") { Description = "The TUF repository: a base URL (https://…/ or http on loopback) or a folder, metadata at its top, targets/ beneath", DefaultValueFactory = _ => SigstoreTufRoot.PublicGoodUrl };
+        var root = new Option<string?>("--root") { Description = "The repository's root.json, obtained out of band, for the first update (default: Sigstore public-good's root, shipped with ZeroDrift); afterwards the stored root is the anchor" };
         var target = new Option<string>("--target") { Description = "The target to install", DefaultValueFactory = _ => TrustedRootStore.FileName };
         var update = new Command("update", "Update the Sigstore trusted root from a TUF repository, verifying the metadata chain; exit 1 when refused");
         foreach (var o in new Option[] { from, root, target }) update.Options.Add(o);
@@ -39,7 +39,7 @@ public static class TrustCommand
             TufUpdate result;
             try
             {
-                result = new TufClient(Path.Combine(directory, "tuf"), source, DateTimeOffset.UtcNow).Update(parse.GetValue(target)!, bootstrap);
+                result = new TufClient(Path.Combine(directory, "tuf"), source, DateTimeOffset.UtcNow).Update(parse.GetValue(target)!, bootstrap, SigstoreTufRoot.Shipped());
                 if (result.Target == TrustedRootStore.FileName) TrustedRoot.Parse(result.TargetBytes, "the updated trusted root");
             }
             catch (Exception e) when (e is SupplyException or HttpRequestException or TaskCanceledException)

@@ -5,19 +5,32 @@ using ZeroDrift.Supply.Signing;
 
 namespace ZeroDrift.Supply.Sigstore;
 
-/// <summary>The artifact a bundle is verified against: its bytes (a file) or only its SHA-256 digest.</summary>
-public sealed record ArtifactInput(byte[] Sha256, byte[]? Bytes)
+/// <summary>The artifact a bundle is verified against: its bytes (a file) or only its digest. <see cref="Sha512"/> is
+/// known for files and bytes (in-toto subjects may name only a SHA-512, as GitHub's and npm's attestations can); a
+/// <c>sha512:</c> digest leaves <see cref="Sha256"/> empty, which no message signature or sha256 subject matches.</summary>
+public sealed record ArtifactInput(byte[] Sha256, byte[]? Bytes, byte[]? Sha512 = null)
 {
-    public static ArtifactInput FromBytes(byte[] bytes) => new(SHA256.HashData(bytes), bytes);
+    public static ArtifactInput FromBytes(byte[] bytes) => new(SHA256.HashData(bytes), bytes, SHA512.HashData(bytes));
 
     public static ArtifactInput FromDigest(byte[] sha256) => new(sha256, null);
+
+    public static ArtifactInput FromSha512(byte[] sha512) => new([], null, sha512);
 
     /// <summary>A file hashed as it streams, so an artifact of any size costs no memory (its bytes are not kept:
     /// ECDSA and RSA message signatures verify against the digest).</summary>
     public static ArtifactInput FromFile(string path)
     {
         using var stream = BoundedFile.OpenRead(path, long.MaxValue, "artifact");
-        return new ArtifactInput(SHA256.HashData(stream), null);
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha512 = IncrementalHash.CreateHash(HashAlgorithmName.SHA512);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            sha256.AppendData(buffer, 0, read);
+            sha512.AppendData(buffer, 0, read);
+        }
+        return new ArtifactInput(sha256.GetHashAndReset(), null, sha512.GetHashAndReset());
     }
 
     /// <summary>cosign's FILE_OR_DIGEST: <c>sha256:</c> and 64 hex digits that is not a file on disk is a digest; anything else a path.</summary>
@@ -26,7 +39,10 @@ public sealed record ArtifactInput(byte[] Sha256, byte[]? Bytes)
         if (fileOrDigest.StartsWith("sha256:", StringComparison.Ordinal) && fileOrDigest.Length == 71 && !File.Exists(fileOrDigest)
             && fileOrDigest.AsSpan(7).ContainsAnyExcept("0123456789abcdefABCDEF") == false)
             return FromDigest(Convert.FromHexString(fileOrDigest.AsSpan(7)));
-        if (!File.Exists(fileOrDigest)) throw new SupplyException($"artifact {fileOrDigest} not found (give a file or sha256:<64 hex digits>)");
+        if (fileOrDigest.StartsWith("sha512:", StringComparison.Ordinal) && fileOrDigest.Length == 135 && !File.Exists(fileOrDigest)
+            && fileOrDigest.AsSpan(7).ContainsAnyExcept("0123456789abcdefABCDEF") == false)
+            return FromSha512(Convert.FromHexString(fileOrDigest.AsSpan(7)));
+        if (!File.Exists(fileOrDigest)) throw new SupplyException($"artifact {fileOrDigest} not found (give a file, sha256:<64 hex digits> or sha512:<128 hex digits>)");
         return FromFile(fileOrDigest);
     }
 }
@@ -128,24 +144,30 @@ public sealed class BundleVerifier(TrustedRoot root)
         if (!key.VerifyMessage(DsseEnvelope.Pae(envelope.PayloadType, envelope.Payload), signature))
             throw new SupplyException("signature: the DSSE envelope's signature does not verify with the signer's key");
         if (envelope.PayloadType != DsseEnvelope.InTotoPayloadType) throw new SupplyException($"bundle: unsupported DSSE payload type '{envelope.PayloadType}'");
-        RequireSubject(envelope.Payload, artifact.Sha256);
+        RequireSubject(envelope.Payload, artifact);
         return signature;
     }
 
-    /// <summary>An in-toto statement's subjects must include the artifact's SHA-256.</summary>
-    private static void RequireSubject(byte[] payload, byte[] sha256)
+    /// <summary>An in-toto statement's subjects must include the artifact's SHA-256 or SHA-512 (whichever is known; a
+    /// subject naming both must match in both, so one right digest cannot carry a wrong other).</summary>
+    private static void RequireSubject(byte[] payload, ArtifactInput artifact)
     {
         using var doc = SigstoreJson.Parse(payload, "in-toto statement");
         var statement = doc.RootElement;
         var type = SigstoreJson.String(statement, "_type", "in-toto statement");
         if (type is not (InTotoStatementV01 or InTotoStatementV1)) throw new SupplyException($"in-toto statement: unsupported type '{type}'");
-        var hex = Convert.ToHexStringLower(sha256);
+        var hex256 = artifact.Sha256.Length == 0 ? null : Convert.ToHexStringLower(artifact.Sha256);
+        var hex512 = artifact.Sha512 is { Length: > 0 } s512 ? Convert.ToHexStringLower(s512) : null;
         foreach (var subject in SigstoreJson.Array(statement, "subject", "in-toto statement", 10_000))
         {
             if (subject.ValueKind != JsonValueKind.Object) throw new SupplyException("in-toto statement: a subject is not an object");
-            if (SigstoreJson.Object(subject, "digest", "in-toto statement subject") is { } digest
-                && SigstoreJson.String(digest, "sha256", "in-toto statement subject") is { } value
-                && value.Equals(hex, StringComparison.OrdinalIgnoreCase)) return;
+            if (SigstoreJson.Object(subject, "digest", "in-toto statement subject") is not { } digest) continue;
+            var v256 = SigstoreJson.String(digest, "sha256", "in-toto statement subject");
+            var v512 = SigstoreJson.String(digest, "sha512", "in-toto statement subject");
+            bool? Match(string? stated, string? known) => stated is null || known is null ? null : stated.Equals(known, StringComparison.OrdinalIgnoreCase);
+            var m256 = Match(v256, hex256);
+            var m512 = Match(v512, hex512);
+            if ((m256 ?? m512) is true && m256 is not false && m512 is not false) return;
         }
         throw new SupplyException("in-toto statement: no subject has the artifact's digest");
     }

@@ -73,11 +73,25 @@ public sealed class TufClient(string stateDirectory, ITufSource source, DateTime
 
     /// <summary>Updates the metadata and fetches <paramref name="target"/>. The first update needs a bootstrap root
     /// (the repository's root, obtained out of band); afterwards the stored root is the trust anchor.</summary>
-    public TufUpdate Update(string target, byte[]? bootstrapRoot)
+    /// <param name="shippedRoot">The anchor when nothing is stored and no bootstrap root is given (the root shipped with ZeroDrift).</param>
+    public TufUpdate Update(string target, byte[]? bootstrapRoot, byte[]? shippedRoot = null)
+    {
+        var anchoredOnShipped = shippedRoot is not null && bootstrapRoot is null && !File.Exists(StatePath("root.json"));
+        try
+        {
+            return UpdateFrom(target, bootstrapRoot, anchoredOnShipped ? shippedRoot : null);
+        }
+        catch (SupplyException e) when (anchoredOnShipped)
+        {
+            throw new SupplyException($"{e.Message} (anchored on Sigstore public-good's root shipped with ZeroDrift: another repository needs --root)", e);
+        }
+    }
+
+    private TufUpdate UpdateFrom(string target, byte[]? bootstrapRoot, byte[]? shippedRoot)
     {
         Directory.CreateDirectory(stateDirectory);
         var stored = File.Exists(StatePath("root.json")) ? BoundedFile.ReadAllBytes(StatePath("root.json"), MaxRootBytes, "stored TUF root") : null;
-        var trustedBytes = stored ?? bootstrapRoot
+        var trustedBytes = stored ?? bootstrapRoot ?? shippedRoot
             ?? throw new SupplyException("TUF: no trusted root yet: give --root with the repository's root.json, obtained out of band, the first time");
         var trusted = TufMetadata.Parse(trustedBytes, "root", "TUF root");
         var (keys, roles, consistent) = trusted.Root("TUF root");
@@ -88,7 +102,9 @@ public sealed class TufClient(string stateDirectory, ITufSource source, DateTime
             var given = TufMetadata.Parse(bootstrapRoot, "root", "TUF root given with --root");
             if (given.Version < trusted.Version) throw new SupplyException($"TUF: --root is version {given.Version}, older than the stored root {trusted.Version} (rollback refused)");
         }
-        if (stored is null) Write("root.json", trustedBytes);
+        // The shipped root is stored only once a repository proved to be its (a rotation or a whole update verified),
+        // so a private repository tried without --root leaves nothing behind that would later look like a rollback.
+        if (stored is null && shippedRoot is null) Write("root.json", trustedBytes);
 
         // §5.3 root rotation.
         var rotations = 0;
@@ -174,6 +190,7 @@ public sealed class TufClient(string stateDirectory, ITufSource source, DateTime
         var path = consistent && sha256 is not null ? $"targets/{sha256}.{target}" : $"targets/{target}";
         var targetBytes = source.Fetch(path, info2.Length ?? MaxTargetBytes) ?? throw new SupplyException($"TUF: the repository has no {path}");
         TufMetadata.CheckFile(targetBytes, info2, requireHash: true, $"TUF target {target}");
+        if (stored is null && shippedRoot is not null && rotations == 0) Write("root.json", trustedBytes);
         return new TufUpdate(trusted.Version, rotations, timestamp.Version, snapshot.Version, targets.Version, target, targetBytes);
     }
 

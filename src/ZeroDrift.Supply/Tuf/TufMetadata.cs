@@ -98,7 +98,11 @@ public sealed class TufMetadata
             }
             else if (type is "ecdsa" or "ecdsa-sha2-nistp256" && scheme is "ecdsa-sha2-nistp256")
             {
-                keys[p.Name] = SigstorePublicKey.FromPem(value, $"{what}: key {p.Name}");
+                // Sigstore's roots 1–4 (securesystemslib's older form) hold the key as the hex uncompressed point
+                // (04 || X || Y); later ones as PEM.
+                keys[p.Name] = value.StartsWith("04", StringComparison.Ordinal) && value.Length == 130 && value.All(Uri.IsHexDigit)
+                    ? SigstorePublicKey.FromSpki([.. Convert.FromHexString("3059301306072a8648ce3d020106082a8648ce3d030107034200"), .. Convert.FromHexString(value)], "", what)
+                    : SigstorePublicKey.FromPem(value, $"{what}: key {p.Name}");
             }
         }
         var roles = new Dictionary<string, TufRole>(StringComparer.Ordinal);
