@@ -26,11 +26,12 @@ public sealed class ServerHarness : IAsyncDisposable
     }
 
     public static async Task<ServerHarness> StartAsync(string? db = null, int port = 0, TempDir? dir = null, ZeroDrift.Admission.AdmissionHandler? admission = null,
-        ZeroDrift.Runtime.Audit.AuditJudge? audit = null)
+        ZeroDrift.Runtime.Audit.AuditJudge? audit = null, string? cloudTrailDirectory = null)
     {
         var owns = dir is null;
         dir ??= new TempDir();
-        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission, Audit: audit), default);
+        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission, Audit: audit,
+            CloudTrailDirectory: cloudTrailDirectory), default);
         return new ServerHarness(dir, server, owns);
     }
 
