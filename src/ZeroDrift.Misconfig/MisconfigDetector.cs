@@ -67,7 +67,7 @@ public sealed class MisconfigDetector : IDeferredContentDetector
             || lower.EndsWith(".containerfile", StringComparison.Ordinal))
             return FileKind.Dockerfile;
         var ext = Path.GetExtension(lower);
-        if (ext == ".tf" || TerraformProject.IsVarsFile(lower)) return FileKind.Terraform;
+        if (ext == ".tf" || TerraformJson.IsJsonFile(lower) || TerraformProject.IsVarsFile(lower)) return FileKind.Terraform;
         if (ext is ".template") return FileKind.Manifest;
         if (ext is ".yaml" or ".yml")
         {

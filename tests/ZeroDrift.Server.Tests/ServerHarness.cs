@@ -26,11 +26,13 @@ public sealed class ServerHarness : IAsyncDisposable
     }
 
     public static async Task<ServerHarness> StartAsync(string? db = null, int port = 0, TempDir? dir = null, ZeroDrift.Admission.AdmissionHandler? admission = null,
-        ZeroDrift.Runtime.Audit.AuditJudge? audit = null, ZeroDrift.Server.Remediation.ImagePatchSettings? imagePatch = null)
+        ZeroDrift.Runtime.Audit.AuditJudge? audit = null, ZeroDrift.Server.Remediation.ImagePatchSettings? imagePatch = null,
+        string? cloudTrailDirectory = null)
     {
         var owns = dir is null;
         dir ??= new TempDir();
-        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission, Audit: audit, ImagePatch: imagePatch), default);
+        var server = await ZeroDriftServer.StartAsync(new ServerOptions(Listen: $"https://127.0.0.1:{port}", Db: db, DataDirectory: dir.Path, AdminPassword: AdminPassword, Admission: admission, Audit: audit,
+            ImagePatch: imagePatch, CloudTrailDirectory: cloudTrailDirectory), default);
         return new ServerHarness(dir, server, owns);
     }
 

@@ -22,11 +22,12 @@ public static class ServerCommand
             Description = "Judge Kubernetes audit events and CloudTrail logs posted to /api/v1/audit-events/ with these Falco rule files (k8s_audit_rules.yaml, aws_cloudtrail_rules.yaml, overrides; docs/audit.md)",
             AllowMultipleArgumentsPerToken = true,
         };
+        var cloudTrailDir = new Option<DirectoryInfo?>("--cloudtrail-dir") { Description = "Also read CloudTrail log files (gzip JSON, as delivered to S3) from this folder as they arrive, judged by --audit-rules (docs/audit.md)" };
         var insecure = SupplyOptions.InsecureRegistry();
         var pssVersion = PssVersionOption.Create("pods admitted through --admission-policy");
         var patch = new ServerPatchOptions();
         var command = new Command("server", "Run the ZeroDrift server: API, agent channel, metrics and web console");
-        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, auditRules, insecure, pssVersion }) command.Options.Add(o);
+        foreach (var o in new Option[] { listen, cert, key, db, data, nats, admissionPolicy, auditRules, insecure, pssVersion, cloudTrailDir }) command.Options.Add(o);
         patch.AddTo(command);
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
@@ -60,6 +61,7 @@ public static class ServerCommand
                 Nats: parse.GetValue(nats),
                 Admission: admission,
                 Audit: audit,
+                CloudTrailDirectory: parse.GetValue(cloudTrailDir)?.FullName,
                 AdminPassword: Environment.GetEnvironmentVariable("ZERODRIFT_ADMIN_PASSWORD") is { Length: > 0 } p ? p : null,
                 ImagePatch: patch.Settings(parse, parse.GetValue(insecure) ?? []));
             ZeroDriftServer server;

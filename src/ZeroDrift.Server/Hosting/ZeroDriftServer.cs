@@ -181,6 +181,11 @@ public sealed class ZeroDriftServer : IAsyncDisposable
         }
         if (options.Nats is { } nats)
             builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<NatsIngestor>(sp, nats));
+        if (options.CloudTrailDirectory is { } trail)
+        {
+            if (options.Audit is null) throw new ServerConfigurationException("--cloudtrail-dir needs --audit-rules (the aws_cloudtrail rules that judge the files)");
+            builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<CloudTrailFolderIngestor>(sp, Path.GetFullPath(trail), Path.Combine(StoreFactory.DataDirectory(options.DataDirectory), "cloudtrail-dir.read")));
+        }
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
         var app = builder.Build();

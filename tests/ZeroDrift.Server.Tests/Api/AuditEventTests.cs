@@ -154,6 +154,65 @@ public class AuditEventTests
         Assert.Equal("aws/123456789012/eu-west-3", incident.GetProperty("workload").GetString());
     }
 
+    private static byte[] TrailFile(params string[] stopLoggingIds)
+    {
+        var records = new JsonArray([.. stopLoggingIds.Select(id => JsonNode.Parse($$$"""
+            {"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","userName":"alice"},
+             "eventTime":"2026-12-07T10:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"eu-west-3","sourceIPAddress":"198.51.100.7",
+             "userAgent":"aws-cli/2.15.0","requestParameters":{"name":"arn:aws:cloudtrail:eu-west-3:123456789012:trail/main"},"responseElements":null,
+             "eventID":"{{{id}}}","readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012"}
+            """))]);
+        using var gz = new MemoryStream();
+        using (var zip = new GZipStream(gz, CompressionLevel.Fastest, leaveOpen: true))
+            zip.Write(Encoding.UTF8.GetBytes(new JsonObject { ["Records"] = records }.ToJsonString()));
+        return gz.ToArray();
+    }
+
+    private static async Task<int> AlertsWhenAsync(HttpClient admin, Func<int, bool> done)
+    {
+        for (var i = 0; ; i++)
+        {
+            var alerts = (await admin.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).EnumerateArray().Sum(x => x.GetProperty("alerts").GetInt32());
+            if (done(alerts) || i == 60) return alerts;
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
+    public async Task A_CloudTrail_folder_is_read_as_files_arrive_and_not_again_after_a_restart()
+    {
+        using var data = new TempDir();
+        using var trail = new TempDir();
+        // The folder as `aws s3 sync` leaves it; the AWSLogs folder does not exist yet when the server starts.
+        var day = Path.Combine(trail.Path, "AWSLogs", "123456789012", "CloudTrail", "eu-west-3", "2026", "12", "07");
+        var db = await DatabaseAsync();
+        var judge = AuditJudge.FromFiles([Path.Combine(PluginRules, "aws_cloudtrail_rules.yaml")], hostname: "test");
+        await using (var harness = await ServerHarness.StartAsync(db, dir: data, audit: judge, cloudTrailDirectory: Path.Combine(trail.Path, "AWSLogs")))
+        {
+            using var admin = await harness.LoginAsync();
+            Directory.CreateDirectory(day);
+            await File.WriteAllBytesAsync(Path.Combine(day, "123456789012_CloudTrail_eu-west-3_20261207T1000Z_a.json.gz"), TrailFile("f-1"));
+            Assert.Equal(1, await AlertsWhenAsync(admin, n => n >= 1));
+            await File.WriteAllBytesAsync(Path.Combine(day, "123456789012_CloudTrail_eu-west-3_20261207T1005Z_b.json.gz"), TrailFile("f-2", "f-3"));
+            await File.WriteAllTextAsync(Path.Combine(day, "broken.json.gz"), "not gzip");
+            Assert.Equal(3, await AlertsWhenAsync(admin, n => n >= 3));
+            var incident = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/v1/incidents")).EnumerateArray());
+            Assert.Equal("aws/123456789012/eu-west-3", incident.GetProperty("workload").GetString());
+        }
+        var state = Path.Combine(data.Path, "cloudtrail-dir.read");
+        Assert.Equal(3, File.ReadAllLines(state).Length);
+        // A restart: the files already read are not read again (the state is not appended to), a new one is.
+        await using (var harness = await ServerHarness.StartAsync(db, dir: data, audit: judge, cloudTrailDirectory: Path.Combine(trail.Path, "AWSLogs")))
+        {
+            using var admin = await harness.LoginAsync();
+            await File.WriteAllBytesAsync(Path.Combine(day, "123456789012_CloudTrail_eu-west-3_20261207T1010Z_c.json.gz"), TrailFile("f-4"));
+            Assert.Equal(4, await AlertsWhenAsync(admin, n => n >= 4));
+            await Task.Delay(ZeroDrift.Server.Ingestion.CloudTrailFolderIngestor.Interval * 2);
+            Assert.Equal(4, await AlertsWhenAsync(admin, _ => true));
+        }
+        Assert.Equal(4, File.ReadAllLines(state).Length);
+    }
+
     [Fact]
     public async Task A_server_without_audit_rules_says_how_to_get_them()
     {

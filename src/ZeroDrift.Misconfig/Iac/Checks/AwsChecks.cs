@@ -109,7 +109,7 @@ internal static class AwsChecks
             ("aws_dynamodb_table", MustBeTrue("point_in_time_recovery.enabled", false, "point_in_time_recovery is not enabled"))),
         Make("ZD-AWS-026", "SQS queue not encrypted", Severity.Medium, "Messages are stored unencrypted: neither a KMS key nor SQS-managed encryption is set.",
             "Set kms_master_key_id or sqs_managed_sse_enabled = true.", null, "CKV_AWS_27",
-            ("aws_sqs_queue", (r, _) => V.Missing(r.Attributes["kms_master_key_id"]) && !V.IsTrue(r.Attributes["sqs_managed_sse_enabled"]) && !V.Unknown(r.Attributes["sqs_managed_sse_enabled"]) ? Fail("neither kms_master_key_id nor sqs_managed_sse_enabled") : Pass)),
+            ("aws_sqs_queue", (r, _) => (V.Missing(r.Attributes["kms_master_key_id"]) || V.Str(r.Attributes["kms_master_key_id"]) == "") && !V.IsTrue(r.Attributes["sqs_managed_sse_enabled"]) && !V.Unknown(r.Attributes["sqs_managed_sse_enabled"]) ? Fail("neither kms_master_key_id nor sqs_managed_sse_enabled") : Pass)),
         Make("ZD-AWS-027", "SNS topic not encrypted", Severity.Medium, "Messages are stored unencrypted: no KMS key is set.",
             "Set kms_master_key_id.", null, "CKV_AWS_26", ("aws_sns_topic", MustBeSet("kms_master_key_id", "no kms_master_key_id"))),
         Make("ZD-AWS-028", "ECR image scanning on push off", Severity.Low, "Images pushed to the repository are not scanned for vulnerabilities.",
@@ -163,16 +163,25 @@ internal static class AwsChecks
         return Fail("versioning is not enabled", inline ?? r.Attributes["versioning"]);
     }
 
-    private static IEnumerable<IacFail> BlockDevices(IacResource r, IacContext _)
+    private static IEnumerable<IacFail> BlockDevices(IacResource r, IacContext c)
     {
+        var root = r.Attributes["root_block_device"];
+        // No root_block_device (or an empty list): the root volume is encrypted only if the AMI's snapshot is, or if
+        // the account encrypts new volumes by default (aws_ebs_encryption_by_default in the same configuration).
+        if (!V.Unknown(root) && !V.All(r.Attributes, "root_block_device").Any() && !EncryptionByDefault(c))
+            yield return new IacFail("no root_block_device with encrypted = true: the root volume is encrypted only if the AMI's snapshot is", root);
         foreach (var key in new[] { "root_block_device", "ebs_block_device" })
             foreach (var d in V.All(r.Attributes, key))
             {
                 var e = d["encrypted"];
-                if (d["snapshot_id"] is not null && key == "ebs_block_device") continue;
+                // A volume made from a snapshot is encrypted as the snapshot is; the check cannot see which.
+                if (d["snapshot_id"] is not null) continue;
                 if (!V.IsTrue(e) && !V.Unknown(e)) yield return new IacFail($"{key}.encrypted is not true", e ?? d);
             }
     }
+
+    private static bool EncryptionByDefault(IacContext c) =>
+        c.Resources.Any(x => x.Type == "aws_ebs_encryption_by_default" && (V.Missing(x.Attributes["enabled"]) || !V.IsFalse(x.Attributes["enabled"])));
 
     private static IEnumerable<IacFail> Imds(IacResource r, IacContext _)
     {

@@ -56,8 +56,10 @@ internal static class GcpChecks
             "Use a dedicated service account with the scopes it needs.", $"{Cis} 4.2", "CKV_GCP_31",
             ("google_compute_instance", (r, _) =>
             {
-                var sa = V.Get(r.Attributes, "service_account");
-                if (sa is null) return Pass;
+                // A block is a list of maps: the check reads the (single) service_account block, not the list.
+                var sa = V.All(r.Attributes, "service_account").FirstOrDefault();
+                // Nodes GKE creates are named gke-…: their service account is GKE's to set (Checkov skips them too).
+                if (sa is null || V.Str(r.Attributes["name"])?.StartsWith("gke-", StringComparison.Ordinal) == true) return Pass;
                 var email = V.Str(sa["email"]);
                 var defaultSa = email is null && !V.Unknown(sa["email"]) || email?.EndsWith("-compute@developer.gserviceaccount.com", StringComparison.Ordinal) == true;
                 return defaultSa && V.Strings(sa["scopes"]).Any(s => s is "cloud-platform" or "https://www.googleapis.com/auth/cloud-platform") ? Fail("the default service account has the cloud-platform scope", sa["scopes"]) : Pass;
@@ -78,8 +80,16 @@ internal static class GcpChecks
             "Set disk_encryption_key with kms_key_self_link (or raw_key).", $"{Cis} 4.7", "CKV_GCP_37", ("google_compute_disk", MustBeSet("disk_encryption_key", "no disk_encryption_key"))),
         Make("ZD-GCP-017", "BigQuery dataset readable by everyone", Severity.Critical, "An access entry grants allUsers or allAuthenticatedUsers.",
             "Remove the public access entries.", $"{Cis} 7.1", "CKV_GCP_15",
-            ("google_bigquery_dataset", (r, _) => V.All(r.Attributes, "access").Where(a => V.Str(a["special_group"]) is "allAuthenticatedUsers" or "allUsers" || V.Str(a["iam_member"]) is "allUsers" or "allAuthenticatedUsers").Take(1).Select(a => new IacFail("an access entry is public", a)))),
+            ("google_bigquery_dataset", (r, _) => V.All(r.Attributes, "access").Where(PublicDatasetAccess).Take(1).Select(a => new IacFail("an access entry is public", a)))),
     ];
+
+    /// <summary>Who a dataset access entry grants to; an entry naming none of them (a role alone) is not limited to
+    /// anyone, which Checkov also counts as public.</summary>
+    private static readonly string[] DatasetGrantees = ["special_group", "user_by_email", "group_by_email", "domain", "view", "routine", "dataset", "iam_member"];
+
+    private static bool PublicDatasetAccess(DocNode a) =>
+        V.Str(a["special_group"]) is "allAuthenticatedUsers" or "allUsers" || V.Str(a["iam_member"]) is "allUsers" or "allAuthenticatedUsers"
+        || a is MapNode m && !m.Pairs.Any(p => DatasetGrantees.Contains(p.Key));
 
     private static IEnumerable<IacFail> Members(DocNode? members) =>
         V.Strings(members).FirstOrDefault(m => Public.Contains(m)) is { } p ? Fail($"{p} is granted access", members) : Pass;

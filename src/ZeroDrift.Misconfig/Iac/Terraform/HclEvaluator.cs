@@ -133,6 +133,8 @@ public sealed class HclEvaluator
 
     private DocNode Template(HclTemplate t)
     {
+        // "${expr}" alone is the value itself, not its text (Terraform's rule): "${var.list}" is still a list.
+        if (t.Parts is [var only] && only is not HclLiteral and not HclTemplateDirective) return Evaluate(only);
         var sb = new StringBuilder();
         var known = true;
         foreach (var part in t.Parts)

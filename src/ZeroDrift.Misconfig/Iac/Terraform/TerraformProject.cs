@@ -19,7 +19,16 @@ public sealed class TerraformProject
 
     public bool IsEmpty => _modules.IsEmpty;
 
-    public static bool IsTerraformFile(string path) => path.EndsWith(".tf", StringComparison.OrdinalIgnoreCase);
+    public static bool IsTerraformFile(string path) => path.EndsWith(".tf", StringComparison.OrdinalIgnoreCase) || TerraformJson.IsJsonFile(path);
+
+    /// <summary><c>override.tf</c>, <c>*_override.tf</c> and their <c>.tf.json</c> forms: merged into the module's other
+    /// files after they are read, as Terraform does.</summary>
+    public static bool IsOverrideFile(string path)
+    {
+        var name = Path.GetFileName(path).ToLowerInvariant();
+        var stem = name.EndsWith(".tf.json", StringComparison.Ordinal) ? name[..^8] : name.EndsWith(".tf", StringComparison.Ordinal) ? name[..^3] : null;
+        return stem is "override" || stem?.EndsWith("_override", StringComparison.Ordinal) == true;
+    }
 
     public static bool IsVarsFile(string path)
     {
@@ -39,7 +48,7 @@ public sealed class TerraformProject
         HclBody body;
         try
         {
-            body = HclParser.ParseFile(text, maxDepth);
+            body = TerraformJson.IsJsonFile(path) ? TerraformJson.Parse(text, maxDepth) : HclParser.ParseFile(text, maxDepth);
         }
         catch (HclException e)
         {
@@ -98,7 +107,7 @@ public sealed class TerraformProject
     private void Module(string dir, IReadOnlyDictionary<string, DocNode> inputs, string prefix, List<string> stack, List<IacResource> output, Action<string> warn)
     {
         if (!_modules.TryGetValue(dir, out var bag)) return;
-        var files = bag.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var files = Overridden(bag.OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
         var variables = new Dictionary<string, DocNode>(StringComparer.Ordinal);
         var locals = new Dictionary<string, HclExpr>(StringComparer.Ordinal);
         var none = new HclEvaluator(new Dictionary<string, DocNode>(), new Dictionary<string, HclExpr>(), dir);
@@ -121,10 +130,13 @@ public sealed class TerraformProject
                     {
                         case "resource" or "data" when block.Labels.Count == 2:
                         {
-                            if (block.Body.Attribute("count") is { } count && ev.Evaluate(count.Value).Int == 0) break;
                             var address = prefix + (block.Type == "data" ? "data." : "") + block.Labels[0] + "." + block.Labels[1];
                             var type = (block.Type == "data" ? "data." : "") + block.Labels[0];
-                            output.Add(new IacResource(type, address, BodyValue(block.Body, ev, block.Line), path, block.Line, IacFormat.Terraform));
+                            foreach (var (key, scope) in Instances(block, ev, path, warn))
+                            {
+                                var value = scope is null ? BodyValue(block.Body, ev, block.Line) : (MapNode)ev.With(scope, () => BodyValue(block.Body, ev, block.Line));
+                                output.Add(new IacResource(type, address + key, value, path, block.Line, IacFormat.Terraform));
+                            }
                             break;
                         }
                         case "module" when block.Labels.Count == 1:
@@ -154,6 +166,79 @@ public sealed class TerraformProject
                 }
             }
         }
+    }
+
+    /// <summary>The module's files with its override files merged in (Terraform's rules): a top-level block of an
+    /// override file replaces, attribute by attribute, the block of the same type and labels; a nested block type it
+    /// names replaces all nested blocks of that type; a local replaces the local of that name. Override files are
+    /// applied in name order and are not otherwise part of the module. A merged value keeps the override file's line.</summary>
+    private static List<(string Path, HclBody Body)> Overridden(List<(string Path, HclBody Body)> files)
+    {
+        if (!files.Any(f => IsOverrideFile(f.Path))) return files;
+        var merged = files.Where(f => !IsOverrideFile(f.Path)).Select(f => (f.Path, Blocks: f.Body.Blocks.ToList(), f.Body.Attributes)).ToList();
+        foreach (var (_, body) in files.Where(f => IsOverrideFile(f.Path)))
+            foreach (var o in body.Blocks)
+                foreach (var (_, blocks, _) in merged)
+                    for (var i = 0; i < blocks.Count; i++)
+                        if (blocks[i].Type == o.Type && blocks[i].Labels.SequenceEqual(o.Labels)) blocks[i] = Merge(blocks[i], o);
+        return [.. merged.Select(f => (f.Path, new HclBody(f.Attributes, f.Blocks)))];
+    }
+
+    private static HclBlock Merge(HclBlock original, HclBlock o)
+    {
+        // A name the override sets, as an attribute or as a nested block, replaces that name in the original whichever
+        // form it had there: a .tf.json file cannot tell a nested block from an object attribute.
+        var replaced = o.Body.Blocks.Select(b => b.Type).Concat(o.Body.Attributes.Select(a => a.Name)).ToHashSet(StringComparer.Ordinal);
+        var attributes = original.Type == "locals"
+            ? original.Body.Attributes.Select(a => o.Body.Attribute(a.Name) ?? a).ToList()
+            : [.. original.Body.Attributes.Where(a => !replaced.Contains(a.Name)), .. o.Body.Attributes];
+        List<HclBlock> blocks = [.. original.Body.Blocks.Where(b => !replaced.Contains(b.Type)), .. o.Body.Blocks];
+        return original with { Body = new HclBody(attributes, blocks) };
+    }
+
+    /// <summary>At most this many instances of one resource block are judged (a <c>count</c> of a billion is a typo or
+    /// hostile, and each instance is a resource in the report).</summary>
+    public const int MaxInstances = 1000;
+
+    /// <summary>The instances of a resource block, as Terraform addresses them: <c>[0]</c>… for a known <c>count</c>
+    /// (with <c>count.index</c>), <c>["key"]</c> for a known <c>for_each</c> map or set of strings (with
+    /// <c>each.key</c>, <c>each.value</c>), none for <c>count = 0</c> or an empty collection, and a single unindexed
+    /// instance whose <c>count.*</c>/<c>each.*</c> are unknown when the count or collection is not static.</summary>
+    private static IEnumerable<(string Key, Dictionary<string, DocNode>? Scope)> Instances(HclBlock block, HclEvaluator ev, string path, Action<string> warn)
+    {
+        List<(string, Dictionary<string, DocNode>?)> instances = [];
+        if (block.Body.Attribute("count") is { } count)
+        {
+            if (ev.Evaluate(count.Value) is not ScalarNode { Type: ScalarType.Int or ScalarType.Float } n || n.Int is not { } total) return [("", null)];
+            for (var i = 0; i < total && i < MaxInstances; i++)
+            {
+                var index = new ScalarNode(new Mark(count.Line, 1), i.ToString(System.Globalization.CultureInfo.InvariantCulture), ScalarType.Int);
+                instances.Add(($"[{i}]", new Dictionary<string, DocNode>(StringComparer.Ordinal) { ["count"] = new MapNode(index.Start, [new MapEntry("index", index.Start, index)]) }));
+            }
+            if (total > MaxInstances) warn($"{path}: {block.Labels[0]}.{block.Labels[1]} (line {block.Line}) has count = {total}; the first {MaxInstances} instances are checked");
+            return instances;
+        }
+        if (block.Body.Attribute("for_each") is not { } forEach) return [("", null)];
+        var collection = ev.Evaluate(forEach.Value);
+        IEnumerable<(string Key, DocNode Value)>? items = collection switch
+        {
+            MapNode m => m.Pairs.Select(p => (p.Key, p.Value)),
+            SeqNode q when q.Children.All(c => c is ScalarNode { Type: ScalarType.String }) => q.Children.Select(c => (((ScalarNode)c).Value, c)),
+            _ => null,
+        };
+        if (items is null) return [("", null)];
+        foreach (var (key, value) in items.DistinctBy(x => x.Key, StringComparer.Ordinal).Take(MaxInstances + 1))
+        {
+            if (instances.Count == MaxInstances)
+            {
+                warn($"{path}: {block.Labels[0]}.{block.Labels[1]} (line {block.Line}) has more than {MaxInstances} for_each items; the first {MaxInstances} are checked");
+                break;
+            }
+            var at = new Mark(forEach.Line, 1);
+            var each = new MapNode(at, [new MapEntry("key", at, new ScalarNode(at, key, ScalarType.String)), new MapEntry("value", at, value)]);
+            instances.Add(($"[\"{key}\"]", new Dictionary<string, DocNode>(StringComparer.Ordinal) { ["each"] = each }));
+        }
+        return instances;
     }
 
     /// <summary>A block body as a value: attributes evaluated, nested blocks as lists of maps under their type
