@@ -88,11 +88,11 @@ reference() {
 }
 fix() {
   rm -rf out
-  "$zd" fix oci-dir:image --repo "deb $url stable main" --keyring keyring.gpg --db vuln.db --output oci-dir:out >/dev/null
+  "$zd" fix oci-dir:image --repo "deb $url stable main" --keyring keyring.gpg --db vuln.db --output oci-dir:out --timings >/dev/null 2>>fix.timings
 }
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-: >ref.times; : >fix.times
+: >ref.times; : >fix.times; : >fix.timings
 fix; reference # warm both (page cache, first JIT of the runtime's files)
 for _ in $(seq 1 "$rounds"); do
   t0=$(now); reference; t1=$(now); fix; t2=$(now)
@@ -105,3 +105,4 @@ echo "package: $deb bytes (.deb, xz), $unpacked bytes unpacked; $rounds rounds, 
 echo "reference (curl InRelease + Packages.gz + .deb, dpkg-deb -x): median ${r}s  [$(tr '\n' ' ' <ref.times)]"
 echo "zerodrift fix (verify, fetch, unpack, layer, write, rescan):  median ${f}s  [$(tr '\n' ' ' <fix.times)]"
 echo "ratio fix/reference: $(echo "scale=2; $f / $r" | bc)"
+echo "phases of each fix (zerodrift fix --timings):"; sed 's/^/  /' fix.timings

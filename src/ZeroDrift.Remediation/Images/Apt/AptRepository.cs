@@ -80,7 +80,12 @@ public sealed class AptRepository(HttpFetcher fetcher, OpenPgpKeyring keyring, T
             throw new RemediationException($"{what}: package {name} has an unsafe Filename '{filename}'");
         if (!long.TryParse(p["Size"], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
             throw new RemediationException($"{what}: package {name} {version} has no valid Size");
-        return new AptPackage(name, version, p["Architecture"] ?? "", filename, sha256.Trim(), size, p["Depends"], p["Pre-Depends"], p["Provides"], source);
+        return new AptPackage(name, version, p["Architecture"] ?? "", filename, sha256.Trim(), size, p["Depends"], p["Pre-Depends"], p["Provides"], source)
+        {
+            Conflicts = p["Conflicts"],
+            Breaks = p["Breaks"],
+            Replaces = p["Replaces"],
+        };
     }
 }
 
