@@ -66,7 +66,7 @@ public sealed class AptRepository(HttpFetcher fetcher, OpenPgpKeyring keyring, T
     internal static Stream Decompress(byte[] content, string name, string what)
     {
         var raw = new MemoryStream(content, writable: false);
-        Stream stream = name.EndsWith(".xz", StringComparison.Ordinal) ? new SharpCompress.Compressors.Xz.XZStream(raw)
+        Stream stream = name.EndsWith(".xz", StringComparison.Ordinal) ? Compression.XzDecoder.Open(raw)
             : name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(raw, CompressionMode.Decompress)
             : raw;
         return new BoundedReadStream(stream, MaxIndexBytes, what);

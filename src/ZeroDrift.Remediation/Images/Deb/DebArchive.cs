@@ -90,7 +90,7 @@ public sealed class DebArchive
         {
             ".tar" => slice,
             ".gz" => new GZipStream(slice, CompressionMode.Decompress),
-            ".xz" => new SharpCompress.Compressors.Xz.XZStream(slice),
+            ".xz" => Compression.XzDecoder.Open(slice),
             ".zst" => new ZstdSharp.DecompressionStream(slice),
             _ => throw new RemediationException($"{_what}: unsupported compression of {member.Name}"),
         };
