@@ -5,7 +5,8 @@
 # (an OCI layout: busybox-static, os-release, a dpkg database) has 1.0 installed; an OSV record says 1.0 is
 # vulnerable. Alternating ROUNDS times: the reference (curl the 1.1 .deb + dpkg-deb -x, and curl InRelease and
 # Packages.gz) and the fix (zerodrift fix ... --output oci-dir:...), medians and the ratio fix/reference.
-# usage: fix-image.sh ZERODRIFT [ROUNDS] [PAYLOAD_MB]   (ZERODRIFT: a built zerodrift, e.g. src/ZeroDrift.Cli/bin/Release/net10.0/zerodrift)
+# usage: [BENCH_MANAGED_XZ=1] fix-image.sh ZERODRIFT [ROUNDS] [PAYLOAD_MB]   (BENCH_MANAGED_XZ=1 also times the fix with the
+# managed xz decoder in the same rounds; each fix prints its phases with --timings) (ZERODRIFT: a built zerodrift, e.g. src/ZeroDrift.Cli/bin/Release/net10.0/zerodrift)
 set -euo pipefail
 zd=$(realpath "$1") rounds=${2:-5} payload_mb=${3:-40}
 work=$(mktemp -d)
