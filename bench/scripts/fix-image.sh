@@ -5,7 +5,8 @@
 # (an OCI layout: busybox-static, os-release, a dpkg database) has 1.0 installed; an OSV record says 1.0 is
 # vulnerable. Alternating ROUNDS times: the reference (curl the 1.1 .deb + dpkg-deb -x, and curl InRelease and
 # Packages.gz) and the fix (zerodrift fix ... --output oci-dir:...), medians and the ratio fix/reference.
-# usage: fix-image.sh ZERODRIFT [ROUNDS] [PAYLOAD_MB]   (ZERODRIFT: a built zerodrift, e.g. src/ZeroDrift.Cli/bin/Release/net10.0/zerodrift)
+# usage: [BENCH_MANAGED_XZ=1] fix-image.sh ZERODRIFT [ROUNDS] [PAYLOAD_MB]   (BENCH_MANAGED_XZ=1 also times the fix with the
+# managed xz decoder in the same rounds; each fix prints its phases with --timings) (ZERODRIFT: a built zerodrift, e.g. src/ZeroDrift.Cli/bin/Release/net10.0/zerodrift)
 set -euo pipefail
 zd=$(realpath "$1") rounds=${2:-5} payload_mb=${3:-40}
 work=$(mktemp -d)
@@ -88,15 +89,21 @@ reference() {
 }
 fix() {
   rm -rf out
-  "$zd" fix oci-dir:image --repo "deb $url stable main" --keyring keyring.gpg --db vuln.db --output oci-dir:out >/dev/null
+  echo "[${1:-native xz}]" >>fix.timings
+  "$zd" fix oci-dir:image --repo "deb $url stable main" --keyring keyring.gpg --db vuln.db --output oci-dir:out --timings >/dev/null 2>>fix.timings
 }
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-: >ref.times; : >fix.times
+: >ref.times; : >fix.times; : >fix.timings
+: >managed.times
 fix; reference # warm both (page cache, first JIT of the runtime's files)
 for _ in $(seq 1 "$rounds"); do
   t0=$(now); reference; t1=$(now); fix; t2=$(now)
   echo "$t1 - $t0" | bc >>ref.times; echo "$t2 - $t1" | bc >>fix.times
+  # BENCH_MANAGED_XZ=1: also the same fix with the managed xz decoder (SharpCompress), in the same rounds.
+  if [ "${BENCH_MANAGED_XZ:-0}" = 1 ]; then
+    t3=$(now); ZERODRIFT_MANAGED_XZ=1 fix "managed xz"; t4=$(now); echo "$t4 - $t3" | bc >>managed.times
+  fi
 done
 deb=$(stat -c %s repo/pool/main/zdbench_1.1_amd64.deb)
 unpacked=$(du -sb ref/root | cut -f1)
@@ -105,3 +112,8 @@ echo "package: $deb bytes (.deb, xz), $unpacked bytes unpacked; $rounds rounds, 
 echo "reference (curl InRelease + Packages.gz + .deb, dpkg-deb -x): median ${r}s  [$(tr '\n' ' ' <ref.times)]"
 echo "zerodrift fix (verify, fetch, unpack, layer, write, rescan):  median ${f}s  [$(tr '\n' ' ' <fix.times)]"
 echo "ratio fix/reference: $(echo "scale=2; $f / $r" | bc)"
+if [ -s managed.times ]; then
+  m=$(median <managed.times)
+  echo "zerodrift fix, managed xz decoder:                         median ${m}s  [$(tr '\n' ' ' <managed.times)]  ratio $(echo "scale=2; $m / $r" | bc)"
+fi
+echo "phases of each fix (zerodrift fix --timings):"; sed 's/^/  /' fix.timings

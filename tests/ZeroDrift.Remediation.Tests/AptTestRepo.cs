@@ -27,12 +27,12 @@ public sealed class AptTestRepo : IDisposable
     }
 
     /// <summary>Builds a package with dpkg-deb: a script printing its version, and a shared library file.</summary>
-    public string BuildPackage(string name, string version, string? depends = null, Dictionary<string, string>? extraFiles = null)
+    public string BuildPackage(string name, string version, string? depends = null, Dictionary<string, string>? extraFiles = null, string? extraControl = null)
     {
         var root = Dir.Combine($"build/{name}-{version}");
         Dir.File($"build/{name}-{version}/DEBIAN/control",
             $"Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: ZeroDrift <test@zerodrift.invalid>\n" +
-            (depends is null ? "" : $"Depends: {depends}\n") + $"Description: ZeroDrift remediation test package\n");
+            (depends is null ? "" : $"Depends: {depends}\n") + (extraControl ?? "") + $"Description: ZeroDrift remediation test package\n");
         var script = Dir.File($"build/{name}-{version}/usr/bin/{name}", $"#!/bin/sh\necho {name} {version}\n");
         File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
         Dir.File($"build/{name}-{version}/usr/lib/{name}/lib{name}.so.1", $"ELF-ish library of {name} {version}\n");

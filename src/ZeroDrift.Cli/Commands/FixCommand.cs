@@ -39,9 +39,13 @@ public static class FixCommand
         var key = new Option<string?>("--key") { Description = "Private key for --sign (cosign's encrypted format; password from ZERODRIFT_PASSWORD)" };
         var allowSetuid = new Option<bool>("--allow-new-setuid") { Description = "Accept packages that add setuid/setgid files the image did not have" };
         var runScripts = new Option<string>("--run-scripts") { Description = "Maintainer scripts: none (the default and only choice: they are stored, not run; see docs/remediation.md)", DefaultValueFactory = _ => "none" };
+        var timingsOption = new Option<bool>("--timings") { Description = "Image: print the time of each phase (read, scan, index, fetch, unpack + layer, write, rescan, publish) to standard error" };
+        var reportOption = new Option<string?>("--report") { Description = "Image: use this earlier 'scan -f json' report of the same image (its manifest digest is checked) instead of scanning it again" };
+        var allUpdates = new Option<bool>("--all-updates") { Description = "Image: upgrade every package the repositories have a newer version of, not only the vulnerable ones" };
+        var onlyVulnerable = new Option<bool>("--only-vulnerable") { Description = "Image: upgrade only the vulnerable packages (the default)" };
         var command = new Command("fix", "Patch an image's vulnerable OS packages from signed apt repositories (one new layer, rescanned), or fix a source tree's dependencies");
         target.AddTo(command);
-        foreach (var o in new Option[] { repos, imageSources, keyrings, output, push, tag, severity, format, sign, key, allowSetuid, runScripts, DbCommand.DbOption })
+        foreach (var o in new Option[] { repos, imageSources, keyrings, output, push, tag, severity, format, sign, key, allowSetuid, runScripts, DbCommand.DbOption, timingsOption, reportOption, allUpdates, onlyVulnerable })
             command.Options.Add(o);
         var dependencies = new FixDependenciesCommand();
         dependencies.AddTo(command);
@@ -60,6 +64,7 @@ public static class FixCommand
                 "table" or null => false,
                 var f => throw new UsageException($"--format {f}: table or json"),
             };
+            if (parse.GetValue(allUpdates) && parse.GetValue(onlyVulnerable)) throw new UsageException("--all-updates and --only-vulnerable: give one");
             var destination = Destination(parse.GetValue(output), parse.GetValue(push));
             if (parse.GetValue(sign) && destination.Push is null) throw new UsageException("--sign needs --push: signatures and attestations are stored next to the image in the registry");
             if (parse.GetValue(sign) && parse.GetValue(key) is null) throw new UsageException("--sign needs --key");
@@ -76,17 +81,35 @@ public static class FixCommand
             var scanner = new VulnerabilityScanner(database, new OsvSeverityRater());
 
             // The work happens in a private folder beside the destination, so that the final step is a rename.
+            var timings = new PhaseTimings();
             using var work = WorkDirectory(destination);
             using var source = TargetOpener.CreateSource(reference, options);
             var image = await source.ResolveAsync(options.Platform, token).ConfigureAwait(false);
             var warnings = new List<string>();
-            using var fs = await new LayerSquasher(limits, e => Artifacts.OsRelease.IsReleaseFile(e.Path) || inventory.Requires(e) || DpkgDatabase.Requires(e), warnings.Add).SquashAsync(image, token).ConfigureAwait(false);
+            // With --report nothing is scanned before the patch: only the package database and /etc are read.
+            var scanFirst = parse.GetValue(reportOption) is null;
+            using var fs = await new LayerSquasher(limits, e => Artifacts.OsRelease.IsReleaseFile(e.Path) || (scanFirst && inventory.Requires(e)) || DpkgDatabase.Requires(e), warnings.Add).SquashAsync(image, token).ConfigureAwait(false);
             using var opened = new Target(reference, fs, image.Metadata, Artifacts.OsRelease.Detect(fs), warnings);
-            var before = scanner.Scan(inventory.Scan(opened, limits, token), new ScanOptions { Severities = severities });
-            var requests = before.Active
-                .Where(f => f.Finding.Package.Ecosystem == Ecosystem.Dpkg && f.Finding.FixedIn is not null)
-                .Select(f => new UpgradeRequest(f.Finding.Package.Name, f.Finding.Package.Version, f.Finding.Package.Arch, f.Finding.FixedIn!, [f.Finding.Id]))
-                .ToList();
+            timings.Mark("read image");
+            List<UpgradeRequest> requests;
+            IReadOnlyList<(string Package, string Id)> beforeKeys;
+            if (parse.GetValue(reportOption) is { } reportPath)
+            {
+                // An earlier scan of the same image (same manifest digest) stands for the scan.
+                var earlier = ScanReportInput.Read(reportPath, image.Metadata.ManifestDigest, ScanReportInput.Names(severities));
+                requests = [.. earlier.Requests];
+                beforeKeys = earlier.Findings;
+            }
+            else
+            {
+                var before = scanner.Scan(inventory.Scan(opened, limits, token), new ScanOptions { Severities = severities });
+                requests = before.Active
+                    .Where(f => f.Finding.Package.Ecosystem == Ecosystem.Dpkg && f.Finding.FixedIn is not null)
+                    .Select(f => new UpgradeRequest(f.Finding.Package.Name, f.Finding.Package.Version, f.Finding.Package.Arch, f.Finding.FixedIn!, [f.Finding.Id]))
+                    .ToList();
+                beforeKeys = Keys(before);
+            }
+            timings.Mark("scan");
 
             var patcher = new ImagePatcher(new PatchOptions
             {
@@ -95,17 +118,21 @@ public static class FixCommand
                 UseImageSources = parse.GetValue(imageSources),
                 Limits = limits,
                 AllowNewSetuid = parse.GetValue(allowSetuid),
+                AllUpdates = parse.GetValue(allUpdates),
             });
-            var result = await patcher.PatchAsync(image, fs, requests, work.Path, token).ConfigureAwait(false);
+            var result = await patcher.PatchAsync(image, fs, requests, work.Path, token, timings).ConfigureAwait(false);
 
             // The rescan reads the image as written, with the same database and filters.
             var after = scanner.Scan(await inventory.ScanAsync(new TargetReference(TargetKind.OciDirectory, result.Patched.LayoutDirectory), options, token).ConfigureAwait(false),
                 new ScanOptions { Severities = severities });
-            var rescan = RescanCheck.Compare(Keys(before), Keys(after), result);
+            var rescan = RescanCheck.Compare(beforeKeys, Keys(after), result);
+            timings.Mark("rescan");
             if (!rescan.Passed)
                 throw new UsageException($"the rescan of the patched image does not confirm the fix ({string.Join(", ", rescan.StillThere.Concat(rescan.New).Select(p => $"{p.Package} {p.Id}"))}); nothing written");
 
             var published = await PublishAsync(destination, result.Patched, parse.GetValue(tag), insecure, token).ConfigureAwait(false);
+            timings.Mark("publish");
+            if (parse.GetValue(timingsOption)) Console.Error.WriteLine("timings: " + timings.Format());
             if (parse.GetValue(sign))
                 await SignAsync(destination.Push!, published, parse.GetValue(key)!, insecure, result, rescan, after, reference, token).ConfigureAwait(false);
 

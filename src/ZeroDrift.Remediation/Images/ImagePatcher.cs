@@ -20,11 +20,11 @@ public sealed class ImagePatcher(PatchOptions options) : IFixer
 
     public bool Accepts(Artifacts.Targets.TargetReference target) => FixTargets.KindOf(target) == FixTargetKind.Image;
 
-    public async Task<PatchResult> PatchAsync(ResolvedImage image, IFileSystem fs, IReadOnlyList<UpgradeRequest> requests, string workDirectory, CancellationToken ct)
+    public async Task<PatchResult> PatchAsync(ResolvedImage image, IFileSystem fs, IReadOnlyList<UpgradeRequest> requests, string workDirectory, CancellationToken ct, PhaseTimings? timings = null)
     {
         var clock = Stopwatch.StartNew();
         var warnings = new List<string>();
-        if (requests.Count == 0) throw new RemediationException($"{image.Metadata.Reference}: no vulnerable OS package with a fixed version: nothing to patch");
+        if (requests.Count == 0 && !options.AllUpdates) throw new RemediationException($"{image.Metadata.Reference}: no vulnerable OS package with a fixed version: nothing to patch");
         var architecture = DebianArchitecture(image.Metadata);
         var database = DpkgDatabase.Read(fs, options.Limits.MaxFileBytes);
         var keyring = LoadKeyring(fs, warnings);
@@ -36,7 +36,11 @@ public sealed class ImagePatcher(PatchOptions options) : IFixer
         foreach (var source in sources)
             index.AddRange(await repository.LoadAsync(source, architecture, ct).ConfigureAwait(false));
 
-        var (plan, unfixable) = new PatchPlanner(index, database, architecture, options.MaxPackages).Plan(requests);
+        timings?.Mark("repository index");
+        var planner = new PatchPlanner(index, database, architecture, options.MaxPackages);
+        if (options.AllUpdates) requests = [.. requests, .. planner.Updates()];
+        if (requests.Count == 0) throw new RemediationException($"{image.Metadata.Reference}: every installed package is at the newest version the repositories have: nothing to patch");
+        var (plan, unfixable) = planner.Plan(requests);
         if (plan.Count == 0)
             throw new RemediationException($"{image.Metadata.Reference}: no fixed version in the repositories for {string.Join(", ", unfixable.Select(u => $"{u.Name} (needs {u.FixedIn})"))}");
 
@@ -48,15 +52,18 @@ public sealed class ImagePatcher(PatchOptions options) : IFixer
             var p = upgrade.Package;
             var file = Path.Combine(debs, $"{packages.Count:D4}.deb");
             await fetcher.DownloadVerifiedAsync(p.Url, file, p.Size, p.Sha256, ct).ConfigureAwait(false);
-            packages.Add((upgrade, new DebArchive(file, $"{p.Name} {p.Version} ({p.Url})")));
+            packages.Add((upgrade, new DebArchive(file, $"{p.Name} {p.Version} ({p.Url})") { DecodeClock = timings?.Part("deb decompress") }));
         }
+        timings?.Mark("fetch + verify packages");
 
-        var builder = new PatchLayerBuilder(fs, database, options);
+        var builder = new PatchLayerBuilder(fs, database, options, timings);
         var layer = builder.Build(packages, Path.Combine(workDirectory, "layer.tar.gz"));
+        timings?.Mark("unpack + layer");
         warnings.AddRange(builder.Warnings);
         foreach (var (upgrade, _) in packages) File.Delete(Path.Combine(debs, $"{packages.FindIndex(x => x.Item1 == upgrade):D4}.deb"));
         var history = "zerodrift fix: " + string.Join(", ", plan.Select(u => $"{u.Package.Name} {u.FromVersion ?? "(new)"} -> {u.Package.Version}"));
         var patched = await OciImageWriter.WriteLayoutAsync(image, layer, history, Path.Combine(workDirectory, "image"), ct).ConfigureAwait(false);
+        timings?.Mark("write layout");
         return new PatchResult
         {
             Image = image.Metadata.Reference,

@@ -18,7 +18,7 @@ public sealed record BuiltLayer(string Path, string Digest, string DiffId, long 
 /// stored and not run). Entries whose paths leave the root, device files and FIFOs are refused, and so is a
 /// setuid or setgid file where the image had none, unless allowed.
 /// </summary>
-public sealed class PatchLayerBuilder(IFileSystem image, DpkgDatabase database, PatchOptions options)
+public sealed class PatchLayerBuilder(IFileSystem image, DpkgDatabase database, PatchOptions options, PhaseTimings? timings = null)
 {
     private static readonly DateTimeOffset Epoch = DateTimeOffset.UnixEpoch;
     private static readonly string[] StoredControlMembers = ["preinst", "postinst", "prerm", "postrm", "config", "templates", "triggers", "shlibs", "symbols"];
@@ -42,7 +42,8 @@ public sealed class PatchLayerBuilder(IFileSystem image, DpkgDatabase database, 
             var blob = new HashingWriteStream(file, blobHash);
             using (var gzip = new GZipStream(blob, CompressionLevel.Fastest, leaveOpen: true))
             {
-                var tarStream = new HashingWriteStream(gzip, diffHash);
+                Stream compressed = timings is null ? gzip : new TimedStream(gzip, timings.Part("layer gzip"), leaveOpen: true);
+                var tarStream = new HashingWriteStream(compressed, diffHash);
                 using (var writer = new TarWriter(tarStream, TarEntryFormat.Pax, leaveOpen: true))
                 {
                     var statusUpdates = new Dictionary<string, ControlParagraph>(StringComparer.Ordinal);

@@ -58,6 +58,9 @@ public sealed record PatchOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>Also upgrade every installed package the repositories have a newer version of (<c>--all-updates</c>), not only the vulnerable ones.</summary>
+    public bool AllUpdates { get; init; }
+
     /// <summary>The most packages one patch installs, dependencies included.</summary>
     public int MaxPackages { get; init; } = 500;
 }

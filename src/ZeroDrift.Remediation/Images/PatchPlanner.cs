@@ -31,9 +31,34 @@ public sealed class PatchPlanner(IReadOnlyList<AptPackage> index, DpkgDatabase i
                 unfixable.Add(new UnfixablePackage(request.Name, request.InstalledVersion, fixedIn, $"no version >= {fixedIn} in the repositories"));
                 continue;
             }
-            plan[request.Name] = new PlannedUpgrade(candidate, request.InstalledVersion, advisories, $"fixes {string.Join(", ", advisories)}");
+            plan[request.Name] = new PlannedUpgrade(candidate, request.InstalledVersion, advisories,
+                advisories.Count > 0 ? $"fixes {string.Join(", ", advisories)}" : "newer version in the repository (--all-updates)");
         }
-        var queue = new Queue<PlannedUpgrade>(plan.Values);
+        Close(plan, new Queue<PlannedUpgrade>(plan.Values));
+        ResolveConflicts(plan);
+        return (plan.Values.OrderBy(u => u.Package.Name, StringComparer.Ordinal).ToList(), unfixable);
+    }
+
+    /// <summary>
+    /// <c>--all-updates</c>: every installed package the indices have a newer version of (for its architecture),
+    /// as a request for that newest version with no advisory attached.
+    /// </summary>
+    public List<UpgradeRequest> Updates()
+    {
+        var updates = new List<UpgradeRequest>();
+        foreach (var (name, paragraph) in installed.Installed.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (paragraph["Version"] is not { } version) continue;
+            var arch = paragraph["Architecture"];
+            if (Newest(name, arch, v => Order(v, version) > 0) is { } newest)
+                updates.Add(new UpgradeRequest(name, version, arch, newest.Version, []));
+        }
+        return updates;
+    }
+
+    /// <summary>Adds, transitively, the newest version of every Depends/Pre-Depends relation the image no longer satisfies.</summary>
+    private void Close(Dictionary<string, PlannedUpgrade> plan, Queue<PlannedUpgrade> queue)
+    {
         while (queue.Count > 0)
         {
             var upgrade = queue.Dequeue();
@@ -55,7 +80,68 @@ public sealed class PatchPlanner(IReadOnlyList<AptPackage> index, DpkgDatabase i
                 queue.Enqueue(added);
             }
         }
-        return (plan.Values.OrderBy(u => u.Package.Name, StringComparer.Ordinal).ToList(), unfixable);
+    }
+
+    /// <summary>
+    /// Conflicts and Breaks between the image as it will be and the planned packages, both ways. Where the package
+    /// hit is installed and not planned, and the repository has a newer version of it the relation no longer hits,
+    /// that upgrade is added (as apt does for a Breaks); anything else would need a package removed, which a patch
+    /// does not do: refused with one line. A Conflicts that comes with Replaces is apt's "this package replaces
+    /// that one": it too would remove a package, and is refused.
+    /// </summary>
+    private void ResolveConflicts(Dictionary<string, PlannedUpgrade> plan)
+    {
+        for (var round = 0; ; round++)
+        {
+            if (FirstConflict(plan) is not { } hit) return;
+            var (owner, kind, relation, target, targetVersion) = hit;
+            var replaces = owner.Replaces is { } rp && Relations(rp).Any(r => r.Name == target && r.Allows(targetVersion));
+            if (round < maxPackages && !plan.ContainsKey(target) && !(kind == "Conflicts" && replaces)
+                && installed.Installed.ContainsKey(target)
+                && Newest(target, null, v => !relation.Allows(v) && Order(v, targetVersion) > 0) is { } newer)
+            {
+                var added = new PlannedUpgrade(newer, targetVersion, [], $"{owner.Name} {owner.Version} {kind} {relation}");
+                plan[target] = added;
+                if (plan.Count > maxPackages) throw new RemediationException($"the upgrade needs more than {maxPackages} packages");
+                Close(plan, new Queue<PlannedUpgrade>([added]));
+                continue;
+            }
+            throw new RemediationException($"{owner.Name} {owner.Version} {kind} {relation}{(replaces ? " and Replaces it" : "")}, and {target} {targetVersion} would {(plan.ContainsKey(target) ? "be" : "stay")} installed: "
+                + "resolving it needs a package removed, which a patch does not do; refused");
+        }
+    }
+
+    private sealed record Conflict(Owner Owner, string Kind, Relation Relation, string Target, string TargetVersion);
+
+    private sealed record Owner(string Name, string Version, string? Replaces);
+
+    private Conflict? FirstConflict(Dictionary<string, PlannedUpgrade> plan)
+    {
+        // The image as it will be: name → (version, Provides, Conflicts, Breaks, Replaces, planned?).
+        var after = new Dictionary<string, (string Version, string? Provides, string? Conflicts, string? Breaks, string? Replaces, bool Planned)>(StringComparer.Ordinal);
+        foreach (var (name, p) in installed.Installed)
+            if (p["Version"] is { } v) after[name] = (v, p["Provides"], p["Conflicts"], p["Breaks"], p["Replaces"], false);
+        foreach (var (name, u) in plan)
+            after[name] = (u.Package.Version, u.Package.Provides, u.Package.Conflicts, u.Package.Breaks, u.Package.Replaces, true);
+        var providers = after.SelectMany(a => Relations(a.Value.Provides).Select(r => (Virtual: r.Name, Provider: a.Key)))
+            .ToLookup(x => x.Virtual, x => x.Provider, StringComparer.Ordinal);
+        foreach (var (name, state) in after.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            foreach (var (kind, field) in new[] { ("Conflicts", state.Conflicts), ("Breaks", state.Breaks) })
+            {
+                foreach (var r in Relations(field))
+                {
+                    if (r.Name != name && after.TryGetValue(r.Name, out var target) && (state.Planned || target.Planned) && r.Allows(target.Version))
+                        return new Conflict(new Owner(name, state.Version, state.Replaces), kind, r, r.Name, target.Version);
+                    // An unversioned relation on a virtual package hits every other package that provides it.
+                    if (r.Op is not null) continue;
+                    foreach (var provider in providers[r.Name])
+                        if (provider != name && (state.Planned || after[provider].Planned))
+                            return new Conflict(new Owner(name, state.Version, state.Replaces), kind, r, provider, after[provider].Version);
+                }
+            }
+        }
+        return null;
     }
 
     private AptPackage? Newest(string name, string? arch, Func<string, bool> accept) =>

@@ -13,5 +13,12 @@ public sealed record AptPackage(
     string? Provides,
     AptSource Repository)
 {
+    /// <summary>The index's Conflicts, Breaks and Replaces: an upgrade that hits an installed package is resolved or refused.</summary>
+    public string? Conflicts { get; init; }
+
+    public string? Breaks { get; init; }
+
+    public string? Replaces { get; init; }
+
     public Uri Url => new(Repository.BaseUri, Filename);
 }

@@ -66,7 +66,7 @@ public sealed class AptRepository(HttpFetcher fetcher, OpenPgpKeyring keyring, T
     internal static Stream Decompress(byte[] content, string name, string what)
     {
         var raw = new MemoryStream(content, writable: false);
-        Stream stream = name.EndsWith(".xz", StringComparison.Ordinal) ? new SharpCompress.Compressors.Xz.XZStream(raw)
+        Stream stream = name.EndsWith(".xz", StringComparison.Ordinal) ? Compression.XzDecoder.Open(raw)
             : name.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(raw, CompressionMode.Decompress)
             : raw;
         return new BoundedReadStream(stream, MaxIndexBytes, what);
@@ -80,7 +80,12 @@ public sealed class AptRepository(HttpFetcher fetcher, OpenPgpKeyring keyring, T
             throw new RemediationException($"{what}: package {name} has an unsafe Filename '{filename}'");
         if (!long.TryParse(p["Size"], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
             throw new RemediationException($"{what}: package {name} {version} has no valid Size");
-        return new AptPackage(name, version, p["Architecture"] ?? "", filename, sha256.Trim(), size, p["Depends"], p["Pre-Depends"], p["Provides"], source);
+        return new AptPackage(name, version, p["Architecture"] ?? "", filename, sha256.Trim(), size, p["Depends"], p["Pre-Depends"], p["Provides"], source)
+        {
+            Conflicts = p["Conflicts"],
+            Breaks = p["Breaks"],
+            Replaces = p["Replaces"],
+        };
     }
 }
 

@@ -19,6 +19,9 @@ public sealed class DebArchive
     private readonly (string Name, long Offset, long Size) _control;
     private readonly (string Name, long Offset, long Size) _data;
 
+    /// <summary>When set, the time spent decompressing data.tar is added to it (phase timings).</summary>
+    public System.Diagnostics.Stopwatch? DecodeClock { get; init; }
+
     public DebArchive(string path, string what)
     {
         _path = path;
@@ -66,7 +69,8 @@ public sealed class DebArchive
     /// <summary>Streams data.tar's entries; <paramref name="maxBytes"/> bounds its decompressed size.</summary>
     public void ReadData(long maxBytes, Action<TarEntry> visit)
     {
-        using var tar = OpenMember(_data, maxBytes);
+        using var member = OpenMember(_data, maxBytes);
+        using var tar = DecodeClock is null ? member : new Images.TimedStream(member, DecodeClock, leaveOpen: true);
         using var reader = new TarReader(tar);
         try
         {
@@ -86,7 +90,7 @@ public sealed class DebArchive
         {
             ".tar" => slice,
             ".gz" => new GZipStream(slice, CompressionMode.Decompress),
-            ".xz" => new SharpCompress.Compressors.Xz.XZStream(slice),
+            ".xz" => Compression.XzDecoder.Open(slice),
             ".zst" => new ZstdSharp.DecompressionStream(slice),
             _ => throw new RemediationException($"{_what}: unsupported compression of {member.Name}"),
         };
