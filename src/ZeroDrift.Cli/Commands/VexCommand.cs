@@ -38,7 +38,8 @@ public static class VexCommand
             foreach (var file in files)
             {
                 if (!file.Exists) throw new UsageException($"--profile {file.FullName}: no such file");
-                var profile = ProfileYaml.Import(file.FullName);
+                // Streamed: only the identity, the window and the paths are read (a profile can hold 100,000 entries).
+                var profile = ProfilePaths.Read(file.FullName);
                 loaded.Add(profile, file.Name);
                 evidence.Add(ProfileEvidence.Of(profile, file.Name));
             }
