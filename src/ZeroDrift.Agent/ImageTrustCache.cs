@@ -85,7 +85,7 @@ public sealed class ImageTrustCache(Func<string, CancellationToken, ImageTrust> 
         }
     }
 
-    private static string Podman(string[] args, CancellationToken cancellationToken)
+    internal static string Podman(string[] args, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("podman") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) start.ArgumentList.Add(a);

@@ -135,6 +135,44 @@ public sealed class KernelEnforcement : IEnforcement
     }
 
     /// <summary>
+    /// Maps an image into the kernel before any container of it exists (an attested profile imported for a pulled
+    /// image): the workload's policy is filled from the image's own files (<paramref name="imageRoot"/>, the image's
+    /// mount: overlay files carry the layer file's inode, so they are named as in every container of the image) and
+    /// the image mapped to it, so the kernel puts the image's first container under it at its first exec. The agent
+    /// later assigns the container itself (<see cref="Apply"/>), with the same policy.
+    /// </summary>
+    /// <returns>The profile's executables found in the image, and how many it names.</returns>
+    public (int Resolved, int Executables) ApplyImage(string imageRoot, ImageKey image, BehaviourProfile profile, ProfileMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        if (mode == ProfileMode.Learn) throw new ArgumentException("an image is mapped for monitor or protect only", nameof(mode));
+        var flags = profile.DriftPrevention ? PolicyFlags.DriftPrevention : PolicyFlags.None;
+        lock (_lock)
+        {
+            var policy = _enforcer.PolicyFor(profile.Identity.Key);
+            var executables = profile.Processes.Select(p => p.Executable).Distinct(StringComparer.Ordinal).Count();
+            var resolved = 0;
+            WorkloadSets sets;
+            if (mode == ProfileMode.Protect)
+            {
+                (resolved, var processes, var multiCall) = AllowProcesses(policy, imageRoot, profile);
+                var destinations = AllowDestinations(policy, profile);
+                _enforcer.SetPolicy(policy, EnforcementMode.Protect, flags);
+                sets = new WorkloadSets(EnforcementMode.Protect, flags, processes, multiCall, destinations);
+            }
+            else
+            {
+                _enforcer.SetPolicy(policy, EnforcementMode.Monitor, flags);
+                sets = WorkloadSets.Empty(EnforcementMode.Monitor, flags);
+            }
+            if (!_images.TryGetValue(image, out var members)) _images[image] = members = [];
+            members[policy] = sets;
+            Publish(image, members);
+            return (resolved, executables);
+        }
+    }
+
+    /// <summary>
     /// Maps an image to the policy its new containers get at their first exec, before the agent has seen them: the
     /// workload's own when one workload runs the image; when several do (two services built from one image), the
     /// union of their sets, in protect only while all of them are, so that no workload's container is killed for

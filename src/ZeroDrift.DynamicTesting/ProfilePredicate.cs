@@ -11,7 +11,7 @@ namespace ZeroDrift.DynamicTesting;
 /// </summary>
 public static class ProfilePredicate
 {
-    public const string Type = "https://zerodrift.dev/behaviour-profile/v1";
+    public const string Type = ZeroDrift.Supply.Signing.PredicateTypes.BehaviourProfile;
 
     public static JsonNode ToPredicate(BehaviourProfile profile)
     {

@@ -1,4 +1,10 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
 
 namespace ZeroDrift.DynamicTesting.Tests;
 
@@ -80,6 +86,105 @@ public sealed class AttestedProfileTests : IAsyncLifetime
         Assert.Contains($"imageDigest: {digest}", shown.Stdout, StringComparison.Ordinal);
         Assert.Contains("name: httpd", shown.Stdout, StringComparison.Ordinal);
         Assert.Contains("- accept", shown.Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Admission can require the attestation: a policy rule with <c>attestations: [behaviour-profile]</c> allows a signed
+    /// image whose tested profile is attested by the rule's key and denies one signed by it without a profile, in
+    /// <c>policy check</c> and in the admission webhook (AdmissionReview over HTTPS).
+    /// </summary>
+    [Fact]
+    public async Task Admission_requires_the_behaviour_profile_attestation()
+    {
+        var host = _registry!.Host;
+        Push("shop/web:1.4");
+        Push("shop/untested:1.4");
+        var key = Key("release");
+        foreach (var image in new[] { "web", "untested" })
+        {
+            var signed = Run(["sign", $"{host}/shop/{image}:1.4", "--key", key + ".key", "--insecure-registry", host]);
+            Assert.True(signed.ExitCode == 0, signed.Stderr);
+        }
+        var attest = Run(["profile", "attest", $"{host}/shop/web:1.4", "--profile", _dir.File("tested.yaml", Tested), "--key", key + ".key", "--insecure-registry", host]);
+        Assert.True(attest.ExitCode == 0, attest.Stderr);
+        var policy = _dir.File("policy.yaml", $"""
+            apiVersion: zerodrift.dev/v1
+            kind: ImagePolicy
+            images:
+              - name: tested
+                match: ["{host}/shop/*"]
+                signatures:
+                  keys: [{key}.pub]
+                attestations: [behaviour-profile]
+            """);
+
+        var allowed = Run(["policy", "check", $"{host}/shop/web:1.4", "--policy", policy, "--insecure-registry", host]);
+        Assert.True(allowed.ExitCode == 0, allowed.Stdout + allowed.Stderr);
+        Assert.Contains("pass  tested: attestation https://zerodrift.dev/behaviour-profile/v1", allowed.Stdout, StringComparison.Ordinal);
+        var denied = Run(["policy", "check", $"{host}/shop/untested:1.4", "--policy", policy, "--insecure-registry", host]);
+        Assert.Equal(1, denied.ExitCode);
+        Assert.Contains("DENY  tested: attestation https://zerodrift.dev/behaviour-profile/v1", denied.Stdout, StringComparison.Ordinal);
+
+        // The webhook, as a cluster calls it.
+        using var tlsKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", tlsKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var port = RegistryServer.FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { Cli.Dll, "admission", "--policy", policy, "--tls-cert", _dir.File("tls.crt", certificate.ExportCertificatePem()),
+            "--tls-key", _dir.File("tls.key", tlsKey.ExportPkcs8PrivateKeyPem()), "--listen", $"127.0.0.1:{port}", "--insecure-registry", host })
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                // Exactly the certificate the webhook was given.
+                SslOptions = { RemoteCertificateValidationCallback = (_, c, _, _) => c is not null && c.GetCertHashString() == certificate.GetCertHashString() },
+            }) { BaseAddress = new Uri($"https://127.0.0.1:{port}/") };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                try
+                {
+                    if (await http.GetStringAsync("healthz") == "ok\n") break;
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+                {
+                    await Task.Delay(200);
+                }
+            }
+            var web = await ReviewAsync(http, "a-1", $"{host}/shop/web:1.4");
+            Assert.True(web["allowed"]!.GetValue<bool>(), web.ToJsonString());
+            var untested = await ReviewAsync(http, "a-2", $"{host}/shop/untested:1.4");
+            Assert.False(untested["allowed"]!.GetValue<bool>());
+            Assert.Contains("rule 'tested: attestation https://zerodrift.dev/behaviour-profile/v1' failed", untested["status"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<JsonNode> ReviewAsync(HttpClient http, string uid, string image)
+    {
+        var review = $$$"""
+            {"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"{{{uid}}}","kind":{"group":"","version":"v1","kind":"Pod"},
+            "resource":{"group":"","version":"v1","resource":"pods"},"namespace":"shop","operation":"CREATE","userInfo":{"username":"dev"},
+            "object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"{{{image}}}"}]}},"oldObject":null,"dryRun":false}}
+            """;
+        using var content = new StringContent(review, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await http.PostAsync("validate", content);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["response"]!;
+        Assert.Equal(uid, answer["uid"]!.GetValue<string>());
+        return answer;
     }
 
     private string Push(string repoTag)

@@ -147,6 +147,61 @@ public sealed class RuntimeVexTests(DebianDatabaseFixture osv) : IClassFixture<D
         Assert.Equal(["/usr/bin/a", "/usr/lib-extra"], RuntimeVex.RegularFiles(["/.", "/usr", "/usr/bin", "/usr/bin/a", "/usr/lib-extra"]));
     }
 
+    [Fact]
+    public void A_streamed_profile_gives_what_the_full_parse_gives_vex_and_refuses_what_it_refuses()
+    {
+        const string yaml = """
+            apiVersion: zerodrift.dev/v1
+            kind: BehaviourProfile
+            metadata:
+              workload: web
+              image: localhost/web:1
+              imageDigest: sha256:a98436959f57e8342b5b5318245f22c0000472b37f5cf4ba104fbc5fd600fa96
+              created: 2026-12-07T17:22:47Z
+              updated: 2026-12-07T18:22:49Z
+            spec:
+              mode: monitor
+              processes:
+              - executable: /usr/sbin/nginx
+                sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+                parent: runtime:entry
+                user: www-data
+                uid: 33
+              - {executable: /bin/sh, parent: /usr/sbin/nginx}
+              files:
+              - path: /etc/nginx/nginx.conf
+                access: r
+              - {path: '/usr/lib/x86_64-linux-gnu/lib''q.so.1', access: r}
+              - path: /var/log/nginx/*
+                access: w
+              network:
+              - {direction: egress, protocol: tcp, peer: 10.0.0.1, port: 5432}
+              syscalls: [accept4, read]
+            """;
+        var full = ProfileYaml.Parse(yaml, "p.yaml");
+        var streamed = ProfilePaths.Read(new StringReader(yaml), "p.yaml");
+        Assert.Equal(full.Identity, streamed.Identity);
+        Assert.Equal((full.Mode, full.Created, full.Updated), (streamed.Mode, streamed.Created, streamed.Updated));
+        Assert.Equal(full.Processes.Select(p => p.Executable), streamed.Executables);
+        Assert.Equal(full.Files.Select(f => f.Path), streamed.Files);
+        Assert.Equal(ProfileEvidence.Of(full, "p.yaml"), ProfileEvidence.Of(streamed, "p.yaml"));
+
+        // What the full parse refuses about identity and paths, the stream refuses with the same message.
+        foreach (var (from, to) in new[]
+        {
+            ("imageDigest: sha256:a98", "imageDigest: sha256:XYZ"),
+            ("kind: BehaviourProfile", "kind: Other"),
+            ("- path: /etc/nginx/nginx.conf", "- path: etc/nginx/nginx.conf"),
+            ("mode: monitor", "mode: 3"),
+        })
+        {
+            var bad = yaml.Replace(from, to, StringComparison.Ordinal);
+            var expected = Assert.Throws<ProfileFormatException>(() => ProfileYaml.Parse(bad, "p.yaml")).Message;
+            Assert.Equal(expected, Assert.Throws<ProfileFormatException>(() => ProfilePaths.Read(new StringReader(bad), "p.yaml")).Message);
+        }
+        Assert.StartsWith("p.yaml: line ", Assert.Throws<ProfileFormatException>(() => ProfilePaths.Read(new StringReader("apiVersion: [unclosed\n"), "p.yaml")).Message, StringComparison.Ordinal);
+    }
+
     private static string Subcomponent(JsonElement statement) =>
         statement.GetProperty("products")[0].GetProperty("subcomponents")[0].GetProperty("@id").GetString()!;
 }

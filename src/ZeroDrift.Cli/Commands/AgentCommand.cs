@@ -47,9 +47,12 @@ public static class AgentCommand
         var release = new Option<bool>("--release-enforcement") { Description = "Remove the in-kernel enforcement left pinned by a stopped agent (programs, links, maps under --pin-root), and exit" };
         var statusFile = new Option<FileInfo>("--status-file") { Description = $"Where the running agent writes its status every 2 s, for `zerodrift agent status` (default {StatusFile.DefaultPath})", DefaultValueFactory = _ => new FileInfo(StatusFile.DefaultPath) };
         var serverCert = new Option<string?>("--server-cert") { Description = "PEM certificate to trust for --server (a self-signed server)" };
+        var attested = new Option<string[]>("--attested-profiles") { Description = "Import the behaviour-profile attestation of every image pulled from a registry, verified with this key (key:PUB; repeatable), before its first container" };
+        var attestedMode = new Option<string>("--attested-mode") { Description = "Mode an imported attested profile starts in: monitor (default) or protect", DefaultValueFactory = _ => "monitor" };
+        var insecure = SupplyOptions.InsecureRegistry();
 
         var command = new Command("agent", "Run the eBPF sensor and the behaviour engine: profiles (learn, monitor, protect), Falco rules, alerts, response");
-        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, driftPrevention, driftScope, pins, release, server, apiToken, serverCert, statusFile })
+        foreach (var o in new Option[] { check, output, outputFile, ringSize, duration, events, sensitive, statsInterval, mode, alerts, rules, noDefaultRules, profiles, learnQuiet, autoAdvance, host, enforcement, driftPrevention, driftScope, pins, release, server, apiToken, serverCert, statusFile, attested, attestedMode, insecure })
             command.Options.Add(o);
         command.Subcommands.Add(CreateStatus());
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
@@ -117,6 +120,7 @@ public static class AgentCommand
                 EnforcementPins: parse.GetValue(pins)!,
                 ProfilesPath: parse.GetValue(profiles) ?? ProfileStore.DefaultPath(),
                 Status: new StatusFile(parse.GetValue(statusFile)!.FullName),
+                Attested: AttestedSettings(parse.GetValue(attested) ?? [], parse.GetValue(attestedMode)!, parse.GetValue(insecure) ?? []),
                 Server: parse.GetValue(server) is { } url ? Connect(url, parse.GetValue(apiToken), parse.GetValue(serverCert)) : null);
             foreach (var spec in settings.Alerts)
             {
@@ -129,6 +133,27 @@ public static class AgentCommand
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    /// <summary><c>--attested-profiles key:PUB…</c>: the keys an image's profile attestation must verify with (keyless
+    /// identities are not taken yet: docs/testing.md).</summary>
+    private static AttestedProfileSettings? AttestedSettings(string[] specs, string mode, string[] insecure)
+    {
+        if (specs.Length == 0) return null;
+        var keys = new List<string>();
+        foreach (var spec in specs)
+        {
+            if (!spec.StartsWith("key:", StringComparison.Ordinal) || spec.Length == "key:".Length)
+                throw new UsageException($"--attested-profiles {spec}: expected key:PUBLIC-KEY-FILE");
+            keys.Add(spec["key:".Length..]);
+        }
+        var chosen = mode.ToLowerInvariant() switch
+        {
+            "monitor" => ProfileMode.Monitor,
+            "protect" => ProfileMode.Protect,
+            var m => throw new UsageException($"--attested-mode {m}: expected monitor or protect (an attested profile is not learned again)"),
+        };
+        return new AttestedProfileSettings(SupplyOptions.PublicKeys(keys), chosen, insecure);
     }
 
     private static string? CgroupRootOrNull()

@@ -27,11 +27,16 @@ public sealed record AgentSettings(
     string EnforcementPins,
     string ProfilesPath,
     ServerConnection? Server,
-    StatusFile? Status = null)
+    StatusFile? Status = null,
+    AttestedProfileSettings? Attested = null)
 {
     /// <summary>Where the running agent's status is written: always, with or without an event stream (default <see cref="StatusFile.DefaultPath"/>).</summary>
     public StatusFile StatusOrDefault => Status ?? new StatusFile(StatusFile.DefaultPath);
 }
+
+/// <summary>What <c>--attested-profiles</c> asks: the keys an image's profile attestation must verify with, the mode an
+/// imported profile starts in, and registries reached over plain HTTP.</summary>
+public sealed record AttestedProfileSettings(IReadOnlyList<ZeroDrift.Supply.Signing.TrustedKey> Keys, ProfileMode Mode, IReadOnlyList<string> InsecureRegistries);
 
 /// <summary>
 /// Composes the agent: profile store, rules, alert sinks, optional server uplink, the sensor and the loop; runs
@@ -106,6 +111,11 @@ public static class AgentRunner
         status.Sensor = sensor;
         loop.AttachSensor(sensor);
         loop.Start();
+        using var registry = settings.Attested is null ? null : new ZeroDrift.Artifacts.Registry.RegistryClient(ZeroDrift.Artifacts.Registry.RegistryClientOptions.FromEnvironment(settings.Attested.InsecureRegistries));
+        using var importer = settings.Attested is not { } attested || registry is null ? null
+            : new AttestedProfileImporter(new ZeroDrift.DynamicTesting.RegistryAttestedProfiles(new ZeroDrift.Supply.Signing.ImageSigning(registry), attested.Keys),
+                attested.Mode, settings.ProfilesPath, enforcement, log, () => loop.Post(new StoreChanged()));
+        importer?.Start();
         using var registrationTimer = registration is null ? null : new Timer(_ => registration.SendIfChanged(DateTimeOffset.UtcNow), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         using var stopBlocked = new CancellationTokenSource();
         var blocked = enforcement is KernelEnforcement kernel ? ForwardBlocksAsync(kernel.Enforcer, loop, stopBlocked.Token) : Task.CompletedTask;
@@ -114,7 +124,8 @@ public static class AgentRunner
             log.Note($"{sensor.AttachedPrograms.Count} programs attached, ring buffer {options.RingBufferBytes / 1024} KiB, {known} processes known; syscall results: {sensor.SyscallExitHook}; "
                 + $"status in {status.File.Path}; "
                 + $"new workloads start in {settings.Agent.DefaultMode.ToString().ToLowerInvariant()}; {rules?.Rules.Count ?? 0} rules; alerts to {string.Join(", ", sinks.Select(s => s.Name).Concat(channel is null ? [] : ["the server"]))}; "
-                + $"profiles in {store.Path}; enforcement: {enforcement.Description}; drift prevention: {drift.Describe(enforcement)}");
+                + $"profiles in {store.Path}; enforcement: {enforcement.Description}; drift prevention: {drift.Describe(enforcement)}"
+                + (importer is null ? "" : $"; attested profiles: {importer.Description}"));
             try
             {
                 await Task.Delay(seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, token).ConfigureAwait(false);
@@ -130,6 +141,7 @@ public static class AgentRunner
             // settled) while the sensor is still loaded; then detach (the polling thread stops) and write the last
             // lines from this thread alone.
             if (registrationTimer is not null) await registrationTimer.DisposeAsync().ConfigureAwait(false);
+            importer?.Dispose(); // before the enforcer closes: it maps images into the kernel
             await loop.StopAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
             status.Structures = null; // the last status is written from this thread, not the loop's
             await stopBlocked.CancelAsync().ConfigureAwait(false);

@@ -33,25 +33,28 @@ public static class VexCommand
         {
             var files = parse.GetValue(profiles) ?? [];
             if (files.Length == 0) throw new UsageException("--profile: give at least one behaviour profile of the image");
-            var loaded = new LoadedFiles();
-            var evidence = new List<ProfileEvidence>();
             foreach (var file in files)
-            {
                 if (!file.Exists) throw new UsageException($"--profile {file.FullName}: no such file");
-                var profile = ProfileYaml.Import(file.FullName);
-                loaded.Add(profile, file.Name);
-                evidence.Add(ProfileEvidence.Of(profile, file.Name));
-            }
+            // Read beside the inventory and the scan, which do not need them: 100,000 entries cost about as much as
+            // the rest of the command (bench/scripts/vex-generate.sh), and the node has more than one core.
+            var reading = files.Select(file => Task.Run(() => (Source: file.Name, Paths: ProfilePaths.Read(file.FullName)), token)).ToList();
             using var database = ScanCommand.OpenDatabase(parse.GetValue(DbCommand.DbOption), parse.GetValue(maxDbAge), parse.GetValue(allowStale));
             var inventory = await target.InventoryAsync(parse, token).ConfigureAwait(false);
             foreach (var warning in inventory.Warnings) Terminal.Warn(warning);
+            var report = new VulnerabilityScanner(database, new Vulnerabilities.Scanning.OsvSeverityRater()).Scan(inventory, new ScanOptions());
+            if (report.NotScannable.Count > 0) throw new UsageException($"{report.NotScannable.Count} package database(s) could not be read: no VEX from an incomplete inventory");
+            var loaded = new LoadedFiles();
+            var evidence = new List<ProfileEvidence>();
+            foreach (var (source, profile) in await Task.WhenAll(reading).ConfigureAwait(false))
+            {
+                loaded.Add(profile, source);
+                evidence.Add(ProfileEvidence.Of(profile, source));
+            }
             var digest = inventory.Image?.ManifestDigest;
             // A profile of another image build is evidence about other files: said, not refused (podman's local digest
             // of an image and an archive's can differ for the same content).
             foreach (var e in evidence.Where(e => digest is not null && e.ImageDigest != digest))
                 Terminal.Warn($"--profile {e.Source} was learned on {e.ImageDigest}, the target is {digest}: its files are used as evidence for this image");
-            var report = new VulnerabilityScanner(database, new Vulnerabilities.Scanning.OsvSeverityRater()).Scan(inventory, new ScanOptions());
-            if (report.NotScannable.Count > 0) throw new UsageException($"{report.NotScannable.Count} package database(s) could not be read: no VEX from an incomplete inventory");
             var product = digest is null ? inventory.Target : $"pkg:oci/{ImageName(inventory.Target)}@{Uri.EscapeDataString(digest)}";
             var result = RuntimeVex.Generate(report, product, evidence, loaded, DateTimeOffset.UtcNow);
             var counts = result.Packages.GroupBy(p => p.Use).ToDictionary(g => g.Key, g => g.Count());

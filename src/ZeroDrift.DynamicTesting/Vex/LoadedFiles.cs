@@ -25,6 +25,13 @@ public sealed class LoadedFiles
         foreach (var file in profile.Files) AddPath(file.Path, source);
     }
 
+    /// <summary>The same from a profile read as a stream (<see cref="ProfilePaths"/>: what VEX needs of a large one).</summary>
+    public void Add(ProfilePaths profile, string source)
+    {
+        foreach (var executable in profile.Executables) AddPath(executable, source);
+        foreach (var file in profile.Files) AddPath(file, source);
+    }
+
     private void AddPath(string path, string source)
     {
         if (path.Length == 0 || path[0] != '/') return;

@@ -14,6 +14,9 @@ public sealed record ProfileEvidence(string Source, string Workload, string Imag
     public static ProfileEvidence Of(BehaviourProfile p, string source) =>
         new(source, p.Identity.Workload, p.Identity.ImageDigest, p.Identity.ImageName, p.Created, p.Updated, p.Mode);
 
+    public static ProfileEvidence Of(ProfilePaths p, string source) =>
+        new(source, p.Identity.Workload, p.Identity.ImageDigest, p.Identity.ImageName, p.Created, p.Updated, p.Mode);
+
     public TimeSpan Observed => To > From ? To - From : TimeSpan.Zero;
 }
 

@@ -12,18 +12,22 @@ public static class PredicateTypes
     public const string Vuln = "https://cosign.sigstore.dev/attestation/vuln/v1";
     public const string Custom = "https://cosign.sigstore.dev/attestation/v1";
 
-    /// <summary>cyclonedx, spdx, vuln, custom, or an absolute URI taken as it is.</summary>
+    /// <summary>A workload's tested behaviour profile (<c>zerodrift profile attest</c>; docs/testing.md).</summary>
+    public const string BehaviourProfile = "https://zerodrift.dev/behaviour-profile/v1";
+
+    /// <summary>cyclonedx, spdx, vuln, custom, behaviour-profile, or an absolute URI taken as it is.</summary>
     public static string Resolve(string type) => type.ToLowerInvariant() switch
     {
         "cyclonedx" => CycloneDx,
         "spdx" or "spdxjson" => Spdx,
         "vuln" => Vuln,
         "custom" => Custom,
+        "behaviour-profile" or "behavior-profile" => BehaviourProfile,
         // cosign's names for SLSA provenance predicates.
         "slsaprovenance" or "slsaprovenance02" => "https://slsa.dev/provenance/v0.2",
         "slsaprovenance1" => "https://slsa.dev/provenance/v1",
         _ when Uri.TryCreate(type, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" => type,
-        _ => throw new SupplyException($"unknown attestation type '{type}' (cyclonedx, spdx, vuln, custom, slsaprovenance, slsaprovenance1, or a predicate type URI)"),
+        _ => throw new SupplyException($"unknown attestation type '{type}' (cyclonedx, spdx, vuln, custom, behaviour-profile, slsaprovenance, slsaprovenance1, or a predicate type URI)"),
     };
 }
 
