@@ -5,6 +5,8 @@
 # change to the agent's loop: A the build before it, B the build with it.
 # usage: agent-compare-builds.sh BIN_A BIN_B [ROUNDS]   (BIN_*: a published zerodrift; default 5 rounds)
 #        LOADS="exec 20000;connect 20000" agent-compare-builds.sh …
+#        WARMUP=N: each agent first sees N unmeasured execs (its hot code compiled at full optimisation: the steady
+#        state of a node agent that has run for a while, rather than its first seconds)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin_a=$1 bin_b=$2 rounds=${3:-5}
@@ -24,7 +26,9 @@ start() { # args: binary
 stop() { kill -TERM "$agent"; wait "$agent" || true; agent=; }
 cpu() { awk '{print $14 + $15}' "/proc/$agent/stat"; } # the agent's utime + stime, in clock ticks
 timed() { # args: binary, result file, cpu file: one load under that agent
-  start "$1"; local c0; c0=$(cpu)
+  start "$1"
+  [ "${WARMUP:-0}" -gt 0 ] && python3 "$load" exec "$WARMUP" >/dev/null
+  local c0; c0=$(cpu)
   python3 "$load" "$load_kind" "$load_n" >>"$2"
   echo $(( $(cpu) - c0 )) >>"$3"; stop
 }

@@ -26,8 +26,8 @@ public interface IAttestedProfileSource
 
 /// <summary>
 /// Brings attested profiles into the node before the workload's first container (docs/testing.md): every
-/// <see cref="Interval"/> the images in local storage that came from a registry are listed; for one whose digest has no
-/// profile yet, its attestation is fetched and verified; a verified profile is stored under the deployment's identity
+/// <see cref="Interval"/> in which podman's image store changed, the images in local storage that came from a registry
+/// are listed; for one whose digest has no profile yet, its attestation is fetched and verified; a verified profile is stored under the deployment's identity
 /// (the image's name as workload, the registry digest) in the mode policy gives, and, with kernel enforcement, the
 /// image is mapped into the kernel from its own mount, so the kernel puts its first container under the workload's
 /// policy at its first exec. An image without a trusted attestation is left alone: its containers start as any new
@@ -43,6 +43,9 @@ public sealed class AttestedProfileImporter : IDisposable
     private readonly Action _changed;
     private readonly Func<CancellationToken, IReadOnlyList<LocalImage>> _images;
     private readonly Dictionary<string, DateTime> _checked = new(StringComparer.Ordinal);
+    private readonly Func<string?> _storeStamp;
+    private string? _lastStamp;
+    private DateTime _nextRetry = DateTime.MaxValue;
     private readonly CancellationTokenSource _stop = new();
     private Task? _running;
 
@@ -58,6 +61,7 @@ public sealed class AttestedProfileImporter : IDisposable
         (_source, _mode, _storePath, _log, _changed) = (source, mode, storePath, log, changed);
         _kernel = enforcement as KernelEnforcement;
         _images = images ?? PodmanImages;
+        _storeStamp = images is null ? PodmanStoreStamp : () => null;
     }
 
     /// <summary>For the start-up line.</summary>
@@ -70,7 +74,16 @@ public sealed class AttestedProfileImporter : IDisposable
     {
         while (!token.IsCancellationRequested)
         {
-            try { await ImportNewAsync(token).ConfigureAwait(false); }
+            // Listing images runs podman (about 0.1 s of CPU): only when its image store changed, or a check is due again.
+            var stamp = _storeStamp();
+            try
+            {
+                if (stamp is null || stamp != _lastStamp || DateTime.UtcNow >= _nextRetry)
+                {
+                    _lastStamp = stamp;
+                    await ImportNewAsync(token).ConfigureAwait(false);
+                }
+            }
             catch (OperationCanceledException) when (token.IsCancellationRequested) { return; }
             catch (Exception e) when (e is ArtifactException or IOException or JsonException or ProfileStoreException)
             {
@@ -85,9 +98,14 @@ public sealed class AttestedProfileImporter : IDisposable
     public async Task<int> ImportNewAsync(CancellationToken token)
     {
         var imported = 0;
+        _nextRetry = DateTime.MaxValue;
         foreach (var image in _images(token))
         {
-            if (_checked.TryGetValue(image.Digest, out var retry) && DateTime.UtcNow < retry) continue;
+            if (_checked.TryGetValue(image.Digest, out var retry) && DateTime.UtcNow < retry)
+            {
+                if (retry < _nextRetry) _nextRetry = retry;
+                continue;
+            }
             var name = image.Tag ?? image.Repository;
             var workload = WorkloadIdentity.FromImageReference(name);
             if (workload is null) continue;
@@ -107,6 +125,7 @@ public sealed class AttestedProfileImporter : IDisposable
             catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
             {
                 _checked[image.Digest] = DateTime.UtcNow + RetryAfter;
+                if (_checked[image.Digest] < _nextRetry) _nextRetry = _checked[image.Digest];
                 _log.Warn($"attested profiles: {image.Repository}@{image.Digest}: the attestation could not be checked ({e.Message}); tried again in {RetryAfter.TotalSeconds:0} s");
                 continue;
             }
@@ -150,6 +169,14 @@ public sealed class AttestedProfileImporter : IDisposable
         {
             return $"; not mapped into the kernel ({e.Message}): its containers are enforced from the agent's first look at them";
         }
+    }
+
+    /// <summary>When podman's image list (c/storage's images.json) was last written, and its size; null when it is not
+    /// there (another storage root, no podman yet): the images are then listed every round.</summary>
+    private static string? PodmanStoreStamp()
+    {
+        var list = new FileInfo("/var/lib/containers/storage/overlay-images/images.json");
+        return list.Exists ? $"{list.LastWriteTimeUtc.Ticks}:{list.Length}" : null;
     }
 
     /// <summary>Local images pulled from a registry (<c>podman images</c>): an image built here has no registry digest and
