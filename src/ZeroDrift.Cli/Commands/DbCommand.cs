@@ -52,7 +52,10 @@ public static class DbCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var from = parse.GetValue(source)!;
-            var trust = ExportTrust(parse, key, identity, insecure, from);
+            // A mirror (any source but OSV's own export, which publishes no signatures and is reached over HTTPS from
+            // its owner) must be verified.
+            var trust = identity.SignedInputTrust(parse, key, insecure, from == OsvUpdater.PublicExport ? null
+                : $"{from} is a mirror: give --key or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] to verify its signatures, or --insecure-skip-verify");
             var list = parse.GetValue(ecosystems) is { Length: > 0 } e ? e.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList() : null;
             using var temp = new PrivateTempDirectory("osv");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
@@ -81,30 +84,6 @@ public static class DbCommand
             return RunImport(parse, zips.SelectMany(z => OsvSourceReader.Read(z, Terminal.Warn)), token);
         }, ct));
         return command;
-    }
-
-    /// <summary>
-    /// A mirror (any source but OSV's own export, which publishes no signatures and is reached over HTTPS from its
-    /// owner) must be verified: with --key, or keylessly with an identity; --insecure-skip-verify opts out. Null means
-    /// nothing to verify.
-    /// </summary>
-    private static Supply.Signing.FileTrust? ExportTrust(ParseResult parse, Option<string?> key, IdentityOptions identity, Option<bool> insecure, string from)
-    {
-        var keyPath = parse.GetValue(key);
-        var keyless = identity.Given(parse);
-        if (keyPath is not null && keyless) throw new UsageException("--key and --certificate-* are exclusive");
-        if (parse.GetValue(insecure))
-        {
-            if (keyPath is not null || keyless) throw new UsageException("--insecure-skip-verify and --key/--certificate-* are exclusive");
-            return null;
-        }
-        if (keyPath is null && !keyless)
-        {
-            if (from == OsvUpdater.PublicExport) return null;
-            throw new UsageException($"{from} is a mirror: give --key or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] to verify its signatures, or --insecure-skip-verify");
-        }
-        var publicKey = keyPath is null ? null : Supply.Sigstore.SigstorePublicKey.FromPem(Core.IO.BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
-        return new Supply.Signing.FileTrust(publicKey, keyless ? identity.Policy(parse) : null, identity.Root(parse));
     }
 
     /// <summary><c>db sign FOLDER --key K</c>: signs each <c>&lt;Ecosystem&gt;/all.zip</c> of an export folder for a mirror.</summary>

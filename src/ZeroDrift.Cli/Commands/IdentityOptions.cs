@@ -35,6 +35,27 @@ internal sealed class IdentityOptions
         new[] { _identity, _identityRegex, _issuer, _issuerRegex, _trigger, _sha, _name, _repository, _ref }.Any(o => parse.GetValue(o) is not null)
         || (parse.GetValue(_extension)?.Length ?? 0) > 0 || (parse.GetValue(_extensionRegex)?.Length ?? 0) > 0;
 
+    /// <summary>
+    /// What a downloaded input (a database mirror, a rule bundle) must be signed by: <c>--key</c>, or keylessly this
+    /// identity; <c>--insecure-skip-verify</c> opts out (null). With neither, <paramref name="whenUnsigned"/> is the
+    /// usage error to raise, or null when that input may come unsigned (null returned).
+    /// </summary>
+    public Supply.Signing.FileTrust? SignedInputTrust(ParseResult parse, Option<string?> key, Option<bool> insecure, string? whenUnsigned)
+    {
+        var keyPath = parse.GetValue(key);
+        var keyless = Given(parse);
+        if (keyPath is not null && keyless) throw new UsageException("--key and --certificate-* are exclusive");
+        if (parse.GetValue(insecure))
+        {
+            if (keyPath is not null || keyless) throw new UsageException("--insecure-skip-verify and --key/--certificate-* are exclusive");
+            return null;
+        }
+        if (keyPath is null && !keyless)
+            return whenUnsigned is null ? null : throw new UsageException(whenUnsigned);
+        var publicKey = keyPath is null ? null : SigstorePublicKey.FromPem(Core.IO.BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
+        return new Supply.Signing.FileTrust(publicKey, keyless ? Policy(parse) : null, Root(parse));
+    }
+
     /// <summary>The policy, checked as usage: an identity and an issuer, known extension names, valid regular expressions.</summary>
     public IdentityPolicy Policy(ParseResult parse)
     {

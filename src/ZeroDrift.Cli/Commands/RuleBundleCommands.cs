@@ -38,7 +38,8 @@ internal static class RuleBundleCommands
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse, async token =>
         {
             var from = parse.GetValue(source)!;
-            var trust = Trust(parse, key, identity, insecure);
+            var trust = identity.SignedInputTrust(parse, key, insecure,
+                "give --key or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] to verify the rules' signature, or --insecure-skip-verify");
             using var temp = new PrivateTempDirectory("rules");
             using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
             string fetched;
@@ -111,21 +112,5 @@ internal static class RuleBundleCommands
             return ExitCodes.Ok;
         }, ct));
         return command;
-    }
-
-    private static FileTrust? Trust(ParseResult parse, Option<string?> key, IdentityOptions identity, Option<bool> insecure)
-    {
-        var keyPath = parse.GetValue(key);
-        var keyless = identity.Given(parse);
-        if (keyPath is not null && keyless) throw new UsageException("--key and --certificate-* are exclusive");
-        if (parse.GetValue(insecure))
-        {
-            if (keyPath is not null || keyless) throw new UsageException("--insecure-skip-verify and --key/--certificate-* are exclusive");
-            return null;
-        }
-        if (keyPath is null && !keyless)
-            throw new UsageException("give --key or --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp] to verify the rules' signature, or --insecure-skip-verify");
-        var publicKey = keyPath is null ? null : Supply.Sigstore.SigstorePublicKey.FromPem(Core.IO.BoundedFile.ReadAllText(keyPath, 64 << 10, "key"), keyPath);
-        return new FileTrust(publicKey, keyless ? identity.Policy(parse) : null, identity.Root(parse));
     }
 }

@@ -36,19 +36,14 @@ public static class SignCommands
                 if (signatureFormat == SignatureFormat.Legacy) throw new UsageException("keyless signing writes Sigstore bundles (cosign 3); --signature-format legacy needs --key");
             }
             else if (File.Exists(what)) throw new UsageException($"{what} is a file: files are signed keylessly (--identity-token), images with --key");
+            // The key is opened before the registry is asked: a wrong password is the user's to fix first.
+            using var privateKey = keyPath is null ? null : SupplyOptions.PrivateKey(keyPath);
             var signing = SupplyOptions.Signing(parse, insecure);
             using var client = signing.Client;
             var resolved = await signing.ResolveAsync(SupplyOptions.ParseImage(what), token).ConfigureAwait(false);
-            SignResult result;
-            if (keyPath is null)
-            {
-                result = await keyless.SignImageAsync(parse, signing, resolved, token).ConfigureAwait(false);
-            }
-            else
-            {
-                using var privateKey = SupplyOptions.PrivateKey(keyPath);
-                result = await signing.SignAsync(resolved, privateKey, signatureFormat, token).ConfigureAwait(false);
-            }
+            var result = privateKey is null
+                ? await keyless.SignImageAsync(parse, signing, resolved, token).ConfigureAwait(false)
+                : await signing.SignAsync(resolved, privateKey, signatureFormat, token).ConfigureAwait(false);
             Console.Out.WriteLine($"Signed {resolved.RepositoryName}@{resolved.Digest} ({Name(result.Format)}: {result.Location}, {result.ManifestDigest})");
             return ExitCodes.Ok;
         }, ct));
