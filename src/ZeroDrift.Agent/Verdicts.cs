@@ -78,13 +78,15 @@ public sealed class Verdicts(AgentOptions options, IEnforcement enforcement, Res
     /// </summary>
     public void Block(BlockVerdict v)
     {
+        // The kernel's records decide first, also where the agent did not count on the kernel: a new container the kernel
+        // put under its workload's policy (an image mapped before its first container) before the agent bound it.
+        if (v.Target is BlockTarget.Exec or BlockTarget.Connect && (v.KernelProtected || enforcement.InKernel) && ConfirmedByKernel(v) is { } confirmed)
+        {
+            Publish(v, AlertAction.Blocked, "kernel", confirmed, null);
+            return;
+        }
         if (v.KernelProtected && v.Target is BlockTarget.Exec or BlockTarget.Connect)
         {
-            if (ConfirmedByKernel(v) is { } at)
-            {
-                Publish(v, AlertAction.Blocked, "kernel", at, null);
-                return;
-            }
             v.DeadlineTs = After(v.Target == BlockTarget.Connect && v.ConnectResult == -1 ? options.RefusedConnectHold : options.VerdictHold);
             _awaitingKernel.Add(v);
             return;

@@ -100,6 +100,23 @@ public sealed class VerdictTests
     }
 
     [Fact]
+    public void The_kernels_record_decides_before_the_agent_has_put_the_container_under_kernel_enforcement()
+    {
+        // The kernel may enforce a container the agent has not bound yet (an image mapped before its first container):
+        // its per-pid record of an exec it killed makes the verdict "blocked", not a kill from user space that fails.
+        using var h = new Harness(ProfileMode.Learn, kernel: true);
+        h.Members((P + 100, "httpd"));
+        h.Feed(h.Exec(P + 100, 1, "/bin/busybox", ["/bin/httpd"]));
+        h.Enforcement.GoneOnNextApplies = 1000;
+        h.SwitchTo(ProfileMode.Protect);
+        Assert.NotEqual(ContainerState.Enforced, h.Loop.Container(h.Cgroup)!.State);
+        h.Enforcement.KilledExecs.Add(P + 101);
+        h.Feed(h.Exec(P + 101, P + 100, "/bin/sh", ["sh"]));
+        var alert = Assert.Single(h.ProfileAlerts);
+        Assert.Equal(("blocked", "kernel"), (Action(alert), Enforcement(alert)));
+    }
+
+    [Fact]
     public void A_kill_whose_process_had_already_exited_failed()
     {
         using var h = Protected(kernel: false);
